@@ -1,0 +1,3 @@
+from peerkit.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""`build`: every stage the folder has data for, rendered in memory, then written to out/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from peerkit.model import Folder, Problem
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    now: dt.datetime | None = None
+
+
+@dataclass
+class StepResult:
+    """What one stage made: files relative to the program folder, and what to tell."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+Step = Callable[[Folder, BuildOptions], StepResult]
+
+# (name, stage) in the order they run; each later issue adds its stage here.
+STEPS: list[tuple[str, Step]] = []
+
+
+@dataclass
+class BuildResult:
+    files: dict[str, bytes] = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (step, note)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def build_outputs(folder: Folder, options: BuildOptions) -> BuildResult:
+    """Run every stage and collect their files; nothing is written here."""
+    result = BuildResult()
+    for name, step in STEPS:
+        made = step(folder, options)
+        result.files.update(made.files)
+        result.notes.extend((name, note) for note in made.notes)
+        result.problems.extend(made.problems)
+    return result

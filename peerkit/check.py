@@ -1,0 +1,118 @@
+"""Checks across files that loading alone cannot make: can the program actually run?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from peerkit.load import Reader, load_folder, sort_problems
+from peerkit.model import Folder, Location, Problem
+
+
+def _check_format(folder: Folder, reader: Reader) -> None:
+    program = folder.program
+    active = [m for m in folder.members if m.is_active_on(program.start)]
+    where = program.where("format")
+    if program.format == "groups" and len(active) < program.group_size.min:
+        reader.report(
+            where,
+            "format",
+            f"format is groups of at least {program.group_size.min}, "
+            f"but the roster has only {len(active)} active member(s)",
+            "lower group_size.min or add members",
+        )
+    if program.format == "pairs" and len(active) < 2:
+        reader.report(where, "format", "format is pairs, but fewer than two members are active")
+    if program.format == "mentoring":
+        mentors = [m for m in active if m.role == "mentor"]
+        mentees = [m for m in active if m.role == "mentee"]
+        if not mentors:
+            reader.report(
+                where,
+                "format",
+                "format is mentoring, but no active member has `role: mentor`",
+                "set `role: mentor` on the mentors in the roster, or use format: pairs",
+            )
+        elif not mentees:
+            reader.report(
+                where,
+                "format",
+                "format is mentoring, but no active member has `role: mentee`",
+                "set `role: mentee` on the mentees in the roster",
+            )
+        else:
+            capacity = sum(m.capacity for m in mentors)
+            needed = len(mentees) * program.matching.mentors_per_mentee
+            if capacity < needed:
+                reader.report(
+                    where,
+                    "capacity",
+                    f"the mentors can take {capacity} mentee(s) in all, "
+                    f"but {needed} place(s) are needed; some mentees will stay unmatched",
+                    "raise `capacity` on some mentors or recruit more mentors",
+                    "warning",
+                )
+    peers = [m.id for m in folder.members if m.role != "peer"]
+    if program.format != "mentoring" and peers:
+        first = folder.member(peers[0])
+        reader.report(
+            first.location if first else Location(folder.roster_file),
+            "role",
+            f"{len(peers)} member(s) have role mentor/mentee, but format is {program.format}; "
+            "roles are ignored",
+            "remove the roles or use format: mentoring",
+            "warning",
+        )
+
+
+def _check_sessions(folder: Folder, reader: Reader) -> None:
+    program = folder.program
+    minutes = program.meetings.duration.total_seconds() / 60
+    for session in program.sessions:
+        if session.agenda_minutes > minutes:
+            reader.report(
+                program.where(f"sessions.{session.number - 1}.agenda"),
+                "agenda-time",
+                f"session {session.number} ({session.title}) has {session.agenda_minutes} minutes "
+                f"of agenda, but meetings last {minutes:.0f}",
+                "shorten some blocks or lengthen meetings.duration",
+            )
+    from peerkit.schedule import meeting_dates
+
+    count = len(meeting_dates(program.meetings, program.start, program.end))
+    if count == 0:
+        reader.report(
+            program.where("meetings"),
+            "schedule",
+            f"no meeting falls between start ({program.start}) and end ({program.end})",
+            "check start, end, meetings.cadence and meetings.day",
+        )
+    elif "sessions" in program.locations and len(program.sessions) != count:
+        reader.report(
+            program.where("sessions"),
+            "sessions",
+            f"the schedule has {count} meetings but {len(program.sessions)} session(s) are defined",
+            "add or remove sessions so there is one per meeting",
+            "warning",
+        )
+    for day, _ in program.meetings.moved:
+        if day in program.meetings.skip:
+            reader.report(
+                program.where("meetings.moved"),
+                "schedule",
+                f"{day} is both skipped and moved",
+                "keep it in only one of `skip` and `moved`",
+            )
+
+
+def check_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
+    """Load the folder and run every check; problems come back sorted by file and line."""
+    folder, problems = load_folder(root)
+    reader = Reader(problems)
+    if folder is not None:
+        _check_format(folder, reader)
+        _check_sessions(folder, reader)
+    return folder, sort_problems(reader.problems)
+
+
+def has_errors(problems: list[Problem], strict: bool = False) -> bool:
+    return any(p.severity == "error" or strict for p in problems)

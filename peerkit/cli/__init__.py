@@ -1,0 +1,28 @@
+"""The `peerkit` command: one module per command, each a thin layer over the library.
+
+Heavy libraries (scipy, icalendar, weasyprint, openpyxl, matplotlib) are imported
+inside the commands that need them so that `peerkit --help` starts quickly.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from peerkit.cli import build, check, init
+
+app = typer.Typer(
+    name="peerkit",
+    help="Run a peer mentoring program from plain files.\n\n"
+    "Example: peerkit check my-program && peerkit build my-program",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+app.command("init")(init.init_command)
+app.command("check")(check.check_command)
+app.command("build")(build.build_command)
+
+
+def main() -> None:
+    app()

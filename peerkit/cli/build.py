@@ -1,0 +1,52 @@
+"""`peerkit build`: check, then every stage into out/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from peerkit.cli.common import (
+    DirArg,
+    DryRunOpt,
+    NowOpt,
+    TextJson,
+    err,
+    handle_errors,
+    load_checked,
+    out,
+    parse_now,
+    print_problems,
+)
+from peerkit.errors import DataError
+
+
+@handle_errors
+def build_command(
+    folder: DirArg = Path(),
+    now: NowOpt = None,
+    dry_run: DryRunOpt = False,
+    format: TextJson = TextJson.text,
+) -> None:
+    """Check the folder, then write everything it has data for into out/.
+
+    Example: peerkit build sample-program
+    """
+    from peerkit.build import BuildOptions, build_outputs
+    from peerkit.write import write_files
+
+    loaded = load_checked(folder)
+    result = build_outputs(loaded, BuildOptions(now=parse_now(now)))
+    if any(p.severity == "error" for p in result.problems):
+        raise DataError(result.problems)
+    print_problems(folder, result.problems)
+    if not dry_run:
+        write_files(folder, result.files)
+    if format is TextJson.json:
+        out.print(json.dumps({"files": sorted(result.files), "dry_run": dry_run}, indent=2))
+        return
+    for step, note in result.notes:
+        err.print(f"{step}: {note}")
+    verb = "would write" if dry_run else "wrote"
+    for name in sorted(result.files):
+        out.print(f"{verb} {folder / name}", markup=False)
+    err.print(f"[green]done:[/] {len(result.files)} file(s) {verb.split()[-1]}")

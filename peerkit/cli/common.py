@@ -1,0 +1,141 @@
+"""What every command shares: consoles, options, error handling, problem printing.
+
+Rich lives only in the CLI layer. Results go to stdout, diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from peerkit.errors import DataError, PeerkitError
+from peerkit.model import Folder, Problem
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DirArg = Annotated[
+    Path,
+    typer.Argument(help="The program folder (default: the current folder).", show_default=False),
+]
+RoundOpt = Annotated[
+    str | None,
+    typer.Option("--round", "-r", help="Round name (default: the newest file in rounds/)."),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
+]
+
+
+def parse_now(value: str | None) -> dt.datetime | None:
+    """`--now 2027-03-01T09:00` (or a date): the moment outputs are stamped with."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        msg = f"--now: '{value}' is not a date or date-time"
+        raise PeerkitError(msg, "write e.g. 2027-03-01 or 2027-03-01T09:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+NowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        help="The moment outputs are stamped with (ISO date/time); default: from the data.",
+    ),
+]
+
+
+class TextJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def shown_path(root: Path, file: str) -> str:
+    """A problem's file as the coordinator can open it from where they typed the command."""
+    if not file or Path(file).is_absolute():
+        return file
+    return str(root / file) if str(root) not in ("", ".") else file
+
+
+def problem_line(root: Path, problem: Problem) -> str:
+    loc = problem.location
+    where = "peerkit"
+    if loc is not None:
+        where = shown_path(root, loc.file)
+        if loc.line:
+            where += f":{loc.line}:{loc.col or 1}"
+    return f"{where}: {problem.severity}[{problem.code}]: {problem.message}"
+
+
+def print_problems(root: Path, problems: Sequence[Problem]) -> None:
+    """Every problem on stderr, sorted, with its hint; then a count."""
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        err.print(f"[{style}]{escape(problem_line(root, problem))}[/]")
+        if problem.hint:
+            err.print(f"    [dim]hint:[/] {escape(problem.hint)}")
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if problems:
+        err.print(f"{errors} error(s), {warnings} warning(s)")
+
+
+def problems_json(root: Path, problems: Sequence[Problem]) -> str:
+    items = []
+    for problem in problems:
+        item = problem.as_dict()
+        if isinstance(item["file"], str):
+            item["file"] = shown_path(root, item["file"])
+        items.append(item)
+    return json.dumps(items, indent=2, ensure_ascii=False)
+
+
+def load_checked(root: Path, strict: bool = False) -> Folder:
+    """The checked folder; problems are printed, and errors (or warnings with strict) stop."""
+    from peerkit.check import check_folder, has_errors
+
+    folder, problems = check_folder(root)
+    if folder is None or has_errors(problems, strict):
+        raise DataError(problems)
+    print_problems(root, problems)
+    return folder
+
+
+def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn PeerkitError into a message and its exit code, and Ctrl-C into exit 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except DataError as exc:
+            root = kwargs.get("folder")
+            print_problems(root if isinstance(root, Path) else Path(), exc.problems)
+            raise typer.Exit(exc.exit_code) from None
+        except PeerkitError as exc:
+            err.print(f"[red]error:[/] {escape(exc.message)}")
+            if exc.hint:
+                err.print(f"    [dim]hint:[/] {escape(exc.hint)}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper

@@ -1,0 +1,39 @@
+"""`peerkit init`: a new program folder from a commented example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from peerkit.cli.common import err, handle_errors, out
+from peerkit.errors import UsageError
+
+STARTER = Path(__file__).resolve().parent.parent / "starter"
+
+
+@handle_errors
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="The folder to create.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Create a program folder with a commented example that passes `peerkit check`.
+
+    Example: peerkit init my-program
+    """
+    from peerkit.write import write_files
+
+    if folder.exists() and not folder.is_dir():
+        msg = f"{folder} exists and is not a folder"
+        raise UsageError(msg, "choose another name")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        msg = f"{folder} is not empty"
+        raise UsageError(msg, "choose a new folder, or add --force to write the example into it")
+    files = {path.name: path.read_bytes() for path in sorted(STARTER.iterdir()) if path.is_file()}
+    files[".gitignore"] = b"out/\n"
+    for path in write_files(folder, files):
+        out.print(f"wrote {path}", markup=False)
+    err.print(f"next: edit {folder / 'program.yaml'}, then run `peerkit check {folder}`")

@@ -1,0 +1,1072 @@
+"""Files → validated model: program.yaml, the roster and the round files.
+
+Loading never raises for bad data: every wrong value becomes a Problem with its file,
+line, column, key path and a hint, and loading goes on so the coordinator sees every
+problem at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from peerkit import schedule
+from peerkit.model import (
+    DEFAULT_WEIGHTS,
+    FORMATS,
+    LEVELS,
+    QUESTION_TYPES,
+    ROLES,
+    AgendaBlock,
+    Contact,
+    Folder,
+    Format,
+    GroupSize,
+    Levels,
+    Location,
+    Match,
+    Matching,
+    Meetings,
+    Member,
+    Problem,
+    Program,
+    Question,
+    QuestionType,
+    Role,
+    Round,
+    Rules,
+    Session,
+    SessionKind,
+    Severity,
+    Survey,
+    Unmatched,
+)
+from peerkit.source import Node, grid_records, parse_yaml, read_grid, read_yaml
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
+DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|mins|minutes?|hours?|days?)", re.IGNORECASE)
+TIME_RE = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
+ROSTER_FILES = ("members.yaml", "members.yml", "members.csv", "members.xlsx")
+# Letters that Unicode does not decompose into an ASCII base letter.
+TRANSLITERATION = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "đ": "d", "Đ": "D"}
+)
+TRUE_WORDS = frozenset({"true", "yes", "on", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "n", "0"})
+
+PROGRAM_KEYS = (
+    "name",
+    "organization",
+    "contact",
+    "goals",
+    "timezone",
+    "start",
+    "end",
+    "format",
+    "group_size",
+    "capacity",
+    "meetings",
+    "matching",
+    "sessions",
+    "surveys",
+    "privacy",
+)
+MEMBER_KEYS = (
+    "id",
+    "name",
+    "email",
+    "role",
+    "organization",
+    "department",
+    "manager",
+    "industry",
+    "timezone",
+    "languages",
+    "levels",
+    "goals",
+    "offers",
+    "obstacles",
+    "capacity",
+    "availability",
+    "avoid",
+    "active",
+    "left",
+    "fields",
+    "notes",
+    "private",
+)
+ROUND_MATCH_KEYS = (
+    "id",
+    "members",
+    "score",
+    "locked",
+    "reasons",
+    "rules",
+    "terms",
+    "location",
+    "day",
+    "time",
+)
+
+
+@dataclass
+class Reader:
+    """Collects problems while coercing Nodes of one file into typed values."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(
+        self,
+        loc: Location | None,
+        code: str,
+        message: str,
+        hint: str = "",
+        severity: Severity = "error",
+    ) -> None:
+        self.problems.append(Problem(loc, code, message, hint, severity))
+
+    def wrong(self, node: Node, key: str, expected: str, hint: str = "") -> None:
+        shown = node.value if isinstance(node.value, str) else type(node.value).__name__
+        if isinstance(node.value, list):
+            shown = "a list"
+        elif isinstance(node.value, dict):
+            shown = "a mapping"
+        elif isinstance(shown, str):
+            shown = repr(shown[:60])
+        self.report(node.loc, "type", f"{key}: expected {expected}, got {shown}", hint)
+
+    def mapping(
+        self, node: Node | None, key: str, known: Sequence[str] | None = None
+    ) -> dict[str, Node]:
+        """A mapping's entries; unknown keys (when `known` is given) are reported."""
+        if node is None or node.value is None:
+            return {}
+        if not isinstance(node.value, dict):
+            self.wrong(node, key, "a mapping of `key: value` lines")
+            return {}
+        if known is not None:
+            for name, loc in node.keys.items():
+                if name not in known:
+                    self.unknown_key(loc, key, name, known)
+        return node.value
+
+    def unknown_key(self, loc: Location, key: str, name: str, known: Sequence[str]) -> None:
+        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+        where = f"{key}.{name}" if key else name
+        hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+        self.report(loc, "unknown-key", f"unknown key '{where}'", hint)
+
+    def text(self, node: Node | None, key: str, default: str = "") -> str:
+        if node is None or node.value is None:
+            return default
+        if isinstance(node.value, str):
+            return node.value.strip()
+        self.wrong(node, key, "text")
+        return default
+
+    def choice(self, node: Node | None, key: str, options: Sequence[str], default: str) -> str:
+        value = self.text(node, key, default).lower()
+        if node is not None and value not in options:
+            close = difflib.get_close_matches(value, options, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(options)}"
+            self.report(node.loc, "value", f"{key}: '{value}' is not one of the choices", hint)
+            return default
+        return value
+
+    def integer(
+        self,
+        node: Node | None,
+        key: str,
+        default: int,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> int:
+        text = self.text(node, key, "")
+        if node is None or not text:
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            self.wrong(node, key, "a whole number")
+            return default
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            self.report(node.loc, "range", f"{key}: {value} is out of range", f"use {bounds}")
+            return default
+        return value
+
+    def number(self, node: Node | None, key: str, default: float | None) -> float | None:
+        text = self.text(node, key, "")
+        if node is None or not text:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            self.wrong(node, key, "a number")
+            return default
+        if value != value or value in (float("inf"), float("-inf")):
+            self.wrong(node, key, "a finite number")
+            return default
+        return value
+
+    def boolean(self, node: Node | None, key: str, default: bool) -> bool:
+        text = self.text(node, key, "").lower()
+        if node is None or not text:
+            return default
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+        self.wrong(node, key, "true or false")
+        return default
+
+    def date(self, node: Node | None, key: str) -> dt.date | None:
+        text = self.text(node, key, "")
+        if node is None or not text:
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            reason = str(exc).replace("month must be in 1..12", "there is no month 13 or later")
+            self.report(
+                node.loc,
+                "date",
+                f"{key}: '{text}' is not a date ({reason})",
+                "write dates as YYYY-MM-DD, e.g. 2027-01-12",
+            )
+            return None
+
+    def time(self, node: Node | None, key: str, default: dt.time | None) -> dt.time | None:
+        text = self.text(node, key, "")
+        if node is None or not text:
+            return default
+        match = TIME_RE.match(text)
+        if match:
+            hour, minute = int(match.group(1)), int(match.group(2) or 0)
+            suffix = (match.group(3) or "").lower().replace(".", "")
+            if suffix == "pm" and hour < 12:
+                hour += 12
+            elif suffix == "am" and hour == 12:
+                hour = 0
+            if hour < 24 and minute < 60 and (match.group(2) or suffix):
+                return dt.time(hour, minute)
+        self.report(node.loc, "time", f"{key}: '{text}' is not a time of day", "write e.g. 08:00")
+        return default
+
+    def duration(
+        self, node: Node | None, key: str, default: dt.timedelta | None
+    ) -> dt.timedelta | None:
+        text = self.text(node, key, "")
+        if node is None or not text:
+            return default
+        if text.isdigit():
+            return dt.timedelta(minutes=int(text))
+        parts = DURATION_RE.findall(text)
+        leftover = DURATION_RE.sub("", text).replace(" ", "")
+        if not parts or leftover:
+            self.report(
+                node.loc,
+                "duration",
+                f"{key}: '{text}' is not a duration",
+                "write e.g. 3h30m, 90m or 1d",
+            )
+            return default
+        total = dt.timedelta()
+        for amount, unit in parts:
+            letter = unit[0].lower()
+            scale = {"d": dt.timedelta(days=1), "h": dt.timedelta(hours=1)}.get(
+                letter, dt.timedelta(minutes=1)
+            )
+            total += float(amount) * scale
+        return total
+
+    def strings(self, node: Node | None, key: str) -> tuple[str, ...]:
+        """A list of texts; a single text is split on `;` (as roster CSV cells are)."""
+        if node is None or node.value is None:
+            return ()
+        if isinstance(node.value, str):
+            return tuple(part.strip() for part in node.value.split(";") if part.strip())
+        if isinstance(node.value, list):
+            items = []
+            for item in node.value:
+                value = self.text(item, key)
+                if value:
+                    items.append(value)
+            return tuple(items)
+        self.wrong(node, key, "a list")
+        return ()
+
+    def items(self, node: Node | None, key: str) -> list[Node]:
+        if node is None or node.value is None:
+            return []
+        if isinstance(node.value, list):
+            return node.value
+        self.wrong(node, key, "a list (lines starting with `- `)")
+        return []
+
+    def timezone(self, node: Node | None, key: str, default: str) -> str:
+        name = self.text(node, key, "")
+        if node is None or not name:
+            return default
+        if is_timezone(name):
+            return name
+        from zoneinfo import available_timezones
+
+        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else "use an IANA name like Europe/Paris"
+        self.report(node.loc, "timezone", f"{key}: '{name}' is not a known timezone", hint)
+        return default
+
+
+def is_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name or name.startswith(("/", ".")) or ".." in name or "\x00" in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def slugify(name: str) -> str:
+    """A stable member id from a name: `Zoë O'Brien` → `zoe-obrien`."""
+    spelled = name.translate(TRANSLITERATION)
+    ascii_name = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower().replace("'", "")).strip("-")
+    return slug
+
+
+# --- program.yaml ---------------------------------------------------------------------
+
+
+def _locations(node: Node, prefix: str = "") -> dict[str, Location]:
+    found: dict[str, Location] = {}
+    if isinstance(node.value, dict):
+        for key, child in node.value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            found[path] = node.keys.get(key, child.loc)
+            found.update(_locations(child, path))
+    elif isinstance(node.value, list):
+        for index, child in enumerate(node.value):
+            path = f"{prefix}.{index}"
+            found[path] = child.loc
+            found.update(_locations(child, path))
+    return found
+
+
+def _defaults() -> Node:
+    problems: list[Problem] = []
+    text = (Path(__file__).parent / "defaults.yaml").read_text(encoding="utf-8")
+    node = parse_yaml(text, "peerkit/defaults.yaml", problems)
+    if node is None or problems:  # pragma: no cover - a packaging bug
+        msg = f"shipped defaults are broken: {problems}"
+        raise RuntimeError(msg)
+    return node
+
+
+def _meetings(reader: Reader, node: Node | None) -> Meetings:
+    keys = (
+        "cadence",
+        "day",
+        "time",
+        "duration",
+        "location",
+        "video",
+        "reminder",
+        "skip",
+        "moved",
+    )
+    entries = reader.mapping(node, "meetings", keys)
+    base = Meetings()
+    cadence = reader.text(entries.get("cadence"), "meetings.cadence", base.cadence)
+    if cadence.lower() in schedule.CADENCES:
+        cadence = cadence.lower()
+    elif not schedule.is_rrule(cadence):
+        reader.report(
+            entries["cadence"].loc,
+            "value",
+            f"meetings.cadence: '{cadence}' is not a cadence",
+            "use weekly, biweekly, monthly or an RRULE like FREQ=MONTHLY;BYDAY=2TU",
+        )
+        cadence = base.cadence
+    else:
+        try:
+            from dateutil.rrule import rrulestr
+
+            rrulestr(cadence.split(":", 1)[-1], dtstart=dt.datetime(2000, 1, 1))  # noqa: DTZ001
+        except (ValueError, TypeError) as exc:
+            reader.report(
+                entries["cadence"].loc,
+                "rrule",
+                f"meetings.cadence: the RRULE cannot be read ({exc})",
+                "check it against RFC 5545, e.g. FREQ=MONTHLY;BYDAY=2TU",
+            )
+            cadence = base.cadence
+    day = reader.text(entries.get("day"), "meetings.day")
+    if day and schedule.parse_day(day) is None:
+        reader.report(
+            entries["day"].loc,
+            "value",
+            f"meetings.day: '{day}' is not a day",
+            "write a weekday, optionally with which one in the month: Tuesday, second Tuesday",
+        )
+        day = ""
+    skip = []
+    for item in reader.items(entries.get("skip"), "meetings.skip"):
+        value = reader.date(item, "meetings.skip")
+        if value:
+            skip.append(value)
+    moved = []
+    for key_name, target in reader.mapping(entries.get("moved"), "meetings.moved").items():
+        source_node = Node(key_name, (entries["moved"].keys.get(key_name) or target.loc))
+        old = reader.date(source_node, "meetings.moved")
+        new = reader.date(target, f"meetings.moved.{key_name}")
+        if old and new:
+            moved.append((old, new))
+    return Meetings(
+        cadence=cadence,
+        day=day,
+        time=reader.time(entries.get("time"), "meetings.time", base.time) or base.time,
+        duration=reader.duration(entries.get("duration"), "meetings.duration", base.duration)
+        or base.duration,
+        location=reader.text(entries.get("location"), "meetings.location"),
+        video=reader.text(entries.get("video"), "meetings.video"),
+        reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
+        skip=tuple(sorted(skip)),
+        moved=tuple(sorted(moved)),
+    )
+
+
+def _matching(reader: Reader, node: Node | None) -> Matching:
+    keys = ("rules", "weights", "seed", "pins", "diversity", "mentors_per_mentee")
+    entries = reader.mapping(node, "matching", keys)
+    rule_keys = (
+        "differ_in_one_of",
+        "not_same",
+        "share_one_of",
+        "max_timezone_gap",
+        "availability_overlap",
+        "no_repeat",
+    )
+    rules_node = entries.get("rules")
+    rule_entries = reader.mapping(rules_node, "matching.rules", rule_keys)
+    differ = reader.strings(rule_entries.get("differ_in_one_of"), "matching.rules.differ_in_one_of")
+    for level in differ:
+        if level not in LEVELS:
+            reader.report(
+                rule_entries["differ_in_one_of"].loc,
+                "value",
+                f"matching.rules.differ_in_one_of: '{level}' is not a level",
+                f"use any of: {', '.join(LEVELS)}",
+            )
+    rules = Rules(
+        differ_in_one_of=tuple(level for level in differ if level in LEVELS),
+        not_same=reader.strings(rule_entries.get("not_same"), "matching.rules.not_same"),
+        share_one_of=reader.strings(
+            rule_entries.get("share_one_of"), "matching.rules.share_one_of"
+        ),
+        max_timezone_gap=reader.number(
+            rule_entries.get("max_timezone_gap"), "matching.rules.max_timezone_gap", None
+        ),
+        availability_overlap=reader.boolean(
+            rule_entries.get("availability_overlap"), "matching.rules.availability_overlap", False
+        ),
+        no_repeat=reader.boolean(rule_entries.get("no_repeat"), "matching.rules.no_repeat", True),
+    )
+    weights = dict(DEFAULT_WEIGHTS)
+    for name, value in reader.mapping(
+        entries.get("weights"), "matching.weights", tuple(DEFAULT_WEIGHTS)
+    ).items():
+        number = reader.number(value, f"matching.weights.{name}", None)
+        if number is not None and name in weights:
+            if number < 0:
+                reader.report(
+                    value.loc, "range", f"matching.weights.{name} is negative", "use 0 or more"
+                )
+            else:
+                weights[name] = number
+    pins = []
+    for item in reader.items(entries.get("pins"), "matching.pins"):
+        group = reader.strings(item, "matching.pins")
+        if len(group) < 2:
+            reader.report(
+                item.loc,
+                "value",
+                "matching.pins: a pin needs at least two member ids",
+                "write a list like [ana, ben]",
+            )
+        else:
+            pins.append(group)
+    return Matching(
+        rules=rules,
+        weights=weights,
+        seed=reader.integer(entries.get("seed"), "matching.seed", 0),
+        pins=tuple(pins),
+        diversity=reader.strings(entries.get("diversity"), "matching.diversity"),
+        mentors_per_mentee=reader.integer(
+            entries.get("mentors_per_mentee"), "matching.mentors_per_mentee", 1, 1, 5
+        ),
+    )
+
+
+def _session(reader: Reader, node: Node, number: int) -> Session:
+    key = f"sessions.{number - 1}"
+    entries = reader.mapping(node, key, ("title", "kind", "goals", "topics", "agenda"))
+    kind = reader.choice(entries.get("kind"), f"{key}.kind", ("kickoff", "regular", "closing"), "")
+    if not kind:
+        kind = "regular"
+    blocks = []
+    for block_node in reader.items(entries.get("agenda"), f"{key}.agenda"):
+        block = reader.mapping(block_node, f"{key}.agenda", ("title", "minutes", "notes"))
+        title = reader.text(block.get("title"), f"{key}.agenda.title")
+        if not title:
+            reader.report(block_node.loc, "missing", f"{key}.agenda: a block has no title")
+        blocks.append(
+            AgendaBlock(
+                title=title,
+                minutes=reader.integer(block.get("minutes"), f"{key}.agenda.minutes", 0, 0, 1440),
+                notes=reader.text(block.get("notes"), f"{key}.agenda.notes"),
+            )
+        )
+    title = reader.text(entries.get("title"), f"{key}.title")
+    if not title:
+        reader.report(node.loc, "missing", f"{key}: the session has no title", "add `title: ...`")
+    return Session(
+        number=number,
+        title=title or f"Session {number}",
+        kind=cast(SessionKind, kind),
+        goals=reader.strings(entries.get("goals"), f"{key}.goals"),
+        topics=reader.strings(entries.get("topics"), f"{key}.topics"),
+        agenda=tuple(blocks),
+    )
+
+
+def _fit_agenda(blocks: tuple[AgendaBlock, ...], minutes: int) -> tuple[AgendaBlock, ...]:
+    """Shipped agenda blocks stretched or shrunk to the meeting's length, in 5-minute steps."""
+    total = sum(block.minutes for block in blocks)
+    if not total or minutes < 5 * len(blocks):
+        return blocks
+    sizes = [max(5, round(block.minutes * minutes / total / 5) * 5) for block in blocks]
+    while sum(sizes) > minutes:
+        sizes[sizes.index(max(sizes))] -= 5
+    return tuple(
+        AgendaBlock(block.title, size, block.notes)
+        for block, size in zip(blocks, sizes, strict=True)
+    )
+
+
+def _sessions(
+    reader: Reader, node: Node | None, count: int, defaults: Node, minutes: int
+) -> tuple[Session, ...]:
+    if node is not None and node.value is not None:
+        return tuple(
+            _session(reader, item, number)
+            for number, item in enumerate(reader.items(node, "sessions"), start=1)
+        )
+    shipped = reader.mapping(defaults, "").get("sessions")
+    by_kind = {}
+    for item in reader.items(shipped, "sessions"):
+        session = _session(reader, item, 1)
+        by_kind[session.kind] = session
+    sessions = []
+    for number in range(1, max(count, 1) + 1):
+        if number == 1:
+            kind = "kickoff"
+        elif number == count and count > 1:
+            kind = "closing"
+        else:
+            kind = "regular"
+        base = by_kind[cast(SessionKind, kind)]
+        title = base.title if kind != "regular" else f"{base.title} {number - 1}"
+        agenda = _fit_agenda(base.agenda, minutes)
+        sessions.append(Session(number, title, base.kind, base.goals, base.topics, agenda))
+    return tuple(sessions)
+
+
+def _survey(reader: Reader, name: str, node: Node, sessions: int) -> Survey:
+    key = f"surveys.{name}"
+    entries = reader.mapping(node, key, ("title", "questions", "after", "anonymous"))
+    questions = []
+    seen: dict[str, Location] = {}
+    for index, item in enumerate(reader.items(entries.get("questions"), f"{key}.questions")):
+        qkey = f"{key}.questions.{index}"
+        q = reader.mapping(item, qkey, ("id", "text", "type", "options", "required"))
+        qid = reader.text(q.get("id"), f"{qkey}.id")
+        if not qid:
+            reader.report(item.loc, "missing", f"{qkey}: the question has no id", "add `id: ...`")
+            continue
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", qid):
+            reader.report(
+                q["id"].loc,
+                "question-id",
+                f"{qkey}.id: '{qid}' is not a valid question id",
+                "use letters, digits and _ (it becomes a column name), e.g. progress_goals",
+            )
+        if qid in seen:
+            reader.report(
+                q["id"].loc,
+                "duplicate-question",
+                f"{key}: question id '{qid}' is used twice (first on line {seen[qid].line})",
+                "give each question its own id; tallies group answers by it",
+            )
+            continue
+        seen[qid] = q["id"].loc
+        qtype = reader.choice(q.get("type"), f"{qkey}.type", QUESTION_TYPES, "likert5")
+        options = reader.strings(q.get("options"), f"{qkey}.options")
+        if qtype in ("choice", "multi") and not options:
+            reader.report(
+                item.loc,
+                "missing",
+                f"{qkey}: a {qtype} question needs options",
+                "add `options: [first, second, ...]`",
+            )
+        questions.append(
+            Question(
+                id=qid,
+                text=reader.text(q.get("text"), f"{qkey}.text") or qid,
+                type=cast(QuestionType, qtype),
+                options=options,
+                required=reader.boolean(q.get("required"), f"{qkey}.required", False),
+            )
+        )
+    after: list[int] = []
+    after_node = entries.get("after")
+    if after_node is not None and after_node.is_scalar:
+        if reader.text(after_node, f"{key}.after").lower() == "every":
+            after = list(range(1, sessions + 1))
+        else:
+            number = reader.integer(after_node, f"{key}.after", 0, 1)
+            after = [number] if number else []
+    else:
+        for item in reader.items(after_node, f"{key}.after"):
+            number = reader.integer(item, f"{key}.after", 0, 1)
+            if number > sessions:
+                reader.report(
+                    item.loc,
+                    "range",
+                    f"{key}.after: there is no session {number} (the program has {sessions})",
+                    "use a session number from 1 to the number of sessions, or `every`",
+                )
+            elif number:
+                after.append(number)
+    return Survey(
+        name=name,
+        title=reader.text(entries.get("title"), f"{key}.title") or name.replace("_", " ").title(),
+        questions=tuple(questions),
+        after=tuple(after),
+        anonymous=reader.boolean(entries.get("anonymous"), f"{key}.anonymous", False),
+    )
+
+
+def _surveys(reader: Reader, node: Node | None, defaults: Node, sessions: int) -> dict[str, Survey]:
+    surveys = {}
+    shipped = reader.mapping(reader.mapping(defaults, "").get("surveys"), "")
+    own = reader.mapping(node, "surveys")
+    for name, item in {**shipped, **own}.items():
+        surveys[name] = _survey(reader, name, item, sessions)
+    return surveys
+
+
+def load_program(root: Path, reader: Reader) -> Program | None:
+    """program.yaml to a Program (None only when the file is missing or unreadable)."""
+    path = root / "program.yaml"
+    if not path.is_file():
+        reader.report(
+            Location("program.yaml"),
+            "missing-file",
+            f"there is no program.yaml in {root}",
+            "run `peerkit init DIR` to start a program folder",
+        )
+        return None
+    node = read_yaml(path, "program.yaml", reader.problems)
+    if node is None:
+        return None
+    if node.value is None:
+        node = Node({}, node.loc)
+    entries = reader.mapping(node, "", PROGRAM_KEYS)
+    if not isinstance(node.value, dict):
+        return None
+    defaults = _defaults()
+    name = reader.text(entries.get("name"), "name")
+    if not name:
+        reader.report(node.loc, "missing", "the program has no name", "add `name: ...`")
+    start = reader.date(entries.get("start"), "start")
+    end = reader.date(entries.get("end"), "end")
+    if "start" not in entries:
+        reader.report(
+            node.loc, "missing", "the program has no start date", "add `start: YYYY-MM-DD`"
+        )
+    if start and end and end < start:
+        reader.report(
+            entries["end"].loc,
+            "date-order",
+            f"end ({end}) is before start ({start})",
+            "swap the two dates or fix the year",
+        )
+        end = None
+    start = start or dt.date(2000, 1, 1)
+    end = end or dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
+    contact_entries = reader.mapping(entries.get("contact"), "contact", ("name", "email"))
+    contact = Contact(
+        reader.text(contact_entries.get("name"), "contact.name"),
+        reader.text(contact_entries.get("email"), "contact.email"),
+    )
+    if contact.email and not EMAIL_RE.match(contact.email):
+        reader.report(
+            contact_entries["email"].loc,
+            "email",
+            f"contact.email: '{contact.email}' is not an email address",
+            "write it like coordinator@example.org",
+        )
+    size_entries = reader.mapping(entries.get("group_size"), "group_size", ("min", "max"))
+    group_size = GroupSize(
+        reader.integer(size_entries.get("min"), "group_size.min", 4, 2, 100),
+        reader.integer(size_entries.get("max"), "group_size.max", 6, 2, 100),
+    )
+    if group_size.min > group_size.max:
+        reader.report(
+            entries["group_size"].loc,
+            "range",
+            f"group_size: min ({group_size.min}) is larger than max ({group_size.max})",
+            "swap the two numbers",
+        )
+    meetings = _meetings(reader, entries.get("meetings"))
+    count = len(schedule.meeting_dates(meetings, start, end))
+    minutes = int(meetings.duration.total_seconds() // 60)
+    sessions = _sessions(reader, entries.get("sessions"), count, defaults, minutes)
+    privacy = reader.mapping(entries.get("privacy"), "privacy", ("min_group_size",))
+    return Program(
+        name=name or root.resolve().name,
+        organization=reader.text(entries.get("organization"), "organization"),
+        contact=contact,
+        goals=reader.strings(entries.get("goals"), "goals"),
+        timezone=reader.timezone(entries.get("timezone"), "timezone", "UTC"),
+        start=start,
+        end=end,
+        format=cast(Format, reader.choice(entries.get("format"), "format", FORMATS, "pairs")),
+        group_size=group_size,
+        capacity=reader.integer(entries.get("capacity"), "capacity", 2, 1, 1000),
+        meetings=meetings,
+        matching=_matching(reader, entries.get("matching")),
+        sessions=sessions,
+        surveys=_surveys(reader, entries.get("surveys"), defaults, len(sessions)),
+        min_group_size=reader.integer(
+            privacy.get("min_group_size"), "privacy.min_group_size", 3, 1, 1000
+        ),
+        root=root,
+        locations=_locations(node),
+    )
+
+
+# --- the roster -----------------------------------------------------------------------
+
+
+def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, Node]:
+    """A roster record's entries; in a table, `knowledge` / `levels.knowledge` and
+    `fields.x` columns are folded into `levels` and `fields`."""
+    if not tabular:
+        return reader.mapping(record, "member", MEMBER_KEYS)
+    entries: dict[str, Node] = {}
+    levels: dict[str, Node] = {}
+    custom: dict[str, Node] = {}
+    assert isinstance(record.value, dict)
+    for header, cell in record.value.items():
+        name = header.strip().lower().replace(" ", "_")
+        if name in LEVELS or name.startswith("levels."):
+            levels[name.removeprefix("levels.")] = cell
+        elif name.startswith("fields."):
+            custom[header.strip()[len("fields.") :]] = cell
+        elif name in MEMBER_KEYS:
+            entries[name] = cell
+        else:
+            reader.unknown_key(record.keys.get(header, cell.loc), "", header, MEMBER_KEYS)
+    if levels:
+        entries["levels"] = Node(levels, record.loc, {k: v.loc for k, v in levels.items()})
+    if custom:
+        entries["fields"] = Node(custom, record.loc, {k: v.loc for k, v in custom.items()})
+    return entries
+
+
+def _member(reader: Reader, record: Node, program: Program | None, tabular: bool) -> Member | None:
+    entries = _member_entries(record, reader, tabular)
+    if not isinstance(record.value, dict):
+        reader.wrong(record, "member", "a mapping with at least `name:`")
+        return None
+    name = reader.text(entries.get("name"), "name")
+    given_id = reader.text(entries.get("id"), "id")
+    if not name and not given_id:
+        reader.report(record.loc, "missing", "a member has neither a name nor an id", "add `name:`")
+        return None
+    member_id = given_id or slugify(name)
+    if given_id and not ID_RE.match(given_id):
+        reader.report(
+            entries["id"].loc,
+            "member-id",
+            f"id '{given_id}' is not a valid member id",
+            f"use lowercase letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
+        )
+    elif not member_id:
+        reader.report(
+            record.loc, "member-id", f"no id can be made from the name '{name}'", "add `id:`"
+        )
+    email = reader.text(entries.get("email"), "email")
+    if email and not EMAIL_RE.match(email):
+        reader.report(
+            entries["email"].loc,
+            "email",
+            f"email '{email}' is not an email address",
+            "write it like ana@example.org",
+        )
+    level_entries = reader.mapping(entries.get("levels"), "levels", LEVELS)
+    levels = Levels(
+        *(reader.integer(level_entries.get(k), f"levels.{k}", 0, 1, 5) or None for k in LEVELS)
+    )
+    custom = {
+        key: reader.text(value, f"fields.{key}")
+        for key, value in reader.mapping(entries.get("fields"), "fields").items()
+    }
+    default_tz = program.timezone if program else "UTC"
+    left = reader.date(entries.get("left"), "left")
+    return Member(
+        id=member_id or "?",
+        name=name or member_id,
+        email=email,
+        role=cast(Role, reader.choice(entries.get("role"), "role", ROLES, "peer")),
+        organization=reader.text(entries.get("organization"), "organization"),
+        department=reader.text(entries.get("department"), "department"),
+        manager=reader.text(entries.get("manager"), "manager"),
+        industry=reader.text(entries.get("industry"), "industry"),
+        timezone=reader.timezone(entries.get("timezone"), "timezone", default_tz),
+        languages=tuple(
+            lang.lower() for lang in reader.strings(entries.get("languages"), "languages")
+        ),
+        levels=levels,
+        goals=reader.strings(entries.get("goals"), "goals"),
+        offers=reader.strings(entries.get("offers"), "offers"),
+        obstacles=reader.strings(entries.get("obstacles"), "obstacles"),
+        capacity=reader.integer(
+            entries.get("capacity"), "capacity", program.capacity if program else 1, 0, 1000
+        ),
+        availability=tuple(
+            slot.lower() for slot in reader.strings(entries.get("availability"), "availability")
+        ),
+        avoid=reader.strings(entries.get("avoid"), "avoid"),
+        active=reader.boolean(entries.get("active"), "active", True),
+        left=left,
+        fields=custom,
+        location=record.loc,
+    )
+
+
+def _roster_file(root: Path, reader: Reader) -> Path | None:
+    found = [root / name for name in ROSTER_FILES if (root / name).is_file()]
+    if not found:
+        reader.report(
+            Location("members.yaml"),
+            "missing-file",
+            f"there is no roster in {root}",
+            "add members.yaml (or members.csv / members.xlsx) with one entry per member",
+        )
+        return None
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        reader.report(
+            Location(found[1].name),
+            "roster",
+            f"there are several rosters ({names}); peerkit reads only {found[0].name}",
+            "keep one roster file",
+            "warning",
+        )
+    return found[0]
+
+
+def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Member, ...]:
+    """The roster (members.yaml, .csv or .xlsx) as Members, in file order."""
+    path = _roster_file(root, reader)
+    if path is None:
+        return ()
+    rel = path.name
+    records: list[Node]
+    tabular = path.suffix != ".yaml" and path.suffix != ".yml"
+    if tabular:
+        grid = read_grid(path, rel, reader.problems)
+        if grid is None:
+            return ()
+        records = grid_records(grid)
+        header = {str(c.value or "").strip().lower() for c in grid[0]} if grid else set()
+        if not {"name", "id"} & header:
+            reader.report(
+                Location(rel, 1, 1),
+                "header",
+                "the roster has no `name` or `id` column",
+                "the first row must name the columns: id, name, email, role, ...",
+            )
+            return ()
+    else:
+        node = read_yaml(path, rel, reader.problems)
+        if node is None:
+            return ()
+        if isinstance(node.value, dict) and "members" in node.value:
+            node = node.value["members"]
+        records = reader.items(node, "members")
+    members: list[Member] = []
+    seen: dict[str, Location] = {}
+    for record in records:
+        member = _member(reader, record, program, tabular)
+        if member is None:
+            continue
+        if member.id in seen:
+            reader.report(
+                member.location,
+                "duplicate-id",
+                f"member id '{member.id}' is used twice (first at line {seen[member.id].line})",
+                "give one of them its own `id:`",
+            )
+            continue
+        seen[member.id] = member.location
+        members.append(member)
+    return tuple(members)
+
+
+# --- round files ----------------------------------------------------------------------
+
+
+def _plain(node: Node | None) -> Any:
+    if node is None or node.value is None or isinstance(node.value, str):
+        return None if node is None else node.value
+    if isinstance(node.value, list):
+        return [_plain(item) for item in node.value]
+    return {key: _plain(value) for key, value in node.value.items()}
+
+
+def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
+    """A round file written by `peerkit match` (and perhaps edited by hand)."""
+    node = read_yaml(path, rel, reader.problems)
+    if node is None:
+        return None
+    entries = reader.mapping(node, "", ("round", "summary", "matches", "unmatched"))
+    matches = []
+    seen: set[str] = set()
+    for index, item in enumerate(reader.items(entries.get("matches"), "matches"), start=1):
+        fields = reader.mapping(item, "matches", ROUND_MATCH_KEYS)
+        match_id = reader.text(fields.get("id"), "matches.id") or f"match-{index:02d}"
+        if match_id in seen:
+            reader.report(
+                item.loc, "duplicate-match", f"match id '{match_id}' is used twice", "rename one"
+            )
+        seen.add(match_id)
+        matches.append(
+            Match(
+                id=match_id,
+                members=reader.strings(fields.get("members"), "matches.members"),
+                score=reader.number(fields.get("score"), "matches.score", 0.0) or 0.0,
+                locked=reader.boolean(fields.get("locked"), "matches.locked", False),
+                reasons=reader.strings(fields.get("reasons"), "matches.reasons"),
+                rules=reader.strings(fields.get("rules"), "matches.rules"),
+                location=reader.text(fields.get("location"), "matches.location"),
+                day=reader.text(fields.get("day"), "matches.day"),
+                time=reader.time(fields.get("time"), "matches.time", None),
+                where=item.loc,
+            )
+        )
+    unmatched = []
+    for item in reader.items(entries.get("unmatched"), "unmatched"):
+        fields = reader.mapping(item, "unmatched", ("member", "reason"))
+        unmatched.append(
+            Unmatched(
+                reader.text(fields.get("member"), "unmatched.member"),
+                reader.text(fields.get("reason"), "unmatched.reason"),
+            )
+        )
+    summary = _plain(entries.get("summary"))
+    return Round(
+        name=reader.text(entries.get("round"), "round") or path.stem,
+        matches=tuple(matches),
+        unmatched=tuple(unmatched),
+        summary=summary if isinstance(summary, dict) else {},
+        file=rel,
+    )
+
+
+def load_rounds(root: Path, reader: Reader) -> tuple[Round, ...]:
+    folder = root / "rounds"
+    if not folder.is_dir():
+        return ()
+    rounds = []
+    for path in sorted(folder.glob("*.y*ml")):
+        loaded = load_round(path, f"rounds/{path.name}", reader)
+        if loaded is not None:
+            rounds.append(loaded)
+    return tuple(rounds)
+
+
+# --- the whole folder -----------------------------------------------------------------
+
+
+def _check_refs(
+    reader: Reader,
+    ids: set[str],
+    refs: Iterable[tuple[str, Location, str]],
+    hint_ids: Sequence[str],
+) -> None:
+    for ref, loc, what in refs:
+        if ref and ref not in ids:
+            close = difflib.get_close_matches(ref, hint_ids, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "use a member id from the roster"
+            reader.report(loc, "unknown-member", f"{what}: no member has the id '{ref}'", hint)
+
+
+def check_references(folder: Folder, reader: Reader) -> None:
+    """Every member id mentioned anywhere (manager, avoid, pins, rounds) exists."""
+    ids = set(folder.members_by_id)
+    known = sorted(ids)
+    refs: list[tuple[str, Location, str]] = []
+    for member in folder.members:
+        refs.append((member.manager, member.location, f"{member.id}: manager"))
+        refs.extend((other, member.location, f"{member.id}: avoid") for other in member.avoid)
+        if member.manager == member.id:
+            reader.report(member.location, "value", f"{member.id} is their own manager")
+    program = folder.program
+    for index, pin in enumerate(program.matching.pins):
+        loc = program.where(f"matching.pins.{index}")
+        refs.extend((member_id, loc, "matching.pins") for member_id in pin)
+    for round_ in folder.rounds:
+        for match in round_.matches:
+            loc = match.where or Location(round_.file)
+            refs.extend((member_id, loc, f"match {match.id}") for member_id in match.members)
+    _check_refs(reader, ids, refs, known)
+
+
+def load_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
+    """Read and validate a program folder; the Folder is None when it cannot be used at all."""
+    reader = Reader()
+    if not root.is_dir():
+        reader.report(
+            Location(str(root)),
+            "missing-folder",
+            f"{root} is not a folder",
+            "give the path of a program folder, or run `peerkit init DIR` to make one",
+        )
+        return None, reader.problems
+    program = load_program(root, reader)
+    members = load_roster(root, program, reader)
+    rounds = load_rounds(root, reader)
+    if program is None:
+        return None, reader.problems
+    roster = next((name for name in ROSTER_FILES if (root / name).is_file()), "members.yaml")
+    folder = Folder(root, program, members, rounds, roster)
+    check_references(folder, reader)
+    return folder, reader.problems
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.sort_key())

@@ -1,0 +1,319 @@
+"""The program as peerkit understands it: frozen dataclasses built by `load`.
+
+Every value that came from a file can say where it came from (`Location`), so any later
+stage can point the coordinator at the line that caused a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+Format = Literal["mentoring", "pairs", "groups"]
+Role = Literal["mentor", "mentee", "peer"]
+QuestionType = Literal["likert5", "nps", "choice", "multi", "text"]
+Severity = Literal["error", "warning"]
+SessionKind = Literal["kickoff", "regular", "closing"]
+
+FORMATS: tuple[str, ...] = ("mentoring", "pairs", "groups")
+ROLES: tuple[str, ...] = ("mentor", "mentee", "peer")
+QUESTION_TYPES: tuple[str, ...] = ("likert5", "nps", "choice", "multi", "text")
+LEVELS: tuple[str, ...] = ("knowledge", "experience", "authority")
+LIKERT5_LABELS: tuple[str, ...] = (
+    "Strongly disagree",
+    "Disagree",
+    "Neither agree nor disagree",
+    "Agree",
+    "Strongly agree",
+)
+
+# Soft-score terms and their default weights (see peerkit.match).
+DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "common_ground": 3.0,  # shared goals and obstacles (seed 001: not just the same industry)
+    "goals_offers": 3.0,  # one member's goals met by another's offers
+    "levels": 1.0,  # complementary knowledge / experience / authority
+    "timezone": 1.0,  # closeness of timezones
+    "availability": 1.0,  # overlap of availability slots
+    "diversity": 1.0,  # difference on `matching.diversity` fields
+}
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a value came from: file relative to the program folder, 1-based line and column."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col or 1}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong (or worth a look) in the program folder."""
+
+    location: Location | None
+    code: str
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = str(self.location) if self.location else "peerkit"
+        return f"{where}: {self.severity}[{self.code}]: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location or Location("")
+        return (loc.file, loc.line, loc.col, self.code)
+
+    def as_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.col if loc else None,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class GroupSize:
+    min: int = 4
+    max: int = 6
+
+
+@dataclass(frozen=True)
+class Meetings:
+    """When and where matches meet. `cadence` is weekly, biweekly, monthly or an RRULE."""
+
+    cadence: str = "monthly"
+    day: str = ""  # "second Tuesday", "Tuesday", "last Friday"; empty: the start date's weekday
+    time: dt.time = dt.time(9, 0)
+    duration: dt.timedelta = dt.timedelta(hours=1)
+    location: str = ""
+    video: str = ""
+    reminder: dt.timedelta | None = dt.timedelta(days=1)
+    skip: tuple[dt.date, ...] = ()
+    moved: tuple[tuple[dt.date, dt.date], ...] = ()  # (scheduled date, new date)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Hard matching rules: a match that breaks one is never made."""
+
+    differ_in_one_of: tuple[str, ...] = ()
+    not_same: tuple[str, ...] = ()
+    share_one_of: tuple[str, ...] = ()
+    max_timezone_gap: float | None = None  # hours
+    availability_overlap: bool = False
+    no_repeat: bool = True
+
+
+@dataclass(frozen=True)
+class Matching:
+    rules: Rules = field(default_factory=Rules)
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    seed: int = 0
+    pins: tuple[tuple[str, ...], ...] = ()  # member ids that must be matched together
+    diversity: tuple[str, ...] = ()  # member fields on which difference is rewarded
+    mentors_per_mentee: int = 1
+
+
+@dataclass(frozen=True)
+class AgendaBlock:
+    title: str
+    minutes: int
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Session:
+    number: int  # 1-based, the meeting it belongs to
+    title: str
+    kind: SessionKind = "regular"
+    goals: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    agenda: tuple[AgendaBlock, ...] = ()
+
+    @property
+    def agenda_minutes(self) -> int:
+        return sum(block.minutes for block in self.agenda)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: str
+    type: QuestionType
+    options: tuple[str, ...] = ()  # choice/multi options; likert5 labels are LIKERT5_LABELS
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Survey:
+    name: str
+    title: str
+    questions: tuple[Question, ...]
+    after: tuple[int, ...] = ()  # session numbers after which it is sent
+    anonymous: bool = False
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    organization: str
+    contact: Contact
+    goals: tuple[str, ...]
+    timezone: str
+    start: dt.date
+    end: dt.date
+    format: Format
+    group_size: GroupSize
+    capacity: int  # default mentor capacity (mentoring format)
+    meetings: Meetings
+    matching: Matching
+    sessions: tuple[Session, ...]
+    surveys: Mapping[str, Survey]
+    min_group_size: int  # privacy: no score shown for fewer respondents
+    root: Path
+    locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
+
+    def where(self, key_path: str) -> Location:
+        """The location of a key path like `meetings.duration` (or the file, if unknown)."""
+        while key_path:
+            if key_path in self.locations:
+                return self.locations[key_path]
+            key_path = key_path.rpartition(".")[0]
+        return Location("program.yaml")
+
+    def session(self, number: int) -> Session | None:
+        return next((s for s in self.sessions if s.number == number), None)
+
+
+@dataclass(frozen=True)
+class Levels:
+    knowledge: int | None = None
+    experience: int | None = None
+    authority: int | None = None
+
+    def get(self, name: str) -> int | None:
+        value: int | None = getattr(self, name, None)
+        return value
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    email: str = ""
+    role: Role = "peer"
+    organization: str = ""
+    department: str = ""
+    manager: str = ""  # a member id
+    industry: str = ""
+    timezone: str = ""
+    languages: tuple[str, ...] = ()
+    levels: Levels = field(default_factory=Levels)
+    goals: tuple[str, ...] = ()
+    offers: tuple[str, ...] = ()
+    obstacles: tuple[str, ...] = ()
+    capacity: int = 1
+    availability: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    active: bool = True
+    left: dt.date | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    location: Location = field(default=Location("members.yaml"), compare=False)
+
+    def value(self, name: str) -> str | tuple[str, ...]:
+        """A member attribute by name, for rules over any field (custom ones in `fields`)."""
+        if name in self.fields:
+            return self.fields[name]
+        if name in LEVELS:
+            level = self.levels.get(name)
+            return "" if level is None else str(level)
+        value = getattr(self, name, None)
+        if isinstance(value, str | tuple):
+            return value
+        return ""
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.active and (self.left is None or self.left > day)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One match of a round: a mentor and mentees, a pair or trio, or a team."""
+
+    id: str
+    members: tuple[str, ...]
+    score: float = 0.0
+    locked: bool = False
+    reasons: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    location: str = ""  # overrides meetings.location
+    day: str = ""  # overrides meetings.day
+    time: dt.time | None = None  # overrides meetings.time
+    where: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    member: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Round:
+    name: str
+    matches: tuple[Match, ...]
+    unmatched: tuple[Unmatched, ...] = ()
+    summary: Mapping[str, object] = field(default_factory=dict)
+    file: str = ""  # relative to the program folder
+
+    def match_of(self, member_id: str) -> Match | None:
+        return next((m for m in self.matches if member_id in m.members), None)
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A loaded program folder."""
+
+    root: Path
+    program: Program
+    members: tuple[Member, ...]
+    rounds: tuple[Round, ...] = ()  # sorted by name; the newest is last
+    roster_file: str = "members.yaml"
+
+    def member(self, member_id: str) -> Member | None:
+        return self.members_by_id.get(member_id)
+
+    @cached_property
+    def members_by_id(self) -> Mapping[str, Member]:
+        return {m.id: m for m in self.members}
+
+    def round(self, name: str | None = None) -> Round | None:
+        """The named round, or the newest one when `name` is None."""
+        if name is None:
+            return self.rounds[-1] if self.rounds else None
+        return next((r for r in self.rounds if r.name == name), None)

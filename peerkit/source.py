@@ -1,0 +1,399 @@
+"""Reading files safely into located values: YAML as a tree, CSV and XLSX as a grid.
+
+Nothing read here is ever evaluated. YAML scalars stay the text that was written (`no`
+stays "no", `2027-13-40` stays a string) until `load` coerces them against the schema, so
+a wrong value becomes a Problem with its line instead of a crash.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from peerkit.model import Location, Problem
+
+MAX_YAML_BYTES = 10 * 1024 * 1024
+MAX_TABLE_BYTES = 200 * 1024 * 1024
+# An anchor/alias graph may expand to at most this many times its own size.
+MAX_ALIAS_EXPANSION = 10
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+YamlValue = str | None | list["Node"] | dict[str, "Node"]
+
+
+@dataclass
+class Node:
+    """A value read from a file, with where it was written.
+
+    `value` is a str, None, a list of Nodes or a dict of Nodes; `keys` gives, for a
+    mapping, where each key was written (for unknown-key messages).
+    """
+
+    value: YamlValue
+    loc: Location
+    keys: dict[str, Location] = field(default_factory=dict)
+
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.value is None or isinstance(self.value, str)
+
+
+def _problem(file: str, line: int, col: int, code: str, message: str, hint: str = "") -> Problem:
+    return Problem(Location(file, line, col), code, message, hint)
+
+
+def decode_text(data: bytes, rel: str, problems: list[Problem], *, legacy_ok: bool) -> str | None:
+    """Bytes to text: UTF-8 (BOM or not), UTF-16 with a BOM, or Windows-1252 when allowed."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            problems.append(_problem(rel, 1, 1, "encoding", "the file is not valid UTF-16 text"))
+            return None
+    if b"\x00" in data[:65536]:
+        problems.append(
+            _problem(
+                rel,
+                1,
+                1,
+                "binary",
+                "this is not a text file (it contains NUL bytes)",
+                "export it again as CSV (UTF-8) or save it as plain text",
+            )
+        )
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if legacy_ok:
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(
+            _problem(
+                rel,
+                line,
+                1,
+                "encoding",
+                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                "save it as UTF-8 (in Excel: 'CSV UTF-8'; in an editor: 'Save with encoding')",
+            )
+        )
+        return None
+
+
+def _check_tabs(text: str, rel: str, problems: list[Problem]) -> bool:
+    found = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(
+                _problem(
+                    rel,
+                    number,
+                    indent.index("\t") + 1,
+                    "tab",
+                    "a tab is used for indentation; YAML allows only spaces",
+                    "replace the tab with spaces",
+                )
+            )
+            found = True
+    return found
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded (memoised, no recursion)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if children_done or not children:
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _unique_size(root: yaml.Node) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    return len(seen)
+
+
+def _loc(rel: str, node: yaml.Node) -> Location:
+    mark = node.start_mark
+    return Location(rel, mark.line + 1, mark.column + 1)
+
+
+def _convert(node: yaml.Node, rel: str, memo: dict[int, Node]) -> Node:
+    if id(node) in memo:
+        return memo[id(node)]
+    if isinstance(node, yaml.ScalarNode):
+        text = str(node.value)
+        value: YamlValue = None if node.style is None and text in NULLS else text
+        result = Node(value, _loc(rel, node))
+    elif isinstance(node, yaml.SequenceNode):
+        result = Node([_convert(item, rel, memo) for item in node.value], _loc(rel, node))
+    else:
+        mapping: dict[str, Node] = {}
+        keys: dict[str, Location] = {}
+        merged: list[Node] = []
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
+            converted = _convert(value_node, rel, memo)
+            if key == "<<" and isinstance(key_node, yaml.ScalarNode) and key_node.style is None:
+                merged.extend(converted.value if isinstance(converted.value, list) else [converted])
+                continue
+            mapping[key] = converted
+            keys[key] = _loc(rel, key_node)
+        for base in merged:
+            if isinstance(base.value, dict):
+                for key, value_node in base.value.items():
+                    mapping.setdefault(key, value_node)
+                    keys.setdefault(key, base.keys.get(key, base.loc))
+        result = Node(mapping, _loc(rel, node), keys)
+    memo[id(node)] = result
+    return result
+
+
+def _loader_class() -> type[Any]:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
+    """YAML text to a Node tree; syntax errors, tabs and alias bombs become Problems."""
+    if _check_tabs(text, rel, problems):
+        return None
+    try:
+        root = yaml.compose(text, Loader=_loader_class())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = str(exc.problem or exc.context or "invalid YAML").strip()
+        problems.append(
+            _problem(
+                rel,
+                line,
+                col,
+                "yaml-syntax",
+                f"YAML syntax error: {message}",
+                "check the indentation and quoting on this line and the one above",
+            )
+        )
+        return None
+    except (yaml.YAMLError, RecursionError) as exc:
+        problems.append(_problem(rel, 1, 1, "yaml-syntax", f"YAML could not be read: {exc}"))
+        return None
+    if root is None:
+        return Node(None, Location(rel, 1, 1))
+    try:
+        unique = _unique_size(root)
+        if _expanded_size(root) > MAX_ALIAS_EXPANSION * unique + 10_000:
+            problems.append(
+                _problem(
+                    rel,
+                    1,
+                    1,
+                    "yaml-aliases",
+                    "anchors and aliases expand this file to far more values than it contains",
+                    "write the values out instead of nesting aliases inside aliases",
+                )
+            )
+            return None
+        return _convert(root, rel, {})
+    except RecursionError:
+        problems.append(_problem(rel, 1, 1, "yaml-depth", "the YAML is nested too deeply"))
+        return None
+
+
+def read_bytes(path: Path, rel: str, problems: list[Problem], limit: int) -> bytes | None:
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            problems.append(
+                _problem(
+                    rel,
+                    0,
+                    0,
+                    "too-large",
+                    f"the file is {size / 1e6:.0f} MB; peerkit reads at most {limit / 1e6:.0f} MB",
+                    "for a large roster use members.csv, which has no such limit",
+                )
+            )
+            return None
+        return path.read_bytes()
+    except OSError as exc:
+        problems.append(_problem(rel, 0, 0, "unreadable", f"cannot read the file: {exc.strerror}"))
+        return None
+
+
+def read_yaml(path: Path, rel: str, problems: list[Problem]) -> Node | None:
+    """Read a YAML file into a Node tree, or None with the reason in `problems`."""
+    data = read_bytes(path, rel, problems, MAX_YAML_BYTES)
+    if data is None:
+        return None
+    text = decode_text(data, rel, problems, legacy_ok=False)
+    if text is None:
+        return None
+    return parse_yaml(text, rel, problems)
+
+
+# --- tables: CSV and XLSX -------------------------------------------------------------
+
+
+def _sniff_delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _parse_csv(text: str, rel: str, problems: list[Problem]) -> list[list[Node]] | None:
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(64 * 1024 * 1024)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+        grid: list[list[Node]] = []
+        line = 1
+        for row in reader:
+            grid.append(
+                [Node(cell, Location(rel, line, col)) for col, cell in enumerate(row, start=1)]
+            )
+            line = reader.line_num + 1
+        return grid
+    except csv.Error as exc:
+        problems.append(_problem(rel, line, 1, "csv", f"the CSV cannot be read: {exc}"))
+        return None
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _parse_xlsx(path: Path, rel: str, problems: list[Problem]) -> list[list[Node]] | None:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        problems.append(
+            _problem(
+                rel,
+                0,
+                0,
+                "xlsx",
+                f"this is not a readable XLSX workbook ({exc.__class__.__name__})",
+                "open it in a spreadsheet program and save it again as .xlsx, or export CSV",
+            )
+        )
+        return None
+    try:
+        sheet = book.worksheets[0]
+        grid: list[list[Node]] = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            grid.append(
+                [
+                    Node(_cell_text(value), Location(rel, number, col))
+                    for col, value in enumerate(row, start=1)
+                ]
+            )
+        return grid
+    finally:
+        book.close()
+
+
+def read_grid(path: Path, rel: str, problems: list[Problem]) -> list[list[Node]] | None:
+    """A CSV or XLSX file as rows of cells (each a Node holding text and its row/column)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _parse_xlsx(path, rel, problems)
+    data = read_bytes(path, rel, problems, MAX_TABLE_BYTES)
+    if data is None:
+        return None
+    if data.startswith(b"PK\x03\x04"):
+        problems.append(
+            _problem(
+                rel,
+                0,
+                0,
+                "csv",
+                "this file is a spreadsheet workbook, not CSV text",
+                "rename it to .xlsx, or export it from the spreadsheet as CSV",
+            )
+        )
+        return None
+    text = decode_text(data, rel, problems, legacy_ok=True)
+    if text is None:
+        return None
+    return _parse_csv(text, rel, problems)
+
+
+def grid_records(grid: list[list[Node]], header_row: int = 0) -> list[Node]:
+    """Rows under a header row as mapping Nodes keyed by the (stripped) header text.
+
+    Blank rows are skipped; `keys` holds where each header cell is.
+    """
+    if len(grid) <= header_row:
+        return []
+    header = [str(cell.value or "").strip() for cell in grid[header_row]]
+    header_locs = {name: cell.loc for name, cell in zip(header, grid[header_row], strict=True)}
+    records: list[Node] = []
+    for row in grid[header_row + 1 :]:
+        if all(not (cell.value or "").strip() for cell in row if isinstance(cell.value, str)):
+            continue
+        values: dict[str, Node] = {}
+        for name, cell in zip(header, row, strict=False):
+            if name:
+                text = str(cell.value or "").strip()
+                values[name] = Node(text if text else None, cell.loc)
+        records.append(Node(values, row[0].loc if row else Location(""), dict(header_locs)))
+    return records
