@@ -278,6 +278,30 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Meeting:
+    """One meeting of one match (or of the whole program when `match_id` is empty).
+
+    `start` and `end` are timezone-aware, in the program's timezone, so a meeting at 08:00
+    is at 08:00 local time on both sides of a daylight-saving change.
+    """
+
+    number: int  # 1-based; the session held at this meeting
+    session: Session
+    start: dt.datetime
+    end: dt.datetime
+    planned: dt.date  # the date the cadence gave, before `meetings.moved`
+    location: str = ""
+    video: str = ""
+    moved: bool = False
+    match_id: str = ""
+    members: tuple[str, ...] = ()
+
+    @property
+    def date(self) -> dt.date:
+        return self.start.date()
+
+
+@dataclass(frozen=True)
 class Unmatched:
     member: str
     reason: str

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
-from peerkit.model import Meetings
+from peerkit.model import Match, Meeting, Meetings, Program, Session
 
 WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
 WEEKDAYS.update({name.lower(): index for index, name in enumerate(calendar.day_abbr)})
@@ -107,3 +108,101 @@ def meeting_dates(meetings: Meetings, start: dt.date, end: dt.date) -> list[Meet
         MeetingDate(number, moves.get(day, day), day)
         for number, day in enumerate(sorted(held), start=1)
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def _dates_for_day(
+    meetings: Meetings, start: dt.date, end: dt.date, day: str
+) -> tuple[MeetingDate, ...]:
+    """The program's meeting dates as a match that meets on another `day` holds them.
+
+    A match's n-th meeting takes the fate of the program's n-th planned meeting: skipped
+    when it is skipped, moved by the same number of days when it is moved, so a summer
+    break or a booked room applies to every match whatever its day.
+    """
+    program_dates = tuple(meeting_dates(meetings, start, end))
+    if not day or day == meetings.day or is_rrule(meetings.cadence) or parse_day(day) is None:
+        return program_dates
+    base = _planned_dates(meetings, start, end)
+    own = _planned_dates(replace(meetings, day=day), start, end)
+    skipped = set(meetings.skip)
+    moves = dict(meetings.moved)
+    held: list[tuple[dt.date, dt.date]] = []
+    for index, planned in enumerate(own):
+        program_day = base[index] if index < len(base) else planned
+        if program_day in skipped or planned in skipped:
+            continue
+        if program_day in moves:
+            held.append((planned + (moves[program_day] - program_day), planned))
+        else:
+            held.append((moves.get(planned, planned), planned))
+    return tuple(
+        MeetingDate(number, date, planned) for number, (date, planned) in enumerate(held, start=1)
+    )
+
+
+def valid_day(day: str) -> bool:
+    """Whether `day` names a meeting day (`second Tuesday`, `Tuesday`, `last Friday`)."""
+    return parse_day(day) is not None
+
+
+def _session(program: Program, number: int) -> Session:
+    found = program.session(number)
+    return found if found is not None else Session(number, f"Session {number}")
+
+
+def _meetings(
+    program: Program,
+    day: str,
+    time: dt.time,
+    location: str,
+    match_id: str,
+    members: tuple[str, ...],
+) -> list[Meeting]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(program.timezone)
+    setting = program.meetings
+    video = setting.video
+    if location.startswith(("https://", "http://")):
+        # a match that meets online gives its own link as its location
+        video, location = location, ""
+    meetings = []
+    for dated in _dates_for_day(setting, program.start, program.end, day):
+        start = dt.datetime.combine(dated.date, time, tzinfo=zone)
+        # real elapsed time: a meeting that spans a clock change still lasts `duration`
+        end = (start.astimezone(dt.UTC) + setting.duration).astimezone(zone)
+        meetings.append(
+            Meeting(
+                number=dated.number,
+                session=_session(program, dated.number),
+                start=start,
+                end=end,
+                planned=dated.planned,
+                location=location,
+                video=video,
+                moved=dated.moved,
+                match_id=match_id,
+                members=members,
+            )
+        )
+    return meetings
+
+
+def program_meetings(program: Program) -> list[Meeting]:
+    """Every meeting of the program as program.yaml sets it (no match overrides), in order."""
+    setting = program.meetings
+    return _meetings(program, setting.day, setting.time, setting.location, "", ())
+
+
+def meetings_for(program: Program, match: Match) -> list[Meeting]:
+    """Every meeting of one match, with the match's own day, time and location applied."""
+    setting = program.meetings
+    return _meetings(
+        program,
+        match.day or setting.day,
+        match.time or setting.time,
+        match.location or setting.location,
+        match.id,
+        match.members,
+    )
