@@ -109,7 +109,11 @@ def check_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
     folder, problems = load_folder(root)
     reader = Reader(problems)
     if folder is not None:
-        _check_format(folder, reader)
+        roster_unread = not folder.members and any(
+            p.location is not None and p.location.file == folder.roster_file for p in problems
+        )
+        if not roster_unread:  # a roster that could not be read says nothing about the format
+            _check_format(folder, reader)
         _check_sessions(folder, reader)
     return folder, sort_problems(reader.problems)
 

@@ -53,6 +53,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|mins|minutes?|hours?|days?)", re.IGNORECASE)
 TIME_RE = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
+MAX_MEMBERS = 50_000
 ROSTER_FILES = ("members.yaml", "members.yml", "members.csv", "members.xlsx")
 # Letters that Unicode does not decompose into an ASCII base letter.
 TRANSLITERATION = str.maketrans(
@@ -898,7 +899,7 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     records: list[Node]
     tabular = path.suffix != ".yaml" and path.suffix != ".yml"
     if tabular:
-        grid = read_grid(path, rel, reader.problems)
+        grid = read_grid(path, rel, reader.problems, MAX_MEMBERS)
         if grid is None:
             return ()
         records = grid_records(grid)

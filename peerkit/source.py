@@ -284,7 +284,20 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _parse_csv(text: str, rel: str, problems: list[Problem]) -> list[list[Node]] | None:
+def _too_many_rows(rel: str, line: int, max_rows: int) -> Problem:
+    return _problem(
+        rel,
+        line,
+        1,
+        "too-many-rows",
+        f"the file has more than {max_rows:,} rows; peerkit reads at most {max_rows:,}",
+        "split it, e.g. one program folder per cohort",
+    )
+
+
+def _parse_csv(
+    text: str, rel: str, problems: list[Problem], max_rows: int
+) -> list[list[Node]] | None:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(64 * 1024 * 1024)
     try:
@@ -292,6 +305,9 @@ def _parse_csv(text: str, rel: str, problems: list[Problem]) -> list[list[Node]]
         grid: list[list[Node]] = []
         line = 1
         for row in reader:
+            if len(grid) > max_rows:
+                problems.append(_too_many_rows(rel, line, max_rows))
+                return None
             grid.append(
                 [Node(cell, Location(rel, line, col)) for col, cell in enumerate(row, start=1)]
             )
@@ -318,7 +334,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _parse_xlsx(path: Path, rel: str, problems: list[Problem]) -> list[list[Node]] | None:
+def _parse_xlsx(
+    path: Path, rel: str, problems: list[Problem], max_rows: int
+) -> list[list[Node]] | None:
     import zipfile
 
     from openpyxl import load_workbook
@@ -341,6 +359,9 @@ def _parse_xlsx(path: Path, rel: str, problems: list[Problem]) -> list[list[Node
         sheet = book.worksheets[0]
         grid: list[list[Node]] = []
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > max_rows + 1:
+                problems.append(_too_many_rows(rel, number, max_rows))
+                return None
             grid.append(
                 [
                     Node(_cell_text(value), Location(rel, number, col))
@@ -352,10 +373,12 @@ def _parse_xlsx(path: Path, rel: str, problems: list[Problem]) -> list[list[Node
         book.close()
 
 
-def read_grid(path: Path, rel: str, problems: list[Problem]) -> list[list[Node]] | None:
+def read_grid(
+    path: Path, rel: str, problems: list[Problem], max_rows: int = 1_000_000
+) -> list[list[Node]] | None:
     """A CSV or XLSX file as rows of cells (each a Node holding text and its row/column)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _parse_xlsx(path, rel, problems)
+        return _parse_xlsx(path, rel, problems, max_rows)
     data = read_bytes(path, rel, problems, MAX_TABLE_BYTES)
     if data is None:
         return None
@@ -374,7 +397,7 @@ def read_grid(path: Path, rel: str, problems: list[Problem]) -> list[list[Node]]
     text = decode_text(data, rel, problems, legacy_ok=True)
     if text is None:
         return None
-    return _parse_csv(text, rel, problems)
+    return _parse_csv(text, rel, problems, max_rows)
 
 
 def grid_records(grid: list[list[Node]], header_row: int = 0) -> list[Node]:

@@ -1,0 +1,245 @@
+"""Loading: every wrong value becomes a located Problem; odd but valid input loads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from peerkit.check import check_folder
+from peerkit.load import load_folder, slugify
+from peerkit.model import Problem
+from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, SAMPLE, write_folder
+
+
+def problems_of(root: Path) -> list[Problem]:
+    return check_folder(root)[1]
+
+
+def only(problems: list[Problem], code: str) -> Problem:
+    found = [p for p in problems if p.code == code]
+    assert len(found) == 1, [str(p) for p in problems]
+    return found[0]
+
+
+def where(problem: Problem) -> tuple[str, int, int]:
+    assert problem.location is not None
+    return (problem.location.file, problem.location.line, problem.location.col)
+
+
+def test_sample_program_loads_without_problems() -> None:
+    folder, problems = check_folder(SAMPLE)
+    assert [str(p) for p in problems if p.severity == "error"] == []
+    assert folder is not None
+    program = folder.program
+    assert program.format == "groups"
+    assert program.meetings.duration == dt.timedelta(hours=3, minutes=30)
+    assert program.meetings.moved == ((dt.date(2027, 11, 9), dt.date(2027, 11, 16)),)
+    assert len(program.sessions) == 12
+    assert program.sessions[0].kind == "kickoff"
+    assert program.sessions[-1].kind == "closing"
+    assert program.surveys["final"].anonymous is True
+    assert len(folder.members) == 36
+    zoe = folder.member("zoe-lukasiewicz")
+    assert zoe is not None
+    assert zoe.name == "Zoë Łukasiewicz"
+    ivan = folder.member("ivan-horvat")
+    assert ivan is not None
+    assert ivan.left == dt.date(2027, 2, 20)
+    assert not ivan.is_active_on(program.start + dt.timedelta(days=60))
+
+
+def test_minimal_program_gets_defaults(folder: Path) -> None:
+    loaded, problems = load_folder(folder)
+    assert problems == []
+    assert loaded is not None
+    program = loaded.program
+    assert program.meetings.cadence == "monthly"
+    assert [s.kind for s in program.sessions] == ["kickoff"] + ["regular"] * 4 + ["closing"]
+    # shipped agendas are fitted to the (default one-hour) meeting
+    assert all(s.agenda_minutes <= 60 for s in program.sessions)
+    assert set(program.surveys) == {"checkin", "midpoint", "final"}
+    assert program.min_group_size == 3
+    assert loaded.member("ana") is not None
+
+
+def test_yaml_booleans_stay_strings_where_text_is_expected(tmp_path: Path) -> None:
+    root = write_folder(
+        tmp_path,
+        {
+            "program.yaml": MINIMAL_PROGRAM,
+            "members.yaml": """\
+                - {name: No, organization: on, languages: [no, en], email: n@example.org}
+                - {name: Yes, organization: off}
+                - {name: Ana}
+                - {name: Ben}
+            """,
+        },
+    )
+    loaded, problems = load_folder(root)
+    assert problems == []
+    assert loaded is not None
+    first = loaded.members[0]
+    assert (first.id, first.name, first.organization, first.languages) == (
+        "no",
+        "No",
+        "on",
+        ("no", "en"),
+    )
+    assert loaded.members[1].organization == "off"
+
+
+@pytest.mark.parametrize(
+    ("program_extra", "code", "line", "col", "fragment"),
+    [
+        ("meetngs: {}\n", "unknown-key", 6, 1, "did you mean 'meetings'?"),
+        ("group_size: {min: four}\n", "type", 6, 19, "whole number"),
+        ("meetings:\n  duration: forever\n", "duration", 7, 13, "3h30m"),
+        ("meetings:\n  day: Funday\n", "value", 7, 8, "second Tuesday"),
+        ("meetings:\n  cadence: FREQ=SOMETIMES\n", "rrule", 7, 12, "RFC 5545"),
+        ("contact: {email: not-an-email}\n", "email", 6, 18, "example.org"),
+        ("privacy: {min_group_size: 0}\n", "range", 6, 27, "between 1"),
+    ],
+)
+def test_program_value_problems_are_located(
+    tmp_path: Path, program_extra: str, code: str, line: int, col: int, fragment: str
+) -> None:
+    root = write_folder(
+        tmp_path,
+        {"program.yaml": MINIMAL_PROGRAM + program_extra, "members.yaml": MINIMAL_MEMBERS},
+    )
+    problem = only(problems_of(root), code)
+    assert where(problem) == ("program.yaml", line, col)
+    assert fragment in problem.message + problem.hint
+
+
+def test_impossible_date_and_end_before_start(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM.replace("start: 2027-01-01", "start: 2027-13-40")
+    root = write_folder(tmp_path / "a", {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    problem = only(problems_of(root), "date")
+    assert where(problem) == ("program.yaml", 3, 8)
+    assert "2027-13-40" in problem.message
+    assert "YYYY-MM-DD" in problem.hint
+
+    program = MINIMAL_PROGRAM.replace("end: 2027-06-30", "end: 2026-06-30")
+    root = write_folder(tmp_path / "b", {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    problem = only(problems_of(root), "date-order")
+    assert where(problem) == ("program.yaml", 4, 6)
+
+
+def test_unknown_timezone_suggests_the_close_one(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM.replace("Europe/London", "Europe/Londn")
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    problem = only(problems_of(root), "timezone")
+    assert where(problem) == ("program.yaml", 2, 11)
+    assert problem.hint == "did you mean 'Europe/London'?"
+
+
+def test_yaml_syntax_error_and_tab(tmp_path: Path) -> None:
+    root = write_folder(
+        tmp_path / "a",
+        {"program.yaml": MINIMAL_PROGRAM + "goals: [unclosed\n", "members.yaml": MINIMAL_MEMBERS},
+    )
+    problem = only(problems_of(root), "yaml-syntax")
+    assert problem.location is not None
+    assert problem.location.file == "program.yaml"
+    assert problem.location.line >= 6
+    root = write_folder(
+        tmp_path / "b",
+        {
+            "program.yaml": MINIMAL_PROGRAM + "meetings:\n\tday: Tuesday\n",
+            "members.yaml": MINIMAL_MEMBERS,
+        },
+    )
+    assert where(only(problems_of(root), "tab")) == ("program.yaml", 7, 1)
+
+
+def test_member_problems_are_located(tmp_path: Path) -> None:
+    members = """\
+        members:
+          - {id: ana, name: Ana, email: ana@example.org, departmnt: Sales}
+          - {id: ana, name: Ana Again}
+          - {id: Bad Id, name: Bad}
+          - {id: cat, name: Cat, email: cat(at)example.org, manager: zed}
+          - {id: dan, name: Dan, avoid: [ana, bem], levels: {knowledge: 7}}
+          - {id: eve, name: Eve, timezone: Mars/Olympus, role: mentr}
+    """
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": members})
+    problems = problems_of(root)
+    unknown = only(problems, "unknown-key")
+    assert where(unknown) == ("members.yaml", 2, 50)
+    assert unknown.hint == "did you mean 'department'?"
+    assert where(only(problems, "duplicate-id")) == ("members.yaml", 3, 5)
+    assert where(only(problems, "member-id")) == ("members.yaml", 4, 10)
+    assert where(only(problems, "email")) == ("members.yaml", 5, 33)
+    refs = sorted((p.message, p.hint) for p in problems if p.code == "unknown-member")
+    assert refs == [
+        ("cat: manager: no member has the id 'zed'", "use a member id from the roster"),
+        ("dan: avoid: no member has the id 'bem'", "use a member id from the roster"),
+    ]
+    assert where(only(problems, "range")) == ("members.yaml", 6, 65)
+    assert where(only(problems, "timezone")) == ("members.yaml", 7, 36)
+    role = only(problems, "value")
+    assert role.hint == "did you mean 'mentor'?"
+
+
+def test_pins_must_name_members(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + "matching:\n  pins:\n    - [ana, zed]\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    problem = only(problems_of(root), "unknown-member")
+    assert where(problem) == ("program.yaml", 8, 7)
+    assert "zed" in problem.message
+
+
+def test_duplicate_question_ids_and_agenda_overrun(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + (
+        "meetings: {duration: 1h}\n"
+        "sessions:\n"
+        "  - title: Kickoff\n"
+        "    agenda:\n"
+        "      - {title: Talk, minutes: 50}\n"
+        "      - {title: More talk, minutes: 20}\n"
+        "surveys:\n"
+        "  pulse:\n"
+        "    questions:\n"
+        "      - {id: mood, text: How are you?, type: likert5}\n"
+        "      - {id: mood, text: Really?, type: likert5}\n"
+    )
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    problems = problems_of(root)
+    duplicate = only(problems, "duplicate-question")
+    assert where(duplicate) == ("program.yaml", 16, 14)
+    assert "first on line 15" in duplicate.message
+    overrun = only(problems, "agenda-time")
+    assert where(overrun) == ("program.yaml", 9, 5)
+    assert "70 minutes" in overrun.message
+
+
+def test_formats_that_cannot_work(tmp_path: Path) -> None:
+    groups = MINIMAL_PROGRAM.replace("format: pairs", "format: groups\ngroup_size: {min: 5}")
+    root = write_folder(tmp_path / "g", {"program.yaml": groups, "members.yaml": MINIMAL_MEMBERS})
+    problem = only(problems_of(root), "format")
+    assert problem.severity == "error"
+    assert "only 4 active" in problem.message
+
+    mentoring = MINIMAL_PROGRAM.replace("format: pairs", "format: mentoring")
+    root = write_folder(
+        tmp_path / "m", {"program.yaml": mentoring, "members.yaml": MINIMAL_MEMBERS}
+    )
+    assert "no active member has `role: mentor`" in only(problems_of(root), "format").message
+
+    members = """\
+        - {id: m1, name: M1, role: mentor, capacity: 1}
+        - {id: e1, name: E1, role: mentee}
+        - {id: e2, name: E2, role: mentee}
+    """
+    root = write_folder(tmp_path / "c", {"program.yaml": mentoring, "members.yaml": members})
+    capacity = only(problems_of(root), "capacity")
+    assert capacity.severity == "warning"
+    assert "1 mentee(s) in all, but 2 place(s)" in capacity.message
+
+
+def test_slugify_handles_non_ascii() -> None:
+    assert slugify("Zoë Łukasiewicz") == "zoe-lukasiewicz"
+    assert slugify("  Jean-Luc O'Neil ") == "jean-luc-oneil"
