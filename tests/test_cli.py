@@ -1,0 +1,164 @@
+"""The CLI as a coordinator meets it: exit codes, stdout vs stderr, formats, init, build."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from peerkit.cli import app
+from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, ROOT, SAMPLE, run, write_folder
+
+BROKEN_MEMBERS = MINIMAL_MEMBERS + "  - {id: eve, name: Eve, email: eve-at-example}\n"
+
+
+def broken(tmp_path: Path) -> Path:
+    return write_folder(
+        tmp_path / "broken",
+        {
+            "program.yaml": MINIMAL_PROGRAM.replace("Europe/London", "Europe/Londn"),
+            "members.yaml": BROKEN_MEMBERS,
+        },
+    )
+
+
+def test_check_ok_on_sample_program() -> None:
+    result = run("check", SAMPLE)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "ok: High Desert Peer Teams 2027: 36 members, 12 sessions" in result.stderr
+
+
+def test_check_reports_every_problem_sorted_with_hints(tmp_path: Path) -> None:
+    root = broken(tmp_path)
+    result = run("check", root)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"{root}/members.yaml:6:33: error[email]: email 'eve-at-example' is not an email address"
+    )
+    assert lines[1].strip() == "hint: write it like ana@example.org"
+    assert lines[2] == (
+        f"{root}/program.yaml:2:11: error[timezone]: timezone: 'Europe/Londn' is not a known timezone"
+    )
+    assert lines[3].strip() == "hint: did you mean 'Europe/London'?"
+    assert lines[-1] == "2 error(s), 0 warning(s)"
+
+
+def test_check_json_and_github_formats(tmp_path: Path) -> None:
+    root = broken(tmp_path)
+    result = run("check", root, "--format", "json")
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert [(p["file"], p["line"], p["column"], p["code"]) for p in problems] == [
+        (f"{root}/members.yaml", 6, 33, "email"),
+        (f"{root}/program.yaml", 2, 11, "timezone"),
+    ]
+    assert problems[1]["hint"] == "did you mean 'Europe/London'?"
+    result = run("check", root, "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1] == (
+        f"::error file={root}/program.yaml,line=2,col=11,title=timezone::"
+        "timezone: 'Europe/Londn' is not a known timezone (did you mean 'Europe/London'?)"
+    )
+
+
+def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM.replace("format: pairs", "format: mentoring")
+    members = "- {id: m, name: M, role: mentor, capacity: 1}\n- {id: a, name: A, role: mentee}\n"
+    members += "- {id: b, name: B, role: mentee}\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": members})
+    result = run("check", root)
+    assert result.exit_code == 0
+    assert "warning[capacity]" in result.stderr
+    assert run("check", root, "--strict").exit_code == 1
+
+
+def test_missing_folder_and_usage_errors(tmp_path: Path) -> None:
+    result = run("check", tmp_path / "nope")
+    assert result.exit_code == 1
+    assert "is not a folder" in result.stderr
+    assert "peerkit init" in result.stderr
+    assert run("check", "--format", "xml").exit_code == 2
+    assert run("no-such-command").exit_code == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("check", empty)
+    assert result.exit_code == 1
+    assert "error[missing-file]: there is no program.yaml" in result.stderr
+
+
+def test_init_writes_a_folder_that_passes_check(tmp_path: Path) -> None:
+    target = tmp_path / "new-program"
+    result = run("init", target)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in target.iterdir()) == [
+        ".gitignore",
+        "members.yaml",
+        "program.yaml",
+    ]
+    assert "# " in (target / "program.yaml").read_text()
+    check = run("check", target, "--strict")
+    assert check.exit_code == 0, check.stderr
+    again = run("init", target)
+    assert again.exit_code == 2
+    assert "is not empty" in again.stderr
+    assert "--force" in again.stderr
+    assert run("init", target, "--force").exit_code == 0
+
+
+def test_build_stops_on_problems_and_writes_nothing(tmp_path: Path) -> None:
+    root = broken(tmp_path)
+    result = run("build", root)
+    assert result.exit_code == 1
+    assert "error[timezone]" in result.stderr
+    assert not (root / "out").exists()
+
+
+def test_build_on_sample_program(sample: Path) -> None:
+    result = run("build", sample, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert not (sample / "out").exists()
+    result = run("build", sample)
+    assert result.exit_code == 0, result.stderr
+    assert "done:" in result.stderr
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    commands = [c.name for c in app.registered_commands]
+    assert {"init", "check", "build"} <= set(commands)
+    for name in commands:
+        assert name is not None
+        result = run(name, "--help")
+        assert result.exit_code == 0
+        assert "Example: peerkit " in result.stdout, name
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys; sys.argv = ['peerkit', '--help']\n"
+        "from peerkit.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = {'scipy', 'numpy', 'icalendar', 'weasyprint', 'openpyxl', 'matplotlib',"
+        " 'rustworkx', 'jinja2'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip().splitlines()[-1] == "[]"
+
+
+def test_readme_quick_start_matches_makefile_and_ci() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"^\s*(make \w+)\s*$", quick, flags=re.MULTILINE)
+    assert commands == ["make demo", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, flags=re.MULTILINE)
+    assert "peerkit build sample-program" in makefile
+    assert re.search(r"^test:", makefile, flags=re.MULTILINE)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, flags=re.MULTILINE)

@@ -1,0 +1,180 @@
+"""Hostile and odd files: each ends in a clear located message or works, never a traceback."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from peerkit import load
+from peerkit.check import check_folder
+from tests.conftest import MINIMAL_PROGRAM, run, write_folder
+
+CSV_ROSTER = "id,name,email,organization,languages,knowledge\n" + "".join(
+    f"m{i},Member {i},m{i}@example.org,Org {i},en;fr,{i % 5 + 1}\n" for i in range(4)
+)
+
+
+def codes(root: Path) -> list[tuple[str, int, str]]:
+    return [
+        (p.location.file if p.location else "", p.location.line if p.location else 0, p.code)
+        for p in check_folder(root)[1]
+    ]
+
+
+def test_billion_laughs_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        refs = ", ".join([f"*a{level - 1}"] * 9)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    root = write_folder(
+        tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": "\n".join(lines) + "\n"}
+    )
+    assert codes(root) == [("members.yaml", 1, "yaml-aliases")]
+
+
+def test_binary_junk_roster(tmp_path: Path) -> None:
+    junk = bytes(range(256)) * 40
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": junk})
+    assert codes(root) == [("members.csv", 1, "binary")]
+
+
+def test_binary_junk_program(tmp_path: Path) -> None:
+    root = write_folder(
+        tmp_path, {"program.yaml": b"\x89PNG\r\n\x1a\n\x00\x00", "members.csv": CSV_ROSTER}
+    )
+    assert codes(root) == [("program.yaml", 1, "binary")]
+
+
+def test_non_utf8_yaml_names_the_line(tmp_path: Path) -> None:
+    program = (MINIMAL_PROGRAM + "organization: Caf\xe9 Ltd\n").encode("cp1252")
+    root = write_folder(tmp_path, {"program.yaml": program, "members.csv": CSV_ROSTER})
+    result = check_folder(root)[1]
+    assert [(p.location.line if p.location else 0, p.code) for p in result] == [(6, "encoding")]
+    assert "UTF-8" in result[0].hint
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+        lambda text: text.replace("\n", "\r\n").encode("utf-8"),
+        lambda text: text.encode("utf-16"),
+        lambda text: text.encode("cp1252"),
+    ],
+    ids=["bom", "crlf", "utf16", "cp1252"],
+)
+def test_roster_encodings_from_other_tools(tmp_path: Path, encode: object) -> None:
+    text = CSV_ROSTER.replace("Member 0", "Zoë Café")
+    assert callable(encode)
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": encode(text)})
+    folder, problems = check_folder(root)
+    assert problems == []
+    assert folder is not None
+    assert [m.name for m in folder.members][:2] == ["Zoë Café", "Member 1"]
+    assert folder.members[0].languages == ("en", "fr")
+    assert folder.members[3].levels.knowledge == 4
+    assert folder.members[1].location.line == 3
+
+
+def test_semicolon_csv_from_european_excel(tmp_path: Path) -> None:
+    text = "id;name;email\r\nana;Ana;ana@example.org\r\nben;Ben;ben@example.org\r\n"
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": text})
+    folder, problems = check_folder(root)
+    assert problems == []
+    assert folder is not None
+    assert [m.email for m in folder.members] == ["ana@example.org", "ben@example.org"]
+
+
+def test_bom_and_crlf_yaml(tmp_path: Path) -> None:
+    program = codecs.BOM_UTF8 + MINIMAL_PROGRAM.replace("\n", "\r\n").encode()
+    members = "- {name: Ana}\r\n- {name: Ben}\r\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": members})
+    folder, problems = check_folder(root)
+    assert problems == []
+    assert folder is not None
+    assert folder.program.name == "Test Program"
+
+
+def test_unknown_csv_column_and_quoted_newline(tmp_path: Path) -> None:
+    text = 'id,name,deparment\nana,"Ana\nLima",Sales\nben,Ben,Ops\n'
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": text})
+    folder, problems = check_folder(root)
+    assert [(p.code, p.hint) for p in problems] == [
+        ("unknown-key", "did you mean 'department'?")
+    ] * 2
+    assert folder is not None
+    assert folder.members[1].location.line == 4
+
+
+def test_roster_with_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "MAX_MEMBERS", 3)
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": CSV_ROSTER})
+    assert codes(root) == [("members.csv", 5, "too-many-rows")]
+
+
+def test_huge_yaml_is_refused_with_advice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("peerkit.source.MAX_YAML_BYTES", 100)
+    root = write_folder(
+        tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": "- {name: A}\n" * 20}
+    )
+    problems = check_folder(root)[1]
+    assert [p.code for p in problems] == ["too-large"]
+    assert "members.csv" in problems[0].hint
+
+
+def test_xlsx_roster_and_a_fake_one(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "name", "email", "knowledge", "left"])
+    sheet.append(["ana", "Ana", "ana@example.org", 3, None])
+    sheet.append(["ben", "Ben", "ben@example.org", 4.0, "2027-02-01"])
+    root = write_folder(tmp_path / "ok", {"program.yaml": MINIMAL_PROGRAM})
+    book.save(root / "members.xlsx")
+    folder, problems = check_folder(root)
+    assert problems == []
+    assert folder is not None
+    assert [(m.id, m.levels.knowledge, m.location.line) for m in folder.members] == [
+        ("ana", 3, 2),
+        ("ben", 4, 3),
+    ]
+    assert str(folder.members[1].left) == "2027-02-01"
+
+    fake = write_folder(
+        tmp_path / "fake", {"program.yaml": MINIMAL_PROGRAM, "members.xlsx": b"not a zip"}
+    )
+    assert [p.code for p in check_folder(fake)[1]] == ["xlsx"]
+
+
+def test_deeply_nested_yaml(tmp_path: Path) -> None:
+    deep = "goals: " + "[" * 5000 + "]" * 5000 + "\n"
+    root = write_folder(
+        tmp_path, {"program.yaml": MINIMAL_PROGRAM + deep, "members.csv": CSV_ROSTER}
+    )
+    result = run("check", root)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_hostile_values_are_only_text(tmp_path: Path) -> None:
+    members = """\
+        - {name: "<script>alert(1)</script>", organization: "{{ 7*7 }}"}
+        - {name: "!!python/object:os.system", email: "a@b.co"}
+        - {name: Ben}
+        - {name: Cat}
+    """
+    program = MINIMAL_PROGRAM + "organization: !!python/object/apply:os.system ['true']\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": members})
+    folder, problems = check_folder(root)
+    # the python tag is never honoured: the value is just a list where text belongs
+    assert [(p.code, p.message) for p in problems] == [
+        ("type", "organization: expected text, got a list")
+    ]
+    assert folder is not None
+    assert folder.members[1].name == "!!python/object:os.system"
+    assert folder.members[0].organization == "{{ 7*7 }}"
+    assert folder.members[0].id == "script-alert-1-script"
