@@ -341,3 +341,40 @@ class Folder:
         if name is None:
             return self.rounds[-1] if self.rounds else None
         return next((r for r in self.rounds if r.name == name), None)
+
+
+# --- survey responses and attendance (read by peerkit.responses / peerkit.attendance) ---
+
+AnswerValue = int | str | tuple[str, ...]
+AttendanceStatus = Literal["present", "absent", "excused"]
+ATTENDANCE_STATUSES: tuple[str, ...] = ("present", "absent", "excused")
+
+
+@dataclass(frozen=True)
+class Response:
+    """One respondent's answers to one survey, as read from an export.
+
+    `answers` maps a question id to its value: likert5 1–5, nps 0–10 (int), choice text,
+    multi a tuple of options, text a string. Unanswered questions are absent. For an
+    anonymous survey `respondent` is always empty: who answered is never kept.
+    """
+
+    survey: str
+    answers: Mapping[str, AnswerValue]
+    source: Location  # file and row of the export
+    respondent: str = ""  # member id, when the export says who answered and the survey is not anonymous
+    match_id: str = ""
+    session: int | None = None
+    submitted: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AttendanceRecord:
+    """One line of attendance.csv: whether a member came to their match's meeting on a date."""
+
+    date: dt.date
+    match: str
+    member: str
+    status: AttendanceStatus
+    source: Location
+    session: int | None = None  # the program meeting this date belongs to, when known

@@ -1,0 +1,878 @@
+"""Survey exports → Responses: Google Forms, Microsoft Forms, SurveyMonkey, Qualtrics,
+KoboToolbox/ODK and plain CSV/XLSX, as downloaded, without any editing by the coordinator.
+
+Columns map to a survey's questions by id, then by question text (tolerant of small edits
+and of the tools' own decorations), then by the coordinator's `--map COLUMN=QUESTION`.
+Anything that does not fit is a warning with file, row and column, never a crash.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import difflib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from peerkit.model import (
+    LIKERT5_LABELS,
+    AnswerValue,
+    Folder,
+    Location,
+    Problem,
+    Question,
+    Response,
+    Survey,
+)
+from peerkit.source import Node, read_grid
+
+RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+MAX_ANSWER_CHARS = 5000  # longer free text is kept shortened; a report is not an archive
+TEXT_MATCH_RATIO = 0.84
+
+TOOLS = {
+    "google-forms": "Google Forms",
+    "microsoft-forms": "Microsoft Forms",
+    "surveymonkey": "SurveyMonkey",
+    "qualtrics": "Qualtrics",
+    "kobo": "KoboToolbox/ODK",
+    "plain": "plain CSV/XLSX",
+}
+
+# Column roles other than questions, by normalised header text.
+EMAIL_HEADERS = frozenset(
+    {"email", "email address", "e mail", "e mail address", "recipientemail", "username", "mail"}
+)
+NAME_HEADERS = frozenset({"name", "full name", "respondent", "your name", "member name"})
+FIRST_NAME_HEADERS = frozenset({"first name", "recipientfirstname", "firstname"})
+LAST_NAME_HEADERS = frozenset({"last name", "recipientlastname", "lastname"})
+MEMBER_HEADERS = frozenset({"member", "member id", "member_id", "memberid"})
+SESSION_HEADERS = frozenset({"session", "session number", "session_number", "meeting"})
+TIME_HEADERS = frozenset(
+    {
+        "timestamp",
+        "marca temporal",
+        "horodateur",
+        "zeitstempel",
+        "completion time",
+        "end date",
+        "enddate",
+        "recordeddate",
+        "submitted",
+        "submission time",
+        "_submission_time",
+        "end",
+    }
+)
+META_HEADERS = frozenset(
+    {
+        "id",
+        "start time",
+        "last modified time",
+        "total points",
+        "quiz feedback",
+        "score",
+        "respondent id",
+        "collector id",
+        "start date",
+        "ip address",
+        "custom data 1",
+        "startdate",
+        "status",
+        "ipaddress",
+        "progress",
+        "duration (in seconds)",
+        "finished",
+        "responseid",
+        "externalreference",
+        "locationlatitude",
+        "locationlongitude",
+        "distributionchannel",
+        "userlanguage",
+        "start",
+        "today",
+        "deviceid",
+        "username",
+        "instanceid",
+        "_id",
+        "_uuid",
+        "_index",
+        "_parent_index",
+        "_validation_status",
+        "_status",
+        "_submitted_by",
+        "__version__",
+        "_notes",
+        "_tags",
+        "_version_",
+        "_xform_id_string",
+        "_attachments",
+        "_geolocation",
+        "_parent_table_name",
+        "formhub/uuid",
+        "meta/instanceid",
+        "meta/rootuuid",
+        "meta/deprecatedid",
+        "instancename",
+    }
+)
+KOBO_MARKERS = frozenset({"_uuid", "_submission_time", "meta/instanceid", "_id", "_index"})
+# Likert labels tools write besides ours (Qualtrics and SurveyMonkey wordings).
+LIKERT_WORDS = {
+    "strongly disagree": 1,
+    "disagree": 2,
+    "somewhat disagree": 2,
+    "neither agree nor disagree": 3,
+    "neither agree or disagree": 3,
+    "neutral": 3,
+    "agree": 4,
+    "somewhat agree": 4,
+    "strongly agree": 5,
+}
+NPS_WORDS = {"not at all likely": 0, "extremely likely": 10, "not likely": 0}
+
+
+@dataclass(frozen=True)
+class Column:
+    """What one column of an export holds."""
+
+    index: int
+    header: str
+    role: str  # question, option, email, name, first-name, last-name, member, session, time, meta, unmapped
+    question: str = ""  # question id for role question/option
+    option: str = ""  # for role option: the choice the column stands for
+    how: str = ""  # id, text, map, tool: how the column was recognised
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export file read against one survey."""
+
+    file: str
+    tool: str
+    survey: str
+    columns: tuple[Column, ...]
+    responses: tuple[Response, ...]
+
+    @property
+    def tool_name(self) -> str:
+        return TOOLS.get(self.tool, self.tool)
+
+
+@dataclass
+class _Grid:
+    file: str
+    tool: str
+    headers: list[str]  # one text per column, used for matching
+    alternates: list[list[str]]  # more texts per column to try (question text, statement)
+    options: list[str]  # SurveyMonkey second header row: option per column ("" when none)
+    rows: list[list[Node]]
+    header_line: int = 1
+    skip_rows: set[int] = field(default_factory=set)
+
+
+def normalize(text: str) -> str:
+    """Header or answer text reduced for tolerant comparison: case, accents, punctuation."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    text = re.sub(r"^\s*(?:q\d+[a-z]?|\d+)\s*[.):-]\s*", "", text)  # "1. ", "Q3) "
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _slug(text: str) -> str:
+    return normalize(text).replace(" ", "_")
+
+
+def _cell(row: list[Node], index: int) -> str:
+    if index >= len(row):
+        return ""
+    value = row[index].value
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _row_texts(row: list[Node]) -> list[str]:
+    return [_cell(row, i) for i in range(len(row))]
+
+
+def _is_blank(row: list[Node]) -> bool:
+    return not any(isinstance(c.value, str) and c.value.strip() for c in row)
+
+
+# --- recognising the tool ---------------------------------------------------------------
+
+
+def _detect(grid: list[list[Node]], rel: str) -> _Grid:
+    """Which tool wrote the export, and its header texts per column."""
+    rows = list(grid)
+    while rows and _is_blank(rows[-1]):
+        rows.pop()
+    first = _row_texts(rows[0]) if rows else []
+    lowered = [h.casefold() for h in first]
+    if len(rows) >= 3 and any(_cell(rows[2], i).startswith('{"ImportId"') for i in range(3)):
+        texts = _row_texts(rows[1])
+        alternates = []
+        for i in range(len(first)):
+            text = texts[i] if i < len(texts) else ""
+            alts = [text]
+            for sep in (" - ", " – "):
+                if sep in text:
+                    alts.append(text.rsplit(sep, 1)[1])
+            alternates.append(alts)
+        return _Grid(rel, "qualtrics", first, alternates, [""] * len(first), rows[3:], 1)
+    if "respondent id" in lowered or "collector id" in lowered:
+        second = _row_texts(rows[1]) if len(rows) > 1 else []
+        headers: list[str] = []
+        options: list[str] = []
+        alternates = []
+        current = ""
+        for i, header in enumerate(first):
+            current = header or current
+            sub = second[i] if i < len(second) else ""
+            generic = sub.casefold() in ("", "response", "open-ended response")
+            headers.append(current)
+            options.append("" if generic else sub)
+            alternates.append([] if generic else [sub, f"{current} {sub}"])
+        return _Grid(rel, "surveymonkey", headers, alternates, options, rows[2:], 1)
+    tool = "plain"
+    if lowered and lowered[0] in ("timestamp", "marca temporal", "horodateur", "zeitstempel"):
+        tool = "google-forms"
+    elif {"id", "start time", "completion time"} <= set(lowered):
+        tool = "microsoft-forms"
+    elif KOBO_MARKERS & set(lowered) or any("/" in h for h in lowered):
+        tool = "kobo"
+    alternates = []
+    for header in first:
+        alts = []
+        bracket = re.fullmatch(r"(.*)\[(.+)\]\s*", header)  # Google grid: "Question [row]"
+        if bracket:
+            alts.append(bracket.group(2))
+        alternates.append(alts)
+    return _Grid(rel, tool, first, alternates, [""] * len(first), rows[1:], 1)
+
+
+# --- mapping columns to questions ---------------------------------------------------------
+
+
+def _meta_role(header: str, tool: str) -> str:
+    key = header.strip().casefold()
+    words = normalize(header)
+    if key in MEMBER_HEADERS or words in MEMBER_HEADERS:
+        return "member"
+    if key in SESSION_HEADERS or words in SESSION_HEADERS:
+        return "session"
+    if key in EMAIL_HEADERS or words in EMAIL_HEADERS:
+        return "email"
+    if key in FIRST_NAME_HEADERS or words in FIRST_NAME_HEADERS:
+        return "first-name"
+    if key in LAST_NAME_HEADERS or words in LAST_NAME_HEADERS:
+        return "last-name"
+    if key in NAME_HEADERS or words in NAME_HEADERS:
+        return "name"
+    if key in TIME_HEADERS or words in TIME_HEADERS:
+        return "time"
+    if key in META_HEADERS or words in META_HEADERS or key.startswith("_"):
+        return "meta"
+    if tool == "microsoft-forms" and key.startswith(("points - ", "feedback - ")):
+        return "meta"
+    if tool == "kobo" and key.rsplit("/", 1)[-1] in META_HEADERS:
+        return "meta"
+    return ""
+
+
+def _text_match(texts: Iterable[str], survey: Survey) -> Question | None:
+    best: tuple[float, Question | None] = (0.0, None)
+    for text in texts:
+        wanted = normalize(text)
+        if not wanted:
+            continue
+        for question in survey.questions:
+            own = normalize(question.text)
+            if wanted == own:
+                return question
+            ratio = difflib.SequenceMatcher(None, wanted, own).ratio()
+            if ratio > best[0]:
+                best = (ratio, question)
+    return best[1] if best[0] >= TEXT_MATCH_RATIO else None
+
+
+def _id_match(header: str, survey: Survey) -> tuple[Question | None, str]:
+    """The question whose id the header is (perhaps behind a Kobo group path), and the option."""
+    parts = [p for p in header.strip().split("/") if p]
+    ids = {q.id.casefold(): q for q in survey.questions}
+    if parts and parts[-1].casefold() in ids:
+        return ids[parts[-1].casefold()], ""
+    # Kobo's split select_multiple columns: `group/question/option`, 1 when chosen.
+    if len(parts) >= 2 and parts[-2].casefold() in ids:
+        question = ids[parts[-2].casefold()]
+        if question.type == "multi":
+            return question, _option_of(question, parts[-1]) or parts[-1]
+    return None, ""
+
+
+def map_columns(
+    grid: _Grid, survey: Survey, overrides: Mapping[str, str]
+) -> tuple[list[Column], int]:
+    """Each column's role for `survey`, and how many columns are questions of it."""
+    columns: list[Column] = []
+    wanted = {normalize(k): v for k, v in overrides.items()}
+    for index, header in enumerate(grid.headers):
+        option = grid.options[index] if index < len(grid.options) else ""
+        key = normalize(header)
+        if header in overrides or (key and key in wanted):
+            target = overrides.get(header, wanted.get(key, ""))
+            question = survey.question(target) if target else None
+            if question is None:
+                columns.append(Column(index, header, "ignored", how="map"))
+            elif option and question.type == "multi":
+                choice = _option_of(question, option) or option
+                columns.append(Column(index, header, "option", question.id, choice, "map"))
+            else:
+                columns.append(Column(index, header, "question", question.id, how="map"))
+            continue
+        found, found_option = _id_match(header, survey)
+        how = "id"
+        if found is None and option:
+            # A SurveyMonkey sub-column: a matrix row (the statement is the question) or a choice.
+            found = _text_match(grid.alternates[index], survey)
+            how = "text"
+            if found is None:
+                parent = _text_match([header], survey)
+                if parent is not None and parent.type == "multi":
+                    found, found_option = parent, _option_of(parent, option) or option
+        if found is None:
+            role = _meta_role(header, grid.tool)
+            if role:
+                columns.append(Column(index, header, role, how="tool"))
+                continue
+            found = _text_match([header, *grid.alternates[index]], survey)
+            how = "text"
+        if found is None:
+            columns.append(Column(index, header, "unmapped" if header else "ignored"))
+        elif found_option:
+            columns.append(Column(index, header, "option", found.id, found_option, how))
+        else:
+            columns.append(Column(index, header, "question", found.id, how=how))
+    count = len({c.question for c in columns if c.question})
+    return columns, count
+
+
+# --- reading answer values ----------------------------------------------------------------
+
+
+def _option_of(question: Question, text: str) -> str:
+    """The option `text` names (by label, slug or 1-based number), or ""."""
+    wanted = normalize(text)
+    for option in question.options:
+        if normalize(option) == wanted:
+            return option
+    if wanted.isdigit() and 1 <= int(wanted) <= len(question.options):
+        # XLSForm choices may be named by number; peerkit's are named by slug.
+        return question.options[int(wanted) - 1]
+    return ""
+
+
+def _leading_number(text: str) -> float | None:
+    match = re.match(r"^\s*(-?\d+(?:[.,]\d+)?)(?:\s*$|\s*[-–:=(]|\s+\D)", text)
+    if match is None:
+        match = re.search(r"\((\d+)\)\s*$", text)  # "Agree (4)"
+    if match is None:
+        return None
+    return float(match.group(1).replace(",", "."))
+
+
+def parse_scale(text: str, question: Question) -> int | None:
+    """A likert5 (1–5) or nps (0–10) answer from a number or a label; None when not on the scale."""
+    number = _leading_number(text)
+    low, high = (1, 5) if question.type == "likert5" else (0, 10)
+    if number is not None:
+        return int(number) if number.is_integer() and low <= number <= high else None
+    words = normalize(text)
+    table = LIKERT_WORDS if question.type == "likert5" else NPS_WORDS
+    if words in table:
+        return table[words]
+    if question.type == "likert5":
+        for value, label in enumerate(LIKERT5_LABELS, start=1):
+            if normalize(label) == words:
+                return value
+        for value, label in enumerate(question.options, start=1):
+            if normalize(label) == words:
+                return value
+    return None
+
+
+def parse_multi(text: str, question: Question) -> tuple[tuple[str, ...], list[str]]:
+    """The options chosen in one cell, whatever the tool joined them with; and unknown parts."""
+    rest = f" {normalize(text)} "
+    chosen: list[str] = []
+    names = sorted(question.options, key=lambda o: -len(normalize(o)))
+    for option in names:
+        for spelled in {normalize(option), _slug(option)}:
+            token = f" {spelled} "
+            if spelled and token in rest:
+                chosen.append(option)
+                rest = rest.replace(token, " ")
+                break
+    leftover: list[str] = []
+    if rest.strip():
+        # Whatever is left is separated as the tools do: ", " ";" "|" newline, or spaces (Kobo).
+        raw = [p.strip() for p in re.split(r"[;,|\n]", text) if p.strip()]
+        known = {normalize(o) for o in question.options} | {_slug(o) for o in question.options}
+        for part in raw:
+            if normalize(part) in known or _slug(part) in known:
+                continue
+            if _option_of(question, part):
+                chosen.append(_option_of(question, part))
+                continue
+            leftover.append(part)
+    ordered = tuple(o for o in question.options if o in chosen)
+    return ordered, leftover
+
+
+def parse_time(text: str) -> dt.datetime | None:
+    """A submission time as the tools write it (ISO, M/D/YYYY, YYYY/MM/DD, with AM/PM)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment if moment.tzinfo is None else moment.replace(tzinfo=None)
+    except ValueError:
+        pass
+    match = re.match(
+        r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?",
+        text,
+    )
+    if match is None:
+        return None
+    a, b, c = (int(match.group(i)) for i in (1, 2, 3))
+    if a > 31:
+        year, month, day = a, b, c
+    else:
+        year = c + 2000 if c < 100 else c
+        month, day = (b, a) if a > 12 else (a, b)
+    hour = int(match.group(4) or 0)
+    minute = int(match.group(5) or 0)
+    second = int(match.group(6) or 0)
+    half = (match.group(7) or "").lower()
+    if half == "pm" and hour < 12:
+        hour += 12
+    elif half == "am" and hour == 12:
+        hour = 0
+    try:
+        return dt.datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - as exported
+    except ValueError:
+        return None
+
+
+# --- one file -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """What reading rows needs from the folder: who members are, which match, when sessions were."""
+
+    emails: dict[str, str]
+    names: dict[str, str]
+    ids: dict[str, str]
+    match_of: dict[str, str]
+    match_ids: dict[str, str]  # normalised spelling → match id
+    match_numbers: dict[int, str]
+    meeting_days: list[dt.date]
+
+    @classmethod
+    def of(cls, folder: Folder) -> _Context:
+        from peerkit.schedule import meeting_dates
+
+        program = folder.program
+        round_ = folder.round()
+        match_of: dict[str, str] = {}
+        match_ids: dict[str, str] = {}
+        numbers: dict[int, str] = {}
+        if round_ is not None:
+            for match in round_.matches:
+                match_ids[_slug(match.id)] = match.id
+                digits = re.findall(r"\d+", match.id)
+                if digits:
+                    numbers.setdefault(int(digits[-1]), match.id)
+                for member in match.members:
+                    match_of[member] = match.id
+        days = [m.date for m in meeting_dates(program.meetings, program.start, program.end)]
+        return cls(
+            emails={m.email.casefold(): m.id for m in folder.members if m.email},
+            names={normalize(m.name): m.id for m in folder.members},
+            ids={m.id.casefold(): m.id for m in folder.members},
+            match_of=match_of,
+            match_ids=match_ids,
+            match_numbers=numbers,
+            meeting_days=days,
+        )
+
+    def match_id(self, text: str) -> str:
+        if not text:
+            return ""
+        found = self.match_ids.get(_slug(text))
+        if found is None and self.match_ids:
+            # "Team 3" or "3" for "team-03": one match id ends with that number.
+            digits = re.findall(r"\d+", text)
+            if len(digits) == 1:
+                found = self.match_numbers.get(int(digits[0]))
+        return found or ""
+
+    def session_on(self, day: dt.date, allowed: Sequence[int]) -> int | None:
+        """The last meeting held on or before `day` (a survey answered after the meeting)."""
+        index = bisect.bisect_right(self.meeting_days, day)
+        if index == 0:
+            return None
+        number = index
+        if allowed and number not in allowed:
+            earlier = [n for n in allowed if n <= number]
+            return earlier[-1] if earlier else None
+        return number
+
+
+def _file_session(name: str, context: _Context) -> int | None:
+    match = re.search(r"(?:session|sess|meeting|s)[-_ ]?0*(\d{1,3})(?!\d)", name, re.IGNORECASE)
+    if match:
+        return int(match.group(1))
+    day = re.search(r"(\d{4})-(\d{2})-(\d{2})", name)
+    if day:
+        try:
+            return context.session_on(dt.date(*map(int, day.groups())), ())
+        except ValueError:
+            return None
+    month = re.search(r"(\d{4})-(\d{2})(?!\d)", name)
+    if month:
+        year, number = int(month.group(1)), int(month.group(2))
+        for index, held in enumerate(context.meeting_days, start=1):
+            if (held.year, held.month) == (year, number):
+                return index
+    return None
+
+
+def _warn(problems: list[Problem], loc: Location, code: str, message: str, hint: str = "") -> None:
+    problems.append(Problem(loc, code, message, hint, "warning"))
+
+
+def _read_rows(
+    grid: _Grid,
+    survey: Survey,
+    columns: list[Column],
+    context: _Context,
+    problems: list[Problem],
+) -> list[Response]:
+    questions = {q.id: q for q in survey.questions}
+    by_role: dict[str, list[Column]] = {}
+    for column in columns:
+        by_role.setdefault(column.role, []).append(column)
+    question_cols = by_role.get("question", [])
+    option_cols = by_role.get("option", [])
+    # Kobo writes a multi question twice: the joined column and one 0/1 column per choice.
+    joined = {c.question for c in question_cols}
+    option_cols = [c for c in option_cols if c.question not in joined]
+    file_session = _file_session(Path(grid.file).stem, context)
+    fixed_session = survey.after[0] if len(survey.after) == 1 else None
+    responses: list[Response] = []
+    seen_unknown: set[str] = set()
+    for row in grid.rows:
+        if _is_blank(row):
+            continue
+        loc = Location(grid.file, row[0].loc.line, 1)
+        answers: dict[str, AnswerValue] = {}
+        for column in question_cols:
+            text = _cell(row, column.index)
+            if not text:
+                continue
+            cell = Location(grid.file, row[0].loc.line, column.index + 1)
+            value = _answer(text, questions[column.question], cell, problems)
+            if value is not None:
+                answers[column.question] = value
+        multi: dict[str, list[str]] = {}
+        for column in option_cols:
+            text = _cell(row, column.index)
+            if text and text.casefold() not in ("0", "false", "no"):
+                multi.setdefault(column.question, []).append(column.option)
+        for qid, chosen in multi.items():
+            answers[qid] = tuple(o for o in questions[qid].options if o in chosen) or tuple(chosen)
+        respondent = "" if survey.anonymous else _respondent(row, by_role, context)
+        if not survey.anonymous and not respondent:
+            named = _who(row, by_role)
+            if named and named not in seen_unknown:
+                seen_unknown.add(named)
+                _warn(
+                    problems,
+                    loc,
+                    "unknown-respondent",
+                    f"'{named}' is not a member of the roster; the answers count, "
+                    "but not for any member",
+                    "check the spelling of the e-mail or name, or add the member to the roster",
+                )
+        match_text = str(answers.pop("match_id", "")) if "match_id" in questions else ""
+        match_id = context.match_id(match_text)
+        if match_text and not match_id and context.match_ids:
+            column = next(c for c in question_cols if c.question == "match_id")
+            _warn(
+                problems,
+                Location(grid.file, row[0].loc.line, column.index + 1),
+                "unknown-match",
+                f"'{_short(match_text)}' is not a match of the current round",
+                "use the match id printed on the handout, e.g. "
+                f"'{next(iter(context.match_ids.values()))}'",
+            )
+        if not match_id and respondent:
+            match_id = context.match_of.get(respondent, "")
+        submitted = None
+        for column in by_role.get("time", []):
+            submitted = parse_time(_cell(row, column.index))
+            if submitted is not None:
+                break
+        session = _session(row, by_role, grid.file, problems)
+        if session is None:
+            session = fixed_session or file_session
+        if session is None and submitted is not None:
+            session = context.session_on(submitted.date(), survey.after)
+        if answers or match_id:
+            responses.append(
+                Response(survey.name, answers, loc, respondent, match_id, session, submitted)
+            )
+    return responses
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _answer(
+    text: str, question: Question, cell: Location, problems: list[Problem]
+) -> AnswerValue | None:
+    if question.type in ("likert5", "nps"):
+        value = parse_scale(text, question)
+        if value is None:
+            scale = "1 to 5 or a label like 'Agree'" if question.type == "likert5" else "0 to 10"
+            _warn(
+                problems,
+                cell,
+                "out-of-scale",
+                f"{question.id}: '{_short(text)}' is not on the scale; the answer is left out",
+                f"answers to this question are {scale}",
+            )
+        return value
+    if question.type == "choice":
+        option = _option_of(question, text)
+        if not option:
+            _warn(
+                problems,
+                cell,
+                "unknown-option",
+                f"{question.id}: '{_short(text)}' is not one of the options; counted as 'other'",
+                f"the options are: {', '.join(question.options)}",
+            )
+            return "other"
+        return option
+    if question.type == "multi":
+        chosen, leftover = parse_multi(text, question)
+        if leftover:
+            _warn(
+                problems,
+                cell,
+                "unknown-option",
+                f"{question.id}: '{_short('; '.join(leftover))}' is not one of the options; "
+                "counted as 'other'",
+                f"the options are: {', '.join(question.options)}",
+            )
+            chosen = (*chosen, "other")
+        return chosen
+    if len(text) > MAX_ANSWER_CHARS:
+        _warn(
+            problems,
+            cell,
+            "long-answer",
+            f"{question.id}: the answer is {len(text):,} characters; "
+            f"only the first {MAX_ANSWER_CHARS:,} are kept",
+        )
+        text = text[:MAX_ANSWER_CHARS] + "…"
+    return text
+
+
+def _who(row: list[Node], by_role: Mapping[str, list[Column]]) -> str:
+    for role in ("member", "email", "name"):
+        for column in by_role.get(role, []):
+            if _cell(row, column.index):
+                return _cell(row, column.index)
+    first = " ".join(_cell(row, c.index) for c in by_role.get("first-name", []))
+    last = " ".join(_cell(row, c.index) for c in by_role.get("last-name", []))
+    return f"{first} {last}".strip()
+
+
+def _respondent(row: list[Node], by_role: Mapping[str, list[Column]], context: _Context) -> str:
+    for column in by_role.get("member", []):
+        found = context.ids.get(_cell(row, column.index).casefold())
+        if found:
+            return found
+    for column in by_role.get("email", []):
+        found = context.emails.get(_cell(row, column.index).casefold())
+        if found:
+            return found
+    for column in by_role.get("name", []):
+        found = context.names.get(normalize(_cell(row, column.index)))
+        if found:
+            return found
+    first = " ".join(_cell(row, c.index) for c in by_role.get("first-name", []))
+    last = " ".join(_cell(row, c.index) for c in by_role.get("last-name", []))
+    return context.names.get(normalize(f"{first} {last}"), "")
+
+
+def _session(
+    row: list[Node], by_role: Mapping[str, list[Column]], file: str, problems: list[Problem]
+) -> int | None:
+    for column in by_role.get("session", []):
+        text = _cell(row, column.index)
+        number = _leading_number(text) if text else None
+        if number is not None and number.is_integer() and number >= 1:
+            return int(number)
+        if text:
+            _warn(
+                problems,
+                Location(file, row[0].loc.line, column.index + 1),
+                "session",
+                f"'{_short(text)}' is not a session number",
+                "write the session's number, e.g. 3",
+            )
+    return None
+
+
+def _choose_survey(
+    grid: _Grid, surveys: Mapping[str, Survey], overrides: Mapping[str, str]
+) -> tuple[Survey | None, list[Column], str]:
+    """The survey whose questions the columns are; with why not, when none or several fit."""
+    scored = []
+    for survey in surveys.values():
+        columns, _ = map_columns(grid, survey, overrides)
+        distinct = len({c.question for c in columns if c.question and c.question != "match_id"})
+        share = distinct / max(1, len(survey.questions))
+        scored.append((distinct, share, survey.name, survey, columns))
+    if not scored:
+        return None, [], "the program has no surveys"
+    stem = Path(grid.file).stem.casefold()
+    named = [s for s in scored if s[2].casefold() in stem and s[0] > 0]
+    if len(named) == 1:
+        return named[0][3], named[0][4], ""
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+    best = scored[0]
+    if best[0] == 0:
+        return None, [], "none of its columns is a question of any survey"
+    if len(scored) > 1 and scored[1][:2] == best[:2]:
+        return None, [], f"its columns fit the surveys '{best[2]}' and '{scored[1][2]}' equally"
+    return best[3], best[4], ""
+
+
+def read_export(
+    path: Path,
+    rel: str,
+    surveys: Mapping[str, Survey],
+    context: _Context,
+    problems: list[Problem],
+    overrides: Mapping[str, str] | None = None,
+) -> Export | None:
+    """One export file: detect the tool, choose the survey, map columns, read every row."""
+    grid_rows = read_grid(path, rel, problems)
+    if grid_rows is None:
+        return None
+    if not grid_rows or all(_is_blank(r) for r in grid_rows):
+        _warn(problems, Location(rel), "empty", "the export has no rows; it is skipped")
+        return None
+    grid = _detect(grid_rows, rel)
+    survey, columns, why = _choose_survey(grid, surveys, overrides or {})
+    if survey is None:
+        problems.append(
+            Problem(
+                Location(rel, 1, 1),
+                "unknown-survey",
+                f"cannot tell which survey this export answers: {why}",
+                f"name it with --survey ({', '.join(sorted(surveys))}), or map columns with "
+                "--map 'Column header=question_id'",
+                "warning",
+            )
+        )
+        return None
+    for column in columns:
+        if column.role == "unmapped":
+            _warn(
+                problems,
+                Location(rel, grid.header_line, column.index + 1),
+                "unmapped-column",
+                f"column '{_short(column.header)}' is not a question of the survey "
+                f"'{survey.name}'; it is left out",
+                f"if it is one, add --map '{_short(column.header, 40)}=QUESTION_ID' "
+                f"(ids: {', '.join(q.id for q in survey.questions)})",
+            )
+    responses = _read_rows(grid, survey, columns, context, problems)
+    return Export(rel, grid.tool, survey.name, tuple(columns), tuple(responses))
+
+
+def export_files(root: Path) -> list[Path]:
+    """The survey exports in `responses/` (sorted; hidden and lock files left out)."""
+    folder = root / "responses"
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix.lower() in RESPONSE_SUFFIXES
+        and not path.name.startswith((".", "~$"))
+    )
+
+
+def read_responses(
+    folder: Folder,
+    paths: Sequence[Path] | None = None,
+    survey: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> tuple[list[Export], list[Problem]]:
+    """Read every export (those given, or all of `responses/`) against the program's surveys."""
+    problems: list[Problem] = []
+    surveys = folder.program.surveys
+    if survey is not None:
+        surveys = {survey: surveys[survey]}
+    context = _Context.of(folder)
+    exports = []
+    for path in paths if paths is not None else export_files(folder.root):
+        rel = _relative(path, folder.root)
+        if not path.is_file():
+            problems.append(
+                Problem(Location(rel), "missing-file", "there is no such file", "check the path")
+            )
+            continue
+        export = read_export(path, rel, surveys, context, problems, overrides)
+        if export is not None:
+            exports.append(export)
+    return exports, problems
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def parse_map_options(values: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """`--map 'Column header=question_id'` options to a dict; malformed ones come back apart."""
+    mapping: dict[str, str] = {}
+    bad = []
+    for value in values:
+        column, sep, question = value.rpartition("=")
+        if not sep or not column.strip():
+            bad.append(value)
+            continue
+        mapping[column.strip()] = question.strip()
+    return mapping, bad
+
+
+def dump_json(value: object) -> str:
+    """JSON for results that hold dates and tuples."""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)

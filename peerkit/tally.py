@@ -1,0 +1,428 @@
+"""Responses → statistics: per question, per match, per session, the trend, at-risk matches.
+
+For an anonymous survey no number is shown for fewer respondents than the program's
+`privacy.min_group_size`, no name or e-mail is kept, and the per-match view rolls up to the
+cohort; an identified survey (a session check-in) shows each match, because the coordinator
+must see how each one is doing.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Survey
+
+LOW_HEALTH = 3.0  # a match's mean likert answer below this is at risk
+FALLING_BY = 0.7  # a drop of this much from one session to the next is at risk
+LOW_MEMBER = 2.0  # one member's mean at or below this is at risk
+
+
+def too_few(min_group_size: int) -> str:
+    return f"fewer than {min_group_size} responses"
+
+
+@dataclass(frozen=True)
+class Comment:
+    question: str
+    text: str
+    member: str = ""  # the member's name; empty for anonymous surveys or without names
+    match: str = ""
+    session: int | None = None
+
+
+@dataclass(frozen=True)
+class QuestionStats:
+    """One question's numbers; `note` says why they are withheld when `suppressed`."""
+
+    id: str
+    text: str
+    type: str
+    n: int | None
+    missing: int | None
+    distribution: dict[str, int] = field(default_factory=dict)  # in scale order
+    mean: float | None = None
+    median: float | None = None
+    top2_box: float | None = None  # percent answering 4 or 5 (likert5)
+    nps: float | None = None  # percent promoters minus percent detractors
+    promoters: int | None = None
+    passives: int | None = None
+    detractors: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # choice and multi
+    comments: tuple[Comment, ...] = ()
+    suppressed: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """A survey's scores for one match or one session."""
+
+    key: str
+    label: str
+    respondents: int | None
+    health: float | None  # mean of every likert5 answer
+    scores: dict[str, float | None] = field(default_factory=dict)  # question id → mean (NPS: score)
+    suppressed: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    question: str
+    session: int
+    value: float | None
+    n: int | None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    file: str
+    tool: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class SurveyTally:
+    survey: str
+    title: str
+    anonymous: bool
+    respondents: int | None
+    questions: tuple[QuestionStats, ...]
+    by_session: tuple[GroupStats, ...] = ()
+    by_match: tuple[GroupStats, ...] = ()
+    trend: tuple[TrendPoint, ...] = ()
+    files: tuple[SourceFile, ...] = ()
+    invited: int | None = None  # members asked (identified surveys, per session)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """A match the coordinator should call this week, and why."""
+
+    match: str
+    members: tuple[str, ...]  # names
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Tally:
+    min_group_size: int
+    surveys: tuple[SurveyTally, ...]
+    at_risk: tuple[AtRisk, ...] = ()
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value + 0.0, digits)
+
+
+def scale_stats(values: Sequence[int], question: Question, missing: int = 0) -> QuestionStats:
+    """Distribution, mean, median, top-2-box (likert5) or NPS (nps) of scale answers."""
+    counter = Counter(values)
+    if question.type == "likert5":
+        labels = question.options if len(question.options) == 5 else LIKERT5_LABELS
+        distribution = {labels[i - 1]: counter.get(i, 0) for i in range(1, 6)}
+    else:
+        distribution = {str(i): counter.get(i, 0) for i in range(11)}
+    n = len(values)
+    stats = QuestionStats(
+        question.id,
+        question.text,
+        question.type,
+        n,
+        missing,
+        distribution,
+        mean=_round(statistics.fmean(values)) if n else None,
+        median=_round(float(statistics.median(values)), 1) if n else None,
+    )
+    if question.type == "likert5":
+        top = counter.get(4, 0) + counter.get(5, 0)
+        return replace(stats, top2_box=_round(100 * top / n, 1) if n else None)
+    promoters = counter.get(9, 0) + counter.get(10, 0)
+    detractors = sum(counter.get(i, 0) for i in range(7))
+    return replace(
+        stats,
+        promoters=promoters,
+        passives=n - promoters - detractors,
+        detractors=detractors,
+        nps=_round(100 * (promoters - detractors) / n, 1) if n else None,
+    )
+
+
+def question_stats(
+    question: Question,
+    responses: Sequence[Response],
+    names: Mapping[str, str],
+    *,
+    anonymous: bool,
+) -> QuestionStats:
+    """One question over a set of responses (no privacy rule applied here)."""
+    given = [r for r in responses if question.id in r.answers]
+    n, missing = len(given), len(responses) - len(given)
+    if question.type in ("likert5", "nps"):
+        values = [v for r in given if isinstance(v := r.answers[question.id], int)]
+        return scale_stats(values, question, missing)
+    base = QuestionStats(question.id, question.text, question.type, n, missing)
+    if question.type in ("choice", "multi"):
+        counts: Counter[str] = Counter(dict.fromkeys(question.options, 0))
+        for response in given:
+            value = response.answers[question.id]
+            if isinstance(value, str):
+                counts[value] += 1
+            elif isinstance(value, tuple):
+                counts.update(value)
+        ordered = {o: counts[o] for o in question.options}
+        ordered.update({k: v for k, v in sorted(counts.items()) if k not in ordered})
+        return replace(base, counts=ordered)
+    comments = []
+    for response in given:
+        text = str(response.answers[question.id])
+        if anonymous:
+            comments.append(Comment(question.id, text))
+        else:
+            who = names.get(response.respondent, "")
+            comments.append(Comment(question.id, text, who, response.match_id, response.session))
+    # Anonymous comments in alphabetical order: the order of answers can give people away.
+    comments.sort(key=lambda c: (c.text.casefold(),) if anonymous else (c.session or 0, c.match))
+    return replace(base, comments=tuple(comments))
+
+
+def _withheld(question: Question, min_group_size: int) -> QuestionStats:
+    note = too_few(min_group_size)
+    return QuestionStats(
+        question.id, question.text, question.type, None, None, suppressed=True, note=note
+    )
+
+
+def _health(responses: Iterable[Response], survey: Survey) -> float | None:
+    likert = {q.id for q in survey.questions if q.type == "likert5"}
+    values = [
+        v for r in responses for qid, v in r.answers.items() if qid in likert and isinstance(v, int)
+    ]
+    return _round(statistics.fmean(values)) if values else None
+
+
+def _scores(responses: Sequence[Response], survey: Survey) -> dict[str, float | None]:
+    scores: dict[str, float | None] = {}
+    for question in survey.questions:
+        if question.type not in ("likert5", "nps"):
+            continue
+        values = [v for r in responses if isinstance(v := r.answers.get(question.id), int)]
+        if question.type == "nps":
+            scores[question.id] = scale_stats(values, question).nps
+        else:
+            scores[question.id] = _round(statistics.fmean(values)) if values else None
+    return scores
+
+
+def _group(
+    key: str, label: str, responses: Sequence[Response], survey: Survey, withheld: str = ""
+) -> GroupStats:
+    if withheld:
+        return GroupStats(key, label, None, None, suppressed=True, note=withheld)
+    return GroupStats(
+        key, label, len(responses), _health(responses, survey), _scores(responses, survey)
+    )
+
+
+# --- one survey -----------------------------------------------------------------------------
+
+
+def tally_survey(
+    folder: Folder,
+    survey: Survey,
+    responses: Sequence[Response],
+    files: Sequence[SourceFile] = (),
+    *,
+    names: bool = True,
+) -> SurveyTally:
+    """Every number of one survey, with the privacy rule applied for anonymous surveys."""
+    minimum = folder.program.min_group_size
+    anonymous = survey.anonymous
+    member_names = {m.id: m.name for m in folder.members} if names and not anonymous else {}
+    if anonymous and len(responses) < minimum:
+        return SurveyTally(
+            survey.name,
+            survey.title,
+            anonymous,
+            None,
+            tuple(_withheld(q, minimum) for q in survey.questions if q.id != "match_id"),
+            files=tuple(files),
+            note=f"{too_few(minimum)}: no result is shown for this anonymous survey",
+        )
+    questions = tuple(
+        question_stats(q, responses, member_names, anonymous=anonymous)
+        for q in survey.questions
+        if q.id != "match_id"
+    )
+    by_session_responses: dict[int, list[Response]] = defaultdict(list)
+    by_match_responses: dict[str, list[Response]] = defaultdict(list)
+    for response in responses:
+        if response.session is not None:
+            by_session_responses[response.session].append(response)
+        if response.match_id:
+            by_match_responses[response.match_id].append(response)
+    small = {s for s, rs in by_session_responses.items() if anonymous and len(rs) < minimum}
+    if len(small) == 1 and len(by_session_responses) > 1:
+        # With the total shown, one withheld session could be worked out from the others.
+        shown = sorted((len(rs), s) for s, rs in by_session_responses.items() if s not in small)
+        small.add(shown[0][1])
+    by_session = tuple(
+        _group(
+            str(number),
+            f"session {number}",
+            by_session_responses[number],
+            survey,
+            too_few(minimum) if number in small else "",
+        )
+        for number in sorted(by_session_responses)
+    )
+    note = ""
+    by_match: tuple[GroupStats, ...] = ()
+    if anonymous and any(len(rs) < minimum for rs in by_match_responses.values()):
+        note = f"per-match results rolled up to the cohort: some matches have {too_few(minimum)}"
+    else:
+        by_match = tuple(
+            _group(match_id, match_id, by_match_responses[match_id], survey)
+            for match_id in sorted(by_match_responses)
+        )
+    trend = []
+    for number in sorted(by_session_responses):
+        group = by_session_responses[number]
+        for question in survey.questions:
+            if question.type in ("likert5", "nps"):
+                n = sum(question.id in r.answers for r in group)
+                if number in small:
+                    trend.append(TrendPoint(question.id, number, None, None))
+                else:
+                    value = _scores(group, survey)[question.id] if n else None
+                    trend.append(TrendPoint(question.id, number, value, n))
+    invited = None
+    if not anonymous and folder.round() is not None:
+        round_ = folder.round()
+        assert round_ is not None
+        invited = sum(len(m.members) for m in round_.matches)
+    return SurveyTally(
+        survey.name,
+        survey.title,
+        anonymous,
+        len(responses),
+        questions,
+        by_session,
+        by_match,
+        tuple(trend),
+        tuple(files),
+        invited,
+        note,
+    )
+
+
+# --- at-risk matches ------------------------------------------------------------------------
+
+
+@dataclass
+class _Signals:
+    reasons: list[str] = field(default_factory=list)
+
+
+def at_risk_matches(
+    folder: Folder,
+    surveys: Sequence[tuple[Survey, Sequence[Response]]],
+    attendance_reasons: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[AtRisk, ...]:
+    """Matches with low or falling scores, a member who did not answer, or poor attendance."""
+    round_ = folder.round()
+    if round_ is None:
+        return ()
+    names = {m.id: m.name for m in folder.members}
+    signals: dict[str, _Signals] = defaultdict(_Signals)
+    for survey, responses in surveys:
+        if survey.anonymous:
+            continue  # never single out a match from an anonymous survey
+        per: dict[tuple[str, int], list[Response]] = defaultdict(list)
+        for response in responses:
+            if response.match_id and response.session is not None:
+                per[(response.match_id, response.session)].append(response)
+        sessions = sorted({r.session for r in responses if r.session is not None})
+        latest = sessions[-1] if sessions else None
+        for match in round_.matches:
+            own = sorted((s, rs) for (m, s), rs in per.items() if m == match.id)
+            healths = [(s, _health(rs, survey)) for s, rs in own]
+            healths = [(s, h) for s, h in healths if h is not None]
+            if healths and healths[-1][1] is not None and healths[-1][1] < LOW_HEALTH:
+                s, h = healths[-1]
+                signals[match.id].reasons.append(
+                    f"low {survey.name} scores: {h:.1f} of 5 after session {s}"
+                )
+            if len(healths) >= 2:
+                (s0, h0), (s1, h1) = healths[-2], healths[-1]
+                if h0 is not None and h1 is not None and h0 - h1 >= FALLING_BY:
+                    signals[match.id].reasons.append(
+                        f"{survey.name} scores falling: {h0:.1f} → {h1:.1f} "
+                        f"from session {s0} to {s1}"
+                    )
+            if latest is None:
+                continue
+            answered = {r.respondent for r in per.get((match.id, latest), [])}
+            for member in match.members:
+                mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
+                low = _health(mine, survey)
+                if low is not None and low <= LOW_MEMBER:
+                    signals[match.id].reasons.append(
+                        f"{names.get(member, member)} rated session {latest} "
+                        f"{low:.1f} of 5 on average"
+                    )
+            quiet = [names.get(m, m) for m in match.members if m not in answered]
+            if quiet and any(r.respondent for r in responses):
+                signals[match.id].reasons.append(
+                    f"no {survey.name} answer after session {latest} from {', '.join(quiet)}"
+                )
+    for match_id, reasons in (attendance_reasons or {}).items():
+        signals[match_id].reasons.extend(reasons)
+    members = {m.id: m.members for m in round_.matches}
+    return tuple(
+        AtRisk(
+            match_id,
+            tuple(names.get(m, m) for m in members.get(match_id, ())),
+            tuple(signals[match_id].reasons),
+        )
+        for match_id in sorted(signals)
+        if signals[match_id].reasons
+    )
+
+
+# --- the whole tally ------------------------------------------------------------------------
+
+
+def tally_folder(
+    folder: Folder,
+    exports: Sequence[object],
+    *,
+    names: bool = True,
+    attendance_reasons: Mapping[str, Sequence[str]] | None = None,
+) -> Tally:
+    """Every survey that has responses, and the at-risk matches across them."""
+    from peerkit.responses import Export
+
+    grouped: dict[str, list[Response]] = defaultdict(list)
+    files: dict[str, list[SourceFile]] = defaultdict(list)
+    for export in exports:
+        assert isinstance(export, Export)
+        grouped[export.survey].extend(export.responses)
+        files[export.survey].append(SourceFile(export.file, export.tool, len(export.responses)))
+    surveys = folder.program.surveys
+    order = [name for name in surveys if name in grouped]
+    tallies = tuple(
+        tally_survey(folder, surveys[name], grouped[name], files[name], names=names)
+        for name in order
+    )
+    at_risk = at_risk_matches(
+        folder, [(surveys[name], grouped[name]) for name in order], attendance_reasons
+    )
+    return Tally(folder.program.min_group_size, tallies, at_risk)
