@@ -389,6 +389,8 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
     entries = reader.mapping(node, "meetings", keys)
     base = Meetings()
     cadence = reader.text(entries.get("cadence"), "meetings.cadence", base.cadence)
+    if cadence.lower() == "fortnightly":
+        cadence = "biweekly"
     if cadence.lower() in schedule.CADENCES:
         cadence = cadence.lower()
     elif not schedule.is_rrule(cadence):
@@ -771,9 +773,19 @@ def load_program(root: Path, reader: Reader) -> Program | None:
 # --- the roster -----------------------------------------------------------------------
 
 
+def _column_key(header: str) -> str:
+    return header.strip().lower().replace(" ", "_")
+
+
+def _is_member_column(header: str) -> bool:
+    name = _column_key(header)
+    return name in MEMBER_KEYS or name in LEVELS or name.startswith(("levels.", "fields."))
+
+
 def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, Node]:
     """A roster record's entries; in a table, `knowledge` / `levels.knowledge` and
-    `fields.x` columns are folded into `levels` and `fields`."""
+    `fields.x` columns are folded into `levels` and `fields` (unknown columns were
+    reported once, from the header)."""
     if not tabular:
         return reader.mapping(record, "member", MEMBER_KEYS)
     entries: dict[str, Node] = {}
@@ -781,15 +793,13 @@ def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, No
     custom: dict[str, Node] = {}
     assert isinstance(record.value, dict)
     for header, cell in record.value.items():
-        name = header.strip().lower().replace(" ", "_")
+        name = _column_key(header)
         if name in LEVELS or name.startswith("levels."):
             levels[name.removeprefix("levels.")] = cell
         elif name.startswith("fields."):
             custom[header.strip()[len("fields.") :]] = cell
         elif name in MEMBER_KEYS:
             entries[name] = cell
-        else:
-            reader.unknown_key(record.keys.get(header, cell.loc), "", header, MEMBER_KEYS)
     if levels:
         entries["levels"] = Node(levels, record.loc, {k: v.loc for k, v in levels.items()})
     if custom:
@@ -903,7 +913,11 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
         if grid is None:
             return ()
         records = grid_records(grid)
-        header = {str(c.value or "").strip().lower() for c in grid[0]} if grid else set()
+        header = {_column_key(str(c.value or "")) for c in grid[0]} if grid else set()
+        for cell in grid[0] if grid else []:
+            text = str(cell.value or "").strip()
+            if text and not _is_member_column(text):
+                reader.unknown_key(cell.loc, "", text, MEMBER_KEYS)
         if not {"name", "id"} & header:
             reader.report(
                 Location(rel, 1, 1),
