@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from peerkit.cli import app
 from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, ROOT, SAMPLE, run, write_folder
 
@@ -162,3 +164,13 @@ def test_readme_quick_start_matches_makefile_and_ci() -> None:
     assert re.search(r"^test:", makefile, flags=re.MULTILINE)
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, flags=re.MULTILINE)
+
+
+def test_interrupt_exits_130(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(root: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("peerkit.check.check_folder", interrupted)
+    result = run("build", folder)
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
