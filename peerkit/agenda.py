@@ -1,0 +1,428 @@
+"""Agenda handouts: what each match holds in its hands at a meeting, as Markdown, HTML and PDF.
+
+The library renders in memory and returns `{relpath: bytes}`; `peerkit.write` writes.
+Templates (`agenda.md.j2`, `agenda.html.j2`, `print.css`) get plain dicts of strings, built
+here, so a template can only ever show what this module chose to put in: a member's name,
+organization, role and local time, never their notes or anything private.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peerkit.errors import PeerkitError, UsageError
+from peerkit.model import Folder, Match, Meeting, Member, Problem, Program, Round
+
+AGENDA_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+OUT_DIR = "out/agenda"
+
+# The ground rules a handout prints, by session kind. Kickoff sets them; regular sessions
+# recall the two that keep a group honest; closing turns to progress and evaluation.
+GROUND_RULES: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "kickoff": (
+        (
+            "Expectations",
+            "Each of us says what we want from this group and what we will give to it.",
+        ),
+        (
+            "Boundaries",
+            "How long we meet, which topics are off limits, how we reach each other "
+            "between meetings.",
+        ),
+        (
+            "Confidentiality",
+            "What is said here stays here: no names, numbers or stories leave the room.",
+        ),
+        (
+            "Honest feedback",
+            "Listen to the end, ask before advising, then say plainly what you see. "
+            "Whoever receives feedback decides what to do with it.",
+        ),
+        (
+            "Attendance",
+            "Every meeting is part of the commitment; tell the group early if you cannot come.",
+        ),
+    ),
+    "regular": (
+        ("Confidentiality", "What is said here stays here."),
+        (
+            "Honest feedback",
+            "Ask questions before giving advice; speak plainly and kindly.",
+        ),
+        (
+            "Accountability",
+            "Report on last time's commitments; say what got in the way.",
+        ),
+    ),
+    "closing": (
+        (
+            "Celebrate progress",
+            "Name what each member achieved since the kickoff, the small steps included.",
+        ),
+        (
+            "Evaluate honestly",
+            "Say what worked and what should change, and answer the final survey: the "
+            "next program is built from it.",
+        ),
+        ("Confidentiality", "What was shared here stays here after the program ends."),
+    ),
+}
+
+
+@dataclass
+class AgendaResult:
+    """Handouts rendered for one session: files relative to the program folder, and notes."""
+
+    session: int
+    round: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+# --- choosing what to render ----------------------------------------------------------
+
+
+def choose_round(folder: Folder, name: str | None) -> Round:
+    """The named round, or the newest; a clear error when there is none."""
+    if not folder.rounds:
+        msg = "there is no round file in rounds/, so there are no matches to make handouts for"
+        raise PeerkitError(msg, "run `peerkit match` first to write rounds/NAME.yaml")
+    found = folder.round(name)
+    if found is None:
+        names = [r.name for r in folder.rounds]
+        close = difflib.get_close_matches(name or "", names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"rounds: {', '.join(names)}"
+        msg = f"there is no round '{name}' in rounds/"
+        raise PeerkitError(msg, hint)
+    return found
+
+
+def choose_session(
+    program: Program, meetings: Sequence[Meeting], session: str, now: dt.datetime | None
+) -> int:
+    """The session number from `--session N` or `next` (the first meeting after `now`)."""
+    count = len(meetings)
+    if not count:
+        msg = "the program has no meetings between its start and end dates"
+        raise PeerkitError(msg, "check `start`, `end` and `meetings` in program.yaml")
+    text = session.strip().lower()
+    if text == "next":
+        moment = now or dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC)
+        upcoming = [m for m in meetings if m.start > moment]
+        if not upcoming:
+            last = meetings[-1]
+            msg = f"there is no meeting after {moment.isoformat()}; the last was on {last.date}"
+            raise PeerkitError(msg, f"give a session number from 1 to {count}")
+        return upcoming[0].number
+    if not text.isdigit():
+        msg = f"--session: '{session}' is not a session number or 'next'"
+        raise UsageError(msg, f"write a number from 1 to {count}, or next")
+    number = int(text)
+    if not 1 <= number <= count:
+        msg = f"--session: there is no session {number}; the program has {count} meeting(s)"
+        raise UsageError(msg, f"give a number from 1 to {count}, or next")
+    return number
+
+
+def choose_matches(round_: Round, only: str | None) -> tuple[Match, ...]:
+    """Every match of the round, or the one named by `--only` (a match id or a member id)."""
+    if only is None:
+        return round_.matches
+    for match in round_.matches:
+        if match.id == only:
+            return (match,)
+    by_member = round_.match_of(only)
+    if by_member is not None:
+        return (by_member,)
+    ids = [m.id for m in round_.matches]
+    close = difflib.get_close_matches(only, ids, n=1)
+    hint = (
+        f"did you mean '{close[0]}'?" if close else f"match ids look like '{ids[0]}'" if ids else ""
+    )
+    msg = f"--only: round '{round_.name}' has no match or member '{only}'"
+    raise PeerkitError(msg, hint)
+
+
+def safe_filename(text: str) -> str:
+    """A match or survey id as a file name: no path separators, no leading dot."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    return name or "unnamed"
+
+
+# --- formatting -----------------------------------------------------------------------
+
+# `_` only at a word's edge: inside a word (America/Los_Angeles) it is plain text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|#!{}~]|(?<!\w)_|_(?!\w))")
+
+
+def escape_markdown(value: object) -> str:
+    """Text that a Markdown renderer shows as itself: `<script>` stays text, `|` stays in its cell."""
+    text = " ".join(str(value).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_url(value: object) -> str:
+    """A link as a Markdown autolink, or as escaped text when it could break out of one."""
+    text = str(value).strip()
+    if re.fullmatch(r"https?://[^\s<>]+", text):
+        return f"<{text}>"
+    return escape_markdown(text)
+
+
+def long_date(day: dt.date) -> str:
+    """`Tuesday 12 January 2027`: unambiguous in every country."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def clock(moment: dt.datetime | dt.time) -> str:
+    return f"{moment:%H:%M}"
+
+
+def _zone_label(moment: dt.datetime) -> str:
+    return moment.tzname() or ""
+
+
+def _member_time(member: Member, program: Program, meeting: Meeting) -> dict[str, str]:
+    """The meeting in the member's own timezone, when their clock shows another time."""
+    from zoneinfo import ZoneInfo
+
+    zone_name = member.timezone or program.timezone
+    local = meeting.start.astimezone(ZoneInfo(zone_name))
+    if local.utcoffset() == meeting.start.utcoffset():
+        return {"timezone": zone_name, "local_time": "", "local_date": ""}
+    end = meeting.end.astimezone(ZoneInfo(zone_name))
+    day = "" if local.date() == meeting.start.date() else f"{local:%a} {local.day} {local:%b}"
+    return {
+        "timezone": zone_name,
+        "local_time": f"{clock(local)}–{clock(end)} {_zone_label(local)}",
+        "local_date": day,
+    }
+
+
+def _blocks(meeting: Meeting) -> tuple[list[dict[str, Any]], list[str]]:
+    """Agenda blocks with their start times; open time fills a short agenda to the end."""
+    notes = []
+    blocks = []
+    at = meeting.start
+    for block in meeting.session.agenda:
+        finish = at + dt.timedelta(minutes=block.minutes)
+        blocks.append(
+            {
+                "start": clock(at),
+                "end": clock(finish),
+                "minutes": block.minutes,
+                "title": block.title,
+                "notes": block.notes,
+                "is_break": block.title.strip().lower().startswith("break"),
+                "is_filler": False,
+            }
+        )
+        at = finish
+    left = int((meeting.end - at).total_seconds() // 60)
+    if left > 0:
+        blocks.append(
+            {
+                "start": clock(at),
+                "end": clock(meeting.end),
+                "minutes": left,
+                "title": "Open time and wrap-up" if blocks else "Open agenda",
+                "notes": "",
+                "is_break": False,
+                "is_filler": True,
+            }
+        )
+    elif left < 0:
+        notes.append(
+            f"session {meeting.number}: the agenda runs {-left} minute(s) past the meeting's end"
+        )
+    return blocks, notes
+
+
+def program_context(program: Program) -> dict[str, Any]:
+    """What every template may show about the program."""
+    return {
+        "name": program.name,
+        "organization": program.organization,
+        "contact": {"name": program.contact.name, "email": program.contact.email},
+        "timezone": program.timezone,
+        "format": program.format,
+        "start": long_date(program.start),
+        "end": long_date(program.end),
+    }
+
+
+def handout_context(
+    folder: Folder, match: Match, meeting: Meeting, next_meeting: Meeting | None, sessions: int
+) -> tuple[dict[str, Any], list[str]]:
+    """The context of one match's handout (documented at the top of agenda.md.j2)."""
+    program = folder.program
+    session = meeting.session
+    members = []
+    for member_id in match.members:
+        member = folder.member(member_id)
+        if member is None:
+            members.append(
+                {"id": member_id, "name": member_id, "organization": "", "role": ""}
+                | {"timezone": program.timezone, "local_time": "", "local_date": ""}
+            )
+            continue
+        members.append(
+            {
+                "id": member.id,
+                "name": member.name,
+                "organization": member.organization,
+                "role": member.role if program.format == "mentoring" else "",
+            }
+            | _member_time(member, program, meeting)
+        )
+    blocks, notes = _blocks(meeting)
+    following = None
+    if next_meeting is not None:
+        following = {
+            "date": long_date(next_meeting.date),
+            "start": clock(next_meeting.start),
+            "title": next_meeting.session.title,
+        }
+    context = {
+        "match": {"id": match.id, "size": len(match.members)},
+        "session": {
+            "number": meeting.number,
+            "count": sessions,
+            "title": session.title,
+            "kind": session.kind,
+            "goals": list(session.goals),
+            "topics": list(session.topics),
+        },
+        "meeting": {
+            "date": long_date(meeting.date),
+            "date_iso": meeting.date.isoformat(),
+            "start": clock(meeting.start),
+            "end": clock(meeting.end),
+            "minutes": int((meeting.end - meeting.start).total_seconds() // 60),
+            "timezone": program.timezone,
+            "zone": _zone_label(meeting.start),
+            "location": meeting.location,
+            "video": meeting.video,
+            "moved": meeting.moved,
+            "planned": long_date(meeting.planned),
+        },
+        "members": members,
+        "blocks": blocks,
+        "ground_rules": [
+            {"title": title, "text": text} for title, text in GROUND_RULES[session.kind]
+        ],
+        "next_meeting": following,
+    }
+    return context, notes
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+def _environment(root: Path, *, html: bool) -> Any:
+    from peerkit.render import environment
+
+    env = environment(root, html=html)
+    env.filters["md"] = escape_markdown
+    env.filters["md_url"] = markdown_url
+    return env
+
+
+def render_agenda(
+    folder: Folder,
+    session: str = "1",
+    *,
+    round_name: str | None = None,
+    formats: Sequence[str] = AGENDA_FORMATS,
+    only: str | None = None,
+    paper: str = "a4",
+    now: dt.datetime | None = None,
+) -> AgendaResult:
+    """Handouts for one session, for every match of a round (or `only` one), in `formats`."""
+    from peerkit.render import render_template, shipped_templates
+    from peerkit.schedule import meetings_for, program_meetings
+
+    program = folder.program
+    round_ = choose_round(folder, round_name)
+    number = choose_session(program, program_meetings(program), session, now)
+    matches = choose_matches(round_, only)
+    result = AgendaResult(session=number, round=round_.name)
+    if not matches:
+        result.notes.append(f"round '{round_.name}' has no matches; no handouts written")
+        return result
+    handouts = []
+    for match in matches:
+        meetings = meetings_for(program, match)
+        if number > len(meetings):
+            result.notes.append(f"{match.id}: has no meeting {number}; no handout")
+            continue
+        meeting = meetings[number - 1]
+        following = meetings[number] if number < len(meetings) else None
+        context, notes = handout_context(folder, match, meeting, following, len(meetings))
+        handouts.append(context)
+        result.notes.extend(n for n in notes if n not in result.notes)
+    base = {"program": program_context(program), "paper": paper}
+    folder_name = f"{OUT_DIR}/session-{number:02d}"
+    names = _file_names([h["match"]["id"] for h in handouts])
+    if "md" in formats:
+        env = _environment(folder.root, html=False)
+        for handout, name in zip(handouts, names, strict=True):
+            text = render_template(env, "agenda.md.j2", base | {"handout": handout})
+            result.files[f"{folder_name}/{name}.md"] = text.encode("utf-8")
+    if "html" in formats or "pdf" in formats:
+        env = _environment(folder.root, html=True)
+        combined = render_template(env, "agenda.html.j2", base | {"handouts": handouts})
+        if "html" in formats:
+            result.files[f"{folder_name}/all.html"] = combined.encode("utf-8")
+            for handout, name in zip(handouts, names, strict=True):
+                page = render_template(env, "agenda.html.j2", base | {"handouts": [handout]})
+                result.files[f"{folder_name}/{name}.html"] = page.encode("utf-8")
+        if "pdf" in formats:
+            from peerkit.pdf import html_to_pdf
+
+            templates = folder.root / "templates"
+            base_url = templates if templates.is_dir() else shipped_templates()
+            result.files[f"{folder_name}/handouts.pdf"] = html_to_pdf(combined, base_url, paper)
+    return result
+
+
+def _file_names(ids: Sequence[str]) -> list[str]:
+    """A file name per match id, unique even when two ids clean up to the same name."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for match_id in ids:
+        name = base = safe_filename(match_id)
+        if name in ("all", "handouts"):
+            name = base = f"match-{name}"
+        counter = 2
+        while name.lower() in seen:
+            name = f"{base}-{counter}"
+            counter += 1
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def agenda_step(folder: Folder, options: Any) -> Any:
+    """The `build` stage: handouts for the next session after `--now` (or session 1)."""
+    from peerkit.build import StepResult
+
+    if not folder.rounds:
+        return StepResult(notes=["no round in rounds/ yet; run `peerkit match` for handouts"])
+    from peerkit.schedule import program_meetings
+
+    now = getattr(options, "now", None)
+    try:
+        number = choose_session(folder.program, program_meetings(folder.program), "next", now)
+    except PeerkitError as exc:
+        return StepResult(notes=[f"no handouts: {exc.message}"])
+    made = render_agenda(folder, str(number))
+    notes = [f"handouts for session {made.session} (round {made.round})", *made.notes]
+    return StepResult(files=made.files, notes=notes, problems=made.problems)
