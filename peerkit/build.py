@@ -29,6 +29,16 @@ Step = Callable[[Folder, BuildOptions], StepResult]
 STEPS: list[tuple[str, Step]] = []
 
 
+def _calendar(folder: Folder, options: BuildOptions) -> StepResult:
+    from peerkit.calendar import calendar_step
+
+    made: StepResult = calendar_step(folder, options)
+    return made
+
+
+STEPS.append(("calendar", _calendar))
+
+
 @dataclass
 class BuildResult:
     files: dict[str, bytes] = field(default_factory=dict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from peerkit.cli import build, check, init
+from peerkit.cli import build, calendar, check, init
 
 app = typer.Typer(
     name="peerkit",
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command("init")(init.init_command)
 app.command("check")(check.check_command)
 app.command("build")(build.build_command)
+app.command("calendar")(calendar.calendar_command)
 
 
 def main() -> None:

@@ -1,0 +1,822 @@
+"""Meeting calendars: iCalendar (RFC 5545) text for the program, each match and each member.
+
+The bytes are written here rather than by a library, for exact control of what real
+clients choke on: escaping, folding at 75 octets on a UTF-8 boundary, CRLF, property
+order. Every meeting is its own VEVENT (no RRULE): calcurse ignores RECURRENCE-ID and
+miscounts COUNT next to EXDATE, and each meeting carries its own session title and agenda.
+
+Re-exporting is safe: a UID is uuid5(program, round, match, session), and `calendars.yaml`
+in the program folder remembers what each event looked like when it was last exported, so
+a changed meeting gets a higher SEQUENCE and a vanished one is sent as STATUS:CANCELLED.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from peerkit.model import Folder, Location, Meeting, Member, Problem, Program, Round
+
+STATE_FILE = "calendars.yaml"
+OUT_DIR = "out/calendars"
+PRODID = "-//peerkit//peerkit calendar//EN"
+# Fixed forever: changing it would change every UID and duplicate every event people have.
+NAMESPACE = uuid.UUID("6f1c3b52-5d0e-4c53-9a38-2f1f0f6b7a11")
+
+Change = Literal["new", "updated", "unchanged", "reinstated", "cancelled"]
+Method = Literal["request"]
+
+# --- RFC 5545 text ----------------------------------------------------------------------
+
+# Everything a parser might take for the end of a line (Python's splitlines() included).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+_URL = re.compile(r"https?://[^\s\"<>\\^`{|}\x00-\x1f\x7f]+")
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value: backslash, `;`, `,` and newlines escaped; other control characters dropped."""
+    parts = _LINE_BREAK.split(value)
+    return "\\n".join(
+        _CONTROL.sub("", part).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        for part in parts
+    )
+
+
+def param_value(value: str) -> str:
+    """A quoted parameter value (CN=…): no line break, control character or double quote."""
+    cleaned = _CONTROL.sub(" ", _LINE_BREAK.sub(" ", value)).replace('"', "'")
+    return f'"{cleaned.strip()}"'
+
+
+def fold(line: str) -> bytes:
+    """One content line as UTF-8, folded at 75 octets without splitting a character, CRLF."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return data + b"\r\n"
+    parts = []
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back up to the lead byte
+            cut -= 1
+        parts.append(data[start:cut])
+        start, limit = cut, 74  # a continuation line starts with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts) + b"\r\n"
+
+
+def valid_email(value: str) -> bool:
+    return bool(_EMAIL.fullmatch(value))
+
+
+def valid_url(value: str) -> bool:
+    return bool(_URL.fullmatch(value))
+
+
+def _local(moment: dt.datetime) -> str:
+    return f"{moment:%Y%m%dT%H%M%S}"
+
+
+def _utc(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _duration(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0:
+        return f"P{seconds // 86400}D"
+    if seconds % 604800 == 0:
+        return f"P{seconds // 604800}W"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"P{days}D" if days else "P"
+    text += "T"
+    text += f"{hours}H" if hours else ""
+    text += f"{minutes}M" if minutes else ""
+    text += f"{secs}S" if secs or text.endswith("T") else ""
+    return text
+
+
+def _offset(delta: dt.timedelta | None) -> str:
+    minutes = int((delta or dt.timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}{mins:02d}"
+
+
+def vtimezone(tzid: str, first_year: int, last_year: int) -> list[str]:
+    """A VTIMEZONE with every transition of `tzid` from the year before first_year to the
+    year after last_year, taken from the system's zoneinfo (one observance per transition)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tzid)
+    begin = dt.datetime(first_year - 1, 1, 1, tzinfo=dt.UTC)
+    finish = dt.datetime(last_year + 2, 1, 1, tzinfo=dt.UTC)
+
+    def offset(moment: dt.datetime) -> dt.timedelta | None:
+        return moment.astimezone(zone).utcoffset()
+
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{tzid}"]
+
+    def observance(onset: dt.datetime, before: dt.timedelta | None) -> None:
+        after = onset.astimezone(zone)
+        kind = "DAYLIGHT" if after.dst() else "STANDARD"
+        wall = onset + (before or dt.timedelta())  # the onset on the clock before the change
+        lines.extend(
+            [
+                f"BEGIN:{kind}",
+                f"DTSTART:{wall:%Y%m%dT%H%M%S}",
+                f"TZOFFSETFROM:{_offset(before)}",
+                f"TZOFFSETTO:{_offset(after.utcoffset())}",
+            ]
+        )
+        name = after.tzname()
+        if name:
+            lines.append(f"TZNAME:{escape_text(name)}")
+        lines.append(f"END:{kind}")
+
+    observance(begin, offset(begin))
+    day = begin
+    while day < finish:
+        following = day + dt.timedelta(days=1)
+        if offset(day) != offset(following):
+            low, high = day, following  # bisect to the second the offset changes
+            while high - low > dt.timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(microsecond=0)
+                if offset(middle) == offset(low):
+                    low = middle
+                else:
+                    high = middle
+            observance(high, offset(low))
+        day = following
+    lines.append("END:VTIMEZONE")
+    return lines
+
+
+def calendar_bytes(
+    name: str, tzid: str, years: tuple[int, int], events: Iterable[bytes], method: str = ""
+) -> bytes:
+    """A whole VCALENDAR: header, the VTIMEZONE, the already folded events, footer."""
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
+    if method:
+        head.append(f"METHOD:{method}")
+    head.append(f"X-WR-CALNAME:{escape_text(name)}")
+    head.extend(_vtimezone_cached(tzid, *years))
+    return b"".join(fold(line) for line in head) + b"".join(events) + fold("END:VCALENDAR")
+
+
+_VTIMEZONES: dict[tuple[str, int, int], list[str]] = {}
+
+
+def _vtimezone_cached(tzid: str, first: int, last: int) -> list[str]:
+    key = (tzid, first, last)
+    if key not in _VTIMEZONES:
+        _VTIMEZONES[key] = vtimezone(tzid, first, last)
+    return _VTIMEZONES[key]
+
+
+# --- state: what was exported last time -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event as it was last exported."""
+
+    start: str  # ISO date-time with offset
+    end: str
+    sequence: int
+    status: Literal["confirmed", "cancelled"]
+    hash: str
+    stamp: str = ""  # the --now it last changed at, if one was given
+
+
+@dataclass(frozen=True)
+class MatchRecord:
+    members: tuple[str, ...]
+    former: tuple[str, ...]  # members who were in the match once: they get cancellations
+    sessions: Mapping[int, EventRecord]
+
+
+State = dict[str, dict[str, MatchRecord]]  # round name → match id → record
+
+
+def read_state(root: Path) -> tuple[State, list[Problem]]:
+    """`calendars.yaml` from the program folder (empty when absent), or why it is unusable."""
+    import yaml
+
+    path = root / STATE_FILE
+    if not path.is_file():
+        return {}, []
+    where = Location(STATE_FILE)
+    hint = (
+        f"restore it from git, or delete {STATE_FILE} to start over "
+        "(every event is then sent again as new, and vanished ones are not cancelled)"
+    )
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        message = f"{STATE_FILE} cannot be read: {str(exc).splitlines()[0]}"
+        return {}, [Problem(where, "calendar-state", message, hint)]
+    try:
+        return _parse_state(data), []
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        message = f"{STATE_FILE} is not what `peerkit calendar` wrote ({exc})"
+        return {}, [Problem(where, "calendar-state", message, hint)]
+
+
+def _loader() -> Any:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_state(data: Any) -> State:
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(data.get("rounds", {}), dict):
+        msg = "expected a mapping with `rounds`"
+        raise ValueError(msg)
+    state: State = {}
+    for round_name, matches in (data.get("rounds") or {}).items():
+        records: dict[str, MatchRecord] = {}
+        for match_id, entry in (matches or {}).items():
+            sessions = {}
+            for number, item in (entry.get("sessions") or {}).items():
+                status = str(item["status"])
+                if status not in ("confirmed", "cancelled"):
+                    msg = f"match {match_id} session {number}: unknown status {status!r}"
+                    raise ValueError(msg)
+                sessions[int(number)] = EventRecord(
+                    start=str(item["start"]),
+                    end=str(item["end"]),
+                    sequence=int(item["sequence"]),
+                    status="confirmed" if status == "confirmed" else "cancelled",
+                    hash=str(item["hash"]),
+                    stamp=str(item.get("stamp") or ""),
+                )
+            records[str(match_id)] = MatchRecord(
+                members=tuple(str(m) for m in entry.get("members") or ()),
+                former=tuple(str(m) for m in entry.get("former") or ()),
+                sessions=sessions,
+            )
+        state[str(round_name)] = records
+    return state
+
+
+def state_text(state: State) -> bytes:
+    """The state as YAML a coordinator can review in git: a line per event, sorted."""
+    q = json.dumps  # a JSON string is a valid YAML double-quoted scalar
+    lines = [
+        "# Written by `peerkit calendar`: each event as it was last exported, so that a",
+        "# re-export raises SEQUENCE for changed meetings and cancels vanished ones.",
+        "# Commit it with the program. Deleting it makes every event new again.",
+        "rounds:",
+    ]
+    if not state:
+        lines[-1] = "rounds: {}"
+    for round_name in sorted(state):
+        lines.append(f"  {q(round_name)}:")
+        for match_id in sorted(state[round_name]):
+            record = state[round_name][match_id]
+            lines.append(f"    {q(match_id)}:")
+            lines.append(f"      members: [{', '.join(q(m) for m in record.members)}]")
+            if record.former:
+                lines.append(f"      former: [{', '.join(q(m) for m in record.former)}]")
+            lines.append("      sessions:")
+            for number in sorted(record.sessions):
+                item = record.sessions[number]
+                stamp = f", stamp: {q(item.stamp)}" if item.stamp else ""
+                lines.append(
+                    f"        {number}: {{start: {q(item.start)}, end: {q(item.end)}, "
+                    f"sequence: {item.sequence}, status: {item.status}, "
+                    f"hash: {q(item.hash)}{stamp}}}"
+                )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One event as exported: what `--format json` lists."""
+
+    uid: str
+    match: str
+    session: int
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    status: Literal["confirmed", "cancelled"]
+    sequence: int
+    change: Change
+    members: tuple[str, ...]
+    location: str = ""
+    video: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "uid": self.uid,
+            "match": self.match,
+            "session": self.session,
+            "title": self.title,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "status": self.status,
+            "sequence": self.sequence,
+            "change": self.change,
+            "members": list(self.members),
+            "location": self.location,
+            "video": self.video,
+        }
+
+
+@dataclass
+class CalendarResult:
+    round: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)  # relative to the program folder
+    events: list[CalendarEvent] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for event in self.events:
+            counts[event.change] = counts.get(event.change, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def event_uid(program: Program, round_name: str, match_id: str, session: int) -> str:
+    """The stable UID of one match's meeting for one session."""
+    return str(uuid.uuid5(NAMESPACE, f"{program.name}\x1f{round_name}\x1f{match_id}\x1f{session}"))
+
+
+def safe_filename(text: str) -> str:
+    """An id as a file name: no path separators, no leading dot (a hash keeps it unique)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    if name == text:
+        return name
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+    return f"{name or 'id'}-{digest}"
+
+
+def _summary(program: Program, session_title: str, number: int, match_id: str) -> str:
+    return f"{program.name}: {number}. {session_title} ({match_id})"
+
+
+def _clock(moment: dt.datetime) -> str:
+    return f"{moment:%H:%M}"
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+class _Renderer:
+    """Renders events for one program, caching what is shared between matches."""
+
+    def __init__(self, folder: Folder, round_name: str, total: int) -> None:
+        self.folder = folder
+        self.program = folder.program
+        self.round = round_name
+        self.total = total
+        self.problems: list[Problem] = []
+        self._attendee: dict[str, str | None] = {}
+        self._agenda: dict[tuple[int, dt.time], list[str]] = {}
+        contact = self.program.contact
+        self.organizer = ""
+        if contact.email and valid_email(contact.email):
+            self.organizer = (
+                f"ORGANIZER;CN={param_value(contact.name or contact.email)}:mailto:{contact.email}"
+            )
+        kinds = {"kickoff": "Kickoff", "closing": "Closing", "regular": "Session"}
+        self.kinds = kinds
+        reminder = self.program.meetings.reminder
+        self.alarm: list[str] = []
+        if reminder is not None and reminder > dt.timedelta(0):
+            self.alarm = [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"DESCRIPTION:{escape_text('Reminder: ' + self.program.name)}",
+                f"TRIGGER:-{_duration(reminder)}",
+                "END:VALARM",
+            ]
+
+    def attendee(self, member: Member) -> str | None:
+        if member.id not in self._attendee:
+            line = None
+            if valid_email(member.email):
+                line = (
+                    f"ATTENDEE;CN={param_value(member.name or member.id)};ROLE=REQ-PARTICIPANT;"
+                    f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{member.email}"
+                )
+            self._attendee[member.id] = line
+        return self._attendee[member.id]
+
+    def agenda(self, meeting: Meeting) -> list[str]:
+        key = (meeting.number, meeting.start.timetz().replace(tzinfo=None))
+        if key not in self._agenda:
+            session = meeting.session
+            lines = [f"Session {meeting.number} of {self.total}: {session.title}"]
+            if session.topics:
+                lines.append("Topics: " + ", ".join(session.topics))
+            if session.agenda:
+                lines.append("")
+                lines.append(f"Agenda ({session.agenda_minutes} minutes):")
+                moment = meeting.start
+                for block in session.agenda:
+                    lines.append(f"{_clock(moment)}  {block.title} ({block.minutes} min)")
+                    moment += dt.timedelta(minutes=block.minutes)
+            self._agenda[key] = lines
+        return self._agenda[key]
+
+    def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[str]:
+        """The content lines that define the event (everything but UID, stamp, sequence, status)."""
+        program = self.program
+        session = meeting.session
+        tzid = program.timezone
+        description = list(self.agenda(meeting))
+        names = ", ".join(m.name or m.id for m in attendees)
+        description.append("")
+        description.append(f"Who: {names}" if names else "Who: (no members)")
+        if meeting.location:
+            description.append(f"Where: {meeting.location}")
+        if meeting.video and valid_url(meeting.video):
+            description.append(f"Video: {meeting.video}")
+        description.append(
+            f"Handout: out/agenda/session-{meeting.number:02d}/{safe_filename(meeting.match_id)}.html"
+        )
+        if meeting.moved:
+            description.append(f"Moved from {_long_date(meeting.planned)}.")
+        contact = program.contact
+        if contact.name or contact.email:
+            who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
+            description.append(f"Questions: {who.strip()}")
+        lines = [
+            f"DTSTART;TZID={tzid}:{_local(meeting.start)}",
+            f"DTEND;TZID={tzid}:{_local(meeting.end)}",
+            f"SUMMARY:{escape_text(_summary(program, session.title, meeting.number, meeting.match_id))}",
+        ]
+        place = meeting.location or (meeting.video if valid_url(meeting.video) else "")
+        if place:
+            lines.append(f"LOCATION:{escape_text(place)}")
+        if meeting.video and valid_url(meeting.video):
+            lines.append(f"URL:{meeting.video}")
+        lines.append(f"DESCRIPTION:{escape_text(chr(10).join(description))}")
+        kind = self.kinds.get(session.kind, "Session")
+        lines.append(f"CATEGORIES:{escape_text(program.name)},{kind}")
+        if self.organizer:
+            lines.append(self.organizer)
+        for member in attendees:
+            line = self.attendee(member)
+            if line:
+                lines.append(line)
+        lines.append("TRANSP:OPAQUE")
+        lines.extend(self.alarm)
+        return lines
+
+    def cancelled_body(self, match_id: str, number: int, record: EventRecord) -> list[str]:
+        """What is left of a vanished event: enough for a client to find and cancel it."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(self.program.timezone)
+        start = dt.datetime.fromisoformat(record.start).astimezone(zone)
+        end = dt.datetime.fromisoformat(record.end).astimezone(zone)
+        session = self.program.session(number)
+        title = session.title if session else f"Session {number}"
+        summary = "Cancelled: " + _summary(self.program, title, number, match_id)
+        lines = [
+            f"DTSTART;TZID={self.program.timezone}:{_local(start)}",
+            f"DTEND;TZID={self.program.timezone}:{_local(end)}",
+            f"SUMMARY:{escape_text(summary)}",
+        ]
+        if self.organizer:
+            lines.append(self.organizer)
+        return lines
+
+
+def _event_bytes(uid: str, stamp: str, sequence: int, status: str, body: list[str]) -> bytes:
+    head = [
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{stamp}",
+        f"SEQUENCE:{sequence}",
+        f"STATUS:{status}",
+    ]
+    return b"".join(fold(line) for line in (*head, *body, "END:VEVENT"))
+
+
+def _hash(lines: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Out:
+    """An event ready to be placed into files."""
+
+    key: tuple[str, int, str]  # (start ISO in UTC, session, match) for sorting within a file
+    data: bytes  # for everyone attending
+    cancel: bytes  # a cancellation for someone who no longer attends (or for everyone)
+    cancelled: bool
+    match: str
+    attendees: tuple[str, ...]
+    former: tuple[str, ...]  # who gets `cancel` in their own calendar
+
+
+def choose_round(folder: Folder, name: str | None) -> Round | None:
+    """The named round or the newest; None when there is no such round."""
+    return folder.round(name)
+
+
+def render_calendars(
+    folder: Folder,
+    round_name: str | None = None,
+    *,
+    now: dt.datetime | None = None,
+    method: Method | None = None,
+    only: str | None = None,
+) -> CalendarResult:
+    """Every calendar file of a round, and the updated `calendars.yaml`, in memory."""
+    from peerkit.schedule import meetings_for
+
+    program = folder.program
+    result = CalendarResult()
+    round_ = folder.round(round_name)
+    if round_ is None:
+        result.problems.append(
+            Problem(
+                Location("rounds/"),
+                "no-round",
+                f"there is no round '{round_name}' in rounds/"
+                if round_name
+                else "there is no round file in rounds/, so there are no matches to put in calendars",
+                "run `peerkit match` first" if not round_name else "see the names in rounds/",
+            )
+        )
+        return result
+    result.round = round_.name
+    state, problems = read_state(folder.root)
+    result.problems.extend(problems)
+    if problems:
+        return result
+    old = state.get(round_.name, {})
+    if method == "request" and not valid_email(program.contact.email):
+        result.problems.append(
+            Problem(
+                program.where("contact.email"),
+                "calendar-organizer",
+                "--method request needs the program contact's email as the organizer",
+                "add `contact: {name: ..., email: ...}` to program.yaml",
+            )
+        )
+        return result
+
+    stamp_now = _utc(now) if now else ""
+    default_stamp = _utc(dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC))
+    meetings_by_match = {m.id: meetings_for(program, m) for m in round_.matches}
+    total = max((len(v) for v in meetings_by_match.values()), default=0)
+    renderer = _Renderer(folder, round_.name, total)
+    new_state: dict[str, MatchRecord] = {}
+    outs: list[_Out] = []
+    years: set[int] = set()
+
+    for match in sorted(round_.matches, key=lambda m: m.id):
+        before = old.get(match.id)
+        # members who were in this match at an earlier export and are not any more
+        former = set(before.former + before.members) - set(match.members) if before else set()
+        members = [folder.member(mid) for mid in match.members]
+        records: dict[int, EventRecord] = {}
+        for meeting in meetings_by_match[match.id]:
+            attendees = [m for m in members if m is not None and m.is_active_on(meeting.date)]
+            attending = tuple(m.id for m in attendees)
+            body = renderer.body(meeting, attendees)
+            digest = _hash(body)
+            prior = before.sessions.get(meeting.number) if before else None
+            change: Change
+            if prior is None:
+                sequence, change, stamp = 0, "new", stamp_now
+            elif prior.status == "cancelled":
+                sequence, change, stamp = prior.sequence + 1, "reinstated", stamp_now
+            elif prior.hash != digest:
+                sequence, change, stamp = prior.sequence + 1, "updated", stamp_now
+            else:
+                sequence, change, stamp = prior.sequence, "unchanged", prior.stamp
+            record = EventRecord(
+                meeting.start.isoformat(),
+                meeting.end.isoformat(),
+                sequence,
+                "confirmed",
+                digest,
+                stamp,
+            )
+            records[meeting.number] = record
+            uid = event_uid(program, round_.name, match.id, meeting.number)
+            dtstamp = stamp_now or stamp or default_stamp
+            years.update((meeting.start.year, meeting.end.year))
+            # someone in the match who does not attend (left the program, or moved to
+            # another match) gets this event as cancelled in their own calendar
+            absent = former | {mid for mid in match.members if mid not in attending}
+            cancel = b""
+            if absent:
+                cancel = _event_bytes(
+                    uid,
+                    dtstamp,
+                    sequence,
+                    "CANCELLED",
+                    renderer.cancelled_body(match.id, meeting.number, record),
+                )
+            outs.append(
+                _Out(
+                    key=(_utc(meeting.start), meeting.number, match.id),
+                    data=_event_bytes(uid, dtstamp, sequence, "CONFIRMED", body),
+                    cancel=cancel,
+                    cancelled=False,
+                    match=match.id,
+                    attendees=attending,
+                    former=tuple(sorted(absent)),
+                )
+            )
+            result.events.append(
+                CalendarEvent(
+                    uid,
+                    match.id,
+                    meeting.number,
+                    meeting.session.title,
+                    meeting.start,
+                    meeting.end,
+                    "confirmed",
+                    sequence,
+                    change,
+                    attending,
+                    meeting.location,
+                    meeting.video,
+                )
+            )
+        # sessions of this match that no longer happen (the schedule shrank)
+        if before:
+            for number, prior in before.sessions.items():
+                if number not in records:
+                    records[number] = _cancel(prior, stamp_now)
+        new_state[match.id] = MatchRecord(tuple(match.members), tuple(sorted(former)), records)
+
+    # matches that vanished from the round: every event cancelled once, then kept as is
+    for match_id, before in sorted(old.items()):
+        if match_id not in new_state:
+            records = {n: _cancel(r, stamp_now) for n, r in before.sessions.items()}
+            new_state[match_id] = MatchRecord(before.members, before.former, records)
+
+    for match_id, match_record in sorted(new_state.items()):
+        for number, item in sorted(match_record.sessions.items()):
+            if item.status != "cancelled":
+                continue
+            uid = event_uid(program, round_.name, match_id, number)
+            dtstamp = stamp_now or item.stamp or default_stamp
+            body = renderer.cancelled_body(match_id, number, item)
+            data = _event_bytes(uid, dtstamp, item.sequence, "CANCELLED", body)
+            start = dt.datetime.fromisoformat(item.start)
+            end = dt.datetime.fromisoformat(item.end)
+            years.update((start.year, end.year))
+            everyone = tuple(sorted(set(match_record.members) | set(match_record.former)))
+            outs.append(
+                _Out((_utc(start), number, match_id), data, data, True, match_id, (), everyone)
+            )
+            result.events.append(
+                CalendarEvent(
+                    uid,
+                    match_id,
+                    number,
+                    "",
+                    start,
+                    end,
+                    "cancelled",
+                    item.sequence,
+                    "cancelled",
+                    match_record.members,
+                )
+            )
+
+    new_full = dict(state)
+    new_full[round_.name] = new_state
+    result.files[STATE_FILE] = state_text(new_full)
+    if not outs:
+        result.notes.append(f"round '{round_.name}' has no meetings to put in calendars")
+        return result
+    result.files.update(_files(folder, round_, outs, method, only, years))
+    result.problems.extend(renderer.problems)
+    result.events.sort(key=lambda e: (e.start, e.match, e.session))
+    return result
+
+
+def _cancel(record: EventRecord, stamp_now: str) -> EventRecord:
+    if record.status == "cancelled":
+        return record
+    return EventRecord(
+        record.start,
+        record.end,
+        record.sequence + 1,
+        "cancelled",
+        record.hash,
+        stamp_now or record.stamp,
+    )
+
+
+def _files(
+    folder: Folder,
+    round_: Round,
+    outs: list[_Out],
+    method: Method | None,
+    only: str | None,
+    years: set[int],
+) -> dict[str, bytes]:
+    program = folder.program
+    span = (min(years), max(years))
+    outs.sort(key=lambda o: o.key)
+    by_match: dict[str, list[_Out]] = {}
+    by_member: dict[str, list[bytes]] = {}
+    cancels_by_member: dict[str, list[bytes]] = {}
+    for out in outs:
+        by_match.setdefault(out.match, []).append(out)
+        if not out.cancelled:
+            for member_id in out.attendees:
+                by_member.setdefault(member_id, []).append(out.data)
+        for member_id in out.former:
+            cancels_by_member.setdefault(member_id, []).append(out.cancel)
+
+    def pack(name: str, confirmed: list[bytes], cancelled: list[bytes], path: str) -> None:
+        if method == "request":
+            if confirmed:
+                files[f"{path}.ics"] = calendar_bytes(
+                    name, program.timezone, span, confirmed, "REQUEST"
+                )
+            if cancelled:
+                files[f"{path}.cancel.ics"] = calendar_bytes(
+                    name, program.timezone, span, cancelled, "CANCEL"
+                )
+            return
+        files[f"{path}.ics"] = calendar_bytes(
+            name, program.timezone, span, _merge(confirmed, cancelled)
+        )
+
+    files: dict[str, bytes] = {}
+    if only is None:
+        pack(
+            program.name,
+            [o.data for o in outs if not o.cancelled],
+            [o.data for o in outs if o.cancelled],
+            f"{OUT_DIR}/program",
+        )
+    for match_id, items in sorted(by_match.items()):
+        if only is not None and only != match_id:
+            continue
+        pack(
+            f"{program.name}: {match_id}",
+            [o.data for o in items if not o.cancelled],
+            [o.data for o in items if o.cancelled],
+            f"{OUT_DIR}/matches/{safe_filename(match_id)}",
+        )
+    for member_id in sorted(set(by_member) | set(cancels_by_member)):
+        if only is not None and only != member_id:
+            continue
+        member = folder.member(member_id)
+        label = member.name if member and member.name else member_id
+        pack(
+            f"{program.name}: {label}",
+            by_member.get(member_id, []),
+            cancels_by_member.get(member_id, []),
+            f"{OUT_DIR}/members/{safe_filename(member_id)}",
+        )
+    return files
+
+
+def _merge(confirmed: list[bytes], cancelled: list[bytes]) -> list[bytes]:
+    """Confirmed events then cancellations, each group in time order as given."""
+    return [*confirmed, *cancelled]
+
+
+def calendar_step(folder: Folder, options: Any) -> Any:
+    """The `build` step: calendars of the newest round, or a note saying why there are none."""
+    from peerkit.build import StepResult
+
+    result = StepResult()
+    if not folder.rounds:
+        result.notes.append("skipped: no round file in rounds/ yet (run `peerkit match` first)")
+        return result
+    made = render_calendars(folder, None, now=getattr(options, "now", None))
+    result.files.update(made.files)
+    result.notes.extend(made.notes)
+    result.problems.extend(made.problems)
+    if made.files:
+        counts = ", ".join(f"{n} {change}" for change, n in made.counts().items())
+        result.notes.append(f"round {made.round}: {counts}")
+    return result

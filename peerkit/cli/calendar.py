@@ -1,0 +1,130 @@
+"""`peerkit calendar`: .ics files for the program, each match and each member."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from peerkit.cli.common import (
+    DirArg,
+    DryRunOpt,
+    NowOpt,
+    RoundOpt,
+    TextJson,
+    err,
+    handle_errors,
+    load_checked,
+    out,
+    parse_now,
+    print_problems,
+)
+from peerkit.errors import DataError, PeerkitError, UsageError
+from peerkit.model import Folder
+
+
+class MethodChoice(StrEnum):
+    request = "request"
+
+
+OnlyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--only", help="Only the calendar of this match id or member id (program.ics is skipped)."
+    ),
+]
+MethodOpt = Annotated[
+    MethodChoice | None,
+    typer.Option(
+        "--method",
+        help="iTIP method: `request` makes files mail clients treat as invitations "
+        "(cancellations go to NAME.cancel.ics with METHOD:CANCEL).",
+    ),
+]
+
+
+def _check_only(loaded: Folder, round_name: str | None, only: str) -> None:
+    round_ = loaded.round(round_name)
+    if round_ is None:
+        return
+    known = {m.id for m in round_.matches} | {mid for m in round_.matches for mid in m.members}
+    if only in known:
+        return
+    close = difflib.get_close_matches(only, sorted(known), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "give a match id or member id of the round"
+    msg = f"--only: round '{round_.name}' has no match or member '{only}'"
+    raise UsageError(msg, hint)
+
+
+@handle_errors
+def calendar_command(
+    folder: DirArg = Path(),
+    round_name: RoundOpt = None,
+    only: OnlyOpt = None,
+    method: MethodOpt = None,
+    now: NowOpt = None,
+    dry_run: DryRunOpt = False,
+    format: TextJson = TextJson.text,
+) -> None:
+    """Write meeting calendars (.ics) into out/calendars/ and update calendars.yaml.
+
+    out/calendars/program.ics has every meeting of every match; matches/ID.ics one match;
+    members/ID.ics one member's meetings. Re-running updates events in people's calendars
+    (same UIDs, higher SEQUENCE) and cancels meetings that no longer exist; calendars.yaml
+    in the program folder remembers what was sent, so commit it.
+
+    Example: peerkit calendar sample-program --round 2027 --now 2026-12-01
+    """
+    from peerkit.calendar import STATE_FILE, render_calendars
+    from peerkit.write import write_files
+
+    moment = parse_now(now)
+    loaded = load_checked(folder)
+    if not loaded.rounds:
+        msg = "there is no round file in rounds/, so there are no matches to put in calendars"
+        raise PeerkitError(msg, "run `peerkit match` first to write rounds/NAME.yaml")
+    if round_name is not None and loaded.round(round_name) is None:
+        names = [r.name for r in loaded.rounds]
+        close = difflib.get_close_matches(round_name, names, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"rounds: {', '.join(names)}"
+        msg = f"--round: there is no round '{round_name}' in rounds/"
+        raise UsageError(msg, hint)
+    if only is not None:
+        _check_only(loaded, round_name, only)
+    result = render_calendars(
+        loaded,
+        round_name,
+        now=moment,
+        method=None if method is None else "request",
+        only=only,
+    )
+    if any(p.severity == "error" for p in result.problems):
+        raise DataError(result.problems)
+    print_problems(folder, result.problems)
+    if not dry_run:
+        write_files(folder, result.files)
+    if format is TextJson.json:
+        payload = {
+            "round": result.round,
+            "dry_run": dry_run,
+            "files": sorted(result.files),
+            "counts": result.counts(),
+            "events": [event.as_dict() for event in result.events],
+        }
+        out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False)
+        return
+    for note in result.notes:
+        err.print(note, markup=False)
+    verb = "would write" if dry_run else "wrote"
+    for name in sorted(result.files):
+        out.print(f"{verb} {folder / name}", markup=False)
+    counts = ", ".join(f"{n} {change}" for change, n in result.counts().items()) or "no events"
+    err.print(
+        f"[green]done:[/] round {result.round}: {counts}; "
+        f"{len(result.files)} file(s) {'to write' if dry_run else 'written'} "
+        f"(state in {STATE_FILE})"
+    )
