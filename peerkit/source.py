@@ -192,8 +192,18 @@ def _convert(node: yaml.Node, rel: str, memo: dict[int, Node]) -> Node:
     return result
 
 
-def _loader_class() -> type[Any]:
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """A safe loader that leaves every scalar untyped: `load` coerces against the schema."""
+
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: object) -> str:
+        if kind is yaml.ScalarNode:
+            return "tag:yaml.org,2002:str"
+        if kind is yaml.SequenceNode:
+            return "tag:yaml.org,2002:seq"
+        return "tag:yaml.org,2002:map"
 
 
 def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
@@ -201,7 +211,7 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
     if _check_tabs(text, rel, problems):
         return None
     try:
-        root = yaml.compose(text, Loader=_loader_class())
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -223,8 +233,11 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
     if root is None:
         return Node(None, Location(rel, 1, 1))
     try:
-        unique = _unique_size(root)
-        if _expanded_size(root) > MAX_ALIAS_EXPANSION * unique + 10_000:
+        uses_aliases = "*" in text
+        if (
+            uses_aliases
+            and _expanded_size(root) > MAX_ALIAS_EXPANSION * _unique_size(root) + 10_000
+        ):
             problems.append(
                 _problem(
                     rel,
