@@ -39,6 +39,24 @@ def _calendar(folder: Folder, options: BuildOptions) -> StepResult:
 STEPS.append(("calendar", _calendar))
 
 
+def _agenda(folder: Folder, options: BuildOptions) -> StepResult:
+    from peerkit.agenda import agenda_step
+
+    made: StepResult = agenda_step(folder, options)
+    return made
+
+
+def _surveys(folder: Folder, options: BuildOptions) -> StepResult:
+    from peerkit.survey import surveys_step
+
+    made: StepResult = surveys_step(folder, options)
+    return made
+
+
+STEPS.append(("agenda", _agenda))
+STEPS.append(("surveys", _surveys))
+
+
 @dataclass
 class BuildResult:
     files: dict[str, bytes] = field(default_factory=dict)
