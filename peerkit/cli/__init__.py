@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from peerkit.cli import agenda, build, calendar, check, init, survey
+from peerkit.cli import agenda, build, calendar, check, init, match, survey
 
 app = typer.Typer(
     name="peerkit",
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command("init")(init.init_command)
 app.command("check")(check.check_command)
 app.command("build")(build.build_command)
+app.command("match")(match.match_command)
 app.command("calendar")(calendar.calendar_command)
 app.command("agenda")(agenda.agenda_command)
 app.command("survey")(survey.survey_command)

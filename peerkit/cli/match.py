@@ -1,0 +1,149 @@
+"""`peerkit match`: match the members into a round and write rounds/NAME.yaml."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from peerkit.cli.common import (
+    DirArg,
+    DryRunOpt,
+    TextJson,
+    err,
+    handle_errors,
+    load_checked,
+    out,
+)
+
+if TYPE_CHECKING:
+    from peerkit.match import Progress, RoundResult
+
+PROGRESS_FROM = 500  # members: below this a round takes about a second, no bar
+
+
+@contextmanager
+def progress_bar(show: bool) -> Iterator[Progress | None]:
+    """A Rich progress bar on stderr fed by the library's progress callback."""
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("matching", total=1.0)
+
+        def report(phase: str, done: float) -> None:
+            bar.update(task, description=phase, completed=done)
+
+        yield report
+
+
+def summary_line(result: RoundResult) -> str:
+    summary = result.summary
+    gap = "optimal" if summary["optimal"] else f"gap to bound {summary['gap_percent']}%"
+    return (
+        f"round {result.name}: {summary['matched']} of {summary['active']} active members "
+        f"matched ({summary['matched_percent']}%) in {summary['matches']} matches, "
+        f"mean score {summary['mean_score']} of {summary['max_score']}, "
+        f"total {summary['total']} ({gap}); {len(summary['rules'])} rules applied"
+    )
+
+
+def print_round(result: RoundResult, limit: int) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Round {result.name} ({result.format})", title_justify="left")
+    table.add_column("match")
+    table.add_column("members")
+    table.add_column("score", justify="right")
+    table.add_column("top reason")
+    for match in result.matches[:limit]:
+        flag = " (locked)" if match.locked else " (pinned)" if match.pinned else ""
+        table.add_row(
+            match.id + flag,
+            ", ".join(match.members),
+            f"{match.score:.2f}",
+            escape(match.reasons[0]) if match.reasons else "",
+        )
+    out.print(table)
+    if len(result.matches) > limit:
+        out.print(f"... and {len(result.matches) - limit} more matches (see {result.file})")
+    if result.unmatched:
+        left = Table(title="Unmatched", title_justify="left")
+        left.add_column("member")
+        left.add_column("reason")
+        for item in result.unmatched[:limit]:
+            left.add_row(item.member, escape(item.reason))
+        out.print(left)
+        if len(result.unmatched) > limit:
+            out.print(f"... and {len(result.unmatched) - limit} more unmatched")
+
+
+@handle_errors
+def match_command(
+    folder: DirArg = Path(),
+    round: Annotated[
+        str | None,
+        typer.Option("--round", "-r", help="Round name (default: the program's start year)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed (default: matching.seed).")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace an existing round file (locked matches are kept)."),
+    ] = False,
+    dry_run: DryRunOpt = False,
+    format: Annotated[
+        TextJson, typer.Option("--format", "-f", help="text (a table) or json.")
+    ] = TextJson.text,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown in the table.", min=1)] = 50,
+) -> None:
+    """Match the members under the rules and write rounds/NAME.yaml.
+
+    Mentoring and pairs are solved exactly (or with the gap to a bound shown for very
+    large rosters); groups by local search, with the gap to a simple bound. A round
+    file is never replaced without --force; matches marked `locked: true` in it and
+    `matching.pins` from program.yaml are kept.
+
+    Example: peerkit match sample-program --round 2027 --dry-run
+    """
+    from peerkit.match import default_round_name, match_round
+    from peerkit.write import write_files
+
+    loaded = load_checked(folder)
+    name = round or default_round_name(loaded)
+    show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal
+    with progress_bar(show) as report:
+        result = match_round(loaded, name, seed=seed, force=force or dry_run, progress=report)
+    if not dry_run:
+        target = folder / result.file
+        if target.exists() and not force:  # made meanwhile by someone else
+            msg = f"{result.file} already exists"
+            from peerkit.errors import PeerkitError
+
+            raise PeerkitError(msg, "add --force to replace it")
+        write_files(folder, {result.file: result.text.encode()})
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}")
+    if format is TextJson.json:
+        data = result.as_dict()
+        data["dry_run"] = dry_run
+        out.print(json.dumps(data, indent=2, ensure_ascii=False), markup=False)
+        return
+    print_round(result, limit)
+    out.print(escape(summary_line(result)))
+    verb = "would write" if dry_run else "wrote"
+    err.print(f"{verb} {folder / result.file}", markup=False)

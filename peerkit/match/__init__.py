@@ -1,0 +1,203 @@
+"""Matching: members into mentor/mentee pairs, peer pairs or peer teams, under hard rules.
+
+`match_round` makes a round (its matches, the unmatched with why, and how good it is),
+`explain` says why two members are or are not matched, and `round_problems` checks a
+round file a coordinator edited by hand. numpy, scipy and rustworkx are imported
+inside the functions that use them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from peerkit.errors import PeerkitError, UsageError
+from peerkit.model import Folder, Match, Member, Problem, Unmatched
+
+Progress = Callable[[str, float], None]
+ROUND_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+TOP_REASONS = 3
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One match of a round, with its score by term and the rules it satisfies."""
+
+    id: str
+    members: tuple[str, ...]
+    score: float
+    terms: dict[str, float]
+    reasons: tuple[str, ...]
+    rules: tuple[str, ...]
+    locked: bool = False
+    pinned: bool = False
+    location: str = ""
+    day: str = ""
+    time: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "members": list(self.members),
+            "score": self.score,
+            "terms": dict(self.terms),
+            "reasons": list(self.reasons),
+            "rules": list(self.rules),
+            "locked": self.locked,
+            "pinned": self.pinned,
+        }
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """A round made by `match_round`: the matches, the unmatched, a summary and the file."""
+
+    name: str
+    format: str
+    matches: tuple[MatchResult, ...]
+    unmatched: tuple[Unmatched, ...]
+    summary: dict[str, Any]
+    file: str  # relative to the program folder
+    text: str = ""  # the round file
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "round": self.name,
+            "file": self.file,
+            "summary": dict(self.summary),
+            "matches": [m.as_dict() for m in self.matches],
+            "unmatched": [{"member": u.member, "reason": u.reason} for u in self.unmatched],
+            "notes": list(self.notes),
+        }
+
+
+def _quiet(_phase: str, _done: float) -> None:
+    return None
+
+
+def round_path(name: str) -> str:
+    """The round file of round `name`, relative to the program folder."""
+    if not ROUND_NAME_RE.match(name) or name.endswith((".yaml", ".yml")):
+        msg = f"'{name}' cannot name a round"
+        raise UsageError(msg, "use letters, digits, '-', '_' or '.', e.g. --round 2027-q1")
+    return f"rounds/{name}.yaml"
+
+
+def default_round_name(folder: Folder) -> str:
+    """The first round's name: the program's start year (`2027`)."""
+    return str(folder.program.start.year)
+
+
+def match_round(
+    folder: Folder,
+    name: str,
+    *,
+    seed: int | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    effort: float = 1.0,
+) -> RoundResult:
+    """Match the active members of `folder` into round `name` (nothing is written)."""
+    from peerkit.match.engine import make_round
+
+    rel = round_path(name)
+    existing = folder.root / rel
+    if existing.exists() and not force:
+        msg = f"{rel} already exists"
+        raise PeerkitError(
+            msg,
+            "add --force to match again (matches marked `locked: true` are kept), "
+            "or choose another --round",
+        )
+    return make_round(
+        folder,
+        name,
+        rel,
+        seed=folder.program.matching.seed if seed is None else seed,
+        progress=progress or _quiet,
+        effort=effort,
+    )
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    rule: str  # the rule in words
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    a: str
+    b: str
+    score: float
+    terms: dict[str, float]
+    words: dict[str, str]
+    rules: tuple[RuleCheck, ...]
+    feasible: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "score": self.score,
+            "feasible": self.feasible,
+            "terms": dict(self.terms),
+            "words": dict(self.words),
+            "rules": [{"rule": r.rule, "ok": r.ok, "detail": r.detail} for r in self.rules],
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a member is matched as they are, and with whom else they could have been."""
+
+    member: str
+    round: str | None
+    match: Match | None
+    pairs: tuple[PairExplanation, ...]
+    alternatives: tuple[PairExplanation, ...] = ()
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # rule -> member ids
+    unmatched_reason: str = ""
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "member": self.member,
+            "round": self.round,
+            "match": None
+            if self.match is None
+            else {"id": self.match.id, "members": list(self.match.members)},
+            "pairs": [p.as_dict() for p in self.pairs],
+            "alternatives": [p.as_dict() for p in self.alternatives],
+            "excluded": {rule: list(ids) for rule, ids in self.excluded.items()},
+            "unmatched_reason": self.unmatched_reason,
+            "notes": list(self.notes),
+        }
+
+
+def explain(
+    folder: Folder, a: str, b: str | None = None, round_name: str | None = None
+) -> Explanation:
+    """Score by term and rules for `a` with `b` (or with a's partners in the round), and
+    a's best feasible alternatives with the rules that excluded the others."""
+    from peerkit.match.engine import explain_member
+
+    return explain_member(folder, a, b, round_name)
+
+
+def round_problems(folder: Folder) -> list[Problem]:
+    """Problems in the round files: a match breaking a hard rule, a member matched twice,
+    an inactive member matched, a mentor over capacity."""
+    if not folder.rounds:
+        return []
+    from peerkit.match.engine import check_rounds
+
+    return check_rounds(folder)
+
+
+def member_ids(members: Sequence[Member]) -> list[str]:
+    return [m.id for m in members]

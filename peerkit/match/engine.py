@@ -1,0 +1,750 @@
+"""Making a round: who takes part, what is kept (locks, pins), solving, reasons, summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from peerkit.errors import PeerkitError
+from peerkit.match import (
+    TOP_REASONS,
+    Explanation,
+    MatchResult,
+    PairExplanation,
+    Progress,
+    RoundResult,
+    RuleCheck,
+)
+from peerkit.match.pool import Pool, build_pool
+from peerkit.match.rules import applied_rules, broken_block, rule_detail, rule_label
+from peerkit.match.score import TERMS, pair_reasons, pair_terms, weights
+from peerkit.model import Folder, Location, Match, Member, Problem, Unmatched
+
+EXAMPLES = 3  # member ids shown per excluding rule
+
+
+@dataclass
+class Draft:
+    """A match being made, as pool indices."""
+
+    members: list[int]
+    locked: bool = False
+    pinned: bool = False
+    old: Match | None = None
+    extra: list[str] = field(default_factory=list)
+
+
+def _directed(pool: Pool, i: int, j: int) -> tuple[int, int, bool]:
+    """(row, col, directed): the mentee first when one is a mentor and the other a mentee."""
+    if pool.program.format == "mentoring":
+        a, b = pool.members[i], pool.members[j]
+        if a.role == "mentor" and b.role == "mentee":
+            return j, i, True
+        if a.role == "mentee" and b.role == "mentor":
+            return i, j, True
+    return i, j, False
+
+
+def _edges(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
+    """The pairs inside a match that are scored and ruled: mentor-mentee pairs in
+    mentoring, every two members otherwise."""
+    pairs = [(a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
+    if pool.program.format == "mentoring":
+        directed = [p for p in pairs if _directed(pool, *p)[2]]
+        return directed or pairs
+    return pairs
+
+
+def _describe_all(
+    pool: Pool, drafts: list[Draft], rules: list[str]
+) -> list[tuple[float, dict[str, float], list[str], list[str]]]:
+    """Score, terms, reasons and the rules satisfied of every match, in one pass."""
+    import numpy as np
+
+    from peerkit.match.score import edge_terms
+
+    edges = [_edges(pool, draft.members) for draft in drafts]
+    flat = [(k, *_directed(pool, i, j)) for k, pairs in enumerate(edges) for i, j in pairs]
+    owner = np.array([f[0] for f in flat], dtype=np.int64)
+    rows = np.array([f[1] for f in flat], dtype=np.int64)
+    cols = np.array([f[2] for f in flat], dtype=np.int64)
+    directed = np.array([f[3] for f in flat], dtype=bool)
+    values = {term: np.zeros(len(flat)) for term in TERMS}
+    for flag in (False, True):
+        picked = np.flatnonzero(directed == flag)
+        if len(picked):
+            made = edge_terms(pool, rows[picked], cols[picked], flag)
+            for term in TERMS:
+                values[term][picked] = made[term]
+    counts = np.bincount(owner, minlength=len(drafts)).clip(1)
+    totals = {
+        term: np.bincount(owner, values[term], minlength=len(drafts)) / counts for term in TERMS
+    }
+    described = []
+    for k, draft in enumerate(drafts):
+        mine = {term: float(totals[term][k]) for term in TERMS}
+        broken = _broken(pool, draft.members, edges[k]) if draft.locked or draft.pinned else set()
+        reasons = _reasons(pool, draft.members, edges[k], mine)
+        if broken:
+            kept = "locked" if draft.locked else "pinned"
+            labels = ", ".join(rule_label(pool.program, r) for r in sorted(broken))
+            reasons.insert(0, f"{kept} although it breaks: {labels}")
+        described.append(
+            (
+                round(sum(mine.values()), 3),
+                {term: round(value, 3) for term, value in mine.items()},
+                reasons,
+                [rule_label(pool.program, r) for r in rules if r not in broken],
+            )
+        )
+    return described
+
+
+def _broken(pool: Pool, members: list[int], edges: list[tuple[int, int]]) -> set[str]:
+    import numpy as np
+
+    idx = np.array(members)
+    position = {v: k for k, v in enumerate(members)}
+    masks = broken_block(pool, idx, idx)
+    return {
+        rule
+        for rule, mask in masks.items()
+        if any(mask[position[i], position[j]] for i, j in edges)
+    }
+
+
+def _reasons(
+    pool: Pool, members: list[int], edges: list[tuple[int, int]], totals: dict[str, float]
+) -> list[str]:
+    """The strongest terms of a match, in words."""
+    said: dict[str, str] = {}
+    if len(edges) == 1:
+        row, col, directed = _directed(pool, *edges[0])
+        said = pair_reasons(pool, row, col, directed)
+    reasons = []
+    for term in sorted(TERMS, key=lambda t: (-totals[t], TERMS.index(t))):
+        if totals[term] <= 0:
+            continue
+        text = said.get(term, "") if len(edges) == 1 else _group_reason(pool, members, term)
+        if text:
+            reasons.append(text)
+        if len(reasons) == TOP_REASONS:
+            break
+    return reasons
+
+
+def _group_reason(pool: Pool, members: Sequence[int], term: str) -> str:
+    """A term in words for a trio or team."""
+    if term == "common_ground":
+        counts = Counter(item for i in members for item in set(pool.items("ground", i)))
+        shared = [
+            f"{item} ({n})"
+            for item, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+            if n > 1
+        ]
+        return f"common ground: {', '.join(shared[:4])}" if shared else ""
+    if term == "goals_offers":
+        met = sum(
+            1
+            for i in members
+            for j in members
+            if i != j and set(pool.items("goals", i)) & set(pool.items("offers", j))
+        )
+        return f"{met} member-to-member offers meet a teammate's goal" if met else ""
+    if term == "levels":
+        return "complementary knowledge, experience and authority"
+    if term == "timezone":
+        spread = float(pool.offsets[list(members)].max() - pool.offsets[list(members)].min())
+        return (
+            "everyone in the same time zone offset"
+            if spread == 0
+            else f"time zones within {spread:g}h"
+        )
+    if term == "availability":
+        common = set.intersection(*(set(pool.items("availability", i)) for i in members))
+        return f"all free: {', '.join(sorted(common))}" if common else "overlapping availability"
+    if term == "diversity":
+        parts = []
+        for name in pool.program.matching.diversity:
+            values = {pool.text(name, i).casefold() for i in members if pool.text(name, i)}
+            parts.append(f"{len(values)} different {name} values")
+        return f"diverse: {', '.join(parts)}"
+    return ""
+
+
+def _active(folder: Folder) -> tuple[list[Member], list[Member]]:
+    start = folder.program.start
+    active = [m for m in folder.members if m.is_active_on(start)]
+    inactive = [m for m in folder.members if not m.is_active_on(start)]
+    return active, inactive
+
+
+def _kept(folder: Folder, pool: Pool, name: str) -> tuple[list[Draft], list[str]]:
+    """Locked matches of the round being re-made, then pins from program.yaml."""
+    drafts: list[Draft] = []
+    notes: list[str] = []
+    used: set[int] = set()
+    old = folder.round(name)
+    for match in old.matches if old else ():
+        if not match.locked:
+            continue
+        members = [pool.index[m] for m in match.members if m in pool.index]
+        gone = [m for m in match.members if m not in pool.index]
+        if gone:
+            notes.append(
+                f"locked match {match.id}: {', '.join(gone)} inactive or unknown, left out"
+            )
+        if len(members) >= 2 and not used & set(members):
+            drafts.append(Draft(members, locked=True, old=match))
+            used.update(members)
+    for pin in folder.program.matching.pins:
+        members = [pool.index[m] for m in pin if m in pool.index]
+        gone = [m for m in pin if m not in pool.index]
+        if gone:
+            notes.append(f"pin {', '.join(pin)}: {', '.join(gone)} inactive or unknown, left out")
+        if used & set(members):
+            notes.append(f"pin {', '.join(pin)}: already in a locked match, kept as locked")
+            continue
+        if len(members) >= 2:
+            drafts.append(Draft(members, pinned=True))
+            used.update(members)
+    return drafts, notes
+
+
+def make_round(
+    folder: Folder, name: str, rel: str, *, seed: int, progress: Progress, effort: float
+) -> RoundResult:
+    """See `peerkit.match.match_round`."""
+    program = folder.program
+    active, inactive = _active(folder)
+    if not active:
+        msg = "no member is active at the program's start, so nobody can be matched"
+        raise PeerkitError(msg, f"check `active:` and `left:` in {folder.roster_file}")
+    progress("reading the roster", 0.0)
+    pool = build_pool(folder, active, name)
+    rules = applied_rules(program)
+    drafts, notes = _kept(folder, pool, name)
+    taken = {i for d in drafts for i in d.members}
+    reasons: dict[int, str] = {}
+    solved_total = 0.0
+    bound = 0.0
+    exact = True
+    if program.format == "pairs":
+        made, reasons, exact, solved_total, bound = _pairs(pool, drafts, taken, progress)
+    elif program.format == "mentoring":
+        made, reasons, exact, solved_total, bound = _mentoring(pool, drafts, progress)
+    else:
+        made, reasons, exact, solved_total, bound = _groups(
+            pool, drafts, taken, seed, effort, progress
+        )
+    drafts = [*drafts, *made]
+    matched = {i for d in drafts for i in d.members}
+    nobody = [i for i in range(pool.size) if i not in matched and i not in reasons]
+    for i in nobody:
+        reasons[i] = _why_unmatched(pool, i)
+    if not drafts:
+        detail = "; ".join(f"{pool.members[i].id}: {r}" for i, r in sorted(reasons.items())[:5])
+        msg = f"nobody can be matched under the rules ({detail})"
+        raise PeerkitError(
+            msg, "loosen matching.rules in program.yaml, or run `peerkit explain` on a member"
+        )
+    results = _results(pool, drafts, rules)
+    unmatched = tuple(
+        Unmatched(pool.members[i].id, reason)
+        for i, reason in sorted(reasons.items(), key=lambda x: pool.members[x[0]].id)
+    )
+    kept_total = sum(r.score for r, d in zip(results, drafts, strict=True) if d.locked or d.pinned)
+    if program.format == "groups":
+        kept_total = sum(
+            r.score * len(r.members)
+            for r, d in zip(results, drafts, strict=True)
+            if d.locked or d.pinned
+        )
+    total = kept_total + solved_total
+    full_bound = kept_total + bound
+    count = pool.size
+    matched_count = len(matched)
+    summary: dict[str, Any] = {
+        "format": program.format,
+        "seed": seed,
+        "members": len(folder.members),
+        "active": count,
+        "inactive": len(inactive),
+        "matches": len(results),
+        "matched": matched_count,
+        "unmatched": len(unmatched),
+        "matched_percent": round(100 * matched_count / count, 1) if count else 0.0,
+        "mean_score": round(sum(r.score for r in results) / len(results), 3),
+        "total": round(total, 3),
+        "bound": round(full_bound, 3),
+        "gap_percent": round(100 * (full_bound - total) / full_bound, 3) if full_bound > 0 else 0.0,
+        "optimal": exact and program.format != "groups",
+        "objective": _objective(program.format),
+        "max_score": round(sum(weights(pool).values()), 3),
+        "locked": sum(d.locked for d in drafts),
+        "pinned": sum(d.pinned for d in drafts),
+        "rules": [rule_label(program, r) for r in rules],
+        "weights": weights(pool),
+    }
+    from peerkit.roundfile import dump_round
+
+    result = RoundResult(
+        name, program.format, tuple(results), unmatched, summary, rel, "", tuple(notes)
+    )
+    text = dump_round(result, program.name)
+    progress("done", 1.0)
+    return RoundResult(
+        name, program.format, tuple(results), unmatched, summary, rel, text, tuple(notes)
+    )
+
+
+def _objective(fmt: str) -> str:
+    if fmt == "groups":
+        return "sum over members of their mean score with teammates"
+    if fmt == "mentoring":
+        return "sum of mentor-mentee scores (most mentees matched first)"
+    return "sum of pair scores (most members paired first)"
+
+
+def _results(pool: Pool, drafts: list[Draft], rules: list[str]) -> list[MatchResult]:
+    for draft in drafts:
+        draft.members = _order(pool, draft.members)
+    described = list(zip(drafts, _describe_all(pool, drafts, rules), strict=True))
+    used_ids = {d.old.id for d in drafts if d.old is not None}
+    fresh = sorted(
+        (d for d in drafts if d.old is None), key=lambda d: [pool.members[i].id for i in d.members]
+    )
+    width = max(2, len(str(len(drafts))))
+    ids: dict[int, str] = {}
+    number = 0
+    for draft in fresh:
+        while True:
+            number += 1
+            candidate = f"match-{number:0{width}d}"
+            if candidate not in used_ids:
+                break
+        ids[id(draft)] = candidate
+    results = []
+    for draft, (score, terms, reasons, satisfied) in described:
+        old = draft.old
+        results.append(
+            MatchResult(
+                id=old.id if old else ids[id(draft)],
+                members=tuple(pool.members[i].id for i in draft.members),
+                score=score,
+                terms=terms,
+                reasons=tuple(reasons),
+                rules=tuple(satisfied),
+                locked=draft.locked,
+                pinned=draft.pinned,
+                location=old.location if old else "",
+                day=old.day if old else "",
+                time=old.time.strftime("%H:%M") if old and old.time else "",
+            )
+        )
+    return sorted(results, key=lambda r: _id_key(r.id))
+
+
+def _id_key(match_id: str) -> tuple[str, int, str]:
+    head, _, tail = match_id.rpartition("-")
+    return (head, int(tail), "") if tail.isdigit() else (match_id, 0, match_id)
+
+
+def _order(pool: Pool, members: list[int]) -> list[int]:
+    """Mentors first, then by id."""
+    rank = {"mentor": 0, "mentee": 1, "peer": 1}
+    if pool.program.format != "mentoring":
+        return sorted(members, key=lambda i: pool.members[i].id)
+    return sorted(members, key=lambda i: (rank[pool.members[i].role], pool.members[i].id))
+
+
+# --- formats --------------------------------------------------------------------------
+
+
+def _pairs(
+    pool: Pool, drafts: list[Draft], taken: set[int], progress: Progress
+) -> tuple[list[Draft], dict[int, str], bool, float, float]:
+    import numpy as np
+
+    from peerkit.match.rules import feasible_block
+    from peerkit.match.score import score_block
+    from peerkit.match.solve import solve_pairs
+
+    free = [i for i in range(pool.size) if i not in taken]
+    solved = solve_pairs(pool, np.array(free, dtype=np.int64), progress)
+    made = [Draft(list(pair)) for pair in solved.matches]
+    matched = {i for d in made for i in d.members}
+    left = [i for i in free if i not in matched]
+    reasons: dict[int, str] = {}
+    total = sum(solved.scores)
+    # An odd member joins the pair they fit best as a trio (each pair takes at most one).
+    if left and made:
+        pairs = np.array([d.members for d in made], dtype=np.int64)
+        flat = pairs.ravel()
+        for i in sorted(left, key=lambda k: pool.members[k].id):
+            row = np.array([i])
+            ok = feasible_block(pool, row, flat)[0].reshape(-1, 2).all(axis=1)
+            ok &= np.array([len(d.members) == 2 for d in made])
+            if not ok.any():
+                continue
+            gain = score_block(pool, row, flat)[0].reshape(-1, 2).sum(axis=1)
+            best = int(np.argmax(np.where(ok, gain, -np.inf)))
+            made[best].members.append(i)
+            before = solved.scores[best]
+            total += (before + float(gain[best])) / 3 - before
+            matched.add(i)
+    return made, reasons, solved.exact and not left, total, solved.bound
+
+
+def _mentoring(
+    pool: Pool, drafts: list[Draft], progress: Progress
+) -> tuple[list[Draft], dict[int, str], bool, float, float]:
+    import numpy as np
+
+    from peerkit.match.solve import solve_mentoring
+
+    program = pool.program
+    per = program.matching.mentors_per_mentee
+    reasons: dict[int, str] = {}
+    used = Counter(i for d in drafts for i in d.members)
+    mentors, capacity, mentees, wanted = [], [], [], []
+    for i, member in enumerate(pool.members):
+        if member.role == "mentor":
+            room = member.capacity - used[i]
+            if room > 0:
+                mentors.append(i)
+                capacity.append(room)
+            elif member.capacity == 0 and not used[i]:
+                reasons[i] = "capacity is 0 in the roster"
+        elif member.role == "mentee":
+            need = per - used[i]
+            if need > 0:
+                mentees.append(i)
+                wanted.append(need)
+        elif not used[i]:
+            reasons[i] = (
+                "role is peer; in mentoring every member needs `role: mentor` or `role: mentee`"
+            )
+    solved = solve_mentoring(
+        pool,
+        np.array(mentees, dtype=np.int64),
+        np.array(mentors, dtype=np.int64),
+        np.array(capacity, dtype=np.int64),
+        np.array(wanted, dtype=np.int64),
+        progress,
+    )
+    made = [Draft(list(pair)) for pair in solved.matches]
+    return made, reasons, solved.exact, sum(solved.scores), solved.bound
+
+
+def _groups(
+    pool: Pool, drafts: list[Draft], taken: set[int], seed: int, effort: float, progress: Progress
+) -> tuple[list[Draft], dict[int, str], bool, float, float]:
+    from peerkit.match.groups import make_teams
+
+    program = pool.program
+    locked = [d for d in drafts if d.locked]
+    pins = [d for d in drafts if d.pinned]
+    for pin in pins:
+        drafts.remove(pin)
+    free = [i for i in range(pool.size) if i not in {k for d in locked for k in d.members}]
+    blocks = [p.members for p in pins]
+    size = program.group_size
+    teams = make_teams(
+        pool, free, blocks, size.min, size.max, seed, effort=effort, progress=progress
+    )
+    reasons: dict[int, str] = {}
+    for i in teams.bench:
+        reasons[i] = (
+            f"every team was full (group_size.max {size.max}); "
+            "raise group_size.max or lower group_size.min to make room"
+            if len(free) >= size.min
+            else f"fewer than group_size.min ({size.min}) members were left to make a team"
+        )
+    for i in teams.repaired:
+        reasons[i] = _why_unmatched(pool, i, team=True)
+    made = []
+    pinned_sets = [set(b) for b in blocks]
+    for team in teams.teams:
+        made.append(Draft(list(team), pinned=any(s <= set(team) for s in pinned_sets)))
+    return made, reasons, False, teams.objective, teams.bound
+
+
+def _why_unmatched(pool: Pool, i: int, team: bool = False) -> str:
+    """Why member i is left out: the rules that exclude every partner, or what ran out."""
+    import numpy as np
+
+    member = pool.members[i]
+    others = _candidates(pool, i)
+    if len(others) == 0:
+        return "there is nobody they could be matched with (no member of the other role)"
+    masks = broken_block(pool, np.array([i]), others)
+    ok = np.ones(len(others), dtype=bool)
+    for mask in masks.values():
+        ok &= ~mask[0]
+    if not ok.any():
+        counts = sorted(
+            ((rule, int(mask[0].sum())) for rule, mask in masks.items() if mask[0].any()),
+            key=lambda x: (-x[1], x[0]),
+        )
+        parts = [f"{rule_label(pool.program, r)} rules out {n}" for r, n in counts]
+        return f"no feasible partner: {'; '.join(parts)}"
+    feasible = int(ok.sum())
+    if team:
+        return (
+            f"no team where they fit every teammate under the rules ({feasible} member(s) fit them, "
+            "but not together)"
+        )
+    if pool.program.format == "mentoring":
+        if member.role == "mentor":
+            return "no mentee was left for them: each feasible mentee fitted another mentor better"
+        return f"capacity exhausted: the {feasible} mentor(s) they may have are full"
+    return f"every feasible partner ({feasible}) was paired with someone they fit better"
+
+
+def _candidates(pool: Pool, i: int) -> Any:
+    import numpy as np
+
+    role = pool.members[i].role
+    if pool.program.format == "mentoring" and role in ("mentor", "mentee"):
+        other = "mentee" if role == "mentor" else "mentor"
+        return np.array([k for k, m in enumerate(pool.members) if m.role == other], dtype=np.int64)
+    return np.array([k for k in range(pool.size) if k != i], dtype=np.int64)
+
+
+# --- explain --------------------------------------------------------------------------
+
+
+def _pair_explanation(pool: Pool, i: int, j: int) -> PairExplanation:
+    program = pool.program
+    row, col, directed = _directed(pool, i, j)
+    terms = {k: round(v, 3) for k, v in pair_terms(pool, row, col, directed).items()}
+    words = pair_reasons(pool, row, col, directed)
+    broken = set()
+    import numpy as np
+
+    masks = broken_block(pool, np.array([i]), np.array([j]))
+    broken = {rule for rule, mask in masks.items() if bool(mask[0, 0])}
+    checks = [
+        RuleCheck(
+            rule_label(program, rule),
+            rule not in broken,
+            rule_detail(pool, rule, i, j) if rule in broken else "",
+        )
+        for rule in applied_rules(program)
+    ]
+    a, b = pool.members[i], pool.members[j]
+    if program.format == "mentoring" and {a.role, b.role} != {"mentor", "mentee"}:
+        checks.append(
+            RuleCheck(
+                "one mentor and one mentee", False, f"{a.id} is a {a.role}, {b.id} is a {b.role}"
+            )
+        )
+    return PairExplanation(
+        a.id,
+        b.id,
+        round(sum(terms.values()), 3),
+        terms,
+        words,
+        tuple(checks),
+        all(c.ok for c in checks),
+    )
+
+
+def _lookup(folder: Folder, member_id: str) -> Member:
+    member = folder.member(member_id)
+    if member is None:
+        import difflib
+
+        close = difflib.get_close_matches(member_id, sorted(folder.members_by_id), n=1)
+        hint = (
+            f"did you mean '{close[0]}'?" if close else f"use a member id from {folder.roster_file}"
+        )
+        msg = f"no member has the id '{member_id}'"
+        raise PeerkitError(msg, hint)
+    return member
+
+
+def explain_member(folder: Folder, a: str, b: str | None, round_name: str | None) -> Explanation:
+    """See `peerkit.match.explain`."""
+    import numpy as np
+
+    first = _lookup(folder, a)
+    second = _lookup(folder, b) if b else None
+    round_ = folder.round(round_name)
+    if round_name is not None and round_ is None:
+        names = ", ".join(r.name for r in folder.rounds) or "none yet"
+        msg = f"there is no round '{round_name}' (rounds: {names})"
+        raise PeerkitError(msg, "run `peerkit match` first, or pick one of the rounds listed")
+    start = folder.program.start
+    active, _ = _active(folder)
+    members = active + [m for m in (first, second) if m is not None and not m.is_active_on(start)]
+    name = round_.name if round_ else "~"  # "~" sorts after every round: all are earlier
+    pool = build_pool(folder, members, name)
+    notes = []
+    for member in (first, second):
+        if member is not None and not member.is_active_on(start):
+            notes.append(f"{member.id} is not active at the program start, so is never matched")
+    i = pool.index[first.id]
+    match = round_.match_of(first.id) if round_ else None
+    if second is not None:
+        pair = _pair_explanation(pool, i, pool.index[second.id])
+        together = match is not None and second.id in match.members
+        notes.append(
+            f"{first.id} and {second.id} are matched together in round {round_.name}"
+            if together and round_
+            else f"{first.id} and {second.id} are not matched together"
+            + (f" in round {round_.name}" if round_ else "")
+        )
+        return Explanation(
+            first.id, round_.name if round_ else None, match, (pair,), notes=tuple(notes)
+        )
+    partners = [m for m in (match.members if match else ()) if m != first.id and m in pool.index]
+    pairs = tuple(_pair_explanation(pool, i, pool.index[p]) for p in partners)
+    others = _candidates(pool, i)
+    others = np.array(
+        [k for k in others if pool.members[int(k)].id not in partners], dtype=np.int64
+    )
+    excluded: dict[str, list[str]] = {}
+    alternatives: list[PairExplanation] = []
+    if len(others):
+        masks = broken_block(pool, np.array([i]), others)
+        ok = np.ones(len(others), dtype=bool)
+        for rule, mask in masks.items():
+            ok &= ~mask[0]
+            hit = [pool.members[int(k)].id for k in others[mask[0]]]
+            if hit:
+                excluded[rule_label(folder.program, rule)] = sorted(hit)
+        ok &= np.array([pool.members[int(k)].is_active_on(start) for k in others])
+        candidates = [int(k) for k in others[ok]]
+        scored = sorted(
+            (_pair_explanation(pool, i, k) for k in candidates), key=lambda p: (-p.score, p.b)
+        )
+        alternatives = scored[:5]
+    reason = ""
+    if round_:
+        reason = next((u.reason for u in round_.unmatched if u.member == first.id), "")
+        if match is None and not reason:
+            reason = f"not in round {round_.name}"
+    return Explanation(
+        first.id,
+        round_.name if round_ else None,
+        match,
+        pairs,
+        tuple(alternatives),
+        excluded,
+        reason,
+        tuple(notes),
+    )
+
+
+# --- checking a round file ------------------------------------------------------------
+
+
+def check_rounds(folder: Folder) -> list[Problem]:
+    """See `peerkit.match.round_problems`."""
+    import numpy as np
+
+    program = folder.program
+    problems: list[Problem] = []
+    start = program.start
+    for round_ in folder.rounds:
+        known = [
+            m for m in folder.members if any(m.id in match.members for match in round_.matches)
+        ]
+        pool = build_pool(folder, known, round_.name)
+        seen: Counter[str] = Counter()
+        first_at: dict[str, str] = {}
+        for match in round_.matches:
+            where = match.where or Location(round_.file)
+            ids = [m for m in match.members if m in pool.index]
+            for member_id in ids:
+                seen[member_id] += 1
+                first_at.setdefault(member_id, match.id)
+                member = pool.members[pool.index[member_id]]
+                if not member.is_active_on(start):
+                    problems.append(
+                        Problem(
+                            where,
+                            "inactive-matched",
+                            f"match {match.id}: {member_id} is not active (left or `active: false`)",
+                            "take them out of the match, or re-match with `peerkit match --force`",
+                        )
+                    )
+            if len(match.members) < 2:
+                problems.append(
+                    Problem(
+                        where,
+                        "match-size",
+                        f"match {match.id} has fewer than two members",
+                        "add a member or delete the match",
+                    )
+                )
+            if len(ids) < 2:
+                continue
+            idx = [pool.index[m] for m in ids]
+            masks = broken_block(pool, np.array(idx), np.array(idx))
+            edges = _edges(pool, idx)
+            pos = {v: k for k, v in enumerate(idx)}
+            for rule, mask in masks.items():
+                for i, j in edges:
+                    if mask[pos[i], pos[j]]:
+                        locked = match.locked or any(
+                            set(p) >= {pool.members[i].id, pool.members[j].id}
+                            for p in program.matching.pins
+                        )
+                        problems.append(
+                            Problem(
+                                where,
+                                "match-rule",
+                                f"match {match.id} breaks the rule '{rule_label(program, rule)}': "
+                                f"{rule_detail(pool, rule, i, j)}"
+                                + (" (kept: the match is locked or pinned)" if locked else ""),
+                                "move one of them to another match, or re-match with `peerkit match --force`",
+                                "warning" if locked else "error",
+                            )
+                        )
+            if program.format == "mentoring":
+                roles = Counter(pool.members[i].role for i in idx)
+                if roles["mentor"] != 1 or roles["mentee"] < 1:
+                    problems.append(
+                        Problem(
+                            where,
+                            "match-roles",
+                            f"match {match.id} should have one mentor and their mentee(s), "
+                            f"but has {roles['mentor']} mentor(s) and {roles['mentee']} mentee(s)",
+                            "set `role:` in the roster or fix the match",
+                        )
+                    )
+        for member_id, count in sorted(seen.items()):
+            member = pool.members[pool.index[member_id]]
+            limit = 1
+            if program.format == "mentoring":
+                limit = (
+                    member.capacity
+                    if member.role == "mentor"
+                    else program.matching.mentors_per_mentee
+                )
+            if count > limit:
+                where = next(
+                    (
+                        m.where
+                        for m in round_.matches
+                        if member_id in m.members and m.id != first_at[member_id]
+                    ),
+                    None,
+                ) or Location(round_.file)
+                what = f"{count} matches" + (f" (limit {limit})" if limit > 1 else "")
+                problems.append(
+                    Problem(
+                        where,
+                        "matched-twice",
+                        f"{member_id} is in {what} in round {round_.name}",
+                        "keep each member in one match"
+                        if limit == 1
+                        else "raise their capacity or remove a match",
+                    )
+                )
+    return problems

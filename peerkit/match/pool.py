@@ -1,0 +1,176 @@
+"""The members of a round as arrays, so rules and scores are computed a block at a time.
+
+A `Pool` holds, for the members taking part, their timezone offsets, their levels, the
+codes of single-valued fields and sparse 0/1 matrices of their list fields (goals,
+offers, obstacles, availability, languages...). Both the solver (whole blocks) and
+`explain`/`check` (one pair) read rules and scores from these same arrays, so what the
+engine decides and what it explains can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from peerkit.model import LEVELS, Folder, Member, Program, Round
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy import sparse
+
+# List fields every pool knows (scores use them); rules may add more.
+BASE_SETS = ("ground", "goals", "offers", "availability")
+
+
+def normal(text: str) -> str:
+    """Values compare without case or surrounding space: 'Food ' is 'food'."""
+    return " ".join(text.casefold().split())
+
+
+def utc_offset(timezone: str, day: dt.date) -> float:
+    """Hours east of UTC of an IANA timezone at noon UTC on `day` (DST as on that day)."""
+    from zoneinfo import ZoneInfo
+
+    moment = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    offset = moment.astimezone(ZoneInfo(timezone or "UTC")).utcoffset()
+    return offset.total_seconds() / 3600 if offset is not None else 0.0
+
+
+def previous_partners(rounds: Iterable[Round], current: str) -> dict[str, set[str]]:
+    """Who was matched with whom in the rounds before `current` (rounds sort by name)."""
+    partners: dict[str, set[str]] = {}
+    for round_ in rounds:
+        if round_.name >= current:
+            continue
+        for match in round_.matches:
+            for member in match.members:
+                partners.setdefault(member, set()).update(o for o in match.members if o != member)
+    return partners
+
+
+@dataclass
+class Pool:
+    """The members of one round, indexed 0..n-1, as arrays."""
+
+    program: Program
+    members: list[Member]
+    index: dict[str, int]
+    offsets: np.ndarray[Any, Any]
+    levels: np.ndarray[Any, Any]  # (n, 3) floats, NaN where unknown
+    sets: dict[str, sparse.csr_matrix] = field(default_factory=dict)
+    sizes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
+    vocab: dict[str, list[str]] = field(default_factory=dict)
+    codes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)  # -1: empty
+    # i -> {j: rule}: pairs forbidden one by one (own manager, avoid, earlier rounds).
+    forbidden: dict[int, dict[int, str]] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def is_list_field(self, name: str) -> bool:
+        return name in self.sets
+
+    def items(self, name: str, i: int) -> list[str]:
+        """The (normalised) values of list field `name` of member i."""
+        matrix = self.sets[name]
+        words = self.vocab[name]
+        return [words[k] for k in matrix.indices[matrix.indptr[i] : matrix.indptr[i + 1]]]
+
+    def text(self, name: str, i: int) -> str:
+        value = self.members[i].value(name)
+        return ", ".join(value) if isinstance(value, tuple) else value
+
+
+def _member_set(member: Member, name: str) -> Sequence[str]:
+    if name == "ground":
+        return (*member.goals, *member.obstacles)
+    value = member.value(name)
+    if isinstance(value, tuple):
+        return value
+    return (value,) if value else ()
+
+
+def _list_fields(members: Sequence[Member], names: Iterable[str]) -> set[str]:
+    """Fields holding lists (a set matrix each); the others hold one value (a code each)."""
+    return {
+        name
+        for name in names
+        if name in BASE_SETS or any(isinstance(m.value(name), tuple) for m in members)
+    }
+
+
+def build_pool(folder: Folder, members: Sequence[Member], round_name: str) -> Pool:
+    """The arrays of `members` for rules and scores, with the pairs forbidden one by one."""
+    import numpy as np
+    from scipy import sparse
+
+    program = folder.program
+    members = list(members)
+    n = len(members)
+    index = {m.id: i for i, m in enumerate(members)}
+    offsets = np.array([utc_offset(m.timezone, program.start) for m in members], dtype=float)
+    levels = np.full((n, len(LEVELS)), np.nan)
+    for i, member in enumerate(members):
+        for k, name in enumerate(LEVELS):
+            value = member.levels.get(name)
+            if value is not None:
+                levels[i, k] = value
+    pool = Pool(program, members, index, offsets, levels)
+    rules = program.matching.rules
+    fields = {*rules.not_same, *rules.share_one_of, *program.matching.diversity} - {"manager"}
+    list_fields = _list_fields(members, [*BASE_SETS, *fields])
+    if rules.availability_overlap:
+        list_fields.add("availability")
+    # Goals, offers and the common ground share one vocabulary so they can be compared.
+    topics: dict[str, int] = {}
+    made: dict[str, tuple[list[int], list[int], dict[str, int]]] = {}
+    for name in sorted(list_fields):
+        words: dict[str, int] = topics if name in ("ground", "goals", "offers") else {}
+        rows, cols = [], []
+        for k, member in enumerate(members):
+            for item in sorted({normal(v) for v in _member_set(member, name) if normal(v)}):
+                rows.append(k)
+                cols.append(words.setdefault(item, len(words)))
+        made[name] = (rows, cols, words)
+    for name, (rows, cols, words) in made.items():
+        data = np.ones(len(rows), dtype=np.float32)
+        matrix = sparse.csr_matrix((data, (rows, cols)), shape=(n, max(len(words), 1)))
+        matrix.sort_indices()
+        pool.sets[name] = matrix
+        pool.sizes[name] = np.asarray(matrix.sum(axis=1)).ravel()
+        pool.vocab[name] = sorted(words, key=words.__getitem__)
+    for name in sorted((fields | {"manager"}) - list_fields):
+        codes: dict[str, int] = {}
+        values = [normal(_single(m, name)) for m in members]
+        pool.codes[name] = np.array(
+            [codes.setdefault(v, len(codes)) if v else -1 for v in values], dtype=np.int64
+        )
+    _forbid_pairs(pool, folder, round_name)
+    return pool
+
+
+def _single(member: Member, name: str) -> str:
+    value = member.value(name)
+    return ", ".join(value) if isinstance(value, tuple) else value
+
+
+def _forbid_pairs(pool: Pool, folder: Folder, round_name: str) -> None:
+    def forbid(a: str, b: str, rule: str) -> None:
+        i, j = pool.index.get(a), pool.index.get(b)
+        if i is None or j is None or i == j:
+            return
+        pool.forbidden.setdefault(i, {}).setdefault(j, rule)
+        pool.forbidden.setdefault(j, {}).setdefault(i, rule)
+
+    for member in pool.members:
+        if member.manager:
+            forbid(member.id, member.manager, "own_manager")
+        for other in member.avoid:
+            forbid(member.id, other, "avoid")
+    if pool.program.matching.rules.no_repeat:
+        for member_id, partners in sorted(previous_partners(folder.rounds, round_name).items()):
+            for other in sorted(partners):
+                forbid(member_id, other, "no_repeat")
