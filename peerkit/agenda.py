@@ -273,6 +273,8 @@ def handout_context(
                 | {"timezone": program.timezone, "local_time": "", "local_date": ""}
             )
             continue
+        if not member.is_active_on(meeting.date):
+            continue  # left the program before this meeting
         members.append(
             {
                 "id": member.id,

@@ -1,0 +1,405 @@
+"""Agenda handouts: `peerkit agenda` on the sample program and on hostile folders."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from peerkit.agenda import escape_markdown, render_agenda
+from peerkit.load import load_folder
+from peerkit.model import Folder
+from tests.conftest import run, write_folder
+
+GOLDEN = Path(__file__).parent / "golden" / "agenda"
+UPDATE = os.environ.get("PEERKIT_UPDATE_GOLDEN") == "1"
+
+# A fixed round for the sample program, so the goldens do not move when matching improves.
+SAMPLE_ROUND = """\
+round: fixture
+matches:
+  - id: team-01
+    members: [ana-ruiz, hector-alvarez, owen-gallagher, vera-lindqvist, chris-ortega, ivan-horvat]
+  - id: team-02
+    members: [ben-okafor, imani-brooks, priya-raman, will-carter, dana-kowalski]
+  - id: team-03
+    members: [carla-jensen, jon-whitcomb, quinn-harper, xiomara-reyes, eli-goldberg]
+  - id: team-04
+    members: [kenji-sato, rosa-delgado, yusuf-demir, fatima-al-sayed, grace-lee]
+  - id: team-05
+    members: [elena-petrova, laura-fitzgerald, sam-whitfield, zoe-lukasiewicz, gus-anderson, dev-patel]
+  - id: team-06
+    members: [frank-muller, marcus-bell, tara-nguyen, aaron-blake, hana-kimura]
+  - id: team-07
+    members: [nadia-haddad, umar-siddiqui, bianca-romano, julia-santos]
+"""
+
+
+def with_round(root: Path, text: str = SAMPLE_ROUND, name: str = "fixture") -> Path:
+    """Replace the folder's rounds/ with one round file."""
+    shutil.rmtree(root / "rounds", ignore_errors=True)
+    (root / "rounds").mkdir()
+    (root / "rounds" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def sample_round(sample: Path) -> Path:
+    """The sample program with a fixed round of seven teams."""
+    return with_round(sample)
+
+
+def loaded(root: Path) -> Folder:
+    folder, problems = load_folder(root)
+    assert folder is not None, problems
+    return folder
+
+
+def golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if UPDATE or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert data.decode("utf-8") == path.read_text(encoding="utf-8"), (
+        f"{name} differs; PEERKIT_UPDATE_GOLDEN=1 to accept"
+    )
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def pdf_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} (poppler-utils) is not installed; .ci/run installs it")
+    return path
+
+
+# --- the sample program -----------------------------------------------------------------
+
+
+def test_golden_markdown_and_html_for_the_sample(sample_round: Path) -> None:
+    for session in ("1", "2", "12"):
+        result = run("agenda", sample_round, "--session", session, "-f", "md", "-f", "html")
+        assert result.exit_code == 0, result.output
+    out = sample_round / "out" / "agenda"
+    golden("session-01-team-05.md", (out / "session-01" / "team-05.md").read_bytes())
+    golden("session-01-team-05.html", (out / "session-01" / "team-05.html").read_bytes())
+    golden("session-02-team-01.md", (out / "session-02" / "team-01.md").read_bytes())
+    golden("session-12-team-07.md", (out / "session-12" / "team-07.md").read_bytes())
+
+
+def test_every_session_renders_with_times_adding_up(sample_round: Path) -> None:
+    folder = loaded(sample_round)
+    for number in range(1, len(folder.program.sessions) + 1):
+        made = render_agenda(folder, str(number), formats=("md", "html"))
+        assert made.session == number
+        md = made.files[f"out/agenda/session-{number:02d}/team-02.md"].decode()
+        rows = re.findall(r"^\| (\d\d:\d\d)–(\d\d:\d\d) \| (\d+) \|", md, flags=re.MULTILINE)
+        assert rows, md
+        # every block starts where the last ended, lasts its minutes, and the last one ends
+        # when the meeting does (08:00 + 3h30m)
+        assert rows[0][0] == "08:00"
+        assert rows[-1][1] == "11:30"
+        for (start, end, minutes), following in zip(rows, [*rows[1:], None], strict=True):
+            assert _minutes(start) + int(minutes) == _minutes(end)
+            if following is not None:
+                assert following[0] == end
+        assert sum(int(m) for _, _, m in rows) == 210
+
+
+def test_handout_content_for_the_kickoff(sample_round: Path) -> None:
+    result = run("agenda", sample_round, "--session", "1", "--only", "team-05", "-f", "md")
+    assert result.exit_code == 0, result.output
+    md = (sample_round / "out/agenda/session-01/team-05.md").read_text(encoding="utf-8")
+    assert "Tuesday 12 January 2027, 08:00–11:30 PST" in md
+    assert "Alliance boardroom, 150 NW Oregon Ave, Suite 2" in md
+    assert "<https://meet.example.org/high-desert-peer-teams>" in md
+    # Dev Patel lives in America/Boise: one hour ahead of the program's clock
+    assert "| Dev Patel | Patel Accounting | 09:00–12:30 MST |" in md
+    assert "| Zoë Łukasiewicz | Łukasiewicz Architects |  |" in md
+    for rule in ("Expectations", "Boundaries", "Confidentiality", "Honest feedback"):
+        assert f"**{rule}.**" in md
+    assert "## Commitments until Tuesday 9 February 2027" in md
+    assert "- Dev Patel:" in md
+    assert list((sample_round / "out/agenda/session-01").iterdir()) == [
+        sample_round / "out/agenda/session-01/team-05.md"
+    ]
+
+
+def test_closing_session_celebrates_and_evaluates(sample_round: Path) -> None:
+    folder = loaded(sample_round)
+    md = render_agenda(folder, "12", formats=("md",), only="team-03").files
+    text = md["out/agenda/session-12/team-03.md"].decode()
+    assert "**Celebrate progress.**" in text
+    assert "**Evaluate honestly.**" in text
+    assert "this is the program's last meeting" in text
+    # the closing agenda is 190 minutes of a 210-minute meeting: open time fills the rest
+    assert "| 11:10–11:30 | 20 | Open time and wrap-up |" in text
+
+
+def test_moved_meeting_says_so(sample_round: Path) -> None:
+    folder = loaded(sample_round)
+    text = render_agenda(folder, "10", formats=("md",), only="team-01").files
+    md = text["out/agenda/session-10/team-01.md"].decode()
+    assert "Tuesday 16 November 2027" in md
+    assert "moved from Tuesday 9 November 2027" in md
+
+
+def test_notes_and_private_fields_never_printed(sample_round: Path) -> None:
+    members = (sample_round / "members.yaml").read_text(encoding="utf-8")
+    secret = re.search(r"notes: (.+)", members)
+    assert secret is not None
+    result = run("agenda", sample_round, "--session", "1", "-f", "md", "-f", "html")
+    assert result.exit_code == 0, result.output
+    for path in (sample_round / "out").rglob("*"):
+        if path.is_file():
+            assert secret.group(1) not in path.read_text(encoding="utf-8")
+
+
+def test_pdf_has_a_page_per_match_and_every_name(sample_round: Path) -> None:
+    pdftotext, pdfinfo = pdf_tool("pdftotext"), pdf_tool("pdfinfo")
+    folder = loaded(sample_round)
+    round_ = folder.round()
+    assert round_ is not None
+    for paper, size in (("a4", "595.276 x 841.89"), ("letter", "612 x 792")):
+        result = run("agenda", sample_round, "-s", "1", "-f", "pdf", "--paper", paper)
+        assert result.exit_code == 0, result.output
+        pdf = sample_round / "out/agenda/session-01/handouts.pdf"
+        info = subprocess.run([pdfinfo, pdf], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"Pages:\s+7\b", info), info
+        assert size in info
+        for index, match in enumerate(round_.matches, start=1):
+            page = subprocess.run(
+                [pdftotext, "-f", str(index), "-l", str(index), pdf, "-"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            assert match.id.upper() in page.upper()
+            for member_id in match.members:
+                member = folder.member(member_id)
+                assert member is not None
+                assert member.name in page, (member.name, index)
+
+
+def test_output_is_deterministic(sample_round: Path) -> None:
+    folder = loaded(sample_round)
+    first = render_agenda(folder, "2", only="team-01")
+    second = render_agenda(folder, "2", only="team-01")
+    assert first.files == second.files
+    assert sorted(first.files) == [
+        "out/agenda/session-02/all.html",
+        "out/agenda/session-02/handouts.pdf",
+        "out/agenda/session-02/team-01.html",
+        "out/agenda/session-02/team-01.md",
+    ]
+
+
+# --- choosing the session, the round and the match ---------------------------------------
+
+
+def test_session_next_after_now(sample_round: Path) -> None:
+    result = run("agenda", sample_round, "--now", "2027-03-01", "-f", "md", "--json")
+    assert result.exit_code == 0, result.output
+    assert '"session": 3' in result.stdout
+    # on the day of a meeting, after it started, the next one is the following month's
+    result = run("agenda", sample_round, "--now", "2027-03-09T20:00:00Z", "-f", "md", "--json")
+    assert '"session": 4' in result.stdout
+    result = run("agenda", sample_round, "--now", "2028-02-01", "-f", "md")
+    assert result.exit_code == 1
+    assert "there is no meeting after" in result.stderr
+    assert "2028-01-11" in result.stderr
+
+
+def test_bad_session_is_a_usage_error(sample_round: Path) -> None:
+    result = run("agenda", sample_round, "--session", "13")
+    assert result.exit_code == 2
+    assert "there is no session 13; the program has 12 meeting(s)" in result.stderr
+    result = run("agenda", sample_round, "--session", "first")
+    assert result.exit_code == 2
+    assert "'first' is not a session number or 'next'" in result.stderr
+
+
+def test_no_round_says_run_match(sample: Path) -> None:
+    shutil.rmtree(sample / "rounds", ignore_errors=True)
+    result = run("agenda", sample, "--session", "1")
+    assert result.exit_code == 1
+    assert "there is no round file in rounds/" in result.stderr
+    assert "peerkit match" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_round_and_match(sample_round: Path) -> None:
+    result = run("agenda", sample_round, "-s", "1", "--round", "fixtur")
+    assert result.exit_code == 1
+    assert "there is no round 'fixtur'" in result.stderr
+    assert "did you mean 'fixture'?" in result.stderr
+    result = run("agenda", sample_round, "-s", "1", "--only", "team-8")
+    assert result.exit_code == 1
+    assert "has no match or member 'team-8'" in result.stderr
+
+
+def test_only_a_member_gives_their_match(sample_round: Path) -> None:
+    result = run("agenda", sample_round, "-s", "1", "--only", "zoe-lukasiewicz", "-f", "md")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("out/agenda/session-01/team-05.md")
+
+
+def test_dry_run_writes_nothing(sample_round: Path) -> None:
+    result = run("agenda", sample_round, "-s", "1", "-f", "md", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would write" in result.stdout
+    assert not (sample_round / "out").exists()
+
+
+def test_build_writes_handouts_for_the_next_session(sample_round: Path) -> None:
+    result = run("build", sample_round, "--now", "2027-04-20", "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "out/agenda/session-05/handouts.pdf" in result.stdout
+    assert "out/agenda/session-05/team-07.md" in result.stdout
+
+
+# --- hostile and unusual folders ----------------------------------------------------------
+
+HOSTILE_PROGRAM = """\
+name: "Night <b>owls</b> {{ 7*7 }}"
+timezone: America/New_York
+start: 2027-03-01
+end: 2027-05-31
+format: pairs
+meetings: {cadence: monthly, day: first Monday, time: "18:00", duration: 1h,
+           location: "Room | 4 <i>", video: "https://x.example/a?b=1&c=<2>"}
+sessions:
+  - title: "Kickoff <script>x()</script>"
+    kind: kickoff
+    agenda:
+      - {title: "Hello *world*", minutes: 20}
+      - {title: "{{ 7*7 }}", minutes: 20}
+"""
+
+HOSTILE_MEMBERS = """\
+members:
+  - {id: evil, name: "<script>alert(1)</script>", organization: "a|b *c*", timezone: Asia/Tokyo}
+  - {id: jinja, name: "{{ 7*7 }}", organization: "{% raw %}"}
+  - {id: ok1, name: Zoë Łukasiewicz}
+  - {id: ok2, name: Ola Nordmann}
+"""
+
+HOSTILE_ROUND = """\
+round: r1
+matches:
+  - {id: "../../etc/passwd", members: [evil, jinja]}
+  - {id: pair-2, members: [ok1, ok2]}
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    root = write_folder(
+        tmp_path / "hostile", {"program.yaml": HOSTILE_PROGRAM, "members.yaml": HOSTILE_MEMBERS}
+    )
+    return with_round(root, HOSTILE_ROUND, "r1")
+
+
+def test_hostile_values_print_as_text(hostile: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    result = run("agenda", hostile, "-s", "1", "-f", "md", "-f", "html")
+    assert result.exit_code == 0, result.output
+    folder = hostile / "out/agenda/session-01"
+    # the match id cannot climb out of out/agenda/
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [
+        "all.html",
+        "etc-passwd.html",
+        "etc-passwd.md",
+        "pair-2.html",
+        "pair-2.md",
+    ]
+    html = (folder / "etc-passwd.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html
+    assert "49" not in html
+    assert "Night &lt;b&gt;owls&lt;/b&gt;" in html
+    assert "Kickoff &lt;script&gt;x()&lt;/script&gt;" in html
+    md = (folder / "etc-passwd.md").read_text(encoding="utf-8")
+    rendered = MarkdownIt("commonmark").enable("table").render(md)
+    assert "<script>" not in rendered
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+    assert "{{ 7*7 }}" in rendered
+    assert "a|b *c*" in rendered  # stays in its cell, no emphasis
+    assert "<em>" not in rendered
+    # Tokyo is 14 hours ahead of New York in March: the next morning there
+    assert "| Tue 2 Mar, 08:00–09:00 JST |" in md
+
+
+def test_hostile_values_in_the_pdf(hostile: Path) -> None:
+    pdftotext = pdf_tool("pdftotext")
+    result = run("agenda", hostile, "-s", "1", "-f", "pdf")
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        [pdftotext, hostile / "out/agenda/session-01/handouts.pdf", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "<script>alert(1)</script>" in text
+    assert "{{ 7*7 }}" in text
+    assert "Zoë Łukasiewicz" in text
+
+
+def test_escape_markdown() -> None:
+    assert escape_markdown("a_b") == "a_b"
+    assert escape_markdown("_a_") == "\\_a\\_"
+    assert escape_markdown("x | y") == "x \\| y"
+    assert escape_markdown("line\nbreak") == "line break"
+
+
+# --- templates: override and errors ------------------------------------------------------------
+
+
+def test_program_template_overrides_the_shipped_one(sample_round: Path) -> None:
+    write_folder(
+        sample_round,
+        {
+            "templates/agenda.md.j2": (
+                "{{ handout.match.id }}: {{ handout.members | map(attribute='name') | join(', ') }}\n"
+            )
+        },
+    )
+    result = run("agenda", sample_round, "-s", "1", "--only", "team-02", "-f", "md")
+    assert result.exit_code == 0, result.output
+    text = (sample_round / "out/agenda/session-01/team-02.md").read_text(encoding="utf-8")
+    assert text == "team-02: Ben Okafor, Imani Brooks, Priya Raman, Will Carter, Dana Kowalski\n"
+
+
+def test_broken_template_names_file_and_line(sample_round: Path) -> None:
+    write_folder(sample_round, {"templates/agenda.md.j2": "# {{ program.name }}\n\n{% for x %}\n"})
+    result = run("agenda", sample_round, "-s", "1", "-f", "md")
+    assert result.exit_code == 1
+    assert re.search(r"agenda\.md\.j2:3: template error", result.stderr), result.stderr
+    assert "Traceback" not in result.output
+    assert not (sample_round / "out").exists()
+
+
+def test_undefined_name_in_template_names_file_and_line(sample_round: Path) -> None:
+    write_folder(sample_round, {"templates/agenda.html.j2": "<p>\n{{ handouts[0].nope }}</p>\n"})
+    result = run("agenda", sample_round, "-s", "1", "-f", "html")
+    assert result.exit_code == 1
+    assert re.search(r"agenda\.html\.j2:2: template error: .*nope", result.stderr), result.stderr
+
+
+def test_a_member_who_left_is_not_on_later_handouts(sample_round: Path) -> None:
+    folder = loaded(sample_round)
+    first = render_agenda(folder, "1", formats=("md",), only="team-01").files
+    third = render_agenda(folder, "3", formats=("md",), only="team-01").files
+    assert "Ivan Horvat" in first["out/agenda/session-01/team-01.md"].decode()
+    assert "Ivan Horvat" not in third["out/agenda/session-03/team-01.md"].decode()
