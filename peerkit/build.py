@@ -57,6 +57,24 @@ STEPS.append(("agenda", _agenda))
 STEPS.append(("surveys", _surveys))
 
 
+def _tally(folder: Folder, options: BuildOptions) -> StepResult:
+    from peerkit.report import tally_step
+
+    made: StepResult = tally_step(folder, options)
+    return made
+
+
+def _report(folder: Folder, options: BuildOptions) -> StepResult:
+    from peerkit.report import report_step
+
+    made: StepResult = report_step(folder, options)
+    return made
+
+
+STEPS.append(("tally", _tally))
+STEPS.append(("report", _report))
+
+
 @dataclass
 class BuildResult:
     files: dict[str, bytes] = field(default_factory=dict)

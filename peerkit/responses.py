@@ -33,6 +33,10 @@ from peerkit.source import Node, read_grid
 RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 MAX_ANSWER_CHARS = 5000  # longer free text is kept shortened; a report is not an archive
 TEXT_MATCH_RATIO = 0.84
+TIME_PATTERN = re.compile(
+    r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
+)
 
 TOOLS = {
     "google-forms": "Google Forms",
@@ -436,15 +440,13 @@ def parse_time(text: str) -> dt.datetime | None:
     text = text.strip()
     if not text:
         return None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return moment if moment.tzinfo is None else moment.replace(tzinfo=None)
-    except ValueError:
-        pass
-    match = re.match(
-        r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?",
-        text,
-    )
+    if text[4:5] == "-":
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return moment if moment.tzinfo is None else moment.replace(tzinfo=None)
+        except ValueError:
+            pass
+    match = TIME_PATTERN.match(text)
     if match is None:
         return None
     a, b, c = (int(match.group(i)) for i in (1, 2, 3))
@@ -576,29 +578,43 @@ def _read_rows(
     fixed_session = survey.after[0] if len(survey.after) == 1 else None
     responses: list[Response] = []
     seen_unknown: set[str] = set()
+    cache: dict[tuple[str, str], AnswerValue | None] = {}
+    has_session = bool(by_role.get("session"))
     for row in grid.rows:
-        if _is_blank(row):
+        texts = [c.value.strip() if isinstance(c.value, str) else "" for c in row]
+        if not any(texts):
             continue
-        loc = Location(grid.file, row[0].loc.line, 1)
+        line = row[0].loc.line
+        loc = Location(grid.file, line, 1)
         answers: dict[str, AnswerValue] = {}
+        width = len(texts)
         for column in question_cols:
-            text = _cell(row, column.index)
+            text = texts[column.index] if column.index < width else ""
             if not text:
                 continue
-            cell = Location(grid.file, row[0].loc.line, column.index + 1)
-            value = _answer(text, questions[column.question], cell, problems)
+            key = (column.question, text)
+            if key in cache:
+                value = cache[key]
+            else:
+                question = questions[column.question]
+                before = len(problems)
+                cell = Location(grid.file, line, column.index + 1)
+                value = _answer(text, question, cell, problems)
+                # Scale and option answers repeat; a warned one is parsed again to warn again.
+                if question.type != "text" and len(problems) == before:
+                    cache[key] = value
             if value is not None:
                 answers[column.question] = value
         multi: dict[str, list[str]] = {}
         for column in option_cols:
-            text = _cell(row, column.index)
+            text = texts[column.index] if column.index < width else ""
             if text and text.casefold() not in ("0", "false", "no"):
                 multi.setdefault(column.question, []).append(column.option)
         for qid, chosen in multi.items():
             answers[qid] = tuple(o for o in questions[qid].options if o in chosen) or tuple(chosen)
-        respondent = "" if survey.anonymous else _respondent(row, by_role, context)
+        respondent = "" if survey.anonymous else _respondent(texts, by_role, context)
         if not survey.anonymous and not respondent:
-            named = _who(row, by_role)
+            named = _who(texts, by_role)
             if named and named not in seen_unknown:
                 seen_unknown.add(named)
                 _warn(
@@ -615,7 +631,7 @@ def _read_rows(
             column = next(c for c in question_cols if c.question == "match_id")
             _warn(
                 problems,
-                Location(grid.file, row[0].loc.line, column.index + 1),
+                Location(grid.file, line, column.index + 1),
                 "unknown-match",
                 f"'{_short(match_text)}' is not a match of the current round",
                 "use the match id printed on the handout, e.g. "
@@ -625,10 +641,10 @@ def _read_rows(
             match_id = context.match_of.get(respondent, "")
         submitted = None
         for column in by_role.get("time", []):
-            submitted = parse_time(_cell(row, column.index))
+            submitted = parse_time(texts[column.index] if column.index < width else "")
             if submitted is not None:
                 break
-        session = _session(row, by_role, grid.file, problems)
+        session = _session(texts, line, by_role, grid.file, problems) if has_session else None
         if session is None:
             session = fixed_session or file_session
         if session is None and submitted is not None:
@@ -697,46 +713,56 @@ def _answer(
     return text
 
 
-def _who(row: list[Node], by_role: Mapping[str, list[Column]]) -> str:
+def _at(texts: list[str], index: int) -> str:
+    return texts[index] if index < len(texts) else ""
+
+
+def _who(texts: list[str], by_role: Mapping[str, list[Column]]) -> str:
     for role in ("member", "email", "name"):
         for column in by_role.get(role, []):
-            if _cell(row, column.index):
-                return _cell(row, column.index)
-    first = " ".join(_cell(row, c.index) for c in by_role.get("first-name", []))
-    last = " ".join(_cell(row, c.index) for c in by_role.get("last-name", []))
+            if _at(texts, column.index):
+                return _at(texts, column.index)
+    first = " ".join(_at(texts, c.index) for c in by_role.get("first-name", []))
+    last = " ".join(_at(texts, c.index) for c in by_role.get("last-name", []))
     return f"{first} {last}".strip()
 
 
-def _respondent(row: list[Node], by_role: Mapping[str, list[Column]], context: _Context) -> str:
+def _respondent(texts: list[str], by_role: Mapping[str, list[Column]], context: _Context) -> str:
     for column in by_role.get("member", []):
-        found = context.ids.get(_cell(row, column.index).casefold())
+        found = context.ids.get(_at(texts, column.index).casefold())
         if found:
             return found
     for column in by_role.get("email", []):
-        found = context.emails.get(_cell(row, column.index).casefold())
+        found = context.emails.get(_at(texts, column.index).casefold())
         if found:
             return found
     for column in by_role.get("name", []):
-        found = context.names.get(normalize(_cell(row, column.index)))
+        found = context.names.get(normalize(_at(texts, column.index)))
         if found:
             return found
-    first = " ".join(_cell(row, c.index) for c in by_role.get("first-name", []))
-    last = " ".join(_cell(row, c.index) for c in by_role.get("last-name", []))
+    first = " ".join(_at(texts, c.index) for c in by_role.get("first-name", []))
+    last = " ".join(_at(texts, c.index) for c in by_role.get("last-name", []))
+    if not (first or last):
+        return ""
     return context.names.get(normalize(f"{first} {last}"), "")
 
 
 def _session(
-    row: list[Node], by_role: Mapping[str, list[Column]], file: str, problems: list[Problem]
+    texts: list[str],
+    line: int,
+    by_role: Mapping[str, list[Column]],
+    file: str,
+    problems: list[Problem],
 ) -> int | None:
     for column in by_role.get("session", []):
-        text = _cell(row, column.index)
+        text = _at(texts, column.index)
         number = _leading_number(text) if text else None
         if number is not None and number.is_integer() and number >= 1:
             return int(number)
         if text:
             _warn(
                 problems,
-                Location(file, row[0].loc.line, column.index + 1),
+                Location(file, line, column.index + 1),
                 "session",
                 f"'{_short(text)}' is not a session number",
                 "write the session's number, e.g. 3",

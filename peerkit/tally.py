@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Survey
 
 LOW_HEALTH = 3.0  # a match's mean likert answer below this is at risk
-FALLING_BY = 0.7  # a drop of this much from one session to the next is at risk
+FALLING_BY = 0.6  # a drop of this much below either of the two sessions before is at risk
 LOW_MEMBER = 2.0  # one member's mean at or below this is at risk
 
 
@@ -189,7 +189,8 @@ def question_stats(
             who = names.get(response.respondent, "")
             comments.append(Comment(question.id, text, who, response.match_id, response.session))
     # Anonymous comments in alphabetical order: the order of answers can give people away.
-    comments.sort(key=lambda c: (c.text.casefold(),) if anonymous else (c.session or 0, c.match))
+    # Identified ones newest first: the latest session is what the coordinator acts on.
+    comments.sort(key=lambda c: (c.text.casefold(),) if anonymous else (-(c.session or 0), c.match))
     return replace(base, comments=tuple(comments))
 
 
@@ -361,7 +362,8 @@ def at_risk_matches(
                     f"low {survey.name} scores: {h:.1f} of 5 after session {s}"
                 )
             if len(healths) >= 2:
-                (s0, h0), (s1, h1) = healths[-2], healths[-1]
+                s1, h1 = healths[-1]
+                s0, h0 = max(healths[-3:-1], key=lambda item: item[1] or 0.0)
                 if h0 is not None and h1 is not None and h0 - h1 >= FALLING_BY:
                     signals[match.id].reasons.append(
                         f"{survey.name} scores falling: {h0:.1f} → {h1:.1f} "
@@ -380,8 +382,9 @@ def at_risk_matches(
                     )
             quiet = [names.get(m, m) for m in match.members if m not in answered]
             if quiet and any(r.respondent for r in responses):
+                who = "any member" if len(quiet) == len(match.members) else ", ".join(quiet)
                 signals[match.id].reasons.append(
-                    f"no {survey.name} answer after session {latest} from {', '.join(quiet)}"
+                    f"no {survey.name} answer after session {latest} from {who}"
                 )
     for match_id, reasons in (attendance_reasons or {}).items():
         signals[match_id].reasons.extend(reasons)

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import typer
 
-from peerkit.cli import agenda, build, calendar, check, init, match, survey
+from peerkit.cli import (
+    agenda,
+    attendance,
+    build,
+    calendar,
+    check,
+    explain,
+    init,
+    match,
+    report,
+    survey,
+    tally,
+)
 
 app = typer.Typer(
     name="peerkit",
@@ -23,9 +35,13 @@ app.command("init")(init.init_command)
 app.command("check")(check.check_command)
 app.command("build")(build.build_command)
 app.command("match")(match.match_command)
+app.command("explain")(explain.explain_command)
 app.command("calendar")(calendar.calendar_command)
 app.command("agenda")(agenda.agenda_command)
 app.command("survey")(survey.survey_command)
+app.command("tally")(tally.tally_command)
+app.command("attendance")(attendance.attendance_command)
+app.command("report")(report.report_command)
 
 
 def main() -> None:

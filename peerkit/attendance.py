@@ -1,0 +1,422 @@
+"""Attendance: `attendance.csv` (date, match, member, status) → rates per member, match and
+session, who missed two meetings in a row; and the printable sign-in sheet for a session.
+
+Attendance is a commitment in a peer team: two misses in a row is the signal a coordinator
+acts on. A bad row is a warning with its line and is left out; the rest still counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from peerkit.model import (
+    AttendanceRecord,
+    AttendanceStatus,
+    Folder,
+    Location,
+    Problem,
+    Round,
+)
+
+ATTENDANCE_FILE = "attendance.csv"
+STATUS_WORDS: Mapping[str, AttendanceStatus] = {
+    "present": "present",
+    "p": "present",
+    "yes": "present",
+    "y": "present",
+    "x": "present",
+    "1": "present",
+    "late": "present",
+    "attended": "present",
+    "✓": "present",
+    "✔": "present",
+    "absent": "absent",
+    "a": "absent",
+    "no": "absent",
+    "n": "absent",
+    "0": "absent",
+    "missed": "absent",
+    "no-show": "absent",
+    "excused": "excused",
+    "e": "excused",
+    "ex": "excused",
+    "apologies": "excused",
+}
+POOR_RATE = 75.0  # a match whose attendance is below this percentage is at risk
+
+
+@dataclass(frozen=True)
+class MemberAttendance:
+    member: str
+    name: str
+    match: str
+    present: int
+    absent: int
+    excused: int
+    rate: float | None  # percent present of the meetings recorded
+    two_in_a_row: bool  # missed two meetings in a row at some point
+    missed_last_two: bool  # the two latest recorded meetings were both missed
+    missed: tuple[dt.date, ...] = ()  # dates of unexcused absences
+
+
+@dataclass(frozen=True)
+class MatchAttendance:
+    match: str
+    members: tuple[str, ...]  # names
+    meetings: int
+    present: int
+    absent: int
+    excused: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class SessionAttendance:
+    session: int | None
+    date: dt.date
+    present: int
+    absent: int
+    excused: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    file: str
+    records: int
+    rate: float | None
+    members: tuple[MemberAttendance, ...]
+    matches: tuple[MatchAttendance, ...]
+    sessions: tuple[SessionAttendance, ...]
+
+    @property
+    def two_in_a_row(self) -> tuple[MemberAttendance, ...]:
+        return tuple(m for m in self.members if m.two_in_a_row)
+
+
+def _warn(problems: list[Problem], loc: Location, code: str, message: str, hint: str = "") -> None:
+    problems.append(Problem(loc, code, message, hint, "warning"))
+
+
+def _parse_date(text: str) -> dt.date | None:
+    from peerkit.responses import parse_time
+
+    moment = parse_time(text)
+    return moment.date() if moment is not None else None
+
+
+def _session_of(day: dt.date, meeting_days: Sequence[dt.date]) -> int | None:
+    """The meeting this date is (a match meeting on its own day is within a week of it)."""
+    best = min(
+        ((abs((day - held).days), number) for number, held in enumerate(meeting_days, start=1)),
+        default=None,
+    )
+    return best[1] if best is not None and best[0] <= 6 else None
+
+
+def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Problem]]:
+    """attendance.csv as records; no file means no records, a bad row is a located warning."""
+    from peerkit.schedule import meeting_dates
+    from peerkit.source import grid_records, read_grid
+
+    problems: list[Problem] = []
+    path = folder.root / ATTENDANCE_FILE
+    if not path.is_file():
+        return [], problems
+    grid = read_grid(path, ATTENDANCE_FILE, problems)
+    if grid is None:
+        return [], problems
+    rows = grid_records(grid)
+    header_names = {str(cell.value or "").strip().casefold() for cell in (grid[0] if grid else [])}
+    missing = [c for c in ("date", "member", "status") if c not in header_names]
+    if missing:
+        problems.append(
+            Problem(
+                Location(ATTENDANCE_FILE, 1, 1),
+                "attendance-columns",
+                f"attendance.csv has no column {', '.join(repr(m) for m in missing)}",
+                "the first line must be: date,match,member,status "
+                "(`peerkit attendance --session N` writes a sheet with these columns)",
+            )
+        )
+        return [], problems
+    program = folder.program
+    days = [m.date for m in meeting_dates(program.meetings, program.start, program.end)]
+    round_ = folder.round()
+    match_of = {}
+    if round_ is not None:
+        match_of = {member: match.id for match in round_.matches for member in match.members}
+    matches = {match.id for match in round_.matches} if round_ is not None else set()
+    records = []
+    for row in rows:
+        assert isinstance(row.value, dict)
+        cells = {key.casefold(): node for key, node in row.value.items()}
+        values = {k: n.value.strip() if isinstance(n.value, str) else "" for k, n in cells.items()}
+        places = {k: n.loc for k, n in cells.items()}
+
+        def text(key: str, values: Mapping[str, str] = values) -> str:
+            return values.get(key, "")
+
+        def where(
+            key: str, places: Mapping[str, Location] = places, at: Location = row.loc
+        ) -> Location:
+            return places.get(key, at)
+
+        member = text("member")
+        status_text = text("status")
+        if not status_text:
+            _warn(
+                problems,
+                where("status"),
+                "attendance-status",
+                f"no status for {member or 'this row'}; the row is left out",
+                "write present, absent or excused",
+            )
+            continue
+        status = STATUS_WORDS.get(status_text.casefold())
+        if status is None:
+            _warn(
+                problems,
+                where("status"),
+                "attendance-status",
+                f"'{status_text[:40]}' is not a status; the row is left out",
+                "write present, absent or excused",
+            )
+            continue
+        day = _parse_date(text("date"))
+        if day is None:
+            _warn(
+                problems,
+                where("date"),
+                "attendance-date",
+                f"'{text('date')[:40]}' is not a date; the row is left out",
+                "write the meeting date as YYYY-MM-DD, e.g. 2027-03-09",
+            )
+            continue
+        if folder.member(member) is None:
+            found = next(
+                (
+                    m.id
+                    for m in folder.members
+                    if member.casefold() in (m.name.casefold(), m.email.casefold())
+                ),
+                None,
+            )
+            if found is None:
+                _warn(
+                    problems,
+                    where("member"),
+                    "unknown-member",
+                    f"no member has the id '{member[:40]}'; the row is left out",
+                    "use the member id from the roster (the sign-in sheet has them)",
+                )
+                continue
+            member = found
+        match = text("match") or match_of.get(member, "")
+        if matches and match and match not in matches:
+            _warn(
+                problems,
+                where("match"),
+                "unknown-match",
+                f"'{match[:40]}' is not a match of round {round_.name if round_ else ''}; "
+                f"counted for {match_of.get(member, 'no match')}",
+                "use the match id from the round file",
+            )
+            match = match_of.get(member, "")
+        session = _session_of(day, days)
+        if session is None and days:
+            _warn(
+                problems,
+                where("date"),
+                "attendance-date",
+                f"{day} is not within a week of any meeting of the program",
+                "check the date; meetings are listed by `peerkit calendar`",
+            )
+        records.append(AttendanceRecord(day, match, member, status, row.loc, session))
+    return records, problems
+
+
+def _rate(present: int, total: int) -> float | None:
+    return round(100 * present / total, 1) if total else None
+
+
+def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) -> AttendanceSummary:
+    """Rates per member, match and session, and who missed two meetings in a row."""
+    by_member: dict[str, list[AttendanceRecord]] = defaultdict(list)
+    by_match: dict[str, list[AttendanceRecord]] = defaultdict(list)
+    by_day: dict[dt.date, list[AttendanceRecord]] = defaultdict(list)
+    # A member recorded twice for a date (a sheet entered twice): the last line wins.
+    latest: dict[tuple[str, dt.date], AttendanceRecord] = {}
+    for record in records:
+        latest[(record.member, record.date)] = record
+    for record in sorted(latest.values(), key=lambda r: (r.date, r.member)):
+        by_member[record.member].append(record)
+        if record.match:
+            by_match[record.match].append(record)
+        by_day[record.date].append(record)
+    members = []
+    for member_id in sorted(by_member):
+        own = by_member[member_id]
+        counts = {s: sum(r.status == s for r in own) for s in ("present", "absent", "excused")}
+        counted = [r.status for r in own if r.status != "excused"]
+        streak = best = 0
+        for status in counted:
+            streak = streak + 1 if status == "absent" else 0
+            best = max(best, streak)
+        member = folder.member(member_id)
+        members.append(
+            MemberAttendance(
+                member_id,
+                member.name if member else member_id,
+                own[-1].match,
+                counts["present"],
+                counts["absent"],
+                counts["excused"],
+                _rate(counts["present"], len(own)),
+                best >= 2,
+                counted[-2:] == ["absent", "absent"],
+                tuple(r.date for r in own if r.status == "absent"),
+            )
+        )
+    round_ = folder.round()
+    member_lists = {m.id: m.members for m in round_.matches} if round_ is not None else {}
+    matches = []
+    for match_id in sorted(by_match):
+        own = by_match[match_id]
+        present = sum(r.status == "present" for r in own)
+        absent = sum(r.status == "absent" for r in own)
+        names = tuple(
+            (folder.member(m).name if folder.member(m) else m)  # type: ignore[union-attr]
+            for m in member_lists.get(match_id, sorted({r.member for r in own}))
+        )
+        matches.append(
+            MatchAttendance(
+                match_id,
+                names,
+                len({r.date for r in own}),
+                present,
+                absent,
+                len(own) - present - absent,
+                _rate(present, len(own)),
+            )
+        )
+    sessions = []
+    for day in sorted(by_day):
+        own = by_day[day]
+        present = sum(r.status == "present" for r in own)
+        absent = sum(r.status == "absent" for r in own)
+        sessions.append(
+            SessionAttendance(
+                own[0].session,
+                day,
+                present,
+                absent,
+                len(own) - present - absent,
+                _rate(present, len(own)),
+            )
+        )
+    total = len(latest)
+    present_all = sum(r.status == "present" for r in latest.values())
+    return AttendanceSummary(
+        ATTENDANCE_FILE,
+        total,
+        _rate(present_all, total),
+        tuple(members),
+        tuple(matches),
+        tuple(sessions),
+    )
+
+
+def attendance_reasons(summary: AttendanceSummary) -> dict[str, list[str]]:
+    """Per match, the attendance reasons it is at risk: missed the last two, low rate."""
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for member in summary.members:
+        if member.missed_last_two and member.match:
+            reasons[member.match].append(f"{member.name} missed the last two meetings")
+    for match in summary.matches:
+        if match.rate is not None and match.rate < POOR_RATE and match.meetings >= 2:
+            reasons[match.match].append(
+                f"attendance {match.rate:.0f}% over {match.meetings} meetings"
+            )
+    return dict(reasons)
+
+
+# --- the sign-in sheet ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SigninRow:
+    date: dt.date
+    match: str
+    member: str
+    name: str
+    organization: str
+
+
+@dataclass(frozen=True)
+class SigninSheet:
+    session: int
+    title: str
+    rows: tuple[SigninRow, ...]
+    round: str
+
+
+def signin_sheet(folder: Folder, round_: Round, session: int) -> SigninSheet:
+    """Every active member of every match of the round, on the date their match meets."""
+    from peerkit.schedule import meetings_for
+
+    program = folder.program
+    rows = []
+    for match in sorted(round_.matches, key=lambda m: m.id):
+        meeting = next((m for m in meetings_for(program, match) if m.number == session), None)
+        if meeting is None:
+            continue
+        for member_id in match.members:
+            member = folder.member(member_id)
+            if member is not None and not member.is_active_on(meeting.date):
+                continue
+            rows.append(
+                SigninRow(
+                    meeting.date,
+                    match.id,
+                    member_id,
+                    member.name if member else member_id,
+                    member.organization if member else "",
+                )
+            )
+    found = program.session(session)
+    title = found.title if found else f"Session {session}"
+    return SigninSheet(session, title, tuple(rows), round_.name)
+
+
+def signin_csv(sheet: SigninSheet) -> bytes:
+    """The sheet as CSV with attendance.csv's columns (status left blank), plus the name."""
+    from peerkit.report import csv_bytes
+
+    rows: list[list[object]] = [["date", "match", "member", "status", "name"]]
+    rows.extend([r.date.isoformat(), r.match, r.member, "", r.name] for r in sheet.rows)
+    return csv_bytes(rows)
+
+
+def signin_files(folder: Folder, sheet: SigninSheet) -> dict[str, bytes]:
+    """out/attendance/session-NN-signin.csv and .html."""
+    from peerkit.render import environment, render_template
+
+    stem = f"out/attendance/session-{sheet.session:02d}-signin"
+    by_match: dict[str, list[SigninRow]] = defaultdict(list)
+    for row in sheet.rows:
+        by_match[row.match].append(row)
+    env = environment(folder.root, html=True)
+    html = render_template(
+        env,
+        "signin.html.j2",
+        {
+            "program": folder.program,
+            "sheet": sheet,
+            "matches": sorted(by_match.items()),
+        },
+    )
+    return {f"{stem}.csv": signin_csv(sheet), f"{stem}.html": html.encode("utf-8")}

@@ -1,0 +1,118 @@
+"""`peerkit attendance`: the sign-in sheet for a session, or rates from attendance.csv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from peerkit.cli.common import (
+    DirArg,
+    DryRunOpt,
+    RoundOpt,
+    TextJson,
+    err,
+    handle_errors,
+    load_checked,
+    out,
+    print_problems,
+)
+from peerkit.errors import DataError, PeerkitError, UsageError
+
+SessionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--session",
+        "-n",
+        min=1,
+        help="Write the sign-in sheet for this session (1 = the first meeting).",
+    ),
+]
+
+
+@handle_errors
+def attendance_command(
+    folder: DirArg = Path(),
+    session: SessionOpt = None,
+    round: RoundOpt = None,
+    format: Annotated[
+        TextJson, typer.Option("--format", "-f", help="text or json on stdout.")
+    ] = TextJson.text,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Print a session's sign-in sheet, or show attendance rates from attendance.csv.
+
+    With --session N: writes out/attendance/session-NN-signin.html (print it) and .csv (the
+    same rows with an empty status column; fill it in and append it to attendance.csv).
+    Without: rates per member and match, and who missed two meetings in a row.
+
+    Example: peerkit attendance sample-program --session 3
+    """
+    import dataclasses
+
+    from peerkit.attendance import read_attendance, signin_files, signin_sheet, summarize_attendance
+    from peerkit.responses import dump_json
+    from peerkit.write import write_files
+
+    loaded = load_checked(folder)
+    if session is not None:
+        round_ = loaded.round(round)
+        if round_ is None:
+            if round is not None:
+                msg = f"there is no round '{round}' in {folder / 'rounds'}"
+                raise UsageError(msg, "run `peerkit match` first, or name an existing round")
+            msg = f"{folder / 'rounds'} has no round file yet"
+            raise PeerkitError(msg, "run `peerkit match` to make one")
+        count = len(loaded.program.sessions)
+        if count and session > count:
+            msg = f"--session {session}: the program has {count} sessions"
+            raise UsageError(msg, f"use a number from 1 to {count}")
+        sheet = signin_sheet(loaded, round_, session)
+        files = signin_files(loaded, sheet)
+        if not dry_run:
+            write_files(folder, files)
+        if format is TextJson.json:
+            data = {"sheet": dataclasses.asdict(sheet), "files": sorted(files), "dry_run": dry_run}
+            out.print(dump_json(data), markup=False)
+        else:
+            verb = "would write" if dry_run else "wrote"
+            for name in sorted(files):
+                out.print(f"{verb} {folder / name}", markup=False)
+            err.print(
+                f"[green]done:[/] sign-in sheet for session {session} ({escape(sheet.title)}), "
+                f"{len(sheet.rows)} member(s) in {len({r.match for r in sheet.rows})} match(es)"
+            )
+        return
+    records, problems = read_attendance(loaded)
+    if any(p.severity == "error" for p in problems):
+        raise DataError(problems)
+    print_problems(folder, problems)
+    summary = summarize_attendance(loaded, records)
+    if format is TextJson.json:
+        data = dataclasses.asdict(summary)
+        data["problems"] = [p.as_dict() for p in problems]
+        out.print(dump_json(data), markup=False)
+        return
+    if not records:
+        err.print(
+            f"no attendance recorded in {escape(str(folder / 'attendance.csv'))}; "
+            "`peerkit attendance --session N` writes a sign-in sheet to fill in"
+        )
+        return
+    out.print(
+        f"{summary.records} member-meetings on {len(summary.sessions)} date(s): "
+        f"{summary.rate:.0f}% present"
+    )
+    for match in summary.matches:
+        rate = "–" if match.rate is None else f"{match.rate:.0f}%"
+        out.print(f"  {escape(match.match)}: {rate} over {match.meetings} meeting(s)")
+    missed = summary.two_in_a_row
+    if missed:
+        out.print(f"[bold]Missed two in a row[/] ({len(missed)}):")
+        for member in missed:
+            dates = ", ".join(d.isoformat() for d in member.missed)
+            out.print(f"  {escape(member.name)} ({escape(member.match)}): {dates}")
+    else:
+        out.print("Nobody missed two meetings in a row.")

@@ -1,0 +1,86 @@
+"""`peerkit report`: program health as HTML with charts, PDF, JSON and CSV."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from peerkit.cli.common import (
+    DirArg,
+    DryRunOpt,
+    NowOpt,
+    err,
+    handle_errors,
+    load_checked,
+    out,
+    parse_now,
+    print_problems,
+)
+from peerkit.errors import DataError
+
+
+class ReportFormat(StrEnum):
+    all = "all"
+    html = "html"
+    pdf = "pdf"
+    json = "json"
+    csv = "csv"
+
+
+@handle_errors
+def report_command(
+    folder: DirArg = Path(),
+    format: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="all (html, pdf, json, csv) or one of them; json and csv also go to stdout.",
+        ),
+    ] = ReportFormat.all,
+    paper: Annotated[str, typer.Option("--paper", help="PDF paper: a4 or letter.")] = "a4",
+    no_names: Annotated[
+        bool, typer.Option("--no-names", help="List comments without who wrote them.")
+    ] = False,
+    now: NowOpt = None,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Report program health: goals, participation, attendance, survey results, at-risk matches.
+
+    Writes out/report/report.html (charts inline, no network), report.pdf, report.json
+    (the same numbers) and report.csv (for spreadsheets).
+
+    Example: peerkit report sample-program --format html
+    """
+    from peerkit.report import build_report, gather, report_files
+
+    loaded = load_checked(folder)
+    inputs = gather(loaded, names=not no_names)
+    if any(p.severity == "error" for p in inputs.problems):
+        raise DataError(inputs.problems)
+    print_problems(folder, inputs.problems)
+    report = build_report(
+        loaded, inputs.tally, inputs.attendance, parse_now(now), problems=inputs.problems
+    )
+    formats = ("html", "json", "csv", "pdf") if format is ReportFormat.all else (format.value,)
+    files = report_files(loaded, report, formats, paper)
+    if not dry_run:
+        from peerkit.write import write_files
+
+        write_files(folder, files)
+    if format in (ReportFormat.json, ReportFormat.csv):
+        data = files[f"out/report/report.{format.value}"]
+        out.print(data.decode("utf-8-sig"), markup=False, end="")
+    else:
+        verb = "would write" if dry_run else "wrote"
+        for name in sorted(files):
+            out.print(f"{verb} {folder / name}", markup=False)
+    risk = len(inputs.tally.at_risk)
+    err.print(
+        f"[green]done:[/] {len(inputs.tally.surveys)} survey(s), "
+        f"{'no' if inputs.attendance is None else inputs.attendance.records} attendance record(s), "
+        f"{risk} match(es) needing attention"
+    )

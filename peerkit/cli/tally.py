@@ -1,0 +1,200 @@
+"""`peerkit tally`: survey exports → statistics, per match and session, at-risk matches."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from peerkit.cli.common import (
+    DirArg,
+    DryRunOpt,
+    err,
+    handle_errors,
+    load_checked,
+    out,
+    print_problems,
+)
+from peerkit.errors import DataError, UsageError
+
+
+class TallyFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+FilesArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Export files to read (default: every file in responses/).", show_default=False
+    ),
+]
+SurveyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--survey", "-s", help="The survey the exports answer (default: from the columns)."
+    ),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        "-m",
+        help="Map a column to a question: --map 'Column header=question_id' (repeatable; "
+        "'Column header=' leaves the column out).",
+    ),
+]
+NoNamesOpt = Annotated[
+    bool, typer.Option("--no-names", help="List comments without who wrote them.")
+]
+
+
+def parse_overrides(values: list[str] | None) -> dict[str, str]:
+    from peerkit.responses import parse_map_options
+
+    mapping, bad = parse_map_options(values or [])
+    if bad:
+        msg = f"--map '{bad[0]}' is not COLUMN=QUESTION_ID"
+        raise UsageError(msg, "write e.g. --map 'How useful was it?=useful'")
+    return mapping
+
+
+def check_survey(name: str | None, surveys: list[str]) -> None:
+    if name is not None and name not in surveys:
+        import difflib
+
+        close = difflib.get_close_matches(name, surveys, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"the surveys are: {', '.join(surveys)}"
+        msg = f"--survey: the program has no survey '{name}'"
+        raise UsageError(msg, hint)
+
+
+def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
+    return "–" if value is None else f"{value:.{digits}f}{suffix}"
+
+
+def print_tally(tally: object) -> None:
+    """The tally as tables on stdout."""
+    from peerkit.tally import Tally
+
+    assert isinstance(tally, Tally)
+    for survey in tally.surveys:
+        kind = "anonymous" if survey.anonymous else "identified"
+        count = "withheld" if survey.respondents is None else str(survey.respondents)
+        out.print(f"[bold]{escape(survey.title)}[/] ({survey.survey}, {kind}): {count} response(s)")
+        for source in survey.files:
+            out.print(f"  from {escape(source.file)} ({source.tool}, {source.rows} row(s))")
+        if survey.note:
+            out.print(f"  [yellow]{escape(survey.note)}[/]")
+        table = Table(show_edge=False, pad_edge=False)
+        for name, justify in (
+            ("question", "left"),
+            ("type", "left"),
+            ("n", "right"),
+            ("missing", "right"),
+            ("mean", "right"),
+            ("median", "right"),
+            ("top-2", "right"),
+            ("NPS / counts", "left"),
+        ):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for q in survey.questions:
+            if q.suppressed:
+                table.add_row(q.id, q.type, "", "", "", "", "", escape(q.note))
+                continue
+            extra = ""
+            if q.nps is not None:
+                extra = f"{q.nps:+.1f} ({q.promoters}/{q.passives}/{q.detractors})"
+            elif q.counts:
+                extra = ", ".join(f"{k} {v}" for k, v in q.counts.items())
+            elif q.comments:
+                extra = f"{len(q.comments)} comment(s)"
+            table.add_row(
+                q.id,
+                q.type,
+                str(q.n),
+                str(q.missing),
+                _fmt(q.mean),
+                _fmt(q.median, 1),
+                _fmt(q.top2_box, 1, "%"),
+                escape(extra),
+            )
+        out.print(table)
+        if len(survey.by_session) > 1:
+            trend = ", ".join(
+                f"S{g.key} {g.note if g.suppressed else _fmt(g.health)}" for g in survey.by_session
+            )
+            out.print(f"  by session (mean of all answers): {escape(trend)}")
+        out.print()
+    if tally.at_risk:
+        out.print(f"[bold red]At risk[/] ({len(tally.at_risk)} match(es)):")
+        for risk in tally.at_risk:
+            out.print(f"  {escape(risk.match)} ({escape(', '.join(risk.members))})")
+            for reason in risk.reasons:
+                out.print(f"    - {escape(reason)}")
+    elif tally.surveys:
+        out.print("[green]No match at risk.[/]")
+
+
+@handle_errors
+def tally_command(
+    folder: DirArg = Path(),
+    files: FilesArg = None,
+    survey: SurveyOpt = None,
+    map: MapOpt = None,
+    format: Annotated[
+        TallyFormat, typer.Option("--format", "-f", help="text, json, csv or html on stdout.")
+    ] = TallyFormat.text,
+    no_names: NoNamesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Tally survey exports: per-question statistics, NPS, per match and session, at-risk matches.
+
+    Reads every export in responses/ (or the FILES given) as downloaded from Google Forms,
+    Microsoft Forms, SurveyMonkey, Qualtrics, KoboToolbox/ODK or a plain CSV/XLSX, and writes
+    out/tally/tally.json, tally.csv and tally.html.
+
+    Example: peerkit tally sample-program --survey checkin --format json
+    """
+    import dataclasses
+
+    from peerkit.report import build_report, csv_bytes, gather, report_html, tally_files, tally_rows
+    from peerkit.responses import dump_json
+    from peerkit.write import write_files
+
+    overrides = parse_overrides(map)
+    loaded = load_checked(folder)
+    check_survey(survey, list(loaded.program.surveys))
+    inputs = gather(loaded, files or None, survey, overrides, names=not no_names)
+    if any(p.severity == "error" for p in inputs.problems):
+        raise DataError(inputs.problems)
+    print_problems(folder, inputs.problems)
+    if not inputs.tally.surveys:
+        where = "the files given" if files else f"{folder / 'responses'}"
+        err.print(f"no survey responses found in {escape(where)}")
+        if format is TallyFormat.json:
+            out.print(dump_json(dataclasses.asdict(inputs.tally)), markup=False)
+        raise typer.Exit(0 if not files else 1)
+    report = build_report(loaded, inputs.tally, inputs.attendance, problems=inputs.problems)
+    made = tally_files(loaded, inputs.tally, report)
+    if format is TallyFormat.json:
+        data = dataclasses.asdict(inputs.tally)
+        data["problems"] = [p.as_dict() for p in inputs.problems]
+        out.print(dump_json(data), markup=False)
+    elif format is TallyFormat.csv:
+        out.print(csv_bytes(tally_rows(inputs.tally)).decode("utf-8-sig"), markup=False, end="")
+    elif format is TallyFormat.html:
+        out.print(report_html(loaded, report), markup=False, end="")
+    else:
+        print_tally(inputs.tally)
+    if not dry_run:
+        write_files(folder, made)
+    verb = "would write" if dry_run else "wrote"
+    for name in sorted(made):
+        err.print(f"{verb} {escape(str(folder / name))}")

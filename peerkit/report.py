@@ -1,0 +1,712 @@
+"""Program health on one page: goals, participation, attendance, survey results with charts,
+at-risk matches and comments. HTML (charts as inline SVG, no network), PDF, JSON with the
+same numbers, and CSV whose cells a spreadsheet shows but never runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peerkit.attendance import AttendanceSummary
+from peerkit.model import Folder, Problem
+from peerkit.tally import QuestionStats, SurveyTally, Tally, too_few
+
+PALETTE = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 … 5, red to blue
+NPS_COLORS = ("#b2182b", "#d9d9d9", "#2166ac")
+ACCENT = "#2f6f8f"
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "that",
+        "with",
+        "from",
+        "this",
+        "they",
+        "their",
+        "them",
+        "what",
+        "each",
+        "every",
+        "have",
+        "more",
+        "than",
+        "make",
+        "makes",
+        "members",
+        "member",
+        "program",
+        "peer",
+        "peers",
+        "team",
+        "teams",
+        "give",
+        "gave",
+        "least",
+        "would",
+    ]
+)
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula (=, +, -, @, tab, CR)."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") or text.lstrip()[:1] in ("=", "+", "-", "@"):
+        return "'" + text
+    return text
+
+
+def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
+    """Rows as UTF-8 CSV with a BOM (so Excel reads accents), every cell made safe."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([safe_cell(_plain_number(cell)) for cell in row])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def _plain_number(value: object) -> object:
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e15 else str(value)
+    return value
+
+
+@dataclass(frozen=True)
+class GoalEvidence:
+    goal: str
+    evidence: tuple[str, ...]  # the numbers that speak to the goal
+
+
+@dataclass(frozen=True)
+class Participation:
+    members: int  # active members on the roster
+    matched: int
+    matches: int
+    unmatched: int
+    round: str
+    surveys: dict[str, int | None]  # survey → respondents (None when withheld)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows; `--format json` is this, as it is."""
+
+    program: str
+    organization: str
+    contact: str
+    period: str
+    as_of: str
+    goals: tuple[GoalEvidence, ...]
+    participation: Participation
+    tally: Tally
+    attendance: AttendanceSummary | None
+    anonymous_surveys: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = field(default=(), compare=False)
+
+
+# --- gathering ------------------------------------------------------------------------------
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.casefold()) if len(w) >= 4} - STOPWORDS
+
+
+def _evidence_for(goal: str, tally: Tally, attendance: AttendanceSummary | None) -> tuple[str, ...]:
+    words = _words(goal)
+    found: list[str] = []
+    if attendance is not None and attendance.rate is not None and words & {"attend", "attendance"}:
+        found.append(f"attendance so far: {attendance.rate:.0f}% of member-meetings")
+    for survey in tally.surveys:
+        for question in survey.questions:
+            if question.type not in ("likert5", "nps"):
+                continue
+            ids = set(question.id.split("_"))
+            if not (words & (_words(question.text) | ids)):
+                continue
+            if question.suppressed:
+                found.append(f"{survey.survey} · {question.text} {too_few(tally.min_group_size)}")
+            elif question.type == "nps" and question.nps is not None:
+                found.append(
+                    f"{survey.survey} · NPS {question.nps:+.1f} "
+                    f"({question.promoters} promoters of {question.n})"
+                )
+            elif question.mean is not None:
+                found.append(
+                    f"{survey.survey} · {question.text} mean {question.mean:.2f} of 5, "
+                    f"{question.top2_box:.0f}% agree (n={question.n})"
+                )
+    return tuple(found)
+
+
+def build_report(
+    folder: Folder,
+    tally: Tally,
+    attendance: AttendanceSummary | None,
+    now: dt.datetime | None = None,
+    problems: Sequence[Problem] = (),
+) -> Report:
+    """The report's content from a tally and the attendance (nothing rendered yet)."""
+    program = folder.program
+    round_ = folder.round()
+    active = {m.id for m in folder.members if m.active and m.left is None}
+    matched = {m for match in (round_.matches if round_ else ()) for m in match.members} & active
+    dates: list[dt.date] = []
+    if attendance is not None:
+        dates.extend(s.date for s in attendance.sessions)
+    as_of = now.date().isoformat() if now else (max(dates).isoformat() if dates else "")
+    notes = []
+    anonymous = tuple(s.survey for s in tally.surveys if s.anonymous)
+    for survey in tally.surveys:
+        if survey.anonymous:
+            notes.append(
+                f"'{survey.title}' is anonymous: no name or e-mail is kept, and no number is "
+                f"shown for {too_few(tally.min_group_size)}."
+            )
+        if survey.note:
+            notes.append(f"{survey.title}: {survey.note}.")
+    if not tally.surveys:
+        notes.append("No survey responses yet: put the exports in responses/.")
+    if attendance is None:
+        notes.append("No attendance yet: `peerkit attendance --session N` prints a sign-in sheet.")
+    return Report(
+        program=program.name,
+        organization=program.organization,
+        contact=" ".join(x for x in (program.contact.name, program.contact.email) if x),
+        period=f"{program.start.isoformat()} – {program.end.isoformat()}",
+        as_of=as_of,
+        goals=tuple(GoalEvidence(g, _evidence_for(g, tally, attendance)) for g in program.goals),
+        participation=Participation(
+            members=len(active),
+            matched=len(matched),
+            matches=len(round_.matches) if round_ else 0,
+            unmatched=len(round_.unmatched) if round_ else 0,
+            round=round_.name if round_ else "",
+            surveys={s.survey: s.respondents for s in tally.surveys},
+        ),
+        tally=tally,
+        attendance=attendance,
+        anonymous_surveys=anonymous,
+        notes=tuple(notes),
+        problems=tuple(problems),
+    )
+
+
+# --- JSON and CSV ---------------------------------------------------------------------------
+
+
+def report_dict(report: Report) -> dict[str, object]:
+    """The report as plain data (dates as ISO text)."""
+    data = dataclasses.asdict(report)
+    data["problems"] = [p.as_dict() for p in report.problems]
+    return data
+
+
+def report_json(report: Report) -> bytes:
+    text = json.dumps(
+        report_dict(report), indent=2, ensure_ascii=False, sort_keys=True, default=str
+    )
+    return (text + "\n").encode("utf-8")
+
+
+CSV_HEADER = (
+    "section",
+    "survey",
+    "scope",
+    "item",
+    "text",
+    "n",
+    "missing",
+    "mean",
+    "median",
+    "top2_box",
+    "nps",
+    "promoters",
+    "passives",
+    "detractors",
+    "value",
+    "note",
+)
+
+
+def _question_row(survey: SurveyTally, scope: str, q: QuestionStats) -> list[object]:
+    value: object = ""
+    if q.counts:
+        value = "; ".join(f"{k}: {v}" for k, v in q.counts.items())
+    elif q.distribution:
+        value = "; ".join(f"{k}: {v}" for k, v in q.distribution.items())
+    elif q.comments:
+        value = f"{len(q.comments)} comment(s)"
+    return [
+        "survey",
+        survey.survey,
+        scope,
+        q.id,
+        q.text,
+        q.n,
+        q.missing,
+        q.mean,
+        q.median,
+        q.top2_box,
+        q.nps,
+        q.promoters,
+        q.passives,
+        q.detractors,
+        value,
+        q.note,
+    ]
+
+
+def tally_rows(tally: Tally) -> list[list[object]]:
+    """The tally as spreadsheet rows (questions, groups, at-risk matches, comments)."""
+    rows: list[list[object]] = [list(CSV_HEADER)]
+    blank = [""] * 9
+    for survey in tally.surveys:
+        for q in survey.questions:
+            rows.append(_question_row(survey, "all", q))
+        for group in (*survey.by_session, *survey.by_match):
+            scope = group.label
+            rows.append(
+                [
+                    "group",
+                    survey.survey,
+                    scope,
+                    "health",
+                    "mean of likert answers",
+                    group.respondents,
+                    *blank[:1],
+                    group.health,
+                    *blank[:6],
+                    "",
+                    group.note,
+                ]
+            )
+            for qid, score in group.scores.items():
+                rows.append(
+                    [
+                        "group",
+                        survey.survey,
+                        scope,
+                        qid,
+                        "",
+                        "",
+                        "",
+                        score,
+                        *blank[:6],
+                        "",
+                        group.note,
+                    ]
+                )
+        for q in survey.questions:
+            for comment in q.comments:
+                who = ", ".join(x for x in (comment.member, comment.match) if x)
+                rows.append(["comment", survey.survey, who, q.id, comment.text, *blank, "", ""])
+    for risk in tally.at_risk:
+        rows.append(
+            [
+                "at-risk",
+                "",
+                risk.match,
+                ", ".join(risk.members),
+                "; ".join(risk.reasons),
+                *blank,
+                "",
+                "",
+            ]
+        )
+    return rows
+
+
+def report_rows(report: Report) -> list[list[object]]:
+    rows = tally_rows(report.tally)
+    blank = [""] * 9
+    if report.attendance is not None:
+        for member in report.attendance.members:
+            note = "missed two in a row" if member.two_in_a_row else ""
+            rows.append(
+                [
+                    "attendance",
+                    "",
+                    member.match,
+                    member.member,
+                    member.name,
+                    member.present + member.absent + member.excused,
+                    member.absent,
+                    *blank[:7],
+                    member.rate,
+                    note,
+                ]
+            )
+        for match in report.attendance.matches:
+            rows.append(
+                [
+                    "attendance",
+                    "",
+                    "match",
+                    match.match,
+                    ", ".join(match.members),
+                    match.meetings,
+                    match.absent,
+                    *blank[:7],
+                    match.rate,
+                    "",
+                ]
+            )
+    for goal in report.goals:
+        rows.append(["goal", "", "", "", goal.goal, *blank, "; ".join(goal.evidence), ""])
+    return rows
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+def _svg(figure: Any) -> str:
+    """A matplotlib figure as an inline <svg> element (deterministic: no date, fixed ids)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(
+        buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+    )
+    plt.close(figure)
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(
+        r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="chart"', text, count=1
+    )
+    return text
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": "peerkit",
+            "svg.fonttype": "none",
+            "font.family": "DejaVu Sans",
+            "font.size": 9.5,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#9aa7b3",
+            "axes.labelcolor": "#1d2733",
+            "xtick.color": "#56636f",
+            "ytick.color": "#1d2733",
+        }
+    )
+    return plt
+
+
+def _wrap(text: str, width: int = 38) -> str:
+    import textwrap
+
+    lines = textwrap.wrap(text, width)
+    if len(lines) > 2:
+        lines = [*lines[:1], lines[1][: width - 1] + "…"]
+    return "\n".join(lines)
+
+
+def likert_chart(questions: Sequence[QuestionStats]) -> str:
+    """Stacked bars: the share of each answer, one bar per likert question."""
+    plt = _pyplot()
+    shown = [q for q in questions if q.type == "likert5" and q.n]
+    if not shown:
+        return ""
+    figure, axes = plt.subplots(figsize=(10, 0.55 * len(shown) + 1.0))
+    labels = list(shown[0].distribution)
+    for row, question in enumerate(reversed(shown)):
+        total = sum(question.distribution.values()) or 1
+        left = 0.0
+        for index, count in enumerate(question.distribution.values()):
+            width = 100 * count / total
+            axes.barh(row, width, left=left, color=PALETTE[index], height=0.62, edgecolor="white")
+            if width >= 7:
+                axes.text(
+                    left + width / 2,
+                    row,
+                    f"{width:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color="white" if index in (0, 4) else "#1d2733",
+                )
+            left += width
+    axes.set_yticks(range(len(shown)), [_wrap(q.text) for q in reversed(shown)])
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of answers")
+    axes.legend(
+        [plt.Rectangle((0, 0), 1, 1, color=c) for c in PALETTE],
+        labels,
+        ncol=5,
+        loc="upper center",
+        bbox_to_anchor=(0.4, -0.35 if len(shown) < 3 else -0.12 - 0.6 / len(shown)),
+        frameon=False,
+        fontsize=8,
+    )
+    return _svg(figure)
+
+
+def nps_chart(question: QuestionStats) -> str:
+    """One bar split into detractors, passives and promoters."""
+    plt = _pyplot()
+    if not question.n or question.promoters is None:
+        return ""
+    figure, axes = plt.subplots(figsize=(10, 1.3))
+    parts = [
+        ("detractors (0–6)", question.detractors or 0),
+        ("passives (7–8)", question.passives or 0),
+        ("promoters (9–10)", question.promoters or 0),
+    ]
+    left = 0.0
+    for (label, count), color in zip(parts, NPS_COLORS, strict=True):
+        width = 100 * count / question.n
+        axes.barh(0, width, left=left, color=color, height=0.6, edgecolor="white", label=label)
+        if width >= 8:
+            axes.text(
+                left + width / 2,
+                0,
+                f"{width:.0f}%",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if color != "#d9d9d9" else "#1d2733",
+            )
+        left += width
+    axes.set_xlim(0, 100)
+    axes.set_yticks([])
+    axes.spines["left"].set_visible(False)
+    axes.legend(
+        ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45), frameon=False, fontsize=8.5
+    )
+    return _svg(figure)
+
+
+def trend_chart(survey: SurveyTally) -> str:
+    """Mean of each likert question per session: is the program getting better?"""
+    plt = _pyplot()
+    likert = {q.id: q.text for q in survey.questions if q.type == "likert5"}
+    series: dict[str, list[tuple[int, float]]] = {}
+    for point in survey.trend:
+        if point.question in likert and point.value is not None:
+            series.setdefault(point.question, []).append((point.session, point.value))
+    sessions = sorted({s for points in series.values() for s, _ in points})
+    if len(sessions) < 2:
+        return ""
+    figure, axes = plt.subplots(figsize=(10, 3.0))
+    colors = ("#2166ac", "#ef8a62", "#1b9e77", "#7570b3", "#b2182b", "#66a61e", "#a6761d")
+    for index, (qid, points) in enumerate(sorted(series.items())):
+        xs, ys = zip(*points, strict=True)
+        axes.plot(
+            xs,
+            ys,
+            marker="o",
+            linewidth=2,
+            color=colors[index % len(colors)],
+            label=qid.replace("_", " "),
+        )
+    axes.set_ylim(1, 5.2)
+    axes.set_xticks(sessions, [f"S{s}" for s in sessions])
+    axes.set_ylabel("mean of 5")
+    axes.axhline(4, color="#9aa7b3", linewidth=0.8, linestyle="--")
+    axes.grid(axis="y", color="#eef3f6")
+    axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8.5)
+    return _svg(figure)
+
+
+def attendance_chart(summary: AttendanceSummary) -> str:
+    """Attendance rate per meeting."""
+    plt = _pyplot()
+    sessions = [s for s in summary.sessions if s.rate is not None]
+    if not sessions:
+        return ""
+    figure, axes = plt.subplots(figsize=(10, 2.2))
+    labels = [f"S{s.session}\n{s.date:%b %d}" if s.session else f"{s.date:%b %d}" for s in sessions]
+    rates = [s.rate or 0.0 for s in sessions]
+    bars = axes.bar(range(len(sessions)), rates, color=ACCENT, width=0.6)
+    for bar, rate in zip(bars, rates, strict=True):
+        axes.text(
+            bar.get_x() + bar.get_width() / 2, rate + 1.5, f"{rate:.0f}%", ha="center", fontsize=8.5
+        )
+    axes.set_xticks(range(len(sessions)), labels, fontsize=8.5)
+    axes.set_ylim(0, 110)
+    axes.set_ylabel("% present")
+    return _svg(figure)
+
+
+def choice_chart(question: QuestionStats) -> str:
+    plt = _pyplot()
+    if not question.counts or not question.n:
+        return ""
+    items = list(question.counts.items())
+    figure, axes = plt.subplots(figsize=(10, 0.4 * len(items) + 0.6))
+    ys = range(len(items))
+    axes.barh(list(ys), [v for _, v in reversed(items)], color=ACCENT, height=0.6)
+    axes.set_yticks(list(ys), [_wrap(k, 30) for k, _ in reversed(items)])
+    for y, (_, value) in zip(ys, reversed(items), strict=True):
+        axes.text(value, y, f" {value}", va="center", fontsize=8.5)
+    axes.set_xlabel("answers")
+    return _svg(figure)
+
+
+def charts(report: Report) -> dict[str, str]:
+    """Every chart of the report as inline SVG, keyed by what it shows."""
+    made: dict[str, str] = {}
+    for survey in report.tally.surveys:
+        made[f"{survey.survey}:likert"] = likert_chart(survey.questions)
+        made[f"{survey.survey}:trend"] = trend_chart(survey)
+        for question in survey.questions:
+            if question.type == "nps" and not question.suppressed:
+                made[f"{survey.survey}:{question.id}"] = nps_chart(question)
+            if question.type in ("choice", "multi") and not question.suppressed:
+                made[f"{survey.survey}:{question.id}"] = choice_chart(question)
+    if report.attendance is not None:
+        made["attendance"] = attendance_chart(report.attendance)
+    return {key: svg for key, svg in made.items() if svg}
+
+
+# --- HTML and PDF ---------------------------------------------------------------------------
+
+
+def report_html(folder: Folder, report: Report, *, for_print: bool = False) -> str:
+    """The report page; charts are inline SVG, so the page needs no network and no files."""
+    from markupsafe import Markup
+
+    from peerkit.render import environment, render_template
+
+    svgs = {key: Markup(svg) for key, svg in charts(report).items()}
+    env = environment(folder.root, html=True)
+    return render_template(
+        env,
+        "report.html.j2",
+        {
+            "report": report,
+            "charts": svgs,
+            "min_group_size": report.tally.min_group_size,
+            "too_few": too_few(report.tally.min_group_size),
+            "for_print": for_print,
+        },
+    )
+
+
+def report_files(
+    folder: Folder,
+    report: Report,
+    formats: Sequence[str] = ("html", "json", "csv", "pdf"),
+    paper: str = "A4",
+) -> dict[str, bytes]:
+    """out/report/report.{html,json,csv,pdf}: the formats asked for."""
+    files: dict[str, bytes] = {}
+    if "html" in formats:
+        files["out/report/report.html"] = report_html(folder, report).encode("utf-8")
+    if "json" in formats:
+        files["out/report/report.json"] = report_json(report)
+    if "csv" in formats:
+        files["out/report/report.csv"] = csv_bytes(report_rows(report))
+    if "pdf" in formats:
+        from peerkit.pdf import html_to_pdf
+
+        html = report_html(folder, report, for_print=True)
+        files["out/report/report.pdf"] = html_to_pdf(html, folder.root, paper)
+    return files
+
+
+def tally_files(folder: Folder, tally: Tally, report: Report) -> dict[str, bytes]:
+    """out/tally/tally.{json,csv,html}."""
+    data = json.dumps(
+        dataclasses.asdict(tally), indent=2, ensure_ascii=False, sort_keys=True, default=str
+    )
+    return {
+        "out/tally/tally.json": (data + "\n").encode("utf-8"),
+        "out/tally/tally.csv": csv_bytes(tally_rows(tally)),
+        "out/tally/tally.html": report_html(folder, report).encode("utf-8"),
+    }
+
+
+# --- putting it together --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Responses and attendance read from the folder, with what went wrong reading them."""
+
+    tally: Tally
+    attendance: AttendanceSummary | None
+    problems: tuple[Problem, ...]
+    exports: int
+
+
+def gather(
+    folder: Folder,
+    paths: Sequence[Path] | None = None,
+    survey: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    names: bool = True,
+) -> Inputs:
+    """Read the exports and attendance.csv, and tally them (at-risk includes attendance)."""
+    from peerkit.attendance import attendance_reasons, read_attendance, summarize_attendance
+    from peerkit.responses import read_responses
+    from peerkit.tally import tally_folder
+
+    exports, problems = read_responses(folder, paths, survey, overrides)
+    records, more = read_attendance(folder)
+    problems.extend(more)
+    summary = summarize_attendance(folder, records) if records else None
+    reasons = attendance_reasons(summary) if summary is not None else None
+    tally = tally_folder(folder, exports, names=names, attendance_reasons=reasons)
+    ordered = sorted(problems, key=lambda p: p.sort_key())
+    return Inputs(tally, summary, tuple(ordered), len(exports))
+
+
+# --- build steps ----------------------------------------------------------------------------
+
+
+def _has_data(folder: Folder) -> bool:
+    from peerkit.attendance import ATTENDANCE_FILE
+    from peerkit.responses import export_files
+
+    return bool(export_files(folder.root)) or (folder.root / ATTENDANCE_FILE).is_file()
+
+
+def tally_step(folder: Folder, options: Any) -> Any:
+    """`peerkit build`: out/tally/ when responses/ has exports."""
+    from peerkit.build import StepResult
+    from peerkit.responses import export_files
+
+    result = StepResult()
+    if not export_files(folder.root):
+        result.notes.append("no survey exports in responses/; skipped")
+        return result
+    inputs = gather(folder)
+    result.problems.extend(inputs.problems)
+    report = build_report(folder, inputs.tally, inputs.attendance, options.now, inputs.problems)
+    result.files.update(tally_files(folder, inputs.tally, report))
+    return result
+
+
+def report_step(folder: Folder, options: Any) -> Any:
+    """`peerkit build`: out/report/ when there are responses or attendance."""
+    from peerkit.build import StepResult
+
+    result = StepResult()
+    if not _has_data(folder):
+        result.notes.append("no survey exports and no attendance.csv yet; skipped")
+        return result
+    inputs = gather(folder)
+    report = build_report(folder, inputs.tally, inputs.attendance, options.now, inputs.problems)
+    result.files.update(report_files(folder, report))
+    result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
+    return result
