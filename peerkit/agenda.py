@@ -255,6 +255,7 @@ def program_context(program: Program) -> dict[str, Any]:
         "format": program.format,
         "start": long_date(program.start),
         "end": long_date(program.end),
+        "min_group_size": program.min_group_size,
     }
 
 
