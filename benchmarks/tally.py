@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -158,7 +159,26 @@ def microsoft_forms(folder: Folder, rows: list[dict[str, object]], path: Path) -
         )
     # A fixed workbook date keeps the file the same on every run.
     book.properties.created = book.properties.modified = dt.datetime(2027, 3, 10)  # noqa: DTZ001
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # Zip entries carry the time they were written; fix it so the file is the same every run.
+    import zipfile
+
+    fixed = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(2027, 3, 10, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2027-03-10T00:00:00Z", data
+                )
+            target.writestr(entry, data)
+    path.write_bytes(fixed.getvalue())
 
 
 def surveymonkey(folder: Folder, rows: list[dict[str, object]]) -> bytes:
