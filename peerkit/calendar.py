@@ -42,13 +42,18 @@ _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-
 _URL = re.compile(r"https?://[^\s\"<>\\^`{|}\x00-\x1f\x7f]+")
 
 
+# Rare characters that need the slow path: line breaks other than LF, and control characters.
+_RARE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\r]")
+_RARE_TABLE: dict[int, str | None] = {code: None for code in range(32) if code not in (9, 10)}
+_RARE_TABLE[0x7F] = None
+_RARE_TABLE.update({ord(c): "\n" for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
 def escape_text(value: str) -> str:
     """A TEXT value: backslash, `;`, `,` and newlines escaped; other control characters dropped."""
-    parts = _LINE_BREAK.split(value)
-    return "\\n".join(
-        _CONTROL.sub("", part).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        for part in parts
-    )
+    if _RARE.search(value):
+        value = value.replace("\r\n", "\n").translate(_RARE_TABLE)
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def param_value(value: str) -> str:
@@ -59,19 +64,29 @@ def param_value(value: str) -> str:
 
 def fold(line: str) -> bytes:
     """One content line as UTF-8, folded at 75 octets without splitting a character, CRLF."""
+    return _fold_text(line).encode("utf-8")
+
+
+def _fold_text(line: str) -> str:
+    if line.isascii():  # one octet per character: fold by slicing the text
+        if len(line) <= 75:
+            return line + "\r\n"
+        parts = [line[:75]]
+        parts.extend(line[index : index + 74] for index in range(75, len(line), 74))
+        return "\r\n ".join(parts) + "\r\n"
     data = line.encode("utf-8")
     if len(data) <= 75:
-        return data + b"\r\n"
-    parts = []
+        return line + "\r\n"
+    chunks = []
     start, limit = 0, 75
     while len(data) - start > limit:
         cut = start + limit
         while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back up to the lead byte
             cut -= 1
-        parts.append(data[start:cut])
+        chunks.append(data[start:cut])
         start, limit = cut, 74  # a continuation line starts with a space
-    parts.append(data[start:])
-    return b"\r\n ".join(parts) + b"\r\n"
+    chunks.append(data[start:])
+    return b"\r\n ".join(chunks).decode("utf-8") + "\r\n"
 
 
 def valid_email(value: str) -> bool:
@@ -172,17 +187,23 @@ def calendar_bytes(
     if method:
         head.append(f"METHOD:{method}")
     head.append(f"X-WR-CALNAME:{escape_text(name)}")
-    head.extend(_vtimezone_cached(tzid, *years))
-    return b"".join(fold(line) for line in head) + b"".join(events) + fold("END:VCALENDAR")
+    return b"".join(
+        [
+            "".join(_fold_text(line) for line in head).encode("utf-8"),
+            _vtimezone_cached(tzid, *years),
+            *events,
+            b"END:VCALENDAR\r\n",
+        ]
+    )
 
 
-_VTIMEZONES: dict[tuple[str, int, int], list[str]] = {}
+_VTIMEZONES: dict[tuple[str, int, int], bytes] = {}
 
 
-def _vtimezone_cached(tzid: str, first: int, last: int) -> list[str]:
+def _vtimezone_cached(tzid: str, first: int, last: int) -> bytes:
     key = (tzid, first, last)
     if key not in _VTIMEZONES:
-        _VTIMEZONES[key] = vtimezone(tzid, first, last)
+        _VTIMEZONES[key] = "".join(_fold_text(x) for x in vtimezone(tzid, first, last)).encode()
     return _VTIMEZONES[key]
 
 
@@ -224,7 +245,11 @@ def read_state(root: Path) -> tuple[State, list[Problem]]:
         "(every event is then sent again as new, and vanished ones are not cancelled)"
     )
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader())
+        text = path.read_text(encoding="utf-8")
+        fast = _parse_state_lines(text)
+        if fast is not None:
+            return fast, []
+        data = yaml.load(text, Loader=_loader())
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         message = f"{STATE_FILE} cannot be read: {str(exc).splitlines()[0]}"
         return {}, [Problem(where, "calendar-state", message, hint)]
@@ -233,6 +258,59 @@ def read_state(root: Path) -> tuple[State, list[Problem]]:
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         message = f"{STATE_FILE} is not what `peerkit calendar` wrote ({exc})"
         return {}, [Problem(where, "calendar-state", message, hint)]
+
+
+_Q = r'"(?:[^"\\]|\\.)*"'
+_STATE_ROUND = re.compile(rf"  ({_Q}):")
+_STATE_MATCH = re.compile(rf"    ({_Q}):")
+_STATE_LIST = re.compile(r"      (members|former): (\[.*\])")
+_STATE_EVENT = re.compile(
+    rf"        (\d+): \{{start: ({_Q}), end: ({_Q}), sequence: (\d+), "
+    rf"status: (confirmed|cancelled), hash: ({_Q})(?:, stamp: ({_Q}))?\}}"
+)
+
+
+def _parse_state_lines(text: str) -> State | None:
+    """The state file exactly as `state_text` writes it, fast; None if it looks otherwise
+    (edited by hand), and then the YAML parser reads it."""
+    state: State = {}
+    round_: dict[str, MatchRecord] | None = None
+    match_id = ""
+    lists: dict[str, tuple[str, ...]] = {}
+    sessions: dict[int, EventRecord] = {}
+
+    def close() -> None:
+        if round_ is not None and match_id:
+            round_[match_id] = MatchRecord(
+                lists.get("members", ()), lists.get("former", ()), sessions
+            )
+
+    for line in text.splitlines():
+        if not line or line.startswith("#") or line in ("rounds:", "rounds: {}", "      sessions:"):
+            continue
+        if found := _STATE_EVENT.fullmatch(line):
+            number, start, end, sequence, status, digest, stamp = found.groups()
+            sessions[int(number)] = EventRecord(
+                json.loads(start),
+                json.loads(end),
+                int(sequence),
+                "confirmed" if status == "confirmed" else "cancelled",
+                json.loads(digest),
+                json.loads(stamp) if stamp else "",
+            )
+        elif found := _STATE_LIST.fullmatch(line):
+            lists[found.group(1)] = tuple(str(item) for item in json.loads(found.group(2)))
+        elif found := _STATE_MATCH.fullmatch(line):
+            close()
+            match_id, lists, sessions = json.loads(found.group(1)), {}, {}
+        elif found := _STATE_ROUND.fullmatch(line):
+            close()
+            match_id = ""
+            round_ = state.setdefault(json.loads(found.group(1)), {})
+        else:
+            return None
+    close()
+    return state
 
 
 def _loader() -> Any:
@@ -393,7 +471,7 @@ class _Renderer:
         self.total = total
         self.problems: list[Problem] = []
         self._attendee: dict[str, str | None] = {}
-        self._agenda: dict[tuple[int, dt.time], list[str]] = {}
+        self._agenda: dict[tuple[int, dt.time], str] = {}
         contact = self.program.contact
         self.organizer = ""
         if contact.email and valid_email(contact.email):
@@ -424,7 +502,8 @@ class _Renderer:
             self._attendee[member.id] = line
         return self._attendee[member.id]
 
-    def agenda(self, meeting: Meeting) -> list[str]:
+    def agenda(self, meeting: Meeting) -> str:
+        """The session's part of DESCRIPTION, escaped: the same for every match at that time."""
         key = (meeting.number, meeting.start.timetz().replace(tzinfo=None))
         if key not in self._agenda:
             session = meeting.session
@@ -438,7 +517,7 @@ class _Renderer:
                 for block in session.agenda:
                     lines.append(f"{_clock(moment)}  {block.title} ({block.minutes} min)")
                     moment += dt.timedelta(minutes=block.minutes)
-            self._agenda[key] = lines
+            self._agenda[key] = escape_text("\n".join(lines))
         return self._agenda[key]
 
     def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[str]:
@@ -446,9 +525,8 @@ class _Renderer:
         program = self.program
         session = meeting.session
         tzid = program.timezone
-        description = list(self.agenda(meeting))
+        description = [""]
         names = ", ".join(m.name or m.id for m in attendees)
-        description.append("")
         description.append(f"Who: {names}" if names else "Who: (no members)")
         if meeting.location:
             description.append(f"Where: {meeting.location}")
@@ -473,7 +551,8 @@ class _Renderer:
             lines.append(f"LOCATION:{escape_text(place)}")
         if meeting.video and valid_url(meeting.video):
             lines.append(f"URL:{meeting.video}")
-        lines.append(f"DESCRIPTION:{escape_text(chr(10).join(description))}")
+        text = escape_text("\n".join(description))
+        lines.append(f"DESCRIPTION:{self.agenda(meeting)}\\n{text}")
         kind = self.kinds.get(session.kind, "Session")
         lines.append(f"CATEGORIES:{escape_text(program.name)},{kind}")
         if self.organizer:
@@ -514,7 +593,7 @@ def _event_bytes(uid: str, stamp: str, sequence: int, status: str, body: list[st
         f"SEQUENCE:{sequence}",
         f"STATUS:{status}",
     ]
-    return b"".join(fold(line) for line in (*head, *body, "END:VEVENT"))
+    return "".join([_fold_text(line) for line in (*head, *body, "END:VEVENT")]).encode("utf-8")
 
 
 def _hash(lines: Sequence[str]) -> str:

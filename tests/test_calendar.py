@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peerkit.calendar import escape_text, fold
+from peerkit.build import BuildOptions
+from peerkit.calendar import calendar_step, escape_text, fold
 from peerkit.load import load_folder
 from peerkit.model import Match
 from peerkit.schedule import meetings_for, program_meetings
@@ -626,14 +627,16 @@ def test_method_request_needs_an_organizer(program: Path) -> None:
 def test_build_writes_calendars_or_says_why_not(program: Path, tmp_path: Path) -> None:
     result = run("build", program, "--now", NOW)
     assert result.exit_code == 0, result.stderr
+    assert "calendar: round test: 36 new" in result.stderr
     assert (program / "out" / "calendars" / "program.ics").is_file()
     assert (program / "calendars.yaml").is_file()
     bare = tmp_path / "bare"
     shutil.copytree(SAMPLE, bare, ignore=shutil.ignore_patterns("out", "rounds"))
-    result = run("build", bare)
-    assert result.exit_code == 0, result.stderr
-    assert "calendar: skipped: no round file in rounds/" in result.stderr
-    assert not (bare / "out" / "calendars").exists()
+    folder, _ = load_folder(bare)
+    assert folder is not None
+    made = calendar_step(folder, BuildOptions())
+    assert made.files == {}
+    assert made.notes == ["skipped: no round file in rounds/ yet (run `peerkit match` first)"]
 
 
 def test_check_accepts_the_state_file(program: Path) -> None:
@@ -659,3 +662,18 @@ def test_golden_files(program: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         assert path.read_bytes() == data, f"{name} differs; PEERKIT_UPDATE_GOLDEN=1 to accept"
+
+
+def test_golden_sample_program(tmp_path: Path) -> None:
+    """The shipped sample program with its committed round, as a coordinator first exports it."""
+    target = tmp_path / "sample"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("out", "calendars.yaml"))
+    if not (target / "rounds").is_dir():
+        pytest.skip("sample-program has no round file yet")
+    files = export(target)
+    matches = [name for name in files if name.startswith("matches/")]
+    assert len(events(files["program.ics"])) == 12 * len(matches)
+    path = GOLDEN / "sample-program.ics"
+    if UPDATE:
+        path.write_bytes(files["program.ics"])
+    assert path.read_bytes() == files["program.ics"], "PEERKIT_UPDATE_GOLDEN=1 to accept"

@@ -1,0 +1,85 @@
+"""How long `peerkit calendar` takes for a 10,000-member program of pairs with 12 sessions.
+
+Times the render (every file in memory), the write, and a second export that reads the
+state file back (the usual case once a program is running).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path and its name would shadow
+# the standard library's `calendar` module that peerkit.schedule imports.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from peerkit.calendar import render_calendars  # noqa: E402
+from peerkit.load import load_folder  # noqa: E402
+from peerkit.write import write_files  # noqa: E402
+
+MEMBERS = 10_000
+PROGRAM = """\
+name: Benchmark Mentoring
+contact: {name: Coordinator, email: coordinator@example.org}
+timezone: America/Los_Angeles
+start: 2027-01-01
+end: 2027-12-31
+format: pairs
+meetings:
+  cadence: monthly
+  day: first Thursday
+  time: "17:30"
+  duration: 1h30m
+  location: "Room 4, Main building"
+  video: https://meet.example.org/benchmark
+  reminder: 1d
+  skip: [2027-07-01]
+"""
+
+
+def make_folder(root: Path) -> None:
+    (root / "program.yaml").write_text(PROGRAM, encoding="utf-8")
+    lines = ["id,name,email"]
+    lines += [f"m{i:05d},Member Ñame {i},m{i:05d}@example.org" for i in range(MEMBERS)]
+    (root / "members.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rounds = root / "rounds"
+    rounds.mkdir()
+    matches = ["round: bench", "matches:"]
+    for index in range(0, MEMBERS, 2):
+        matches.append(
+            f"  - {{id: pair-{index // 2:04d}, members: [m{index:05d}, m{index + 1:05d}]}}"
+        )
+    (rounds / "bench.yaml").write_text("\n".join(matches) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        make_folder(root)
+        start = time.perf_counter()
+        folder, problems = load_folder(root)
+        loaded = time.perf_counter()
+        assert folder is not None, problems
+        print(f"{MEMBERS:,} members, {len(folder.rounds[0].matches):,} pairs")
+        print(f"load             {loaded - start:6.2f} s")
+        for run in ("first export", "second export"):
+            start = time.perf_counter()
+            result = render_calendars(folder, now=now)
+            rendered = time.perf_counter()
+            write_files(root, result.files)
+            written = time.perf_counter()
+            size = sum(len(data) for data in result.files.values())
+            print(
+                f"{run:<16} render {rendered - start:6.2f} s, write {written - rendered:6.2f} s, "
+                f"total {written - start:6.2f} s: {len(result.events):,} events, "
+                f"{len(result.files):,} files, {size / 1e6:.1f} MB"
+            )
+
+
+if __name__ == "__main__":
+    main()
