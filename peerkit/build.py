@@ -21,12 +21,24 @@ class StepResult:
     files: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # The folder as later steps should see it (e.g. with the round this step made).
+    folder: Folder | None = None
 
 
 Step = Callable[[Folder, BuildOptions], StepResult]
 
 # (name, stage) in the order they run; each later issue adds its stage here.
 STEPS: list[tuple[str, Step]] = []
+
+
+def _match(folder: Folder, options: BuildOptions) -> StepResult:
+    from peerkit.match import match_step
+
+    made: StepResult = match_step(folder, options)
+    return made
+
+
+STEPS.append(("match", _match))  # first: the later steps use the round it makes
 
 
 def _calendar(folder: Folder, options: BuildOptions) -> StepResult:
@@ -87,6 +99,7 @@ def build_outputs(folder: Folder, options: BuildOptions) -> BuildResult:
     result = BuildResult()
     for name, step in STEPS:
         made = step(folder, options)
+        folder = made.folder or folder
         result.files.update(made.files)
         result.notes.extend((name, note) for note in made.notes)
         result.problems.extend(made.problems)

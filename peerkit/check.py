@@ -115,6 +115,9 @@ def check_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
         if not roster_unread:  # a roster that could not be read says nothing about the format
             _check_format(folder, reader)
         _check_sessions(folder, reader)
+        from peerkit.match import round_problems
+
+        reader.problems.extend(round_problems(folder))
     return folder, sort_problems(reader.problems)
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peerkit.errors import PeerkitError, UsageError
-from peerkit.model import Folder, Match, Member, Problem, Unmatched
+from peerkit.model import Folder, Location, Match, Member, Problem, Round, Unmatched
+
+if TYPE_CHECKING:
+    from peerkit.build import BuildOptions, StepResult
 
 Progress = Callable[[str, float], None]
 ROUND_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -201,3 +204,46 @@ def round_problems(folder: Folder) -> list[Problem]:
 
 def member_ids(members: Sequence[Member]) -> list[str]:
     return [m.id for m in members]
+
+
+def to_round(result: RoundResult) -> Round:
+    """The model of a round just made, as `load_round` would read it back."""
+    matches = tuple(
+        Match(
+            id=m.id,
+            members=m.members,
+            score=m.score,
+            locked=m.locked,
+            reasons=m.reasons,
+            rules=m.rules,
+            location=m.location,
+            day=m.day,
+        )
+        for m in result.matches
+    )
+    return Round(result.name, matches, result.unmatched, dict(result.summary), result.file)
+
+
+def match_step(folder: Folder, options: BuildOptions) -> StepResult:
+    """Build step: make the first round when `rounds/` has none yet."""
+    from dataclasses import replace
+
+    from peerkit.build import StepResult
+
+    if folder.rounds:
+        return StepResult()
+    name = default_round_name(folder)
+    try:
+        result = match_round(folder, name)
+    except PeerkitError as exc:
+        problem = Problem(
+            Location("rounds"), "match", f"no round was made: {exc.message}", exc.hint, "warning"
+        )
+        return StepResult(problems=[problem])
+    summary = result.summary
+    note = (
+        f"made round {name}: {summary['matched']} of {summary['active']} members in "
+        f"{summary['matches']} matches ({result.file})"
+    )
+    made = replace(folder, rounds=(*folder.rounds, to_round(result)))
+    return StepResult({result.file: result.text.encode()}, [note], folder=made)

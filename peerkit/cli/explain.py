@@ -1,0 +1,101 @@
+"""`peerkit explain`: why a member is matched as they are, term by term and rule by rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from peerkit.cli.common import RoundOpt, TextJson, handle_errors, load_checked, out
+from peerkit.errors import UsageError
+
+if TYPE_CHECKING:
+    from peerkit.match import PairExplanation
+
+
+def print_pair(pair: PairExplanation) -> None:
+    from rich.table import Table
+
+    verdict = "[green]may be matched[/]" if pair.feasible else "[red]may not be matched[/]"
+    out.print(f"[bold]{pair.a} with {pair.b}[/]: score {pair.score:.2f} — {verdict}")
+    table = Table(show_header=True, box=None, pad_edge=False)
+    table.add_column("term")
+    table.add_column("points", justify="right")
+    table.add_column("why")
+    for term, value in pair.terms.items():
+        table.add_row(term, f"{value:.2f}", escape(pair.words.get(term, "")))
+    out.print(table)
+    for check in pair.rules:
+        mark = "[green]ok[/]  " if check.ok else "[red]no[/]  "
+        detail = f": {escape(check.detail)}" if check.detail else ""
+        out.print(f"  {mark}{escape(check.rule)}{detail}")
+
+
+@handle_errors
+def explain_command(
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            help="[DIR] MEMBER [OTHER]: the program folder (default: the current folder), "
+            "a member id, and optionally another member id.",
+            show_default=False,
+        ),
+    ],
+    round: RoundOpt = None,
+    format: Annotated[
+        TextJson, typer.Option("--format", "-f", help="text or json.")
+    ] = TextJson.text,
+) -> None:
+    """Why MEMBER is matched with OTHER (score by term, rules passed), or, with one
+    member, their match, why they are unmatched, and their best feasible alternatives.
+
+    Example: peerkit explain sample-program ana-ruiz ben-okafor
+    """
+    folder = Path()
+    if len(arguments) > 1 and Path(arguments[0]).is_dir():
+        folder, arguments = Path(arguments[0]), arguments[1:]
+    if not 1 <= len(arguments) <= 2:
+        msg = "give one or two member ids, after the folder: peerkit explain [DIR] MEMBER [OTHER]"
+        raise UsageError(msg, "e.g. peerkit explain sample-program ana-ruiz ben-okafor")
+    member = arguments[0]
+    other = arguments[1] if len(arguments) > 1 else None
+    from peerkit.match import explain
+
+    loaded = load_checked(folder)
+    result = explain(loaded, member, other, round)
+    if format is TextJson.json:
+        out.print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), markup=False)
+        return
+    for note in result.notes:
+        out.print(escape(note))
+    if other is not None:
+        print_pair(result.pairs[0])
+        return
+    if result.match is not None:
+        partners = ", ".join(m for m in result.match.members if m != member)
+        out.print(
+            f"[bold]{member}[/] is in {result.match.id} with {partners} (round {result.round})"
+        )
+        for pair in result.pairs:
+            print_pair(pair)
+    elif result.round is not None:
+        out.print(
+            f"[bold]{member}[/] is unmatched in round {result.round}: "
+            f"{escape(result.unmatched_reason)}"
+        )
+    else:
+        out.print(f"there is no round yet; showing who {member} could be matched with")
+    if result.alternatives:
+        out.print("\n[bold]best feasible alternatives[/]")
+        for pair in result.alternatives:
+            top = max(pair.terms, key=lambda t: pair.terms[t])
+            why = pair.words.get(top, "")
+            out.print(f"  {pair.b:<24} {pair.score:5.2f}  {escape(why)}")
+    if result.excluded:
+        out.print("\n[bold]excluded by the rules[/]")
+        for rule, ids in result.excluded.items():
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            out.print(f"  {escape(rule)}: {len(ids)} ({shown})")
