@@ -223,7 +223,9 @@ def _detect(grid: list[list[Node]], rel: str) -> _Grid:
             alts = [text]
             for sep in (" - ", " – "):
                 if sep in text:
-                    alts.append(text.rsplit(sep, 1)[1])
+                    # "Question - Selected Choice" / "Matrix question - statement"
+                    before, after = text.rsplit(sep, 1)
+                    alts.extend([after, before])
             alternates.append(alts)
         return _Grid(rel, "qualtrics", first, alternates, [""] * len(first), rows[3:], 1)
     if "respondent id" in lowered or "collector id" in lowered:
@@ -379,7 +381,7 @@ def _option_of(question: Question, text: str) -> str:
 
 
 def _leading_number(text: str) -> float | None:
-    match = re.match(r"^\s*(-?\d+(?:[.,]\d+)?)(?:\s*$|\s*[-–:=(]|\s+\D)", text)
+    match = re.match(r"^\s*([-+]?\d+(?:[.,]\d+)?)(?:\s*$|\s*[-–:=(]|\s+\D)", text)
     if match is None:
         match = re.search(r"\((\d+)\)\s*$", text)  # "Agree (4)"
     if match is None:

@@ -1,0 +1,401 @@
+"""peerkit tally: real export formats with known answers, exact numbers, privacy, hostile cells."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from peerkit.cli import app
+from peerkit.model import Question
+from peerkit.responses import normalize, parse_multi, parse_scale, parse_time
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+runner = CliRunner()
+
+CHECKIN_HEADER = "member,session,match_id,useful,honest_feedback,comment"
+
+
+def make_program(tmp_path: Path, *exports: str, files: dict[str, bytes] | None = None) -> Path:
+    """The small test program with the named fixture exports (and extra files) in responses/."""
+    root = tmp_path / "program"
+    shutil.copytree(FIXTURES / "program", root)
+    (root / "responses").mkdir()
+    for name in exports:
+        shutil.copy(FIXTURES / name, root / "responses" / name)
+    for name, data in (files or {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def tally_json(root: Path, *args: str) -> dict[str, object]:
+    result = runner.invoke(app, ["tally", str(root), *args, "--format", "json"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def survey_of(data: dict[str, object], name: str) -> dict[str, object]:
+    surveys = data["surveys"]
+    assert isinstance(surveys, list)
+    return next(s for s in surveys if s["survey"] == name)
+
+
+def question_of(survey: dict[str, object], qid: str) -> dict[str, object]:
+    questions = survey["questions"]
+    assert isinstance(questions, list)
+    return next(q for q in questions if q["id"] == qid)
+
+
+@pytest.mark.parametrize(
+    ("export", "tool", "session"),
+    [
+        ("google_forms.csv", "google-forms", 1),
+        ("microsoft_forms.xlsx", "microsoft-forms", 2),
+        ("plain.csv", "plain", 3),
+    ],
+)
+def test_checkin_exports_give_exact_numbers(
+    tmp_path: Path, export: str, tool: str, session: int
+) -> None:
+    root = make_program(tmp_path, export)
+    data = tally_json(root)
+    checkin = survey_of(data, "checkin")
+    assert checkin["files"] == [{"file": f"responses/{export}", "tool": tool, "rows": 4}]
+    assert checkin["respondents"] == 4
+    useful = question_of(checkin, "useful")
+    assert (useful["n"], useful["missing"]) == (4, 0)
+    assert useful["mean"] == 3.75
+    assert useful["median"] == 4.0
+    assert useful["top2_box"] == 75.0
+    assert useful["distribution"] == {
+        "Strongly disagree": 0,
+        "Disagree": 1,
+        "Neither agree nor disagree": 0,
+        "Agree": 2,
+        "Strongly agree": 1,
+    }
+    honest = question_of(checkin, "honest_feedback")
+    assert (honest["mean"], honest["median"], honest["top2_box"]) == (3.25, 3.5, 50.0)
+    comments = question_of(checkin, "comment")["comments"]
+    assert isinstance(comments, list)
+    assert {c["member"] for c in comments} <= {"Ana Ruiz", "Ben Okafor", "Cai Lin"}
+    assert any(c["text"] == '=HYPERLINK("http://evil.example","click")' for c in comments)
+    by_session = checkin["by_session"]
+    assert [(g["key"], g["respondents"]) for g in by_session] == [(str(session), 4)]
+    # "Team A" on one answer is recognised as team-a.
+    assert [(g["key"], g["respondents"]) for g in checkin["by_match"]] == [
+        ("team-a", 3),
+        ("team-b", 1),
+    ]
+    assert data["problems"] == []
+
+
+@pytest.mark.parametrize(
+    ("export", "tool"),
+    [("surveymonkey.csv", "surveymonkey"), ("qualtrics.csv", "qualtrics"), ("kobo.csv", "kobo")],
+)
+def test_final_exports_give_exact_nps_and_counts(tmp_path: Path, export: str, tool: str) -> None:
+    root = make_program(tmp_path, export)
+    data = tally_json(root)
+    final = survey_of(data, "final")
+    assert final["anonymous"] is True
+    assert final["files"][0]["tool"] == tool  # type: ignore[index]
+    assert final["respondents"] == 7
+    recommend = question_of(final, "recommend")
+    assert recommend["nps"] == 14.3
+    assert (recommend["promoters"], recommend["passives"], recommend["detractors"]) == (3, 2, 2)
+    assert recommend["median"] == 8.0
+    assert recommend["mean"] == 7.43
+    goals = question_of(final, "goals_met")
+    assert (goals["median"], goals["top2_box"]) == (4.0, 57.1)
+    valuable = question_of(final, "most_valuable")
+    assert valuable["counts"] == {"hot seats": 4, "accountability": 3, "new perspectives": 2}
+    assert (valuable["n"], valuable["missing"]) == (5, 2)
+    improve = question_of(final, "improve")
+    # Anonymous: no author, no match, alphabetical order.
+    assert [c["text"] for c in improve["comments"]] == [  # type: ignore[union-attr]
+        "More time for hot seats",
+        "Nothing, it was great",
+        "Smaller teams",
+        "Start on time",
+    ]
+    assert all(c["member"] == "" and c["match"] == "" for c in improve["comments"])  # type: ignore[union-attr]
+    text = json.dumps(data)
+    assert "person1@example.org" not in text
+    assert "Secret" not in text
+
+
+def test_anonymous_survey_under_the_cut_off_shows_no_score(tmp_path: Path) -> None:
+    lines = (FIXTURES / "qualtrics.csv").read_text(encoding="utf-8").splitlines()
+    root = make_program(
+        tmp_path, files={"responses/final.csv": "\n".join(lines[:5]).encode("utf-8")}
+    )
+    data = tally_json(root)
+    final = survey_of(data, "final")
+    assert final["respondents"] is None
+    recommend = question_of(final, "recommend")
+    assert recommend["suppressed"] is True
+    assert recommend["nps"] is None
+    assert recommend["note"] == "fewer than 3 responses"
+    assert question_of(final, "improve")["comments"] == []
+    text = runner.invoke(app, ["tally", str(root)])
+    assert text.exit_code == 0
+    assert "fewer than 3 responses" in text.stdout
+    assert "Start on time" not in text.stdout + json.dumps(data)
+
+
+def test_anonymous_per_match_view_rolls_up_to_the_cohort(tmp_path: Path) -> None:
+    lines = (FIXTURES / "qualtrics.csv").read_text(encoding="utf-8").splitlines()
+    # Four from team-a and one from team-b: team-b alone would be one person.
+    root = make_program(
+        tmp_path, files={"responses/final.csv": "\n".join(lines[:8]).encode("utf-8")}
+    )
+    final = survey_of(tally_json(root), "final")
+    assert final["respondents"] == 5
+    assert final["by_match"] == []
+    assert "rolled up to the cohort" in str(final["note"])
+    assert question_of(final, "recommend")["nps"] == 60.0  # 10, 10, 9, 8, 7: (3 - 0) / 5
+
+
+def test_identified_survey_shows_each_match_however_small(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv")
+    checkin = survey_of(tally_json(root), "checkin")
+    team_b = next(g for g in checkin["by_match"] if g["key"] == "team-b")  # type: ignore[union-attr]
+    assert team_b["respondents"] == 1
+    assert team_b["scores"] == {"useful": 2.0, "honest_feedback": 1.0}
+
+
+def _plain(rows: list[str]) -> str:
+    return "\r\n".join([CHECKIN_HEADER, *rows]) + "\r\n"
+
+
+KNOWN_ROWS = [
+    "ana,1,team-a,5,4,Zoë said: très bien",
+    "ben,1,team-a,4,3,",
+    "cai,1,team-a,Agree,5,",
+    "eva,1,team-b,2 - Disagree,1,",
+]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("utf-8"),
+        lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
+        lambda text: text.encode("utf-16"),
+        lambda text: text.encode("cp1252"),
+        lambda text: text.replace(",", ";").encode("utf-8"),
+        lambda text: text.replace(",", "\t").replace("\r\n", "\n").encode("utf-8"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16", "cp1252", "semicolon", "tab-lf"],
+)
+def test_encodings_and_delimiters(tmp_path: Path, encode: object) -> None:
+    assert callable(encode)
+    root = make_program(tmp_path, files={"responses/checkin.csv": encode(_plain(KNOWN_ROWS))})
+    checkin = survey_of(tally_json(root), "checkin")
+    useful = question_of(checkin, "useful")
+    assert (useful["mean"], useful["median"], useful["top2_box"]) == (3.75, 4.0, 75.0)
+    comments = question_of(checkin, "comment")["comments"]
+    assert [c["text"] for c in comments] == ["Zoë said: très bien"]  # type: ignore[union-attr]
+
+
+def test_out_of_scale_and_unmapped_are_located_warnings(tmp_path: Path) -> None:
+    text = "member,session,match_id,useful,honest_feedback,favourite colour\r\n"
+    text += "ana,1,team-a,7,4,blue\r\nben,1,team-a,4,maybe,red\r\n"
+    root = make_program(tmp_path, files={"responses/checkin.csv": text.encode()})
+    result = runner.invoke(app, ["tally", str(root)])
+    assert result.exit_code == 0, result.stderr
+    assert "checkin.csv:1:6: warning[unmapped-column]: column 'favourite colour'" in result.stderr
+    assert "--map 'favourite colour=QUESTION_ID'" in result.stderr
+    assert (
+        "checkin.csv:2:4: warning[out-of-scale]: useful: '7' is not on the scale" in result.stderr
+    )
+    assert "checkin.csv:3:5: warning[out-of-scale]: honest_feedback: 'maybe'" in result.stderr
+    assert "Traceback" not in result.stderr
+    useful = question_of(survey_of(tally_json(root), "checkin"), "useful")
+    assert (useful["n"], useful["missing"], useful["mean"]) == (1, 1, 4.0)
+
+
+def test_map_option_maps_a_renamed_column(tmp_path: Path) -> None:
+    text = "Email,How was it today?,Honest?\r\nana@example.org,5,4\r\nben@example.org,3,2\r\n"
+    root = make_program(tmp_path, files={"responses/s1.csv": text.encode()})
+    data = tally_json(
+        root,
+        "--survey",
+        "checkin",
+        "--map",
+        "How was it today?=useful",
+        "--map",
+        "Honest?=honest_feedback",
+    )
+    checkin = survey_of(data, "checkin")
+    assert question_of(checkin, "useful")["mean"] == 4.0
+    assert question_of(checkin, "honest_feedback")["mean"] == 3.0
+    assert [g["key"] for g in checkin["by_match"]] == ["team-a"]  # from the respondents
+    assert [g["key"] for g in checkin["by_session"]] == ["1"]  # from the file name s1
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "plain.csv")
+    bad_map = runner.invoke(app, ["tally", str(root), "--map", "no equals sign"])
+    assert bad_map.exit_code == 2
+    assert "--map 'no equals sign' is not COLUMN=QUESTION_ID" in bad_map.stderr
+    bad_survey = runner.invoke(app, ["tally", str(root), "--survey", "chekin"])
+    assert bad_survey.exit_code == 2
+    assert "did you mean 'checkin'?" in bad_survey.stderr
+
+
+def test_unknown_survey_is_a_warning_and_survey_option_fixes_text_match(tmp_path: Path) -> None:
+    text = "Timestamp,Favourite colour\r\n1/12/2027 10:00:00,blue\r\n"
+    root = make_program(tmp_path, "plain.csv", files={"responses/colours.csv": text.encode()})
+    result = runner.invoke(app, ["tally", str(root)])
+    assert result.exit_code == 0
+    assert "colours.csv:1:1: warning[unknown-survey]: cannot tell which survey" in result.stderr
+    assert "--survey" in result.stderr
+
+
+def test_hostile_cells(tmp_path: Path) -> None:
+    huge = "x" * 1_000_000
+    rows = [
+        'ana,1,team-a,5,4,"=HYPERLINK(""http://evil.example"",""x"")"',
+        "ben,1,team-a,4,3,<script>alert(1)</script>",
+        f"cai,1,team-a,4,5,{huge}",
+        "eva,1,team-b,+1,1,@SUM(A1:A2)",
+    ]
+    root = make_program(tmp_path, files={"responses/checkin.csv": _plain(rows).encode()})
+    result = runner.invoke(app, ["tally", str(root), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning[long-answer]: comment: the answer is 1,000,000 characters" in result.stderr
+    cells = [cell for row in csv.reader(io.StringIO(result.stdout)) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert '\'=HYPERLINK("http://evil.example","x")' in cells
+    assert "'@SUM(A1:A2)" in cells
+    assert max(len(c) for c in cells) < 10_000
+    html = (root / "out" / "tally" / "tally.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    data = json.loads((root / "out" / "tally" / "tally.json").read_text(encoding="utf-8"))
+    useful = question_of(survey_of(data, "checkin"), "useful")
+    assert useful["n"] == 4  # "+1" is the number 1, kept as text nowhere
+
+
+def test_binary_and_broken_files_are_errors_not_tracebacks(tmp_path: Path) -> None:
+    root = make_program(
+        tmp_path,
+        files={
+            "responses/garbage.csv": b"\x00\x01\x02 binary",
+            "responses/broken.xlsx": b"PK\x03\x04 not really a workbook",
+        },
+    )
+    result = runner.invoke(app, ["tally", str(root)])
+    assert result.exit_code == 1
+    assert "garbage.csv:1:1: error[binary]" in result.stderr
+    assert "broken.xlsx: error[xlsx]" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "out").exists()
+
+
+def test_missing_file_argument(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    result = runner.invoke(app, ["tally", str(root), str(root / "nope.csv")])
+    assert result.exit_code == 1
+    assert "nope.csv: error[missing-file]" in result.stderr
+
+
+def test_no_responses_is_not_an_error(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    result = runner.invoke(app, ["tally", str(root)])
+    assert result.exit_code == 0
+    assert "no survey responses found" in result.stderr
+
+
+def test_files_given_on_the_command_line_and_dry_run(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    result = runner.invoke(
+        app, ["tally", str(root), str(FIXTURES / "kobo.csv"), "--dry-run", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert survey_of(json.loads(result.stdout), "final")["respondents"] == 7
+    assert "would write" in result.stderr
+    assert not (root / "out").exists()
+
+
+def test_at_risk_matches_with_reasons(tmp_path: Path) -> None:
+    rows = [
+        "ana,1,team-a,5,5,",
+        "ben,1,team-a,5,4,",
+        "eva,1,team-b,5,5,",
+        "fin,1,team-b,4,4,",
+        "ana,2,team-a,5,4,",
+        "ben,2,team-a,4,4,",
+        "cai,2,team-a,4,4,",
+        "dee,2,team-a,5,5,",
+        "eva,2,team-b,2,2,",
+        "fin,2,team-b,3,2,",
+        "gus,2,team-b,1,2,",
+    ]
+    root = make_program(tmp_path, files={"responses/checkin.csv": _plain(rows).encode()})
+    data = tally_json(root)
+    at_risk = data["at_risk"]
+    assert isinstance(at_risk, list)
+    assert [r["match"] for r in at_risk] == ["team-b"]
+    reasons = at_risk[0]["reasons"]
+    assert "low checkin scores: 2.0 of 5 after session 2" in reasons
+    assert "checkin scores falling: 4.5 → 2.0 from session 1 to 2" in reasons
+    assert "Gus Holm rated session 2 1.5 of 5 on average" in reasons
+    assert "no checkin answer after session 2 from Zoë Łukasiewicz" in reasons
+    text = runner.invoke(app, ["tally", str(root)])
+    assert "team-b (Eva Novak, Finn Berg, Gus Holm, Zoë Łukasiewicz)" in text.stdout
+
+
+def test_no_names_leaves_authors_out(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv")
+    data = tally_json(root, "--no-names")
+    comments = question_of(survey_of(data, "checkin"), "comment")["comments"]
+    assert all(c["member"] == "" for c in comments)  # type: ignore[union-attr]
+
+
+def test_scale_and_multi_parsing() -> None:
+    likert = Question("q", "Q", "likert5")
+    assert [parse_scale(t, likert) for t in ("5", "4.0", "Agree", "strongly AGREE")] == [5, 4, 4, 5]
+    assert [parse_scale(t, likert) for t in ("4 - Agree", "Agree (4)", "Neutral")] == [4, 4, 3]
+    assert [parse_scale(t, likert) for t in ("0", "6", "4.5", "maybe")] == [None] * 4
+    nps = Question("r", "R", "nps")
+    assert [parse_scale(t, nps) for t in ("0", "10", "10 - Extremely likely", "11")] == [
+        0,
+        10,
+        10,
+        None,
+    ]
+    multi = Question("m", "M", "multi", ("hot seats", "accountability", "new perspectives"))
+    assert parse_multi("hot seats, accountability", multi) == (("hot seats", "accountability"), [])
+    assert parse_multi("accountability;hot seats;", multi) == (("hot seats", "accountability"), [])
+    assert parse_multi("hot_seats new_perspectives", multi) == (
+        ("hot seats", "new perspectives"),
+        [],
+    )
+    assert parse_multi("hot seats, golf", multi) == (("hot seats",), ["golf"])
+    assert normalize("1. This session — was useful!") == "this session was useful"
+
+
+def _time(text: str) -> dt.datetime:
+    moment = parse_time(text)
+    assert moment is not None
+    return moment
+
+
+def test_submission_times() -> None:
+    assert _time("1/12/2027 1:05:00 PM").isoformat() == "2027-01-12T13:05:00"
+    assert _time("2027/01/12 9:41:03").isoformat() == "2027-01-12T09:41:03"
+    assert _time("25/12/2027 08:00").isoformat() == "2027-12-25T08:00:00"
+    assert _time("2028-01-11T10:00:00.000-08:00").isoformat() == "2028-01-11T10:00:00"
+    assert parse_time("yesterday") is None
+    assert parse_time("13/13/2027") is None
