@@ -362,7 +362,8 @@ class Response:
     survey: str
     answers: Mapping[str, AnswerValue]
     source: Location  # file and row of the export
-    respondent: str = ""  # member id, when the export says who answered and the survey is not anonymous
+    # member id, when the export says who answered and the survey is not anonymous
+    respondent: str = ""
     match_id: str = ""
     session: int | None = None
     submitted: dt.datetime | None = None
