@@ -1,0 +1,176 @@
+"""peerkit attendance: attendance.csv rates and streaks, located problems, the sign-in sheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from peerkit.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+runner = CliRunner()
+
+ATTENDANCE = """date,match,member,status
+2027-01-12,team-a,ana,present
+2027-01-12,team-a,ben,present
+2027-01-12,team-a,cai,absent
+2027-01-12,team-a,dee,present
+2027-02-09,team-a,ana,present
+2027-02-09,team-a,ben,excused
+2027-02-09,team-a,cai,absent
+2027-02-09,team-a,dee,present
+2027-03-09,team-a,ana,present
+2027-03-09,team-a,ben,absent
+2027-03-09,team-a,cai,present
+2027-03-09,team-a,dee,present
+2027-01-12,team-b,eva,present
+2027-01-12,team-b,fin,absent
+2027-02-09,team-b,eva,present
+2027-02-09,team-b,fin,absent
+"""
+
+
+def make_program(tmp_path: Path, attendance: str | None = ATTENDANCE) -> Path:
+    root = tmp_path / "program"
+    shutil.copytree(FIXTURES / "program", root)
+    if attendance is not None:
+        (root / "attendance.csv").write_text(attendance, encoding="utf-8")
+    return root
+
+
+def summary(root: Path) -> dict[str, object]:
+    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def test_rates_per_member_match_and_session(tmp_path: Path) -> None:
+    data = summary(make_program(tmp_path))
+    assert data["records"] == 16
+    assert data["rate"] == 62.5  # 10 present of 16
+    members = {m["member"]: m for m in data["members"]}  # type: ignore[union-attr]
+    assert (members["ana"]["present"], members["ana"]["rate"]) == (3, 100.0)
+    assert (members["ben"]["excused"], members["ben"]["rate"]) == (1, 33.3)
+    # An excused meeting neither counts as a miss nor breaks a run of misses.
+    assert members["cai"]["two_in_a_row"] is True
+    assert members["cai"]["missed_last_two"] is False
+    assert members["fin"]["missed_last_two"] is True
+    assert members["ben"]["two_in_a_row"] is False
+    matches = {m["match"]: m for m in data["matches"]}  # type: ignore[union-attr]
+    assert (matches["team-a"]["meetings"], matches["team-a"]["rate"]) == (3, 66.7)
+    assert (matches["team-b"]["present"], matches["team-b"]["rate"]) == (2, 50.0)
+    sessions = [(s["session"], s["date"], s["rate"]) for s in data["sessions"]]  # type: ignore[union-attr]
+    assert sessions == [(1, "2027-01-12", 66.7), (2, "2027-02-09", 50.0), (3, "2027-03-09", 75.0)]
+
+
+def test_text_output_names_who_missed_two_in_a_row(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["attendance", str(make_program(tmp_path))])
+    assert result.exit_code == 0
+    assert "16 member-meetings on 3 date(s): 62% present" in result.stdout
+    assert "Cai Lin (team-a): 2027-01-12, 2027-02-09" in result.stdout
+    assert "Finn Berg (team-b): 2027-01-12, 2027-02-09" in result.stdout
+
+
+def test_bad_rows_are_located_warnings_and_left_out(tmp_path: Path) -> None:
+    text = ATTENDANCE + (
+        "2027-02-30,team-a,ana,present\n"
+        "2027-03-09,team-a,nobody,present\n"
+        "2027-03-09,team-a,dee,maybe\n"
+        "2027-03-09,team-z,eva,present\n"
+        "2027-03-09,team-b,gus,\n"
+        "2027-06-30,team-b,gus,present\n"
+    )
+    root = make_program(tmp_path, text)
+    result = runner.invoke(app, ["attendance", str(root)])
+    assert result.exit_code == 0, result.stderr
+    err = result.stderr
+    assert "attendance.csv:18:1: warning[attendance-date]: '2027-02-30' is not a date" in err
+    assert "attendance.csv:19:3: warning[unknown-member]: no member has the id 'nobody'" in err
+    assert "attendance.csv:20:4: warning[attendance-status]: 'maybe' is not a status" in err
+    assert "attendance.csv:21:2: warning[unknown-match]: 'team-z' is not a match" in err
+    assert "attendance.csv:22:4: warning[attendance-status]: no status for gus" in err
+    assert "attendance.csv:23:1: warning[attendance-date]: 2027-06-30 is not within a week" in err
+    assert "Traceback" not in err
+    data = summary(root)
+    assert data["records"] == 18  # team-z counted for eva's own match, 2027-06-30 kept
+
+
+def test_missing_columns_is_an_error(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "when,who\n2027-01-12,ana\n")
+    result = runner.invoke(app, ["attendance", str(root)])
+    assert result.exit_code == 1
+    assert "attendance.csv:1:1: error[attendance-columns]" in result.stderr
+    assert "date,match,member,status" in result.stderr
+
+
+def test_no_attendance_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["attendance", str(make_program(tmp_path, None))])
+    assert result.exit_code == 0
+    assert "--session N" in result.stderr
+
+
+def test_sign_in_sheet_is_prefilled_and_round_trips(tmp_path: Path) -> None:
+    root = make_program(tmp_path, None)
+    result = runner.invoke(app, ["attendance", str(root), "--session", "2"])
+    assert result.exit_code == 0, result.stderr
+    sheet = root / "out" / "attendance" / "session-02-signin.csv"
+    html = (root / "out" / "attendance" / "session-02-signin.html").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
+    assert [(r["date"], r["match"], r["member"], r["status"]) for r in rows[:2]] == [
+        ("2027-02-09", "team-a", "ana", ""),
+        ("2027-02-09", "team-a", "ben", ""),
+    ]
+    assert len(rows) == 8
+    assert "Zoë Łukasiewicz" in html
+    assert "Tuesday 9 February 2027" in html
+    # The coordinator fills in the status column and saves it as attendance.csv.
+    for row in rows:
+        row["status"] = "absent" if row["member"] == "gus" else "present"
+    filled = io.StringIO()
+    writer = csv.DictWriter(filled, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    (root / "attendance.csv").write_text(filled.getvalue(), encoding="utf-8")
+    data = summary(root)
+    assert (data["records"], data["rate"]) == (8, 87.5)
+
+
+def test_sign_in_sheet_escapes_names(tmp_path: Path) -> None:
+    root = make_program(tmp_path, None)
+    members = root / "members.yaml"
+    members.write_text(
+        members.read_text(encoding="utf-8").replace("Ana Ruiz", "<script>x</script>"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["attendance", str(root), "--session", "1"])
+    assert result.exit_code == 0, result.stderr
+    html = (root / "out" / "attendance" / "session-01-signin.html").read_text(encoding="utf-8")
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_sign_in_usage_errors(tmp_path: Path) -> None:
+    root = make_program(tmp_path, None)
+    too_far = runner.invoke(app, ["attendance", str(root), "--session", "13"])
+    assert too_far.exit_code == 2
+    assert "the program has 12 sessions" in too_far.stderr
+    no_round = runner.invoke(app, ["attendance", str(root), "--session", "1", "--round", "2030"])
+    assert no_round.exit_code == 2
+    shutil.rmtree(root / "rounds")
+    missing = runner.invoke(app, ["attendance", str(root), "--session", "1"])
+    assert missing.exit_code == 1
+    assert "run `peerkit match`" in missing.stderr
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    root = make_program(tmp_path, None)
+    result = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
+    assert result.exit_code == 0
+    assert "would write" in result.stdout
+    assert not (root / "out").exists()

@@ -1,0 +1,233 @@
+"""peerkit report: the HTML page parsed for its numbers, JSON = the library's result, safe CSV,
+PDF, privacy, and the whole build on the sample program."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from peerkit.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+runner = CliRunner()
+
+ATTENDANCE = """date,match,member,status
+2027-01-12,team-a,ana,present
+2027-01-12,team-b,fin,absent
+2027-02-09,team-a,ana,present
+2027-02-09,team-b,fin,absent
+"""
+
+
+def make_program(tmp_path: Path, *exports: str, attendance: bool = True) -> Path:
+    root = tmp_path / "program"
+    shutil.copytree(FIXTURES / "program", root)
+    (root / "responses").mkdir()
+    for name in exports:
+        shutil.copy(FIXTURES / name, root / "responses" / name)
+    if attendance:
+        (root / "attendance.csv").write_text(ATTENDANCE, encoding="utf-8")
+    return root
+
+
+class Page(HTMLParser):
+    """Text of each table cell by (table class, row data-question or data-match, cell class)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str, str], str] = {}
+        self.ids: dict[str, str] = {}
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self._table = ""
+        self._row = ""
+        self._cell: tuple[str, str, str] | None = None
+        self._id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, found))
+        if tag == "table":
+            self._table = found.get("data-survey", found.get("class", ""))
+        elif tag == "tr":
+            self._row = found.get("data-question", found.get("data-match", ""))
+        elif tag == "td":
+            names = found.get("class", "").split()
+            label = next((n for n in names if n not in ("n", "good", "fair", "bad")), "")
+            self._cell = (self._table, self._row, label)
+            self.cells[self._cell] = ""
+        if "id" in found:
+            self._id = found["id"]
+            self.ids[self._id] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self._cell = None
+        if tag in ("div", "table"):
+            self._id = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self.cells[self._cell] += data.strip()
+        if self._id is not None:
+            self.ids[self._id] += data.strip()
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    return page
+
+
+def test_html_report_numbers(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv", "kobo.csv")
+    result = runner.invoke(app, ["report", str(root), "--format", "html"])
+    assert result.exit_code == 0, result.stderr
+    html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
+    page = parse(html)
+    assert page.cells[("checkin", "useful", "mean")] == "3.75"
+    assert page.cells[("checkin", "useful", "median")] == "4.0"
+    assert page.cells[("checkin", "useful", "top2")] == "75.0%"
+    assert page.cells[("checkin", "honest_feedback", "median")] == "3.5"
+    assert page.cells[("final", "goals_met", "top2")] == "57.1%"
+    text = " ".join(page.text)
+    assert "Net Promoter Score +14.3" in " ".join(text.split())
+    assert "3 promoter(s), 2 passive(s), 2 detractor(s) of 7" in text
+    assert page.ids["attendance-rate"] == "50%"
+    assert page.ids["at-risk-count"] == "2"
+    assert "Finn Berg missed the last two meetings" in text
+    assert "no checkin answer after session 1 from Dee Park" in text
+    assert "anonymous" in text
+    # Charts are inline SVG; nothing is fetched from the network.
+    assert html.count("<svg") >= 3
+    assert not [a for tag, a in page.tags if tag in ("script", "link", "img", "iframe")]
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
+        'xmlns:xlink="http://www.w3.org/1999/xlink"', ""
+    ).replace("http://purl.org/dc", "").replace("http://creativecommons.org/ns#", "").replace(
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#", ""
+    ).replace("http://evil.example", "")
+    # Hostile comments are shown as text.
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_json_is_the_librarys_result(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv", "qualtrics.csv")
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--now", "2028-01-20"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == json.loads((root / "out" / "report" / "report.json").read_text())
+    assert data["as_of"] == "2028-01-20"
+    assert data["anonymous_surveys"] == ["final"]
+    surveys = {s["survey"]: s for s in data["tally"]["surveys"]}
+    final = {q["id"]: q for q in surveys["final"]["questions"]}
+    assert final["recommend"]["nps"] == 14.3
+    assert data["attendance"]["rate"] == 50.0
+    assert data["participation"]["matches"] == 2
+    goals = {g["goal"]: g["evidence"] for g in data["goals"]}
+    assert goals["Members attend at least 10 of the 12 sessions"] == [
+        "attendance so far: 50% of member-meetings"
+    ]
+    assert "person1@example.org" not in result.stdout
+
+
+def test_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv", "microsoft_forms.xlsx")
+    result = runner.invoke(app, ["report", str(root), "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    data = (root / "out" / "report" / "report.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["section", "survey", "scope", "item"]
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert cells.count('\'=HYPERLINK("http://evil.example","click")') == 2
+    useful = next(r for r in rows if r[:4] == ["survey", "checkin", "all", "useful"])
+    assert useful[5:10] == ["8", "0", "3.75", "4", "75"]
+
+
+def test_privacy_cut_off_in_the_report(tmp_path: Path) -> None:
+    root = make_program(tmp_path, attendance=False)
+    lines = (FIXTURES / "qualtrics.csv").read_text(encoding="utf-8").splitlines()
+    (root / "responses" / "final.csv").write_text("\n".join(lines[:5]), encoding="utf-8")
+    result = runner.invoke(app, ["report", str(root), "--format", "html"])
+    assert result.exit_code == 0, result.stderr
+    html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
+    page = parse(html)
+    assert page.cells[("final", "goals_met", "withheld")] == "fewer than 3 responses"
+    assert 'class="nps-score"' not in html
+    assert 'class="value nps"' not in html
+    for secret in ("person1@example.org", "Secret", "More time for hot seats", "R_abc1"):
+        assert secret not in html
+
+
+def test_pdf_renders(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv")
+    result = runner.invoke(app, ["report", str(root), "--format", "pdf", "--paper", "letter"])
+    assert result.exit_code == 0, result.stderr
+    pdf = root / "out" / "report" / "report.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Tally Test Program" in text
+    assert "Zoë Łukasiewicz" in text or "Finn Berg" in text
+
+
+def test_report_is_deterministic(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv", "surveymonkey.csv")
+    outputs = []
+    for _ in range(2):
+        result = runner.invoke(app, ["report", str(root), "--format", "html"])
+        assert result.exit_code == 0
+        outputs.append((root / "out" / "report" / "report.html").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_report_with_no_data_says_so(tmp_path: Path) -> None:
+    root = make_program(tmp_path, attendance=False)
+    result = runner.invoke(app, ["report", str(root), "--format", "html", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert "would write" in result.stdout
+    assert not (root / "out").exists()
+
+
+def test_bad_export_stops_the_report(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    (root / "responses" / "broken.csv").write_bytes(b"\x00\x00garbage")
+    result = runner.invoke(app, ["report", str(root)])
+    assert result.exit_code == 1
+    assert "broken.csv:1:1: error[binary]" in result.stderr
+    assert not (root / "out").exists()
+
+
+def test_build_runs_tally_and_report_on_the_sample(tmp_path: Path) -> None:
+    sample = tmp_path / "sample"
+    shutil.copytree(ROOT / "sample-program", sample, ignore=shutil.ignore_patterns("out"))
+    result = runner.invoke(app, ["build", str(sample), "--now", "2027-03-10"])
+    assert result.exit_code == 0, result.stderr
+    out = sample / "out"
+    for name in ("tally/tally.json", "report/report.html", "report/report.pdf"):
+        assert (out / name).is_file(), name
+    data = json.loads((out / "report" / "report.json").read_text(encoding="utf-8"))
+    checkin = next(s for s in data["tally"]["surveys"] if s["survey"] == "checkin")
+    assert {f["tool"] for f in checkin["files"]} == {
+        "google-forms",
+        "microsoft-forms",
+        "surveymonkey",
+    }
+    assert [g["key"] for g in checkin["by_session"]] == ["1", "2", "3"]
+    assert data["attendance"]["records"] > 0
+    assert "report:" in result.stderr
