@@ -677,3 +677,14 @@ def test_golden_sample_program(tmp_path: Path) -> None:
     if UPDATE:
         path.write_bytes(files["program.ics"])
     assert path.read_bytes() == files["program.ics"], "PEERKIT_UPDATE_GOLDEN=1 to accept"
+
+
+def test_uid_is_uuid5_of_program_round_match_and_session() -> None:
+    import uuid
+
+    from peerkit.calendar import NAMESPACE, event_uid
+
+    folder, _ = load_folder(SAMPLE)
+    assert folder is not None
+    name = f"{folder.program.name}\x1f2027\x1fteam-ü\x1f3"
+    assert event_uid(folder.program, "2027", "team-ü", 3) == str(uuid.uuid5(NAMESPACE, name))
