@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from peerkit.model import (
@@ -878,7 +878,46 @@ def read_responses(
         export = read_export(path, rel, surveys, context, problems, overrides)
         if export is not None:
             exports.append(export)
-    return exports, problems
+    return _without_repeats(exports, problems), problems
+
+
+def _when(response: Response) -> str:
+    return response.submitted.isoformat() if response.submitted else ""
+
+
+def _without_repeats(exports: list[Export], problems: list[Problem]) -> list[Export]:
+    """A member who answered one survey twice for one session counts once: the later answer."""
+    latest: dict[tuple[str, str, int], Response] = {}
+    for export in exports:
+        for response in export.responses:
+            if response.respondent and response.session is not None:
+                key = (response.survey, response.respondent, response.session)
+                earlier = latest.get(key)
+                if earlier is not None and _when(response) < _when(earlier):
+                    response, earlier = earlier, response
+                if earlier is not None:
+                    _warn(
+                        problems,
+                        earlier.source,
+                        "repeat-answer",
+                        f"{response.respondent} answered {response.survey} for session "
+                        f"{response.session} again ({Path(response.source.file).name} line "
+                        f"{response.source.line}); the later answer counts",
+                        "delete one of the two rows if this is not what you want",
+                    )
+                latest[key] = response
+    kept = {id(r) for r in latest.values()}
+    return [
+        replace(
+            export,
+            responses=tuple(
+                r
+                for r in export.responses
+                if not (r.respondent and r.session is not None) or id(r) in kept
+            ),
+        )
+        for export in exports
+    ]
 
 
 def _relative(path: Path, root: Path) -> str:

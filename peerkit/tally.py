@@ -67,6 +67,8 @@ class GroupStats:
     scores: dict[str, float | None] = field(default_factory=dict)  # question id → mean (NPS: score)
     suppressed: bool = False
     note: str = ""
+    latest: float | None = None  # health in the latest session this group answered
+    latest_session: int | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,15 @@ def _group(
     )
 
 
+def _with_latest(group: GroupStats, survey: Survey, responses: Sequence[Response]) -> GroupStats:
+    sessions = [r.session for r in responses if r.session is not None]
+    if not sessions:
+        return group
+    last = max(sessions)
+    latest = _health([r for r in responses if r.session == last], survey)
+    return replace(group, latest=latest, latest_session=last)
+
+
 # --- one survey -----------------------------------------------------------------------------
 
 
@@ -290,7 +301,11 @@ def tally_survey(
         note = f"per-match results rolled up to the cohort: some matches have {too_few(minimum)}"
     else:
         by_match = tuple(
-            _group(match_id, match_id, by_match_responses[match_id], survey)
+            _with_latest(
+                _group(match_id, match_id, by_match_responses[match_id], survey),
+                survey,
+                by_match_responses[match_id],
+            )
             for match_id in sorted(by_match_responses)
         )
     trend = []

@@ -399,3 +399,14 @@ def test_submission_times() -> None:
     assert _time("2028-01-11T10:00:00.000-08:00").isoformat() == "2028-01-11T10:00:00"
     assert parse_time("yesterday") is None
     assert parse_time("13/13/2027") is None
+
+
+def test_a_repeated_answer_counts_once(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv")
+    shutil.copy(FIXTURES / "google_forms.csv", root / "responses" / "again.csv")
+    result = runner.invoke(app, ["tally", str(root), "--format", "json"])
+    assert result.exit_code == 0
+    assert "again.csv:2:1: warning[repeat-answer]: ana answered checkin for session 1 again" in (
+        result.stderr
+    )
+    assert survey_of(json.loads(result.stdout), "checkin")["respondents"] == 4
