@@ -21,6 +21,7 @@ from peerkit.model import Folder, Match, Meeting, Member, Problem, Program, Roun
 
 AGENDA_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 OUT_DIR = "out/agenda"
+BUILD_PDF_LIMIT = 300  # matches; above it `build` leaves the print file to `peerkit agenda`
 
 # The ground rules a handout prints, by session kind. Kickoff sets them; regular sessions
 # recall the two that keep a group honest; closing turns to progress and evaluation.
@@ -426,6 +427,16 @@ def agenda_step(folder: Folder, options: Any) -> Any:
         number = choose_session(folder.program, program_meetings(folder.program), "next", now)
     except PeerkitError as exc:
         return StepResult(notes=[f"no handouts: {exc.message}"])
-    made = render_agenda(folder, str(number))
+    round_ = folder.round()
+    big = round_ is not None and len(round_.matches) > BUILD_PDF_LIMIT
+    # WeasyPrint lays out about five pages a second: a print file of thousands of pages is
+    # a job for `peerkit agenda --format pdf`, not for every build
+    formats = ("md", "html") if big else AGENDA_FORMATS
+    made = render_agenda(folder, str(number), formats=formats)
     notes = [f"handouts for session {made.session} (round {made.round})", *made.notes]
+    if big:
+        notes.append(
+            f"no handouts.pdf: more than {BUILD_PDF_LIMIT} matches; "
+            f"run `peerkit agenda --session {made.session} --format pdf` for the print file"
+        )
     return StepResult(files=made.files, notes=notes, problems=made.problems)
