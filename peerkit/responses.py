@@ -296,7 +296,9 @@ def _text_match(texts: Iterable[str], survey: Survey) -> Question | None:
             continue
         for question in survey.questions:
             own = normalize(question.text)
-            if wanted == own:
+            # "Your team" for "Your team (as on your handout)": the aside is often cut.
+            bare = normalize(re.sub(r"\([^)]*\)", " ", question.text))
+            if wanted in (own, bare):
                 return question
             ratio = difflib.SequenceMatcher(None, wanted, own).ratio()
             if ratio > best[0]:
