@@ -27,64 +27,24 @@ class StepResult:
 
 Step = Callable[[Folder, BuildOptions], StepResult]
 
-# (name, stage) in the order they run; each later issue adds its stage here.
-STEPS: list[tuple[str, Step]] = []
+# The stages in the order they run, as "module:function" so that each stage's heavy
+# imports happen only when it runs. `match` comes first: later stages use its round.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("match", "peerkit.match:match_step"),
+    ("calendar", "peerkit.calendar:calendar_step"),
+    ("agenda", "peerkit.agenda:agenda_step"),
+    ("surveys", "peerkit.survey:surveys_step"),
+    ("tally", "peerkit.report:tally_step"),
+    ("report", "peerkit.report:report_step"),
+)
 
 
-def _match(folder: Folder, options: BuildOptions) -> StepResult:
-    from peerkit.match import match_step
+def _stage(target: str) -> Step:
+    import importlib
 
-    made: StepResult = match_step(folder, options)
-    return made
-
-
-STEPS.append(("match", _match))  # first: the later steps use the round it makes
-
-
-def _calendar(folder: Folder, options: BuildOptions) -> StepResult:
-    from peerkit.calendar import calendar_step
-
-    made: StepResult = calendar_step(folder, options)
-    return made
-
-
-STEPS.append(("calendar", _calendar))
-
-
-def _agenda(folder: Folder, options: BuildOptions) -> StepResult:
-    from peerkit.agenda import agenda_step
-
-    made: StepResult = agenda_step(folder, options)
-    return made
-
-
-def _surveys(folder: Folder, options: BuildOptions) -> StepResult:
-    from peerkit.survey import surveys_step
-
-    made: StepResult = surveys_step(folder, options)
-    return made
-
-
-STEPS.append(("agenda", _agenda))
-STEPS.append(("surveys", _surveys))
-
-
-def _tally(folder: Folder, options: BuildOptions) -> StepResult:
-    from peerkit.report import tally_step
-
-    made: StepResult = tally_step(folder, options)
-    return made
-
-
-def _report(folder: Folder, options: BuildOptions) -> StepResult:
-    from peerkit.report import report_step
-
-    made: StepResult = report_step(folder, options)
-    return made
-
-
-STEPS.append(("tally", _tally))
-STEPS.append(("report", _report))
+    module, _, function = target.partition(":")
+    step: Step = getattr(importlib.import_module(module), function)
+    return step
 
 
 @dataclass
@@ -97,8 +57,8 @@ class BuildResult:
 def build_outputs(folder: Folder, options: BuildOptions) -> BuildResult:
     """Run every stage and collect their files; nothing is written here."""
     result = BuildResult()
-    for name, step in STEPS:
-        made = step(folder, options)
+    for name, target in STEPS:
+        made = _stage(target)(folder, options)
         folder = made.folder or folder
         result.files.update(made.files)
         result.notes.extend((name, note) for note in made.notes)

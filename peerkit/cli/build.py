@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from peerkit.cli.common import (
@@ -47,6 +48,12 @@ def build_command(
     for step, note in result.notes:
         err.print(f"{step}: {note}")
     verb = "would write" if dry_run else "wrote"
-    for name in sorted(result.files):
-        out.print(f"{verb} {folder / name}", markup=False)
-    err.print(f"[green]done:[/] {len(result.files)} file(s) {verb.split()[-1]}")
+    for directory, count in sorted(Counter(_folder_of(name) for name in result.files).items()):
+        out.print(f"{verb} {count:>4} file(s) in {folder / directory}", markup=False)
+    err.print(f"[green]done:[/] {len(result.files)} file(s) {'to write' if dry_run else 'written'}")
+
+
+def _folder_of(name: str) -> str:
+    """`out/calendars/members/ana.ics` → `out/calendars`: the summary is per output folder."""
+    parts = Path(name).parts
+    return str(Path(*parts[:2])) if len(parts) > 2 else str(Path(*parts[:-1]) or ".")
