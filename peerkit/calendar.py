@@ -684,6 +684,7 @@ def render_calendars(
         )
         return result
 
+    result.problems.extend(_warnings(folder, round_))
     stamp_now = _utc(now) if now else ""
     default_stamp = _utc(dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC))
     meetings_by_match = {m.id: meetings_for(program, m) for m in round_.matches}
@@ -818,6 +819,74 @@ def render_calendars(
     result.problems.extend(renderer.problems)
     result.events.sort(key=lambda e: (e.start, e.match, e.session))
     return result
+
+
+def _warnings(folder: Folder, round_: Round) -> list[Problem]:
+    """What the calendars will quietly leave out, said out loud."""
+    from peerkit.schedule import is_rrule, valid_day
+
+    program = folder.program
+    found = []
+    for match in round_.matches:
+        where = match.where or Location(round_.file)
+        if match.day and (is_rrule(program.meetings.cadence) or not valid_day(match.day)):
+            reason = (
+                "the program's cadence is an RRULE"
+                if valid_day(match.day)
+                else "it is not a day like 'second Tuesday' or 'Friday'"
+            )
+            found.append(
+                Problem(
+                    where,
+                    "calendar-day",
+                    f"match {match.id}: day '{match.day}' is not used ({reason}); "
+                    "its meetings are on the program's days",
+                    "write a day like 'second Wednesday', or remove `day:`",
+                    "warning",
+                )
+            )
+        if match.location.startswith(("http://", "https://")) and not valid_url(match.location):
+            found.append(
+                Problem(
+                    where,
+                    "calendar-url",
+                    f"match {match.id}: the link '{match.location}' is not a usable URL",
+                    "write the full link without spaces, e.g. https://meet.example.org/team",
+                    "warning",
+                )
+            )
+    video = program.meetings.video
+    if video and not valid_url(video):
+        found.append(
+            Problem(
+                program.where("meetings.video"),
+                "calendar-url",
+                f"meetings.video: '{video}' is not a usable URL; it is left out of the calendars",
+                "write the full link without spaces, e.g. https://meet.example.org/team",
+                "warning",
+            )
+        )
+    in_round = {mid for match in round_.matches for mid in match.members}
+    no_email = sorted(
+        mid
+        for mid in in_round
+        if (m := folder.member(mid)) is not None and not valid_email(m.email)
+    )
+    if no_email:
+        shown = ", ".join(no_email[:5]) + (
+            f" and {len(no_email) - 5} more" if len(no_email) > 5 else ""
+        )
+        found.append(
+            Problem(
+                Location(folder.roster_file),
+                "calendar-email",
+                f"{len(no_email)} member(s) have no usable email, so they are not attendees "
+                f"(their names are still in each description): {shown}",
+                "add `email:` to those members in the roster",
+                "warning",
+            )
+        )
+    return found
 
 
 def _cancel(record: EventRecord, stamp_now: str) -> EventRecord:

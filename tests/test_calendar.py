@@ -688,3 +688,58 @@ def test_uid_is_uuid5_of_program_round_match_and_session() -> None:
     assert folder is not None
     name = f"{folder.program.name}\x1f2027\x1fteam-ü\x1f3"
     assert event_uid(folder.program, "2027", "team-ü", 3) == str(uuid.uuid5(NAMESPACE, name))
+
+
+def test_messy_folder_warns_and_still_writes_clean_files(tmp_path: Path) -> None:
+    import icalendar
+
+    root = tmp_path / "messy"
+    (root / "rounds").mkdir(parents=True)
+    (root / "program.yaml").write_text(
+        textwrap.dedent("""\
+            name: "Mentors, Inc; \\"night\\" cohort"
+            timezone: Europe/Berlin
+            start: 2027-03-01
+            end: 2027-05-31
+            format: pairs
+            contact: {name: "Zoë Coordinator", email: zoe@example.org}
+            meetings: {cadence: weekly, day: Sunday, time: "02:30", duration: 45m,
+                       video: "https://meet.example.org/a b", reminder: 2h}
+        """),
+        encoding="utf-8",
+    )
+    (root / "members.csv").write_text(
+        'id,name,email\na1,Åsa Öberg,asa@example.org\nb2,"Bob ""Bobby"" Tables; DROP",\n'
+        "c3,Chloé 😀 Durand,chloe@example.org\nd4,Dan,dan@example.org\n",
+        encoding="utf-8",
+    )
+    (root / "rounds" / "r1.yaml").write_text(
+        "round: r1\nmatches:\n"
+        '  - {id: "p/1", members: [a1, b2], day: someday}\n'
+        '  - {id: p2, members: [c3, d4], location: "https://zoom.example.org/x"}\n',
+        encoding="utf-8",
+    )
+    result = run("calendar", root)
+    assert result.exit_code == 0, result.stderr
+    assert "r1.yaml:3:5: warning[calendar-day]: match p/1: day 'someday' is not used" in (
+        result.stderr
+    )
+    assert "warning[calendar-url]: meetings.video" in result.stderr
+    assert "1 member(s) have no usable email" in result.stderr
+    out = root / "out" / "calendars"
+    assert (out / "matches" / "p-1-765c67.ics").is_file()  # no path separator in a name
+    for path in out.rglob("*.ics"):
+        data = path.read_bytes()
+        assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+        calendar = icalendar.Calendar.from_ical(data)
+        assert calendar.walk("VEVENT")
+        assert unfold(data)[4].startswith('X-WR-CALNAME:Mentors\\, Inc\\; "night" cohort')
+    p2 = unfold((out / "matches" / "p2.ics").read_bytes())
+    assert "URL:https://zoom.example.org/x" in p2  # a match's link is its video
+    assert "TRIGGER:-PT2H" in p2
+    # 28 March 2027: 02:30 does not exist in Berlin; the event is the real 45 minutes
+    assert "DTSTART;TZID=Europe/Berlin:20270328T023000" in p2
+    assert "DTEND;TZID=Europe/Berlin:20270328T041500" in p2
+    b2 = unfold((out / "members" / "b2.ics").read_bytes())
+    assert not any(line.startswith("ATTENDEE") and "Bobby" in line for line in b2)
+    assert any('Who: Åsa Öberg\\, Bob "Bobby" Tables\\; DROP' in line for line in b2)

@@ -55,7 +55,14 @@ def _check_only(loaded: Folder, round_name: str | None, only: str) -> None:
     if only in known:
         return
     close = difflib.get_close_matches(only, sorted(known), n=1)
-    hint = f"did you mean '{close[0]}'?" if close else "give a match id or member id of the round"
+    example = round_.matches[0] if round_.matches else None
+    hint = (
+        f"did you mean '{close[0]}'?"
+        if close
+        else f"match ids look like '{example.id}', member ids like '{example.members[0]}'"
+        if example and example.members
+        else "give a match id or member id of the round"
+    )
     msg = f"--only: round '{round_.name}' has no match or member '{only}'"
     raise UsageError(msg, hint)
 
