@@ -694,6 +694,11 @@ def tally_step(folder: Folder, options: Any) -> Any:
     result.problems.extend(inputs.problems)
     report = build_report(folder, inputs.tally, inputs.attendance, options.now, inputs.problems)
     result.files.update(tally_files(folder, inputs.tally, report))
+    for survey in inputs.tally.surveys:
+        count = "withheld" if survey.respondents is None else survey.respondents
+        result.notes.append(
+            f"{survey.survey}: {count} response(s) from {len(survey.files)} file(s)"
+        )
     return result
 
 

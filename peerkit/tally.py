@@ -323,7 +323,8 @@ def tally_survey(
     if not anonymous and folder.round() is not None:
         round_ = folder.round()
         assert round_ is not None
-        invited = sum(len(m.members) for m in round_.matches)
+        active = {m.id for m in folder.members if m.active and m.left is None}
+        invited = sum(member in active for m in round_.matches for member in m.members)
     return SurveyTally(
         survey.name,
         survey.title,
@@ -342,11 +343,6 @@ def tally_survey(
 # --- at-risk matches ------------------------------------------------------------------------
 
 
-@dataclass
-class _Signals:
-    reasons: list[str] = field(default_factory=list)
-
-
 def at_risk_matches(
     folder: Folder,
     surveys: Sequence[tuple[Survey, Sequence[Response]]],
@@ -357,7 +353,7 @@ def at_risk_matches(
     if round_ is None:
         return ()
     names = {m.id: m.name for m in folder.members}
-    signals: dict[str, _Signals] = defaultdict(_Signals)
+    signals: dict[str, list[str]] = defaultdict(list)
     for survey, responses in surveys:
         if survey.anonymous:
             continue  # never single out a match from an anonymous survey
@@ -373,14 +369,14 @@ def at_risk_matches(
             healths = [(s, h) for s, h in healths if h is not None]
             if healths and healths[-1][1] is not None and healths[-1][1] < LOW_HEALTH:
                 s, h = healths[-1]
-                signals[match.id].reasons.append(
+                signals[match.id].append(
                     f"low {survey.name} scores: {h:.1f} of 5 after session {s}"
                 )
             if len(healths) >= 2:
                 s1, h1 = healths[-1]
                 s0, h0 = max(healths[-3:-1], key=lambda item: item[1] or 0.0)
                 if h0 is not None and h1 is not None and h0 - h1 >= FALLING_BY:
-                    signals[match.id].reasons.append(
+                    signals[match.id].append(
                         f"{survey.name} scores falling: {h0:.1f} → {h1:.1f} "
                         f"from session {s0} to {s1}"
                     )
@@ -391,27 +387,27 @@ def at_risk_matches(
                 mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
                 low = _health(mine, survey)
                 if low is not None and low <= LOW_MEMBER:
-                    signals[match.id].reasons.append(
+                    signals[match.id].append(
                         f"{names.get(member, member)} rated session {latest} "
                         f"{low:.1f} of 5 on average"
                     )
             quiet = [names.get(m, m) for m in match.members if m not in answered]
             if quiet and any(r.respondent for r in responses):
                 who = "any member" if len(quiet) == len(match.members) else ", ".join(quiet)
-                signals[match.id].reasons.append(
+                signals[match.id].append(
                     f"no {survey.name} answer after session {latest} from {who}"
                 )
     for match_id, reasons in (attendance_reasons or {}).items():
-        signals[match_id].reasons.extend(reasons)
+        signals[match_id].extend(reasons)
     members = {m.id: m.members for m in round_.matches}
     return tuple(
         AtRisk(
             match_id,
             tuple(names.get(m, m) for m in members.get(match_id, ())),
-            tuple(signals[match_id].reasons),
+            tuple(signals[match_id]),
         )
         for match_id in sorted(signals)
-        if signals[match_id].reasons
+        if signals[match_id]
     )
 
 
