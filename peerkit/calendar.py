@@ -544,9 +544,7 @@ class _Renderer:
             description.append(f"Where: {meeting.location}")
         if meeting.video and valid_url(meeting.video):
             description.append(f"Video: {meeting.video}")
-        description.append(
-            f"Handout: out/agenda/session-{meeting.number:02d}/{safe_filename(meeting.match_id)}.html"
-        )
+        description.append(f"Handout: {self.handout(meeting)}")
         if meeting.moved:
             description.append(f"Moved from {_long_date(meeting.planned)}.")
         contact = program.contact
@@ -581,6 +579,16 @@ class _Renderer:
         if self.alarm:
             folded.append(self.static("\n".join(self.alarm)))
         return folded
+
+    def handout(self, meeting: Meeting) -> str:
+        """Where `peerkit agenda` writes this match's handout for the session."""
+        from peerkit.agenda import OUT_DIR as AGENDA_DIR
+        from peerkit.agenda import safe_filename as handout_name
+
+        name = handout_name(meeting.match_id)
+        if name in ("all", "handouts"):  # the names of the combined files
+            name = f"match-{name}"
+        return f"{AGENDA_DIR}/session-{meeting.number:02d}/{name}.html"
 
     def static(self, text: str) -> str:
         """Folded lines that recur in many events, folded once (`text` may hold several)."""
