@@ -453,20 +453,22 @@ def parse_time(text: str) -> dt.datetime | None:
     match = TIME_PATTERN.match(text)
     if match is None:
         return None
-    a, b, c = (int(match.group(i)) for i in (1, 2, 3))
+    first, second_part, third, hours, minutes, seconds, half = match.groups()
+    a, b, c = int(first), int(second_part), int(third)
     if a > 31:
         year, month, day = a, b, c
     else:
         year = c + 2000 if c < 100 else c
         month, day = (b, a) if a > 12 else (a, b)
-    hour = int(match.group(4) or 0)
-    minute = int(match.group(5) or 0)
-    second = int(match.group(6) or 0)
-    half = (match.group(7) or "").lower()
-    if half == "pm" and hour < 12:
-        hour += 12
-    elif half == "am" and hour == 12:
-        hour = 0
+    hour = int(hours) if hours else 0
+    minute = int(minutes) if minutes else 0
+    second = int(seconds) if seconds else 0
+    if half:
+        half = half.lower()
+        if half == "pm" and hour < 12:
+            hour += 12
+        elif half == "am" and hour == 12:
+            hour = 0
     try:
         return dt.datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - as exported
     except ValueError:
@@ -487,6 +489,7 @@ class _Context:
     match_ids: dict[str, str]  # normalised spelling → match id
     match_numbers: dict[int, str]
     meeting_days: list[dt.date]
+    seen: dict[str, str] = field(default_factory=dict)  # answer text → match id, memoised
 
     @classmethod
     def of(cls, folder: Folder) -> _Context:
@@ -519,6 +522,12 @@ class _Context:
     def match_id(self, text: str) -> str:
         if not text:
             return ""
+        if text in self.seen:
+            return self.seen[text]
+        self.seen[text] = found = self._match_id(text)
+        return found
+
+    def _match_id(self, text: str) -> str:
         found = self.match_ids.get(_slug(text))
         if found is None and self.match_ids:
             # "Team 3" or "3" for "team-03": one match id ends with that number.

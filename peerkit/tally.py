@@ -203,12 +203,34 @@ def _withheld(question: Question, min_group_size: int) -> QuestionStats:
     )
 
 
-def _health(responses: Iterable[Response], survey: Survey) -> float | None:
+Totals = dict[int, tuple[int, int]]  # id(response) → (sum, count) of its likert5 answers
+
+
+def _totals(responses: Iterable[Response], survey: Survey) -> Totals:
     likert = {q.id for q in survey.questions if q.type == "likert5"}
-    values = [
-        v for r in responses for qid, v in r.answers.items() if qid in likert and isinstance(v, int)
-    ]
-    return _round(statistics.fmean(values)) if values else None
+    totals: Totals = {}
+    for response in responses:
+        total = count = 0
+        for qid, value in response.answers.items():
+            if qid in likert and isinstance(value, int):
+                total += value
+                count += 1
+        totals[id(response)] = (total, count)
+    return totals
+
+
+def _health(
+    responses: Sequence[Response], survey: Survey, totals: Totals | None = None
+) -> float | None:
+    """The mean of every likert5 answer in `responses`."""
+    if totals is None:
+        totals = _totals(responses, survey)
+    total = count = 0
+    for response in responses:
+        part, many = totals[id(response)]
+        total += part
+        count += many
+    return _round(total / count) if count else None
 
 
 def _scores(responses: Sequence[Response], survey: Survey) -> dict[str, float | None]:
@@ -225,21 +247,28 @@ def _scores(responses: Sequence[Response], survey: Survey) -> dict[str, float | 
 
 
 def _group(
-    key: str, label: str, responses: Sequence[Response], survey: Survey, withheld: str = ""
+    key: str,
+    label: str,
+    responses: Sequence[Response],
+    survey: Survey,
+    totals: Totals,
+    withheld: str = "",
 ) -> GroupStats:
     if withheld:
         return GroupStats(key, label, None, None, suppressed=True, note=withheld)
     return GroupStats(
-        key, label, len(responses), _health(responses, survey), _scores(responses, survey)
+        key, label, len(responses), _health(responses, survey, totals), _scores(responses, survey)
     )
 
 
-def _with_latest(group: GroupStats, survey: Survey, responses: Sequence[Response]) -> GroupStats:
+def _with_latest(
+    group: GroupStats, survey: Survey, responses: Sequence[Response], totals: Totals
+) -> GroupStats:
     sessions = [r.session for r in responses if r.session is not None]
     if not sessions:
         return group
     last = max(sessions)
-    latest = _health([r for r in responses if r.session == last], survey)
+    latest = _health([r for r in responses if r.session == last], survey, totals)
     return replace(group, latest=latest, latest_session=last)
 
 
@@ -280,6 +309,7 @@ def tally_survey(
             by_session_responses[response.session].append(response)
         if response.match_id:
             by_match_responses[response.match_id].append(response)
+    totals = _totals(responses, survey)
     small = {s for s, rs in by_session_responses.items() if anonymous and len(rs) < minimum}
     if len(small) == 1 and len(by_session_responses) > 1:
         # With the total shown, one withheld session could be worked out from the others.
@@ -291,6 +321,7 @@ def tally_survey(
             f"session {number}",
             by_session_responses[number],
             survey,
+            totals,
             too_few(minimum) if number in small else "",
         )
         for number in sorted(by_session_responses)
@@ -302,23 +333,24 @@ def tally_survey(
     else:
         by_match = tuple(
             _with_latest(
-                _group(match_id, match_id, by_match_responses[match_id], survey),
+                _group(match_id, match_id, by_match_responses[match_id], survey, totals),
                 survey,
                 by_match_responses[match_id],
+                totals,
             )
             for match_id in sorted(by_match_responses)
         )
     trend = []
     for number in sorted(by_session_responses):
         group = by_session_responses[number]
+        scores = _scores(group, survey) if number not in small else {}
         for question in survey.questions:
             if question.type in ("likert5", "nps"):
-                n = sum(question.id in r.answers for r in group)
                 if number in small:
                     trend.append(TrendPoint(question.id, number, None, None))
-                else:
-                    value = _scores(group, survey)[question.id] if n else None
-                    trend.append(TrendPoint(question.id, number, value, n))
+                    continue
+                n = sum(question.id in r.answers for r in group)
+                trend.append(TrendPoint(question.id, number, scores.get(question.id), n))
     invited = None
     if not anonymous and folder.round() is not None:
         round_ = folder.round()
@@ -358,14 +390,17 @@ def at_risk_matches(
         if survey.anonymous:
             continue  # never single out a match from an anonymous survey
         per: dict[tuple[str, int], list[Response]] = defaultdict(list)
+        sessions_of: dict[str, set[int]] = defaultdict(set)
         for response in responses:
             if response.match_id and response.session is not None:
                 per[(response.match_id, response.session)].append(response)
+                sessions_of[response.match_id].add(response.session)
         sessions = sorted({r.session for r in responses if r.session is not None})
         latest = sessions[-1] if sessions else None
+        totals = _totals(responses, survey)
         for match in round_.matches:
-            own = sorted((s, rs) for (m, s), rs in per.items() if m == match.id)
-            healths = [(s, _health(rs, survey)) for s, rs in own]
+            own = sorted(sessions_of.get(match.id, ()))
+            healths = [(s, _health(per[(match.id, s)], survey, totals)) for s in own]
             healths = [(s, h) for s, h in healths if h is not None]
             if healths and healths[-1][1] is not None and healths[-1][1] < LOW_HEALTH:
                 s, h = healths[-1]
@@ -385,7 +420,7 @@ def at_risk_matches(
             answered = {r.respondent for r in per.get((match.id, latest), [])}
             for member in match.members:
                 mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
-                low = _health(mine, survey)
+                low = _health(mine, survey, totals)
                 if low is not None and low <= LOW_MEMBER:
                     signals[match.id].append(
                         f"{names.get(member, member)} rated session {latest} "
