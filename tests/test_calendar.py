@@ -462,7 +462,7 @@ def khal_list(tmp: Path, ics: Path, local_tz: str) -> list[str]:
     khal = _khal()
     assert khal is not None
     store = tmp / "khal-cal"
-    store.mkdir(parents=True)
+    store.mkdir(parents=True, exist_ok=True)
     config = tmp / "khal.conf"
     config.write_text(
         textwrap.dedent(f"""\
@@ -752,3 +752,35 @@ def test_messy_folder_warns_and_still_writes_clean_files(tmp_path: Path) -> None
     b2 = unfold((out / "members" / "b2.ics").read_bytes())
     assert not any(line.startswith("ATTENDEE") and "Bobby" in line for line in b2)
     assert any('Who: Åsa Öberg\\, Bob "Bobby" Tables\\; DROP' in line for line in b2)
+
+
+@pytest.mark.skipif(_khal() is None, reason="khal is not installed (pip install khal)")
+def test_khal_re_import_updates_and_cancels_instead_of_duplicating(
+    program: Path, tmp_path: Path
+) -> None:
+    export(program)
+    ics = program / "out" / "calendars" / "members" / "kenji-sato.ics"
+    before = khal_list(tmp_path, ics, "America/Los_Angeles")
+    assert [line[:16] for line in before] == [f"{d:%Y-%m-%d} 08:00" for d in SAMPLE_DATES]
+    program_yaml = program / "program.yaml"
+    program_yaml.write_text(
+        program_yaml.read_text(encoding="utf-8").replace(
+            "  moved:\n", "  moved:\n    2027-03-09: 2027-03-16\n"
+        ),
+        encoding="utf-8",
+    )
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND.replace("kenji-sato]", "kenji-sato]\n    location: Room 9"), encoding="utf-8"
+    )
+    export(program)
+    after = khal_list(tmp_path, ics, "America/Los_Angeles")
+    moved = [d if d != dt.date(2027, 3, 9) else dt.date(2027, 3, 16) for d in SAMPLE_DATES]
+    assert [line[:16] for line in after] == [f"{d:%Y-%m-%d} 08:00" for d in moved]
+    # team-c is dissolved: kenji's calendar keeps 12 events, each now cancelled
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND.split("  - id: team-c")[0], encoding="utf-8"
+    )
+    export(program)
+    cancelled = khal_list(tmp_path, ics, "America/Los_Angeles")
+    assert len(cancelled) == 12
+    assert all("CANCELLED" in line for line in cancelled)
