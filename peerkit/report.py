@@ -381,9 +381,8 @@ def _svg(figure: Any) -> str:
     plt.close(figure)
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
-    text = re.sub(
-        r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="chart"', text, count=1
-    )
+    # Natural size, shrunk to fit the page (never stretched): text keeps one size everywhere.
+    text = text.replace("<svg ", '<svg class="chart" ', 1)
     return text
 
 
@@ -425,7 +424,7 @@ def likert_chart(questions: Sequence[QuestionStats]) -> str:
     shown = [q for q in questions if q.type == "likert5" and q.n]
     if not shown:
         return ""
-    figure, axes = plt.subplots(figsize=(10, 0.55 * len(shown) + 1.0))
+    figure, axes = plt.subplots(figsize=(7.0, 0.5 * len(shown) + 0.9))
     labels = list(shown[0].distribution)
     for row, question in enumerate(reversed(shown)):
         total = sum(question.distribution.values()) or 1
@@ -464,7 +463,7 @@ def nps_chart(question: QuestionStats) -> str:
     plt = _pyplot()
     if not question.n or question.promoters is None:
         return ""
-    figure, axes = plt.subplots(figsize=(10, 1.3))
+    figure, axes = plt.subplots(figsize=(9.2, 0.9))
     parts = [
         ("detractors (0–6)", question.detractors or 0),
         ("passives (7–8)", question.passives or 0),
@@ -505,7 +504,7 @@ def trend_chart(survey: SurveyTally) -> str:
     sessions = sorted({s for points in series.values() for s, _ in points})
     if len(sessions) < 2:
         return ""
-    figure, axes = plt.subplots(figsize=(10, 3.0))
+    figure, axes = plt.subplots(figsize=(8.0, 2.8))
     colors = ("#2166ac", "#ef8a62", "#1b9e77", "#7570b3", "#b2182b", "#66a61e", "#a6761d")
     for index, (qid, points) in enumerate(sorted(series.items())):
         xs, ys = zip(*points, strict=True)
@@ -532,7 +531,7 @@ def attendance_chart(summary: AttendanceSummary) -> str:
     sessions = [s for s in summary.sessions if s.rate is not None]
     if not sessions:
         return ""
-    figure, axes = plt.subplots(figsize=(10, 2.2))
+    figure, axes = plt.subplots(figsize=(9.2, 2.0))
     labels = [f"S{s.session}\n{s.date:%b %d}" if s.session else f"{s.date:%b %d}" for s in sessions]
     rates = [s.rate or 0.0 for s in sessions]
     bars = axes.bar(range(len(sessions)), rates, color=ACCENT, width=0.6)
@@ -551,13 +550,14 @@ def choice_chart(question: QuestionStats) -> str:
     if not question.counts or not question.n:
         return ""
     items = list(question.counts.items())
-    figure, axes = plt.subplots(figsize=(10, 0.4 * len(items) + 0.6))
+    figure, axes = plt.subplots(figsize=(8.4, 0.34 * len(items) + 0.5))
     ys = range(len(items))
     axes.barh(list(ys), [v for _, v in reversed(items)], color=ACCENT, height=0.6)
     axes.set_yticks(list(ys), [_wrap(k, 30) for k, _ in reversed(items)])
     for y, (_, value) in zip(ys, reversed(items), strict=True):
         axes.text(value, y, f" {value}", va="center", fontsize=8.5)
     axes.set_xlabel("answers")
+    axes.xaxis.get_major_locator().set_params(integer=True)
     return _svg(figure)
 
 
