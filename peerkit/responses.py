@@ -528,6 +528,9 @@ class _Context:
         return found
 
     def _match_id(self, text: str) -> str:
+        if not self.match_ids:
+            # No round file yet: group by what respondents wrote, tidied.
+            return "-".join(normalize(text).split())[:60]
         found = self.match_ids.get(_slug(text))
         if found is None and self.match_ids:
             # "Team 3" or "3" for "team-03": one match id ends with that number.
