@@ -933,18 +933,8 @@ def _files(
             cancels_by_member.setdefault(member_id, []).append(out.cancel)
 
     def pack(name: str, confirmed: list[bytes], cancelled: list[bytes], path: str) -> None:
-        if method == "request":
-            if confirmed:
-                files[f"{path}.ics"] = calendar_bytes(
-                    name, program.timezone, span, confirmed, "REQUEST"
-                )
-            if cancelled:
-                files[f"{path}.cancel.ics"] = calendar_bytes(
-                    name, program.timezone, span, cancelled, "CANCEL"
-                )
-            return
         files[f"{path}.ics"] = calendar_bytes(
-            name, program.timezone, span, _merge(confirmed, cancelled)
+            name, program.timezone, span, [*confirmed, *cancelled]
         )
 
     files: dict[str, bytes] = {}
@@ -975,12 +965,32 @@ def _files(
             cancels_by_member.get(member_id, []),
             f"{OUT_DIR}/members/{safe_filename(member_id)}",
         )
+    if method == "request":
+        files.update(_invitations(program, outs, only, span))
     return files
 
 
-def _merge(confirmed: list[bytes], cancelled: list[bytes]) -> list[bytes]:
-    """Confirmed events then cancellations, each group in time order as given."""
-    return [*confirmed, *cancelled]
+def _invitations(
+    program: Program, outs: list[_Out], only: str | None, span: tuple[int, int]
+) -> dict[str, bytes]:
+    """iTIP messages, one meeting each (mail clients act on one event per invitation):
+    invites/MATCH/session-NN.ics (REQUEST) and session-NN.cancel.ics (CANCEL) for those
+    no longer invited, or for everyone when the meeting is gone."""
+    files = {}
+    for out in outs:
+        if only is not None and only not in (out.match, *out.attendees, *out.former):
+            continue
+        base = f"{OUT_DIR}/invites/{safe_filename(out.match)}/session-{out.key[1]:02d}"
+        name = f"{program.name}: {out.match}"
+        if not out.cancelled:
+            files[f"{base}.ics"] = calendar_bytes(
+                name, program.timezone, span, [out.data], "REQUEST"
+            )
+        if out.cancel and (out.cancelled or out.former):
+            files[f"{base}.cancel.ics"] = calendar_bytes(
+                name, program.timezone, span, [out.cancel], "CANCEL"
+            )
+    return files
 
 
 def calendar_step(folder: Folder, options: Any) -> Any:

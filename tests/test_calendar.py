@@ -438,16 +438,27 @@ def test_same_input_gives_identical_bytes_and_stamp_comes_from_data(program: Pat
 def test_method_request_writes_invitations_and_cancel_files(program: Path) -> None:
     export(program)
     (program / "rounds" / "test.yaml").write_text(
-        ROUND.split("  - id: team-c")[0], encoding="utf-8"
+        ROUND.split("  - id: team-c")[0].replace("grace-lee]", "]").replace(", ]", "]"),
+        encoding="utf-8",
     )
     result = run("calendar", program, "--method", "request", "--now", NOW)
     assert result.exit_code == 0, result.stderr
     out = program / "out" / "calendars"
-    assert b"\r\nMETHOD:REQUEST\r\n" in (out / "matches" / "team-a.ics").read_bytes()
-    cancel = (out / "matches" / "team-c.cancel.ics").read_bytes()
+    invites = sorted(str(p.relative_to(out / "invites")) for p in (out / "invites").rglob("*"))
+    assert "team-a/session-01.ics" in invites
+    assert "team-c/session-12.cancel.ics" in invites
+    assert "team-c/session-01.ics" not in invites
+    invite = (out / "invites" / "team-a" / "session-03.ics").read_bytes()
+    assert b"\r\nMETHOD:REQUEST\r\n" in invite
+    assert len(events(invite)) == 1
+    assert "DTSTART;TZID=America/Los_Angeles:20270309T080000" in unfold(invite)
+    cancel = (out / "invites" / "team-c" / "session-01.cancel.ics").read_bytes()
     assert b"\r\nMETHOD:CANCEL\r\n" in cancel
-    assert {e["STATUS"] for e in events(cancel)} == {"CANCELLED"}
-    assert b"STATUS:CANCELLED" not in (out / "program.ics").read_bytes()
+    assert [e["STATUS"] for e in events(cancel)] == ["CANCELLED"]
+    # grace left team-b: her meetings there are cancelled for her, not for team-b
+    removed = (out / "invites" / "team-b" / "session-02.cancel.ics").read_bytes()
+    assert [e["STATUS"] for e in events(removed)] == ["CANCELLED"]
+    assert b"METHOD" not in (out / "program.ics").read_bytes()
 
 
 # --- khal and calcurse --------------------------------------------------------------------

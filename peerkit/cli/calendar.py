@@ -41,8 +41,9 @@ MethodOpt = Annotated[
     MethodChoice | None,
     typer.Option(
         "--method",
-        help="iTIP method: `request` makes files mail clients treat as invitations "
-        "(cancellations go to NAME.cancel.ics with METHOD:CANCEL).",
+        help="`request`: also write one invitation per meeting that mail clients act on, "
+        "invites/MATCH/session-NN.ics (METHOD:REQUEST), and session-NN.cancel.ics "
+        "(METHOD:CANCEL) for meetings that are gone or people no longer in them.",
     ),
 ]
 
