@@ -231,3 +231,13 @@ def test_build_runs_tally_and_report_on_the_sample(tmp_path: Path) -> None:
     assert [g["key"] for g in checkin["by_session"]] == ["1", "2", "3"]
     assert data["attendance"]["records"] > 0
     assert "report:" in result.stderr
+
+
+def test_members_below_80_percent_are_listed(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    result = runner.invoke(app, ["report", str(root), "--format", "html"])
+    assert result.exit_code == 0, result.stderr
+    page = parse((root / "out" / "report" / "report.html").read_text(encoding="utf-8"))
+    table = page.ids["attendance-members"]
+    assert "Finn Berg" in table
+    assert "Ana Ruiz" not in table

@@ -410,3 +410,38 @@ def test_a_repeated_answer_counts_once(tmp_path: Path) -> None:
         result.stderr
     )
     assert survey_of(json.loads(result.stdout), "checkin")["respondents"] == 4
+
+
+def test_google_grid_and_microsoft_multi(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    grid = (
+        "Timestamp,Rate this session [This session was useful for my business.],"
+        "Rate this session [I got honest feedback I could act on.]\r\n"
+        "1/12/2027 10:00:00,Agree,Strongly agree\r\n"
+        "1/12/2027 10:01:00,Disagree,Agree\r\n"
+    )
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        ["ID", "Start time", "Completion time", "Email", "Name", "What was most valuable?"]
+    )
+    sheet.append(
+        [1, "2028-01-11 10:00", "2028-01-11 10:05", "a@x", "A", "hot seats;accountability;"]
+    )
+    sheet.append([2, "2028-01-11 10:00", "2028-01-11 10:05", "b@x", "B", "new perspectives;"])
+    sheet.append([3, "2028-01-11 10:00", "2028-01-11 10:05", "c@x", "C", "hot seats;"])
+    root = make_program(tmp_path, files={"responses/grid.csv": grid.encode()})
+    book.save(root / "responses" / "final.xlsx")
+    data = tally_json(root)
+    checkin = survey_of(data, "checkin")
+    assert question_of(checkin, "useful")["distribution"]["Agree"] == 1  # type: ignore[index]
+    assert question_of(checkin, "honest_feedback")["mean"] == 4.5
+    final = survey_of(data, "final")
+    assert final["files"][0]["tool"] == "microsoft-forms"  # type: ignore[index]
+    assert question_of(final, "most_valuable")["counts"] == {
+        "hot seats": 2,
+        "accountability": 1,
+        "new perspectives": 1,
+    }
+    assert "a@x" not in json.dumps(data)
