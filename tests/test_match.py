@@ -402,9 +402,9 @@ def test_explain_pair_and_member(tmp_path: Path) -> None:
 
 def test_build_makes_the_first_round(tmp_path: Path) -> None:
     root = make_program(tmp_path / "p", [person(f"p{k}") for k in range(4)])
-    result = run("build", str(root), "--dry-run")
+    result = run("build", str(root), "--dry-run", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert "rounds/2027.yaml" in result.stdout
+    assert "rounds/2027.yaml" in json.loads(result.stdout)["files"]
     assert not (root / "rounds").exists()
 
 

@@ -104,6 +104,8 @@ def match_round(
     effort: float = 1.0,
 ) -> RoundResult:
     """Match the active members of `folder` into round `name` (nothing is written)."""
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
     from peerkit.match.engine import make_round
 
     rel = round_path(name)
@@ -115,14 +117,17 @@ def match_round(
             "add --force to match again (matches marked `locked: true` are kept), "
             "or choose another --round",
         )
-    return make_round(
-        folder,
-        name,
-        rel,
-        seed=folder.program.matching.seed if seed is None else seed,
-        progress=progress or _quiet,
-        effort=effort,
-    )
+    # Scores are many small matrix products: one BLAS thread each is faster than two
+    # threads waiting on each other (and much faster on a busy machine).
+    with threadpool_limits(1, user_api="blas"):
+        return make_round(
+            folder,
+            name,
+            rel,
+            seed=folder.program.matching.seed if seed is None else seed,
+            progress=progress or _quiet,
+            effort=effort,
+        )
 
 
 @dataclass(frozen=True)

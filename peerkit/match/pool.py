@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 # List fields every pool knows (scores use them); rules may add more.
 BASE_SETS = ("ground", "goals", "offers", "availability")
+DENSE_VOCABULARY = 1024  # distinct values up to which a set is also kept dense
 
 
 def normal(text: str) -> str:
@@ -63,6 +64,8 @@ class Pool:
     sizes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     vocab: dict[str, list[str]] = field(default_factory=dict)
     codes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)  # -1: empty
+    # Dense float32 copies of sets with a small vocabulary: products of those run on BLAS.
+    dense: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     # i -> {j: rule}: pairs forbidden one by one (own manager, avoid, earlier rounds).
     forbidden: dict[int, dict[int, str]] = field(default_factory=dict)
 
@@ -140,7 +143,9 @@ def build_pool(folder: Folder, members: Sequence[Member], round_name: str) -> Po
         matrix = sparse.csr_matrix((data, (rows, cols)), shape=(n, max(len(words), 1)))
         matrix.sort_indices()
         pool.sets[name] = matrix
-        pool.sizes[name] = np.asarray(matrix.sum(axis=1)).ravel()
+        pool.sizes[name] = np.asarray(matrix.sum(axis=1)).ravel().astype(np.float32)
+        if matrix.shape[1] <= DENSE_VOCABULARY:
+            pool.dense[name] = matrix.toarray()
         pool.vocab[name] = sorted(words, key=words.__getitem__)
     for name in sorted((fields | {"manager"}) - list_fields):
         codes: dict[str, int] = {}

@@ -59,8 +59,9 @@ def rule_label(program: Program, key: str) -> str:
 
 def _contains(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
     """Number of shared values of list field `name` for each (row, col) pair."""
-    matrix = pool.sets[name]
-    return (matrix[rows] @ matrix[cols].T).toarray()
+    from peerkit.match.score import shared
+
+    return shared(pool, name, name, rows, cols)
 
 
 def broken_block(pool: Pool, rows: Array, cols: Array) -> dict[str, np.ndarray[Any, Any]]:

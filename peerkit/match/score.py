@@ -14,6 +14,7 @@ A pair's score is the weighted sum; with default weights it lies between 0 and 1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from peerkit.match.pool import Pool
@@ -31,63 +32,89 @@ def weights(pool: Pool) -> dict[str, float]:
     return {term: float(given.get(term, DEFAULT_WEIGHTS[term])) for term in TERMS}
 
 
-def _shared(pool: Pool, a: str, b: str, rows: Array, cols: Array) -> Array:
+def shared(pool: Pool, a: str, b: str, rows: Array, cols: Array) -> Array:
+    """How many values list field `a` of each row shares with field `b` of each col."""
+    if a in pool.dense and b in pool.dense:
+        product: Array = pool.dense[a][rows] @ pool.dense[b][cols].T
+        return product
     return (pool.sets[a][rows] @ pool.sets[b][cols].T).toarray()
 
 
-def _ratio(top: Array, bottom: Array) -> Array:
+def _jaccard(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
     import numpy as np
 
-    out = np.zeros(np.broadcast(top, bottom).shape)
-    np.divide(top, bottom, out=out, where=bottom > 0)
-    return out
-
-
-def _jaccard(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
-    inter = _shared(pool, name, name, rows, cols)
     sizes = pool.sizes[name]
+    if not sizes.any():
+        return np.zeros((len(rows), len(cols)), dtype=np.float32)
+    inter = shared(pool, name, name, rows, cols)
     union = sizes[rows][:, None] + sizes[cols][None, :] - inter
-    return _ratio(inter, union)
+    # Where the union is empty so is the intersection: 0 / 1 is 0.
+    return inter / np.maximum(union, 1)
+
+
+def _inverse(values: Array) -> Array:
+    import numpy as np
+
+    return np.where(values > 0, 1 / np.maximum(values, 1), 0).astype(np.float32)
 
 
 def terms_block(
-    pool: Pool, rows: Array, cols: Array, directed: bool = False
+    pool: Pool,
+    rows: Array,
+    cols: Array,
+    directed: bool = False,
+    only: Sequence[str] = TERMS,
 ) -> dict[str, np.ndarray[Any, Any]]:
     """Each term, unweighted (0..1), for every (row, col) pair; `directed`: rows are
-    mentees and cols mentors."""
+    mentees and cols mentors. `only` skips the terms not asked for."""
     import numpy as np
 
     rows, cols = np.asarray(rows), np.asarray(cols)
+    shape = (len(rows), len(cols))
     terms: dict[str, np.ndarray[Any, Any]] = {}
-    terms["common_ground"] = _jaccard(pool, "ground", rows, cols)
-    goals = pool.sizes["goals"]
-    met = _ratio(_shared(pool, "goals", "offers", rows, cols), goals[rows][:, None])
-    if directed:
+    if "common_ground" in only:
+        terms["common_ground"] = _jaccard(pool, "ground", rows, cols)
+    if "goals_offers" in only:
+        inverse = _inverse(pool.sizes["goals"])
+        met = shared(pool, "goals", "offers", rows, cols) * inverse[rows][:, None]
+        if not directed:
+            back = shared(pool, "offers", "goals", rows, cols) * inverse[cols][None, :]
+            met = (met + back) * 0.5
         terms["goals_offers"] = met
-    else:
-        back = _ratio(_shared(pool, "offers", "goals", rows, cols), goals[cols][None, :])
-        terms["goals_offers"] = (met + back) / 2
-    a = pool.levels[rows][:, None, :]
-    b = pool.levels[cols][None, :, :]
-    diff = np.maximum(b - a, 0) if directed else np.abs(a - b)
-    known = ~np.isnan(diff)
-    count = known.sum(axis=2)
-    total = np.where(known, diff, 0).sum(axis=2)
-    terms["levels"] = _ratio(total, count * 4.0)
-    gap = np.abs(pool.offsets[rows][:, None] - pool.offsets[cols][None, :])
-    terms["timezone"] = 1 - np.minimum(gap, 12) / 12
-    terms["availability"] = _jaccard(pool, "availability", rows, cols)
-    fields = pool.program.matching.diversity
-    differ = np.zeros((len(rows), len(cols)))
-    for name in fields:
-        if name in pool.sets:
-            sizes = pool.sizes[name]
-            known2 = (sizes[rows][:, None] > 0) & (sizes[cols][None, :] > 0)
-            differ += known2 & (_shared(pool, name, name, rows, cols) == 0)
-        elif name in pool.codes:
-            x, y = pool.codes[name][rows], pool.codes[name][cols]
-            differ += (x[:, None] >= 0) & (y[None, :] >= 0) & (x[:, None] != y[None, :])
-    terms["diversity"] = differ / len(fields) if fields else differ
+    if "levels" in only:
+        known = ~np.isnan(pool.levels)
+        value = np.nan_to_num(pool.levels).astype(np.float32)
+        total = np.zeros(shape, dtype=np.float32)
+        everyone = known[rows].all() and known[cols].all()  # the usual case: no masks
+        for k in range(value.shape[1]):
+            a, b = value[rows, k][:, None], value[cols, k][None, :]
+            diff = np.maximum(b - a, 0) if directed else np.abs(a - b)
+            if not everyone:
+                diff *= known[rows, k][:, None] & known[cols, k][None, :]
+            total += diff
+        if everyone:
+            terms["levels"] = total * np.float32(1 / (4 * value.shape[1]))
+        else:
+            count = known[rows].astype(np.float32) @ known[cols].T.astype(np.float32)
+            terms["levels"] = total / (4 * np.maximum(count, 1))
+    if "timezone" in only:
+        offsets = pool.offsets.astype(np.float32)
+        gap = np.abs(offsets[rows][:, None] - offsets[cols][None, :])
+        terms["timezone"] = 1 - np.minimum(gap, 12) / 12
+    if "availability" in only:
+        terms["availability"] = _jaccard(pool, "availability", rows, cols)
+    if "diversity" in only:
+        fields = pool.program.matching.diversity
+        differ = np.zeros(shape, dtype=np.float32)
+        for name in fields:
+            if name in pool.sets:
+                sizes = pool.sizes[name]
+                both = (sizes[rows][:, None] > 0) & (sizes[cols][None, :] > 0)
+                differ += both & (shared(pool, name, name, rows, cols) == 0)
+            elif name in pool.codes:
+                x, y = pool.codes[name][rows], pool.codes[name][cols]
+                differ += (x[:, None] >= 0) & (y[None, :] >= 0) & (x[:, None] != y[None, :])
+        terms["diversity"] = differ / len(fields) if fields else differ
     return terms
 
 
@@ -96,11 +123,11 @@ def score_block(pool: Pool, rows: Array, cols: Array, directed: bool = False) ->
     import numpy as np
 
     weight = weights(pool)
-    terms = terms_block(pool, rows, cols, directed)
+    used = [term for term in TERMS if weight[term]]
+    terms = terms_block(pool, rows, cols, directed, used)
     total = np.zeros((len(rows), len(cols)))
     for term, values in terms.items():
-        if weight[term]:
-            total += weight[term] * values
+        total += weight[term] * values
     return total
 
 

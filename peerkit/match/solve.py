@@ -23,9 +23,10 @@ Progress = Callable[[str, float], None]
 Array = Any
 
 PAIRS_EXACT_LIMIT = 300  # members: every feasible pair goes to the blossom algorithm
-PAIRS_CANDIDATES = 40  # best partners per member above that
+PAIRS_CANDIDATES = 40  # best partners per member above that (fewer for large rosters,
+# where the blossom algorithm's time grows with the edges: 10 edges lose ~0.05% at 10,000)
 PAIRS_BOUND_LIMIT = 4000  # members: the bound is a dense assignment up to here
-MENTORING_DENSE_LIMIT = 30_000_000  # mentee x mentor-slot cells solved densely (exact)
+MENTORING_DENSE_LIMIT = 50_000_000  # mentee x mentor-slot cells solved densely (exact)
 MENTORING_CANDIDATES = 60  # best mentors per mentee above that
 BLOCK_CELLS = 2_000_000  # pairs scored per numpy block
 SCALE = 10_000  # integer weights for rustworkx: 4 decimals of score
@@ -133,7 +134,7 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
             a, b = np.nonzero(np.triu(ok, 1))
         else:
             masked = np.where(ok, score, -np.inf)
-            keep = min(PAIRS_CANDIDATES, n - 1)
+            keep = min(candidates_for(n), n - 1)
             part = (
                 np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
                 if keep
@@ -152,7 +153,7 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
             free,
             free,
             directed=False,
-            keep=PAIRS_CANDIDATES,
+            keep=candidates_for(n),
             progress=progress,
             phase="scoring pairs",
         )
@@ -177,6 +178,13 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
     if exact or total >= bound - 1e-6:
         exact, bound = True, max(total, bound) if not exact else total
     return Solved(pairs, scores, exact, max(bound, total))
+
+
+def candidates_for(count: int) -> int:
+    """Best partners per member given to the blossom algorithm for `count` members."""
+    if count <= 2000:
+        return PAIRS_CANDIDATES
+    return 20 if count <= 5000 else 10
 
 
 def dense_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> tuple[Array, Array]:
