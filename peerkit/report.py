@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -655,13 +655,19 @@ def gather(
     overrides: Mapping[str, str] | None = None,
     *,
     names: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> Inputs:
-    """Read the exports and attendance.csv, and tally them (at-risk includes attendance)."""
+    """Read the exports and attendance.csv, and tally them (at-risk includes attendance).
+
+    `progress` is told, in words, what is being read (the CLI shows it on a terminal).
+    """
     from peerkit.attendance import attendance_reasons, read_attendance, summarize_attendance
     from peerkit.responses import read_responses
     from peerkit.tally import tally_folder
 
-    exports, problems = read_responses(folder, paths, survey, overrides)
+    exports, problems = read_responses(folder, paths, survey, overrides, progress=progress)
+    if progress is not None:
+        progress("reading attendance.csv and tallying")
     records, more = read_attendance(folder)
     problems.extend(more)
     summary = summarize_attendance(folder, records) if records else None

@@ -14,7 +14,7 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -874,6 +874,8 @@ def read_responses(
     paths: Sequence[Path] | None = None,
     survey: str | None = None,
     overrides: Mapping[str, str] | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Export], list[Problem]]:
     """Read every export (those given, or all of `responses/`) against the program's surveys."""
     problems: list[Problem] = []
@@ -889,6 +891,8 @@ def read_responses(
                 Problem(Location(rel), "missing-file", "there is no such file", "check the path")
             )
             continue
+        if progress is not None:
+            progress(f"reading {rel}")
         export = read_export(path, rel, surveys, context, problems, overrides)
         if export is not None:
             exports.append(export)

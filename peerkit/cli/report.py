@@ -19,6 +19,7 @@ from peerkit.cli.common import (
     parse_now,
     print_problems,
 )
+from peerkit.cli.tally import reading_status
 from peerkit.errors import DataError
 
 
@@ -58,7 +59,8 @@ def report_command(
     from peerkit.report import build_report, gather, report_files
 
     loaded = load_checked(folder)
-    inputs = gather(loaded, names=not no_names)
+    with reading_status() as status:
+        inputs = gather(loaded, names=not no_names, progress=status)
     if any(p.severity == "error" for p in inputs.problems):
         raise DataError(inputs.problems)
     print_problems(folder, inputs.problems)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -53,6 +55,16 @@ MapOpt = Annotated[
 NoNamesOpt = Annotated[
     bool, typer.Option("--no-names", help="List comments without who wrote them.")
 ]
+
+
+@contextlib.contextmanager
+def reading_status() -> Iterator[Callable[[str], None] | None]:
+    """A live status line on stderr while exports are read (only on a terminal)."""
+    if not err.is_terminal:
+        yield None
+        return
+    with err.status("reading survey exports…") as status:
+        yield lambda text: status.update(escape(text) + "…")
 
 
 def parse_overrides(values: list[str] | None) -> dict[str, str]:
@@ -171,7 +183,10 @@ def tally_command(
     overrides = parse_overrides(map)
     loaded = load_checked(folder)
     check_survey(survey, list(loaded.program.surveys))
-    inputs = gather(loaded, files or None, survey, overrides, names=not no_names)
+    with reading_status() as status:
+        inputs = gather(
+            loaded, files or None, survey, overrides, names=not no_names, progress=status
+        )
     if any(p.severity == "error" for p in inputs.problems):
         raise DataError(inputs.problems)
     print_problems(folder, inputs.problems)
