@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The script's own folder would come first on sys.path, and benchmarks/calendar.py would
+# then stand in for the standard library's calendar module.
+sys.path[0] = str(ROOT)
 
 from peerkit.load import load_folder  # noqa: E402
 from peerkit.match import match_round  # noqa: E402
