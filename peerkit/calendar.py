@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,7 @@ NAMESPACE = uuid.UUID("6f1c3b52-5d0e-4c53-9a38-2f1f0f6b7a11")
 
 Change = Literal["new", "updated", "unchanged", "reinstated", "cancelled"]
 Method = Literal["request"]
+Progress = Callable[[str, float], None]  # (phase, fraction done)
 
 # --- RFC 5545 text ----------------------------------------------------------------------
 
@@ -656,6 +657,7 @@ def render_calendars(
     now: dt.datetime | None = None,
     method: Method | None = None,
     only: str | None = None,
+    progress: Progress | None = None,
 ) -> CalendarResult:
     """Every calendar file of a round, and the updated `calendars.yaml`, in memory."""
     from peerkit.schedule import meetings_for
@@ -702,7 +704,10 @@ def render_calendars(
     outs: list[_Out] = []
     years: set[int] = set()
 
-    for match in sorted(round_.matches, key=lambda m: m.id):
+    ordered = sorted(round_.matches, key=lambda m: m.id)
+    for index, match in enumerate(ordered):
+        if progress and index % 100 == 0:
+            progress("calendar events", index / len(ordered))
         before = old.get(match.id)
         # members who were in this match at an earlier export and are not any more
         former = set(before.former + before.members) - set(match.members) if before else set()
@@ -823,6 +828,8 @@ def render_calendars(
     if not outs:
         result.notes.append(f"round '{round_.name}' has no meetings to put in calendars")
         return result
+    if progress:
+        progress("calendar files", 1.0)
     result.files.update(_files(folder, round_, outs, method, only, years))
     result.problems.extend(renderer.problems)
     result.events.sort(key=lambda e: (e.start, e.match, e.session))

@@ -795,3 +795,21 @@ def test_khal_re_import_updates_and_cancels_instead_of_duplicating(
     cancelled = khal_list(tmp_path, ics, "America/Los_Angeles")
     assert len(cancelled) == 12
     assert all("CANCELLED" in line for line in cancelled)
+
+
+def test_library_reports_progress_and_returns_files_without_writing(program: Path) -> None:
+    from peerkit.calendar import render_calendars
+
+    folder, _ = load_folder(program)
+    assert folder is not None
+    seen: list[tuple[str, float]] = []
+    result = render_calendars(
+        folder,
+        now=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        progress=lambda p, f: seen.append((p, f)),
+    )
+    assert seen[0] == ("calendar events", 0.0)
+    assert seen[-1] == ("calendar files", 1.0)
+    assert "out/calendars/program.ics" in result.files
+    assert not (program / "out").exists()
+    assert not (program / "calendars.yaml").exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -46,6 +48,32 @@ MethodOpt = Annotated[
         "(METHOD:CANCEL) for meetings that are gone or people no longer in them.",
     ),
 ]
+
+
+PROGRESS_FROM = 200  # matches: below this the calendars take about a second, no bar
+
+
+@contextmanager
+def progress_bar(show: bool) -> Iterator[Callable[[str, float], None] | None]:
+    """A Rich progress bar on stderr fed by the library's progress callback."""
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("calendar events", total=1.0)
+
+        def report(phase: str, done: float) -> None:
+            bar.update(task, description=phase, completed=done)
+
+        yield report
 
 
 def _check_only(loaded: Folder, round_name: str | None, only: str) -> None:
@@ -103,18 +131,27 @@ def calendar_command(
         raise UsageError(msg, hint)
     if only is not None:
         _check_only(loaded, round_name, only)
-    result = render_calendars(
-        loaded,
-        round_name,
-        now=moment,
-        method=None if method is None else "request",
-        only=only,
-    )
+    round_ = loaded.round(round_name)
+    size = len(round_.matches) if round_ else 0
+    show = format is TextJson.text and size >= PROGRESS_FROM and err.is_terminal
+    with progress_bar(show) as report:
+        result = render_calendars(
+            loaded,
+            round_name,
+            now=moment,
+            method=None if method is None else "request",
+            only=only,
+            progress=report,
+        )
     if any(p.severity == "error" for p in result.problems):
         raise DataError(result.problems)
     print_problems(folder, result.problems)
     if not dry_run:
-        write_files(folder, result.files)
+        if show:
+            with err.status(f"writing {len(result.files):,} files"):
+                write_files(folder, result.files)
+        else:
+            write_files(folder, result.files)
     if format is TextJson.json:
         payload = {
             "round": result.round,
