@@ -481,7 +481,6 @@ class _Renderer:
         self.program = folder.program
         self.round = round_name
         self.total = total
-        self.problems: list[Problem] = []
         self._attendee: dict[str, str | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
         self._folded: dict[str, str] = {}
@@ -643,11 +642,6 @@ class _Out:
     match: str
     attendees: tuple[str, ...]
     former: tuple[str, ...]  # who gets `cancel` in their own calendar
-
-
-def choose_round(folder: Folder, name: str | None) -> Round | None:
-    """The named round or the newest; None when there is no such round."""
-    return folder.round(name)
 
 
 def render_calendars(
@@ -831,7 +825,6 @@ def render_calendars(
     if progress:
         progress("calendar files", 1.0)
     result.files.update(_files(folder, round_, outs, method, only, years))
-    result.problems.extend(renderer.problems)
     result.events.sort(key=lambda e: (e.start, e.match, e.session))
     return result
 
