@@ -223,6 +223,8 @@ def test_raw_bytes_are_crlf_folded_and_only_known_properties(program: Path) -> N
             physical.decode("utf-8")
         for line in unfold(data):
             assert re.split("[;:]", line, maxsplit=1)[0] in ALLOWED, f"{name}: {line[:60]}"
+        uids = [e["UID"] for e in events(data)]
+        assert len(uids) == len(set(uids)), f"{name}: a UID twice (khal would mix them up)"
 
 
 def test_one_vevent_per_meeting_with_everything_a_client_needs(program: Path) -> None:
@@ -392,6 +394,9 @@ def test_re_export_after_move_and_re_match_updates_and_cancels(program: Path) ->
     assert all(e["SEQUENCE"] == "1" for e in cancelled)
     assert all(e["SUMMARY"].startswith("Cancelled: ") for e in cancelled)
     assert all(e["DTSTAMP"] == "20270220T100000Z" for e in after)
+    for name, data in second.items():
+        uids = [e["UID"] for e in events(data)]
+        assert len(uids) == len(set(uids)), name
     # grace's own calendar cancels her old team's meetings and holds her new team's
     grace = events(second["members/grace-lee.ics"])
     assert sorted((e["STATUS"], e["SUMMARY"][-8:]) for e in grace)[0] == ("CANCELLED", "(team-b)")
