@@ -122,9 +122,22 @@ META_HEADERS = frozenset(
         "meta/rootuuid",
         "meta/deprecatedid",
         "instancename",
+        "submissiondate",
+        "key",
+        "submitterid",
+        "submittername",
+        "attachmentspresent",
+        "attachmentsexpected",
+        "reviewstate",
+        "edits",
+        "formversion",
+        "meta-instanceid",
     }
 )
-KOBO_MARKERS = frozenset({"_uuid", "_submission_time", "meta/instanceid", "_id", "_index"})
+KOBO_MARKERS = frozenset(
+    {"_uuid", "_submission_time", "meta/instanceid", "_id", "_index", "meta-instanceid", "key"}
+)
+QUALTRICS_NOT_ANSWERS = frozenset({"survey preview", "survey test", "spam", "1", "2", "16"})
 # Likert labels tools write besides ours (Qualtrics and SurveyMonkey wordings).
 LIKERT_WORDS = {
     "strongly disagree": 1,
@@ -176,7 +189,7 @@ class _Grid:
     options: list[str]  # SurveyMonkey second header row: option per column ("" when none)
     rows: list[list[Node]]
     header_line: int = 1
-    skip_rows: set[int] = field(default_factory=set)
+    skipped: int = 0  # rows the tool marks as not real answers (Qualtrics previews)
 
 
 def normalize(text: str) -> str:
@@ -227,7 +240,14 @@ def _detect(grid: list[list[Node]], rel: str) -> _Grid:
                     before, after = text.rsplit(sep, 1)
                     alts.extend([after, before])
             alternates.append(alts)
-        return _Grid(rel, "qualtrics", first, alternates, [""] * len(first), rows[3:], 1)
+        data = rows[3:]
+        if "status" in lowered:
+            # Preview, test and spam responses are not answers from members.
+            status = lowered.index("status")
+            data = [r for r in data if _cell(r, status).casefold() not in QUALTRICS_NOT_ANSWERS]
+        found = _Grid(rel, "qualtrics", first, alternates, [""] * len(first), data, 1)
+        found.skipped = len(rows) - 3 - len(data)
+        return found
     if "respondent id" in lowered or "collector id" in lowered:
         second = _row_texts(rows[1]) if len(rows) > 1 else []
         headers: list[str] = []
@@ -308,7 +328,8 @@ def _text_match(texts: Iterable[str], survey: Survey) -> Question | None:
 
 def _id_match(header: str, survey: Survey) -> tuple[Question | None, str]:
     """The question whose id the header is (perhaps behind a Kobo group path), and the option."""
-    parts = [p for p in header.strip().split("/") if p]
+    # Group separators: Kobo `/` (or `.`), ODK Central `-`; ids never contain them.
+    parts = [p for p in re.split(r"[/.:-]", header.strip()) if p]
     ids = {q.id.casefold(): q for q in survey.questions}
     if parts and parts[-1].casefold() in ids:
         return ids[parts[-1].casefold()], ""
@@ -851,6 +872,13 @@ def read_export(
                 f"if it is one, add --map '{_short(column.header, 40)}=QUESTION_ID' "
                 f"(ids: {', '.join(q.id for q in survey.questions)})",
             )
+    if grid.skipped:
+        _warn(
+            problems,
+            Location(rel),
+            "preview",
+            f"{grid.skipped} survey preview, test or spam response(s) left out",
+        )
     responses = _read_rows(grid, survey, columns, context, problems)
     return Export(rel, grid.tool, survey.name, tuple(columns), tuple(responses))
 

@@ -445,3 +445,28 @@ def test_google_grid_and_microsoft_multi(tmp_path: Path) -> None:
         "new perspectives": 1,
     }
     assert "a@x" not in json.dumps(data)
+
+
+def test_odk_central_headers_and_qualtrics_previews(tmp_path: Path) -> None:
+    odk = (
+        "SubmissionDate,final-goals_met,final-recommend,final-most_valuable,"
+        "meta-instanceID,KEY,SubmitterID,ReviewState\r\n"
+        "2028-01-11T18:05:00.000Z,5,10,hot_seats accountability,uuid:1,uuid:1,5,\r\n"
+        "2028-01-11T18:06:00.000Z,4,9,new_perspectives,uuid:2,uuid:2,5,\r\n"
+        "2028-01-11T18:07:00.000Z,2,3,,uuid:3,uuid:3,5,\r\n"
+    )
+    lines = (FIXTURES / "qualtrics.csv").read_text(encoding="utf-8").splitlines()
+    preview = lines[3].replace(",IP Address,", ",Survey Preview,")
+    qualtrics = "\n".join([*lines, preview]) + "\n"
+    root = make_program(
+        tmp_path, files={"responses/odk.csv": odk.encode(), "q/q.csv": qualtrics.encode()}
+    )
+    data = tally_json(root)
+    final = survey_of(data, "final")
+    assert final["files"] == [{"file": "responses/odk.csv", "tool": "kobo", "rows": 3}]
+    assert question_of(final, "recommend")["nps"] == 33.3  # 10 and 9 promote, 3 detracts
+    result = runner.invoke(app, ["tally", str(root), str(root / "q" / "q.csv"), "-f", "json"])
+    assert "q/q.csv: warning[preview]: 1 survey preview, test or spam response(s) left out" in (
+        result.stderr
+    )
+    assert survey_of(json.loads(result.stdout), "final")["respondents"] == 7
