@@ -395,8 +395,8 @@ def test_re_export_after_move_and_re_match_updates_and_cancels(program: Path) ->
     assert all(e["SUMMARY"].startswith("Cancelled: ") for e in cancelled)
     assert all(e["DTSTAMP"] == "20270220T100000Z" for e in after)
     for name, data in second.items():
-        uids = [e["UID"] for e in events(data)]
-        assert len(uids) == len(set(uids)), name
+        in_file = [e["UID"] for e in events(data)]
+        assert len(in_file) == len(set(in_file)), name
     # grace's own calendar cancels her old team's meetings and holds her new team's
     grace = events(second["members/grace-lee.ics"])
     assert sorted((e["STATUS"], e["SUMMARY"][-8:]) for e in grace)[0] == ("CANCELLED", "(team-b)")
