@@ -880,6 +880,13 @@ def read_export(
             f"{grid.skipped} survey preview, test or spam response(s) left out",
         )
     responses = _read_rows(grid, survey, columns, context, problems)
+    if not responses:
+        _warn(
+            problems,
+            Location(rel),
+            "no-answers",
+            f"the export has the columns of '{survey.name}' but no answers yet",
+        )
     return Export(rel, grid.tool, survey.name, tuple(columns), tuple(responses))
 
 
