@@ -239,131 +239,115 @@ CSV_HEADER = (
 )
 
 
+def _row(**values: object) -> list[object]:
+    """One CSV row from values named by column; the other cells stay empty."""
+    return [values.get(name, "") for name in CSV_HEADER]
+
+
 def _question_row(survey: SurveyTally, scope: str, q: QuestionStats) -> list[object]:
-    value: object = ""
+    value = ""
     if q.counts:
         value = "; ".join(f"{k}: {v}" for k, v in q.counts.items())
     elif q.distribution:
         value = "; ".join(f"{k}: {v}" for k, v in q.distribution.items())
     elif q.comments:
         value = f"{len(q.comments)} comment(s)"
-    return [
-        "survey",
-        survey.survey,
-        scope,
-        q.id,
-        q.text,
-        q.n,
-        q.missing,
-        q.mean,
-        q.median,
-        q.top2_box,
-        q.nps,
-        q.promoters,
-        q.passives,
-        q.detractors,
-        value,
-        q.note,
-    ]
+    return _row(
+        section="survey",
+        survey=survey.survey,
+        scope=scope,
+        item=q.id,
+        text=q.text,
+        n=q.n,
+        missing=q.missing,
+        mean=q.mean,
+        median=q.median,
+        top2_box=q.top2_box,
+        nps=q.nps,
+        promoters=q.promoters,
+        passives=q.passives,
+        detractors=q.detractors,
+        value=value,
+        note=q.note,
+    )
 
 
 def tally_rows(tally: Tally) -> list[list[object]]:
-    """The tally as spreadsheet rows (questions, groups, at-risk matches, comments)."""
+    """The tally as spreadsheet rows (questions, groups, comments, at-risk matches)."""
     rows: list[list[object]] = [list(CSV_HEADER)]
-    blank = [""] * 9
     for survey in tally.surveys:
-        for q in survey.questions:
-            rows.append(_question_row(survey, "all", q))
+        rows.extend(_question_row(survey, "all", q) for q in survey.questions)
         for group in (*survey.by_session, *survey.by_match):
-            scope = group.label
+            where = {"section": "group", "survey": survey.survey, "scope": group.label}
             rows.append(
-                [
-                    "group",
-                    survey.survey,
-                    scope,
-                    "health",
-                    "mean of likert answers",
-                    group.respondents,
-                    *blank[:1],
-                    group.health,
-                    *blank[:6],
-                    "",
-                    group.note,
-                ]
-            )
-            for qid, score in group.scores.items():
-                rows.append(
-                    [
-                        "group",
-                        survey.survey,
-                        scope,
-                        qid,
-                        "",
-                        "",
-                        "",
-                        score,
-                        *blank[:6],
-                        "",
-                        group.note,
-                    ]
+                _row(
+                    **where,
+                    item="health",
+                    text="mean of every likert answer",
+                    n=group.respondents,
+                    mean=group.health,
+                    note=group.note,
                 )
+            )
+            rows.extend(
+                _row(**where, item=qid, mean=score, note=group.note)
+                for qid, score in group.scores.items()
+            )
         for q in survey.questions:
             for comment in q.comments:
                 who = ", ".join(x for x in (comment.member, comment.match) if x)
-                rows.append(["comment", survey.survey, who, q.id, comment.text, *blank, "", ""])
+                rows.append(
+                    _row(
+                        section="comment",
+                        survey=survey.survey,
+                        scope=who,
+                        item=q.id,
+                        text=comment.text,
+                    )
+                )
     for risk in tally.at_risk:
         rows.append(
-            [
-                "at-risk",
-                "",
-                risk.match,
-                ", ".join(risk.members),
-                "; ".join(risk.reasons),
-                *blank,
-                "",
-                "",
-            ]
+            _row(
+                section="at-risk",
+                scope=risk.match,
+                item=", ".join(risk.members),
+                text="; ".join(risk.reasons),
+            )
         )
     return rows
 
 
 def report_rows(report: Report) -> list[list[object]]:
+    """The tally's rows, then attendance per member and match, then the goals."""
     rows = tally_rows(report.tally)
-    blank = [""] * 9
     if report.attendance is not None:
         for member in report.attendance.members:
-            note = "missed two in a row" if member.two_in_a_row else ""
             rows.append(
-                [
-                    "attendance",
-                    "",
-                    member.match,
-                    member.member,
-                    member.name,
-                    member.present + member.absent + member.excused,
-                    member.absent,
-                    *blank[:7],
-                    member.rate,
-                    note,
-                ]
+                _row(
+                    section="attendance",
+                    scope=member.match,
+                    item=member.member,
+                    text=member.name,
+                    n=member.present + member.absent + member.excused,
+                    missing=member.absent,
+                    value=member.rate,
+                    note="missed two in a row" if member.two_in_a_row else "",
+                )
             )
         for match in report.attendance.matches:
             rows.append(
-                [
-                    "attendance",
-                    "",
-                    "match",
-                    match.match,
-                    ", ".join(match.members),
-                    match.meetings,
-                    match.absent,
-                    *blank[:7],
-                    match.rate,
-                    "",
-                ]
+                _row(
+                    section="attendance",
+                    scope="match",
+                    item=match.match,
+                    text=", ".join(match.members),
+                    n=match.meetings,
+                    missing=match.absent,
+                    value=match.rate,
+                )
             )
     for goal in report.goals:
-        rows.append(["goal", "", "", "", goal.goal, *blank, "; ".join(goal.evidence), ""])
+        rows.append(_row(section="goal", text=goal.goal, value="; ".join(goal.evidence)))
     return rows
 
 
