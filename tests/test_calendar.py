@@ -818,3 +818,56 @@ def test_library_reports_progress_and_returns_files_without_writing(program: Pat
     assert "out/calendars/program.ics" in result.files
     assert not (program / "out").exists()
     assert not (program / "calendars.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    "tzid", ["America/Los_Angeles", "Europe/Berlin", "Australia/Sydney", "Asia/Tokyo", "UTC"]
+)
+def test_vtimezone_agrees_with_zoneinfo_every_six_hours(tzid: str) -> None:
+    from peerkit.calendar import vtimezone
+
+    lines = vtimezone(tzid, 2027, 2028)
+    onsets: list[tuple[dt.datetime, dt.timedelta]] = []
+    start = offset_from = offset_to = ""
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name == "DTSTART":
+            start = value
+        elif name == "TZOFFSETFROM":
+            offset_from = value
+        elif name == "TZOFFSETTO":
+            offset_to = value
+        elif name == "END" and value in ("STANDARD", "DAYLIGHT"):
+
+            def delta(text: str) -> dt.timedelta:
+                sign = -1 if text[0] == "-" else 1
+                return sign * dt.timedelta(hours=int(text[1:3]), minutes=int(text[3:5]))
+
+            wall = dt.datetime.strptime(start, "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+            onsets.append((wall - delta(offset_from), delta(offset_to)))
+    assert onsets == sorted(onsets)
+    zone = ZoneInfo(tzid)
+    moment = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    while moment < dt.datetime(2029, 1, 1, tzinfo=dt.UTC):
+        offset = [o for onset, o in onsets if onset <= moment][-1]
+        assert offset == moment.astimezone(zone).utcoffset(), moment
+        moment += dt.timedelta(hours=6)
+
+
+def test_member_who_left_gets_later_meetings_cancelled(program: Path) -> None:
+    members = program / "members.yaml"
+    members.write_text(
+        members.read_text(encoding="utf-8").replace(
+            "    email: ana@ruizlandscaping.example.com\n",
+            "    email: ana@ruizlandscaping.example.com\n    left: 2027-06-01\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    files = export(program)
+    ana = events(files["members/ana-ruiz.ics"])
+    statuses = [e["STATUS"] for e in sorted(ana, key=lambda e: e["DTSTART"])]
+    assert statuses == ["CONFIRMED"] * 5 + ["CANCELLED"] * 7
+    team_a = sorted(events(files["matches/team-a.ics"]), key=lambda e: e["DTSTART"])
+    assert "mailto:ana@" in team_a[4]["ATTENDEES"]
+    assert "mailto:ana@" not in team_a[5]["ATTENDEES"]
