@@ -167,6 +167,8 @@ def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Proble
 
         member = text("member")
         status_text = text("status")
+        if text("date").lstrip("\ufeff").casefold() == "date" and member.casefold() == "member":
+            continue  # a sign-in sheet appended whole, header line and all
         if not status_text:
             _warn(
                 problems,

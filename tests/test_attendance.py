@@ -174,3 +174,20 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "would write" in result.stdout
     assert not (root / "out").exists()
+
+
+def test_sign_in_sheets_appended_whole_are_read(tmp_path: Path) -> None:
+    root = make_program(tmp_path, None)
+    for session in ("1", "2"):
+        assert runner.invoke(app, ["attendance", str(root), "--session", session]).exit_code == 0
+    parts = []
+    for session in ("01", "02"):
+        sheet = root / "out" / "attendance" / f"session-{session}-signin.csv"
+        parts.append(sheet.read_bytes().replace(b",,", b",present,"))
+    # `cat session-01-signin.csv session-02-signin.csv > attendance.csv`, BOMs and all.
+    (root / "attendance.csv").write_bytes(b"".join(parts))
+    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    assert (data["records"], data["rate"]) == (16, 100.0)
