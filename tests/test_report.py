@@ -241,3 +241,10 @@ def test_members_below_80_percent_are_listed(tmp_path: Path) -> None:
     table = page.ids["attendance-members"]
     assert "Finn Berg" in table
     assert "Ana Ruiz" not in table
+
+
+def test_unknown_paper_is_a_usage_error(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    result = runner.invoke(app, ["report", str(root), "--paper", "napkin"])
+    assert result.exit_code == 2
+    assert "use one of: a4, letter" in result.stderr

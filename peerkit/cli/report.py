@@ -20,7 +20,7 @@ from peerkit.cli.common import (
     print_problems,
 )
 from peerkit.cli.tally import reading_status
-from peerkit.errors import DataError
+from peerkit.errors import DataError, UsageError
 
 
 class ReportFormat(StrEnum):
@@ -56,8 +56,12 @@ def report_command(
 
     Example: peerkit report sample-program --format html
     """
+    from peerkit.pdf import PAPERS
     from peerkit.report import build_report, gather, report_files
 
+    if paper.lower() not in PAPERS:
+        msg = f"--paper: '{paper}' is not a paper size peerkit knows"
+        raise UsageError(msg, f"use one of: {', '.join(PAPERS)}")
     loaded = load_checked(folder)
     with reading_status() as status:
         inputs = gather(loaded, names=not no_names, progress=status)
