@@ -39,9 +39,6 @@ def make_folder(root: Path, members: int) -> Path:
 
 
 def main() -> None:
-    # benchmarks/calendar.py would shadow the standard library's calendar module
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     from peerkit.agenda import render_agenda
     from peerkit.load import load_folder
     from peerkit.survey import render_surveys

@@ -7,19 +7,13 @@ state file back (the usual case once a program is running).
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow
-# the standard library's `calendar` module that peerkit.schedule imports.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-from peerkit.calendar import render_calendars  # noqa: E402
-from peerkit.load import load_folder  # noqa: E402
-from peerkit.write import write_files  # noqa: E402
+from peerkit.calendar import render_calendars
+from peerkit.load import load_folder
+from peerkit.write import write_files
 
 MEMBERS = 10_000
 PROGRAM = """\
