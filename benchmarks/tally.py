@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# benchmarks/ holds calendar.py, which would shadow the standard library's calendar.
+# Keep benchmarks/ off the front of sys.path, so no script here can shadow a standard module.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from peerkit.load import load_folder  # noqa: E402
