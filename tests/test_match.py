@@ -606,3 +606,86 @@ def test_groups_match_brute_force_on_small_rosters(base: Folder) -> None:
                 value += (block.sum() - block.trace()) / 3
             best = max(best, value)
         assert result.summary["total"] == pytest.approx(best, abs=1e-3)
+
+
+# --- pairs above the all-pairs limit: proven optimal ----------------------------------
+
+
+def random_roster(root: Path, count: int, seed: int, departments: int = 20) -> Folder:
+    """`count` peers with random interests, levels, timezones and departments."""
+    import random
+
+    rng = random.Random(seed)
+    topics = [f"topic {k}" for k in range(40)]
+    zones = ["America/Chicago", "America/New_York", "Europe/London", "Europe/Berlin"]
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "program.yaml").write_text(
+        "name: Random\ntimezone: UTC\nstart: 2027-01-01\nend: 2027-12-31\nformat: pairs\n"
+        "matching:\n  seed: 1\n  rules:\n    not_same: [department]\n  diversity: [industry]\n",
+        encoding="utf-8",
+    )
+    lines = ["id,name,department,timezone,goals,offers,obstacles,knowledge,industry"]
+    for k in range(count):
+        lines.append(
+            f"m{k:04d},Member {k},dept{min(rng.randrange(departments * 2), departments)},"
+            f"{rng.choice(zones)},{';'.join(rng.sample(topics, 3))},"
+            f"{';'.join(rng.sample(topics, 3))},{';'.join(rng.sample(topics, 2))},"
+            f"{rng.randint(1, 5)},industry{rng.randrange(10)}"
+        )
+    (root / "members.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return loaded(root)
+
+
+def full_graph_pairs(pool: Any) -> tuple[int, int]:
+    """(pairs, integer total) of the best matching with every feasible pair as an edge."""
+    import numpy as np
+
+    from peerkit.match.solve import SCALE, _blossom, dense_pairs
+
+    idx = np.arange(pool.size)
+    score, ok = dense_pairs(pool, idx)
+    a, b = np.nonzero(np.triu(ok, 1))
+    weight = np.rint(score * SCALE)
+    matched = _blossom(pool.size, a, b, weight[a, b])
+    return len(matched), int(sum(weight[x, y] for x, y in matched))
+
+
+@pytest.mark.parametrize(
+    ("count", "candidates", "departments"),
+    [
+        (400, 40, 20),  # the usual path: the prices prove the first matching optimal
+        (400, 12, 20),  # prices miss pairs, then the pairs they cannot rule out are tried
+        (401, 8, 20),  # odd: one member stays out of the proof's pairing
+        (330, 40, 1),  # half the roster in one department: no proof, every pair is tried
+    ],
+)
+def test_pairs_equal_the_full_graph_optimum(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int, candidates: int, departments: int
+) -> None:
+    import numpy as np
+
+    from peerkit.match import solve
+    from peerkit.match.solve import SCALE, solve_pairs
+
+    monkeypatch.setattr(solve, "PAIRS_CANDIDATES", candidates)
+    folder = random_roster(tmp_path, count, seed=count, departments=departments)
+    pool = build_pool(folder, list(folder.members), "r1")
+    solved = solve_pairs(pool, np.arange(pool.size))
+    pairs, total = full_graph_pairs(pool)
+    assert solved.exact
+    assert len(solved.matches) == pairs
+    assert sum(round(s * SCALE) for s in solved.scores) == total
+    assert solved.bound == pytest.approx(sum(solved.scores))
+    ok = feasible_block(pool, range(pool.size), range(pool.size))
+    assert all(ok[i, j] for i, j in solved.matches)
+    assert len({i for pair in solved.matches for i in pair}) == 2 * pairs
+
+
+def test_large_pairs_round_reports_optimal(tmp_path: Path) -> None:
+    folder = random_roster(tmp_path, 350, seed=5)
+    result = match_round(folder, "r1")
+    again = match_round(folder, "r1")
+    assert result.text == again.text
+    assert sum(len(m.members) for m in result.matches) == 350
+    assert result.summary["optimal"] is True
+    assert result.summary["gap_percent"] == 0.0

@@ -23,13 +23,17 @@ Progress = Callable[[str, float], None]
 Array = Any
 
 PAIRS_EXACT_LIMIT = 300  # members: every feasible pair goes to the blossom algorithm
-PAIRS_CANDIDATES = 40  # best partners per member above that (fewer for large rosters,
-# where the blossom algorithm's time grows with the edges: 10 edges lose ~0.05% at 10,000)
-PAIRS_BOUND_LIMIT = 4000  # members: the bound is a dense assignment up to here
+PAIRS_CANDIDATES = 40  # best partners per member above that, before the proof (fewer
+# above PAIRS_BOUND_LIMIT, where the blossom algorithm's time grows with the edges and
+# nothing is proven: 10 edges lose ~0.05% at 10,000)
+PAIRS_BOUND_LIMIT = 4000  # members: proven optimal (or a dense bound) up to here
+PAIRS_FULL_LIMIT = 2000  # members: every feasible pair is tried when the proof fails
 MENTORING_DENSE_LIMIT = 50_000_000  # mentee x mentor-slot cells solved densely (exact)
 MENTORING_CANDIDATES = 60  # best mentors per mentee above that
 BLOCK_CELLS = 2_000_000  # pairs scored per numpy block
-SCALE = 10_000  # integer weights for rustworkx: 4 decimals of score
+SCALE = 1000  # integer weights for rustworkx: the 3 decimals a round file shows
+PAIRS_PRICE_ROUNDS = 6  # times the dual prices are recomputed with the pairs they miss
+PAIRS_NEAR_LIMIT = 400_000  # pairs the prices cannot rule out, before giving up on proof
 
 
 def _quiet(_phase: str, _done: float) -> None:
@@ -116,73 +120,193 @@ class Solved:
 def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
     """Maximum-weight matching (most pairs first, then the best total) of `free` members.
 
-    Small rosters give the blossom algorithm every feasible pair (exact). Larger ones give
-    each member's best `PAIRS_CANDIDATES`, and the result is measured against a bound:
-    the best cycle cover (an assignment on the symmetric score matrix) up to
-    `PAIRS_BOUND_LIMIT` members, half the sum of each member's best score above that.
+    Small rosters give the blossom algorithm every feasible pair. Up to
+    `PAIRS_BOUND_LIMIT` members it first runs on each member's best `PAIRS_CANDIDATES`,
+    then proves that matching optimal on every feasible pair with a linear-programming
+    dual, or finds the optimum among the few pairs the dual cannot rule out (see
+    `_certified`). Above that the result is measured against half the sum of each
+    member's best score, an upper bound.
     """
     import numpy as np
-    import rustworkx as rx
 
     free = np.asarray(free, dtype=np.int64)
     n = len(free)
-    exact = n <= PAIRS_EXACT_LIMIT
-    bound: float | None = None
     if n <= PAIRS_BOUND_LIMIT:
         score, ok = dense_pairs(pool, free, progress)
-        if exact:
-            a, b = np.nonzero(np.triu(ok, 1))
+        np.fill_diagonal(ok, False)
+        # Members nobody may meet take no part: the rest can often all be paired, which
+        # is what the proof of optimality needs.
+        some = np.flatnonzero(ok.any(axis=1))
+        score, ok, free = score[np.ix_(some, some)], ok[np.ix_(some, some)], free[some]
+        n = len(free)
+        upper = np.triu(ok, 1)
+        if n <= PAIRS_EXACT_LIMIT:
+            a, b = np.nonzero(upper)
         else:
-            masked = np.where(ok, score, -np.inf)
-            keep = min(candidates_for(n), n - 1)
-            part = (
-                np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
-                if keep
-                else np.zeros((n, 0), dtype=np.int64)
-            )
-            a = np.repeat(np.arange(n), keep)
-            b = part.ravel()
-            good = ok[a, b]
-            a, b = a[good], b[good]
-        bound = cycle_cover_bound(score, ok) if n > 1 else 0.0
-        s = score[a, b]
-        a, b = free[a], free[b]
-    else:
-        scored = scored_pairs(
-            pool,
-            free,
-            free,
-            directed=False,
-            keep=candidates_for(n),
-            progress=progress,
-            phase="scoring pairs",
-        )
-        a, b, s = scored.rows, scored.cols, scored.scores
-        bound = float(scored.best.sum()) / 2
+            a, b = _best_partners(score, ok, min(candidates_for(n), n - 1))
+        weight = np.rint(score * SCALE)
+        progress("matching pairs", 0.0)
+        matched = _blossom(n, a, b, weight[a, b])
+        exact = n <= PAIRS_EXACT_LIMIT
+        if not exact:
+            matched, exact = _certified(matched, weight, upper, a, b, progress)
+        if not exact and n <= PAIRS_FULL_LIMIT:
+            # No proof: every feasible pair to the blossom algorithm (slower, exact).
+            a, b = np.nonzero(upper)
+            matched, exact = _blossom(n, a, b, weight[a, b]), True
+        progress("matching pairs", 1.0)
+        pairs = sorted((int(free[x]), int(free[y])) for x, y in matched)
+        scores = [float(score[x, y]) for x, y in matched]
+        total = sum(scores)
+        bound = total if exact else max(cycle_cover_bound(score, ok) if n > 1 else 0.0, total)
+        return Solved(pairs, scores, exact, bound)
+    scored = scored_pairs(
+        pool,
+        free,
+        free,
+        directed=False,
+        keep=candidates_for(n),
+        progress=progress,
+        phase="scoring pairs",
+    )
+    a, b, s = scored.rows, scored.cols, scored.scores
+    bound = float(scored.best.sum()) / 2
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     _, first = np.unique(lo * pool.size + hi, return_index=True)
     a, b, s = lo[first], hi[first], s[first]
     progress("matching pairs", 0.0)
-    graph = rx.PyGraph()
-    graph.add_nodes_from(range(pool.size))
-    weights = np.rint(s * SCALE).astype(np.int64)
-    graph.add_edges_from(list(zip(a.tolist(), b.tolist(), weights.tolist(), strict=True)))
-    matched = rx.max_weight_matching(
-        graph, max_cardinality=True, weight_fn=lambda weight: weight, verify_optimum=False
-    )
+    found = _blossom(pool.size, a, b, np.rint(s * SCALE))
     progress("matching pairs", 1.0)
     lookup = dict(zip(zip(a.tolist(), b.tolist(), strict=True), s.tolist(), strict=True))
-    pairs = sorted((min(int(x), int(y)), max(int(x), int(y))) for x, y in matched)
+    pairs = sorted(found)
     scores = [lookup[pair] for pair in pairs]
     total = sum(scores)
-    if exact or total >= bound - 1e-6:
-        exact, bound = True, max(total, bound) if not exact else total
+    exact = total >= bound - 1e-6
     return Solved(pairs, scores, exact, max(bound, total))
+
+
+def _best_partners(score: Array, ok: Array, keep: int) -> tuple[Array, Array]:
+    """Each member's `keep` best feasible partners, as (low, high) index pairs, once each."""
+    import numpy as np
+
+    n = len(score)
+    if keep <= 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    masked = np.where(ok, score, -np.inf)
+    np.fill_diagonal(masked, -np.inf)
+    part = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
+    a = np.repeat(np.arange(n), keep)
+    b = part.ravel()
+    good = np.isfinite(masked[a, b])
+    lo, hi = np.minimum(a[good], b[good]), np.maximum(a[good], b[good])
+    keys = np.unique(lo * n + hi)
+    return keys // n, keys % n
+
+
+def _blossom(size: int, a: Array, b: Array, weight: Array) -> list[tuple[int, int]]:
+    """rustworkx's maximum-cardinality, maximum-weight matching on integer weights."""
+    import rustworkx as rx
+
+    graph = rx.PyGraph()
+    graph.add_nodes_from(range(size))
+    graph.extend_from_weighted_edge_list(
+        list(zip(a.tolist(), b.tolist(), weight.astype("int64").tolist(), strict=True))
+    )
+    matched = rx.max_weight_matching(
+        graph, max_cardinality=True, weight_fn=int, verify_optimum=False
+    )
+    return sorted((min(x, y), max(x, y)) for x, y in matched)
+
+
+def _certified(
+    matched: list[tuple[int, int]],
+    weight: Array,
+    upper: Array,
+    a: Array,
+    b: Array,
+    progress: Progress,
+) -> tuple[list[tuple[int, int]], bool]:
+    """The best matching on every feasible pair (`upper`), starting from the best on the
+    candidate pairs (a, b); (matching, True), or the input and False if it cannot tell.
+
+    A matching that pairs everyone (everyone but one when the count is odd) is the most
+    pairs possible. Among such matchings, any vertex prices u with u_i + u_j >= w_ij on
+    every feasible pair make each matching's total U - (its pairs' slack u_i + u_j -
+    w_ij), U = sum(u). So no matching beats the found total Z unless all its pairs have
+    slack below U - Z: the linear-programming dual (the best fractional perfect
+    matching, on integer weights) leaves few such pairs, and the blossom algorithm on
+    them plus the candidates is optimal on the whole graph.
+    """
+    import numpy as np
+
+    n = len(weight)
+    if len(matched) < n // 2:
+        return matched, False  # not everyone could be paired among the candidates
+    lo, hi = a, b
+    for _ in range(PAIRS_PRICE_ROUNDS):
+        u = _fractional_prices(n, lo, hi, weight[lo, hi])
+        if u is None:
+            return matched, False
+        slack = u[:n, None] + u[None, :n] - weight
+        short = upper & (slack < -1e-3)
+        if not short.any():
+            break
+        # Prices break a pair the candidates left out: add those pairs and price again.
+        extra_a, extra_b = np.nonzero(short)
+        keys = np.unique(np.concatenate([lo * n + hi, extra_a * n + extra_b]))
+        lo, hi = keys // n, keys % n
+    else:
+        return matched, False
+    # Lift every price by half the largest rounding shortfall, so they are truly feasible.
+    lift = max(0.0, -float(slack[upper].min(initial=0.0)))
+    if n % 2:
+        lift = max(lift, -float((u[:n] + u[n]).min()))
+    slack = slack + lift
+    total = float(sum(weight[x, y] for x, y in matched))
+    margin = float(u.sum()) + lift * len(u) / 2 - total - 1.0  # a better matching gains >= 1
+    if margin < 0:
+        return matched, True
+    near = upper & (slack <= margin + 1e-6)
+    if int(near.sum()) > PAIRS_NEAR_LIMIT:
+        return matched, False
+    # The found matching keeps a full pairing in the graph; any better one lies in `near`.
+    near[tuple(np.array(matched).T)] = True
+    near_a, near_b = np.nonzero(near)
+    keys = near_a * n + near_b
+    progress("matching pairs", 0.5)
+    return _blossom(n, keys // n, keys % n, weight[keys // n, keys % n]), True
+
+
+def _fractional_prices(n: int, a: Array, b: Array, weight: Array) -> Array | None:
+    """Optimal dual prices of the best fractional perfect matching on pairs (a, b), with
+    one extra zero-weight member paired to all when n is odd; None if the LP fails."""
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    if n % 2:
+        a = np.concatenate([a, np.arange(n)])
+        b = np.concatenate([b, np.full(n, n)])
+        weight = np.concatenate([weight, np.zeros(n)])
+    size = n + n % 2
+    edges = np.arange(len(a))
+    ones = np.ones(2 * len(a))
+    incidence = csr_matrix(
+        (ones, (np.concatenate([a, b]), np.concatenate([edges, edges]))), shape=(size, len(a))
+    )
+    result = linprog(
+        -weight, A_eq=incidence, b_eq=np.ones(size), bounds=(0, None), method="highs-ipm"
+    )
+    if result.status != 0 or result.eqlin is None:
+        return None
+    prices: Array = -np.asarray(result.eqlin.marginals, dtype=float)
+    return prices
 
 
 def candidates_for(count: int) -> int:
     """Best partners per member given to the blossom algorithm for `count` members."""
-    if count <= 2000:
+    if count <= PAIRS_BOUND_LIMIT:
         return PAIRS_CANDIDATES
     return 20 if count <= 5000 else 10
 
