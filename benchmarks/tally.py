@@ -23,12 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-# Keep benchmarks/ off the front of sys.path, so no script here can shadow a standard module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from peerkit.load import load_folder  # noqa: E402
-from peerkit.model import LIKERT5_LABELS, Folder, Match  # noqa: E402
-from peerkit.schedule import meeting_dates  # noqa: E402
+from peerkit.load import load_folder
+from peerkit.model import LIKERT5_LABELS, Folder, Match
+from peerkit.schedule import meeting_dates
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKIN = ("useful", "participation", "honest_feedback", "listened", "progress")

@@ -11,8 +11,9 @@ import codecs
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -28,17 +29,26 @@ NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 YamlValue = str | None | list["Node"] | dict[str, "Node"]
 
 
-@dataclass
+NO_KEYS: Mapping[str, Location] = MappingProxyType({})
+
+
 class Node:
     """A value read from a file, with where it was written.
 
     `value` is a str, None, a list of Nodes or a dict of Nodes; `keys` gives, for a
-    mapping, where each key was written (for unknown-key messages).
+    mapping, where each key was written (for unknown-key messages). A plain class with
+    slots: a large export makes millions of these.
     """
 
-    value: YamlValue
-    loc: Location
-    keys: dict[str, Location] = field(default_factory=dict)
+    __slots__ = ("keys", "loc", "value")
+
+    def __init__(self, value: YamlValue, loc: Location, keys: Mapping[str, Location] = NO_KEYS):
+        self.value = value
+        self.loc = loc
+        self.keys = keys
+
+    def __repr__(self) -> str:
+        return f"Node({self.value!r}, {self.loc})"
 
     @property
     def is_map(self) -> bool:

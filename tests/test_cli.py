@@ -174,3 +174,16 @@ def test_interrupt_exits_130(folder: Path, monkeypatch: pytest.MonkeyPatch) -> N
     result = run("build", folder)
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
+
+
+def test_outputs_are_readable_by_others_not_only_the_owner(sample: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert run("survey", sample, "checkin", "--format", "csv").exit_code == 0
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((sample / "out" / "surveys" / "checkin.csv").stat().st_mode)
+    assert mode == 0o644
