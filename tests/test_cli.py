@@ -187,3 +187,26 @@ def test_outputs_are_readable_by_others_not_only_the_owner(sample: Path) -> None
         os.umask(old)
     mode = stat.S_IMODE((sample / "out" / "surveys" / "checkin.csv").stat().st_mode)
     assert mode == 0o644
+
+
+def readme_examples() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL)
+    return [line for block in blocks for line in block.splitlines() if line.startswith("peerkit ")]
+
+
+@pytest.mark.parametrize("example", readme_examples())
+def test_readme_examples_run(example: str, sample: Path, tmp_path: Path) -> None:
+    import shlex
+
+    args = shlex.split(example)[1:]
+    args = [
+        str(sample) + arg.removeprefix("sample-program")
+        if arg.startswith("sample-program")
+        else arg
+        for arg in args
+    ]
+    if args[0] == "init":
+        args[1] = str(tmp_path / args[1])
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
