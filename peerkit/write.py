@@ -7,6 +7,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from peerkit.errors import PeerkitError
+
 
 def _file_mode() -> int:
     """The mode a plain new file gets under the user's umask (mkstemp makes files 0600)."""
@@ -29,12 +31,42 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
         raise
 
 
+def _blocked(root: Path, relative: str, folders_seen: set[Path]) -> str | None:
+    """Why `relative` cannot be written under `root` (a file where a folder must be…)."""
+    target = root / relative
+    for parent in reversed(target.parents):
+        if parent in folders_seen:
+            continue
+        if parent.exists() and not parent.is_dir():
+            return f"{parent} is a file, but peerkit needs a folder there"
+        folders_seen.add(parent)
+    if target.is_dir():
+        return f"{target} is a folder, but peerkit needs to write a file there"
+    if target.exists() and not os.access(target, os.W_OK):
+        return f"{target} is read-only"
+    return None
+
+
 def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write every file (paths relative to `root`), sorted; everything was rendered first."""
+    """Write every file (paths relative to `root`), sorted; everything was rendered first.
+
+    Every target is checked before the first is written, so a blocked path leaves the
+    folder as it was; a disk error on the way is a PeerkitError, not a traceback.
+    """
+    folders_seen: set[Path] = set()
+    for relative in sorted(files):
+        reason = _blocked(root, relative, folders_seen)
+        if reason:
+            raise PeerkitError(reason, "move it away (or delete out/, which peerkit rebuilds)")
     written = []
     mode = _file_mode()
     for relative in sorted(files):
         target = root / relative
-        write_atomic(target, files[relative], mode)
+        try:
+            write_atomic(target, files[relative], mode)
+        except OSError as exc:
+            msg = f"cannot write {target}: {exc.strerror or exc}"
+            hint = f"{len(written)} of {len(files)} file(s) were written before this one"
+            raise PeerkitError(msg, hint) from None
         written.append(target)
     return written
