@@ -108,7 +108,11 @@ def test_init_writes_a_folder_that_passes_check(tmp_path: Path) -> None:
     assert again.exit_code == 2
     assert "is not empty" in again.stderr
     assert "--force" in again.stderr
-    assert run("init", target, "--force").exit_code == 0
+    (target / "members.yaml").write_text("- {name: Mine}\n")
+    forced = run("init", target, "--force")
+    assert forced.exit_code == 0
+    assert (target / "members.yaml").read_text() == "- {name: Mine}\n"
+    assert "kept" in forced.stderr
 
 
 def test_build_stops_on_problems_and_writes_nothing(tmp_path: Path) -> None:

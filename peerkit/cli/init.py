@@ -17,7 +17,10 @@ STARTER = Path(__file__).resolve().parent.parent / "starter"
 def init_command(
     folder: Annotated[Path, typer.Argument(help="The folder to create.")],
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a folder that is not empty.")
+        bool,
+        typer.Option(
+            "--force", help="Write into a folder that is not empty (existing files are kept)."
+        ),
     ] = False,
 ) -> None:
     """Create a program folder with a commented example that passes `peerkit check`.
@@ -34,6 +37,11 @@ def init_command(
         raise UsageError(msg, "choose a new folder, or add --force to write the example into it")
     files = {path.name: path.read_bytes() for path in sorted(STARTER.iterdir()) if path.is_file()}
     files[".gitignore"] = b"out/\n"
+    kept = sorted(name for name in files if (folder / name).exists())
+    for name in kept:  # never replace a coordinator's program, roster or .gitignore
+        del files[name]
     for path in write_files(folder, files):
         out.print(f"wrote {path}", markup=False)
+    for name in kept:
+        err.print(f"kept {folder / name} (it exists; peerkit never replaces it)")
     err.print(f"next: edit {folder / 'program.yaml'}, then run `peerkit check {folder}`")
