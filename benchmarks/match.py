@@ -1,19 +1,22 @@
 """Matching benchmark: time, score and the gap to an optimum or a bound, per format and size.
 
-    python benchmarks/match.py            # 100, 1,000 and 10,000 members (groups: 100, 1,000)
+    python benchmarks/match.py            # 100, 1,000 and 10,000 members (pairs also 2,000;
+                                          # groups: 100, 1,000)
     python benchmarks/match.py --quick    # 100 and 1,000 members
 
 Random rosters: 3 goals, 3 offers and 2 obstacles of 40 topics, levels 1-5, six
 timezones, 20 departments with `not_same: [department]`. Figures:
 
 - mentoring: `gap` is to the exact optimum (a dense assignment) where peerkit went sparse;
-- pairs: `bound` is the best cycle cover (assignment on the symmetric score matrix), an
-  upper bound on any pairing; `exact` runs the blossom algorithm on every feasible pair
-  (up to 1,000 members);
+- pairs: `exact` gives the blossom algorithm every feasible pair (up to
+  `--exact-limit` members); `bound` is the best cycle cover (assignment on the
+  symmetric score matrix), an upper bound on any pairing; `proven` is peerkit's own
+  claim of optimality (its LP-dual proof, up to 4,000 members);
 - groups: peerkit's iterated local search against greedy-with-swaps (peerkit's own start
   plus swap descent) and, when OR-Tools is installed (`pip install peerkit[bench]`), a
-  10-second CP-SAT run on the same roster; `bound` is each member's best possible
-  teammates, a simple (loose) upper bound.
+  10-second CP-SAT run on the same roster, its teams scored by peerkit's objective;
+  `bound` is each member's best possible teammates, a simple (loose) upper bound, and
+  `cp-sat bound` CP-SAT's own proven bound when its model holds every pair.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +106,10 @@ def mentoring_exact(folder: Folder) -> float:
 
 
 def pairs_reference(folder: Folder, exact: bool) -> tuple[float, float | None]:
-    """(cycle-cover bound, exact blossom optimum on every feasible pair or None)."""
+    """(cycle-cover bound, the blossom optimum with every feasible pair an edge, or None)."""
     import numpy as np
-    import rustworkx as rx
 
-    from peerkit.match.solve import SCALE, cycle_cover_bound, dense_pairs
+    from peerkit.match.solve import SCALE, _blossom, cycle_cover_bound, dense_pairs
 
     pool = pool_of(folder)
     free = np.arange(pool.size)
@@ -115,16 +118,31 @@ def pairs_reference(folder: Folder, exact: bool) -> tuple[float, float | None]:
     if not exact:
         return bound, None
     a, b = np.nonzero(np.triu(ok, 1))
-    graph = rx.PyGraph()
-    graph.add_nodes_from(range(pool.size))
-    weights = np.rint(score[a, b] * SCALE).astype(np.int64).tolist()
-    graph.add_edges_from(list(zip(a.tolist(), b.tolist(), weights, strict=True)))
-    matched = rx.max_weight_matching(graph, max_cardinality=True, weight_fn=lambda w: w)
-    return bound, float(sum(score[x, y] for x, y in matched))
+    weight = np.rint(score[a, b] * SCALE)
+    matched = _blossom(pool.size, a, b, weight)
+    # In the round file's 3 decimals, as peerkit's matches are compared below.
+    return bound, sum(round(float(score[x, y]), 3) for x, y in matched)
 
 
-def groups_cpsat(folder: Folder, seconds: float) -> float | None:
-    """Teams by CP-SAT in `seconds` (None when OR-Tools is missing or finds nothing)."""
+@dataclass
+class CpSat:
+    """A CP-SAT run on a groups roster: its teams scored as peerkit scores them."""
+
+    objective: float | None  # None: no teams found in the time
+    bound: float | None  # CP-SAT's proven upper bound, when its model had every pair
+    status: str
+    pairs: int  # pair terms in the model
+
+
+def groups_cpsat(folder: Folder, seconds: float, partners: int | None = None) -> CpSat | None:
+    """Teams by CP-SAT in `seconds` (None when OR-Tools is missing).
+
+    The model: a team number per member, a count of members per team, the rule-breaking
+    pairs kept apart, and a yes/no "same team" variable for each pair worth scoring
+    (all pairs, or each member's `partners` best when the roster is large) carrying that
+    pair's score. Teams are interchangeable, so member k may only open team k at most
+    (first members in order). Its teams are then scored with peerkit's objective.
+    """
     try:
         from ortools.sat.python import cp_model
     except ImportError:
@@ -140,31 +158,63 @@ def groups_cpsat(folder: Folder, seconds: float) -> float | None:
     idx = np.arange(n)
     score, ok = score_block(pool, idx, idx), feasible_block(pool, idx, idx)
     sizes = plan_sizes(n, 4, 6)
+    teams = len(sizes)
+    equal = len(set(sizes)) == 1 and sum(sizes) == n
     model = cp_model.CpModel()
-    x = {(i, g): model.NewBoolVar(f"x{i}_{g}") for i in range(n) for g in range(len(sizes))}
-    for i in range(n):
-        model.AddExactlyOne(x[i, g] for g in range(len(sizes)))
+    team = [model.NewIntVar(0, min(k, teams - 1), f"t{k}") for k in range(n)]
+    x = [[model.NewBoolVar("") for _ in range(teams)] for _ in range(n)]
+    for k in range(n):
+        model.AddExactlyOne(x[k])
+        model.Add(team[k] == sum(g * x[k][g] for g in range(teams)))
     for g, size in enumerate(sizes):
-        model.Add(sum(x[i, g] for i in range(n)) == size)
+        model.Add(sum(x[k][g] for k in range(n)) == size)
+    if equal:  # the lowest-numbered member of team g+1 comes after team g's
+        opened = [model.NewIntVar(0, teams - 1, "") for _ in range(n)]
+        model.Add(opened[0] == team[0])
+        for k in range(1, n):
+            model.AddMaxEquality(opened[k], [opened[k - 1], team[k]])
+            model.Add(team[k] <= opened[k - 1] + 1)
+    a, b = np.nonzero(np.triu(~ok, 1))
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):
+        model.Add(team[i] != team[j])
+    if partners is None or partners >= n - 1:
+        pa, pb = np.nonzero(np.triu(ok, 1))
+    else:
+        masked = np.where(ok, score, -np.inf)
+        np.fill_diagonal(masked, -np.inf)
+        best = np.argpartition(-masked, partners - 1, axis=1)[:, :partners]
+        rows = np.repeat(idx, partners)
+        cols = best.ravel()
+        good = np.isfinite(masked[rows, cols])
+        keys = np.unique(np.minimum(rows, cols)[good] * n + np.maximum(rows, cols)[good])
+        pa, pb = keys // n, keys % n
+    factor = 2 / (sum(sizes) / teams - 1)  # each member's mean: a pair counts twice / (size-1)
     terms = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            for g, size in enumerate(sizes):
-                if not ok[i, j]:
-                    model.AddBoolOr([x[i, g].Not(), x[j, g].Not()])
-                    continue
-                y = model.NewBoolVar("")
-                model.AddImplication(y, x[i, g])
-                model.AddImplication(y, x[j, g])
-                terms.append(round(2000 * float(score[i, j]) / (size - 1)) * y)
+    for i, j in zip(pa.tolist(), pb.tolist(), strict=True):
+        weight = round(1000 * factor * float(score[i, j]))
+        if weight <= 0:
+            continue
+        same = model.NewBoolVar("")
+        model.Add(team[i] == team[j]).OnlyEnforceIf(same)
+        terms.append(weight * same)
     model.Maximize(sum(terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 2
+    solver.parameters.random_seed = 1
     status = solver.Solve(model)
+    name = solver.StatusName(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return float(solver.ObjectiveValue()) / 1000
+        return CpSat(None, None, name, len(terms))
+    found = [solver.Value(t) for t in team]
+    members = [[k for k in range(n) if found[k] == g] for g in range(teams)]
+    objective = 0.0
+    for group in members:
+        block = score[np.ix_(group, group)]
+        objective += float(block.sum() - np.trace(block)) / max(len(group) - 1, 1)
+    complete = equal and (partners is None or partners >= n - 1)
+    bound = solver.BestObjectiveBound() / 1000 if complete else None
+    return CpSat(objective, bound, name, len(terms))
 
 
 def row(*cells: object) -> None:
@@ -175,8 +225,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 members only")
     parser.add_argument("--cpsat-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--exact-limit",
+        type=int,
+        default=2000,
+        help="largest pairs roster also solved on every feasible pair (slow: ~1 min at 2,000)",
+    )
     args = parser.parse_args()
     sizes = [100, 1000] if args.quick else [100, 1000, 10000]
+    pair_sizes = [100, 1000] if args.quick else [100, 1000, 2000, 10000]
     with tempfile.TemporaryDirectory() as tmp:
         print("\nmentoring (capacity 2, a third are mentors)")
         row("members", "seconds", "total", "exact", "gap %", "matched")
@@ -194,32 +251,77 @@ def main() -> None:
                 f"{gap:.4f}",
                 result.summary["matched"],
             )
-        print("\npairs")
-        row("members", "seconds", "total", "exact", "bound", "gap %")
-        for count in sizes:
+        print(
+            "\npairs (exact: every feasible pair given to the blossom algorithm; "
+            "gap: to exact where run, else to the bound)"
+        )
+        row("members", "seconds", "total", "exact", "bound", "gap %", "proven")
+        for count in pair_sizes:
             folder = make_roster(Path(tmp) / f"pairs-{count}", count, "pairs")
             result, seconds = timed(lambda f=folder: match_round(f, "bench"))
-            total = result.summary["total"]
-            bound, exact = pairs_reference(folder, exact=count <= 1000)
-            gap = 100 * (bound - total) / bound if bound else 0.0
+            total = sum(m.score for m in result.matches)
+            bound, exact = pairs_reference(folder, exact=count <= args.exact_limit)
+            best = exact if exact is not None else bound
+            gap = round(100 * (best - total) / best, 6) + 0.0 if best else 0.0
             shown = f"{exact:.2f}" if exact is not None else "-"
-            row(count, f"{seconds:.2f}", f"{total:.2f}", shown, f"{bound:.2f}", f"{gap:.4f}")
-        print("\ngroups of 4-6 (objective: each member's mean score with teammates, summed)")
-        row("members", "seconds", "peerkit", "greedy+swap", "cp-sat", "bound", "gap %")
+            row(
+                count,
+                f"{seconds:.2f}",
+                f"{total:.2f}",
+                shown,
+                f"{bound:.2f}",
+                f"{gap:.4f}",
+                "yes" if result.summary["optimal"] else "no",
+            )
+        print(
+            "\ngroups of 4-6 (objective: each member's mean score with teammates, summed; "
+            f"cp-sat: {args.cpsat_seconds:g} s on 2 workers, all pairs up to 200 members, "
+            "each member's 20 best above; bound: each member's best possible teammates)"
+        )
+        row(
+            "members",
+            "seconds",
+            "peerkit",
+            "greedy+swap",
+            "cp-sat",
+            "cp-sat bound",
+            "bound",
+            "gap %",
+            "best",
+        )
         for count in [c for c in sizes if c <= 1000]:
             folder = make_roster(Path(tmp) / f"groups-{count}", count, "groups")
             result, seconds = timed(lambda f=folder: match_round(f, "bench"))
             greedy = match_round(folder, "bench", effort=0.0).summary["total"]
-            cpsat = groups_cpsat(folder, args.cpsat_seconds) if count <= 100 else None
+            cpsat = groups_cpsat(folder, args.cpsat_seconds, partners=None if count <= 200 else 20)
             summary = result.summary
+            ours = summary["total"]
+            if cpsat is None:
+                theirs, their_bound = "not installed", "-"
+            elif cpsat.objective is None:
+                theirs, their_bound = f"none ({cpsat.status.lower()})", "-"
+            else:
+                theirs = f"{cpsat.objective:.2f}"
+                their_bound = "-" if cpsat.bound is None else f"{cpsat.bound:.2f}"
+            rivals = {"greedy+swap": greedy}
+            if cpsat is not None and cpsat.objective is not None:
+                rivals["cp-sat"] = cpsat.objective
+            winner, top = max(rivals.items(), key=lambda kv: kv[1])
+            best = (
+                f"peerkit +{100 * (ours - top) / top:.1f}% over {winner}"
+                if ours >= top
+                else f"{winner} +{100 * (top - ours) / ours:.1f}%"
+            )
             row(
                 count,
                 f"{seconds:.2f}",
-                f"{summary['total']:.2f}",
+                f"{ours:.2f}",
                 f"{greedy:.2f}",
-                "-" if cpsat is None else f"{cpsat:.2f}",
+                theirs,
+                their_bound,
                 f"{summary['bound']:.2f}",
                 f"{summary['gap_percent']:.2f}",
+                best,
             )
 
 
