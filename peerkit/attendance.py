@@ -52,7 +52,7 @@ POOR_RATE = 75.0  # a match whose attendance is below this percentage is at risk
 class MemberAttendance:
     member: str
     name: str
-    match: str
+    match: str  # the member's matches, joined with ", " (a mentor may be in several)
     present: int
     absent: int
     excused: int
@@ -60,6 +60,7 @@ class MemberAttendance:
     two_in_a_row: bool  # missed two meetings in a row at some point
     missed_last_two: bool  # the two latest recorded meetings were both missed
     missed: tuple[dt.date, ...] = ()  # dates of unexcused absences
+    matches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class MatchAttendance:
     absent: int
     excused: int
     rate: float | None
+    missed_last_two: tuple[str, ...] = ()  # names of members who missed this match's last two
 
 
 @dataclass(frozen=True)
@@ -245,42 +247,55 @@ def _rate(present: int, total: int) -> float | None:
     return round(100 * present / total, 1) if total else None
 
 
+def _missed_last_two(own: Sequence[AttendanceRecord]) -> tuple[bool, bool]:
+    """(missed two in a row at some point, the two latest were both missed); excused skipped."""
+    counted = [r.status for r in own if r.status != "excused"]
+    streak = best = 0
+    for status in counted:
+        streak = streak + 1 if status == "absent" else 0
+        best = max(best, streak)
+    return best >= 2, counted[-2:] == ["absent", "absent"]
+
+
 def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) -> AttendanceSummary:
     """Rates per member, match and session, and who missed two meetings in a row."""
     by_member: dict[str, list[AttendanceRecord]] = defaultdict(list)
     by_match: dict[str, list[AttendanceRecord]] = defaultdict(list)
     by_day: dict[dt.date, list[AttendanceRecord]] = defaultdict(list)
-    # A member recorded twice for a date (a sheet entered twice): the last line wins.
-    latest: dict[tuple[str, dt.date], AttendanceRecord] = {}
+    # A mentor with three mentees is in three matches, so one date can hold three rows for
+    # them. The same (date, match, member) twice is a sheet entered twice: the last line wins.
+    latest: dict[tuple[dt.date, str, str], AttendanceRecord] = {}
     for record in records:
-        latest[(record.member, record.date)] = record
-    for record in sorted(latest.values(), key=lambda r: (r.date, r.member)):
+        latest[(record.date, record.match, record.member)] = record
+    for record in sorted(latest.values(), key=lambda r: (r.date, r.match, r.member)):
         by_member[record.member].append(record)
         if record.match:
             by_match[record.match].append(record)
         by_day[record.date].append(record)
+
+    def name_of(member_id: str) -> str:
+        member = folder.member(member_id)
+        return member.name if member else member_id
+
     members = []
     for member_id in sorted(by_member):
         own = by_member[member_id]
         counts = {s: sum(r.status == s for r in own) for s in ("present", "absent", "excused")}
-        counted = [r.status for r in own if r.status != "excused"]
-        streak = best = 0
-        for status in counted:
-            streak = streak + 1 if status == "absent" else 0
-            best = max(best, streak)
-        member = folder.member(member_id)
+        two_in_a_row, last_two = _missed_last_two(own)
+        own_matches = tuple(sorted({r.match for r in own if r.match}))
         members.append(
             MemberAttendance(
                 member_id,
-                member.name if member else member_id,
-                own[-1].match,
+                name_of(member_id),
+                ", ".join(own_matches),
                 counts["present"],
                 counts["absent"],
                 counts["excused"],
                 _rate(counts["present"], len(own)),
-                best >= 2,
-                counted[-2:] == ["absent", "absent"],
-                tuple(r.date for r in own if r.status == "absent"),
+                two_in_a_row,
+                last_two,
+                tuple(sorted({r.date for r in own if r.status == "absent"})),
+                own_matches,
             )
         )
     round_ = folder.round()
@@ -290,19 +305,20 @@ def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) ->
         own = by_match[match_id]
         present = sum(r.status == "present" for r in own)
         absent = sum(r.status == "absent" for r in own)
-        names = tuple(
-            (folder.member(m).name if folder.member(m) else m)  # type: ignore[union-attr]
-            for m in member_lists.get(match_id, sorted({r.member for r in own}))
+        ids = member_lists.get(match_id, sorted({r.member for r in own}))
+        quiet = tuple(
+            name_of(m) for m in ids if _missed_last_two([r for r in own if r.member == m])[1]
         )
         matches.append(
             MatchAttendance(
                 match_id,
-                names,
+                tuple(name_of(m) for m in ids),
                 len({r.date for r in own}),
                 present,
                 absent,
                 len(own) - present - absent,
                 _rate(present, len(own)),
+                quiet,
             )
         )
     sessions = []
@@ -335,9 +351,10 @@ def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) ->
 def attendance_reasons(summary: AttendanceSummary) -> dict[str, list[str]]:
     """Per match, the attendance reasons it is at risk: missed the last two, low rate."""
     reasons: dict[str, list[str]] = defaultdict(list)
-    for member in summary.members:
-        if member.missed_last_two and member.match:
-            reasons[member.match].append(f"{member.name} missed the last two meetings")
+    for match in summary.matches:
+        reasons[match.match].extend(
+            f"{name} missed the last two meetings" for name in match.missed_last_two
+        )
     for match in summary.matches:
         if match.rate is not None and match.rate < POOR_RATE and match.meetings >= 2:
             reasons[match.match].append(

@@ -191,3 +191,53 @@ def test_sign_in_sheets_appended_whole_are_read(tmp_path: Path) -> None:
     assert result.stderr == ""
     data = json.loads(result.stdout)
     assert (data["records"], data["rate"]) == (16, 100.0)
+
+
+def test_a_mentor_in_several_matches_keeps_a_row_per_match(tmp_path: Path) -> None:
+    # Ana mentors both teams: one date holds a row for her in each match.
+    root = make_program(
+        tmp_path,
+        "date,match,member,status\n"
+        "2027-01-12,team-a,ana,absent\n"
+        "2027-01-12,team-a,ben,present\n"
+        "2027-01-12,team-b,ana,present\n"
+        "2027-01-12,team-b,eva,present\n"
+        "2027-02-09,team-a,ana,absent\n"
+        "2027-02-09,team-a,ben,present\n"
+        "2027-02-09,team-b,ana,present\n"
+        "2027-02-09,team-b,eva,present\n"
+        "2027-02-09,team-b,eva,present\n",  # the same row entered twice counts once
+    )
+    program = root / "program.yaml"
+    program.write_text(
+        program.read_text(encoding="utf-8").replace("format: groups", "format: mentoring"),
+        encoding="utf-8",
+    )
+    roster = root / "members.yaml"
+    text = roster.read_text(encoding="utf-8").replace(
+        "organization: A1}", "organization: A1, role: mentor, capacity: 2}"
+    )
+    roster.write_text(
+        text.replace("organization: B1}", "organization: B1, role: mentee}").replace(
+            "organization: A2}", "organization: A2, role: mentee}"
+        ),
+        encoding="utf-8",
+    )
+    (root / "rounds" / "2027.yaml").write_text(
+        'round: "2027"\nmatches:\n'
+        "  - {id: team-a, members: [ana, ben]}\n"
+        "  - {id: team-b, members: [ana, eva]}\n",
+        encoding="utf-8",
+    )
+    data = summary(root)
+    assert data["records"] == 8
+    matches = {m["match"]: m for m in data["matches"]}  # type: ignore[union-attr]
+    assert (matches["team-a"]["rate"], matches["team-b"]["rate"]) == (50.0, 100.0)
+    assert matches["team-a"]["missed_last_two"] == ["Ana Ruiz"]
+    assert matches["team-b"]["missed_last_two"] == []
+    members = {m["member"]: m for m in data["members"]}  # type: ignore[union-attr]
+    assert (members["ana"]["present"], members["ana"]["absent"]) == (2, 2)
+    assert members["ana"]["matches"] == ["team-a", "team-b"]
+    assert members["ana"]["match"] == "team-a, team-b"
+    sheet = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
+    assert "4 row(s) for 3 member(s) in 2 match(es)" in sheet.stderr

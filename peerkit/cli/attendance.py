@@ -82,7 +82,8 @@ def attendance_command(
                 out.print(f"{verb} {folder / name}", markup=False)
             err.print(
                 f"[green]done:[/] sign-in sheet for session {session} ({escape(sheet.title)}), "
-                f"{len(sheet.rows)} member(s) in {len({r.match for r in sheet.rows})} match(es)"
+                f"{len(sheet.rows)} row(s) for {len({r.member for r in sheet.rows})} member(s) "
+                f"in {len({r.match for r in sheet.rows})} match(es)"
             )
         return
     records, problems = read_attendance(loaded)
