@@ -39,6 +39,7 @@ class MatchResult:
     location: str = ""
     day: str = ""
     time: str = ""
+    raw_score: float = 0.0  # `score` before rounding to the round file's 3 decimals
 
     def as_dict(self) -> dict[str, object]:
         return {

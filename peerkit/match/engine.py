@@ -93,7 +93,7 @@ def _describe_all(
             reasons.insert(0, f"{kept} although it breaks: {labels}")
         described.append(
             (
-                round(sum(mine.values()), 3),
+                sum(mine.values()),
                 {term: round(value, 3) for term, value in mine.items()},
                 reasons,
                 [rule_label(pool.program, r) for r in rules if r not in broken],
@@ -228,17 +228,14 @@ def make_round(
     drafts, notes = _kept(folder, pool, name)
     taken = {i for d in drafts for i in d.members}
     reasons: dict[int, str] = {}
-    solved_total = 0.0
     bound = 0.0
     exact = True
     if program.format == "pairs":
-        made, reasons, exact, solved_total, bound = _pairs(pool, drafts, taken, progress)
+        made, reasons, exact, _solved, bound = _pairs(pool, drafts, taken, progress)
     elif program.format == "mentoring":
-        made, reasons, exact, solved_total, bound = _mentoring(pool, drafts, progress)
+        made, reasons, exact, _solved, bound = _mentoring(pool, drafts, progress)
     else:
-        made, reasons, exact, solved_total, bound = _groups(
-            pool, drafts, taken, seed, effort, progress
-        )
+        made, reasons, exact, _solved, bound = _groups(pool, drafts, taken, seed, effort, progress)
     drafts = [*drafts, *made]
     matched = {i for d in drafts for i in d.members}
     nobody = [i for i in range(pool.size) if i not in matched and i not in reasons]
@@ -255,15 +252,12 @@ def make_round(
         Unmatched(pool.members[i].id, reason)
         for i, reason in sorted(reasons.items(), key=lambda x: pool.members[x[0]].id)
     )
-    kept_total = sum(r.score for r, d in zip(results, drafts, strict=True) if d.locked or d.pinned)
-    if program.format == "groups":
-        kept_total = sum(
-            r.score * len(r.members)
-            for r, d in zip(results, drafts, strict=True)
-            if d.locked or d.pinned
-        )
-    total = kept_total + solved_total
-    full_bound = kept_total + bound
+    # Totals come from the matches as written (kept ones rescored under today's rules and
+    # weights), so the summary always adds up; the solver's own figure only sets the bound.
+    values = [_objective_value(pool, r) for r in results]
+    total = sum(values)
+    kept_total = sum(v for v, r in zip(values, results, strict=True) if r.locked or r.pinned)
+    full_bound = total if exact else max(kept_total + bound, total)
     count = pool.size
     matched_count = len(matched)
     summary: dict[str, Any] = {
@@ -300,6 +294,15 @@ def make_round(
     )
 
 
+def _objective_value(pool: Pool, result: MatchResult) -> float:
+    """A match's part of the round objective (see `_objective`)."""
+    if pool.program.format == "groups":
+        return result.raw_score * len(result.members)
+    if pool.program.format == "mentoring":
+        return result.raw_score * max(1, len(result.members) - 1)  # one score per mentee
+    return result.raw_score
+
+
 def _objective(fmt: str) -> str:
     if fmt == "groups":
         return "sum over members of their mean score with teammates"
@@ -333,8 +336,9 @@ def _results(pool: Pool, drafts: list[Draft], rules: list[str]) -> list[MatchRes
             MatchResult(
                 id=old.id if old else ids[id(draft)],
                 members=tuple(pool.members[i].id for i in draft.members),
-                score=score,
+                score=round(score, 3),
                 terms=terms,
+                raw_score=score,
                 reasons=tuple(reasons),
                 rules=tuple(satisfied),
                 locked=draft.locked,
