@@ -18,11 +18,12 @@ from typing import Any
 
 from peerkit.attendance import AttendanceSummary
 from peerkit.model import Folder, Problem
-from peerkit.tally import QuestionStats, SurveyTally, Tally, too_few
+from peerkit.tally import QuestionStats, SurveyTally, Tally, active_members, too_few
 
 PALETTE = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 … 5, red to blue
 NPS_COLORS = ("#b2182b", "#d9d9d9", "#2166ac")
 ACCENT = "#2f6f8f"
+AT_RISK_SHOWN = 15  # matches listed on the page; JSON and CSV keep every one
 STOPWORDS = frozenset(
     [
         "the",
@@ -89,12 +90,13 @@ class GoalEvidence:
 
 @dataclass(frozen=True)
 class Participation:
-    members: int  # active members on the roster
-    matched: int
+    members: int  # members active on the report's date (as_of)
+    matched: int  # of those, the ones in a match of the round
     matches: int
     unmatched: int
     round: str
     surveys: dict[str, int | None]  # survey → respondents (None when withheld)
+    left: int = 0  # members who had left the program by as_of
 
 
 @dataclass(frozen=True)
@@ -149,23 +151,61 @@ def _evidence_for(goal: str, tally: Tally, attendance: AttendanceSummary | None)
     return tuple(found)
 
 
+def data_as_of(latest: dt.date | None, now: dt.datetime | None) -> tuple[dt.date | None, str]:
+    """The report's date: `--now` if given, else the latest date in the data; never before
+    the data it reports on. With a note when `--now` had to be moved."""
+    if now is None:
+        return latest, ""
+    if latest is not None and latest > now.date():
+        return latest, (
+            f"--now {now.date().isoformat()} is before the latest data "
+            f"({latest.isoformat()}); the report is as of {latest.isoformat()}."
+        )
+    return now.date(), ""
+
+
+def latest_date(exports: Sequence[object], attendance: AttendanceSummary | None) -> dt.date | None:
+    """The latest date in the data: answers submitted and meetings recorded."""
+    from peerkit.responses import Export
+
+    dates: list[dt.date] = []
+    for export in exports:
+        assert isinstance(export, Export)
+        dates.extend(r.submitted.date() for r in export.responses if r.submitted is not None)
+    if attendance is not None:
+        dates.extend(s.date for s in attendance.sessions)
+    return max(dates, default=None)
+
+
 def build_report(
     folder: Folder,
     tally: Tally,
     attendance: AttendanceSummary | None,
     now: dt.datetime | None = None,
     problems: Sequence[Problem] = (),
+    as_of: dt.date | None = None,
+    notes_before: Sequence[str] = (),
 ) -> Report:
-    """The report's content from a tally and the attendance (nothing rendered yet)."""
+    """The report's content from a tally and the attendance (nothing rendered yet).
+
+    `as_of` is the date the data runs to (`gather` works it out); without it, the tally's
+    date, then `now`, then the latest attendance date.
+    """
     program = folder.program
     round_ = folder.round()
-    active = {m.id for m in folder.members if m.active and m.left is None}
+    if as_of is None and tally.as_of:
+        as_of = dt.date.fromisoformat(tally.as_of)
+    if as_of is None:
+        latest = max((s.date for s in attendance.sessions), default=None) if attendance else None
+        as_of, _ = data_as_of(latest, now)
+    active = active_members(folder, as_of)
+    left = sum(
+        1
+        for m in folder.members
+        if m.active and m.left is not None and m.left <= (as_of or program.start)
+    )
     matched = {m for match in (round_.matches if round_ else ()) for m in match.members} & active
-    dates: list[dt.date] = []
-    if attendance is not None:
-        dates.extend(s.date for s in attendance.sessions)
-    as_of = now.date().isoformat() if now else (max(dates).isoformat() if dates else "")
-    notes = []
+    notes = list(notes_before)
     anonymous = tuple(s.survey for s in tally.surveys if s.anonymous)
     for survey in tally.surveys:
         if survey.anonymous:
@@ -184,7 +224,7 @@ def build_report(
         organization=program.organization,
         contact=" ".join(x for x in (program.contact.name, program.contact.email) if x),
         period=f"{program.start.isoformat()} – {program.end.isoformat()}",
-        as_of=as_of,
+        as_of=as_of.isoformat() if as_of else "",
         goals=tuple(GoalEvidence(g, _evidence_for(g, tally, attendance)) for g in program.goals),
         participation=Participation(
             members=len(active),
@@ -193,6 +233,7 @@ def build_report(
             unmatched=len(round_.unmatched) if round_ else 0,
             round=round_.name if round_ else "",
             surveys={s.survey: s.respondents for s in tally.surveys},
+            left=left,
         ),
         tally=tally,
         attendance=attendance,
@@ -581,6 +622,7 @@ def report_html(folder: Folder, report: Report, *, for_print: bool = False) -> s
             "min_group_size": report.tally.min_group_size,
             "too_few": too_few(report.tally.min_group_size),
             "for_print": for_print,
+            "at_risk_shown": AT_RISK_SHOWN,
         },
     )
 
@@ -630,6 +672,8 @@ class Inputs:
     attendance: AttendanceSummary | None
     problems: tuple[Problem, ...]
     exports: int
+    as_of: dt.date | None = None  # the date the data runs to (or --now, when later)
+    notes: tuple[str, ...] = ()
 
 
 def gather(
@@ -640,6 +684,7 @@ def gather(
     *,
     names: bool = True,
     progress: Callable[[str], None] | None = None,
+    now: dt.datetime | None = None,
 ) -> Inputs:
     """Read the exports and attendance.csv, and tally them (at-risk includes attendance).
 
@@ -656,9 +701,10 @@ def gather(
     problems.extend(more)
     summary = summarize_attendance(folder, records) if records else None
     reasons = attendance_reasons(summary) if summary is not None else None
-    tally = tally_folder(folder, exports, names=names, attendance_reasons=reasons)
+    as_of, note = data_as_of(latest_date(exports, summary), now)
+    tally = tally_folder(folder, exports, names=names, attendance_reasons=reasons, as_of=as_of)
     ordered = sorted(problems, key=lambda p: p.sort_key())
-    return Inputs(tally, summary, tuple(ordered), len(exports))
+    return Inputs(tally, summary, tuple(ordered), len(exports), as_of, (note,) if note else ())
 
 
 # --- build steps ----------------------------------------------------------------------------
@@ -680,9 +726,17 @@ def tally_step(folder: Folder, options: Any) -> Any:
     if not export_files(folder.root):
         result.notes.append("no survey exports in responses/; skipped")
         return result
-    inputs = gather(folder)
+    inputs = gather(folder, now=options.now)
     result.problems.extend(inputs.problems)
-    report = build_report(folder, inputs.tally, inputs.attendance, options.now, inputs.problems)
+    report = build_report(
+        folder,
+        inputs.tally,
+        inputs.attendance,
+        options.now,
+        inputs.problems,
+        inputs.as_of,
+        inputs.notes,
+    )
     result.files.update(tally_files(folder, inputs.tally, report))
     for survey in inputs.tally.surveys:
         count = "withheld" if survey.respondents is None else survey.respondents
@@ -700,8 +754,16 @@ def report_step(folder: Folder, options: Any) -> Any:
     if not _has_data(folder):
         result.notes.append("no survey exports and no attendance.csv yet; skipped")
         return result
-    inputs = gather(folder)
-    report = build_report(folder, inputs.tally, inputs.attendance, options.now, inputs.problems)
+    inputs = gather(folder, now=options.now)
+    report = build_report(
+        folder,
+        inputs.tally,
+        inputs.attendance,
+        options.now,
+        inputs.problems,
+        inputs.as_of,
+        inputs.notes,
+    )
     result.files.update(report_files(folder, report))
     result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
     return result

@@ -8,6 +8,7 @@ must see how each one is doing.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +19,14 @@ from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Survey
 LOW_HEALTH = 3.0  # a match's mean likert answer below this is at risk
 FALLING_BY = 0.6  # a drop of this much below either of the two sessions before is at risk
 LOW_MEMBER = 2.0  # one member's mean at or below this is at risk
+# A session's survey counts as run when at least this share of the members answered it; below
+# that, a member without an answer was most likely never asked, so it is not a signal.
+RUN_SHARE = 0.5
+# How much each kind of signal weighs when the at-risk list is sorted (worst first).
+WEIGHT_LOW = 3
+WEIGHT_FALLING = 2
+WEIGHT_ATTENDANCE = 2
+WEIGHT_QUIET = 1
 
 
 def too_few(min_group_size: int) -> str:
@@ -108,6 +117,7 @@ class AtRisk:
     match: str
     members: tuple[str, ...]  # names
     reasons: tuple[str, ...]
+    severity: int = 0  # the reasons' weights added up; the list is sorted by it, worst first
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,22 @@ class Tally:
     min_group_size: int
     surveys: tuple[SurveyTally, ...]
     at_risk: tuple[AtRisk, ...] = ()
+    as_of: str = ""  # the date the at-risk list and the active roster are judged on
+
+
+def active_members(folder: Folder, as_of: dt.date | None) -> set[str]:
+    """Ids of the members active on `as_of` (the program's start when there is no date)."""
+    day = as_of or folder.program.start
+    return {m.id for m in folder.members if m.is_active_on(day)}
+
+
+def _asked(folder: Folder, as_of: dt.date | None) -> set[str]:
+    """The members an identified survey asks: everyone in a match of the round, still active."""
+    round_ = folder.round()
+    if round_ is None:
+        return set()
+    active = active_members(folder, as_of)
+    return {member for m in round_.matches for member in m.members if member in active}
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -282,6 +308,7 @@ def tally_survey(
     files: Sequence[SourceFile] = (),
     *,
     names: bool = True,
+    as_of: dt.date | None = None,
 ) -> SurveyTally:
     """Every number of one survey, with the privacy rule applied for anonymous surveys."""
     minimum = folder.program.min_group_size
@@ -353,10 +380,8 @@ def tally_survey(
                 trend.append(TrendPoint(question.id, number, scores.get(question.id), n))
     invited = None
     if not anonymous and folder.round() is not None:
-        round_ = folder.round()
-        assert round_ is not None
-        active = {m.id for m in folder.members if m.active and m.left is None}
-        invited = sum(member in active for m in round_.matches for member in m.members)
+        # People, not places in matches: a mentor with three mentees is asked once.
+        invited = len(_asked(folder, as_of))
     return SurveyTally(
         survey.name,
         survey.title,
@@ -375,28 +400,60 @@ def tally_survey(
 # --- at-risk matches ------------------------------------------------------------------------
 
 
+def _held_by(folder: Folder, as_of: dt.date | None) -> set[int] | None:
+    """Numbers of the program meetings held on or before `as_of` (None: no date to judge by)."""
+    if as_of is None:
+        return None
+    from peerkit.schedule import meeting_dates
+
+    program = folder.program
+    return {
+        m.number
+        for m in meeting_dates(program.meetings, program.start, program.end)
+        if m.date <= as_of
+    }
+
+
 def at_risk_matches(
     folder: Folder,
     surveys: Sequence[tuple[Survey, Sequence[Response]]],
     attendance_reasons: Mapping[str, Sequence[str]] | None = None,
+    as_of: dt.date | None = None,
 ) -> tuple[AtRisk, ...]:
-    """Matches with low or falling scores, a member who did not answer, or poor attendance."""
+    """Matches with low or falling scores, a member who did not answer, or poor attendance.
+
+    Sorted worst first. "Did not answer" is only said for a session whose survey was run
+    (at least RUN_SHARE of the members answered it) and held by `as_of`.
+    """
     round_ = folder.round()
     if round_ is None:
         return ()
     names = {m.id: m.name for m in folder.members}
-    signals: dict[str, list[str]] = defaultdict(list)
+    held = _held_by(folder, as_of)
+    asked = _asked(folder, as_of)
+    signals: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for survey, responses in surveys:
         if survey.anonymous:
             continue  # never single out a match from an anonymous survey
         per: dict[tuple[str, int], list[Response]] = defaultdict(list)
         sessions_of: dict[str, set[int]] = defaultdict(set)
+        answered_in: dict[int, set[str]] = defaultdict(set)
         for response in responses:
+            if response.session is not None and response.respondent:
+                answered_in[response.session].add(response.respondent)
             if response.match_id and response.session is not None:
                 per[(response.match_id, response.session)].append(response)
                 sessions_of[response.match_id].add(response.session)
         sessions = sorted({r.session for r in responses if r.session is not None})
         latest = sessions[-1] if sessions else None
+        run = [
+            s
+            for s in sessions
+            if (held is None or s in held)
+            and asked
+            and len(answered_in[s] & asked) >= RUN_SHARE * len(asked)
+        ]
+        last_run = run[-1] if run else None
         totals = _totals(responses, survey)
         for match in round_.matches:
             own = sorted(sessions_of.get(match.id, ()))
@@ -405,45 +462,55 @@ def at_risk_matches(
             if healths and healths[-1][1] is not None and healths[-1][1] < LOW_HEALTH:
                 s, h = healths[-1]
                 signals[match.id].append(
-                    f"low {survey.name} scores: {h:.1f} of 5 after session {s}"
+                    (WEIGHT_LOW, f"low {survey.name} scores: {h:.1f} of 5 after session {s}")
                 )
             if len(healths) >= 2:
                 s1, h1 = healths[-1]
                 s0, h0 = max(healths[-3:-1], key=lambda item: item[1] or 0.0)
                 if h0 is not None and h1 is not None and h0 - h1 >= FALLING_BY:
                     signals[match.id].append(
-                        f"{survey.name} scores falling: {h0:.1f} → {h1:.1f} "
-                        f"from session {s0} to {s1}"
+                        (
+                            WEIGHT_FALLING,
+                            f"{survey.name} scores falling: {h0:.1f} → {h1:.1f} "
+                            f"from session {s0} to {s1}",
+                        )
                     )
-            if latest is None:
+            if latest is not None:
+                for member in match.members:
+                    mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
+                    low = _health(mine, survey, totals)
+                    if low is not None and low <= LOW_MEMBER:
+                        signals[match.id].append(
+                            (
+                                WEIGHT_LOW,
+                                f"{names.get(member, member)} rated session {latest} "
+                                f"{low:.1f} of 5 on average",
+                            )
+                        )
+            if last_run is None:
                 continue
-            answered = {r.respondent for r in per.get((match.id, latest), [])}
-            for member in match.members:
-                mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
-                low = _health(mine, survey, totals)
-                if low is not None and low <= LOW_MEMBER:
-                    signals[match.id].append(
-                        f"{names.get(member, member)} rated session {latest} "
-                        f"{low:.1f} of 5 on average"
-                    )
-            quiet = [names.get(m, m) for m in match.members if m not in answered]
-            if quiet and any(r.respondent for r in responses):
-                who = "any member" if len(quiet) == len(match.members) else ", ".join(quiet)
+            answered = {r.respondent for r in per.get((match.id, last_run), [])}
+            expected = [m for m in match.members if m in asked]
+            quiet = [names.get(m, m) for m in expected if m not in answered]
+            if quiet:
+                who = "any member" if len(quiet) == len(expected) else ", ".join(quiet)
                 signals[match.id].append(
-                    f"no {survey.name} answer after session {latest} from {who}"
+                    (WEIGHT_QUIET, f"no {survey.name} answer after session {last_run} from {who}")
                 )
     for match_id, reasons in (attendance_reasons or {}).items():
-        signals[match_id].extend(reasons)
+        signals[match_id].extend((WEIGHT_ATTENDANCE, reason) for reason in reasons)
     members = {m.id: m.members for m in round_.matches}
-    return tuple(
+    found = [
         AtRisk(
             match_id,
             tuple(names.get(m, m) for m in members.get(match_id, ())),
-            tuple(signals[match_id]),
+            tuple(text for _, text in signals[match_id]),
+            sum(weight for weight, _ in signals[match_id]),
         )
         for match_id in sorted(signals)
         if signals[match_id]
-    )
+    ]
+    return tuple(sorted(found, key=lambda risk: -risk.severity))
 
 
 # --- the whole tally ------------------------------------------------------------------------
@@ -455,8 +522,9 @@ def tally_folder(
     *,
     names: bool = True,
     attendance_reasons: Mapping[str, Sequence[str]] | None = None,
+    as_of: dt.date | None = None,
 ) -> Tally:
-    """Every survey that has responses, and the at-risk matches across them."""
+    """Every survey that has responses, and the at-risk matches across them on `as_of`."""
     from peerkit.responses import Export
 
     grouped: dict[str, list[Response]] = defaultdict(list)
@@ -468,10 +536,12 @@ def tally_folder(
     surveys = folder.program.surveys
     order = [name for name in surveys if name in grouped]
     tallies = tuple(
-        tally_survey(folder, surveys[name], grouped[name], files[name], names=names)
+        tally_survey(folder, surveys[name], grouped[name], files[name], names=names, as_of=as_of)
         for name in order
     )
     at_risk = at_risk_matches(
-        folder, [(surveys[name], grouped[name]) for name in order], attendance_reasons
+        folder, [(surveys[name], grouped[name]) for name in order], attendance_reasons, as_of
     )
-    return Tally(folder.program.min_group_size, tallies, at_risk)
+    return Tally(
+        folder.program.min_group_size, tallies, at_risk, as_of.isoformat() if as_of else ""
+    )

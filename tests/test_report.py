@@ -248,3 +248,87 @@ def test_unknown_paper_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(root), "--paper", "napkin"])
     assert result.exit_code == 2
     assert "use one of: a4, letter" in result.stderr
+
+
+def _checkin(rows: list[str]) -> str:
+    return "\r\n".join(["submitted,member,session,match_id,useful,honest_feedback", *rows]) + "\r\n"
+
+
+def _leavers(root: Path) -> None:
+    """Gus left before the data's last date, Zoë leaves after it."""
+    roster = root / "members.yaml"
+    text = roster.read_text(encoding="utf-8")
+    text = text.replace("organization: B3}", "organization: B3, left: 2027-02-20}")
+    roster.write_text(text.replace("organization: B4}", "organization: B4, left: 2027-04-01}"))
+
+
+def test_headline_numbers_are_judged_on_the_date_the_data_runs_to(tmp_path: Path) -> None:
+    root = make_program(tmp_path)  # attendance on 12 January and 9 February
+    _leavers(root)
+    answers = [
+        f"2027-03-09 18:00,{m},3,{t},4,4"
+        for m, t in (
+            ("ana", "team-a"),
+            ("ben", "team-a"),
+            ("cai", "team-a"),
+            ("dee", "team-a"),
+            ("eva", "team-b"),
+            ("fin", "team-b"),
+        )
+    ]
+    (root / "responses" / "checkin.csv").write_text(_checkin(answers), encoding="utf-8")
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    # The answers of 9 March are the latest data: the report is as of then, not February.
+    assert data["as_of"] == "2027-03-09"
+    # Zoë is still in the program on 9 March; Gus had left.
+    part = data["participation"]
+    assert (part["members"], part["matched"], part["left"]) == (7, 7, 1)
+    assert data["tally"]["surveys"][0]["invited"] == 7
+    reasons = {r["match"]: r["reasons"] for r in data["tally"]["at_risk"]}
+    assert "no checkin answer after session 3 from Zoë Łukasiewicz" in reasons["team-b"]
+    assert not any("Gus" in reason for reason in reasons["team-b"])
+    # --now before the data does not move the report before what it reports on.
+    early = runner.invoke(
+        app, ["report", str(root), "--format", "json", "--dry-run", "--now", "2027-02-01"]
+    )
+    data = json.loads(early.stdout)
+    assert data["as_of"] == "2027-03-09"
+    assert any("--now 2027-02-01 is before the latest data" in n for n in data["notes"])
+    later = runner.invoke(
+        app, ["report", str(root), "--format", "json", "--dry-run", "--now", "2027-05-01"]
+    )
+    data = json.loads(later.stdout)
+    assert data["as_of"] == "2027-05-01"
+    assert data["participation"]["members"] == 6  # Zoë has left by May
+
+
+def test_missing_answers_are_only_flagged_when_the_survey_was_run(tmp_path: Path) -> None:
+    root = make_program(tmp_path, attendance=False)
+    # One answer of eight members: the survey was not sent out for this session.
+    (root / "responses" / "checkin.csv").write_text(
+        _checkin(["2027-03-09 18:00,ana,3,team-a,4,4"]), encoding="utf-8"
+    )
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["tally"]["at_risk"] == []
+
+
+def test_the_page_lists_the_worst_at_risk_matches_first_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 1)
+    root = make_program(tmp_path, "google_forms.csv", "kobo.csv")
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
+    at_risk = json.loads(result.stdout)["tally"]["at_risk"]
+    assert len(at_risk) == 2  # JSON keeps every one
+    assert at_risk[0]["severity"] >= at_risk[1]["severity"]
+    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
+    assert parse(html).ids["at-risk-count"] == "2"
+    listed = html[html.index('<table class="risk"') :]
+    listed = listed[: listed.index("</table>")]
+    assert f"<td>{at_risk[0]['match']}</td>" in listed
+    assert f"<td>{at_risk[1]['match']}</td>" not in listed
+    assert "1 more match(es) have fewer" in " ".join(" ".join(parse(html).text).split())

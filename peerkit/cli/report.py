@@ -63,13 +63,20 @@ def report_command(
         msg = f"--paper: '{paper}' is not a paper size peerkit knows"
         raise UsageError(msg, f"use one of: {', '.join(PAPERS)}")
     loaded = load_checked(folder)
+    moment = parse_now(now)
     with reading_status() as status:
-        inputs = gather(loaded, names=not no_names, progress=status)
+        inputs = gather(loaded, names=not no_names, progress=status, now=moment)
     if any(p.severity == "error" for p in inputs.problems):
         raise DataError(inputs.problems)
     print_problems(folder, inputs.problems)
     report = build_report(
-        loaded, inputs.tally, inputs.attendance, parse_now(now), problems=inputs.problems
+        loaded,
+        inputs.tally,
+        inputs.attendance,
+        moment,
+        inputs.problems,
+        inputs.as_of,
+        inputs.notes,
     )
     formats = ("html", "json", "csv", "pdf") if format is ReportFormat.all else (format.value,)
     files = report_files(loaded, report, formats, paper)

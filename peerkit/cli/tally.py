@@ -196,7 +196,14 @@ def tally_command(
         if format is TallyFormat.json:
             out.print(dump_json(dataclasses.asdict(inputs.tally)), markup=False)
         raise typer.Exit(0 if not files else 1)
-    report = build_report(loaded, inputs.tally, inputs.attendance, problems=inputs.problems)
+    report = build_report(
+        loaded,
+        inputs.tally,
+        inputs.attendance,
+        problems=inputs.problems,
+        as_of=inputs.as_of,
+        notes_before=inputs.notes,
+    )
     made = tally_files(loaded, inputs.tally, report)
     if format is TallyFormat.json:
         data = dataclasses.asdict(inputs.tally)
