@@ -863,17 +863,6 @@ def _warnings(folder: Folder, round_: Round) -> list[Problem]:
                     "warning",
                 )
             )
-    video = program.meetings.video
-    if video and not valid_url(video):
-        found.append(
-            Problem(
-                program.where("meetings.video"),
-                "calendar-url",
-                f"meetings.video: '{video}' is not a usable URL; it is left out of the calendars",
-                "write the full link without spaces, e.g. https://meet.example.org/team",
-                "warning",
-            )
-        )
     in_round = {mid for match in round_.matches for mid in match.members}
     no_email = sorted(
         mid

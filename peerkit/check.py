@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from peerkit.load import Reader, load_folder, sort_problems
-from peerkit.model import Folder, Location, Problem
+from peerkit.model import LEVELS, Folder, Location, Problem
 
 
 def _check_format(folder: Folder, reader: Reader) -> None:
@@ -104,6 +105,45 @@ def _check_sessions(folder: Folder, reader: Reader) -> None:
             )
 
 
+# Member attributes a rule may name (custom ones come from each member's `fields:`).
+RULE_FIELDS = (
+    "organization",
+    "department",
+    "manager",
+    "industry",
+    "timezone",
+    "languages",
+    "goals",
+    "offers",
+    "obstacles",
+    "availability",
+    "role",
+    *LEVELS,
+)
+
+
+def _check_rule_fields(folder: Folder, reader: Reader) -> None:
+    """A rule over a misspelt field would silently do nothing: name the field instead."""
+    known = list(RULE_FIELDS) + sorted({key for m in folder.members for key in m.fields})
+    matching = folder.program.matching
+    for key, names in (
+        ("matching.rules.not_same", matching.rules.not_same),
+        ("matching.rules.share_one_of", matching.rules.share_one_of),
+        ("matching.diversity", matching.diversity),
+    ):
+        for index, name in enumerate(names):
+            if name in known:
+                continue
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(known)}"
+            reader.report(
+                folder.program.where(f"{key}.{index}"),
+                "unknown-field",
+                f"{key}: no member field is called '{name}', so this rule would do nothing",
+                hint,
+            )
+
+
 def check_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
     """Load the folder and run every check; problems come back sorted by file and line."""
     folder, problems = load_folder(root)
@@ -115,6 +155,7 @@ def check_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
         if not roster_unread:  # a roster that could not be read says nothing about the format
             _check_format(folder, reader)
         _check_sessions(folder, reader)
+        _check_rule_fields(folder, reader)
         from peerkit.match import round_problems
 
         reader.problems.extend(round_problems(folder))

@@ -288,6 +288,35 @@ class Reader:
             total += float(amount) * scale
         return total
 
+    def link(self, node: Node | None, key: str) -> str:
+        """A web link (http or https): it becomes a clickable link in handouts."""
+        text = self.text(node, key)
+        if node is not None and text and not re.match(r"^https?://[^\s<>\"]+$", text):
+            self.report(
+                node.loc,
+                "link",
+                f"{key}: '{text[:80]}' is not a web link; it is left out of every output",
+                "write the full address, starting with https://",
+                "warning",
+            )
+            return ""
+        return text
+
+    def place(self, node: Node | None, key: str) -> str:
+        """A place: any text or link, but never a script or local-file link."""
+        text = self.text(node, key)
+        scheme = re.match(r"^\s*(javascript|vbscript|data|file):", text, re.IGNORECASE)
+        if node is not None and scheme:
+            self.report(
+                node.loc,
+                "link",
+                f"{key}: a {scheme.group(1).lower()}: link is not a place; "
+                "peerkit will not put it in handouts or calendars",
+                "write the room or address, or an https:// link",
+            )
+            return ""
+        return text
+
     def strings(self, node: Node | None, key: str) -> tuple[str, ...]:
         """A list of texts; a single text is split on `;` (as roster CSV cells are)."""
         if node is None or node.value is None:
@@ -441,8 +470,8 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
         time=reader.time(entries.get("time"), "meetings.time", base.time) or base.time,
         duration=reader.duration(entries.get("duration"), "meetings.duration", base.duration)
         or base.duration,
-        location=reader.text(entries.get("location"), "meetings.location"),
-        video=reader.text(entries.get("video"), "meetings.video"),
+        location=reader.place(entries.get("location"), "meetings.location"),
+        video=reader.link(entries.get("video"), "meetings.video"),
         reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
         skip=tuple(sorted(skip)),
         moved=tuple(sorted(moved)),
@@ -875,6 +904,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         left=left,
         fields=custom,
         location=record.loc,
+        locations={key: value.loc for key, value in entries.items()},
     )
 
 
@@ -987,7 +1017,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
                 locked=reader.boolean(fields.get("locked"), "matches.locked", False),
                 reasons=reader.strings(fields.get("reasons"), "matches.reasons"),
                 rules=reader.strings(fields.get("rules"), "matches.rules"),
-                location=reader.text(fields.get("location"), "matches.location"),
+                location=reader.place(fields.get("location"), "matches.location"),
                 day=reader.text(fields.get("day"), "matches.day"),
                 time=reader.time(fields.get("time"), "matches.time", None),
                 where=item.loc,
@@ -1046,19 +1076,29 @@ def check_references(folder: Folder, reader: Reader) -> None:
     known = sorted(ids)
     refs: list[tuple[str, Location, str]] = []
     for member in folder.members:
-        refs.append((member.manager, member.location, f"{member.id}: manager"))
-        refs.extend((other, member.location, f"{member.id}: avoid") for other in member.avoid)
+        refs.append((member.manager, member.where("manager"), f"{member.id}: manager"))
+        refs.extend((other, member.where("avoid"), f"{member.id}: avoid") for other in member.avoid)
         if member.manager == member.id:
-            reader.report(member.location, "value", f"{member.id} is their own manager")
+            reader.report(member.where("manager"), "value", f"{member.id} is their own manager")
     program = folder.program
     for index, pin in enumerate(program.matching.pins):
         loc = program.where(f"matching.pins.{index}")
         refs.extend((member_id, loc, "matching.pins") for member_id in pin)
+    _check_refs(reader, ids, refs, known)
     for round_ in folder.rounds:
         for match in round_.matches:
-            loc = match.where or Location(round_.file)
-            refs.extend((member_id, loc, f"match {match.id}") for member_id in match.members)
-    _check_refs(reader, ids, refs, known)
+            for gone in [m for m in match.members if m and m not in ids]:
+                # A round names members as they were when it was made: an id missing now
+                # is most often someone taken off the roster, not a typo.
+                reader.report(
+                    match.where or Location(round_.file),
+                    "unknown-member",
+                    f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
+                    f"if they left, put them back in {folder.roster_file} with `left: DATE` "
+                    f"(their meetings stop then); otherwise delete '{gone}' from {match.id} in "
+                    f"{round_.file}, or re-match the round with "
+                    f"`peerkit match {folder.root} --round {round_.name} --force`",
+                )
 
 
 def load_folder(root: Path) -> tuple[Folder | None, list[Problem]]:

@@ -244,6 +244,11 @@ class Member:
     left: dt.date | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     location: Location = field(default=Location("members.yaml"), compare=False)
+    # where each field's value was written (for messages that point at the value)
+    locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+
+    def where(self, key: str) -> Location:
+        return self.locations.get(key, self.location)
 
     def value(self, name: str) -> str | tuple[str, ...]:
         """A member attribute by name, for rules over any field (custom ones in `fields`)."""

@@ -597,7 +597,7 @@ def test_unknown_round_and_only_are_usage_errors(program: Path) -> None:
     assert result.exit_code == 2
     assert "no match or member 'team-x'" in result.stderr
     result = run("calendar", program, "--now", "yesterday")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error
     assert "--now" in result.stderr
 
 
@@ -749,7 +749,7 @@ def test_messy_folder_warns_and_still_writes_clean_files(tmp_path: Path) -> None
     assert "r1.yaml:3:5: warning[calendar-day]: match p/1: day 'someday' is not used" in (
         result.stderr
     )
-    assert "warning[calendar-url]: meetings.video" in result.stderr
+    assert "warning[link]: meetings.video" in result.stderr
     assert "1 member(s) have no usable email" in result.stderr
     out = root / "out" / "calendars"
     assert (out / "matches" / "p-1-765c67.ics").is_file()  # no path separator in a name

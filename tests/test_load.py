@@ -243,3 +243,53 @@ def test_formats_that_cannot_work(tmp_path: Path) -> None:
 def test_slugify_handles_non_ascii() -> None:
     assert slugify("Zoë Łukasiewicz") == "zoe-lukasiewicz"
     assert slugify("  Jean-Luc O'Neil ") == "jean-luc-oneil"
+
+
+def test_reference_problems_point_at_the_value(tmp_path: Path) -> None:
+    members = """\
+        - id: ana
+          name: Ana
+          manager: zed
+        - {id: ben, name: Ben, avoid: [ana, bem]}
+        - {id: cat, name: Cat}
+    """
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": members})
+    refs = sorted(where(p) for p in problems_of(root) if p.code == "unknown-member")
+    assert refs == [("members.yaml", 3, 12), ("members.yaml", 4, 31)]
+
+
+def test_a_rule_over_a_misspelt_field_is_an_error(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + (
+        "matching:\n"
+        "  rules:\n"
+        "    not_same: [departmnt, site]\n"
+        "    share_one_of: [langauges]\n"
+        "  diversity: [industry]\n"
+    )
+    members = MINIMAL_MEMBERS + "  - {id: eve, name: Eve, fields: {site: Leeds}}\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": members})
+    found = [(where(p), p.hint) for p in problems_of(root) if p.code == "unknown-field"]
+    assert found == [
+        (("program.yaml", 8, 16), "did you mean 'department'?"),
+        (("program.yaml", 9, 20), "did you mean 'languages'?"),
+    ]
+
+
+def test_script_links_never_become_places(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + (
+        "meetings:\n  video: javascript:alert(2)\n  location: 'data:text/html,<b>x</b>'\n"
+    )
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    folder, problems = check_folder(root)
+    assert sorted((p.code, where(p)[1]) for p in problems) == [("link", 7), ("link", 8)]
+    assert folder is not None
+    assert (folder.program.meetings.video, folder.program.meetings.location) == ("", "")
+
+
+def test_zoom_style_locations_are_fine(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + "meetings:\n  location: 'Zoom: https://zoom.example/j/1'\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    folder, problems = check_folder(root)
+    assert problems == []
+    assert folder is not None
+    assert folder.program.meetings.location == "Zoom: https://zoom.example/j/1"

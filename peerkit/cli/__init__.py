@@ -6,6 +6,8 @@ inside the commands that need them so that `peerkit --help` starts quickly.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from peerkit.cli import (
@@ -24,8 +26,6 @@ from peerkit.cli import (
 
 app = typer.Typer(
     name="peerkit",
-    help="Run a peer mentoring program from plain files.\n\n"
-    "Example: peerkit check my-program && peerkit build my-program",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -33,7 +33,6 @@ app = typer.Typer(
 )
 app.command("init")(init.init_command)
 app.command("check")(check.check_command)
-app.command("build")(build.build_command)
 app.command("match")(match.match_command)
 app.command("explain")(explain.explain_command)
 app.command("calendar")(calendar.calendar_command)
@@ -42,6 +41,28 @@ app.command("survey")(survey.survey_command)
 app.command("tally")(tally.tally_command)
 app.command("attendance")(attendance.attendance_command)
 app.command("report")(report.report_command)
+app.command("build")(build.build_command)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from peerkit import __version__
+
+        typer.echo(f"peerkit {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Run a peer mentoring program from plain files.
+
+    Example: peerkit check my-program && peerkit build my-program
+    """
 
 
 def main() -> None:

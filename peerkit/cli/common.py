@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from peerkit.errors import DataError, PeerkitError
+from peerkit.errors import DataError, PeerkitError, UsageError
 from peerkit.model import Folder, Problem
 
 P = ParamSpec("P")
@@ -47,7 +47,7 @@ def parse_now(value: str | None) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         msg = f"--now: '{value}' is not a date or date-time"
-        raise PeerkitError(msg, "write e.g. 2027-03-01 or 2027-03-01T09:00:00Z") from None
+        raise UsageError(msg, "write e.g. 2027-03-01 or 2027-03-01T09:00:00Z") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment
@@ -69,9 +69,11 @@ class TextJson(StrEnum):
 
 def shown_path(root: Path, file: str) -> str:
     """A problem's file as the coordinator can open it from where they typed the command."""
-    if not file or Path(file).is_absolute():
+    if not file or Path(file).is_absolute() or str(root) in ("", "."):
         return file
-    return str(root / file) if str(root) not in ("", ".") else file
+    inside = root / file
+    # a file given on the command line from outside the folder keeps the path it was given
+    return str(inside) if inside.exists() or not Path(file).exists() else file
 
 
 def problem_line(root: Path, problem: Problem) -> str:
