@@ -58,7 +58,7 @@ def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
         reason = _blocked(root, relative, folders_seen)
         if reason:
             raise PeerkitError(reason, "move it away (or delete out/, which peerkit rebuilds)")
-    written = []
+    written: list[Path] = []
     mode = _file_mode()
     for relative in sorted(files):
         target = root / relative
