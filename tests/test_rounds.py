@@ -64,3 +64,110 @@ def test_total_is_the_sum_of_the_written_matches_with_a_lock(
     assert summary["bound"] >= summary["total"]
     written = yaml.safe_load(path.read_text())["summary"]
     assert written["total"] == summary["total"]
+
+
+# --- 2. members who leave, members taken off the roster --------------------------------
+
+
+def two_rounds(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    root = make_program(tmp_path / "p", [person(f"p{k}", goals=["same"]) for k in range(6)])
+    for name in ("r1", "r2"):
+        assert run("match", str(root), "--round", name).exit_code == 0
+    first = yaml.safe_load((root / "rounds" / "r1.yaml").read_text())["matches"][0]
+    return root, first
+
+
+def set_roster(root: Path, member_id: str, **fields: Any) -> None:
+    path = root / "members.yaml"
+    data = yaml.safe_load(path.read_text())
+    for member in data["members"]:
+        if member["id"] == member_id:
+            member.update(fields)
+    data["members"] = [m for m in data["members"] if m.get("id")]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_member_who_left_is_a_warning_and_force_rematch_fills_the_gap(tmp_path: Path) -> None:
+    root, first = two_rounds(tmp_path)
+    gone, partner = first["members"]
+    set_roster(root, gone, left="2026-12-15")  # before the program start: not in any meeting
+    check = run("check", str(root))
+    assert check.exit_code == 0, check.stderr
+    assert "error" not in check.stderr.replace("0 error(s)", "")
+    assert (
+        f"warning[member-left]: match {first['id']}: {gone} left on 2026-12-15, before round "
+        f"r1 began (2027-01-01), so {partner} has nobody to meet in {first['id']}"
+    ) in check.stderr
+    assert f"re-match this round with `peerkit match {root} --round r1 --force`" in check.stderr
+    assert "their meetings stop after 2026-12-15" in check.stderr
+    # the hint works: r1 is made again without them, though r2 still has them
+    redo = run("match", str(root), "--round", "r1", "--force")
+    assert redo.exit_code == 0, redo.stderr
+    again = yaml.safe_load((root / "rounds" / "r1.yaml").read_text())
+    assert gone not in [m for match in again["matches"] for m in match["members"]]
+    assert "rounds/r2.yaml" in redo.stderr  # still reported, as a warning
+
+
+def test_member_leaving_mid_program_gets_a_hint_that_works(tmp_path: Path) -> None:
+    root, first = two_rounds(tmp_path)
+    gone, partner = first["members"]
+    set_roster(root, gone, left="2027-03-01")
+    check = run("check", str(root))
+    assert check.exit_code == 0, check.stderr
+    assert f"{gone} leaves on 2027-03-01, after round r1 began (2027-01-01)" in check.stderr
+    # re-matching would include them again (active at the start): no such advice
+    assert "--round r1 --force" not in check.stderr
+    assert f"move {partner} into another match in rounds/r1.yaml by hand" in check.stderr
+
+
+def test_made_date_in_the_summary_dates_the_round(tmp_path: Path) -> None:
+    root, first = two_rounds(tmp_path)
+    gone = first["members"][0]
+    path = root / "rounds" / "r2.yaml"
+    path.write_text(path.read_text().replace("summary:\n", "summary:\n  made: 2027-04-01\n", 1))
+    set_roster(root, gone, left="2027-03-01")
+    check = run("check", str(root))
+    assert "before round r2 began (2027-04-01)" in check.stderr
+    assert "after round r1 began (2027-01-01)" in check.stderr
+
+
+def test_member_taken_off_the_roster_says_so(tmp_path: Path) -> None:
+    root, first = two_rounds(tmp_path)
+    gone = first["members"][0]
+    set_roster(root, gone, id="")
+    check = run("check", str(root))
+    assert check.exit_code == 1
+    assert f"match {first['id']}: '{gone}' is no longer on the roster (members.yaml)" in (
+        check.stderr
+    )
+    assert "did you mean" not in check.stderr
+    assert "put them back in members.yaml with `left: DATE`" in check.stderr
+    assert f"peerkit match {root} --round r1 --force" in check.stderr
+    # re-matching r1 is not blocked by the stale id in r1 (replaced) or in r2 (history)
+    redo = run("match", str(root), "--round", "r1", "--force")
+    assert redo.exit_code == 0, redo.stderr
+    assert "rounds/r2.yaml" in redo.stderr
+    assert "(not blocking a match)" in redo.stderr
+    assert "rounds/r1.yaml:" not in redo.stderr
+
+
+def test_a_broken_round_file_blocks_no_other_round(tmp_path: Path) -> None:
+    root, first = two_rounds(tmp_path)
+    path = root / "rounds" / "r2.yaml"
+    data = yaml.safe_load(path.read_text())
+    # a hand edit that repeats r1's first pair in r2: an error in r2 for `check`
+    text = path.read_text().replace(
+        f"members: {json.dumps(data['matches'][0]['members']).replace(chr(34), '')}",
+        f"members: [{', '.join(first['members'])}]",
+        1,
+    )
+    path.write_text(text)
+    assert run("check", str(root)).exit_code == 1
+    for name in ("r1", "r3"):
+        made = run("match", str(root), "--round", name, "--force")
+        assert made.exit_code == 0, made.stderr
+        assert "warning[match-rule]" in made.stderr
+    # and the round being replaced is not checked at all
+    redo = run("match", str(root), "--round", "r2", "--force")
+    assert redo.exit_code == 0, redo.stderr
+    assert "match-rule" not in redo.stderr

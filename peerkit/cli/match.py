@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,12 +18,13 @@ from peerkit.cli.common import (
     TextJson,
     err,
     handle_errors,
-    load_checked,
     out,
+    print_problems,
 )
 
 if TYPE_CHECKING:
     from peerkit.match import Progress, RoundResult
+    from peerkit.model import Folder
 
 PROGRESS_FROM = 500  # members: below this a round takes about a second, no bar
 
@@ -91,6 +93,34 @@ def print_round(result: RoundResult, limit: int) -> None:
             out.print(f"... and {len(result.unmatched) - limit} more unmatched")
 
 
+def load_for_match(folder: Path, name: str | None) -> Folder:
+    """The checked folder, where problems in round files never block a new round.
+
+    A round file is history (or about to be replaced): a member who left since, or a
+    hand edit gone wrong in one round, must not stop the coordinator from making another.
+    Its problems are shown as warnings; the round being replaced is not checked at all.
+    """
+    from peerkit.check import check_folder, has_errors
+    from peerkit.errors import DataError
+
+    found, problems = check_folder(folder)
+    replaced = f"rounds/{name}.yaml" if name else None
+    shown = []
+    for problem in problems:
+        file = problem.location.file if problem.location else ""
+        if file == replaced:
+            continue
+        if file.startswith("rounds/") and problem.severity == "error":
+            problem = replace(
+                problem, severity="warning", message=f"{problem.message} (not blocking a match)"
+            )
+        shown.append(problem)
+    if found is None or has_errors(shown):
+        raise DataError(shown)
+    print_problems(folder, shown)
+    return found
+
+
 @handle_errors
 def match_command(
     folder: DirArg = Path(),
@@ -123,7 +153,7 @@ def match_command(
     from peerkit.match import default_round_name, match_round
     from peerkit.write import write_files
 
-    loaded = load_checked(folder)
+    loaded = load_for_match(folder, round)
     name = round or default_round_name(loaded)
     show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal
     with progress_bar(show) as report:

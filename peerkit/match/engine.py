@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from peerkit.match import (
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import applied_rules, broken_block, rule_detail, rule_label
 from peerkit.match.score import TERMS, pair_reasons, pair_terms, weights
-from peerkit.model import Folder, Location, Match, Member, Problem, Unmatched
+from peerkit.model import Folder, Location, Match, Member, Problem, Round, Unmatched
 
 EXAMPLES = 3  # member ids shown per excluding rule
 
@@ -282,6 +283,7 @@ def make_round(
         "rules": [rule_label(program, r) for r in rules],
         "weights": weights(pool),
     }
+    notes.extend(_later_repeats(folder, name, results))
     from peerkit.roundfile import dump_round
 
     result = RoundResult(
@@ -292,6 +294,34 @@ def make_round(
     return RoundResult(
         name, program.format, tuple(results), unmatched, summary, rel, text, tuple(notes)
     )
+
+
+def _later_repeats(folder: Folder, name: str, results: list[MatchResult]) -> list[str]:
+    """Later rounds that now repeat a pair of this one (made before it was re-made)."""
+    if not folder.program.matching.rules.no_repeat:
+        return []
+    made = {frozenset(p) for r in results for p in _member_pairs(r.members)}
+    notes = []
+    for later in folder.rounds:
+        if later.name <= name:
+            continue
+        repeats = sorted(
+            m.id
+            for m in later.matches
+            if any(frozenset(p) in made for p in _member_pairs(m.members))
+        )
+        if repeats:
+            notes.append(
+                f"round {later.name} now repeats a pair of this round in "
+                f"{len(repeats)} match(es) ({', '.join(repeats[:3])}"
+                f"{', ...' if len(repeats) > 3 else ''}); re-match it with "
+                f"`peerkit match {folder.root} --round {later.name} --force` if it has not met yet"
+            )
+    return notes
+
+
+def _member_pairs(members: Sequence[str]) -> list[tuple[str, str]]:
+    return [(a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
 
 
 def _objective_value(pool: Pool, result: MatchResult) -> float:
@@ -653,8 +683,8 @@ def check_rounds(folder: Folder) -> list[Problem]:
 
     program = folder.program
     problems: list[Problem] = []
-    start = program.start
     for round_ in folder.rounds:
+        start = round_date(folder, round_)
         known = [
             m for m in folder.members if any(m.id in match.members for match in round_.matches)
         ]
@@ -668,15 +698,8 @@ def check_rounds(folder: Folder) -> list[Problem]:
                 seen[member_id] += 1
                 first_at.setdefault(member_id, match.id)
                 member = pool.members[pool.index[member_id]]
-                if not member.is_active_on(start):
-                    problems.append(
-                        Problem(
-                            where,
-                            "inactive-matched",
-                            f"match {match.id}: {member_id} is not active (left or `active: false`)",
-                            "take them out of the match, or re-match with `peerkit match --force`",
-                        )
-                    )
+                if not member.is_active_on(start) or member.left is not None:
+                    problems.append(_inactive_problem(folder, round_, match, member))
             if len(match.members) < 2:
                 problems.append(
                     Problem(
@@ -706,7 +729,8 @@ def check_rounds(folder: Folder) -> list[Problem]:
                                 f"match {match.id} breaks the rule '{rule_label(program, rule)}': "
                                 f"{rule_detail(pool, rule, i, j)}"
                                 + (" (kept: the match is locked or pinned)" if locked else ""),
-                                "move one of them to another match, or re-match with `peerkit match --force`",
+                                "move one of them to another match, or re-match this round with "
+                                f"`peerkit match {folder.root} --round {round_.name} --force`",
                                 "warning" if locked else "error",
                             )
                         )
@@ -752,3 +776,63 @@ def check_rounds(folder: Folder) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def round_date(folder: Folder, round_: Round) -> dt.date:
+    """When a round was made: `made:` (or `date:`) in its summary, else the program start."""
+    for key in ("made", "date"):
+        value = round_.summary.get(key)
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            continue
+    return folder.program.start
+
+
+def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Member) -> Problem:
+    """A member of a match who is not active: leaving is normal life, not a broken round."""
+    where = match.where or Location(round_.file)
+    redo = f"peerkit match {folder.root} --round {round_.name} --force"
+    others = [m for m in match.members if m != member.id]
+    if member.left is None:
+        # `active: false` says nothing about when: if they stopped after this round was made,
+        # a `left:` date keeps the round valid.
+        return Problem(
+            where,
+            "inactive-matched",
+            f"match {match.id}: {member.id} is not active (`active: false` in the roster)",
+            f"if they stopped after this round was made, replace `active: false` with "
+            f"`left: DATE` in {folder.roster_file} (their meetings stop then); otherwise "
+            f"take {member.id} out of {match.id}, or re-match this round with `{redo}`",
+        )
+    left = member.left.isoformat()
+    made = round_date(folder, round_)
+    alone = (
+        f"{others[0]} has nobody to meet in {match.id}"
+        if len(others) == 1
+        else f"{', '.join(others)} meet without them"
+    )
+    if member.left <= made:
+        return Problem(
+            where,
+            "member-left",
+            f"match {match.id}: {member.id} left on {left}, before round {round_.name} began "
+            f"({made}), so {alone}",
+            f"re-match this round with `{redo}` to fill the gap (locked matches are kept), "
+            f"or leave it: their meetings stop after {left}",
+            "warning",
+        )
+    # Still active when the round began: a new match now would include them again, so
+    # the way to fill the gap is by hand.
+    return Problem(
+        where,
+        "member-left",
+        f"match {match.id}: {member.id} leaves on {left}, after round {round_.name} began "
+        f"({made}); from then on {alone}",
+        f"leave it (their meetings stop after {left}), or move "
+        f"{' or '.join(others) if len(others) == 1 else 'the others'} into another match in "
+        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule)",
+        "warning",
+    )
