@@ -171,3 +171,48 @@ def test_a_broken_round_file_blocks_no_other_round(tmp_path: Path) -> None:
     redo = run("match", str(root), "--round", "r2", "--force")
     assert redo.exit_code == 0, redo.stderr
     assert "match-rule" not in redo.stderr
+
+
+# --- 3, 4. explain: the folder alone, and what it says about two members --------------
+
+
+def explain_folder(tmp_path: Path) -> Path:
+    members = [
+        person("ana", organization="X", goals=["pricing"]),
+        person("ben", organization="X", goals=["export"]),
+        person("cho", organization="Y", offers=["pricing"]),
+        person("dan", organization="Z"),
+    ]
+    root = make_program(tmp_path / "p", members, matching="  rules: {not_same: [organization]}\n")
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    return root
+
+
+def test_explain_with_only_a_folder_asks_for_a_member(tmp_path: Path) -> None:
+    root = explain_folder(tmp_path)
+    alone = run("explain", str(root))
+    assert alone.exit_code == 2
+    assert "give a member id" in alone.stderr
+    assert "program.yaml" not in alone.stderr
+    # an existing folder is the folder, so the member id after it is the member
+    one = run("explain", str(root), "ana")
+    assert one.exit_code == 0, one.stderr
+    assert "ana is in match-01 with cho (round r1)" in one.stdout
+
+
+def test_explain_says_matched_together_may_be_or_may_not_be(tmp_path: Path) -> None:
+    root = explain_folder(tmp_path)
+    together = run("explain", str(root), "ana", "cho")
+    assert together.exit_code == 0, together.stderr
+    assert "ana with cho: score" in together.stdout
+    assert "matched together in round r1 (match-01)" in together.stdout
+    assert "may be matched" not in together.stdout
+    could = run("explain", str(root), "ana", "dan")
+    assert "— may be matched" in could.stdout
+    assert "ana and dan are not matched together in r1" in could.stdout
+    never = run("explain", str(root), "ana", "ben")
+    assert "may not be matched: not the same organization" in never.stdout
+    data = json.loads(run("explain", str(root), "ana", "cho", "--format", "json").stdout)
+    assert data["pairs"][0]["matched_in"] == "match-01"
+    member = json.loads(run("explain", str(root), "cho", "--format", "json").stdout)
+    assert member["pairs"][0]["matched_in"] == "match-01"

@@ -16,11 +16,24 @@ if TYPE_CHECKING:
     from peerkit.match import PairExplanation
 
 
-def print_pair(pair: PairExplanation) -> None:
+def verdict(pair: PairExplanation, round_name: str | None) -> str:
+    """Matched together, may be matched, or cannot be matched and why."""
+    broken = [c.rule for c in pair.rules if not c.ok]
+    if pair.matched_in:
+        kept = f", although it breaks: {'; '.join(broken)}" if broken else ""
+        return f"[green]matched together in round {round_name} ({pair.matched_in})[/]{escape(kept)}"
+    if pair.feasible:
+        return "[green]may be matched[/]"
+    # "may not" (a rule forbids it) rather than "cannot": tests and scripts read this wording
+    return f"[red]may not be matched: {escape('; '.join(broken))}[/]"
+
+
+def print_pair(pair: PairExplanation, round_name: str | None) -> None:
     from rich.table import Table
 
-    verdict = "[green]may be matched[/]" if pair.feasible else "[red]may not be matched[/]"
-    out.print(f"[bold]{pair.a} with {pair.b}[/]: score {pair.score:.2f} — {verdict}")
+    out.print(
+        f"[bold]{pair.a} with {pair.b}[/]: score {pair.score:.2f} — {verdict(pair, round_name)}"
+    )
     table = Table(show_header=True, box=None, pad_edge=False)
     table.add_column("term")
     table.add_column("points", justify="right")
@@ -55,9 +68,13 @@ def explain_command(
     Example: peerkit explain sample-program ana-ruiz ben-okafor
     """
     folder = Path()
-    if len(arguments) > 1 and Path(arguments[0]).is_dir():
+    # An existing folder is the folder, even alone: `peerkit explain sample-program`.
+    if arguments and Path(arguments[0]).is_dir():
         folder, arguments = Path(arguments[0]), arguments[1:]
-    if not 1 <= len(arguments) <= 2:
+    if not arguments:
+        msg = f"give a member id after the folder: peerkit explain {folder} MEMBER [OTHER]"
+        raise UsageError(msg, f"e.g. peerkit explain {folder} ana-ruiz ben-okafor")
+    if len(arguments) > 2:
         msg = "give one or two member ids, after the folder: peerkit explain [DIR] MEMBER [OTHER]"
         raise UsageError(msg, "e.g. peerkit explain sample-program ana-ruiz ben-okafor")
     member = arguments[0]
@@ -72,7 +89,7 @@ def explain_command(
     for note in result.notes:
         out.print(escape(note))
     if other is not None:
-        print_pair(result.pairs[0])
+        print_pair(result.pairs[0], result.round)
         return
     if result.match is not None:
         partners = ", ".join(m for m in result.match.members if m != member)
@@ -80,7 +97,7 @@ def explain_command(
             f"[bold]{member}[/] is in {result.match.id} with {partners} (round {result.round})"
         )
         for pair in result.pairs:
-            print_pair(pair)
+            print_pair(pair, result.round)
     elif result.round is not None:
         out.print(
             f"[bold]{member}[/] is unmatched in round {result.round}: "

@@ -147,6 +147,7 @@ class PairExplanation:
     words: dict[str, str]
     rules: tuple[RuleCheck, ...]
     feasible: bool
+    matched_in: str = ""  # the id of their match, when they are matched together
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -154,6 +155,7 @@ class PairExplanation:
             "b": self.b,
             "score": self.score,
             "feasible": self.feasible,
+            "matched_in": self.matched_in or None,
             "terms": dict(self.terms),
             "words": dict(self.words),
             "rules": [{"rule": r.rule, "ok": r.ok, "detail": r.detail} for r in self.rules],

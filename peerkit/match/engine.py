@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from peerkit.errors import PeerkitError
@@ -626,17 +626,18 @@ def explain_member(folder: Folder, a: str, b: str | None, round_name: str | None
     if second is not None:
         pair = _pair_explanation(pool, i, pool.index[second.id])
         together = match is not None and second.id in match.members
-        notes.append(
-            f"{first.id} and {second.id} are matched together in round {round_.name}"
-            if together and round_
-            else f"{first.id} and {second.id} are not matched together"
-            + (f" in round {round_.name}" if round_ else "")
-        )
+        if together and match is not None:
+            pair = replace(pair, matched_in=match.id)
+        elif round_:
+            notes.append(f"{first.id} and {second.id} are not matched together in {round_.name}")
         return Explanation(
             first.id, round_.name if round_ else None, match, (pair,), notes=tuple(notes)
         )
     partners = [m for m in (match.members if match else ()) if m != first.id and m in pool.index]
-    pairs = tuple(_pair_explanation(pool, i, pool.index[p]) for p in partners)
+    pairs = tuple(
+        replace(_pair_explanation(pool, i, pool.index[p]), matched_in=match.id if match else "")
+        for p in partners
+    )
     others = _candidates(pool, i)
     others = np.array(
         [k for k in others if pool.members[int(k)].id not in partners], dtype=np.int64
