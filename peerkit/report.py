@@ -55,8 +55,59 @@ STOPWORDS = frozenset(
         "gave",
         "least",
         "would",
+        # Who is in a match says nothing about what a goal measures.
+        "mentor",
+        "mentors",
+        "mentee",
+        "mentees",
+        "mentoring",
+        "pair",
+        "pairs",
+        "match",
+        "matches",
+        "your",
+        "about",
     ]
 )
+# A goal names what it measures in many words; each set leads to one measure.
+MEASURES: Mapping[str, frozenset[str]] = {
+    "attendance": frozenset(
+        [
+            "attend",
+            "attends",
+            "attended",
+            "attending",
+            "attendance",
+            "meet",
+            "meets",
+            "meeting",
+            "meetings",
+            "present",
+            "presence",
+            "show",
+            "shows",
+            "turn",
+        ]
+    ),
+    "recommend": frozenset(
+        ["recommend", "recommends", "recommended", "nps", "promoter", "promoters"]
+    ),
+    "feedback": frozenset(["feedback", "honest", "honesty", "candid"]),
+    "progress": frozenset(
+        [
+            "progress",
+            "goal",
+            "goals",
+            "objective",
+            "objectives",
+            "achieve",
+            "achieved",
+            "reach",
+            "commitments",
+        ]
+    ),
+    "useful": frozenset(["useful", "value", "valuable", "helpful", "worthwhile"]),
+}
 
 
 def safe_cell(value: object) -> str:
@@ -124,30 +175,65 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", text.casefold()) if len(w) >= 4} - STOPWORDS
 
 
+def _measures(text: str) -> set[str]:
+    words = set(re.findall(r"[a-z]+", text.casefold()))
+    return {name for name, keys in MEASURES.items() if words & keys}
+
+
+def _attendance_evidence(attendance: AttendanceSummary | None) -> str:
+    if attendance is None or attendance.rate is None:
+        return "attendance rate (attendance.csv): no attendance recorded yet"
+    steady = sum(m.rate is not None and m.rate >= 75 for m in attendance.matches)
+    return (
+        f"attendance rate (attendance.csv): {attendance.rate:.0f}% of member-meetings present; "
+        f"{steady} of {len(attendance.matches)} matches at 75% or more over "
+        f"{len(attendance.sessions)} meeting date(s)"
+    )
+
+
+def _question_evidence(survey: SurveyTally, question: QuestionStats, minimum: int) -> str:
+    where = f"{survey.survey} · {question.text}"
+    if question.suppressed:
+        return f"{where}: {too_few(minimum)}"
+    if question.type == "nps" and question.nps is not None:
+        return f"{where}: NPS {question.nps:+.1f} ({question.promoters} promoters of {question.n})"
+    if question.mean is not None:
+        return (
+            f"{where}: mean {question.mean:.2f} of 5, {question.top2_box:.0f}% agree "
+            f"(n={question.n})"
+        )
+    if question.counts and question.n:
+        top = sorted(question.counts.items(), key=lambda item: -item[1])[:3]
+        return f"{where}: " + ", ".join(f"{k} {v}" for k, v in top) + f" (n={question.n})"
+    return ""
+
+
 def _evidence_for(goal: str, tally: Tally, attendance: AttendanceSummary | None) -> tuple[str, ...]:
+    """The numbers that speak to a goal, each naming the measure it comes from.
+
+    A goal and a question meet on a measure (attendance, recommending, feedback, progress,
+    usefulness: see MEASURES); a goal that names none of them, on a word they share.
+    """
     words = _words(goal)
+    wanted = _measures(goal)
     found: list[str] = []
-    if attendance is not None and attendance.rate is not None and words & {"attend", "attendance"}:
-        found.append(f"attendance so far: {attendance.rate:.0f}% of member-meetings")
+    if "attendance" in wanted:
+        found.append(_attendance_evidence(attendance))
     for survey in tally.surveys:
         for question in survey.questions:
-            if question.type not in ("likert5", "nps"):
+            if question.type not in ("likert5", "nps", "choice", "multi"):
                 continue
-            ids = set(question.id.split("_"))
-            if not (words & (_words(question.text) | ids)):
+            about = _measures(f"{question.text} {question.id.replace('_', ' ')}")
+            if question.type == "nps":
+                about.add("recommend")
+            shared = not wanted and words & (_words(question.text) | set(question.id.split("_")))
+            if not (wanted & about or shared):
                 continue
-            if question.suppressed:
-                found.append(f"{survey.survey} · {question.text} {too_few(tally.min_group_size)}")
-            elif question.type == "nps" and question.nps is not None:
-                found.append(
-                    f"{survey.survey} · NPS {question.nps:+.1f} "
-                    f"({question.promoters} promoters of {question.n})"
-                )
-            elif question.mean is not None:
-                found.append(
-                    f"{survey.survey} · {question.text} mean {question.mean:.2f} of 5, "
-                    f"{question.top2_box:.0f}% agree (n={question.n})"
-                )
+            if question.type in ("choice", "multi") and not wanted & about:
+                continue  # a choice question only on a named measure (how often we meet)
+            text = _question_evidence(survey, question, tally.min_group_size)
+            if text:
+                found.append(text)
     return tuple(found)
 
 

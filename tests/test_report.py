@@ -136,7 +136,12 @@ def test_json_is_the_librarys_result(tmp_path: Path) -> None:
     assert data["participation"]["matches"] == 2
     goals = {g["goal"]: g["evidence"] for g in data["goals"]}
     assert goals["Members attend at least 10 of the 12 sessions"] == [
-        "attendance so far: 50% of member-meetings"
+        "attendance rate (attendance.csv): 50% of member-meetings present; "
+        "1 of 2 matches at 75% or more over 2 meeting date(s)"
+    ]
+    assert goals["Members would recommend the program to a peer"] == [
+        "final · How likely are you to recommend the program to a peer?: NPS +14.3 "
+        "(3 promoters of 7)"
     ]
     assert "person1@example.org" not in result.stdout
 
@@ -332,3 +337,27 @@ def test_the_page_lists_the_worst_at_risk_matches_first_and_counts_the_rest(
     assert f"<td>{at_risk[0]['match']}</td>" in listed
     assert f"<td>{at_risk[1]['match']}</td>" not in listed
     assert "1 more match(es) have fewer" in " ".join(" ".join(parse(html).text).split())
+
+
+def test_goals_find_their_measure_in_other_words(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "google_forms.csv")
+    program = root / "program.yaml"
+    text = program.read_text(encoding="utf-8").replace(
+        "  - Members attend at least 10 of the 12 sessions\n"
+        "  - Members would recommend the program to a peer\n",
+        "  - Eight in ten pairs meet every month\n"
+        "  - Mentees hear candid feedback\n"
+        "  - Every mentee makes progress on one career goal\n",
+    )
+    program.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    goals = {g["goal"]: g["evidence"] for g in json.loads(result.stdout)["goals"]}
+    assert goals["Eight in ten pairs meet every month"] == [
+        "attendance rate (attendance.csv): 50% of member-meetings present; "
+        "1 of 2 matches at 75% or more over 2 meeting date(s)"
+    ]
+    [feedback] = goals["Mentees hear candid feedback"]
+    assert feedback.startswith("checkin · I got honest feedback I could act on.: mean 3.25 of 5")
+    # No question asks about progress: nothing is made up from a word like "mentee".
+    assert goals["Every mentee makes progress on one career goal"] == []
