@@ -144,8 +144,12 @@ def _check_rule_fields(folder: Folder, reader: Reader) -> None:
             )
 
 
-def check_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
-    """Load the folder and run every check; problems come back sorted by file and line."""
+def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list[Problem]]:
+    """Load the folder and run every check; problems come back sorted by file and line.
+
+    With `data`, survey exports in responses/ and attendance.csv are read too (`peerkit
+    check`); other commands leave them to tally and report, which read them anyway.
+    """
     folder, problems = load_folder(root)
     reader = Reader(problems)
     if folder is not None:
@@ -159,6 +163,14 @@ def check_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
         from peerkit.match import round_problems
 
         reader.problems.extend(round_problems(folder))
+        if data and not any(p.severity == "error" for p in reader.problems):
+            from peerkit.attendance import ATTENDANCE_FILE
+            from peerkit.responses import export_files
+
+            if export_files(root) or (root / ATTENDANCE_FILE).is_file():
+                from peerkit.report import data_problems
+
+                reader.problems.extend(data_problems(folder))
     return folder, sort_problems(reader.problems)
 
 

@@ -793,6 +793,20 @@ def gather(
     return Inputs(tally, summary, tuple(ordered), len(exports), as_of, (note,) if note else ())
 
 
+def data_problems(folder: Folder) -> list[Problem]:
+    """What is wrong in responses/ and attendance.csv, as located warnings (nothing rendered).
+
+    `peerkit check` shows them: a coordinator hears of an answer off the scale before the
+    report leaves it out.
+    """
+    from peerkit.attendance import read_attendance
+    from peerkit.responses import read_responses
+
+    _, problems = read_responses(folder)
+    problems.extend(read_attendance(folder)[1])
+    return [dataclasses.replace(p, severity="warning") for p in problems]
+
+
 # --- build steps ----------------------------------------------------------------------------
 
 

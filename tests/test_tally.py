@@ -470,3 +470,27 @@ def test_odk_central_headers_and_qualtrics_previews(tmp_path: Path) -> None:
         result.stderr
     )
     assert survey_of(json.loads(result.stdout), "final")["respondents"] == 7
+
+
+def test_check_reads_responses_and_attendance(tmp_path: Path) -> None:
+    text = _plain(["ana,1,team-a,7,4,", "ben,1,team-a,4,-3," + "x" * 6000])
+    attendance = "date,match,member,status\n2027-01-12,team-a,ana,maybe\n"
+    root = make_program(
+        tmp_path,
+        files={"responses/checkin.csv": text.encode(), "attendance.csv": attendance.encode()},
+    )
+    result = runner.invoke(app, ["check", str(root)])
+    assert result.exit_code == 0, result.stderr  # warnings: the program itself is fine
+    assert (
+        "checkin.csv:2:4: warning[out-of-scale]: useful: '7' is not on the scale" in result.stderr
+    )
+    assert "checkin.csv:3:5: warning[out-of-scale]: honest_feedback: '-3'" in result.stderr
+    assert "checkin.csv:3:6: warning[long-answer]" in result.stderr
+    assert (
+        "attendance.csv:2:4: warning[attendance-status]: 'maybe' is not a status" in result.stderr
+    )
+    strict = runner.invoke(app, ["check", str(root), "--strict"])
+    assert strict.exit_code == 1
+    # Other commands leave the exports to tally and report: no warning about them here.
+    agenda = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
+    assert "out-of-scale" not in agenda.stderr

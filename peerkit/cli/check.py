@@ -54,7 +54,7 @@ def check_command(
     """
     from peerkit.check import check_folder, has_errors
 
-    loaded, problems = check_folder(folder)
+    loaded, problems = check_folder(folder, data=True)
     if format is CheckFormat.json:
         out.print(problems_json(folder, problems), markup=False)
     elif format is CheckFormat.github:
