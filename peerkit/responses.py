@@ -663,8 +663,20 @@ def _read_rows(
                     "check the spelling of the e-mail or name, or add the member to the roster",
                 )
         match_text = str(answers.pop("match_id", "")) if "match_id" in questions else ""
-        match_id = context.match_id(match_text)
-        if match_text and not match_id and context.match_ids:
+        formula = match_text.startswith("=")
+        # A formula is text, never a match: its digits ("match-2" in a link) must not pick one.
+        match_id = "" if formula else context.match_id(match_text)
+        if formula:
+            column = next(c for c in question_cols if c.question == "match_id")
+            _warn(
+                problems,
+                Location(grid.file, line, column.index + 1),
+                "formula-cell",
+                f"'{_short(match_text)}' is a spreadsheet formula, not a match id; "
+                "it is read as text",
+                "export the sheet's values, not its formulas, or type the match id",
+            )
+        elif match_text and not match_id and context.match_ids:
             column = next(c for c in question_cols if c.question == "match_id")
             _warn(
                 problems,

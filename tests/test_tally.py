@@ -494,3 +494,23 @@ def test_check_reads_responses_and_attendance(tmp_path: Path) -> None:
     # Other commands leave the exports to tally and report: no warning about them here.
     agenda = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
     assert "out-of-scale" not in agenda.stderr
+
+
+def test_a_formula_in_the_match_column_is_text_with_a_warning(tmp_path: Path) -> None:
+    text = _plain([',1,"=HYPERLINK(""#match"",""match-2"")",5,5,', ",1,match-2,4,4,"])
+    root = make_program(tmp_path, files={"responses/checkin.csv": text.encode()})
+    (root / "rounds" / "2027.yaml").write_text(
+        'round: "2027"\nmatches:\n'
+        "  - {id: match-01, members: [ana, ben, cai, dee]}\n"
+        "  - {id: match-02, members: [eva, fin, gus, zoe]}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["tally", str(root), "--format", "json", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        'checkin.csv:2:3: warning[formula-cell]: \'=HYPERLINK("#match","match-2")\' is a '
+        "spreadsheet formula, not a match id" in " ".join(result.stderr.split())
+    )
+    checkin = survey_of(json.loads(result.stdout), "checkin")
+    # Only the typed "match-2" counts for match-02; the formula's row belongs to no match.
+    assert [(g["key"], g["respondents"]) for g in checkin["by_match"]] == [("match-02", 1)]
