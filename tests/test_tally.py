@@ -514,3 +514,13 @@ def test_a_formula_in_the_match_column_is_text_with_a_warning(tmp_path: Path) ->
     checkin = survey_of(json.loads(result.stdout), "checkin")
     # Only the typed "match-2" counts for match-02; the formula's row belongs to no match.
     assert [(g["key"], g["respondents"]) for g in checkin["by_match"]] == [("match-02", 1)]
+
+
+def test_an_unknown_survey_is_a_usage_error_naming_the_surveys(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "plain.csv")
+    result = runner.invoke(app, ["tally", str(root), "--survey", "NOPE"])
+    assert result.exit_code == 2
+    assert "--survey: the program has no survey 'NOPE'" in result.stderr
+    assert "the surveys are: checkin, midpoint, final" in result.stderr
+    assert result.stdout == ""
+    assert not (root / "out").exists()
