@@ -611,12 +611,14 @@ def test_groups_match_brute_force_on_small_rosters(base: Folder) -> None:
 # --- pairs above the all-pairs limit: proven optimal ----------------------------------
 
 
-def random_roster(root: Path, count: int, seed: int, departments: int = 20) -> Folder:
+def random_roster(
+    root: Path, count: int, seed: int, departments: int = 20, topics_count: int = 40
+) -> Folder:
     """`count` peers with random interests, levels, timezones and departments."""
     import random
 
     rng = random.Random(seed)
-    topics = [f"topic {k}" for k in range(40)]
+    topics = [f"topic {k}" for k in range(topics_count)]
     zones = ["America/Chicago", "America/New_York", "Europe/London", "Europe/Berlin"]
     root.mkdir(parents=True, exist_ok=True)
     (root / "program.yaml").write_text(
@@ -679,6 +681,27 @@ def test_pairs_equal_the_full_graph_optimum(
     ok = feasible_block(pool, range(pool.size), range(pool.size))
     assert all(ok[i, j] for i, j in solved.matches)
     assert len({i for pair in solved.matches for i in pair}) == 2 * pairs
+
+
+def test_pairs_without_a_proof_report_a_true_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from peerkit.match import solve
+    from peerkit.match.solve import SCALE, solve_pairs
+
+    # Four topics: many equal scores, so the prices leave too many pairs open to prove.
+    monkeypatch.setattr(solve, "PAIRS_NEAR_PER_MEMBER", 2)
+    monkeypatch.setattr(solve, "PAIRS_FULL_LIMIT", 0)
+    folder = random_roster(tmp_path, 400, seed=3, topics_count=4)
+    pool = build_pool(folder, list(folder.members), "r1")
+    solved = solve_pairs(pool, np.arange(pool.size))
+    pairs, total = full_graph_pairs(pool)
+    assert not solved.exact
+    assert len(solved.matches) == pairs
+    assert sum(round(s * SCALE) for s in solved.scores) <= total
+    assert solved.bound * SCALE >= total - 1e-6
 
 
 def test_large_pairs_round_reports_optimal(tmp_path: Path) -> None:

@@ -27,13 +27,14 @@ PAIRS_CANDIDATES = 40  # best partners per member above that, before the proof (
 # above PAIRS_BOUND_LIMIT, where the blossom algorithm's time grows with the edges and
 # nothing is proven: 10 edges lose ~0.05% at 10,000)
 PAIRS_BOUND_LIMIT = 4000  # members: proven optimal (or a dense bound) up to here
-PAIRS_FULL_LIMIT = 2000  # members: every feasible pair is tried when the proof fails
+PAIRS_FULL_LIMIT = 1000  # members: every feasible pair is tried when the proof fails
+# (~10 s at 1,000; ~100 s at 2,000, too slow: there the round reports its gap instead)
 MENTORING_DENSE_LIMIT = 50_000_000  # mentee x mentor-slot cells solved densely (exact)
 MENTORING_CANDIDATES = 60  # best mentors per mentee above that
 BLOCK_CELLS = 2_000_000  # pairs scored per numpy block
 SCALE = 1000  # integer weights for rustworkx: the 3 decimals a round file shows
 PAIRS_PRICE_ROUNDS = 6  # times the dual prices are recomputed with the pairs they miss
-PAIRS_NEAR_LIMIT = 400_000  # pairs the prices cannot rule out, before giving up on proof
+PAIRS_NEAR_PER_MEMBER = 25  # pairs per member the prices may leave open (blossom time)
 
 
 def _quiet(_phase: str, _done: float) -> None:
@@ -149,7 +150,7 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
         matched = _blossom(n, a, b, weight[a, b])
         exact = n <= PAIRS_EXACT_LIMIT
         if not exact:
-            matched, exact = _certified(matched, weight, upper, a, b, progress)
+            matched, exact, priced = _certified(matched, weight, upper, a, b, progress)
         if not exact and n <= PAIRS_FULL_LIMIT:
             # No proof: every feasible pair to the blossom algorithm (slower, exact).
             a, b = np.nonzero(upper)
@@ -158,7 +159,12 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
         pairs = sorted((int(free[x]), int(free[y])) for x, y in matched)
         scores = [float(score[x, y]) for x, y in matched]
         total = sum(scores)
-        bound = total if exact else max(cycle_cover_bound(score, ok) if n > 1 else 0.0, total)
+        if exact:
+            bound = total
+        elif priced is not None:  # integer weights are within half a unit of the scores
+            bound = max(priced / SCALE + 0.5 / SCALE * len(matched), total)
+        else:
+            bound = max(cycle_cover_bound(score, ok) if n > 1 else 0.0, total)
         return Solved(pairs, scores, exact, bound)
     scored = scored_pairs(
         pool,
@@ -226,9 +232,11 @@ def _certified(
     a: Array,
     b: Array,
     progress: Progress,
-) -> tuple[list[tuple[int, int]], bool]:
+) -> tuple[list[tuple[int, int]], bool, float | None]:
     """The best matching on every feasible pair (`upper`), starting from the best on the
-    candidate pairs (a, b); (matching, True), or the input and False if it cannot tell.
+    candidate pairs (a, b): (matching, True, None), or the input, False and an upper
+    bound on the best total (in integer weights; None when there is none) if it cannot
+    tell.
 
     A matching that pairs everyone (everyone but one when the count is odd) is the most
     pairs possible. Among such matchings, any vertex prices u with u_i + u_j >= w_ij on
@@ -242,12 +250,12 @@ def _certified(
 
     n = len(weight)
     if len(matched) < n // 2:
-        return matched, False  # not everyone could be paired among the candidates
+        return matched, False, None  # not everyone could be paired among the candidates
     lo, hi = a, b
     for _ in range(PAIRS_PRICE_ROUNDS):
         u = _fractional_prices(n, lo, hi, weight[lo, hi])
         if u is None:
-            return matched, False
+            return matched, False, None
         slack = u[:n, None] + u[None, :n] - weight
         short = upper & (slack < -1e-3)
         if not short.any():
@@ -257,7 +265,7 @@ def _certified(
         keys = np.unique(np.concatenate([lo * n + hi, extra_a * n + extra_b]))
         lo, hi = keys // n, keys % n
     else:
-        return matched, False
+        return matched, False, None
     # Lift every price by half the largest rounding shortfall, so they are truly feasible.
     lift = max(0.0, -float(slack[upper].min(initial=0.0)))
     if n % 2:
@@ -266,16 +274,23 @@ def _certified(
     total = float(sum(weight[x, y] for x, y in matched))
     margin = float(u.sum()) + lift * len(u) / 2 - total - 1.0  # a better matching gains >= 1
     if margin < 0:
-        return matched, True
+        return matched, True, None
     near = upper & (slack <= margin + 1e-6)
-    if int(near.sum()) > PAIRS_NEAR_LIMIT:
-        return matched, False
-    # The found matching keeps a full pairing in the graph; any better one lies in `near`.
-    near[tuple(np.array(matched).T)] = True
+    near[tuple(np.array(matched).T)] = True  # keeps a full pairing in the graph
     near_a, near_b = np.nonzero(near)
     keys = near_a * n + near_b
+    limit = PAIRS_NEAR_PER_MEMBER * n
+    proven = len(keys) <= limit
+    if not proven:
+        # Many near-equal scores (or a real gap): the proof would cost a full solve. The
+        # priced pairs and the least slack ones still make a better matching likely.
+        first = np.argpartition(slack[near_a, near_b], limit - 1)[:limit]
+        keys = np.unique(
+            np.concatenate([keys[first], lo * n + hi, [x * n + y for x, y in matched]])
+        )
     progress("matching pairs", 0.5)
-    return _blossom(n, keys // n, keys % n, weight[keys // n, keys % n]), True
+    found = _blossom(n, keys // n, keys % n, weight[keys // n, keys % n])
+    return found, proven, None if proven else margin + total + 1.0
 
 
 def _fractional_prices(n: int, a: Array, b: Array, weight: Array) -> Array | None:
