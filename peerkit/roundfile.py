@@ -61,6 +61,22 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _time_comments(summary: Mapping[str, Any]) -> list[str]:
+    """Say why some matches have a `time:` (or should have one)."""
+    lines = []
+    if summary.get("staggered"):
+        lines += [
+            "# Members in several matches (a mentor with several mentees) meet them one after",
+            "# the other: those matches have their own `time:`. Change it to suit them.",
+        ]
+    if summary.get("same_time"):
+        lines += [
+            f"# {summary['same_time']} match(es) meet at the same time as another match of one",
+            "# of their members: give them their own `time:` (and `day:` if need be).",
+        ]
+    return lines
+
+
 def dump_round(result: RoundResult, program_name: str) -> str:
     """The round file text of `result`."""
     summary = result.summary
@@ -71,6 +87,7 @@ def dump_round(result: RoundResult, program_name: str) -> str:
         "# to a match to keep it when you run `peerkit match --force` again.",
         "# `peerkit check` tells you if an edit breaks a matching rule.",
         f"# Scores are out of {summary.get('max_score')}; `terms` shows each part of the score.",
+        *_time_comments(summary),
         f"round: {scalar(result.name)}",
         *_summary_lines(summary),
         "matches:" if result.matches else "matches: []",

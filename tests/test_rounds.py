@@ -216,3 +216,79 @@ def test_explain_says_matched_together_may_be_or_may_not_be(tmp_path: Path) -> N
     assert data["pairs"][0]["matched_in"] == "match-01"
     member = json.loads(run("explain", str(root), "cho", "--format", "json").stdout)
     assert member["pairs"][0]["matched_in"] == "match-01"
+
+
+# --- 5. a mentor's matches meet one after the other ------------------------------------
+
+
+def mentoring_folder(tmp_path: Path) -> Path:
+    members = [
+        person("m1", role="mentor", capacity=3, offers=["pricing", "hiring", "export"]),
+        person("m2", role="mentor", capacity=1, offers=["cash"]),
+    ] + [
+        person(f"e{k}", role="mentee", goals=[goal])
+        for k, goal in enumerate(["pricing", "hiring", "export", "cash"])
+    ]
+    return make_program(tmp_path / "p", members, "mentoring")
+
+
+def test_a_mentors_matches_are_staggered_and_calendars_follow(tmp_path: Path) -> None:
+    root = mentoring_folder(tmp_path)
+    made = run("match", str(root), "--round", "r1")
+    assert made.exit_code == 0, made.stderr
+    assert "2 match(es) of members with several matches" in made.stderr
+    text = (root / "rounds" / "r1.yaml").read_text()
+    assert "# Members in several matches (a mentor with several mentees) meet them" in text
+    data = yaml.safe_load(text)
+    times = {tuple(m["members"]): m.get("time") for m in data["matches"]}
+    assert times == {
+        ("m1", "e0"): None,  # meetings.time, 09:00
+        ("m1", "e1"): "10:00",  # + 1h (meetings.duration)
+        ("m1", "e2"): "11:00",
+        ("m2", "e3"): None,
+    }
+    assert data["summary"]["staggered"] == 2
+    check = run("check", str(root))
+    assert check.exit_code == 0
+    assert "same-time" not in check.stderr
+    calendar = run("calendar", str(root), "--now", "2026-12-01")
+    assert calendar.exit_code == 0, calendar.stderr
+    ics = (root / "out" / "calendars" / "members" / "m1.ics").read_text()
+    assert "DTSTART;TZID=UTC:20270112T090000" in ics
+    assert "DTSTART;TZID=UTC:20270112T100000" in ics
+    assert "DTSTART;TZID=UTC:20270112T110000" in ics
+
+
+def test_a_locked_match_keeps_its_time_and_the_others_fit_around_it(tmp_path: Path) -> None:
+    root = mentoring_folder(tmp_path)
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    path = root / "rounds" / "r1.yaml"
+    lock(path, "match-03")  # m1 with e2 at 11:00
+    text = path.read_text().replace('time: "11:00"', 'time: "09:00"')
+    path.write_text(text)
+    redo = run("match", str(root), "--round", "r1", "--force")
+    assert redo.exit_code == 0, redo.stderr
+    data = yaml.safe_load(path.read_text())
+    times = {tuple(m["members"]): m.get("time") for m in data["matches"]}
+    assert times[("m1", "e2")] == "09:00"
+    assert sorted(str(times[("m1", e)]) for e in ("e0", "e1")) == ["10:00", "11:00"]
+
+
+def test_check_warns_when_a_mentor_meets_two_mentees_at_once(tmp_path: Path) -> None:
+    root = mentoring_folder(tmp_path)
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text(
+        "round: r1\nmatches:\n"
+        "  - id: match-01\n    members: [m1, e0]\n"
+        "  - id: match-02\n    members: [m1, e1]\n"
+        "  - id: match-03\n    members: [m2, e3]\n"
+    )
+    check = run("check", str(root))
+    assert check.exit_code == 0
+    assert (
+        "r1.yaml:5:5: warning[same-time]: m1's matches match-01, match-02 all meet at 09:00 "
+        "(second Tuesday)"
+    ) in check.stderr
+    assert "give each of match-02 its own `time:` in rounds/r1.yaml, e.g. `time: '10:00'`" in (
+        check.stderr
+    )

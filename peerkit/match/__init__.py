@@ -8,6 +8,7 @@ inside the functions that use them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -226,6 +227,7 @@ def to_round(result: RoundResult) -> Round:
             rules=m.rules,
             location=m.location,
             day=m.day,
+            time=dt.time.fromisoformat(m.time) if m.time else None,
         )
         for m in result.matches
     )

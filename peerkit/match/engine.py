@@ -21,7 +21,7 @@ from peerkit.match import (
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import applied_rules, broken_block, rule_detail, rule_label
 from peerkit.match.score import TERMS, pair_reasons, pair_terms, weights
-from peerkit.model import Folder, Location, Match, Member, Problem, Round, Unmatched
+from peerkit.model import Folder, Location, Match, Member, Problem, Program, Round, Unmatched
 
 EXAMPLES = 3  # member ids shown per excluding rule
 
@@ -248,7 +248,7 @@ def make_round(
         raise PeerkitError(
             msg, "loosen matching.rules in program.yaml, or run `peerkit explain` on a member"
         )
-    results = _results(pool, drafts, rules)
+    results, staggered, clashes = _stagger(program, _results(pool, drafts, rules))
     unmatched = tuple(
         Unmatched(pool.members[i].id, reason)
         for i, reason in sorted(reasons.items(), key=lambda x: pool.members[x[0]].id)
@@ -283,6 +283,19 @@ def make_round(
         "rules": [rule_label(program, r) for r in rules],
         "weights": weights(pool),
     }
+    if staggered:
+        summary["staggered"] = staggered
+        notes.append(
+            f"{staggered} match(es) of members with several matches (mentors with several "
+            f"mentees) meet one after the other: each has its own `time:` in {rel}, "
+            f"{_duration(program.meetings.duration)} apart; change `time:` to suit them"
+        )
+    if clashes:
+        summary["same_time"] = clashes
+        notes.append(
+            f"{clashes} match(es) meet at the same time as another match of one of their members "
+            f"(no free time was left that day); set `time:` on them in {rel}"
+        )
     notes.extend(_later_repeats(folder, name, results))
     from peerkit.roundfile import dump_round
 
@@ -294,6 +307,57 @@ def make_round(
     return RoundResult(
         name, program.format, tuple(results), unmatched, summary, rel, text, tuple(notes)
     )
+
+
+def _slot(program: Program, day: str, time: str) -> tuple[str, str]:
+    return (day or program.meetings.day, time or program.meetings.time.strftime("%H:%M"))
+
+
+def _stagger(program: Program, results: list[MatchResult]) -> tuple[list[MatchResult], int, int]:
+    """Give a member's matches after the first their own `time:`, one meeting after the
+    other, so a mentor with three mentees is not booked three times at once.
+
+    Kept (locked) matches keep their time; new ones take the first free time of the day
+    (meetings.time + k x duration). Returns the matches, how many were given a time, and
+    how many still share a time with another match of one of their members.
+    """
+    setting = program.meetings
+    if len({m for r in results for m in r.members}) == sum(len(r.members) for r in results):
+        return results, 0, 0  # nobody is in two matches
+    base = dt.datetime.combine(program.start, setting.time)
+    busy: dict[tuple[str, str], set[str]] = {}
+    for r in results:
+        if r.locked:
+            busy.setdefault(_slot(program, r.day, r.time), set()).update(r.members)
+    made: dict[str, MatchResult] = {}
+    staggered = clashes = 0
+    for r in results:
+        if r.locked:
+            continue
+        chosen = ""
+        k = 0
+        while (base + k * setting.duration).date() == base.date():
+            time = (base + k * setting.duration).strftime("%H:%M")
+            taken = busy.get(_slot(program, r.day, time if k else r.time), set())
+            if not taken & set(r.members):
+                chosen = time if k else r.time
+                break
+            k += 1
+        else:
+            clashes += 1
+            chosen = r.time
+        if k and chosen != r.time:
+            staggered += 1
+            r = replace(r, time=chosen)
+        busy.setdefault(_slot(program, r.day, r.time), set()).update(r.members)
+        made[r.id] = r
+    return [made.get(r.id, r) for r in results], staggered, clashes
+
+
+def _duration(span: dt.timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    return (f"{hours}h" if hours else "") + (f"{rest}m" if rest or not hours else "")
 
 
 def _later_repeats(folder: Folder, name: str, results: list[MatchResult]) -> list[str]:
@@ -747,6 +811,7 @@ def check_rounds(folder: Folder) -> list[Problem]:
                             "set `role:` in the roster or fix the match",
                         )
                     )
+        problems.extend(_same_time(folder, round_))
         for member_id, count in sorted(seen.items()):
             member = pool.members[pool.index[member_id]]
             limit = 1
@@ -837,3 +902,34 @@ def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Membe
         f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule)",
         "warning",
     )
+
+
+def _same_time(folder: Folder, round_: Round) -> list[Problem]:
+    """A member whose matches meet at the same moment (a mentor with several mentees)."""
+    program = folder.program
+    slots: dict[tuple[str, str, str], list[Match]] = {}
+    for match in round_.matches:
+        time = match.time.strftime("%H:%M") if match.time else ""
+        for member_id in match.members:
+            slots.setdefault((member_id, *_slot(program, match.day, time)), []).append(match)
+    problems = []
+    for (member_id, day, time), matches in sorted(slots.items()):
+        if len(matches) < 2:
+            continue
+        ids = ", ".join(m.id for m in matches)
+        problems.append(
+            Problem(
+                matches[1].where or Location(round_.file),
+                "same-time",
+                f"{member_id}'s matches {ids} all meet at {time} ({day})",
+                f"give each of {', '.join(m.id for m in matches[1:])} its own `time:` in "
+                f"{round_.file}, e.g. `time: "
+                f"'{_later(program.meetings.time, program.meetings.duration)}'`",
+                "warning",
+            )
+        )
+    return problems
+
+
+def _later(time: dt.time, span: dt.timedelta) -> str:
+    return (dt.datetime.combine(dt.date(2000, 1, 1), time) + span).strftime("%H:%M")
