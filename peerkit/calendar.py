@@ -107,6 +107,15 @@ def _utc(moment: dt.datetime) -> str:
     return f"{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
 
 
+def _when(name: str, moment: dt.datetime, tzid: str) -> str:
+    """DTSTART/DTEND in local time with TZID, or in UTC when the local time is ambiguous
+    (the repeated hour when clocks go back: written locally, start and end could read
+    the same and calendar programs drop the event)."""
+    if moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset():
+        return f"{name}:{_utc(moment)}"
+    return f"{name};TZID={tzid}:{_local(moment)}"
+
+
 def _duration(delta: dt.timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds % 86400 == 0:
@@ -552,8 +561,8 @@ class _Renderer:
             who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
             description.append(f"Questions: {who.strip()}")
         lines = [
-            f"DTSTART;TZID={tzid}:{_local(meeting.start)}",
-            f"DTEND;TZID={tzid}:{_local(meeting.end)}",
+            _when("DTSTART", meeting.start, tzid),
+            _when("DTEND", meeting.end, tzid),
             f"SUMMARY:{escape_text(_summary(program, session.title, meeting.number, meeting.match_id))}",
         ]
         place = meeting.location or (meeting.video if valid_url(meeting.video) else "")
@@ -607,8 +616,8 @@ class _Renderer:
         title = session.title if session else f"Session {number}"
         summary = "Cancelled: " + _summary(self.program, title, number, match_id)
         lines = [
-            f"DTSTART;TZID={self.program.timezone}:{_local(start)}",
-            f"DTEND;TZID={self.program.timezone}:{_local(end)}",
+            _when("DTSTART", start, self.program.timezone),
+            _when("DTEND", end, self.program.timezone),
             f"SUMMARY:{escape_text(summary)}",
         ]
         if self.organizer:

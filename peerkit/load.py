@@ -618,7 +618,7 @@ def _sessions(
         else:
             kind = "regular"
         base = by_kind[cast(SessionKind, kind)]
-        title = base.title if kind != "regular" else f"{base.title} {number - 1}"
+        title = base.title  # the session number is shown beside it everywhere
         agenda = _fit_agenda(base.agenda, minutes)
         sessions.append(Session(number, title, base.kind, base.goals, base.topics, agenda))
     return tuple(sessions)

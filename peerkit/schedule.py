@@ -169,7 +169,10 @@ def _meetings(
         video, location = location, ""
     meetings = []
     for dated in _dates_for_day(setting, program.start, program.end, day):
-        start = dt.datetime.combine(dated.date, time, tzinfo=zone)
+        # a time that does not exist on that day (clocks jump forward) becomes the
+        # same moment written the way clocks show it, e.g. 02:30 → 03:30
+        start = dt.datetime.combine(dated.date, time, tzinfo=zone).astimezone(dt.UTC)
+        start = start.astimezone(zone)
         # real elapsed time: a meeting that spans a clock change still lasts `duration`
         end = (start.astimezone(dt.UTC) + setting.duration).astimezone(zone)
         meetings.append(

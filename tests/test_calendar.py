@@ -762,8 +762,8 @@ def test_messy_folder_warns_and_still_writes_clean_files(tmp_path: Path) -> None
     p2 = unfold((out / "matches" / "p2.ics").read_bytes())
     assert "URL:https://zoom.example.org/x" in p2  # a match's link is its video
     assert "TRIGGER:-PT2H" in p2
-    # 28 March 2027: 02:30 does not exist in Berlin; the event is the real 45 minutes
-    assert "DTSTART;TZID=Europe/Berlin:20270328T023000" in p2
+    # 28 March 2027: 02:30 does not exist in Berlin; the clocks read 03:30 at that moment
+    assert "DTSTART;TZID=Europe/Berlin:20270328T033000" in p2
     assert "DTEND;TZID=Europe/Berlin:20270328T041500" in p2
     b2 = unfold((out / "members" / "b2.ics").read_bytes())
     assert not any(line.startswith("ATTENDEE") and "Bobby" in line for line in b2)
@@ -871,3 +871,22 @@ def test_member_who_left_gets_later_meetings_cancelled(program: Path) -> None:
     team_a = sorted(events(files["matches/team-a.ics"]), key=lambda e: e["DTSTART"])
     assert "mailto:ana@" in team_a[4]["ATTENDEES"]
     assert "mailto:ana@" not in team_a[5]["ATTENDEES"]
+
+
+def test_meetings_in_the_repeated_autumn_hour_are_written_in_utc(tmp_path: Path) -> None:
+    root = tmp_path / "dst"
+    root.mkdir()
+    (root / "program.yaml").write_text(
+        "name: Night owls\ntimezone: Europe/Berlin\nstart: 2027-10-01\nend: 2027-11-15\n"
+        "format: pairs\nmeetings: {cadence: weekly, day: Sunday, time: '02:30', duration: 1h}\n"
+    )
+    (root / "members.yaml").write_text("- {id: a, name: A}\n- {id: b, name: B}\n")
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text("matches:\n  - {id: p1, members: [a, b]}\n")
+    assert run("calendar", root, "--now", "2027-09-01").exit_code == 0
+    lines = unfold((root / "out" / "calendars" / "matches" / "p1.ics").read_bytes())
+    # 31 October: 02:30 happens twice; local time cannot say which, UTC can
+    assert "DTSTART:20271031T003000Z" in lines
+    assert "DTEND:20271031T013000Z" in lines
+    assert "DTSTART;TZID=Europe/Berlin:20271024T023000" in lines
+    assert lines.count("BEGIN:VEVENT") == 7
