@@ -145,11 +145,16 @@ def print_tally(tally: object) -> None:
             out.print(f"  by session (mean of all answers): {escape(trend)}")
         out.print()
     if tally.at_risk:
-        out.print(f"[bold red]At risk[/] ({len(tally.at_risk)} match(es)):")
-        for risk in tally.at_risk:
+        from peerkit.report import AT_RISK_SHOWN
+
+        out.print(f"[bold red]At risk[/] ({len(tally.at_risk)} match(es), worst first):")
+        for risk in tally.at_risk[:AT_RISK_SHOWN]:
             out.print(f"  {escape(risk.match)} ({escape(', '.join(risk.members))})")
             for reason in risk.reasons:
                 out.print(f"    - {escape(reason)}")
+        rest = len(tally.at_risk) - AT_RISK_SHOWN
+        if rest > 0:
+            out.print(f"  … and {rest} more with fewer signals (--format json lists every one)")
     elif tally.surveys:
         out.print("[green]No match at risk.[/]")
 
