@@ -1,10 +1,11 @@
 """Exact assignment for mentoring and pairs, on all feasible pairs or the best few per member.
 
 Both solvers first match as many members as the rules allow, then, among those
-matchings, the one with the highest total score. Up to a few thousand members every
-feasible pair is given to the solver, so the result is optimal; above that, each member
-brings their best `CANDIDATES` partners, and the round reports the gap to an upper bound.
-"""
+matchings, the one with the highest total score. Mentoring is solved densely (exact)
+up to `MENTORING_DENSE_LIMIT` cells. Pairs are solved on each member's best partners,
+then proven optimal on every feasible pair by linear-programming prices (up to
+`PAIRS_BOUND_LIMIT` members, see `solve_pairs`); above that, or when no proof is
+found, the round reports the gap to an upper bound."""
 
 from __future__ import annotations
 
@@ -149,6 +150,7 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
         progress("matching pairs", 0.0)
         matched = _blossom(n, a, b, weight[a, b])
         exact = n <= PAIRS_EXACT_LIMIT
+        priced: float | None = None
         if not exact:
             matched, exact, priced = _certified(matched, weight, upper, a, b, progress)
         if not exact and n <= PAIRS_FULL_LIMIT:
@@ -270,7 +272,7 @@ def _certified(
     lift = max(0.0, -float(slack[upper].min(initial=0.0)))
     if n % 2:
         lift = max(lift, -float((u[:n] + u[n]).min()))
-    slack = slack + lift
+    slack += lift
     total = float(sum(weight[x, y] for x, y in matched))
     margin = float(u.sum()) + lift * len(u) / 2 - total - 1.0  # a better matching gains >= 1
     if margin < 0:
