@@ -361,3 +361,17 @@ def test_goals_find_their_measure_in_other_words(tmp_path: Path) -> None:
     assert feedback.startswith("checkin · I got honest feedback I could act on.: mean 3.25 of 5")
     # No question asks about progress: nothing is made up from a word like "mentee".
     assert goals["Every mentee makes progress on one career goal"] == []
+
+
+def test_a_long_attendance_table_lists_the_lowest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 0)  # the page then lists no match
+    root = make_program(tmp_path)
+    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
+    table = html[html.index('<table id="attendance-matches"') :]
+    assert 'class="match"' not in table[: table.index("</table>")]
+    assert "2 more attended as well or better" in " ".join(" ".join(parse(html).text).split())
+    data = json.loads(runner.invoke(app, ["report", str(root), "--format", "json"]).stdout)
+    assert len(data["attendance"]["matches"]) == 2
