@@ -148,9 +148,13 @@ def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Proble
     program = folder.program
     days = [m.date for m in meeting_dates(program.meetings, program.start, program.end)]
     round_ = folder.round()
-    match_of = {}
+    match_of: dict[str, str] = {}
+    several: dict[str, list[str]] = defaultdict(list)  # a mentor's matches
     if round_ is not None:
-        match_of = {member: match.id for match in round_.matches for member in match.members}
+        for found_match in round_.matches:
+            for member_id in found_match.members:
+                match_of.setdefault(member_id, found_match.id)
+                several[member_id].append(found_match.id)
     matches = {match.id for match in round_.matches} if round_ is not None else set()
     records = []
     for row in rows:
@@ -220,6 +224,15 @@ def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Proble
                 continue
             member = found
         match = text("match") or match_of.get(member, "")
+        if not text("match") and len(several.get(member, ())) > 1:
+            _warn(
+                problems,
+                where("match"),
+                "attendance-match",
+                f"{member} is in {len(several[member])} matches "
+                f"({', '.join(several[member])}); the row is counted for {match}",
+                "write the match id in the match column (the sign-in sheet has it)",
+            )
         if matches and match and match not in matches:
             _warn(
                 problems,

@@ -193,21 +193,8 @@ def test_sign_in_sheets_appended_whole_are_read(tmp_path: Path) -> None:
     assert (data["records"], data["rate"]) == (16, 100.0)
 
 
-def test_a_mentor_in_several_matches_keeps_a_row_per_match(tmp_path: Path) -> None:
-    # Ana mentors both teams: one date holds a row for her in each match.
-    root = make_program(
-        tmp_path,
-        "date,match,member,status\n"
-        "2027-01-12,team-a,ana,absent\n"
-        "2027-01-12,team-a,ben,present\n"
-        "2027-01-12,team-b,ana,present\n"
-        "2027-01-12,team-b,eva,present\n"
-        "2027-02-09,team-a,ana,absent\n"
-        "2027-02-09,team-a,ben,present\n"
-        "2027-02-09,team-b,ana,present\n"
-        "2027-02-09,team-b,eva,present\n"
-        "2027-02-09,team-b,eva,present\n",  # the same row entered twice counts once
-    )
+def _mentoring(root: Path) -> None:
+    """Ana mentors Ben (team-a) and Eva (team-b)."""
     program = root / "program.yaml"
     program.write_text(
         program.read_text(encoding="utf-8").replace("format: groups", "format: mentoring"),
@@ -229,6 +216,24 @@ def test_a_mentor_in_several_matches_keeps_a_row_per_match(tmp_path: Path) -> No
         "  - {id: team-b, members: [ana, eva]}\n",
         encoding="utf-8",
     )
+
+
+def test_a_mentor_in_several_matches_keeps_a_row_per_match(tmp_path: Path) -> None:
+    # Ana mentors both teams: one date holds a row for her in each match.
+    root = make_program(
+        tmp_path,
+        "date,match,member,status\n"
+        "2027-01-12,team-a,ana,absent\n"
+        "2027-01-12,team-a,ben,present\n"
+        "2027-01-12,team-b,ana,present\n"
+        "2027-01-12,team-b,eva,present\n"
+        "2027-02-09,team-a,ana,absent\n"
+        "2027-02-09,team-a,ben,present\n"
+        "2027-02-09,team-b,ana,present\n"
+        "2027-02-09,team-b,eva,present\n"
+        "2027-02-09,team-b,eva,present\n",  # the same row entered twice counts once
+    )
+    _mentoring(root)
     data = summary(root)
     assert data["records"] == 8
     matches = {m["match"]: m for m in data["matches"]}  # type: ignore[union-attr]
@@ -241,3 +246,15 @@ def test_a_mentor_in_several_matches_keeps_a_row_per_match(tmp_path: Path) -> No
     assert members["ana"]["match"] == "team-a, team-b"
     sheet = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
     assert "4 row(s) for 3 member(s) in 2 match(es)" in sheet.stderr
+
+
+def test_a_mentor_row_without_a_match_is_counted_with_a_warning(tmp_path: Path) -> None:
+    root = make_program(tmp_path, "date,match,member,status\n2027-01-12,,ana,present\n")
+    _mentoring(root)
+    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "attendance.csv:2:2: warning[attendance-match]: ana is in 2 matches (team-a, team-b); "
+        "the row is counted for team-a" in result.stderr
+    )
+    assert json.loads(result.stdout)["records"] == 1
