@@ -294,6 +294,11 @@ def test_headline_numbers_are_judged_on_the_date_the_data_runs_to(tmp_path: Path
     reasons = {r["match"]: r["reasons"] for r in data["tally"]["at_risk"]}
     assert "no checkin answer after session 3 from Zoë Łukasiewicz" in reasons["team-b"]
     assert not any("Gus" in reason for reason in reasons["team-b"])
+    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    page = parse((root / "out" / "report" / "report.html").read_text(encoding="utf-8"))
+    text = " ".join(" ".join(page.text).split())
+    assert "6 response(s) of 7 members in a match (86%)" in text  # people, not places
+    assert "7 / 7 members matched (round 2027) of those active on 2027-03-09; 1 had left" in text
     # --now before the data does not move the report before what it reports on.
     early = runner.invoke(
         app, ["report", str(root), "--format", "json", "--dry-run", "--now", "2027-02-01"]
