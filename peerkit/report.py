@@ -137,6 +137,7 @@ def _plain_number(value: object) -> object:
 class GoalEvidence:
     goal: str
     evidence: tuple[str, ...]  # the numbers that speak to the goal
+    measures: tuple[str, ...] = ()  # what the goal's words point to: attendance, progress, …
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,10 @@ def build_report(
         contact=" ".join(x for x in (program.contact.name, program.contact.email) if x),
         period=f"{program.start.isoformat()} – {program.end.isoformat()}",
         as_of=as_of.isoformat() if as_of else "",
-        goals=tuple(GoalEvidence(g, _evidence_for(g, tally, attendance)) for g in program.goals),
+        goals=tuple(
+            GoalEvidence(g, _evidence_for(g, tally, attendance), tuple(sorted(_measures(g))))
+            for g in program.goals
+        ),
         participation=Participation(
             members=len(active),
             matched=len(matched),

@@ -357,6 +357,8 @@ def test_goals_find_their_measure_in_other_words(tmp_path: Path) -> None:
     program.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
     assert result.exit_code == 0, result.stderr
+    measures = {g["goal"]: g["measures"] for g in json.loads(result.stdout)["goals"]}
+    assert measures["Every mentee makes progress on one career goal"] == ["progress"]
     goals = {g["goal"]: g["evidence"] for g in json.loads(result.stdout)["goals"]}
     assert goals["Eight in ten pairs meet every month"] == [
         "attendance rate (attendance.csv): 50% of member-meetings present; "
@@ -366,6 +368,9 @@ def test_goals_find_their_measure_in_other_words(tmp_path: Path) -> None:
     assert feedback.startswith("checkin · I got honest feedback I could act on.: mean 3.25 of 5")
     # No question asks about progress: nothing is made up from a word like "mentee".
     assert goals["Every mentee makes progress on one career goal"] == []
+    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
+    assert "no survey answered so far asks about progress" in html
 
 
 def test_a_long_attendance_table_lists_the_lowest_first(
