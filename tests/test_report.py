@@ -385,3 +385,27 @@ def test_a_long_attendance_table_lists_the_lowest_first(
     assert "2 more attended as well or better" in " ".join(" ".join(parse(html).text).split())
     data = json.loads(runner.invoke(app, ["report", str(root), "--format", "json"]).stdout)
     assert len(data["attendance"]["matches"]) == 2
+
+
+def test_a_session_after_the_report_date_is_never_missed(tmp_path: Path) -> None:
+    root = make_program(tmp_path, attendance=False)
+    # Six of eight answered "session 4" early, on 9 March; session 4 meets on 13 April.
+    answers = [
+        f"2027-03-09 18:00,{m},4,{t},4,4"
+        for m, t in (
+            ("ana", "team-a"),
+            ("ben", "team-a"),
+            ("cai", "team-a"),
+            ("dee", "team-a"),
+            ("eva", "team-b"),
+            ("fin", "team-b"),
+        )
+    ]
+    (root / "responses" / "checkin.csv").write_text(_checkin(answers), encoding="utf-8")
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
+    assert json.loads(result.stdout)["tally"]["at_risk"] == []
+    later = runner.invoke(
+        app, ["report", str(root), "--format", "json", "--dry-run", "--now", "2027-04-20"]
+    )
+    [risk] = json.loads(later.stdout)["tally"]["at_risk"]
+    assert risk["reasons"] == ["no checkin answer after session 4 from Gus Holm, Zoë Łukasiewicz"]
