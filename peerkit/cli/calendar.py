@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +22,7 @@ from peerkit.cli.common import (
     out,
     parse_now,
     print_problems,
+    progress_bar,
 )
 from peerkit.errors import DataError, PeerkitError, UsageError
 from peerkit.model import Folder
@@ -51,29 +50,6 @@ MethodOpt = Annotated[
 
 
 PROGRESS_FROM = 200  # matches: below this the calendars take about a second, no bar
-
-
-@contextmanager
-def progress_bar(show: bool) -> Iterator[Callable[[str, float], None] | None]:
-    """A Rich progress bar on stderr fed by the library's progress callback."""
-    if not show:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("calendar events", total=1.0)
-
-        def report(phase: str, done: float) -> None:
-            bar.update(task, description=phase, completed=done)
-
-        yield report
 
 
 def _check_only(loaded: Folder, round_name: str | None, only: str) -> None:
@@ -134,7 +110,7 @@ def calendar_command(
     round_ = loaded.round(round_name)
     size = len(round_.matches) if round_ else 0
     show = format is TextJson.text and size >= PROGRESS_FROM and err.is_terminal
-    with progress_bar(show) as report:
+    with progress_bar(show, "calendar events") as report:
         result = render_calendars(
             loaded,
             round_name,

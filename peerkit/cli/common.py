@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -141,3 +142,30 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+Progress = Callable[[str, float], None]
+
+
+@contextmanager
+def progress_bar(show: bool, title: str) -> Iterator[Progress | None]:
+    """A Rich progress bar on stderr, fed by a library function's progress callback."""
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(title, total=1.0)
+
+        def report(phase: str, done: float) -> None:
+            bar.update(task, description=phase, completed=done)
+
+        yield report

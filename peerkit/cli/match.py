@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,36 +18,14 @@ from peerkit.cli.common import (
     handle_errors,
     out,
     print_problems,
+    progress_bar,
 )
 
 if TYPE_CHECKING:
-    from peerkit.match import Progress, RoundResult
+    from peerkit.match import RoundResult
     from peerkit.model import Folder
 
 PROGRESS_FROM = 500  # members: below this a round takes about a second, no bar
-
-
-@contextmanager
-def progress_bar(show: bool) -> Iterator[Progress | None]:
-    """A Rich progress bar on stderr fed by the library's progress callback."""
-    if not show:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("matching", total=1.0)
-
-        def report(phase: str, done: float) -> None:
-            bar.update(task, description=phase, completed=done)
-
-        yield report
 
 
 def summary_line(result: RoundResult) -> str:
@@ -156,7 +132,7 @@ def match_command(
     loaded = load_for_match(folder, round)
     name = round or default_round_name(loaded)
     show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal
-    with progress_bar(show) as report:
+    with progress_bar(show, "matching") as report:
         result = match_round(loaded, name, seed=seed, force=force or dry_run, progress=report)
     if not dry_run:
         target = folder / result.file
