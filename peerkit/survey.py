@@ -159,7 +159,7 @@ def xlsform_rows(
                 [list_name, option["value"], option["label"]] for option in option_values(question)
             )
         if question.id == "match_id" and not hint:
-            hint = "as printed on your handout, e.g. team-01"
+            hint = "as printed on your handout, e.g. match-01"
         survey_rows.append(
             [kind, question.id, question.text, "yes" if question.required else "", hint]
         )
