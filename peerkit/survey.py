@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from peerkit.agenda import program_context, safe_filename
-from peerkit.errors import PeerkitError
+from peerkit.errors import UsageError
 from peerkit.model import LIKERT5_LABELS, Folder, Program, Question, Survey
 
 SURVEY_FORMATS: tuple[str, ...] = ("html", "pdf", "md", "csv", "xlsform")
@@ -51,11 +51,11 @@ def choose_surveys(program: Program, name: str | None) -> list[Survey]:
         return [program.surveys[key] for key in sorted(program.surveys)]
     if name in program.surveys:
         return [program.surveys[name]]
-    names = sorted(program.surveys)
+    names = list(program.surveys)
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"surveys: {', '.join(names) or 'none'}"
     msg = f"program.yaml has no survey '{name}'"
-    raise PeerkitError(msg, hint)
+    raise UsageError(msg, hint)
 
 
 def option_values(question: Question) -> list[dict[str, str]]:

@@ -206,7 +206,7 @@ def test_hostile_survey_text_is_escaped_and_converts(own: Path) -> None:
 
 def test_unknown_survey_suggests_the_name(sample: Path) -> None:
     result = run("survey", sample, "chekin")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as in tally
     assert "program.yaml has no survey 'chekin'" in result.stderr
     assert "did you mean 'checkin'?" in result.stderr
 
