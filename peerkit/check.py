@@ -22,7 +22,12 @@ def _check_format(folder: Folder, reader: Reader) -> None:
             "lower group_size.min or add members",
         )
     if program.format == "pairs" and len(active) < 2:
-        reader.report(where, "format", "format is pairs, but fewer than two members are active")
+        reader.report(
+            where,
+            "format",
+            f"format is pairs, but {folder.roster_file} has {len(active)} active member(s)",
+            f"add members to {folder.roster_file} (one row or entry each)",
+        )
     if program.format == "mentoring":
         mentors = [m for m in active if m.role == "mentor"]
         mentees = [m for m in active if m.role == "mentee"]
@@ -79,7 +84,8 @@ def _check_sessions(folder: Folder, reader: Reader) -> None:
             )
     from peerkit.schedule import meeting_dates
 
-    count = len(meeting_dates(program.meetings, program.start, program.end))
+    dates = meeting_dates(program.meetings, program.start, program.end)
+    count = len(dates)
     if count == 0:
         reader.report(
             program.where("meetings"),
@@ -95,7 +101,25 @@ def _check_sessions(folder: Folder, reader: Reader) -> None:
             "add or remove sessions so there is one per meeting",
             "warning",
         )
-    for day, _ in program.meetings.moved:
+    planned = {meeting.planned for meeting in dates}
+    for day, new in program.meetings.moved:
+        where = program.where(f"meetings.moved.{day}")
+        if not program.start <= new <= program.end:
+            reader.report(
+                where,
+                "schedule",
+                f"meetings.moved: {day} is moved to {new}, outside the program "
+                f"({program.start} to {program.end})",
+                "check the year of the new date",
+            )
+        if day not in planned and day not in program.meetings.skip:
+            reader.report(
+                where,
+                "schedule",
+                f"meetings.moved: no meeting is planned on {day}, so this move does nothing",
+                "use the date the meeting was planned for (see `peerkit calendar`)",
+                "warning",
+            )
         if day in program.meetings.skip:
             reader.report(
                 program.where("meetings.moved"),

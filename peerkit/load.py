@@ -452,6 +452,15 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
             "write a weekday, optionally with which one in the month: Tuesday, second Tuesday",
         )
         day = ""
+    duration = reader.duration(entries.get("duration"), "meetings.duration", base.duration)
+    if duration is not None and not dt.timedelta(minutes=5) <= duration <= dt.timedelta(hours=24):
+        reader.report(
+            entries["duration"].loc,
+            "range",
+            f"meetings.duration: {duration} is not a meeting length",
+            "use between 5m and 24h, e.g. 1h30m",
+        )
+        duration = None
     skip = []
     for item in reader.items(entries.get("skip"), "meetings.skip"):
         value = reader.date(item, "meetings.skip")
@@ -468,8 +477,7 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
         cadence=cadence,
         day=day,
         time=reader.time(entries.get("time"), "meetings.time", base.time) or base.time,
-        duration=reader.duration(entries.get("duration"), "meetings.duration", base.duration)
-        or base.duration,
+        duration=duration or base.duration,
         location=reader.place(entries.get("location"), "meetings.location"),
         video=reader.link(entries.get("video"), "meetings.video"),
         reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
@@ -939,7 +947,7 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     records: list[Node]
     tabular = path.suffix != ".yaml" and path.suffix != ".yml"
     if tabular:
-        grid = read_grid(path, rel, reader.problems, MAX_MEMBERS)
+        grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
         if grid is None:
             return ()
         records = grid_records(grid)

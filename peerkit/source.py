@@ -358,7 +358,7 @@ def _cell_text(value: object) -> str:
 
 
 def _parse_xlsx(
-    path: Path, rel: str, problems: list[Problem], max_rows: int
+    path: Path, rel: str, problems: list[Problem], max_rows: int, sheet_names: tuple[str, ...]
 ) -> list[list[Node]] | None:
     import zipfile
 
@@ -379,7 +379,19 @@ def _parse_xlsx(
         )
         return None
     try:
-        sheet = book.worksheets[0]
+        named = [ws for ws in book.worksheets if ws.title.strip().lower() in sheet_names]
+        sheet = (named or book.worksheets)[0]
+        if len(book.worksheets) > 1 and not named:
+            problems.append(
+                Problem(
+                    Location(rel),
+                    "xlsx-sheet",
+                    f"the workbook has {len(book.worksheets)} sheets; peerkit reads the "
+                    f"first, '{sheet.title}'",
+                    f"name the sheet to read '{sheet_names[0]}'" if sheet_names else "",
+                    "warning",
+                )
+            )
         grid: list[list[Node]] = []
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number > max_rows + 1:
@@ -397,11 +409,18 @@ def _parse_xlsx(
 
 
 def read_grid(
-    path: Path, rel: str, problems: list[Problem], max_rows: int = 1_000_000
+    path: Path,
+    rel: str,
+    problems: list[Problem],
+    max_rows: int = 1_000_000,
+    sheet_names: tuple[str, ...] = (),
 ) -> list[list[Node]] | None:
-    """A CSV or XLSX file as rows of cells (each a Node holding text and its row/column)."""
+    """A CSV or XLSX file as rows of cells (each a Node holding text and its row/column).
+
+    In a workbook, the first sheet whose name is in `sheet_names` (lower case) is read,
+    else the first sheet (with a warning when there are others)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _parse_xlsx(path, rel, problems, max_rows)
+        return _parse_xlsx(path, rel, problems, max_rows, sheet_names)
     data = read_bytes(path, rel, problems, MAX_TABLE_BYTES)
     if data is None:
         return None

@@ -57,7 +57,10 @@ def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     for relative in sorted(files):
         reason = _blocked(root, relative, folders_seen)
         if reason:
-            raise PeerkitError(reason, "move it away (or delete out/, which peerkit rebuilds)")
+            hint = "move it away"
+            if relative.startswith("out/"):
+                hint += " (or delete out/, which peerkit rebuilds)"
+            raise PeerkitError(reason, hint)
     written: list[Path] = []
     mode = _file_mode()
     for relative in sorted(files):

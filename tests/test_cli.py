@@ -214,3 +214,21 @@ def test_readme_examples_run(example: str, sample: Path, tmp_path: Path) -> None
         args[1] = str(tmp_path / args[1])
     result = run(*args)
     assert result.exit_code == 0, result.stderr
+
+
+def test_init_force_keeps_a_csv_roster(tmp_path: Path) -> None:
+    target = write_folder(tmp_path / "prog", {"members.csv": "id,name\nana,Ana\nben,Ben\n"})
+    result = run("init", target, "--force")
+    assert result.exit_code == 0
+    assert not (target / "members.yaml").exists()
+    assert "kept your own roster" in result.stderr
+
+
+def test_build_fails_when_no_round_can_be_made(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + "matching:\n  rules:\n    not_same: [organization]\n"
+    members = "".join(f"- {{id: m{i}, name: M{i}, organization: Same}}\n" for i in range(4))
+    root = write_folder(tmp_path / "prog", {"program.yaml": program, "members.yaml": members})
+    result = run("build", root)
+    assert result.exit_code == 1
+    assert "error[match]: no round was made" in result.stderr
+    assert not (root / "out").exists()

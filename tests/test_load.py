@@ -293,3 +293,65 @@ def test_zoom_style_locations_are_fine(tmp_path: Path) -> None:
     assert problems == []
     assert folder is not None
     assert folder.program.meetings.location == "Zoom: https://zoom.example/j/1"
+
+
+@pytest.mark.parametrize(("duration", "col"), [("0m", 22), ("30h", 22)])
+def test_a_meeting_length_must_be_a_meeting_length(tmp_path: Path, duration: str, col: int) -> None:
+    program = MINIMAL_PROGRAM + f"meetings: {{duration: {duration}}}\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    problem = only(problems_of(root), "range")
+    assert where(problem) == ("program.yaml", 6, col)
+    assert "between 5m and 24h" in problem.hint
+
+
+def test_a_move_outside_the_program_or_of_no_meeting(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + (
+        "meetings:\n  day: first Thursday\n  moved:\n    2027-03-04: 2026-03-04\n"
+        "    2027-03-05: 2027-03-06\n"
+    )
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    found = [(p.severity, where(p)[1], p.message) for p in problems_of(root)]
+    assert found == [
+        (
+            "error",
+            9,
+            "meetings.moved: 2027-03-04 is moved to 2026-03-04, outside the program "
+            "(2027-01-01 to 2027-06-30)",
+        ),
+        (
+            "warning",
+            10,
+            "meetings.moved: no meeting is planned on 2027-03-05, so this move does nothing",
+        ),
+    ]
+
+
+def test_the_roster_sheet_of_a_workbook(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    readme = book.active
+    assert readme is not None
+    readme.title = "Read me"
+    readme.append(["Fill in the Members sheet"])
+    roster = book.create_sheet("Members")
+    roster.append(["id", "name"])
+    roster.append(["ana", "Ana"])
+    roster.append(["ben", "Ben"])
+    root = write_folder(tmp_path / "named", {"program.yaml": MINIMAL_PROGRAM})
+    book.save(root / "members.xlsx")
+    folder, problems = check_folder(root)
+    assert problems == []
+    assert folder is not None
+    assert [m.id for m in folder.members] == ["ana", "ben"]
+
+    roster.title = "2027"
+    book.move_sheet("2027", offset=-1)
+    root = write_folder(tmp_path / "unnamed", {"program.yaml": MINIMAL_PROGRAM})
+    book.save(root / "members.xlsx")
+    folder, problems = check_folder(root)
+    assert [(p.code, p.message) for p in problems] == [
+        ("xlsx-sheet", "the workbook has 2 sheets; peerkit reads the first, '2027'")
+    ]
+    assert folder is not None
+    assert len(folder.members) == 2

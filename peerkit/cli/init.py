@@ -9,6 +9,7 @@ import typer
 
 from peerkit.cli.common import err, handle_errors, out
 from peerkit.errors import UsageError
+from peerkit.load import ROSTER_FILES
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
 
@@ -37,11 +38,16 @@ def init_command(
         raise UsageError(msg, "choose a new folder, or add --force to write the example into it")
     files = {path.name: path.read_bytes() for path in sorted(STARTER.iterdir()) if path.is_file()}
     files[".gitignore"] = b"out/\n"
-    kept = sorted(name for name in files if (folder / name).exists())
+    has_roster = any((folder / name).exists() for name in ROSTER_FILES)
+    kept = sorted(
+        name
+        for name in files
+        if (folder / name).exists() or (name == "members.yaml" and has_roster)
+    )
     for name in kept:  # never replace a coordinator's program, roster or .gitignore
         del files[name]
     for path in write_files(folder, files):
         out.print(f"wrote {path}", markup=False)
     for name in kept:
-        err.print(f"kept {folder / name} (it exists; peerkit never replaces it)")
+        err.print(f"kept your own {name if (folder / name).exists() else 'roster'} in {folder}")
     err.print(f"next: edit {folder / 'program.yaml'}, then run `peerkit check {folder}`")

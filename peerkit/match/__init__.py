@@ -247,7 +247,7 @@ def match_step(folder: Folder, options: BuildOptions) -> StepResult:
         result = match_round(folder, name)
     except PeerkitError as exc:
         problem = Problem(
-            Location("rounds"), "match", f"no round was made: {exc.message}", exc.hint, "warning"
+            Location("rounds"), "match", f"no round was made: {exc.message}", exc.hint
         )
         return StepResult(problems=[problem])
     summary = result.summary
