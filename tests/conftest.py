@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -14,6 +15,7 @@ from peerkit.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample-program"
+UPDATE_GOLDEN = os.environ.get("PEERKIT_UPDATE_GOLDEN") == "1"
 
 MINIMAL_PROGRAM = """\
 name: Test Program
@@ -64,3 +66,18 @@ def sample(tmp_path: Path) -> Path:
 def run(*args: str | Path) -> Result:
     """Run the real `peerkit` command; returns click's Result."""
     return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_golden(path: Path, data: bytes) -> None:
+    """`data` equals the golden file; PEERKIT_UPDATE_GOLDEN=1 rewrites it (a missing one fails)."""
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert path.exists(), f"no golden file {path}; PEERKIT_UPDATE_GOLDEN=1 makes it"
+    expected = path.read_bytes()
+    if expected != data:
+        # text to compare, so pytest shows where they differ
+        assert data.decode("utf-8") == expected.decode("utf-8"), (
+            f"{path.name} differs; PEERKIT_UPDATE_GOLDEN=1 to accept"
+        )
+        assert data == expected, f"{path.name} differs in line endings or encoding"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,10 +12,9 @@ import pytest
 from peerkit.agenda import escape_markdown, render_agenda
 from peerkit.load import load_folder
 from peerkit.model import Folder
-from tests.conftest import run, write_folder
+from tests.conftest import assert_golden, run, write_folder
 
 GOLDEN = Path(__file__).parent / "golden" / "agenda"
-UPDATE = os.environ.get("PEERKIT_UPDATE_GOLDEN") == "1"
 
 # A round `peerkit match` made for the sample program, frozen here so the goldens do not
 # move when matching improves.
@@ -61,13 +59,7 @@ def loaded(root: Path) -> Folder:
 
 
 def golden(name: str, data: bytes) -> None:
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert data.decode("utf-8") == path.read_text(encoding="utf-8"), (
-        f"{name} differs; PEERKIT_UPDATE_GOLDEN=1 to accept"
-    )
+    assert_golden(GOLDEN / name, data)
 
 
 def _minutes(clock: str) -> int:

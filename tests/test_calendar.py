@@ -22,11 +22,10 @@ from peerkit.calendar import calendar_step, escape_text, fold
 from peerkit.load import load_folder
 from peerkit.model import Match
 from peerkit.schedule import meetings_for, program_meetings
-from tests.conftest import SAMPLE, run
+from tests.conftest import SAMPLE, UPDATE_GOLDEN, assert_golden, run
 
 LA = ZoneInfo("America/Los_Angeles")
 GOLDEN = Path(__file__).parent / "golden" / "calendar"
-UPDATE = os.environ.get("PEERKIT_UPDATE_GOLDEN") == "1"
 NOW = "2026-12-01T17:00:00Z"
 
 # The sample program: second Tuesday 08:00, July skipped, 9 Nov moved to 16 Nov.
@@ -673,11 +672,7 @@ def test_golden_files(program: Path) -> None:
         "calendars.yaml": (program / "calendars.yaml").read_bytes(),
     }
     for name, data in wanted.items():
-        path = GOLDEN / name
-        if UPDATE:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        assert path.read_bytes() == data, f"{name} differs; PEERKIT_UPDATE_GOLDEN=1 to accept"
+        assert_golden(GOLDEN / name, data)
 
 
 def test_golden_sample_program(tmp_path: Path) -> None:
@@ -691,17 +686,14 @@ def test_golden_sample_program(tmp_path: Path) -> None:
         SAMPLE, target, ignore=shutil.ignore_patterns("out", "rounds", "calendars.yaml")
     )
     kept = GOLDEN / "sample-round.yaml"
-    if UPDATE:
+    if UPDATE_GOLDEN:
         shutil.copyfile(SAMPLE / "rounds" / "2027.yaml", kept)
     (target / "rounds").mkdir()
     shutil.copyfile(kept, target / "rounds" / "2027.yaml")
     files = export(target)
     matches = [name for name in files if name.startswith("matches/")]
     assert len(events(files["program.ics"])) == 12 * len(matches)
-    path = GOLDEN / "sample-program.ics"
-    if UPDATE:
-        path.write_bytes(files["program.ics"])
-    assert path.read_bytes() == files["program.ics"], "PEERKIT_UPDATE_GOLDEN=1 to accept"
+    assert_golden(GOLDEN / "sample-program.ics", files["program.ics"])
 
 
 def test_uid_is_uuid5_of_program_round_match_and_session() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -14,10 +13,9 @@ import pytest
 from peerkit.load import load_folder
 from peerkit.model import Folder
 from peerkit.survey import render_surveys, survey_questions, xlsform_rows
-from tests.conftest import MINIMAL_MEMBERS, run, write_folder
+from tests.conftest import MINIMAL_MEMBERS, assert_golden, run, write_folder
 
 GOLDEN = Path(__file__).parent / "golden" / "survey"
-UPDATE = os.environ.get("PEERKIT_UPDATE_GOLDEN") == "1"
 
 
 def loaded(root: Path) -> Folder:
@@ -27,13 +25,7 @@ def loaded(root: Path) -> Folder:
 
 
 def golden(name: str, data: bytes) -> None:
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    assert data.decode("utf-8") == path.read_text(encoding="utf-8"), (
-        f"{name} differs; PEERKIT_UPDATE_GOLDEN=1 to accept"
-    )
+    assert_golden(GOLDEN / name, data)
 
 
 def test_golden_forms_for_the_sample(sample: Path) -> None:
