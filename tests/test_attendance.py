@@ -159,7 +159,7 @@ def test_sign_in_usage_errors(tmp_path: Path) -> None:
     root = make_program(tmp_path, None)
     too_far = runner.invoke(app, ["attendance", str(root), "--session", "13"])
     assert too_far.exit_code == 2
-    assert "the program has 12 sessions" in too_far.stderr
+    assert "there is no session 13; the program has 12 meeting(s)" in too_far.stderr
     no_round = runner.invoke(app, ["attendance", str(root), "--session", "1", "--round", "2030"])
     assert no_round.exit_code == 2
     shutil.rmtree(root / "rounds")
@@ -258,3 +258,11 @@ def test_a_mentor_row_without_a_match_is_counted_with_a_warning(tmp_path: Path) 
         "the row is counted for team-a" in result.stderr
     )
     assert json.loads(result.stdout)["records"] == 1
+
+
+def test_sign_in_sheet_for_the_next_session(sample: Path) -> None:
+    result = runner.invoke(
+        app, ["attendance", str(sample), "--session", "next", "--now", "2027-03-01", "--dry-run"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "session-03-signin.csv" in result.stdout

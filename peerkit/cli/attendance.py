@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -11,23 +12,25 @@ from rich.markup import escape
 from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
+    NowOpt,
     RoundOpt,
     TextJson,
     err,
     handle_errors,
     load_checked,
     out,
+    parse_now,
     print_problems,
 )
 from peerkit.errors import DataError, PeerkitError, UsageError
 
 SessionOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
         "--session",
         "-n",
-        min=1,
-        help="Write the sign-in sheet for this session (1 = the first meeting).",
+        help="Write the sign-in sheet for this session: a number (1 = the first meeting) "
+        "or next (the first meeting after --now, or after today).",
     ),
 ]
 
@@ -41,6 +44,7 @@ def attendance_command(
         TextJson, typer.Option("--format", "-f", help="text or json on stdout.")
     ] = TextJson.text,
     dry_run: DryRunOpt = False,
+    now: NowOpt = None,
 ) -> None:
     """Print a session's sign-in sheet, or show attendance rates from attendance.csv.
 
@@ -52,8 +56,10 @@ def attendance_command(
     """
     import dataclasses
 
+    from peerkit.agenda import choose_session
     from peerkit.attendance import read_attendance, signin_files, signin_sheet, summarize_attendance
     from peerkit.responses import dump_json
+    from peerkit.schedule import program_meetings
     from peerkit.write import write_files
 
     loaded = load_checked(folder)
@@ -65,11 +71,12 @@ def attendance_command(
                 raise UsageError(msg, "run `peerkit match` first, or name an existing round")
             msg = f"{folder / 'rounds'} has no round file yet"
             raise PeerkitError(msg, "run `peerkit match` to make one")
-        count = len(loaded.program.sessions)
-        if count and session > count:
-            msg = f"--session {session}: the program has {count} sessions"
-            raise UsageError(msg, f"use a number from 1 to {count}")
-        sheet = signin_sheet(loaded, round_, session)
+        moment = parse_now(now)
+        if moment is None and session.strip().lower() == "next":
+            moment = dt.datetime.now(dt.UTC)
+        program = loaded.program
+        number = choose_session(program, program_meetings(program), session, moment)
+        sheet = signin_sheet(loaded, round_, number)
         files = signin_files(loaded, sheet)
         if not dry_run:
             write_files(folder, files)
@@ -81,7 +88,7 @@ def attendance_command(
             for name in sorted(files):
                 out.print(f"{verb} {folder / name}", markup=False)
             err.print(
-                f"[green]done:[/] sign-in sheet for session {session} ({escape(sheet.title)}), "
+                f"[green]done:[/] sign-in sheet for session {number} ({escape(sheet.title)}), "
                 f"{len(sheet.rows)} row(s) for {len({r.member for r in sheet.rows})} member(s) "
                 f"in {len({r.match for r in sheet.rows})} match(es)"
             )
