@@ -87,6 +87,8 @@ def dump_round(result: RoundResult, program_name: str) -> str:
         "# to a match to keep it when you run `peerkit match --force` again.",
         "# `peerkit check` tells you if an edit breaks a matching rule.",
         f"# Scores are out of {summary.get('max_score')}; `terms` shows each part of the score.",
+        "# `bound` is an upper limit on the best total possible; this round is at most",
+        "# `gap_percent` below it (`optimal: true`: proven the best there is).",
         *_time_comments(summary),
         f"round: {scalar(result.name)}",
         *_summary_lines(summary),

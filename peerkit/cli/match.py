@@ -30,7 +30,11 @@ PROGRESS_FROM = 500  # members: below this a round takes about a second, no bar
 
 def summary_line(result: RoundResult) -> str:
     summary = result.summary
-    gap = "optimal" if summary["optimal"] else f"gap to bound {summary['gap_percent']}%"
+    gap = (
+        "proven optimal"
+        if summary["optimal"]
+        else f"at most {summary['gap_percent']}% below the best possible"
+    )
     return (
         f"round {result.name}: {summary['matched']} of {summary['active']} active members "
         f"matched ({summary['matched_percent']}%) in {summary['matches']} matches, "
