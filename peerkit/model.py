@@ -352,7 +352,6 @@ class Folder:
 
 AnswerValue = int | str | tuple[str, ...]
 AttendanceStatus = Literal["present", "absent", "excused"]
-ATTENDANCE_STATUSES: tuple[str, ...] = ("present", "absent", "excused")
 
 
 @dataclass(frozen=True)

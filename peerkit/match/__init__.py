@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from peerkit.errors import PeerkitError, UsageError
-from peerkit.model import Folder, Location, Match, Member, Problem, Round, Unmatched
+from peerkit.model import Folder, Location, Match, Problem, Round, Unmatched
 
 if TYPE_CHECKING:
     from peerkit.build import BuildOptions, StepResult
@@ -209,10 +209,6 @@ def round_problems(folder: Folder) -> list[Problem]:
     from peerkit.match.engine import check_rounds
 
     return check_rounds(folder)
-
-
-def member_ids(members: Sequence[Member]) -> list[str]:
-    return [m.id for m in members]
 
 
 def to_round(result: RoundResult) -> Round:

@@ -23,8 +23,6 @@ from peerkit.match.rules import applied_rules, broken_block, rule_detail, rule_l
 from peerkit.match.score import TERMS, pair_reasons, pair_terms, weights
 from peerkit.model import Folder, Location, Match, Member, Problem, Program, Round, Unmatched
 
-EXAMPLES = 3  # member ids shown per excluding rule
-
 
 @dataclass
 class Draft:

@@ -73,9 +73,6 @@ class Pool:
     def size(self) -> int:
         return len(self.members)
 
-    def is_list_field(self, name: str) -> bool:
-        return name in self.sets
-
     def items(self, name: str, i: int) -> list[str]:
         """The (normalised) values of list field `name` of member i."""
         matrix = self.sets[name]

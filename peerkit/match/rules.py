@@ -126,14 +126,6 @@ def feasible_block(pool: Pool, rows: Array, cols: Array) -> np.ndarray[Any, Any]
     return ok
 
 
-def broken_rules(pool: Pool, i: int, j: int) -> list[str]:
-    """The rules members i and j break together (empty: they may be matched)."""
-    import numpy as np
-
-    masks = broken_block(pool, np.array([i]), np.array([j]))
-    return [rule for rule, mask in masks.items() if bool(mask[0, 0])]
-
-
 def rule_detail(pool: Pool, rule: str, i: int, j: int) -> str:
     """Why members i and j break `rule`, in words."""
     a, b = pool.members[i], pool.members[j]
