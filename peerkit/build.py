@@ -34,8 +34,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("calendar", "peerkit.calendar:calendar_step"),
     ("agenda", "peerkit.agenda:agenda_step"),
     ("surveys", "peerkit.survey:surveys_step"),
-    ("tally", "peerkit.report:tally_step"),
-    ("report", "peerkit.report:report_step"),
+    ("report", "peerkit.report:report_step"),  # the tally, then the report from it
 )
 
 

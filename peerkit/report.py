@@ -814,21 +814,17 @@ def data_problems(folder: Folder) -> list[Problem]:
 # --- build steps ----------------------------------------------------------------------------
 
 
-def _has_data(folder: Folder) -> bool:
+def report_step(folder: Folder, options: Any) -> Any:
+    """`peerkit build`: out/tally/ when responses/ has exports, and out/report/ when there
+    are responses or attendance; the exports are read and tallied once for both."""
     from peerkit.attendance import ATTENDANCE_FILE
-    from peerkit.responses import export_files
-
-    return bool(export_files(folder.root)) or (folder.root / ATTENDANCE_FILE).is_file()
-
-
-def tally_step(folder: Folder, options: Any) -> Any:
-    """`peerkit build`: out/tally/ when responses/ has exports."""
     from peerkit.build import StepResult
     from peerkit.responses import export_files
 
     result = StepResult()
-    if not export_files(folder.root):
-        result.notes.append("no survey exports in responses/; skipped")
+    exports = export_files(folder.root)
+    if not exports and not (folder.root / ATTENDANCE_FILE).is_file():
+        result.notes.append("no survey exports and no attendance.csv yet; skipped")
         return result
     inputs = gather(folder, now=options.now)
     result.problems.extend(inputs.problems)
@@ -841,23 +837,18 @@ def tally_step(folder: Folder, options: Any) -> Any:
         inputs.as_of,
         inputs.notes,
     )
-    result.files.update(tally_files(folder, inputs.tally, report))
-    for survey in inputs.tally.surveys:
-        count = "withheld" if survey.respondents is None else survey.respondents
-        result.notes.append(
-            f"{survey.survey}: {count} response(s) from {len(survey.files)} file(s)"
-        )
+    if exports:
+        result.files.update(tally_files(folder, inputs.tally, report))
+        for survey in inputs.tally.surveys:
+            count = "withheld" if survey.respondents is None else survey.respondents
+            result.notes.append(
+                f"{survey.survey}: {count} response(s) from {len(survey.files)} file(s)"
+            )
+    else:
+        result.notes.append("no survey exports in responses/; no tally")
+    result.files.update(report_files(folder, report))
+    result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
     return result
-
-
-def report_step(folder: Folder, options: Any) -> Any:
-    """`peerkit build`: out/report/ when there are responses or attendance."""
-    from peerkit.build import StepResult
-
-    result = StepResult()
-    if not _has_data(folder):
-        result.notes.append("no survey exports and no attendance.csv yet; skipped")
-        return result
     inputs = gather(folder, now=options.now)
     report = build_report(
         folder,
