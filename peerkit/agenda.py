@@ -9,15 +9,15 @@ organization, role and local time, never their notes or anything private.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from peerkit.errors import PeerkitError, UsageError
-from peerkit.model import Folder, Match, Meeting, Member, Problem, Program, Round
+from peerkit.errors import PeerkitError
+from peerkit.model import Folder, Match, Meeting, Member, Problem, Program
+from peerkit.timeline import as_of, choose_matches, choose_round, choose_session
 
 AGENDA_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 OUT_DIR = "out/agenda"
@@ -88,67 +88,6 @@ class AgendaResult:
 
 
 # --- choosing what to render ----------------------------------------------------------
-
-
-def choose_round(folder: Folder, name: str | None) -> Round:
-    """The named round, or the newest; a clear error when there is none."""
-    if not folder.rounds:
-        msg = "there is no round file in rounds/, so there are no matches to make handouts for"
-        raise PeerkitError(msg, "run `peerkit match` first to write rounds/NAME.yaml")
-    found = folder.round(name)
-    if found is None:
-        names = [r.name for r in folder.rounds]
-        close = difflib.get_close_matches(name or "", names, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"rounds: {', '.join(names)}"
-        msg = f"there is no round '{name}' in rounds/"
-        raise PeerkitError(msg, hint)
-    return found
-
-
-def choose_session(
-    program: Program, meetings: Sequence[Meeting], session: str, now: dt.datetime | None
-) -> int:
-    """The session number from `--session N` or `next` (the first meeting after `now`)."""
-    count = len(meetings)
-    if not count:
-        msg = "the program has no meetings between its start and end dates"
-        raise PeerkitError(msg, "check `start`, `end` and `meetings` in program.yaml")
-    text = session.strip().lower()
-    if text == "next":
-        moment = now or dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC)
-        upcoming = [m for m in meetings if m.start > moment]
-        if not upcoming:
-            last = meetings[-1]
-            msg = f"there is no meeting after {moment.isoformat()}; the last was on {last.date}"
-            raise PeerkitError(msg, f"give a session number from 1 to {count}")
-        return upcoming[0].number
-    if not text.isdigit():
-        msg = f"--session: '{session}' is not a session number or 'next'"
-        raise UsageError(msg, f"write a number from 1 to {count}, or next")
-    number = int(text)
-    if not 1 <= number <= count:
-        msg = f"--session: there is no session {number}; the program has {count} meeting(s)"
-        raise UsageError(msg, f"give a number from 1 to {count}, or next")
-    return number
-
-
-def choose_matches(round_: Round, only: str | None) -> tuple[Match, ...]:
-    """Every match of the round, or the one named by `--only` (a match id or a member id)."""
-    if only is None:
-        return round_.matches
-    for match in round_.matches:
-        if match.id == only:
-            return (match,)
-    by_member = round_.match_of(only)
-    if by_member is not None:
-        return (by_member,)
-    ids = [m.id for m in round_.matches]
-    close = difflib.get_close_matches(only, ids, n=1)
-    hint = (
-        f"did you mean '{close[0]}'?" if close else f"match ids look like '{ids[0]}'" if ids else ""
-    )
-    msg = f"--only: round '{round_.name}' has no match or member '{only}'"
-    raise PeerkitError(msg, hint)
 
 
 def safe_filename(text: str) -> str:
@@ -354,8 +293,11 @@ def render_agenda(
     from peerkit.schedule import meetings_for, program_meetings
 
     program = folder.program
-    round_ = choose_round(folder, round_name)
-    number = choose_session(program, program_meetings(program), session, now)
+    moment = as_of(program, now)
+    number = choose_session(program, session, moment)
+    # the round whose matches hold this session: the one in effect on its meeting day
+    held = program_meetings(program)[number - 1].date
+    round_ = choose_round(folder, round_name, held)
     matches = choose_matches(round_, only)
     result = AgendaResult(session=number, round=round_.name)
     if not matches:
@@ -415,24 +357,26 @@ def _file_names(ids: Sequence[str]) -> list[str]:
 
 
 def agenda_step(folder: Folder, options: Any) -> Any:
-    """The `build` stage: handouts for the next session after `--now` (or session 1)."""
+    """The `build` stage: handouts for the next session after the "as of" moment, the same
+    one `peerkit agenda --session next` picks."""
     from peerkit.build import StepResult
 
     if not folder.rounds:
         return StepResult(notes=["no round in rounds/ yet; run `peerkit match` for handouts"])
     from peerkit.schedule import program_meetings
 
-    now = getattr(options, "now", None)
+    program = folder.program
+    moment = as_of(program, getattr(options, "now", None))
     try:
-        number = choose_session(folder.program, program_meetings(folder.program), "next", now)
+        number = choose_session(program, "next", moment)
     except PeerkitError as exc:
         return StepResult(notes=[f"no handouts: {exc.message}"])
-    round_ = folder.round()
-    big = round_ is not None and len(round_.matches) > BUILD_PDF_LIMIT
+    round_ = choose_round(folder, None, program_meetings(program)[number - 1].date)
+    big = len(round_.matches) > BUILD_PDF_LIMIT
     # WeasyPrint lays out about five pages a second: a print file of thousands of pages is
     # a job for `peerkit agenda --format pdf`, not for every build
     formats = ("md", "html") if big else AGENDA_FORMATS
-    made = render_agenda(folder, str(number), formats=formats)
+    made = render_agenda(folder, str(number), formats=formats, now=moment)
     notes = [f"handouts for session {made.session} (round {made.round})", *made.notes]
     if big:
         notes.append(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,6 +64,7 @@ TRUE_WORDS = frozenset({"true", "yes", "on", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "n", "0"})
 
 PROGRAM_KEYS = (
+    "id",
     "name",
     "organization",
     "contact",
@@ -99,6 +101,7 @@ MEMBER_KEYS = (
     "avoid",
     "active",
     "left",
+    "pause",
     "fields",
     "notes",
     "private",
@@ -784,7 +787,18 @@ def load_program(root: Path, reader: Reader) -> Program | None:
     minutes = int(meetings.duration.total_seconds() // 60)
     sessions = _sessions(reader, entries.get("sessions"), count, defaults, minutes)
     privacy = reader.mapping(entries.get("privacy"), "privacy", ("min_group_size",))
+    program_id = reader.text(entries.get("id"), "id")
+    if program_id and not ID_RE.match(program_id):
+        reader.report(
+            entries["id"].loc,
+            "program-id",
+            f"id '{program_id}' is not a valid program id",
+            f"use lowercase letters, digits, '-', '_' or '.', e.g. '{slugify(program_id) or 'my-program'}'"
+            " (calendar UIDs hang on it: once members have invitations, keep it as it is)",
+        )
+        program_id = ""
     return Program(
+        id=program_id,
         name=name or root.resolve().name,
         organization=reader.text(entries.get("organization"), "organization"),
         contact=contact,
@@ -884,6 +898,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
     }
     default_tz = program.timezone if program else "UTC"
     left = reader.date(entries.get("left"), "left")
+    pauses = _pauses(reader, entries.get("pause"))
     return Member(
         id=member_id or "?",
         name=name or member_id,
@@ -910,10 +925,53 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         avoid=reader.strings(entries.get("avoid"), "avoid"),
         active=reader.boolean(entries.get("active"), "active", True),
         left=left,
+        pauses=pauses,
         fields=custom,
         location=record.loc,
         locations={key: value.loc for key, value in entries.items()},
     )
+
+
+def _pauses(reader: Reader, node: Node | None) -> tuple[tuple[dt.date, dt.date], ...]:
+    """`pause: {from: DATE, until: DATE}` (or a list of them): spans a member is away."""
+    if node is None or node.value in (None, ""):
+        return ()
+    items = node.value if isinstance(node.value, list) else [node]
+    spans = []
+    for item in items:
+        if isinstance(item, Node) and isinstance(item.value, str) and ".." in item.value:
+            # a roster cell: `2027-03-01..2027-05-31`
+            begin_text, _, until_text = item.value.partition("..")
+            begin = reader.date(Node(begin_text.strip(), item.loc), "pause.from")
+            until = reader.date(Node(until_text.strip(), item.loc), "pause.until")
+            where = item
+        else:
+            fields = reader.mapping(item, "pause", ("from", "until"))
+            if not isinstance(item.value, dict):
+                continue
+            begin = reader.date(fields.get("from"), "pause.from")
+            until = reader.date(fields.get("until"), "pause.until")
+            where = item
+            if "from" not in fields or "until" not in fields:
+                reader.report(
+                    where.loc,
+                    "missing",
+                    "pause: needs both `from:` and `until:` (the first and last day away)",
+                    "write it like `pause: {from: 2027-03-01, until: 2027-05-31}`",
+                )
+                continue
+        if begin is None or until is None:
+            continue
+        if until < begin:
+            reader.report(
+                where.loc,
+                "date-order",
+                f"pause: until ({until}) is before from ({begin})",
+                "swap the two dates or fix the year",
+            )
+            continue
+        spans.append((begin, until))
+    return tuple(sorted(spans))
 
 
 def _roster_file(root: Path, reader: Reader) -> Path | None:
@@ -1006,7 +1064,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
     node = read_yaml(path, rel, reader.problems)
     if node is None:
         return None
-    entries = reader.mapping(node, "", ("round", "summary", "matches", "unmatched"))
+    entries = reader.mapping(node, "", ("round", "start", "end", "summary", "matches", "unmatched"))
     matches = []
     seen: set[str] = set()
     for index, item in enumerate(reader.items(entries.get("matches"), "matches"), start=1):
@@ -1041,16 +1099,30 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
             )
         )
     summary = _plain(entries.get("summary"))
+    start = reader.date(entries.get("start"), "start")
+    end = reader.date(entries.get("end"), "end")
+    if start and end and end < start:
+        reader.report(
+            entries["end"].loc,
+            "date-order",
+            f"the round ends ({end}) before it starts ({start})",
+            "fix `end:`, or delete it (a round runs until the next round starts)",
+        )
+        end = None
     return Round(
         name=reader.text(entries.get("round"), "round") or path.stem,
         matches=tuple(matches),
         unmatched=tuple(unmatched),
         summary=summary if isinstance(summary, dict) else {},
         file=rel,
+        start=start,
+        end=end,
+        where=entries["start"].loc if "start" in entries else node.loc,
     )
 
 
 def load_rounds(root: Path, reader: Reader) -> tuple[Round, ...]:
+    """Every round file, as written (use `date_rounds` to give each its start and order)."""
     folder = root / "rounds"
     if not folder.is_dir():
         return ()
@@ -1060,6 +1132,47 @@ def load_rounds(root: Path, reader: Reader) -> tuple[Round, ...]:
         if loaded is not None:
             rounds.append(loaded)
     return tuple(rounds)
+
+
+def date_rounds(rounds: Sequence[Round], program: Program, reader: Reader) -> tuple[Round, ...]:
+    """The rounds in the order they run, by start date: a round file without `start:` starts
+    with the program when it is the only one (or the earliest); any other is an error."""
+    undated = [r for r in rounds if r.start is None]
+    dated = [r for r in rounds if r.start is not None]
+    earliest = min((r.start for r in dated if r.start is not None), default=None)
+    result = list(dated)
+    guessed: set[str] = set()
+    for index, round_ in enumerate(sorted(undated, key=lambda r: r.name)):
+        first = index == 0 and (earliest is None or earliest > program.start)
+        if not first:
+            reader.report(
+                round_.where or Location(round_.file),
+                "round-start",
+                f"round '{round_.name}' has no start date, and it is not the first round",
+                "add `start: YYYY-MM-DD` to the round file: the day its matches take over "
+                "(rounds run in the order of their start dates, never of their names)",
+            )
+            guessed.add(round_.name)
+        result.append(replace(round_, start=program.start))
+    result.sort(key=lambda r: (r.start or program.start, r.name))
+    for earlier, later in itertools.pairwise(result):
+        if earlier.start == later.start and not {earlier.name, later.name} & guessed:
+            reader.report(
+                later.where or Location(later.file),
+                "round-start",
+                f"rounds '{earlier.name}' and '{later.name}' both start on {later.start}",
+                "give the later round a later `start:` (peerkit match --round NAME --start DATE)",
+            )
+    for round_ in result:
+        if round_.start is not None and not program.start <= round_.start <= program.end:
+            reader.report(
+                round_.where or Location(round_.file),
+                "round-start",
+                f"round '{round_.name}' starts on {round_.start}, outside the program "
+                f"({program.start} to {program.end})",
+                "give a start date between the program's start and end",
+            )
+    return tuple(result)
 
 
 # --- the whole folder -----------------------------------------------------------------
@@ -1125,6 +1238,7 @@ def load_folder(root: Path) -> tuple[Folder | None, list[Problem]]:
     rounds = load_rounds(root, reader)
     if program is None:
         return None, reader.problems
+    rounds = date_rounds(rounds, program, reader)
     roster = next((name for name in ROSTER_FILES if (root / name).is_file()), "members.yaml")
     folder = Folder(root, program, members, rounds, roster)
     check_references(folder, reader)

@@ -197,6 +197,9 @@ class Program:
     min_group_size: int  # privacy: no score shown for fewer respondents
     root: Path
     locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
+    # A stable slug that calendar UIDs hang on (`id:`), so a rename never duplicates events;
+    # empty when program.yaml has none (the calendar then keeps one in calendars.yaml).
+    id: str = ""
 
     def where(self, key_path: str) -> Location:
         """The location of a key path like `meetings.duration` (or the file, if unknown)."""
@@ -242,6 +245,8 @@ class Member:
     avoid: tuple[str, ...] = ()
     active: bool = True
     left: dt.date | None = None
+    # spans away from the program, each (from, until) with both days included
+    pauses: tuple[tuple[dt.date, dt.date], ...] = ()
     fields: Mapping[str, str] = field(default_factory=dict)
     location: Location = field(default=Location("members.yaml"), compare=False)
     # where each field's value was written (for messages that point at the value)
@@ -263,7 +268,13 @@ class Member:
         return ""
 
     def is_active_on(self, day: dt.date) -> bool:
-        return self.active and (self.left is None or self.left > day)
+        """Whether the member takes part on `day`: active, not left yet, not on a pause."""
+        if not self.active or (self.left is not None and self.left <= day):
+            return False
+        return not any(begin <= day <= until for begin, until in self.pauses)
+
+    def paused_on(self, day: dt.date) -> bool:
+        return any(begin <= day <= until for begin, until in self.pauses)
 
 
 @dataclass(frozen=True)
@@ -314,11 +325,19 @@ class Unmatched:
 
 @dataclass(frozen=True)
 class Round:
+    """The matches of one period of the program: from `start` until the next round begins
+    (or its own `end`, when that comes first)."""
+
     name: str
     matches: tuple[Match, ...]
     unmatched: tuple[Unmatched, ...] = ()
     summary: Mapping[str, object] = field(default_factory=dict)
     file: str = ""  # relative to the program folder
+    start: dt.date | None = (
+        None  # None only for a round file that gives none (loader: program start)
+    )
+    end: dt.date | None = None  # the last day it runs, when the file says so
+    where: Location | None = field(default=None, compare=False)
 
     def match_of(self, member_id: str) -> Match | None:
         return next((m for m in self.matches if member_id in m.members), None)
@@ -331,7 +350,7 @@ class Folder:
     root: Path
     program: Program
     members: tuple[Member, ...]
-    rounds: tuple[Round, ...] = ()  # sorted by name; the newest is last
+    rounds: tuple[Round, ...] = ()  # sorted by start date; the newest is last
     roster_file: str = "members.yaml"
 
     def member(self, member_id: str) -> Member | None:

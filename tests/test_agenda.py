@@ -230,12 +230,13 @@ def test_no_round_says_run_match(sample: Path) -> None:
 
 
 def test_unknown_round_and_match(sample_round: Path) -> None:
+    # a name that is not there is a usage error (exit 2), as an unknown --survey is
     result = run("agenda", sample_round, "-s", "1", "--round", "fixtur")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "there is no round 'fixtur'" in result.stderr
     assert "did you mean 'fixture'?" in result.stderr
     result = run("agenda", sample_round, "-s", "1", "--only", "team-8")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "has no match or member 'team-8'" in result.stderr
 
 

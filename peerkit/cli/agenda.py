@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -75,8 +74,6 @@ def agenda_command(
     from peerkit.write import write_files
 
     moment = parse_now(now)
-    if moment is None and session.strip().lower() == "next":
-        moment = dt.datetime.now(dt.UTC)
     loaded = load_checked(folder)
     formats = [f.value for f in format] if format else [f.value for f in HandoutFormat]
     with err.status("rendering handouts…"):

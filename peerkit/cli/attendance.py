@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +21,7 @@ from peerkit.cli.common import (
     parse_now,
     print_problems,
 )
-from peerkit.errors import DataError, PeerkitError, UsageError
+from peerkit.errors import DataError
 
 SessionOpt = Annotated[
     str | None,
@@ -56,26 +55,18 @@ def attendance_command(
     """
     import dataclasses
 
-    from peerkit.agenda import choose_session
     from peerkit.attendance import read_attendance, signin_files, signin_sheet, summarize_attendance
     from peerkit.responses import dump_json
     from peerkit.schedule import program_meetings
+    from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
     loaded = load_checked(folder)
     if session is not None:
-        round_ = loaded.round(round)
-        if round_ is None:
-            if round is not None:
-                msg = f"there is no round '{round}' in {folder / 'rounds'}"
-                raise UsageError(msg, "run `peerkit match` first, or name an existing round")
-            msg = f"{folder / 'rounds'} has no round file yet"
-            raise PeerkitError(msg, "run `peerkit match` to make one")
-        moment = parse_now(now)
-        if moment is None and session.strip().lower() == "next":
-            moment = dt.datetime.now(dt.UTC)
         program = loaded.program
-        number = choose_session(program, program_meetings(program), session, moment)
+        moment = as_of(program, parse_now(now))
+        number = choose_session(program, session, moment)
+        round_ = choose_round(loaded, round, program_meetings(program)[number - 1].date)
         sheet = signin_sheet(loaded, round_, number)
         files = signin_files(loaded, sheet)
         if not dry_run:
