@@ -2,14 +2,25 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Every package the install uses, pinned with hashes; `make lock` writes it from pyproject.toml.
+LOCK := requirements-lock.txt
+UV_VERSION := 0.13.9
+LOCK_VENV := .venv-lock
+UPGRADE ?=
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint lock clean
 
-$(BIN)/peerkit: pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(BIN)/peerkit
+# The locked packages, installed into a new venv whenever the lock changes (--clear: nothing
+# left over from an older lock). Hash-checking mode refuses editable installs, so peerkit
+# itself goes in below, without its dependencies and with the locked build backend.
+$(VENV)/.locked: $(LOCK)
+	$(PY) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --no-input --require-hashes --only-binary :all: -r $(LOCK)
+	touch $@
+
+$(BIN)/peerkit: $(VENV)/.locked pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
+	touch $@
 
 demo: $(BIN)/peerkit
 	$(BIN)/peerkit build sample-program
@@ -22,5 +33,16 @@ lint: $(BIN)/peerkit
 test: lint
 	$(BIN)/pytest
 
+# Refresh the lock after changing a dependency in pyproject.toml (pins that still fit are kept),
+# or take the newest releases with `make lock UPGRADE=--upgrade`. One lock for every platform and
+# Python >= 3.11 (--universal), the build backend included (and `editables`, which hatchling
+# asks for to install peerkit editable). uv runs from its own venv, so a
+# broken lock never stands in the way of writing a new one.
+lock:
+	test -x $(LOCK_VENV)/bin/uv || { $(PY) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet --no-input uv==$(UV_VERSION); }
+	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], 'editables~=0.3', sep='\\n')" \
+	  | $(LOCK_VENV)/bin/uv pip compile pyproject.toml - --extra test --universal --python-version 3.11 \
+	      --generate-hashes $(UPGRADE) --quiet --custom-compile-command 'make lock' -o $(LOCK)
+
 clean:
-	rm -rf $(VENV) sample-program/out
+	rm -rf $(VENV) $(LOCK_VENV) sample-program/out
