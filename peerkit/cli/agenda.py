@@ -17,6 +17,7 @@ from peerkit.cli.common import (
     RoundOpt,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     parse_now,
@@ -77,6 +78,8 @@ def agenda_command(
     moment = parse_now(now)
     if moment is None and session.strip().lower() == "next":
         moment = dt.datetime.now(dt.UTC)
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     formats = [f.value for f in format] if format else [f.value for f in HandoutFormat]
     with err.status("rendering handouts…"):

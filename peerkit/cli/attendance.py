@@ -17,6 +17,7 @@ from peerkit.cli.common import (
     TextJson,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     parse_now,
@@ -62,6 +63,8 @@ def attendance_command(
     from peerkit.schedule import program_meetings
     from peerkit.write import write_files
 
+    if session is not None and not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     if session is not None:
         round_ = loaded.round(round)
