@@ -398,6 +398,36 @@ def state_text(state: State) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def recorded_state(
+    state: State,
+    round_name: str,
+    new_round: dict[str, MatchRecord],
+    only: str | None,
+    sent: set[str],
+) -> State:
+    """The state to save: the new round, or with `--only` the old state with only the
+    matches whose events were written (`sent`) brought up to date, since nobody else
+    received anything."""
+    recorded = dict(state)
+    if only is None:
+        recorded[round_name] = new_round
+        return recorded
+    matches = dict(state.get(round_name, {}))
+    matches.update({match_id: new_round[match_id] for match_id in sent})
+    if matches or round_name in state:
+        recorded[round_name] = matches
+    return recorded
+
+
+def _sent_to(outs: Sequence[_Out], only: str | None) -> set[str]:
+    """The matches whose events go into the calendars of `only` (a match or member id)."""
+    return {
+        out.match
+        for out in outs
+        if only is None or only == out.match or only in out.attendees or only in out.former
+    }
+
+
 # --- events ---------------------------------------------------------------------------
 
 
@@ -825,9 +855,8 @@ def render_calendars(
                 )
             )
 
-    new_full = dict(state)
-    new_full[round_.name] = new_state
-    result.files[STATE_FILE] = state_text(new_full)
+    recorded = recorded_state(state, round_.name, new_state, only, _sent_to(outs, only))
+    result.files[STATE_FILE] = state_text(recorded)
     if not outs:
         result.notes.append(f"round '{round_.name}' has no meetings to put in calendars")
         return result

@@ -1,38 +1,155 @@
-"""The only module that writes outputs to disk: atomically, one file at a time."""
+"""The only module that writes outputs to disk: one transaction per command.
+
+A command computes everything it will write, then `write_files` checks every target,
+writes the new files into a staging folder inside the program folder, and moves them
+into place, keeping the files it replaces as backups there. Interrupted or failing at
+any point, the folder is put back as it was; `calendars.yaml` (the record of what
+members were sent) goes last, once every file it describes is in place. A lock on the
+program folder keeps a second command from writing at the same time.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import os
-import tempfile
-from collections.abc import Mapping
+import shutil
+import signal
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from peerkit.errors import PeerkitError
 
+LOCK_FILE = ".peerkit.lock"
+STAGING = ".peerkit-staging"
+# Written after every other file: each one describes files that must already be in place.
+LAST = ("calendars.yaml",)
+_PLAN = "plan.json"
 
-def _file_mode() -> int:
-    """The mode a plain new file gets under the user's umask (mkstemp makes files 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+_held: dict[Path, int] = {}  # program folders this process holds the lock of → depth
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C (and SIGTERM) wait until the block ends: moving files into place, or back,
+    must not stop halfway. A fault raised inside the block still rolls back."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:  # pragma: no cover - not on POSIX
+        yield
+        return
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            os.fchmod(stream.fileno(), _file_mode() if mode is None else mode)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    except ValueError:  # pragma: no cover - not the main thread's interpreter
+        yield
+        return
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, old)
+
+
+def _oserror(action: str, path: Path, exc: OSError, hint: str) -> PeerkitError:
+    return PeerkitError(f"cannot {action} {path}: {exc.strerror or exc}", hint)
+
+
+@contextlib.contextmanager
+def folder_lock(root: Path) -> Iterator[None]:
+    """Hold the program folder's lock for the block; a PeerkitError if another command has it.
+
+    The lock file is removed again on the way out (while still held, and a command that
+    finds the file gone or replaced after locking it tries again), so it leaves nothing.
+    A run killed in the middle of writing is rolled back here, before anything is read.
+    """
+    key = root.resolve()
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    if not root.is_dir():  # nothing to lock: loading says what is wrong with it
+        yield
+        return
+    with _signals_deferred():
+        fd = _acquire(root)
+        _held[key] = 1
+    try:
+        recover(root)
+        yield
+    finally:
+        with _signals_deferred():
+            del _held[key]
+            with contextlib.suppress(OSError):
+                (root / LOCK_FILE).unlink()
+            os.close(fd)
+
+
+def _acquire(root: Path) -> int:
+    import fcntl
+
+    path = root / LOCK_FILE
+    hint = "cannot take the lock that keeps two peerkit commands from writing at once"
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            error = _oserror("write in", root, exc, hint)
+            raise error from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f" (process {holder})" if holder.isdigit() else ""
+            msg = f"another peerkit command{who} is writing to {root}"
+            raise PeerkitError(msg, "wait for it to finish, then run this command again") from None
+        except OSError as exc:
+            os.close(fd)
+            error = _oserror("lock", path, exc, hint)
+            raise error from None
+        try:
+            same = path.stat().st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # its holder removed it as we opened it: lock the new one
+            os.close(fd)
+            continue
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        return fd
+
+
+def _outside(root: Path, relative: str) -> str | None:
+    """Why `root/relative` would land outside the program folder (a link out of it…)."""
+    parts = Path(relative).parts
+    if Path(relative).is_absolute() or ".." in parts:
+        return f"{relative} is not a path inside the program folder"
+    home = root.resolve()
+    path = root
+    for part in parts:
+        path = path / part
+        if not path.is_symlink():
+            continue
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            return f"{path} is a link that never ends (a symlink loop)"
+        if resolved != home and home not in resolved.parents:
+            return (
+                f"{path} is a link to {resolved}, outside the program folder; "
+                "peerkit writes only inside it"
+            )
+    return None
 
 
 def _blocked(root: Path, relative: str, folders_seen: set[Path]) -> str | None:
     """Why `relative` cannot be written under `root` (a file where a folder must be…)."""
+    outside = _outside(root, relative)
+    if outside:
+        return outside
     target = root / relative
     for parent in reversed(target.parents):
         if parent in folders_seen:
@@ -40,6 +157,12 @@ def _blocked(root: Path, relative: str, folders_seen: set[Path]) -> str | None:
         if parent.exists() and not parent.is_dir():
             return f"{parent} is a file, but peerkit needs a folder there"
         folders_seen.add(parent)
+    # the folder the file goes into (or the nearest one there is, to create it in)
+    nearest = target.parent
+    while not nearest.is_dir() and nearest != nearest.parent:
+        nearest = nearest.parent
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        return f"{nearest} is read-only"
     if target.is_dir():
         return f"{target} is a folder, but peerkit needs to write a file there"
     if target.exists() and not os.access(target, os.W_OK):
@@ -47,29 +170,179 @@ def _blocked(root: Path, relative: str, folders_seen: set[Path]) -> str | None:
     return None
 
 
-def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write every file (paths relative to `root`), sorted; everything was rendered first.
-
-    Every target is checked before the first is written, so a blocked path leaves the
-    folder as it was; a disk error on the way is a PeerkitError, not a traceback.
-    """
+def check_targets(root: Path, files: Mapping[str, bytes] | list[str]) -> None:
+    """A PeerkitError for the first file that cannot be written; nothing is touched."""
     folders_seen: set[Path] = set()
     for relative in sorted(files):
         reason = _blocked(root, relative, folders_seen)
         if reason:
             hint = "move it away"
+            if "outside the program folder" in reason or "symlink loop" in reason:
+                hint = "replace the link with a real folder inside the program folder"
             if relative.startswith("out/"):
                 hint += " (or delete out/, which peerkit rebuilds)"
             raise PeerkitError(reason, hint)
-    written: list[Path] = []
-    mode = _file_mode()
-    for relative in sorted(files):
+
+
+def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write every file (paths relative to `root`) as one transaction: all or nothing.
+
+    Every target is checked before anything is written; then the files are written into
+    a staging folder and moved into place, `LAST` files last. Any failure or interrupt
+    (disk full, a read-only folder, Ctrl-C) restores the folder and leaves no temp file;
+    a disk error is a PeerkitError, not a traceback.
+    """
+    if not files:
+        return []
+    created_root = not root.exists()
+    if created_root:
+        try:
+            root.mkdir(parents=True)
+        except OSError as exc:
+            error = _oserror("create", root, exc, "check the path and its permissions")
+            raise error from None
+    try:
+        with folder_lock(root):
+            check_targets(root, files)
+            return _transaction(root, files)
+    finally:
+        if created_root:  # `init` into a new folder that could not be filled: remove it
+            with contextlib.suppress(OSError):
+                root.rmdir()  # (only if empty)
+
+
+def _order(files: Mapping[str, bytes]) -> list[str]:
+    """Sorted, with the `LAST` files at the end."""
+    return sorted(files, key=lambda name: (name in LAST, name))
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
+    staging = root / STAGING
+    order = _order(files)
+    nothing_changed = "nothing was changed: the folder is as it was before this command"
+    try:
+        with _signals_deferred():
+            staging.mkdir()
+            (staging / "new").mkdir()
+            (staging / "old").mkdir()
+        for index, relative in enumerate(order):
+            _write_new(staging / "new" / str(index), files[relative])
+        folders: list[str] = []
+        for relative in order:
+            for parent in reversed(Path(relative).parents):
+                name = parent.as_posix()
+                if name != "." and name not in folders and not (root / parent).is_dir():
+                    folders.append(name)
+        entries = [
+            [index, relative, (root / relative).is_symlink() or (root / relative).exists()]
+            for index, relative in enumerate(order)
+        ]
+        plan = {"files": entries, "folders": folders}
+        _write_new(staging / _PLAN, json.dumps(plan).encode())
+    except OSError as exc:
+        with _signals_deferred():
+            _remove(staging)
+        where = Path(exc.filename) if isinstance(exc.filename, str) else staging
+        error = _oserror("write", where, exc, nothing_changed)
+        raise error from None
+    except BaseException:
+        with _signals_deferred():
+            _remove(staging)
+        raise
+    with _signals_deferred():
+        try:
+            _commit(root, staging, order, folders)
+        except BaseException as exc:
+            failed = roll_back(root, staging)
+            if failed:
+                msg = f"could not put the folder back as it was: {failed}"
+                raise PeerkitError(
+                    msg,
+                    f"the old files are kept in {staging}; the next peerkit command restores them",
+                ) from None
+            _remove(staging)
+            if isinstance(exc, OSError):
+                target = Path(exc.filename) if isinstance(exc.filename, str) else root
+                error = _oserror("write", target, exc, nothing_changed)
+                raise error from None
+            raise
+        with contextlib.suppress(OSError):  # done: the plan must not be rolled back any more
+            (staging / _PLAN).unlink()
+        _remove(staging)
+    return [root / relative for relative in order]
+
+
+def _commit(root: Path, staging: Path, order: list[str], folders: list[str]) -> None:
+    for name in folders:
+        try:
+            (root / name).mkdir()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(root / name)) from exc
+    for index, relative in enumerate(order):
         target = root / relative
         try:
-            write_atomic(target, files[relative], mode)
+            if target.is_symlink() or target.exists():
+                _backup(target, staging / "old" / str(index))
+            (staging / "new" / str(index)).replace(target)
+        except OSError as exc:  # said about the target, not about the staging file
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+
+
+def _backup(target: Path, backup: Path) -> None:
+    """Keep the file about to be replaced (a hard link: the old file stays readable)."""
+    try:
+        os.link(target, backup, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        shutil.copy2(target, backup, follow_symlinks=False)
+
+
+def roll_back(root: Path, staging: Path) -> str:
+    """Put back what the plan in `staging` replaced; what could not be put back, or ''."""
+    try:
+        plan = json.loads((staging / _PLAN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""  # no plan: nothing was moved into place yet
+    failed = []
+    for index, relative, existed in reversed(plan["files"]):
+        if (staging / "new" / str(index)).exists():
+            continue  # not moved into place: the old file is still there
+        target = root / relative
+        try:
+            if existed:
+                (staging / "old" / str(index)).replace(target)
+            else:
+                target.unlink()
+        except FileNotFoundError:
+            pass
         except OSError as exc:
-            msg = f"cannot write {target}: {exc.strerror or exc}"
-            hint = f"{len(written)} of {len(files)} file(s) were written before this one"
-            raise PeerkitError(msg, hint) from None
-        written.append(target)
-    return written
+            failed.append(f"{target} ({exc.strerror or exc})")
+    for name in reversed(plan["folders"]):
+        with contextlib.suppress(OSError):
+            (root / name).rmdir()
+    return ", ".join(failed)
+
+
+def recover(root: Path) -> None:
+    """A staging folder left by a command that was killed: put the folder back, remove it."""
+    staging = root / STAGING
+    if not staging.is_dir() or staging.is_symlink():
+        return
+    with _signals_deferred():
+        if not roll_back(root, staging):
+            _remove(staging)
+
+
+def _remove(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)

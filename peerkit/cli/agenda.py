@@ -16,6 +16,7 @@ from peerkit.cli.common import (
     RoundOpt,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     parse_now,
@@ -74,6 +75,8 @@ def agenda_command(
     from peerkit.write import write_files
 
     moment = parse_now(now)
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     formats = [f.value for f in format] if format else [f.value for f in HandoutFormat]
     with err.status("rendering handouts…"):

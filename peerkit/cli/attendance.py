@@ -16,6 +16,7 @@ from peerkit.cli.common import (
     TextJson,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     parse_now,
@@ -61,6 +62,8 @@ def attendance_command(
     from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
+    if session is not None and not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     if session is not None:
         program = loaded.program

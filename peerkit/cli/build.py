@@ -13,6 +13,7 @@ from peerkit.cli.common import (
     TextJson,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     parse_now,
@@ -35,6 +36,8 @@ def build_command(
     from peerkit.build import BuildOptions, build_outputs
     from peerkit.write import write_files
 
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     result = build_outputs(loaded, BuildOptions(now=parse_now(now)))
     if any(p.severity == "error" for p in result.problems):

@@ -18,6 +18,7 @@ from peerkit.cli.common import (
     TextJson,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     parse_now,
@@ -95,6 +96,8 @@ def calendar_command(
     from peerkit.write import write_files
 
     moment = parse_now(now)
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     if not loaded.rounds:
         msg = "there is no round file in rounds/, so there are no matches to put in calendars"

@@ -9,7 +9,8 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -121,27 +122,50 @@ def load_checked(root: Path, strict: bool = False) -> Folder:
     return folder
 
 
+_command_stack: ContextVar[ExitStack | None] = ContextVar("_command_stack", default=None)
+
+
+def hold_lock(folder: Path) -> None:
+    """Lock the program folder until the command ends: a second command that writes is
+    refused meanwhile (exit 1). Called first thing by every command that writes."""
+    from peerkit.write import folder_lock
+
+    stack = _command_stack.get()
+    assert stack is not None, "hold_lock outside a command"
+    stack.enter_context(folder_lock(folder))
+
+
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn PeerkitError into a message and its exit code, and Ctrl-C into exit 130."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
-        except DataError as exc:
-            root = kwargs.get("folder")
-            print_problems(root if isinstance(root, Path) else Path(), exc.problems)
-            raise typer.Exit(exc.exit_code) from None
-        except PeerkitError as exc:
-            err.print(f"[red]error:[/] {escape(exc.message)}")
-            if exc.hint:
-                err.print(f"    [dim]hint:[/] {escape(exc.hint)}")
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+            return _run_locked(command, *args, **kwargs)
+        except KeyboardInterrupt:  # also while a message below was being shown
             err.print("interrupted")
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _run_locked(command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    try:
+        with ExitStack() as stack:
+            token = _command_stack.set(stack)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _command_stack.reset(token)
+    except DataError as exc:
+        root = kwargs.get("folder")
+        print_problems(root if isinstance(root, Path) else Path(), exc.problems)
+        raise typer.Exit(exc.exit_code) from None
+    except PeerkitError as exc:
+        err.print(f"[red]error:[/] {escape(exc.message)}")
+        if exc.hint:
+            err.print(f"    [dim]hint:[/] {escape(exc.hint)}")
+        raise typer.Exit(exc.exit_code) from None
 
 
 Progress = Callable[[str, float], None]

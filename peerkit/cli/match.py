@@ -16,6 +16,7 @@ from peerkit.cli.common import (
     TextJson,
     err,
     handle_errors,
+    hold_lock,
     out,
     print_problems,
     progress_bar,
@@ -133,6 +134,8 @@ def match_command(
     from peerkit.match import default_round_name, match_round
     from peerkit.write import write_files
 
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_for_match(folder, round)
     name = round or default_round_name(loaded)
     show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal

@@ -14,6 +14,7 @@ from peerkit.cli.common import (
     NowOpt,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     parse_now,
@@ -62,6 +63,8 @@ def report_command(
     if paper.lower() not in PAPERS:
         msg = f"--paper: '{paper}' is not a paper size peerkit knows"
         raise UsageError(msg, f"use one of: {', '.join(PAPERS)}")
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     moment = parse_now(now)
     with reading_status() as status:

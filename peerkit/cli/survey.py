@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from peerkit.cli.common import DryRunOpt, err, handle_errors, load_checked, out
+from peerkit.cli.common import DryRunOpt, err, handle_errors, hold_lock, load_checked, out
 from peerkit.errors import UsageError
 
 
@@ -85,6 +85,8 @@ def survey_command(
     if not folder.is_dir():
         msg = f"{folder} is not a folder"
         raise UsageError(msg, "usage: peerkit survey [DIR] [NAME], e.g. peerkit survey . checkin")
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     formats = [f.value for f in format] if format else list(SURVEY_FORMATS)
     with err.status("rendering survey forms…"):

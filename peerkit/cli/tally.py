@@ -17,6 +17,7 @@ from peerkit.cli.common import (
     DryRunOpt,
     err,
     handle_errors,
+    hold_lock,
     load_checked,
     out,
     print_problems,
@@ -186,6 +187,8 @@ def tally_command(
     from peerkit.write import write_files
 
     overrides = parse_overrides(map)
+    if not dry_run:
+        hold_lock(folder)
     loaded = load_checked(folder)
     check_survey(survey, list(loaded.program.surveys))
     with reading_status() as status:
