@@ -243,9 +243,9 @@ def test_a_quoted_header_full_of_semicolons_stays_comma_separated(tmp_path: Path
 
 def test_mixed_encodings_warn_at_the_first_bad_line(tmp_path: Path) -> None:
     roster = (
-        "id,name\n".encode()
+        b"id,name\n"
         + "a,Zoë Ruiz\n".encode()
-        + "b,Ben Carter\n".encode()
+        + b"b,Ben Carter\n"
         + "c,Café Ngo\n".encode("cp1252")
         + "d,José Ortega\n".encode()
     )
@@ -303,7 +303,7 @@ def test_nonsense_values_are_errors_at_their_line(
     tmp_path: Path, extra: str, line: int, code: str, words: str
 ) -> None:
     replaced = {row.split(":")[0] for row in extra.splitlines() if not row.startswith(" ")}
-    kept = [row for row in MINIMAL_PROGRAM.splitlines(keepends=True)]
+    kept = list(MINIMAL_PROGRAM.splitlines(keepends=True))
     kept = [row for row in kept if row.split(":")[0] not in replaced]
     program = "".join(kept) + extra
     root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
