@@ -131,7 +131,7 @@ def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Proble
     grid = read_grid(path, ATTENDANCE_FILE, problems)
     if grid is None:
         return [], problems
-    rows = grid_records(grid)
+    rows = grid_records(grid, problems=problems)
     header_names = {str(cell.value or "").strip().casefold() for cell in (grid[0] if grid else [])}
     missing = [c for c in ("date", "member", "status") if c not in header_names]
     if missing:

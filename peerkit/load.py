@@ -55,6 +55,14 @@ EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|mins|minutes?|hours?|days?)", re.IGNORECASE)
 TIME_RE = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 MAX_MEMBERS = 50_000
+# Dates a program can plausibly use: the schedule, calendars and PDFs need real years.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+# More meetings than this is a cadence typo (e.g. FREQ=HOURLY), not a program.
+MAX_MEETINGS = 3000
+# Values shown in handouts, calendars and reports: a name fits a line, a text a page.
+MAX_NAME = 200
+MAX_TEXT = 5000
+MAX_WEIGHT = 1000.0
 ROSTER_FILES = ("members.yaml", "members.yml", "members.csv", "members.xlsx")
 # Letters that Unicode does not decompose into an ASCII base letter.
 TRANSLITERATION = str.maketrans(
@@ -167,13 +175,25 @@ class Reader:
         hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
         self.report(loc, "unknown-key", f"unknown key '{where}'", hint)
 
-    def text(self, node: Node | None, key: str, default: str = "") -> str:
+    def text(self, node: Node | None, key: str, default: str = "", limit: int = MAX_TEXT) -> str:
         if node is None or node.value is None:
             return default
         if isinstance(node.value, str):
-            return node.value.strip()
+            value = node.value.strip()
+            return value if len(value) <= limit else self.too_long(node, key, value, limit)
         self.wrong(node, key, "text")
         return default
+
+    def too_long(self, node: Node, key: str, value: str, limit: int) -> str:
+        """A value too long for a handout, calendar or report: an error, and cut to `limit`."""
+        self.report(
+            node.loc,
+            "too-long",
+            f"{key}: the value is {len(value):,} characters long; at most {limit:,} fit "
+            "in handouts, calendars and reports",
+            "shorten it (a note that long belongs in `notes:`, which is never printed)",
+        )
+        return value[:limit]
 
     def choice(self, node: Node | None, key: str, options: Sequence[str], default: str) -> str:
         value = self.text(node, key, default).lower()
@@ -236,7 +256,7 @@ class Reader:
         if node is None or not text:
             return None
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError as exc:
             reason = str(exc).replace("month must be in 1..12", "there is no month 13 or later")
             self.report(
@@ -246,6 +266,16 @@ class Reader:
                 "write dates as YYYY-MM-DD, e.g. 2027-01-12",
             )
             return None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.report(
+                node.loc,
+                "date",
+                f"{key}: {text} is not a date a program can use "
+                f"(peerkit reads years {FIRST_YEAR} to {LAST_YEAR})",
+                "check the year; for no end date, leave the key out",
+            )
+            return None
+        return day
 
     def time(self, node: Node | None, key: str, default: dt.time | None) -> dt.time | None:
         text = self.text(node, key, "")
@@ -325,7 +355,10 @@ class Reader:
         if node is None or node.value is None:
             return ()
         if isinstance(node.value, str):
-            return tuple(part.strip() for part in node.value.split(";") if part.strip())
+            value = node.value
+            if len(value) > MAX_TEXT:
+                value = self.too_long(node, key, value, MAX_TEXT)
+            return tuple(part.strip() for part in value.split(";") if part.strip())
         if isinstance(node.value, list):
             items = []
             for item in node.value:
@@ -437,8 +470,16 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
         try:
             from dateutil.rrule import rrulestr
 
-            rrulestr(cadence.split(":", 1)[-1], dtstart=dt.datetime(2000, 1, 1))  # noqa: DTZ001
-        except (ValueError, TypeError) as exc:
+            rule = rrulestr(cadence.split(":", 1)[-1], dtstart=dt.datetime(2000, 1, 1))  # noqa: DTZ001
+            if getattr(rule, "_freq", 0) > 3:  # HOURLY, MINUTELY or SECONDLY
+                reader.report(
+                    entries["cadence"].loc,
+                    "rrule",
+                    "meetings.cadence: the RRULE repeats more often than daily",
+                    "use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, e.g. FREQ=WEEKLY;BYDAY=TU",
+                )
+                cadence = base.cadence
+        except (ValueError, TypeError, OverflowError) as exc:
             reader.report(
                 entries["cadence"].loc,
                 "rrule",
@@ -517,9 +558,7 @@ def _matching(reader: Reader, node: Node | None) -> Matching:
         share_one_of=reader.strings(
             rule_entries.get("share_one_of"), "matching.rules.share_one_of"
         ),
-        max_timezone_gap=reader.number(
-            rule_entries.get("max_timezone_gap"), "matching.rules.max_timezone_gap", None
-        ),
+        max_timezone_gap=_timezone_gap(reader, rule_entries.get("max_timezone_gap")),
         availability_overlap=reader.boolean(
             rule_entries.get("availability_overlap"), "matching.rules.availability_overlap", False
         ),
@@ -535,12 +574,30 @@ def _matching(reader: Reader, node: Node | None) -> Matching:
                 reader.report(
                     value.loc, "range", f"matching.weights.{name} is negative", "use 0 or more"
                 )
+            elif number > MAX_WEIGHT:
+                reader.report(
+                    value.loc,
+                    "range",
+                    f"matching.weights.{name}: {number:g} is far too large a weight",
+                    f"use 0 to {MAX_WEIGHT:g}; weights only compare with each other, e.g. 1 to 5",
+                )
             else:
                 weights[name] = number
     pins = []
+    pinned: dict[str, int] = {}
     for item in reader.items(entries.get("pins"), "matching.pins"):
         group = reader.strings(item, "matching.pins")
-        if len(group) < 2:
+        twice = sorted({m for m in group if group.count(m) > 1 or m in pinned})
+        if twice:
+            other = pinned.get(twice[0])
+            reader.report(
+                item.loc,
+                "duplicate-pin",
+                f"matching.pins: '{twice[0]}' is pinned twice"
+                + (f" (also on line {other})" if other and other != item.loc.line else ""),
+                "a member can be in one pin only: merge the two pins into one list",
+            )
+        elif len(group) < 2:
             reader.report(
                 item.loc,
                 "value",
@@ -549,16 +606,30 @@ def _matching(reader: Reader, node: Node | None) -> Matching:
             )
         else:
             pins.append(group)
+            pinned.update(dict.fromkeys(group, item.loc.line))
     return Matching(
         rules=rules,
         weights=weights,
-        seed=reader.integer(entries.get("seed"), "matching.seed", 0),
+        seed=reader.integer(entries.get("seed"), "matching.seed", 0, 0, 2**32 - 1),
         pins=tuple(pins),
         diversity=reader.strings(entries.get("diversity"), "matching.diversity"),
         mentors_per_mentee=reader.integer(
             entries.get("mentors_per_mentee"), "matching.mentors_per_mentee", 1, 1, 5
         ),
     )
+
+
+def _timezone_gap(reader: Reader, node: Node | None) -> float | None:
+    gap = reader.number(node, "matching.rules.max_timezone_gap", None)
+    if node is not None and gap is not None and not 0 <= gap <= 26:
+        reader.report(
+            node.loc,
+            "range",
+            f"matching.rules.max_timezone_gap: {gap:g} hours is not a gap between timezones",
+            "use 0 to 26 (hours), e.g. 3",
+        )
+        return None
+    return gap
 
 
 def _session(reader: Reader, node: Node, number: int) -> Session:
@@ -570,7 +641,7 @@ def _session(reader: Reader, node: Node, number: int) -> Session:
     blocks = []
     for block_node in reader.items(entries.get("agenda"), f"{key}.agenda"):
         block = reader.mapping(block_node, f"{key}.agenda", ("title", "minutes", "notes"))
-        title = reader.text(block.get("title"), f"{key}.agenda.title")
+        title = reader.text(block.get("title"), f"{key}.agenda.title", limit=MAX_NAME)
         if not title:
             reader.report(block_node.loc, "missing", f"{key}.agenda: a block has no title")
         blocks.append(
@@ -580,7 +651,7 @@ def _session(reader: Reader, node: Node, number: int) -> Session:
                 notes=reader.text(block.get("notes"), f"{key}.agenda.notes"),
             )
         )
-    title = reader.text(entries.get("title"), f"{key}.title")
+    title = reader.text(entries.get("title"), f"{key}.title", limit=MAX_NAME)
     if not title:
         reader.report(node.loc, "missing", f"{key}: the session has no title", "add `title: ...`")
     return Session(
@@ -722,6 +793,14 @@ def _surveys(reader: Reader, node: Node | None, defaults: Node, sessions: int) -
 def load_program(root: Path, reader: Reader) -> Program | None:
     """program.yaml to a Program (None only when the file is missing or unreadable)."""
     path = root / "program.yaml"
+    if path.is_dir():
+        reader.report(
+            Location("program.yaml"),
+            "not-a-file",
+            f"program.yaml in {root} is a folder, not a file",
+            "move the folder away and put the program's definition in a file program.yaml",
+        )
+        return None
     if not path.is_file():
         reader.report(
             Location("program.yaml"),
@@ -739,7 +818,7 @@ def load_program(root: Path, reader: Reader) -> Program | None:
     if not isinstance(node.value, dict):
         return None
     defaults = _defaults()
-    name = reader.text(entries.get("name"), "name")
+    name = reader.text(entries.get("name"), "name", limit=MAX_NAME)
     if not name:
         reader.report(node.loc, "missing", "the program has no name", "add `name: ...`")
     start = reader.date(entries.get("start"), "start")
@@ -760,7 +839,7 @@ def load_program(root: Path, reader: Reader) -> Program | None:
     end = end or dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
     contact_entries = reader.mapping(entries.get("contact"), "contact", ("name", "email"))
     contact = Contact(
-        reader.text(contact_entries.get("name"), "contact.name"),
+        reader.text(contact_entries.get("name"), "contact.name", limit=MAX_NAME),
         reader.text(contact_entries.get("email"), "contact.email"),
     )
     if contact.email and not EMAIL_RE.match(contact.email):
@@ -784,6 +863,16 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         )
     meetings = _meetings(reader, entries.get("meetings"))
     count = len(schedule.meeting_dates(meetings, start, end))
+    if count > MAX_MEETINGS:
+        reader.report(
+            (entries.get("meetings") or node).loc,
+            "schedule",
+            f"the schedule has {count:,} meetings from {start} to {end}; "
+            f"a program has at most {MAX_MEETINGS:,}",
+            "check meetings.cadence and the years of start and end",
+        )
+        meetings = replace(meetings, cadence="monthly")
+        count = len(schedule.meeting_dates(meetings, start, end))
     minutes = int(meetings.duration.total_seconds() // 60)
     sessions = _sessions(reader, entries.get("sessions"), count, defaults, minutes)
     privacy = reader.mapping(entries.get("privacy"), "privacy", ("min_group_size",))
@@ -863,8 +952,8 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
     if not isinstance(record.value, dict):
         reader.wrong(record, "member", "a mapping with at least `name:`")
         return None
-    name = reader.text(entries.get("name"), "name")
-    given_id = reader.text(entries.get("id"), "id")
+    name = reader.text(entries.get("name"), "name", limit=MAX_NAME)
+    given_id = reader.text(entries.get("id"), "id", limit=MAX_NAME)
     if not name and not given_id:
         reader.report(record.loc, "missing", "a member has neither a name nor an id", "add `name:`")
         return None
@@ -1008,7 +1097,7 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
         grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
         if grid is None:
             return ()
-        records = grid_records(grid)
+        records = grid_records(grid, problems=reader.problems, column_key=_column_key)
         header = {_column_key(str(c.value or "")) for c in grid[0]} if grid else set()
         for cell in grid[0] if grid else []:
             text = str(cell.value or "").strip()

@@ -11,7 +11,8 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -77,12 +78,13 @@ def decode_text(data: bytes, rel: str, problems: list[Problem], *, legacy_ok: bo
         except UnicodeDecodeError:
             problems.append(_problem(rel, 1, 1, "encoding", "the file is not valid UTF-16 text"))
             return None
-    if b"\x00" in data[:65536]:
+    nul = data.find(b"\x00", 0, 65536)
+    if nul >= 0:
         problems.append(
             _problem(
                 rel,
-                1,
-                1,
+                data[:nul].count(b"\n") + 1,
+                nul - (data.rfind(b"\n", 0, nul) + 1) + 1,
                 "binary",
                 "this is not a text file (it contains NUL bytes)",
                 "export it again as CSV (UTF-8) or save it as plain text",
@@ -93,10 +95,7 @@ def decode_text(data: bytes, rel: str, problems: list[Problem], *, legacy_ok: bo
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if legacy_ok:
-            try:
-                return data.decode("cp1252")
-            except UnicodeDecodeError:
-                pass
+            return _decode_lines(data, rel, problems)
         line = data[: exc.start].count(b"\n") + 1
         problems.append(
             _problem(
@@ -109,6 +108,44 @@ def decode_text(data: bytes, rel: str, problems: list[Problem], *, legacy_ok: bo
             )
         )
         return None
+
+
+def _decode_legacy(line: bytes) -> str:
+    try:
+        return line.decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
+        return line.decode("latin-1")
+
+
+def _decode_lines(data: bytes, rel: str, problems: list[Problem]) -> str:
+    """Text that is not UTF-8 throughout: each line UTF-8 where it can be, else Windows-1252.
+
+    A file that mixes the two (rows pasted from two tools) gets a warning naming the first
+    line that is not UTF-8; a file that is Windows-1252 throughout is read without one."""
+    lines = data.split(b"\n")
+    texts: list[str] = []
+    first_bad = 0
+    utf8_non_ascii = False
+    for number, line in enumerate(lines, start=1):
+        try:
+            text = line.decode("utf-8")
+            utf8_non_ascii = utf8_non_ascii or not line.isascii()
+        except UnicodeDecodeError:
+            text = _decode_legacy(line)
+            first_bad = first_bad or number
+        texts.append(text)
+    if utf8_non_ascii and first_bad:
+        problems.append(
+            Problem(
+                Location(rel, first_bad, 1),
+                "encoding",
+                f"the file mixes encodings: line {first_bad} is not UTF-8 while others are; "
+                "it is read as Windows-1252, so some letters may be wrong",
+                "export the file again as CSV (UTF-8), or re-save it with one encoding",
+                "warning",
+            )
+        )
+    return "\n".join(texts)
 
 
 def _check_tabs(text: str, rel: str, problems: list[Problem]) -> bool:
@@ -166,12 +203,35 @@ def _unique_size(root: yaml.Node) -> int:
     return len(seen)
 
 
+MAX_YAML_DEPTH = 64
+
+
+def _too_deep(root: yaml.Node) -> yaml.Node | None:
+    """The first node nested deeper than MAX_YAML_DEPTH (iterative: no recursion limit)."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            return node
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((n, depth + 1) for pair in reversed(node.value) for n in reversed(pair))
+    return None
+
+
 def _loc(rel: str, node: yaml.Node) -> Location:
     mark = node.start_mark
     return Location(rel, mark.line + 1, mark.column + 1)
 
 
-def _convert(node: yaml.Node, rel: str, memo: dict[int, Node]) -> Node:
+def _convert(
+    node: yaml.Node, rel: str, memo: dict[int, Node], problems: list[Problem] | None = None
+) -> Node:
     if id(node) in memo:
         return memo[id(node)]
     if isinstance(node, yaml.ScalarNode):
@@ -179,16 +239,31 @@ def _convert(node: yaml.Node, rel: str, memo: dict[int, Node]) -> Node:
         value: YamlValue = None if node.style is None and text in NULLS else text
         result = Node(value, _loc(rel, node))
     elif isinstance(node, yaml.SequenceNode):
-        result = Node([_convert(item, rel, memo) for item in node.value], _loc(rel, node))
+        items = [_convert(item, rel, memo, problems) for item in node.value]
+        result = Node(items, _loc(rel, node))
     else:
         mapping: dict[str, Node] = {}
         keys: dict[str, Location] = {}
         merged: list[Node] = []
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
-            converted = _convert(value_node, rel, memo)
+            converted = _convert(value_node, rel, memo, problems)
             if key == "<<" and isinstance(key_node, yaml.ScalarNode) and key_node.style is None:
                 merged.extend(converted.value if isinstance(converted.value, list) else [converted])
+                continue
+            if key in keys and problems is not None:
+                shown = key if len(key) <= 60 else key[:57] + "..."
+                problems.append(
+                    _problem(
+                        rel,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        "duplicate-key",
+                        f"the key '{shown}' is given twice here (first on line {keys[key].line}); "
+                        "only one value can count",
+                        "delete one of the two, or merge their values",
+                    )
+                )
                 continue
             mapping[key] = converted
             keys[key] = _loc(rel, key_node)
@@ -237,11 +312,43 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
             )
         )
         return None
-    except (yaml.YAMLError, RecursionError) as exc:
-        problems.append(_problem(rel, 1, 1, "yaml-syntax", f"YAML could not be read: {exc}"))
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        problems.append(
+            _problem(
+                rel,
+                line,
+                col,
+                "yaml-syntax",
+                f"the file holds the control character U+{char:04X}, which YAML does not allow",
+                "delete it (it is invisible in most editors), or retype the value",
+            )
+        )
+        return None
+    except RecursionError:
+        problems.append(_problem(rel, 1, 1, "yaml-depth", "the YAML is nested too deeply"))
+        return None
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        problems.append(_problem(rel, 1, 1, "yaml-syntax", f"YAML could not be read: {first}"))
         return None
     if root is None:
         return Node(None, Location(rel, 1, 1))
+    deep = _too_deep(root)
+    if deep is not None:
+        problems.append(
+            _problem(
+                rel,
+                deep.start_mark.line + 1,
+                deep.start_mark.column + 1,
+                "yaml-depth",
+                f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep here",
+                "write the values flatter; no peerkit file needs such nesting",
+            )
+        )
+        return None
     try:
         uses_aliases = "*" in text
         if (
@@ -259,7 +366,7 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
                 )
             )
             return None
-        return _convert(root, rel, {})
+        return _convert(root, rel, {}, problems)
     except RecursionError:
         problems.append(_problem(rel, 1, 1, "yaml-depth", "the YAML is nested too deeply"))
         return None
@@ -300,8 +407,12 @@ def read_yaml(path: Path, rel: str, problems: list[Problem]) -> Node | None:
 # --- tables: CSV and XLSX -------------------------------------------------------------
 
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
 def _sniff_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
+    """The delimiter of the header line, counting only what is outside quotes."""
+    first = _QUOTED.sub("", text[:65536]).split("\n", 1)[0]
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -442,14 +553,53 @@ def read_grid(
     return _parse_csv(text, rel, problems, max_rows)
 
 
-def grid_records(grid: list[list[Node]], header_row: int = 0) -> list[Node]:
+def duplicate_columns(
+    header: list[Node], problems: list[Problem], key: Callable[[str], str] | None = None
+) -> set[int]:
+    """Report each header cell that repeats an earlier one (compared by `key` of the
+    stripped text, case-insensitively by default); their indexes come back, to skip."""
+    fold = key or (lambda text: text.casefold())
+    first: dict[str, Location] = {}
+    repeated: set[int] = set()
+    for index, cell in enumerate(header):
+        text = str(cell.value or "").strip()
+        if not text:
+            continue
+        name = fold(text)
+        if name in first:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            problems.append(
+                Problem(
+                    cell.loc,
+                    "duplicate-column",
+                    f"the column '{shown}' is given twice (first in column {first[name].col}); "
+                    "only one can count",
+                    "delete or rename one of the two columns",
+                )
+            )
+            repeated.add(index)
+        else:
+            first[name] = cell.loc
+    return repeated
+
+
+def grid_records(
+    grid: list[list[Node]],
+    header_row: int = 0,
+    problems: list[Problem] | None = None,
+    column_key: Callable[[str], str] | None = None,
+) -> list[Node]:
     """Rows under a header row as mapping Nodes keyed by the (stripped) header text.
 
-    Blank rows are skipped; `keys` holds where each header cell is.
+    Blank rows are skipped; `keys` holds where each header cell is. With `problems`, a
+    column given twice is reported there (and only its first copy is read).
     """
     if len(grid) <= header_row:
         return []
     header = [str(cell.value or "").strip() for cell in grid[header_row]]
+    if problems is not None:
+        for index in duplicate_columns(grid[header_row], problems, column_key):
+            header[index] = ""
     header_locs = {name: cell.loc for name, cell in zip(header, grid[header_row], strict=True)}
     records: list[Node] = []
     for row in grid[header_row + 1 :]:

@@ -9,7 +9,7 @@ import pytest
 
 from peerkit import load
 from peerkit.check import check_folder
-from tests.conftest import MINIMAL_PROGRAM, run, write_folder
+from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, run, write_folder
 
 CSV_ROSTER = "id,name,email,organization,languages,knowledge\n" + "".join(
     f"m{i},Member {i},m{i}@example.org,Org {i},en;fr,{i % 5 + 1}\n" for i in range(4)
@@ -44,7 +44,7 @@ def test_binary_junk_program(tmp_path: Path) -> None:
     root = write_folder(
         tmp_path, {"program.yaml": b"\x89PNG\r\n\x1a\n\x00\x00", "members.csv": CSV_ROSTER}
     )
-    assert codes(root) == [("program.yaml", 1, "binary")]
+    assert codes(root) == [("program.yaml", 3, "binary")]  # the line of the first NUL
 
 
 def test_non_utf8_yaml_names_the_line(tmp_path: Path) -> None:
@@ -179,3 +179,135 @@ def test_hostile_values_are_only_text(tmp_path: Path) -> None:
     assert folder.members[1].name == "!!python/object:os.system"
     assert folder.members[0].organization == "{{ 7*7 }}"
     assert folder.members[0].id == "script-alert-1-script"
+
+
+# --- every input either loads or is a located problem ----------------------------------
+
+
+def errors(root: Path) -> list[tuple[str, int, str]]:
+    return [
+        (p.location.file if p.location else "", p.location.line if p.location else 0, p.code)
+        for p in check_folder(root)[1]
+        if p.severity == "error"
+    ]
+
+
+def test_a_key_given_twice_is_an_error_at_its_line(tmp_path: Path) -> None:
+    members = """\
+        members:
+          - id: ana
+            name: Ana Lima
+            email: ana@example.org
+            email: ben@example.org
+          - {id: ben, name: Ben Carter}
+        members:
+          - {id: cat, name: Cat Ngo}
+    """
+    program = MINIMAL_PROGRAM + "name: Another Name\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": members})
+    result = run("check", root)
+    assert result.exit_code == 1
+    assert f"{root}/members.yaml:5:5: error[duplicate-key]: the key 'email' is given twice" in (
+        result.stderr
+    )
+    assert "(first on line 4)" in result.stderr
+    assert f"{root}/members.yaml:7:1: error[duplicate-key]: the key 'members'" in result.stderr
+    assert f"{root}/program.yaml:6:1: error[duplicate-key]: the key 'name'" in result.stderr
+    # the first value counts, and the roster error does not cascade
+    folder = check_folder(root)[0]
+    assert folder is not None
+    assert folder.program.name == "Test Program"
+    assert [m.email for m in folder.members] == ["ana@example.org", ""]
+
+
+def test_a_csv_column_given_twice_is_an_error(tmp_path: Path) -> None:
+    roster = "id,name,email,Email\na,Ana,ana@example.org,all@example.org\nb,Ben,b@example.org,\n"
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": roster})
+    assert errors(root) == [("members.csv", 1, "duplicate-column")]
+    problem = check_folder(root)[1][0]
+    assert problem.location is not None
+    assert problem.location.col == 4
+    assert "first in column 3" in problem.message
+
+
+def test_a_quoted_header_full_of_semicolons_stays_comma_separated(tmp_path: Path) -> None:
+    roster = 'id,name,"goals (a; b; c; d; e)"\na,Ana,"x; y"\nb,Ben,z\n'
+    program = MINIMAL_PROGRAM
+    root = write_folder(tmp_path, {"program.yaml": program, "members.csv": roster})
+    folder, problems = check_folder(root)
+    assert folder is not None
+    assert [m.id for m in folder.members] == ["a", "b"]
+    assert [p.code for p in problems] == ["unknown-key"]  # the odd goals column, at 1:3
+    assert problems[0].location == load.Location("members.csv", 1, 3)
+
+
+def test_mixed_encodings_warn_at_the_first_bad_line(tmp_path: Path) -> None:
+    roster = (
+        b"id,name\n"
+        + "a,Zoë Ruiz\n".encode()
+        + b"b,Ben Carter\n"
+        + "c,Café Ngo\n".encode("cp1252")
+        + "d,José Ortega\n".encode()
+    )
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": roster})
+    folder, problems = check_folder(root)
+    assert [(p.location.line if p.location else 0, p.code, p.severity) for p in problems] == [
+        (4, "encoding", "warning")
+    ]
+    assert folder is not None
+    assert [m.name for m in folder.members] == ["Zoë Ruiz", "Ben Carter", "Café Ngo", "José Ortega"]
+
+
+def test_depth_and_control_characters_are_reported_at_their_line(tmp_path: Path) -> None:
+    nested = "goals:\n" + "".join("  " * i + "-\n" for i in range(1, 80))
+    root = write_folder(
+        tmp_path, {"program.yaml": MINIMAL_PROGRAM + nested, "members.yaml": MINIMAL_MEMBERS}
+    )
+    [(file, line, code)] = errors(root)
+    assert (file, code) == ("program.yaml", "yaml-depth")
+    assert line > 60
+    members = MINIMAL_MEMBERS + '  - {id: eve, name: "Eve \x1b]0;owned\x07"}\n'
+    (root / "members.yaml").write_text(members, encoding="utf-8")
+    (root / "program.yaml").write_text(MINIMAL_PROGRAM, encoding="utf-8")
+    assert errors(root) == [("members.yaml", 6, "yaml-syntax")]
+    (root / "members.yaml").write_bytes(b"members:\n  - {id: a}\n  - {id: b\x00}\n")
+    assert errors(root) == [("members.yaml", 3, "binary")]
+
+
+def test_program_yaml_that_is_a_folder(tmp_path: Path) -> None:
+    root = write_folder(tmp_path, {"members.yaml": MINIMAL_MEMBERS, "program.yaml/x": "a"})
+    result = run("check", root)
+    assert result.exit_code == 1
+    assert "program.yaml" in result.stderr
+    assert "is a folder, not a file" in result.stderr
+    assert "there is no program.yaml" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "code", "words"),
+    [
+        ("end: 9999-12-31\n", 5, "date", "years 1900 to 2200"),
+        ("start: 0001-01-01\n", 5, "date", "years 1900 to 2200"),
+        ("meetings: {cadence: 'FREQ=HOURLY'}\n", 6, "rrule", "more often than daily"),
+        ("meetings: {cadence: 'FREQ=DAILY'}\nend: 2199-12-31\n", 5, "schedule", "at most 3,000"),
+        ("matching: {weights: {levels: 1e300}}\n", 6, "range", "far too large"),
+        ("matching: {weights: {levels: inf}}\n", 6, "type", "a finite number"),
+        ("matching: {rules: {max_timezone_gap: -3}}\n", 6, "range", "not a gap"),
+        ("matching: {seed: -1}\n", 6, "range", "matching.seed: -1 is out of range"),
+        ("matching: {pins: [[ana, ana]]}\n", 6, "duplicate-pin", "'ana' is pinned twice"),
+        ("matching:\n  pins:\n    - [ana, ben]\n    - [ana, cat]\n", 9, "duplicate-pin", "line 8"),
+        (f"contact: {{name: {'x' * 300}}}\n", 6, "too-long", "at most 200 fit"),
+    ],
+)
+def test_nonsense_values_are_errors_at_their_line(
+    tmp_path: Path, extra: str, line: int, code: str, words: str
+) -> None:
+    replaced = {row.split(":")[0] for row in extra.splitlines() if not row.startswith(" ")}
+    kept = list(MINIMAL_PROGRAM.splitlines(keepends=True))
+    kept = [row for row in kept if row.split(":")[0] not in replaced]
+    program = "".join(kept) + extra
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    problems = [p for p in check_folder(root)[1] if p.severity == "error"]
+    assert [(p.location.line if p.location else 0, p.code) for p in problems][:1] == [(line, code)]
+    assert words in problems[0].message
+    assert "Traceback" not in run("check", root).output
