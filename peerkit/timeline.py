@@ -21,12 +21,14 @@ AFTER_END = dt.timedelta(days=92)
 
 
 def as_of(program: Program, now: dt.datetime | None) -> dt.datetime:
-    """The one moment a command judges from: `--now`, else this moment in the program's zone."""
+    """The one moment a command judges from: `--now`, else this moment, in the program's zone."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(program.timezone)
     if now is None:
         return dt.datetime.now(zone)
+    if now.tzinfo is None:  # `--now 2027-04-06`: that moment on the program's clocks
+        return now.replace(tzinfo=zone)
     return now.astimezone(zone)
 
 

@@ -35,9 +35,10 @@ def test_check_ok_on_sample_program() -> None:
 
 def test_check_reports_every_problem_sorted_with_hints(tmp_path: Path) -> None:
     root = broken(tmp_path)
-    result = run("check", root)
+    result = run("check", root, "--now", "2027-04-06")
     assert result.exit_code == 1
-    lines = result.stderr.splitlines()
+    first, *lines = result.stderr.splitlines()
+    assert first == "as of Tue 6 Apr 2027"  # the moment it judges from, in the program's zone
     assert lines[0] == (
         f"{root}/members.yaml:6:33: error[email]: email 'eve-at-example' is not an email address"
     )

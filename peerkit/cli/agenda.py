@@ -77,7 +77,7 @@ def agenda_command(
     moment = parse_now(now)
     if not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder)
+    loaded = load_checked(folder, now=parse_now(now))
     formats = [f.value for f in format] if format else [f.value for f in HandoutFormat]
     with err.status("rendering handouts…"):
         result = render_agenda(

@@ -64,7 +64,7 @@ def attendance_command(
 
     if session is not None and not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder)
+    loaded = load_checked(folder, now=parse_now(now))
     if session is not None:
         program = loaded.program
         moment = as_of(program, parse_now(now))

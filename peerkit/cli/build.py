@@ -38,7 +38,7 @@ def build_command(
 
     if not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder)
+    loaded = load_checked(folder, now=parse_now(now))
     result = build_outputs(loaded, BuildOptions(now=parse_now(now)))
     if any(p.severity == "error" for p in result.problems):
         raise DataError(result.problems)

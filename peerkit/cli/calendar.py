@@ -98,7 +98,7 @@ def calendar_command(
     moment = parse_now(now)
     if not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder)
+    loaded = load_checked(folder, now=parse_now(now))
     if not loaded.rounds:
         msg = "there is no round file in rounds/, so there are no matches to put in calendars"
         raise PeerkitError(msg, "run `peerkit match` first to write rounds/NAME.yaml")

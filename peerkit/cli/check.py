@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from peerkit.cli.common import DirArg, err, handle_errors, out, print_problems, problems_json
+from peerkit.cli.common import (
+    DirArg,
+    NowOpt,
+    err,
+    handle_errors,
+    out,
+    parse_now,
+    print_as_of,
+    print_problems,
+    problems_json,
+)
 
 
 class CheckFormat(StrEnum):
@@ -44,6 +54,7 @@ def check_command(
         CheckFormat, typer.Option("--format", "-f", help="text, json or github annotations.")
     ] = CheckFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    now: NowOpt = None,
 ) -> None:
     """Validate every file and report all problems at once.
 
@@ -61,6 +72,8 @@ def check_command(
         if problems:
             out.print(_github(folder, list(problems)), markup=False)
     else:
+        if loaded is not None:
+            print_as_of(loaded, parse_now(now))
         print_problems(folder, problems)
         if loaded is not None and not has_errors(problems):
             program = loaded.program

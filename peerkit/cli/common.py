@@ -34,7 +34,9 @@ DirArg = Annotated[
 ]
 RoundOpt = Annotated[
     str | None,
-    typer.Option("--round", "-r", help="Round name (default: the newest file in rounds/)."),
+    typer.Option(
+        "--round", "-r", help="Round name (default: the round in effect on the date in question)."
+    ),
 ]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
@@ -42,7 +44,11 @@ DryRunOpt = Annotated[
 
 
 def parse_now(value: str | None) -> dt.datetime | None:
-    """`--now 2027-03-01T09:00` (or a date): the moment outputs are stamped with."""
+    """`--now 2027-03-01T09:00` (or a date): the moment the command judges from.
+
+    Without an offset it is the program's local time (timeline.as_of places it), so
+    `--now 2027-04-06` is that day wherever the coordinator's machine is.
+    """
     if value is None:
         return None
     try:
@@ -50,8 +56,6 @@ def parse_now(value: str | None) -> dt.datetime | None:
     except ValueError:
         msg = f"--now: '{value}' is not a date or date-time"
         raise UsageError(msg, "write e.g. 2027-03-01 or 2027-03-01T09:00:00Z") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
     return moment
 
 
@@ -59,7 +63,8 @@ NowOpt = Annotated[
     str | None,
     typer.Option(
         "--now",
-        help="The moment outputs are stamped with (ISO date/time); default: from the data.",
+        help="The moment to judge from and stamp outputs with (ISO date or date-time, "
+        "in the program's timezone unless it has an offset); default: now.",
     ),
 ]
 
@@ -111,11 +116,21 @@ def problems_json(root: Path, problems: Sequence[Problem]) -> str:
     return json.dumps(items, indent=2, ensure_ascii=False)
 
 
-def load_checked(root: Path, strict: bool = False) -> Folder:
-    """The checked folder; problems are printed, and errors (or warnings with strict) stop."""
+def print_as_of(folder: Folder, now: dt.datetime | None) -> None:
+    """The moment the command judges from, first in its diagnostics: `as of Tue 6 Apr 2027`."""
+    from peerkit.timeline import as_of, describe_as_of
+
+    err.print(f"[dim]{describe_as_of(as_of(folder.program, now))}[/]")
+
+
+def load_checked(root: Path, strict: bool = False, now: dt.datetime | None = None) -> Folder:
+    """The checked folder; the "as of" line and the problems are printed, and errors (or
+    warnings with strict) stop."""
     from peerkit.check import check_folder, has_errors
 
     folder, problems = check_folder(root)
+    if folder is not None:
+        print_as_of(folder, now)
     if folder is None or has_errors(problems, strict):
         raise DataError(problems)
     print_problems(root, problems)

@@ -65,7 +65,7 @@ def report_command(
         raise UsageError(msg, f"use one of: {', '.join(PAPERS)}")
     if not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder)
+    loaded = load_checked(folder, now=parse_now(now))
     moment = parse_now(now)
     with reading_status() as status:
         inputs = gather(loaded, names=not no_names, progress=status, now=moment)
