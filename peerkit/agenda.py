@@ -331,11 +331,14 @@ def render_agenda(
                 page = render_template(env, "agenda.html.j2", base | {"handouts": [handout]})
                 result.files[f"{folder_name}/{name}.html"] = page.encode("utf-8")
         if "pdf" in formats:
-            from peerkit.pdf import html_to_pdf
+            from peerkit.pdf import glyph_problems, html_to_pdf
 
             templates = folder.root / "templates"
             base_url = templates if templates.is_dir() else shipped_templates()
-            result.files[f"{folder_name}/handouts.pdf"] = html_to_pdf(combined, base_url, paper)
+            result.problems.extend(glyph_problems(combined, folder.members))
+            result.files[f"{folder_name}/handouts.pdf"] = html_to_pdf(
+                combined, base_url, paper, moment=program.start
+            )
     return result
 
 

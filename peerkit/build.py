@@ -61,5 +61,8 @@ def build_outputs(folder: Folder, options: BuildOptions) -> BuildResult:
         folder = made.folder or folder
         result.files.update(made.files)
         result.notes.extend((name, note) for note in made.notes)
-        result.problems.extend(made.problems)
+        # a name no font has is found by both the handouts and the report: say it once
+        result.problems.extend(
+            p for p in made.problems if p.code != "font" or p not in result.problems
+        )
     return result

@@ -722,8 +722,10 @@ def report_files(
     report: Report,
     formats: Sequence[str] = ("html", "json", "csv", "pdf"),
     paper: str = "A4",
+    problems: list[Problem] | None = None,
 ) -> dict[str, bytes]:
-    """out/report/report.{html,json,csv,pdf}: the formats asked for."""
+    """out/report/report.{html,json,csv,pdf}: the formats asked for; names the PDF cannot
+    print (no installed font has them) are added to `problems`."""
     files: dict[str, bytes] = {}
     if "html" in formats:
         files["out/report/report.html"] = report_html(folder, report).encode("utf-8")
@@ -732,10 +734,13 @@ def report_files(
     if "csv" in formats:
         files["out/report/report.csv"] = csv_bytes(report_rows(report))
     if "pdf" in formats:
-        from peerkit.pdf import html_to_pdf
+        from peerkit.pdf import glyph_problems, html_to_pdf
 
         html = report_html(folder, report, for_print=True)
-        files["out/report/report.pdf"] = html_to_pdf(html, folder.root, paper)
+        if problems is not None:
+            problems.extend(glyph_problems(html, folder.members))
+        moment = folder.program.start
+        files["out/report/report.pdf"] = html_to_pdf(html, folder.root, paper, moment=moment)
     return files
 
 
@@ -846,7 +851,7 @@ def report_step(folder: Folder, options: Any) -> Any:
             )
     else:
         result.notes.append("no survey exports in responses/; no tally")
-    result.files.update(report_files(folder, report))
+    result.files.update(report_files(folder, report, problems=result.problems))
     result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
     return result
     inputs = gather(folder, now=options.now)

@@ -258,7 +258,7 @@ def render_surveys(
 
                 templates = folder.root / "templates"
                 base_url = templates if templates.is_dir() else shipped_templates()
-                result.files[f"{base}.pdf"] = html_to_pdf(html, base_url, paper)
+                result.files[f"{base}.pdf"] = html_to_pdf(html, base_url, paper, moment=stamp)
         if "md" in formats:
             if md_env is None:
                 md_env = environment(folder.root, html=False)

@@ -37,7 +37,16 @@ def test_golden_forms_for_the_sample(sample: Path) -> None:
             golden(f"{name}.{ext}", (out / f"{name}.{ext}").read_bytes())
 
 
-def test_every_survey_in_every_format(sample: Path) -> None:
+def test_every_survey_in_every_format(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import time
+    import types
+
+    import openpyxl.writer.excel
+    import weasyprint.pdf.fonts
+
+    # fontTools subsets (as where libharfbuzz-subset0 is missing) and dates them unless told
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
     folder = loaded(sample)
     made = render_surveys(folder)
     assert made.surveys == ["checkin", "final", "midpoint"]  # midpoint ships as a default
@@ -51,7 +60,18 @@ def test_every_survey_in_every_format(sample: Path) -> None:
         b"match_id,goals_met,honest_feedback,confidentiality,common_ground,most_valuable,"
         b"recommend,improve\n"
     )
-    # the same folder gives the same bytes, the spreadsheet and the PDF included
+    # the same folder gives the same bytes, the spreadsheet and the PDF included, a year later:
+    # the clock moves for fontTools (time.time) and for openpyxl (datetime.now)
+    later = time.time() + 366 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Later:
+            return cls.fromtimestamp(later, tz)
+
+    clock = types.SimpleNamespace(datetime=Later, timezone=dt.timezone)
+    monkeypatch.setattr(openpyxl.writer.excel, "datetime", clock)
     assert render_surveys(folder).files == made.files
 
 

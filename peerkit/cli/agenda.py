@@ -20,6 +20,7 @@ from peerkit.cli.common import (
     load_checked,
     out,
     parse_now,
+    print_problems,
 )
 
 
@@ -91,6 +92,7 @@ def agenda_command(
         )
     for note in result.notes:
         err.print(f"note: {note}", markup=False)
+    print_problems(folder, result.problems)
     if not dry_run:
         write_files(folder, result.files)
     if as_json:

@@ -22,6 +22,7 @@ from peerkit.cli.common import (
 )
 from peerkit.cli.tally import reading_status
 from peerkit.errors import DataError, UsageError
+from peerkit.model import Problem
 
 
 class ReportFormat(StrEnum):
@@ -82,7 +83,9 @@ def report_command(
         inputs.notes,
     )
     formats = ("html", "json", "csv", "pdf") if format is ReportFormat.all else (format.value,)
-    files = report_files(loaded, report, formats, paper)
+    font_problems: list[Problem] = []
+    files = report_files(loaded, report, formats, paper, font_problems)
+    print_problems(folder, font_problems)
     if not dry_run:
         from peerkit.write import write_files
 
