@@ -73,18 +73,20 @@ def folder_lock(root: Path) -> Iterator[None]:
     if not root.is_dir():  # nothing to lock: loading says what is wrong with it
         yield
         return
-    with _signals_deferred():
-        fd = _acquire(root)
-        _held[key] = 1
+    fd: int | None = None
     try:
+        with _signals_deferred():  # a Ctrl-C that waited is raised as the block ends
+            fd = _acquire(root)
+            _held[key] = 1
         recover(root)
         yield
     finally:
-        with _signals_deferred():
-            del _held[key]
-            with contextlib.suppress(OSError):
-                (root / LOCK_FILE).unlink()
-            os.close(fd)
+        if fd is not None:
+            with _signals_deferred():
+                del _held[key]
+                with contextlib.suppress(OSError):
+                    (root / LOCK_FILE).unlink()
+                os.close(fd)
 
 
 def _acquire(root: Path) -> int:

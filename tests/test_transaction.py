@@ -510,24 +510,47 @@ def test_ctrl_c_during_the_imports_is_exit_130_and_one_line(program: Path, modul
     assert done.stderr == "interrupted\n"
 
 
-@pytest.mark.parametrize("delay", [0.2, 0.5, 1.0])
-def test_ctrl_c_at_any_moment_is_never_a_traceback(program: Path, delay: float) -> None:
+STARTED = """\
+import signal, sys
+from peerkit.__main__ import _terminate, main
+signal.signal(signal.SIGTERM, _terminate)  # as main() does first, before this line's print
+sys.argv = ["peerkit", "build", {folder!r}, "--now", "2027-01-15"]
+print("started", flush=True)
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+@pytest.mark.parametrize("delay", [0.0, 0.3, 1.5])
+def test_stopped_at_any_moment_is_never_a_traceback_nor_half_written(
+    program: Path,
+    built: tuple[Path, Path, dict[str, bytes]],
+    delay: float,
+    stop: signal.Signals,
+    code: int,
+) -> None:
     before = tree(program)
     started = subprocess.Popen(
-        [sys.executable, "-m", "peerkit", "build", str(program), "--now", NOW],
+        [sys.executable, "-c", STARTED.format(folder=str(program))],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
         text=True,
     )
+    assert started.stdout is not None
+    assert started.stdout.readline() == "started\n"  # the interpreter is up: peerkit's turn
     time.sleep(delay)
-    started.send_signal(signal.SIGINT)
+    started.send_signal(stop)
     _, stderr = started.communicate(timeout=120)
     assert "Traceback" not in stderr
-    assert started.returncode in (0, 130), stderr
-    if started.returncode == 130:
+    assert started.returncode in (0, code), stderr
+    if started.returncode == code:
         assert stderr.splitlines()[-1] == "interrupted"
         assert tree(program) == before
+    else:
+        assert set(tree(program)) == set(tree(built[1]))
     assert not (program / STAGING).exists()
     assert not (program / LOCK_FILE).exists()
 
