@@ -2,23 +2,39 @@
 
 The entry point lives here, outside `peerkit.cli`, so that Ctrl-C while the CLI's
 libraries are still being imported ends like any other interrupt: exit 130 and one
-line, not a traceback.
+line, not a traceback. SIGTERM unwinds the same way (exit 143), so that a command
+stopped while writing puts the folder back as it was and leaves no file behind.
 """
 
+import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+_terminated: list[int] = []
+
+
+def _terminate(signum: int, frame: "FrameType | None") -> None:
+    _terminated.append(signum)
+    raise KeyboardInterrupt
 
 
 def main() -> None:
     try:
+        signal.signal(signal.SIGTERM, _terminate)
         from peerkit.cli import main as run
 
         run()
     except KeyboardInterrupt:
-        import signal
-
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still one line
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        sys.exit(143 if _terminated else 130)
+    except SystemExit as exc:
+        if exc.code == 130 and _terminated:
+            sys.exit(143)
+        raise
 
 
 if __name__ == "__main__":

@@ -14,10 +14,11 @@ import contextlib
 import errno
 import json
 import os
+import posixpath
 import shutil
 import signal
 from collections.abc import Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from peerkit.errors import PeerkitError
 
@@ -72,18 +73,20 @@ def folder_lock(root: Path) -> Iterator[None]:
     if not root.is_dir():  # nothing to lock: loading says what is wrong with it
         yield
         return
-    with _signals_deferred():
-        fd = _acquire(root)
-        _held[key] = 1
+    fd: int | None = None
     try:
+        with _signals_deferred():  # a Ctrl-C that waited is raised as the block ends
+            fd = _acquire(root)
+            _held[key] = 1
         recover(root)
         yield
     finally:
-        with _signals_deferred():
-            del _held[key]
-            with contextlib.suppress(OSError):
-                (root / LOCK_FILE).unlink()
-            os.close(fd)
+        if fd is not None:
+            with _signals_deferred():
+                del _held[key]
+                with contextlib.suppress(OSError):
+                    (root / LOCK_FILE).unlink()
+                os.close(fd)
 
 
 def _acquire(root: Path) -> int:
@@ -116,65 +119,87 @@ def _acquire(root: Path) -> int:
         if not same:  # its holder removed it as we opened it: lock the new one
             os.close(fd)
             continue
-        with contextlib.suppress(OSError):
+        try:  # who holds it, for the message of a command refused meanwhile
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass
+        except BaseException:
+            path.unlink(missing_ok=True)
+            os.close(fd)
+            raise
         return fd
 
 
-def _outside(root: Path, relative: str) -> str | None:
-    """Why `root/relative` would land outside the program folder (a link out of it…)."""
-    parts = Path(relative).parts
-    if Path(relative).is_absolute() or ".." in parts:
-        return f"{relative} is not a path inside the program folder"
-    home = root.resolve()
-    path = root
-    for part in parts:
-        path = path / part
-        if not path.is_symlink():
-            continue
-        try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError):
-            return f"{path} is a link that never ends (a symlink loop)"
-        if resolved != home and home not in resolved.parents:
-            return (
-                f"{path} is a link to {resolved}, outside the program folder; "
-                "peerkit writes only inside it"
-            )
-    return None
+def _link_out(path: Path, home: Path) -> str | None:
+    """Why the link `path` takes writes out of the program folder `home`, or None."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return f"{path} is a link that never ends (a symlink loop)"
+    if resolved == home or home in resolved.parents:
+        return None
+    return (
+        f"{path} is a link to {resolved}, outside the program folder; peerkit writes only inside it"
+    )
 
 
-def _blocked(root: Path, relative: str, folders_seen: set[Path]) -> str | None:
-    """Why `relative` cannot be written under `root` (a file where a folder must be…)."""
-    outside = _outside(root, relative)
-    if outside:
-        return outside
-    target = root / relative
-    for parent in reversed(target.parents):
-        if parent in folders_seen:
-            continue
-        if parent.exists() and not parent.is_dir():
-            return f"{parent} is a file, but peerkit needs a folder there"
-        folders_seen.add(parent)
-    # the folder the file goes into (or the nearest one there is, to create it in)
-    nearest = target.parent
-    while not nearest.is_dir() and nearest != nearest.parent:
-        nearest = nearest.parent
-    if not os.access(nearest, os.W_OK | os.X_OK):
-        return f"{nearest} is read-only"
-    if target.is_dir():
-        return f"{target} is a folder, but peerkit needs to write a file there"
-    if target.exists() and not os.access(target, os.W_OK):
-        return f"{target} is read-only"
-    return None
+class _Targets:
+    """Checks the targets of one write, each folder once (a build writes thousands of files)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.home = root.resolve()
+        self.folders: dict[str, str | None] = {"": None}  # folder → why no file can go there
+        self.writable: dict[str, str | None] = {}
+
+    def folder(self, name: str) -> str | None:
+        if name in self.folders:
+            return self.folders[name]
+        reason = self.folder(posixpath.dirname(name))
+        if reason is None:
+            path = self.root / name
+            if path.is_symlink():
+                reason = _link_out(path, self.home)
+            elif path.exists() and not path.is_dir():
+                reason = f"{path} is a file, but peerkit needs a folder there"
+        self.folders[name] = reason
+        return reason
+
+    def can_create_in(self, name: str) -> str | None:
+        """The folder (or the nearest one there is, to create it in) must be writable."""
+        if name not in self.writable:
+            path = self.root / name
+            if name and not path.is_dir():
+                self.writable[name] = self.can_create_in(posixpath.dirname(name))
+            elif not os.access(path, os.W_OK | os.X_OK):
+                self.writable[name] = f"{path} is read-only"
+            else:
+                self.writable[name] = None
+        return self.writable[name]
+
+    def file(self, relative: str) -> str | None:
+        if PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts:
+            return f"{relative} is not a path inside the program folder"
+        folder = posixpath.dirname(relative)
+        reason = self.folder(folder) or self.can_create_in(folder)
+        if reason:
+            return reason
+        target = self.root / relative
+        if target.is_symlink():
+            return _link_out(target, self.home)
+        if target.is_dir():
+            return f"{target} is a folder, but peerkit needs to write a file there"
+        if target.exists() and not os.access(target, os.W_OK):
+            return f"{target} is read-only"
+        return None
 
 
 def check_targets(root: Path, files: Mapping[str, bytes] | list[str]) -> None:
     """A PeerkitError for the first file that cannot be written; nothing is touched."""
-    folders_seen: set[Path] = set()
+    targets = _Targets(root)
     for relative in sorted(files):
-        reason = _blocked(root, relative, folders_seen)
+        reason = targets.file(relative)
         if reason:
             hint = "move it away"
             if "outside the program folder" in reason or "symlink loop" in reason:
@@ -230,13 +255,20 @@ def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     staging = root / STAGING
     order = _order(files)
     nothing_changed = "nothing was changed: the folder is as it was before this command"
+    if staging.exists() or staging.is_symlink():  # what `recover` could not put back
+        msg = f"{staging} is left from an interrupted command that could not be undone"
+        hint = "old/ in it holds the files it replaced (plan.json says where); remove it then"
+        raise PeerkitError(msg, hint)
+    current = staging
     try:
         with _signals_deferred():
             staging.mkdir()
             (staging / "new").mkdir()
             (staging / "old").mkdir()
         for index, relative in enumerate(order):
+            current = root / relative
             _write_new(staging / "new" / str(index), files[relative])
+        current = staging
         folders: list[str] = []
         for relative in order:
             for parent in reversed(Path(relative).parents):
@@ -252,8 +284,7 @@ def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     except OSError as exc:
         with _signals_deferred():
             _remove(staging)
-        where = Path(exc.filename) if isinstance(exc.filename, str) else staging
-        error = _oserror("write", where, exc, nothing_changed)
+        error = _oserror("write", current, exc, nothing_changed)
         raise error from None
     except BaseException:
         with _signals_deferred():
@@ -345,4 +376,19 @@ def recover(root: Path) -> None:
 
 
 def _remove(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+    """Remove the staging folder, trying again if that fails once (nothing may stay)."""
+    interrupted: KeyboardInterrupt | None = None
+    for _ in range(3):
+        try:
+            shutil.rmtree(staging)
+            break
+        except FileNotFoundError:
+            break
+        except OSError:
+            continue
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+    if interrupted is not None:
+        raise interrupted

@@ -66,4 +66,11 @@ def _options(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == 130:  # Ctrl-C while typer parsed the options (it says nothing)
+            from peerkit.cli.common import say_interrupted
+
+            say_interrupted()
+        raise

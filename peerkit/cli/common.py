@@ -137,6 +137,16 @@ def load_checked(root: Path, strict: bool = False, now: dt.datetime | None = Non
     return folder
 
 
+_interrupt_said: list[bool] = []
+
+
+def say_interrupted() -> None:
+    """The one line Ctrl-C ends with (once, wherever it was caught)."""
+    if not _interrupt_said:
+        _interrupt_said.append(True)
+        err.print("interrupted", markup=False)
+
+
 _command_stack: ContextVar[ExitStack | None] = ContextVar("_command_stack", default=None)
 
 
@@ -155,10 +165,11 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _interrupt_said.clear()
         try:
             return _run_locked(command, *args, **kwargs)
         except KeyboardInterrupt:  # also while a message below was being shown
-            err.print("interrupted")
+            say_interrupted()
             raise typer.Exit(130) from None
 
     return wrapper
