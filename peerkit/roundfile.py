@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from peerkit.match import RoundResult
+    from peerkit.match.fill import FillPlan
 
 PLAIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 YAML_WORDS = frozenset(
@@ -51,7 +52,13 @@ def flow_map(values: Mapping[str, object]) -> str:
 def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     lines = ["summary:"]
     for key, value in summary.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and any(isinstance(v, list | tuple) for v in value.values()):
+            lines.append(f"  {key}:")
+            lines.extend(
+                f"    {k}: {flow(v) if isinstance(v, list | tuple) else scalar(v)}"
+                for k, v in value.items()
+            )
+        elif isinstance(value, Mapping):
             lines.append(f"  {key}: {flow_map(value)}")
         elif isinstance(value, list | tuple):
             lines.append(f"  {key}:")
@@ -77,12 +84,86 @@ def _time_comments(summary: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def dump_round(result: RoundResult, program_name: str) -> str:
-    """The round file text of `result`."""
+def _period_comments(result: RoundResult) -> list[str]:
+    if result.start is None:
+        return []
+    if result.end is not None:
+        return [
+            f"# It runs from {result.start} until {result.end} (`end:`), or until the next round",
+            "# starts if that is sooner; its matches meet only in that period.",
+        ]
+    return [
+        f"# It runs from {result.start} (`start:`) until the next round starts; its matches",
+        "# meet only in that period.",
+    ]
+
+
+def _names(ids: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def changes_text(changes: Mapping[str, Any], unmatched: Sequence[Any] = ()) -> str:
+    """`kept 5 matches, 2 new; left: b; joined: d; ...`: what a --fill round changed."""
+    parts = [
+        f"kept {changes['kept']} match(es)"
+        + (f" ({_names(changes['grown'])} with a new member)" if changes.get("grown") else ""),
+        f"{changes['new']} new match(es)",
+    ]
+    for key, label in (
+        ("ended", "ended"),
+        ("left", "left"),
+        ("paused", "paused"),
+        ("joined", "joined"),
+        ("returned", "returned"),
+        ("orphaned", "orphaned"),
+    ):
+        if changes.get(key):
+            parts.append(f"{label}: {_names(changes[key])}")
+    why = {u.member: u.reason for u in unmatched}
+    still = list(changes.get("unmatched", ()))
+    if still:
+        parts.append(
+            "still unmatched: "
+            + "; ".join(f"{m} ({why[m]})" if m in why else m for m in still[:5])
+            + (f"; and {len(still) - 5} more" if len(still) > 5 else "")
+        )
+    else:
+        parts.append("nobody is left unmatched")
+    return "; ".join(parts)
+
+
+def _fill_comments(result: RoundResult, plan: FillPlan | None) -> list[str]:
+    if plan is None or not result.changes:
+        return []
+    import textwrap
+
+    waiting = sorted(plan.since, key=lambda m: (plan.since[m], m))
+    order = ", ".join(
+        f"{m} ({plan.kind[m]}, {plan.waited(m)} days)"
+        if plan.waited(m)
+        else f"{m} ({plan.kind[m]})"
+        for m in waiting[:12]
+    )
+    text = (
+        f"Made with --fill: it takes over from round {plan.previous.name} on {plan.start}. "
+        f"The matches of {plan.previous.name} still whole on that day are kept as they were "
+        "(`locked: true`: same id, day and time); only the members left without a match "
+        "were matched, longest-waiting first"
+        + (f": {order}{', ...' if len(waiting) > 12 else ''}" if order else "")
+        + f". Changes from {plan.previous.name}: {changes_text(result.changes, result.unmatched)}."
+    )
+    return [f"# {line}" for line in textwrap.wrap(text, 88)]
+
+
+def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = None) -> str:
+    """The round file text of `result` (with what a `--fill` round changed, from `plan`)."""
     summary = result.summary
     lines = [
         f"# Round {result.name} of {program_name}, made by `peerkit match` "
         f"(format {summary.get('format')}, seed {summary.get('seed')}).",
+        *_period_comments(result),
+        *_fill_comments(result, plan),
         "# This file is yours to edit: move members between matches, or add `locked: true`",
         "# to a match to keep it when you run `peerkit match --force` again.",
         "# `peerkit check` tells you if an edit breaks a matching rule.",
@@ -91,6 +172,8 @@ def dump_round(result: RoundResult, program_name: str) -> str:
         "# `gap_percent` below it (`optimal: true`: proven the best there is).",
         *_time_comments(summary),
         f"round: {scalar(result.name)}",
+        *([f"start: {result.start.isoformat()}"] if result.start else []),
+        *([f"end: {result.end.isoformat()}"] if result.end else []),
         *_summary_lines(summary),
         "matches:" if result.matches else "matches: []",
     ]

@@ -291,7 +291,7 @@ def test_second_round_repeats_nobody(tmp_path: Path) -> None:
     members = [person(f"p{k}", goals=["same"]) for k in range(6)]
     root = make_program(tmp_path / "p", members)
     assert run("match", str(root), "--round", "r1").exit_code == 0
-    assert run("match", str(root), "--round", "r2").exit_code == 0
+    assert run("match", str(root), "--round", "r2", "--start", "2027-04-01").exit_code == 0
     folder = loaded(root)
     first, second = folder.rounds
     before = {frozenset(m.members) for m in first.matches}

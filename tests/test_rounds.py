@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from peerkit.load import load_folder
 from tests.test_match import make_program, person, run
 
 
@@ -71,8 +72,8 @@ def test_total_is_the_sum_of_the_written_matches_with_a_lock(
 
 def two_rounds(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     root = make_program(tmp_path / "p", [person(f"p{k}", goals=["same"]) for k in range(6)])
-    for name in ("r1", "r2"):
-        assert run("match", str(root), "--round", name).exit_code == 0
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    assert run("match", str(root), "--round", "r2", "--start", "2027-04-01").exit_code == 0
     first = yaml.safe_load((root / "rounds" / "r1.yaml").read_text())["matches"][0]
     return root, first
 
@@ -120,11 +121,9 @@ def test_member_leaving_mid_program_gets_a_hint_that_works(tmp_path: Path) -> No
     assert f"move {partner} into another match in rounds/r1.yaml by hand" in check.stderr
 
 
-def test_made_date_in_the_summary_dates_the_round(tmp_path: Path) -> None:
+def test_the_start_dates_the_round(tmp_path: Path) -> None:
     root, first = two_rounds(tmp_path)
     gone = first["members"][0]
-    path = root / "rounds" / "r2.yaml"
-    path.write_text(path.read_text().replace("summary:\n", "summary:\n  made: 2027-04-01\n", 1))
     set_roster(root, gone, left="2027-03-01")
     check = run("check", str(root))
     assert "before round r2 began (2027-04-01)" in check.stderr
@@ -163,8 +162,8 @@ def test_a_broken_round_file_blocks_no_other_round(tmp_path: Path) -> None:
     )
     path.write_text(text)
     assert run("check", str(root)).exit_code == 1
-    for name in ("r1", "r3"):
-        made = run("match", str(root), "--round", name, "--force")
+    for name, start in (("r1", []), ("r3", ["--start", "2027-05-01"])):
+        made = run("match", str(root), "--round", name, *start, "--force")
         assert made.exit_code == 0, made.stderr
         assert "warning[match-rule]" in made.stderr
     # and the round being replaced is not checked at all
@@ -292,3 +291,270 @@ def test_check_warns_when_a_mentor_meets_two_mentees_at_once(tmp_path: Path) -> 
     assert "give each of match-02 its own `time:` in rounds/r1.yaml, e.g. `time: '10:00'`" in (
         check.stderr
     )
+
+
+# --- 6. rounds are periods: --start, date order, --fill --------------------------------
+
+
+def same_goals(count: int) -> list[dict[str, Any]]:
+    return [person(f"p{k}", goals=["same"]) for k in range(count)]
+
+
+def pairs_in(root: Path, name: str) -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load((root / "rounds" / f"{name}.yaml").read_text())
+    return {m["id"]: tuple(m["members"]) for m in data["matches"]}
+
+
+def assert_checks(root: Path) -> str:
+    check = run("check", str(root))
+    assert check.exit_code == 0, check.stderr
+    assert "error[" not in check.stderr
+    assert "match-rule" not in check.stderr
+    return str(check.stderr)
+
+
+def test_a_later_round_needs_start_and_the_hint_names_the_last_meeting(tmp_path: Path) -> None:
+    root = make_program(tmp_path / "p", same_goals(6))
+    first = run("match", str(root), "--round", "r1")
+    assert first.exit_code == 0, first.stderr
+    assert "round r1 (from 2027-01-01):" in first.stdout
+    text = (root / "rounds" / "r1.yaml").read_text()
+    assert "\nstart: 2027-01-01\n" in text
+    assert "# It runs from 2027-01-01 (`start:`) until the next round starts" in text
+    # monthly on the second Tuesday until 2027-06-30: the last meeting is on 2027-06-08
+    later = run("match", str(root), "--round", "r2")
+    assert later.exit_code == 2
+    assert "round r2 needs --start" in later.stderr
+    assert "round r1 meets last on 2027-06-08; start the new one after it: --start 2027-06-09" in (
+        later.stderr
+    )
+    for start, words in (
+        ("2027-07-01", "outside the program (2027-01-01 to 2027-06-30)"),
+        ("2026-12-31", "outside the program"),
+        ("2027-01-01", "on or before the start of round r1 (2027-01-01)"),
+        ("April 1", "'April 1' is not a date"),
+    ):
+        bad = run("match", str(root), "--round", "r2", "--start", start)
+        assert bad.exit_code == 2, (start, bad.output)
+        assert words in bad.stderr
+        assert "Traceback" not in bad.output
+    assert not (root / "rounds" / "r2.yaml").exists()
+    made = run("match", str(root), "--round", "r2", "--start", "2027-04-01", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    assert json.loads(made.stdout)["start"] == "2027-04-01"
+    assert "\nstart: 2027-04-01\n" in (root / "rounds" / "r2.yaml").read_text()
+    # a re-match keeps its start (and an `end:` the coordinator wrote) unless --start is given
+    path = root / "rounds" / "r2.yaml"
+    path.write_text(
+        path.read_text().replace("start: 2027-04-01\n", "start: 2027-04-01\nend: 2027-05-31\n")
+    )
+    redo = run("match", str(root), "--round", "r2", "--force")
+    assert redo.exit_code == 0, redo.stderr
+    assert "\nstart: 2027-04-01\nend: 2027-05-31\n" in path.read_text()
+    moved = run("match", str(root), "--round", "r2", "--force", "--start", "2027-03-01")
+    assert moved.exit_code == 0, moved.stderr
+    assert "\nstart: 2027-03-01\nend: 2027-05-31\n" in path.read_text()
+    # the first round may not move onto or past the second
+    past = run("match", str(root), "--round", "r1", "--force", "--start", "2027-03-01")
+    assert past.exit_code == 2
+    assert "on or after the start of round r2 (2027-03-01)" in past.stderr
+    assert_checks(root)
+
+
+def test_no_repeat_looks_at_earlier_rounds_by_date_not_by_name(tmp_path: Path) -> None:
+    root = make_program(tmp_path / "p", same_goals(6))
+    assert run("match", str(root), "--round", "spring-2027").exit_code == 0
+    spring = pairs_in(root, "spring-2027")
+    # "fall" sorts before "spring", but starts later: it is the later round
+    fall = run("match", str(root), "--round", "fall-2027", "--start", "2027-04-01")
+    assert fall.exit_code == 0, fall.stderr
+    later = pairs_in(root, "fall-2027")
+    assert len(later) == 3
+    assert not {frozenset(p) for p in spring.values()} & {frozenset(p) for p in later.values()}
+    # re-making spring is not held back by fall (a later round), and says fall repeats now
+    redo = run("match", str(root), "--round", "spring-2027", "--force")
+    assert redo.exit_code == 0, redo.stderr
+    assert pairs_in(root, "spring-2027") == spring
+    folder, _ = load_folder(root)
+    assert folder is not None
+    assert [r.name for r in folder.rounds] == ["spring-2027", "fall-2027"]
+    assert "round fall-2027" not in redo.stderr  # no pair of fall repeats spring
+    assert_checks(root)
+
+
+def test_a_member_on_a_pause_at_the_start_is_not_matched(tmp_path: Path) -> None:
+    members = same_goals(6)
+    members[4]["pause"] = {"from": "2027-03-20", "until": "2027-05-31"}
+    members[5]["pause"] = {"from": "2027-03-20", "until": "2027-05-31"}
+    root = make_program(tmp_path / "p", members)
+    made = run("match", str(root), "--round", "r1", "--format", "json")
+    assert made.exit_code == 0, made.stderr
+    assert json.loads(made.stdout)["summary"]["matched"] == 6  # not paused on 2027-01-01
+    later = run("match", str(root), "--round", "r2", "--start", "2027-04-01", "--format", "json")
+    assert later.exit_code == 0, later.stderr
+    data = json.loads(later.stdout)
+    matched = {m for match in data["matches"] for m in match["members"]}
+    assert matched == {"p0", "p1", "p2", "p3"}
+    assert data["summary"]["inactive"] == 2
+    assert data["unmatched"] == []
+    # put by hand into r2, a member on a pause is a warning that says when they are back
+    path = root / "rounds" / "r2.yaml"
+    first = data["matches"][0]
+    path.write_text(
+        path.read_text().replace(
+            f"members: [{', '.join(first['members'])}]",
+            f"members: [{', '.join(first['members'])}, p4]",
+            1,
+        )
+    )
+    check = run("check", str(root))
+    assert (
+        f"warning[paused-matched]: match {first['id']}: p4 is on a pause until 2027-05-31 "
+        "when round r2 begins (2027-04-01); they meet in it from 2027-06-01"
+    ) in check.stderr
+
+
+def fill_folder(tmp_path: Path) -> Path:
+    """A spring round of four pairs, then: p0 leaves, p4 pauses, p10 comes back from a
+    pause that covered the spring start, and p8, p9, p11 join."""
+    members = same_goals(8)
+    root = make_program(tmp_path / "p", members)
+    assert run("match", str(root), "--round", "spring").exit_code == 0
+    assert pairs_in(root, "spring") == {
+        "match-01": ("p0", "p7"),
+        "match-02": ("p1", "p6"),
+        "match-03": ("p2", "p5"),
+        "match-04": ("p3", "p4"),
+    }
+    set_roster(root, "p0", left="2027-03-01")
+    set_roster(root, "p2", pause={"from": "2027-02-01", "until": "2027-03-15"})
+    set_roster(root, "p4", pause={"from": "2027-03-20", "until": "2027-05-31"})
+    data = yaml.safe_load((root / "members.yaml").read_text())
+    data["members"] += [
+        person("p8", goals=["same"]),
+        person("p9", goals=["same"]),
+        person("p10", goals=["same"], pause={"from": "2026-12-01", "until": "2027-02-28"}),
+        person("p11", goals=["same"]),
+    ]
+    (root / "members.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return root
+
+
+def test_fill_keeps_whole_matches_and_matches_the_others(tmp_path: Path) -> None:
+    root = fill_folder(tmp_path)
+    made = run("match", str(root), "--round", "summer", "--start", "2027-04-01", "--fill")
+    assert made.exit_code == 0, made.stderr
+    summer = pairs_in(root, "summer")
+    # kept as they were: p1-p6, and p2-p5 (p2 is back from a pause by 2027-04-01)
+    assert summer["match-02"] == ("p1", "p6")
+    assert summer["match-03"] == ("p2", "p5")
+    new = {k: v for k, v in summer.items() if k not in ("match-02", "match-03")}
+    assert sorted(new) == ["match-05", "match-06", "match-07"]  # never an id of spring
+    fresh = {m for pair in new.values() for m in pair}
+    # orphaned p7 (p0 left) and p3 (p4 paused), returned p10, joined p8, p9, p11
+    assert fresh == {"p3", "p7", "p8", "p9", "p10", "p11"}
+    assert {frozenset(p) for p in new.values()}.isdisjoint({frozenset({"p3", "p4"})})
+    text = (root / "rounds" / "summer.yaml").read_text()
+    data = yaml.safe_load(text)
+    assert [m["id"] for m in data["matches"] if m.get("locked")] == ["match-02", "match-03"]
+    assert data["summary"]["changes"] == {
+        "from": "spring",
+        "kept": 2,
+        "new": 3,
+        "grown": [],
+        "ended": ["match-01", "match-04"],
+        "left": ["p0"],
+        "paused": ["p4"],
+        "joined": ["p11", "p8", "p9"],
+        "returned": ["p10", "p2"],
+        "orphaned": ["p3", "p7"],
+        "unmatched": [],
+    }
+    assert "# Made with --fill: it takes over from round spring on 2027-04-01." in text
+    # longest-waiting first: p10 and p7 since 2027-03-01, p3 since 2027-03-20, then the new
+    assert "p10 (returned, 31 days), p7 (orphaned, 31 days), p3 (orphaned, 12 days), p11" in (
+        " ".join(line.lstrip("# ") for line in text.splitlines())
+    )
+    assert (
+        "changes from round spring: kept 2 match(es); 3 new match(es); ended: match-01, "
+        "match-04; left: p0; paused: p4; joined: p11, p8, p9; returned: p10, p2; orphaned: "
+        "p3, p7; nobody is left unmatched"
+    ) in made.stdout.replace("\n", " ")
+    stderr = assert_checks(root)
+    assert "summer.yaml" not in stderr  # kept matches are no repeats of spring
+    # the second run: re-made with --force, the same round
+    again = run("match", str(root), "--round", "summer", "--fill", "--force")
+    assert again.exit_code == 0, again.stderr
+    assert (root / "rounds" / "summer.yaml").read_text() == text
+
+
+def test_fill_without_a_round_before_is_a_usage_error(tmp_path: Path) -> None:
+    root = make_program(tmp_path / "p", same_goals(4))
+    result = run("match", str(root), "--round", "r1", "--fill")
+    assert result.exit_code == 2
+    assert "--fill: there is no round before 2027-01-01" in result.stderr
+
+
+def test_fill_gives_a_short_place_to_the_longest_waiting(tmp_path: Path) -> None:
+    members = [
+        person("m1", role="mentor", capacity=1, offers=["cash"]),
+        person("m2", role="mentor", capacity=1, offers=["export"]),
+        person("m3", role="mentor", capacity=1, offers=["hiring"]),
+        person("e1", role="mentee", goals=["cash"]),
+        person("e2", role="mentee", goals=["export"]),
+        person("e3", role="mentee", goals=["hiring"]),
+    ]
+    root = make_program(tmp_path / "p", members, "mentoring")
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    assert sorted(pairs_in(root, "r1").values()) == [("m1", "e1"), ("m2", "e2"), ("m3", "e3")]
+    set_roster(root, "m1", left="2027-02-01")  # e1 waits from 2027-02-01
+    set_roster(root, "e2", left="2027-03-01")  # m2 has room again
+    data = yaml.safe_load((root / "members.yaml").read_text())
+    data["members"].append(person("e4", role="mentee", goals=["export"]))  # m2's best fit
+    (root / "members.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    made = run(
+        "match", str(root), "--round", "r2", "--start", "2027-04-01", "--fill", "--format", "json"
+    )
+    assert made.exit_code == 0, made.stderr
+    result = json.loads(made.stdout)
+    matches = {m["id"]: tuple(m["members"]) for m in result["matches"]}
+    assert matches == {"match-03": ("m3", "e3"), "match-04": ("m2", "e1")}
+    assert result["unmatched"] == [
+        {
+            "member": "e4",
+            "reason": "waiting since 2027-04-01; the place went to e1, waiting longer (since "
+            "2027-02-01): the longest-waiting are matched first",
+        }
+    ]
+    changes = result["changes"]
+    assert (changes["kept"], changes["new"], changes["left"]) == (1, 1, ["e2", "m1"])
+    assert changes["orphaned"] == ["e1", "m2"]
+    assert changes["joined"] == ["e4"]
+    assert changes["unmatched"] == ["e4"]
+    assert_checks(root)
+
+
+def test_fill_seats_a_joiner_in_a_kept_team(tmp_path: Path) -> None:
+    members = same_goals(8)
+    root = make_program(tmp_path / "p", members, "groups", extra="group_size: {min: 3, max: 5}\n")
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    teams = pairs_in(root, "r1")
+    assert sorted(len(t) for t in teams.values()) == [4, 4]
+    first, second = sorted(teams)
+    gone = teams[first][0]
+    set_roster(root, gone, left="2027-02-15")  # first team goes on with three
+    data = yaml.safe_load((root / "members.yaml").read_text())
+    data["members"].append(person("new", goals=["same"]))
+    (root / "members.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    made = run(
+        "match", str(root), "--round", "r2", "--start", "2027-03-01", "--fill", "--format", "json"
+    )
+    assert made.exit_code == 0, made.stderr
+    result = json.loads(made.stdout)
+    after = {m["id"]: set(m["members"]) for m in result["matches"]}
+    assert set(after) == {first, second}
+    assert after[second] == set(teams[second])
+    assert after[first] == (set(teams[first]) - {gone}) | {"new"}
+    assert result["changes"]["grown"] == [first]
+    assert any("new joins kept match" in note for note in result["notes"])
+    assert_checks(root)

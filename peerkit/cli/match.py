@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -36,12 +37,34 @@ def summary_line(result: RoundResult) -> str:
         if summary["optimal"]
         else f"at most {summary['gap_percent']}% below the best possible"
     )
+    since = f" (from {result.start})" if result.start else ""
     return (
-        f"round {result.name}: {summary['matched']} of {summary['active']} active members "
+        f"round {result.name}{since}: {summary['matched']} of {summary['active']} active members "
         f"matched ({summary['matched_percent']}%) in {summary['matches']} matches, "
         f"mean score {summary['mean_score']} of {summary['max_score']}, "
         f"total {summary['total']} ({gap}); {len(summary['rules'])} rules applied"
     )
+
+
+def changes_line(result: RoundResult) -> str:
+    """What a --fill round changed from the round before, in one line."""
+    from peerkit.roundfile import changes_text
+
+    changes = result.changes
+    return f"changes from round {changes['from']}: {changes_text(changes, result.unmatched)}"
+
+
+def parse_start(value: str | None) -> dt.date | None:
+    """`--start 2027-04-01`: the day the round takes over."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        from peerkit.errors import UsageError
+
+        msg = f"--start: '{value}' is not a date"
+        raise UsageError(msg, "write it as YYYY-MM-DD, e.g. --start 2027-04-01") from None
 
 
 def print_round(result: RoundResult, limit: int) -> None:
@@ -112,6 +135,22 @@ def match_command(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (default: matching.seed).")
     ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            help="The day the round takes over (YYYY-MM-DD). Default: the program's start for "
+            "the first round, the round's own start when re-made; needed for a later round.",
+        ),
+    ] = None,
+    fill: Annotated[
+        bool,
+        typer.Option(
+            "--fill",
+            help="Keep the round before's matches still whole on --start (as locked) and "
+            "match only the members left without one, longest-waiting first.",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option("--force", help="Replace an existing round file (locked matches are kept)."),
@@ -129,18 +168,33 @@ def match_command(
     file is never replaced without --force; matches marked `locked: true` in it and
     `matching.pins` from program.yaml are kept.
 
+    A round runs from its start until the next round starts. A later round needs
+    --start; with --fill it keeps the round before's whole matches and matches only
+    the orphaned, the new and the returning members.
+
     Example: peerkit match sample-program --round 2027 --dry-run
+
+    Example: peerkit match sample-program --round 2027-q2 --start 2027-04-01 --fill
     """
     from peerkit.match import default_round_name, match_round
     from peerkit.write import write_files
 
+    begins = parse_start(start)
     if not dry_run:
         hold_lock(folder)
     loaded = load_for_match(folder, round)
     name = round or default_round_name(loaded)
     show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal
     with progress_bar(show, "matching") as report:
-        result = match_round(loaded, name, seed=seed, force=force or dry_run, progress=report)
+        result = match_round(
+            loaded,
+            name,
+            start=begins,
+            fill=fill,
+            seed=seed,
+            force=force or dry_run,
+            progress=report,
+        )
     if not dry_run:
         target = folder / result.file
         if target.exists() and not force:  # made meanwhile by someone else
@@ -158,5 +212,7 @@ def match_command(
         return
     print_round(result, limit)
     out.print(escape(summary_line(result)))
+    if result.changes:
+        out.print(escape(changes_line(result)))
     verb = "would write" if dry_run else "wrote"
     err.print(f"{verb} {folder / result.file}", markup=False)

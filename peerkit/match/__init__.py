@@ -67,15 +67,21 @@ class RoundResult:
     file: str  # relative to the program folder
     text: str = ""  # the round file
     notes: tuple[str, ...] = ()
+    start: dt.date | None = None  # the day the round takes over
+    end: dt.date | None = None  # its last day, when the round file said so
+    changes: dict[str, Any] = field(default_factory=dict)  # a --fill round: what changed
 
     def as_dict(self) -> dict[str, object]:
         return {
             "round": self.name,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
             "file": self.file,
             "summary": dict(self.summary),
             "matches": [m.as_dict() for m in self.matches],
             "unmatched": [{"member": u.member, "reason": u.reason} for u in self.unmatched],
             "notes": list(self.notes),
+            "changes": dict(self.changes),
         }
 
 
@@ -100,12 +106,16 @@ def match_round(
     folder: Folder,
     name: str,
     *,
+    start: dt.date | None = None,
+    fill: bool = False,
     seed: int | None = None,
     force: bool = False,
     progress: Progress | None = None,
     effort: float = 1.0,
 ) -> RoundResult:
-    """Match the active members of `folder` into round `name` (nothing is written)."""
+    """Match the members of `folder` active on the round's start into round `name`
+    (nothing is written). `fill` keeps the whole matches of the round before and matches
+    only the members left without one (see `peerkit.match.fill`)."""
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     from peerkit.match.engine import make_round
@@ -119,6 +129,7 @@ def match_round(
             "add --force to match again (matches marked `locked: true` are kept), "
             "or choose another --round",
         )
+    begins, end = resolve_start(folder, name, start)
     # Scores are many small matrix products: one BLAS thread each is faster than two
     # threads waiting on each other (and much faster on a busy machine).
     with threadpool_limits(1, user_api="blas"):
@@ -126,10 +137,100 @@ def match_round(
             folder,
             name,
             rel,
+            start=begins,
+            end=end,
+            fill=fill,
             seed=folder.program.matching.seed if seed is None else seed,
             progress=progress or _quiet,
             effort=effort,
         )
+
+
+def resolve_start(
+    folder: Folder, name: str, start: dt.date | None
+) -> tuple[dt.date, dt.date | None]:
+    """The start (and kept `end`) of round `name`: `--start`, else the start of the round
+    being re-made, else the program's start for the first round. A later round needs
+    `--start`; a start outside the program, or out of its place among the other rounds
+    (a new round starts after every existing one), is a usage error."""
+    from peerkit.timeline import round_period
+
+    program = folder.program
+    existing = folder.round(name)
+    others = [r for r in folder.rounds if r.name != name]
+    if start is None:
+        if existing is not None:
+            return existing.start or program.start, existing.end
+        if not others:
+            return program.start, None
+        last = others[-1]
+        msg = (
+            f"round {name} needs --start: round {last.name} is already in rounds/, and a new "
+            "round takes over from a date"
+        )
+        raise UsageError(msg, _after_hint(folder, last))
+    if not program.start <= start <= program.end:
+        msg = f"--start {start} is outside the program ({program.start} to {program.end})"
+        raise UsageError(msg, "give a date between the program's start and end")
+    end = existing.end if existing is not None else None
+    if end is not None and end < start:
+        end = None  # the old `end:` would end the round before it starts
+    mine = existing.start if existing is not None else None
+    before = [r for r in others if mine is None or (r.start or program.start) < mine]
+    after = [r for r in others if mine is not None and (r.start or program.start) > mine]
+    clash = next((r for r in before if (r.start or program.start) >= start), None)
+    if clash is not None:
+        period = round_period(folder, clash)
+        msg = (
+            f"--start {start} is on or before the start of round {clash.name} "
+            f"({clash.start or program.start}), "
+            + (
+                f"the round before {name}"
+                if existing is not None
+                else "and a new round starts after every round in rounds/"
+            )
+        )
+        hint = (
+            _after_hint(folder, before[-1])
+            if existing is None
+            else f"start round {name} after {period.start}, or re-make round {clash.name}"
+        )
+        raise UsageError(msg, hint)
+    late = next((r for r in after if (r.start or program.start) <= start), None)
+    if late is not None:
+        msg = (
+            f"--start {start} is on or after the start of round {late.name} "
+            f"({late.start}), which follows round {name}"
+        )
+        raise UsageError(msg, f"give round {name} a start before {late.start}")
+    return start, end
+
+
+def _after_hint(folder: Folder, last: Round) -> str:
+    """`round spring-2027 meets last on 2027-06-08; start the new one after it: --start
+    2027-06-09` (or any later date of its period, to take over from then)."""
+    from peerkit.schedule import program_meetings
+    from peerkit.timeline import round_period
+
+    program = folder.program
+    period = round_period(folder, last)
+    held = [m.date for m in program_meetings(program) if m.date in period]
+    first_day = period.start + dt.timedelta(days=1)
+    if not held:
+        return (
+            f"round {last.name} has no meeting from {period.start} to {period.end}; "
+            f"start the new one after {period.start}: --start {first_day}"
+        )
+    after = held[-1] + dt.timedelta(days=1)
+    if after > program.end:
+        return (
+            f"round {last.name} meets last on {held[-1]}, the program's last meeting; start the "
+            f"new one on a date from {first_day} to {held[-1]} to take over from then"
+        )
+    return (
+        f"round {last.name} meets last on {held[-1]}; start the new one after it: "
+        f"--start {after} (or on an earlier date from {first_day} to take over from then)"
+    )
 
 
 @dataclass(frozen=True)
@@ -227,7 +328,15 @@ def to_round(result: RoundResult) -> Round:
         )
         for m in result.matches
     )
-    return Round(result.name, matches, result.unmatched, dict(result.summary), result.file)
+    return Round(
+        result.name,
+        matches,
+        result.unmatched,
+        dict(result.summary),
+        result.file,
+        start=result.start,
+        end=result.end,
+    )
 
 
 def match_step(folder: Folder, options: BuildOptions) -> StepResult:

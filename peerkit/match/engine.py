@@ -18,6 +18,7 @@ from peerkit.match import (
     RoundResult,
     RuleCheck,
 )
+from peerkit.match.fill import FillPlan, plan_fill
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import applied_rules, broken_block, rule_detail, rule_label
 from peerkit.match.score import TERMS, pair_reasons, pair_terms, weights
@@ -173,21 +174,30 @@ def _group_reason(pool: Pool, members: Sequence[int], term: str) -> str:
     return ""
 
 
-def _active(folder: Folder) -> tuple[list[Member], list[Member]]:
-    start = folder.program.start
-    active = [m for m in folder.members if m.is_active_on(start)]
-    inactive = [m for m in folder.members if not m.is_active_on(start)]
+def _active(folder: Folder, day: dt.date) -> tuple[list[Member], list[Member]]:
+    """The members taking part on `day` (the round's start), and the others."""
+    active = [m for m in folder.members if m.is_active_on(day)]
+    inactive = [m for m in folder.members if not m.is_active_on(day)]
     return active, inactive
 
 
-def _kept(folder: Folder, pool: Pool, name: str) -> tuple[list[Draft], list[str]]:
-    """Locked matches of the round being re-made, then pins from program.yaml."""
+def _kept(
+    folder: Folder, pool: Pool, name: str, plan: FillPlan | None
+) -> tuple[list[Draft], list[str]]:
+    """The whole matches a `--fill` round keeps, locked matches of the round being
+    re-made, then pins from program.yaml."""
     drafts: list[Draft] = []
     notes: list[str] = []
     used: set[int] = set()
+    kept_ids: set[str] = set()
+    for match in plan.kept if plan else ():
+        members = [pool.index[m] for m in match.members]
+        drafts.append(Draft(members, locked=True, old=match))
+        used.update(members)
+        kept_ids.add(match.id)
     old = folder.round(name)
     for match in old.matches if old else ():
-        if not match.locked:
+        if not match.locked or match.id in kept_ids:
             continue
         members = [pool.index[m] for m in match.members if m in pool.index]
         gone = [m for m in match.members if m not in pool.index]
@@ -213,18 +223,31 @@ def _kept(folder: Folder, pool: Pool, name: str) -> tuple[list[Draft], list[str]
 
 
 def make_round(
-    folder: Folder, name: str, rel: str, *, seed: int, progress: Progress, effort: float
+    folder: Folder,
+    name: str,
+    rel: str,
+    *,
+    start: dt.date,
+    end: dt.date | None,
+    fill: bool,
+    seed: int,
+    progress: Progress,
+    effort: float,
 ) -> RoundResult:
     """See `peerkit.match.match_round`."""
     program = folder.program
-    active, inactive = _active(folder)
+    active, inactive = _active(folder, start)
     if not active:
-        msg = "no member is active at the program's start, so nobody can be matched"
-        raise PeerkitError(msg, f"check `active:` and `left:` in {folder.roster_file}")
+        msg = f"no member is active on {start}, the round's start, so nobody can be matched"
+        raise PeerkitError(
+            msg, f"check `active:`, `left:` and `pause:` in {folder.roster_file}, or --start"
+        )
     progress("reading the roster", 0.0)
-    pool = build_pool(folder, active, name)
+    plan = plan_fill(folder, name, start, active) if fill else None
+    continuing = [m.members for m in plan.kept] if plan else ()
+    pool = build_pool(folder, active, name, start, continuing)
     rules = applied_rules(program)
-    drafts, notes = _kept(folder, pool, name)
+    drafts, notes = _kept(folder, pool, name, plan)
     taken = {i for d in drafts for i in d.members}
     reasons: dict[int, str] = {}
     bound = 0.0
@@ -236,7 +259,17 @@ def make_round(
     else:
         made, reasons, exact, _solved, bound = _groups(pool, drafts, taken, seed, effort, progress)
     drafts = [*drafts, *made]
+    if plan is not None:
+        waiting = {pool.index[m]: day for m, day in plan.since.items()}
+        changed = [
+            *_seat_in_kept(pool, drafts, waiting, reasons),
+            *_prefer_waiting(pool, drafts, waiting, reasons),
+        ]
+        notes.extend(changed)
+        exact = exact and not changed  # the solver's optimum was traded for who waited
     matched = {i for d in drafts for i in d.members}
+    for i in matched:
+        reasons.pop(i, None)
     nobody = [i for i in range(pool.size) if i not in matched and i not in reasons]
     for i in nobody:
         reasons[i] = _why_unmatched(pool, i)
@@ -246,7 +279,8 @@ def make_round(
         raise PeerkitError(
             msg, "loosen matching.rules in program.yaml, or run `peerkit explain` on a member"
         )
-    results, staggered, clashes = _stagger(program, _results(pool, drafts, rules))
+    reserved = {m.id for m in plan.previous.matches} if plan else set()
+    results, staggered, clashes = _stagger(program, _results(pool, drafts, rules, reserved))
     unmatched = tuple(
         Unmatched(pool.members[i].id, reason)
         for i, reason in sorted(reasons.items(), key=lambda x: pool.members[x[0]].id)
@@ -294,17 +328,171 @@ def make_round(
             f"{clashes} match(es) meet at the same time as another match of one of their members "
             f"(no free time was left that day); set `time:` on them in {rel}"
         )
-    notes.extend(_later_repeats(folder, name, results))
+    changes = _changes(plan, results, unmatched) if plan else {}
+    if changes:
+        summary["changes"] = changes
+    notes.extend(_later_repeats(folder, name, start, results))
     from peerkit.roundfile import dump_round
 
     result = RoundResult(
-        name, program.format, tuple(results), unmatched, summary, rel, "", tuple(notes)
+        name,
+        program.format,
+        tuple(results),
+        unmatched,
+        summary,
+        rel,
+        "",
+        tuple(notes),
+        start=start,
+        end=end,
+        changes=changes,
     )
-    text = dump_round(result, program.name)
+    result = replace(result, text=dump_round(result, program.name, plan))
     progress("done", 1.0)
-    return RoundResult(
-        name, program.format, tuple(results), unmatched, summary, rel, text, tuple(notes)
+    return result
+
+
+def _changes(
+    plan: FillPlan, results: Sequence[MatchResult], unmatched: Sequence[Unmatched]
+) -> dict[str, Any]:
+    """What a `--fill` round changed from the round before (the round file's summary)."""
+    before = {m.id: set(m.members) for m in plan.kept}
+    kept = [r for r in results if r.id in before]
+    return {
+        "from": plan.previous.name,
+        "kept": len(kept),
+        "new": sum(r.id not in before for r in results),
+        "grown": sorted(r.id for r in kept if set(r.members) - before[r.id]),
+        "ended": sorted((m.id for m in plan.broken), key=_id_key),
+        "left": list(plan.left),
+        "paused": list(plan.paused),
+        "joined": list(plan.members("joined")),
+        "returned": list(plan.returned),
+        "orphaned": list(plan.members("orphaned")),
+        "unmatched": [u.member for u in unmatched],
+    }
+
+
+def _partners(pool: Pool, members: Sequence[int], newcomer: int) -> list[int]:
+    """The members of a match that `newcomer` must fit under the rules: the mentor (or the
+    mentees) in mentoring, everyone in pairs and groups."""
+    others = [k for k in members if k != newcomer]
+    if pool.program.format != "mentoring":
+        return others
+    role = pool.members[newcomer].role
+    return [k for k in others if pool.members[k].role != role]
+
+
+def _fits(pool: Pool, newcomer: int, partners: Sequence[int]) -> bool:
+    import numpy as np
+
+    from peerkit.match.rules import feasible_block
+
+    if not partners:
+        return False
+    return bool(
+        feasible_block(pool, np.array([newcomer]), np.array(partners, dtype=np.int64)).all()
     )
+
+
+def _seat_in_kept(
+    pool: Pool, drafts: list[Draft], waiting: dict[int, dt.date], reasons: dict[int, str]
+) -> list[str]:
+    """A `--fill` member left without a match takes a free seat in a kept match (a kept pair
+    becomes a trio; a kept team below group_size.max takes one more), longest-waiting first,
+    where they fit everyone under the rules: the smallest such match, then the best score."""
+    import numpy as np
+
+    from peerkit.match.score import score_block
+
+    program = pool.program
+    if program.format == "mentoring":
+        return []  # mentors with room take new mentees in the solver already
+    limit = 3 if program.format == "pairs" else program.group_size.max
+    taken = {i for d in drafts for i in d.members}
+    notes = []
+    for i in sorted(waiting, key=lambda k: (waiting[k], pool.members[k].id)):
+        if i in taken:
+            continue
+        seats = [
+            d
+            for d in drafts
+            if d.locked
+            and d.old is not None
+            and len(d.members) < limit
+            and _fits(pool, i, d.members)
+        ]
+        if not seats:
+            continue
+        gains = [float(score_block(pool, np.array([i]), np.array(d.members)).sum()) for d in seats]
+        # the smallest match first (the seat a leaver freed), then the best fit
+        best = max(range(len(seats)), key=lambda k: (-len(seats[k].members), gains[k], -k))
+        draft = seats[best]
+        draft.members.append(i)
+        taken.add(i)
+        reasons.pop(i, None)
+        assert draft.old is not None
+        notes.append(
+            f"{pool.members[i].id} joins kept match {draft.old.id} (no new match could be "
+            "made for them; they fit everyone in it under the rules)"
+        )
+    return notes
+
+
+def _prefer_waiting(
+    pool: Pool, drafts: list[Draft], waiting: dict[int, dt.date], reasons: dict[int, str]
+) -> list[str]:
+    """When there is not room for every `--fill` member, the longest-waiting come first: an
+    unmatched member takes the place of one in a new match who has waited less, where
+    they fit its other members under the rules (repeated until no such swap is left)."""
+    from collections import Counter
+
+    fresh = [d for d in drafts if not d.locked and not d.pinned]
+    count = Counter(i for d in drafts for i in d.members)
+    notes = []
+    for _ in range(len(waiting) + 1):
+        queue = sorted(
+            (i for i in waiting if not count[i] and _may_swap(pool, i)),
+            key=lambda k: (waiting[k], pool.members[k].id),
+        )
+        done = False
+        for u in queue:
+            choices = []
+            for d in fresh:
+                for v in d.members:
+                    if v not in waiting or count[v] != 1 or waiting[v] <= waiting[u]:
+                        continue
+                    if pool.members[v].role != pool.members[u].role:
+                        continue
+                    if _fits(pool, u, _partners(pool, [k for k in d.members if k != v], u)):
+                        choices.append((waiting[v], pool.members[v].id, d, v))
+            if not choices:
+                continue
+            _, _, draft, v = max(choices, key=lambda c: (c[0], c[1]))
+            draft.members[draft.members.index(v)] = u
+            count[u], count[v] = 1, 0
+            reasons.pop(u, None)
+            a, b = pool.members[u], pool.members[v]
+            reasons[v] = (
+                f"waiting since {waiting[v]}; the place went to {a.id}, waiting longer "
+                f"(since {waiting[u]}): the longest-waiting are matched first"
+            )
+            notes.append(
+                f"{a.id} (waiting since {waiting[u]}) takes {b.id}'s place (since "
+                f"{waiting[v]}): the longest-waiting are matched first"
+            )
+            done = True
+            break
+        if not done:
+            break
+    return notes
+
+
+def _may_swap(pool: Pool, i: int) -> bool:
+    member = pool.members[i]
+    if pool.program.format == "mentoring":
+        return member.role == "mentee" or (member.role == "mentor" and member.capacity > 0)
+    return True
 
 
 def _slot(program: Program, day: str, time: str) -> tuple[str, str]:
@@ -358,23 +546,35 @@ def _duration(span: dt.timedelta) -> str:
     return (f"{hours}h" if hours else "") + (f"{rest}m" if rest or not hours else "")
 
 
-def _later_repeats(folder: Folder, name: str, results: list[MatchResult]) -> list[str]:
-    """Later rounds that now repeat a pair of this one (made before it was re-made)."""
+def _later_repeats(
+    folder: Folder, name: str, start: dt.date, results: list[MatchResult]
+) -> list[str]:
+    """Rounds starting after this one that now repeat a pair of it (made before it was
+    re-made). A later round's match that continues one of this round (same id, a `--fill`
+    round keeping it) is no repeat."""
     if not folder.program.matching.rules.no_repeat:
         return []
-    made = {frozenset(p) for r in results for p in _member_pairs(r.members)}
+    made = {frozenset(p): r.id for r in results for p in _member_pairs(r.members)}
     notes = []
     for later in folder.rounds:
-        if later.name <= name:
+        if later.name == name or (later.start or folder.program.start) <= start:
             continue
+        changes = later.summary.get("changes")
+        kept = isinstance(changes, dict) and changes.get("from") == name
         repeats = sorted(
-            m.id
-            for m in later.matches
-            if any(frozenset(p) in made for p in _member_pairs(m.members))
+            (
+                m.id
+                for m in later.matches
+                if any(
+                    frozenset(p) in made and not (kept and made[frozenset(p)] == m.id)
+                    for p in _member_pairs(m.members)
+                )
+            ),
+            key=_id_key,
         )
         if repeats:
             notes.append(
-                f"round {later.name} now repeats a pair of this round in "
+                f"round {later.name} (from {later.start}) now repeats a pair of this round in "
                 f"{len(repeats)} match(es) ({', '.join(repeats[:3])}"
                 f"{', ...' if len(repeats) > 3 else ''}); re-match it with "
                 f"`peerkit match {folder.root} --round {later.name} --force` if it has not met yet"
@@ -403,15 +603,19 @@ def _objective(fmt: str) -> str:
     return "sum of pair scores (most members paired first)"
 
 
-def _results(pool: Pool, drafts: list[Draft], rules: list[str]) -> list[MatchResult]:
+def _results(
+    pool: Pool, drafts: list[Draft], rules: list[str], reserved: set[str]
+) -> list[MatchResult]:
+    """The matches as written; new ones are numbered around the kept ids and `reserved`
+    ones (a `--fill` round never gives a new match an id of the round before)."""
     for draft in drafts:
         draft.members = _order(pool, draft.members)
     described = list(zip(drafts, _describe_all(pool, drafts, rules), strict=True))
-    used_ids = {d.old.id for d in drafts if d.old is not None}
+    used_ids = {d.old.id for d in drafts if d.old is not None} | reserved
     fresh = sorted(
         (d for d in drafts if d.old is None), key=lambda d: [pool.members[i].id for i in d.members]
     )
-    width = max(2, len(str(len(drafts))))
+    width = max(2, len(str(len(drafts) + len(reserved))))
     ids: dict[int, str] = {}
     number = 0
     for draft in fresh:
@@ -674,15 +878,17 @@ def explain_member(folder: Folder, a: str, b: str | None, round_name: str | None
         names = ", ".join(r.name for r in folder.rounds) or "none yet"
         msg = f"there is no round '{round_name}' (rounds: {names})"
         raise PeerkitError(msg, "run `peerkit match` first, or pick one of the rounds listed")
-    start = folder.program.start
-    active, _ = _active(folder)
+    start = (round_.start if round_ else None) or folder.program.start
+    active, _ = _active(folder, start)
     members = active + [m for m in (first, second) if m is not None and not m.is_active_on(start)]
-    name = round_.name if round_ else "~"  # "~" sorts after every round: all are earlier
-    pool = build_pool(folder, members, name)
+    name = round_.name if round_ else "~"  # a round not in rounds/: every round is earlier
+    continuing = continued(folder, round_) if round_ else ()
+    pool = build_pool(folder, members, name, start if round_ else None, continuing)
     notes = []
+    when = f"on {start}, when round {round_.name} starts" if round_ else "at the program start"
     for member in (first, second):
         if member is not None and not member.is_active_on(start):
-            notes.append(f"{member.id} is not active at the program start, so is never matched")
+            notes.append(f"{member.id} is not active {when}, so is not matched in it")
     i = pool.index[first.id]
     match = round_.match_of(first.id) if round_ else None
     if second is not None:
@@ -751,7 +957,7 @@ def check_rounds(folder: Folder) -> list[Problem]:
         known = [
             m for m in folder.members if any(m.id in match.members for match in round_.matches)
         ]
-        pool = build_pool(folder, known, round_.name)
+        pool = build_pool(folder, known, round_.name, start, continued(folder, round_))
         seen: Counter[str] = Counter()
         first_at: dict[str, str] = {}
         for match in round_.matches:
@@ -761,7 +967,9 @@ def check_rounds(folder: Folder) -> list[Problem]:
                 seen[member_id] += 1
                 first_at.setdefault(member_id, match.id)
                 member = pool.members[pool.index[member_id]]
-                if not member.is_active_on(start) or member.left is not None:
+                if _paused_at_start(member, start):
+                    problems.append(_paused_problem(folder, round_, match, member, start))
+                elif not member.is_active_on(start) or member.left is not None:
                     problems.append(_inactive_problem(folder, round_, match, member))
             if len(match.members) < 2:
                 problems.append(
@@ -843,16 +1051,48 @@ def check_rounds(folder: Folder) -> list[Problem]:
 
 
 def round_date(folder: Folder, round_: Round) -> dt.date:
-    """When a round was made: `made:` (or `date:`) in its summary, else the program start."""
-    for key in ("made", "date"):
-        value = round_.summary.get(key)
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value)[:10])
-        except ValueError:
-            continue
-    return folder.program.start
+    """When a round begins: its `start:` (the program's start for a first round without)."""
+    return round_.start or folder.program.start
+
+
+def continued(folder: Folder, round_: Round) -> list[tuple[str, ...]]:
+    """The members of each match of a `--fill` round that go on together from the match
+    with the same id in the round before (how --fill keeps a match): no repeat. A round is
+    a --fill round when its summary says whose matches it kept (`changes: {from: NAME}`)."""
+    from peerkit.timeline import earlier_rounds
+
+    changes = round_.summary.get("changes")
+    earlier = earlier_rounds(folder, round_)
+    if not earlier or not isinstance(changes, dict) or changes.get("from") != earlier[-1].name:
+        return []
+    before = {m.id: set(m.members) for m in earlier[-1].matches}
+    return [
+        tuple(m for m in match.members if m in before[match.id])
+        for match in round_.matches
+        if match.id in before
+    ]
+
+
+def _paused_at_start(member: Member, day: dt.date) -> bool:
+    return member.active and (member.left is None or member.left > day) and member.paused_on(day)
+
+
+def _paused_problem(
+    folder: Folder, round_: Round, match: Match, member: Member, start: dt.date
+) -> Problem:
+    """A member on a pause when the round starts: their meetings wait until they are back."""
+    until = next(u for b, u in member.pauses if b <= start <= u)
+    back = until + dt.timedelta(days=1)
+    return Problem(
+        match.where or Location(round_.file),
+        "paused-matched",
+        f"match {match.id}: {member.id} is on a pause until {until} when round {round_.name} "
+        f"begins ({start}); they meet in it from {back}",
+        f"leave it if {match.id} waits for them; otherwise take {member.id} out of {match.id}, "
+        f"or re-match this round with `peerkit match {folder.root} --round {round_.name} "
+        "--force` (members on a pause at its start are left out)",
+        "warning",
+    )
 
 
 def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Member) -> Problem:
@@ -897,7 +1137,9 @@ def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Membe
         f"({made}); from then on {alone}",
         f"leave it (their meetings stop after {left}), or move "
         f"{' or '.join(others) if len(others) == 1 else 'the others'} into another match in "
-        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule)",
+        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule), or "
+        f"start a round that keeps the whole matches and matches the others: "
+        f"`peerkit match {folder.root} --round NEW --start {left} --fill`",
         "warning",
     )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from peerkit.model import LEVELS, Folder, Member, Program, Round
+from peerkit.timeline import earlier_rounds
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,15 +40,39 @@ def utc_offset(timezone: str, day: dt.date) -> float:
     return offset.total_seconds() / 3600 if offset is not None else 0.0
 
 
-def previous_partners(rounds: Iterable[Round], current: str) -> dict[str, set[str]]:
-    """Who was matched with whom in the rounds before `current` (rounds sort by name)."""
+def round_start(folder: Folder, name: str, start: dt.date | None = None) -> dt.date | None:
+    """The start of round `name`: `start` when given, else its file's; None for a new round
+    with no start yet (every existing round is then earlier)."""
+    if start is not None:
+        return start
+    found = folder.round(name)
+    return found.start or folder.program.start if found else None
+
+
+def previous_partners(
+    folder: Folder,
+    current: str,
+    start: dt.date | None = None,
+    continuing: Iterable[Sequence[str]] = (),
+) -> dict[str, set[str]]:
+    """Who was matched with whom in the rounds that started before round `current`, by
+    start date, never by name. Members of a `continuing` match (one a `--fill` round keeps
+    from the round before) do not count as repeating each other."""
+    begins = round_start(folder, current, start)
+    if begins is None:
+        earlier: Iterable[Round] = (r for r in folder.rounds if r.name != current)
+    else:
+        earlier = earlier_rounds(folder, Round(current, (), start=begins))
+    kept = [set(group) for group in continuing]
     partners: dict[str, set[str]] = {}
-    for round_ in rounds:
-        if round_.name >= current:
-            continue
+    for round_ in earlier:
         for match in round_.matches:
             for member in match.members:
-                partners.setdefault(member, set()).update(o for o in match.members if o != member)
+                partners.setdefault(member, set()).update(
+                    o
+                    for o in match.members
+                    if o != member and not any({member, o} <= group for group in kept)
+                )
     return partners
 
 
@@ -102,8 +127,15 @@ def _list_fields(members: Sequence[Member], names: Iterable[str]) -> set[str]:
     }
 
 
-def build_pool(folder: Folder, members: Sequence[Member], round_name: str) -> Pool:
-    """The arrays of `members` for rules and scores, with the pairs forbidden one by one."""
+def build_pool(
+    folder: Folder,
+    members: Sequence[Member],
+    round_name: str,
+    start: dt.date | None = None,
+    continuing: Iterable[Sequence[str]] = (),
+) -> Pool:
+    """The arrays of `members` for rules and scores, with the pairs forbidden one by one,
+    as of the round's start (`start`, else its file's; see `previous_partners`)."""
     import numpy as np
     from scipy import sparse
 
@@ -111,7 +143,8 @@ def build_pool(folder: Folder, members: Sequence[Member], round_name: str) -> Po
     members = list(members)
     n = len(members)
     index = {m.id: i for i, m in enumerate(members)}
-    offsets = np.array([utc_offset(m.timezone, program.start) for m in members], dtype=float)
+    day = round_start(folder, round_name, start) or program.start
+    offsets = np.array([utc_offset(m.timezone, day) for m in members], dtype=float)
     levels = np.full((n, len(LEVELS)), np.nan)
     for i, member in enumerate(members):
         for k, name in enumerate(LEVELS):
@@ -150,7 +183,7 @@ def build_pool(folder: Folder, members: Sequence[Member], round_name: str) -> Po
         pool.codes[name] = np.array(
             [codes.setdefault(v, len(codes)) if v else -1 for v in values], dtype=np.int64
         )
-    _forbid_pairs(pool, folder, round_name)
+    _forbid_pairs(pool, folder, round_name, start, continuing)
     return pool
 
 
@@ -159,7 +192,13 @@ def _single(member: Member, name: str) -> str:
     return ", ".join(value) if isinstance(value, tuple) else value
 
 
-def _forbid_pairs(pool: Pool, folder: Folder, round_name: str) -> None:
+def _forbid_pairs(
+    pool: Pool,
+    folder: Folder,
+    round_name: str,
+    start: dt.date | None,
+    continuing: Iterable[Sequence[str]],
+) -> None:
     def forbid(a: str, b: str, rule: str) -> None:
         i, j = pool.index.get(a), pool.index.get(b)
         if i is None or j is None or i == j:
@@ -173,6 +212,7 @@ def _forbid_pairs(pool: Pool, folder: Folder, round_name: str) -> None:
         for other in member.avoid:
             forbid(member.id, other, "avoid")
     if pool.program.matching.rules.no_repeat:
-        for member_id, partners in sorted(previous_partners(folder.rounds, round_name).items()):
+        earlier = previous_partners(folder, round_name, start, continuing)
+        for member_id, partners in sorted(earlier.items()):
             for other in sorted(partners):
                 forbid(member_id, other, "no_repeat")
