@@ -278,6 +278,27 @@ def test_build_interrupted_while_writing_exits_130_and_changes_nothing(
 
 
 @pytest.mark.usefixtures("quick_build")
+def test_with_no_round_yet_a_round_file_that_cannot_be_written_records_no_calendar_state(
+    program: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tree(program)
+    real = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        if Path(target).name == "2027.yaml":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = run("build", program, "--now", NOW)
+    assert result.exit_code == 1
+    assert f"cannot write {program / 'rounds' / '2027.yaml'}: No space left" in result.stderr
+    assert not (program / "calendars.yaml").exists()
+    assert not (program / "rounds").exists()
+    assert tree(program) == before
+
+
+@pytest.mark.usefixtures("quick_build")
 def test_a_read_only_output_folder_stops_the_build_and_changes_nothing(
     program: Path, built: tuple[Path, Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
