@@ -620,3 +620,16 @@ def test_an_interrupt_while_typer_parses_the_options_still_says_so(
         peerkit.cli.main()
     assert exited.value.code == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_init_that_cannot_write_leaves_no_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "new-program"
+    with fault(monkeypatch, Fault(8, disk_full)):
+        result = run("init", target)
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr
+    assert not target.exists()
+    assert run("init", target).exit_code == 0
+    assert (target / ".gitignore").read_text() == "out/\n.peerkit-staging/\n.peerkit.lock\n"
