@@ -17,8 +17,9 @@ import os
 import posixpath
 import shutil
 import signal
+import stat
 from collections.abc import Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from peerkit.errors import PeerkitError
 
@@ -144,24 +145,37 @@ def _link_out(path: Path, home: Path) -> str | None:
     )
 
 
+def _mode(path: str) -> int | None:
+    """What is at `path` (its st_mode, links not followed), or None when nothing is."""
+    try:
+        return os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
 class _Targets:
-    """Checks the targets of one write, each folder once (a build writes thousands of files)."""
+    """Checks the targets of one write, each folder once (a build writes thousands of files,
+    so this works on strings: pathlib costs more than the system calls here)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = os.fspath(root)
         self.home = root.resolve()
         self.folders: dict[str, str | None] = {"": None}  # folder → why no file can go there
         self.writable: dict[str, str | None] = {}
+
+    def path(self, relative: str) -> str:
+        return os.path.join(self.root, relative) if relative else self.root
 
     def folder(self, name: str) -> str | None:
         if name in self.folders:
             return self.folders[name]
         reason = self.folder(posixpath.dirname(name))
         if reason is None:
-            path = self.root / name
-            if path.is_symlink():
-                reason = _link_out(path, self.home)
-            elif path.exists() and not path.is_dir():
+            path = self.path(name)
+            mode = _mode(path)
+            if mode is not None and stat.S_ISLNK(mode):
+                reason = _link_out(Path(path), self.home)
+            elif mode is not None and not stat.S_ISDIR(mode):
                 reason = f"{path} is a file, but peerkit needs a folder there"
         self.folders[name] = reason
         return reason
@@ -169,8 +183,8 @@ class _Targets:
     def can_create_in(self, name: str) -> str | None:
         """The folder (or the nearest one there is, to create it in) must be writable."""
         if name not in self.writable:
-            path = self.root / name
-            if name and not path.is_dir():
+            path = self.path(name)
+            if name and not os.path.isdir(path):
                 self.writable[name] = self.can_create_in(posixpath.dirname(name))
             elif not os.access(path, os.W_OK | os.X_OK):
                 self.writable[name] = f"{path} is read-only"
@@ -179,18 +193,21 @@ class _Targets:
         return self.writable[name]
 
     def file(self, relative: str) -> str | None:
-        if PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts:
-            return f"{relative} is not a path inside the program folder"
+        if relative.startswith("/") or ".." in relative.split("/") or not relative:
+            return f"{relative!r} is not a path inside the program folder"
         folder = posixpath.dirname(relative)
         reason = self.folder(folder) or self.can_create_in(folder)
         if reason:
             return reason
-        target = self.root / relative
-        if target.is_symlink():
-            return _link_out(target, self.home)
-        if target.is_dir():
+        target = self.path(relative)
+        mode = _mode(target)
+        if mode is None:
+            return None
+        if stat.S_ISLNK(mode):
+            return _link_out(Path(target), self.home)
+        if stat.S_ISDIR(mode):
             return f"{target} is a folder, but peerkit needs to write a file there"
-        if target.exists() and not os.access(target, os.W_OK):
+        if not os.access(target, os.W_OK):
             return f"{target} is read-only"
         return None
 
@@ -241,7 +258,7 @@ def _order(files: Mapping[str, bytes]) -> list[str]:
     return sorted(files, key=lambda name: (name in LAST, name))
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: str, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         view = memoryview(data)
@@ -259,32 +276,38 @@ def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
         msg = f"{staging} is left from an interrupted command that could not be undone"
         hint = "old/ in it holds the files it replaced (plan.json says where); remove it then"
         raise PeerkitError(msg, hint)
-    current = staging
+    top, new = os.fspath(root), os.path.join(staging, "new")
+    current = os.fspath(staging)
     try:
         with _signals_deferred():
-            staging.mkdir()
-            (staging / "new").mkdir()
-            (staging / "old").mkdir()
+            os.mkdir(staging)
+            os.mkdir(new)
+            os.mkdir(os.path.join(staging, "old"))
         for index, relative in enumerate(order):
-            current = root / relative
-            _write_new(staging / "new" / str(index), files[relative])
-        current = staging
+            current = os.path.join(top, relative)
+            _write_new(os.path.join(new, str(index)), files[relative])
+        current = os.fspath(staging)
         folders: list[str] = []
+        known: set[str] = {""}
         for relative in order:
-            for parent in reversed(Path(relative).parents):
-                name = parent.as_posix()
-                if name != "." and name not in folders and not (root / parent).is_dir():
-                    folders.append(name)
+            folder = posixpath.dirname(relative)
+            missing = []
+            while folder not in known:
+                known.add(folder)
+                if not os.path.isdir(os.path.join(top, folder)):
+                    missing.append(folder)
+                folder = posixpath.dirname(folder)
+            folders.extend(reversed(missing))  # the outer folder first
         entries = [
-            [index, relative, (root / relative).is_symlink() or (root / relative).exists()]
+            [index, relative, _mode(os.path.join(top, relative)) is not None]
             for index, relative in enumerate(order)
         ]
         plan = {"files": entries, "folders": folders}
-        _write_new(staging / _PLAN, json.dumps(plan).encode())
+        _write_new(os.path.join(staging, _PLAN), json.dumps(plan).encode())
     except OSError as exc:
         with _signals_deferred():
             _remove(staging)
-        error = _oserror("write", current, exc, nothing_changed)
+        error = _oserror("write", Path(current), exc, nothing_changed)
         raise error from None
     except BaseException:
         with _signals_deferred():
@@ -292,7 +315,7 @@ def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
         raise
     with _signals_deferred():
         try:
-            _commit(root, staging, order, folders)
+            _commit(top, os.fspath(staging), order, folders)
         except BaseException as exc:
             failed = roll_back(root, staging)
             if failed:
@@ -308,28 +331,30 @@ def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
                 raise error from None
             raise
         with contextlib.suppress(OSError):  # done: the plan must not be rolled back any more
-            (staging / _PLAN).unlink()
+            os.unlink(os.path.join(staging, _PLAN))
         _remove(staging)
     return [root / relative for relative in order]
 
 
-def _commit(root: Path, staging: Path, order: list[str], folders: list[str]) -> None:
+def _commit(top: str, staging: str, order: list[str], folders: list[str]) -> None:
     for name in folders:
+        path = os.path.join(top, name)
         try:
-            (root / name).mkdir()
+            os.mkdir(path)
         except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, str(root / name)) from exc
+            raise OSError(exc.errno, exc.strerror, path) from exc
+    new, old = os.path.join(staging, "new"), os.path.join(staging, "old")
     for index, relative in enumerate(order):
-        target = root / relative
+        target = os.path.join(top, relative)
         try:
-            if target.is_symlink() or target.exists():
-                _backup(target, staging / "old" / str(index))
-            (staging / "new" / str(index)).replace(target)
+            if _mode(target) is not None:
+                _backup(target, os.path.join(old, str(index)))
+            os.replace(os.path.join(new, str(index)), target)
         except OSError as exc:  # said about the target, not about the staging file
-            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+            raise OSError(exc.errno, exc.strerror, target) from exc
 
 
-def _backup(target: Path, backup: Path) -> None:
+def _backup(target: str, backup: str) -> None:
     """Keep the file about to be replaced (a hard link: the old file stays readable)."""
     try:
         os.link(target, backup, follow_symlinks=False)
@@ -342,26 +367,29 @@ def _backup(target: Path, backup: Path) -> None:
 def roll_back(root: Path, staging: Path) -> str:
     """Put back what the plan in `staging` replaced; what could not be put back, or ''."""
     try:
-        plan = json.loads((staging / _PLAN).read_text(encoding="utf-8"))
+        with open(os.path.join(staging, _PLAN), encoding="utf-8") as stream:
+            plan = json.load(stream)
     except (OSError, ValueError):
         return ""  # no plan: nothing was moved into place yet
+    top = os.fspath(root)
+    new, old = os.path.join(staging, "new"), os.path.join(staging, "old")
     failed = []
     for index, relative, existed in reversed(plan["files"]):
-        if (staging / "new" / str(index)).exists():
+        if os.path.lexists(os.path.join(new, str(index))):
             continue  # not moved into place: the old file is still there
-        target = root / relative
+        target = os.path.join(top, relative)
         try:
             if existed:
-                (staging / "old" / str(index)).replace(target)
+                os.replace(os.path.join(old, str(index)), target)
             else:
-                target.unlink()
+                os.unlink(target)
         except FileNotFoundError:
             pass
         except OSError as exc:
             failed.append(f"{target} ({exc.strerror or exc})")
     for name in reversed(plan["folders"]):
         with contextlib.suppress(OSError):
-            (root / name).rmdir()
+            os.rmdir(os.path.join(top, name))
     return ", ".join(failed)
 
 

@@ -278,6 +278,27 @@ def test_build_interrupted_while_writing_exits_130_and_changes_nothing(
 
 
 @pytest.mark.usefixtures("quick_build")
+def test_with_no_round_yet_a_round_file_that_cannot_be_written_records_no_calendar_state(
+    program: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tree(program)
+    real = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        if Path(target).name == "2027.yaml":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = run("build", program, "--now", NOW)
+    assert result.exit_code == 1
+    assert f"cannot write {program / 'rounds' / '2027.yaml'}: No space left" in result.stderr
+    assert not (program / "calendars.yaml").exists()
+    assert not (program / "rounds").exists()
+    assert tree(program) == before
+
+
+@pytest.mark.usefixtures("quick_build")
 def test_a_read_only_output_folder_stops_the_build_and_changes_nothing(
     program: Path, built: tuple[Path, Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -599,3 +620,16 @@ def test_an_interrupt_while_typer_parses_the_options_still_says_so(
         peerkit.cli.main()
     assert exited.value.code == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_init_that_cannot_write_leaves_no_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "new-program"
+    with fault(monkeypatch, Fault(8, disk_full)):
+        result = run("init", target)
+    assert result.exit_code == 1
+    assert "No space left on device" in result.stderr
+    assert not target.exists()
+    assert run("init", target).exit_code == 0
+    assert (target / ".gitignore").read_text() == "out/\n.peerkit-staging/\n.peerkit.lock\n"

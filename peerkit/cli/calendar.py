@@ -36,7 +36,9 @@ class MethodChoice(StrEnum):
 OnlyOpt = Annotated[
     str | None,
     typer.Option(
-        "--only", help="Only the calendar of this match id or member id (program.ics is skipped)."
+        "--only",
+        help="Only the calendar of this match id or member id (program.ics is skipped); "
+        "calendars.yaml then records only the events written.",
     ),
 ]
 MethodOpt = Annotated[

@@ -37,7 +37,8 @@ def init_command(
         msg = f"{folder} is not empty"
         raise UsageError(msg, "choose a new folder, or add --force to write the example into it")
     files = {path.name: path.read_bytes() for path in sorted(STARTER.iterdir()) if path.is_file()}
-    files[".gitignore"] = b"out/\n"
+    # out/ is rebuilt; the other two exist only while a command writes (or after a kill -9)
+    files[".gitignore"] = b"out/\n.peerkit-staging/\n.peerkit.lock\n"
     has_roster = any((folder / name).exists() for name in ROSTER_FILES)
     kept = sorted(
         name
