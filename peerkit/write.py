@@ -35,20 +35,31 @@ _held: dict[Path, int] = {}  # program folders this process holds the lock of â†
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
     """Ctrl-C (and SIGTERM) wait until the block ends: moving files into place, or back,
-    must not stop halfway. A fault raised inside the block still rolls back."""
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None:  # pragma: no cover - not on POSIX
-        yield
-        return
+    must not stop halfway. A fault raised inside the block still rolls back.
+
+    The handlers are swapped rather than the signals blocked, so that a signal that
+    another thread (a progress spinner) receives waits as well."""
+    caught: list[int] = []
+
+    def later(signum: int, frame: object) -> None:
+        caught.append(signum)
+
     try:
-        old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    except ValueError:  # pragma: no cover - not the main thread's interpreter
+        old = {stop: signal.signal(stop, later) for stop in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: signals go to the main thread anyway
         yield
         return
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, old)
+        for stop, handler in old.items():
+            signal.signal(stop, handler)
+        if caught:
+            handler = old[signal.Signals(caught[0])]
+            if callable(handler):
+                handler(caught[0], None)  # raises KeyboardInterrupt (or waits in an outer block)
+            elif handler in (signal.SIG_DFL, None):
+                os.kill(os.getpid(), caught[0])
 
 
 def _oserror(action: str, path: Path, exc: OSError, hint: str) -> PeerkitError:

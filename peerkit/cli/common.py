@@ -167,31 +167,31 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         _interrupt_said.clear()
         try:
-            return _run_locked(command, *args, **kwargs)
-        except KeyboardInterrupt:  # also while a message below was being shown
+            return _with_locks(command, *args, **kwargs)
+        except DataError as exc:
+            root = kwargs.get("folder")
+            print_problems(root if isinstance(root, Path) else Path(), exc.problems)
+            raise typer.Exit(exc.exit_code) from None
+        except PeerkitError as exc:
+            err.print(f"[red]error:[/] {escape(exc.message)}")
+            if exc.hint:
+                err.print(f"    [dim]hint:[/] {escape(exc.hint)}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
             say_interrupted()
             raise typer.Exit(130) from None
 
     return wrapper
 
 
-def _run_locked(command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    try:
-        with ExitStack() as stack:
-            token = _command_stack.set(stack)
-            try:
-                return command(*args, **kwargs)
-            finally:
-                _command_stack.reset(token)
-    except DataError as exc:
-        root = kwargs.get("folder")
-        print_problems(root if isinstance(root, Path) else Path(), exc.problems)
-        raise typer.Exit(exc.exit_code) from None
-    except PeerkitError as exc:
-        err.print(f"[red]error:[/] {escape(exc.message)}")
-        if exc.hint:
-            err.print(f"    [dim]hint:[/] {escape(exc.hint)}")
-        raise typer.Exit(exc.exit_code) from None
+def _with_locks(command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run the command; the locks it took with `hold_lock` are released when it ends."""
+    with ExitStack() as stack:
+        token = _command_stack.set(stack)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            _command_stack.reset(token)
 
 
 Progress = Callable[[str, float], None]
