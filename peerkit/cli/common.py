@@ -50,7 +50,10 @@ def parse_now(value: str | None) -> dt.datetime | None:
         msg = f"--now: '{value}' is not a date or date-time"
         raise UsageError(msg, "write e.g. 2027-03-01 or 2027-03-01T09:00:00Z") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
+        from peerkit.timeline import DAY_START
+
+        # A bare date is that day where the program runs (timeline.as_of), else UTC.
+        moment = moment.replace(tzinfo=DAY_START if len(value.strip()) == 10 else dt.UTC)
     return moment
 
 
