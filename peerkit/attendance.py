@@ -13,10 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from peerkit.model import (
+    Attendance,
     AttendanceRecord,
     AttendanceStatus,
     Folder,
     Location,
+    Match,
     Problem,
     Round,
 )
@@ -73,6 +75,7 @@ class MatchAttendance:
     excused: int
     rate: float | None
     missed_last_two: tuple[str, ...] = ()  # names of members who missed this match's last two
+    round: str = ""  # the round the match belongs to
 
 
 @dataclass(frozen=True)
@@ -110,19 +113,17 @@ def _parse_date(text: str) -> dt.date | None:
     return moment.date() if moment is not None else None
 
 
-def _session_of(day: dt.date, meeting_days: Sequence[dt.date]) -> int | None:
-    """The meeting this date is (a match meeting on its own day is within a week of it)."""
-    best = min(
-        ((abs((day - held).days), number) for number, held in enumerate(meeting_days, start=1)),
-        default=None,
-    )
-    return best[1] if best is not None and best[0] <= 6 else None
+def read_attendance(
+    folder: Folder, round_name: str | None = None
+) -> tuple[list[AttendanceRecord], list[Problem]]:
+    """attendance.csv as records; no file means no records, a bad row is a located warning.
 
-
-def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Problem]]:
-    """attendance.csv as records; no file means no records, a bad row is a located warning."""
-    from peerkit.schedule import meeting_dates
+    Each row belongs to (member, match, session): the match of the round in effect on its
+    date (or `round_name`, `--round`), the session of that match's meeting on or before it.
+    """
+    from peerkit.responses import fold_repeats
     from peerkit.source import grid_records, read_grid
+    from peerkit.timeline import SessionClock, choose_round
 
     problems: list[Problem] = []
     path = folder.root / ATTENDANCE_FILE
@@ -145,17 +146,20 @@ def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Proble
             )
         )
         return [], problems
-    program = folder.program
-    days = [m.date for m in meeting_dates(program.meetings, program.start, program.end)]
-    round_ = folder.round()
-    match_of: dict[str, str] = {}
-    several: dict[str, list[str]] = defaultdict(list)  # a mentor's matches
-    if round_ is not None:
-        for found_match in round_.matches:
-            for member_id in found_match.members:
-                match_of.setdefault(member_id, found_match.id)
-                several[member_id].append(found_match.id)
-    matches = {match.id for match in round_.matches} if round_ is not None else set()
+    clock = SessionClock(folder.program)
+    rounds: dict[str, tuple[Round | None, dict[str, list[Match]]]] = {}
+
+    def round_for(day: dt.date) -> tuple[Round | None, dict[str, list[Match]]]:
+        round_ = choose_round(folder, round_name, day) if folder.rounds else None
+        key = round_.name if round_ is not None else ""
+        if key not in rounds:
+            several: dict[str, list[Match]] = defaultdict(list)  # a mentor's matches
+            for found_match in round_.matches if round_ is not None else ():
+                for member_id in found_match.members:
+                    several[member_id].append(found_match)
+            rounds[key] = (round_, dict(several))
+        return rounds[key]
+
     records = []
     for row in rows:
         assert isinstance(row.value, dict)
@@ -223,37 +227,74 @@ def read_attendance(folder: Folder) -> tuple[list[AttendanceRecord], list[Proble
                 )
                 continue
             member = found
-        match = text("match") or match_of.get(member, "")
-        if not text("match") and len(several.get(member, ())) > 1:
+        round_, several = round_for(day)
+        own = [m.id for m in several.get(member, [])]
+        by_id = {m.id: m for m in round_.matches} if round_ is not None else {}
+        where_round = f"round '{round_.name}'" if round_ is not None else "the round"
+        match = text("match") or (own[0] if own else "")
+        if not text("match") and len(own) > 1:
             _warn(
                 problems,
                 where("match"),
                 "attendance-match",
-                f"{member} is in {len(several[member])} matches "
-                f"({', '.join(several[member])}); the row is counted for {match}",
+                f"{member} is in {len(own)} matches of {where_round} ({', '.join(own)}); "
+                f"the row is counted for {match}",
                 "write the match id in the match column (the sign-in sheet has it)",
             )
-        if matches and match and match not in matches:
+        elif by_id and match and match not in by_id:
+            counted = own[0] if len(own) == 1 else ""
             _warn(
                 problems,
                 where("match"),
                 "unknown-match",
-                f"'{match[:40]}' is not a match of round {round_.name if round_ else ''}; "
-                f"counted for {match_of.get(member, 'no match')}",
-                "use the match id from the round file",
+                f"'{match[:40]}' is not a match of {where_round}; "
+                f"counted for {counted or 'no match'}",
+                "use the match id from the round file (the sign-in sheet has it)",
             )
-            match = match_of.get(member, "")
-        session = _session_of(day, days)
-        if session is None and days:
+            match = counted
+        elif by_id and match and member not in by_id[match].members:
+            counted = own[0] if len(own) == 1 else ""
+            _warn(
+                problems,
+                where("match"),
+                "wrong-match",
+                f"{member} is not in {match} of {where_round}; counted for {counted or 'no match'}",
+                "use the member's own match id (the sign-in sheet has it)",
+            )
+            match = counted
+        session = clock.session_on(day, by_id.get(match))
+        if session is None and clock.count():
+            first = clock.meetings(by_id.get(match))
+            when = (
+                f"before the first meeting ({first[0].date})"
+                if first and day < first[0].date
+                else f"long after the program ended ({folder.program.end})"
+            )
             _warn(
                 problems,
                 where("date"),
                 "attendance-date",
-                f"{day} is not within a week of any meeting of the program",
+                f"{day} is {when}; it counts for no session",
                 "check the date; meetings are listed by `peerkit calendar`",
             )
-        records.append(AttendanceRecord(day, match, member, status, row.loc, session))
-    return records, problems
+        records.append(
+            AttendanceRecord(
+                day,
+                match,
+                member,
+                status,
+                row.loc,
+                session,
+                round_.name if round_ is not None and match else "",
+            )
+        )
+    return records, fold_repeats(problems)
+
+
+def load_attendance(folder: Folder) -> Attendance:
+    """The input stage for `Folder.attendance`: attendance.csv, read once."""
+    records, problems = read_attendance(folder)
+    return Attendance(tuple(records), tuple(problems))
 
 
 def _rate(present: int, total: int) -> float | None:
@@ -261,7 +302,17 @@ def _rate(present: int, total: int) -> float | None:
 
 
 def _missed_last_two(own: Sequence[AttendanceRecord]) -> tuple[bool, bool]:
-    """(missed two in a row at some point, the two latest were both missed); excused skipped."""
+    """(missed two in a row at some point, the two latest were both missed); excused skipped.
+
+    Counted per match: a mentor who came to one of their two matches on each date missed
+    no meeting of the other match twice in a row only if that match's rows say so.
+    """
+    per_match: dict[tuple[str, str], list[AttendanceRecord]] = defaultdict(list)
+    for record in own:
+        per_match[(record.round, record.match)].append(record)
+    if len(per_match) > 1:
+        found = [_missed_last_two(rows) for rows in per_match.values()]
+        return any(f[0] for f in found), any(f[1] for f in found)
     counted = [r.status for r in own if r.status != "excused"]
     streak = best = 0
     for status in counted:
@@ -270,10 +321,15 @@ def _missed_last_two(own: Sequence[AttendanceRecord]) -> tuple[bool, bool]:
     return best >= 2, counted[-2:] == ["absent", "absent"]
 
 
+def _round_order(folder: Folder, name: str) -> int:
+    names = [r.name for r in folder.rounds]
+    return names.index(name) if name in names else -1
+
+
 def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) -> AttendanceSummary:
     """Rates per member, match and session, and who missed two meetings in a row."""
     by_member: dict[str, list[AttendanceRecord]] = defaultdict(list)
-    by_match: dict[str, list[AttendanceRecord]] = defaultdict(list)
+    by_match: dict[tuple[str, str], list[AttendanceRecord]] = defaultdict(list)
     by_day: dict[dt.date, list[AttendanceRecord]] = defaultdict(list)
     # A mentor with three mentees is in three matches, so one date can hold three rows for
     # them. The same (date, match, member) twice is a sheet entered twice: the last line wins.
@@ -283,7 +339,7 @@ def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) ->
     for record in sorted(latest.values(), key=lambda r: (r.date, r.match, r.member)):
         by_member[record.member].append(record)
         if record.match:
-            by_match[record.match].append(record)
+            by_match[(record.round, record.match)].append(record)
         by_day[record.date].append(record)
 
     def name_of(member_id: str) -> str:
@@ -311,14 +367,14 @@ def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) ->
                 own_matches,
             )
         )
-    round_ = folder.round()
-    member_lists = {m.id: m.members for m in round_.matches} if round_ is not None else {}
+    member_lists = {(r.name, m.id): m.members for r in folder.rounds for m in r.matches}
     matches = []
-    for match_id in sorted(by_match):
-        own = by_match[match_id]
+    for key in sorted(by_match, key=lambda k: (_round_order(folder, k[0]), k[1])):
+        round_name, match_id = key
+        own = by_match[key]
         present = sum(r.status == "present" for r in own)
         absent = sum(r.status == "absent" for r in own)
-        ids = member_lists.get(match_id, sorted({r.member for r in own}))
+        ids = member_lists.get(key, sorted({r.member for r in own}))
         quiet = tuple(
             name_of(m) for m in ids if _missed_last_two([r for r in own if r.member == m])[1]
         )
@@ -332,6 +388,7 @@ def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) ->
                 len(own) - present - absent,
                 _rate(present, len(own)),
                 quiet,
+                round_name,
             )
         )
     sessions = []
@@ -361,14 +418,18 @@ def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) ->
     )
 
 
-def attendance_reasons(summary: AttendanceSummary) -> dict[str, list[str]]:
-    """Per match, the attendance reasons it is at risk: missed the last two, low rate."""
+def attendance_reasons(
+    summary: AttendanceSummary, round_: Round | None = None
+) -> dict[str, list[str]]:
+    """Per match (of `round_`, when given), the attendance reasons it is at risk: a member
+    missed its last two meetings, a low rate."""
     reasons: dict[str, list[str]] = defaultdict(list)
-    for match in summary.matches:
+    shown = [m for m in summary.matches if round_ is None or m.round in (round_.name, "")]
+    for match in shown:
         reasons[match.match].extend(
             f"{name} missed the last two meetings" for name in match.missed_last_two
         )
-    for match in summary.matches:
+    for match in shown:
         if match.rate is not None and match.rate < POOR_RATE and match.meetings >= 2:
             reasons[match.match].append(
                 f"attendance {match.rate:.0f}% over {match.meetings} meetings"

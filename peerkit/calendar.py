@@ -694,10 +694,8 @@ def render_calendars(
 ) -> CalendarResult:
     """Every calendar file of a round, and the updated `calendars.yaml`, in memory."""
     from peerkit.schedule import meetings_for
-    from peerkit.timeline import as_of
 
     program = folder.program
-    now = as_of(program, now) if now is not None else None
     result = CalendarResult()
     round_ = folder.round(round_name)
     if round_ is None:

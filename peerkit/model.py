@@ -366,6 +366,23 @@ class Folder:
             return self.rounds[-1] if self.rounds else None
         return next((r for r in self.rounds if r.name == name), None)
 
+    # responses/ and attendance.csv are read once, on first use, by the input stage of
+    # peerkit.responses and peerkit.attendance: no later stage opens them itself, and a
+    # command that needs neither (or `check` of a folder without them) never pays.
+    @cached_property
+    def responses(self) -> Responses:
+        """Every export in responses/, read against the program's surveys, with its problems."""
+        from peerkit.responses import load_responses
+
+        return load_responses(self)
+
+    @cached_property
+    def attendance(self) -> Attendance:
+        """attendance.csv as records, with its problems (empty when there is no file)."""
+        from peerkit.attendance import load_attendance
+
+        return load_attendance(self)
+
 
 # --- survey responses and attendance (read by peerkit.responses / peerkit.attendance) ---
 
@@ -390,6 +407,44 @@ class Response:
     match_id: str = ""
     session: int | None = None
     submitted: dt.datetime | None = None
+    round: str = ""  # the round the match belongs to (in effect on the answer's date)
+
+
+@dataclass(frozen=True)
+class Column:
+    """What one column of an export holds."""
+
+    index: int
+    header: str
+    role: str  # question, option, email, name, first-name, last-name, member, session, time, meta, unmapped
+    question: str = ""  # question id for role question/option
+    option: str = ""  # for role option: the choice the column stands for
+    how: str = ""  # id, text, map, tool: how the column was recognised
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export file read against one survey."""
+
+    file: str
+    tool: str
+    survey: str
+    columns: tuple[Column, ...]
+    responses: tuple[Response, ...]
+
+    @property
+    def tool_name(self) -> str:
+        from peerkit.responses import TOOLS
+
+        return TOOLS.get(self.tool, self.tool)
+
+
+@dataclass(frozen=True)
+class Responses:
+    """responses/ as read: one Export per file, and what was wrong in them (located)."""
+
+    exports: tuple[Export, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -401,4 +456,13 @@ class AttendanceRecord:
     member: str
     status: AttendanceStatus
     source: Location
-    session: int | None = None  # the program meeting this date belongs to, when known
+    session: int | None = None  # the meeting this date belongs to (on the match's days)
+    round: str = ""  # the round the match belongs to (in effect on the date)
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """attendance.csv as read: its records and what was wrong in it (located)."""
+
+    records: tuple[AttendanceRecord, ...] = ()
+    problems: tuple[Problem, ...] = ()

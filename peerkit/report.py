@@ -238,22 +238,19 @@ def _evidence_for(goal: str, tally: Tally, attendance: AttendanceSummary | None)
     return tuple(found)
 
 
-def data_as_of(latest: dt.date | None, now: dt.datetime | None) -> tuple[dt.date | None, str]:
-    """The report's date: `--now` if given, else the latest date in the data; never before
-    the data it reports on. With a note when `--now` had to be moved."""
-    if now is None:
-        return latest, ""
-    if latest is not None and latest > now.date():
-        return latest, (
-            f"--now {now.date().isoformat()} is before the latest data "
-            f"({latest.isoformat()}); the report is as of {latest.isoformat()}."
-        )
-    return now.date(), ""
+def later_data_note(latest: dt.date | None, as_of: dt.date) -> str:
+    """A note when the data runs past the "as of" date (`--now` earlier than the answers)."""
+    if latest is None or latest <= as_of:
+        return ""
+    return (
+        f"--now {as_of.isoformat()} is before the latest data ({latest.isoformat()}); "
+        f"the report is as of {as_of.isoformat()}, and counts what was recorded after it too."
+    )
 
 
 def latest_date(exports: Sequence[object], attendance: AttendanceSummary | None) -> dt.date | None:
     """The latest date in the data: answers submitted and meetings recorded."""
-    from peerkit.responses import Export
+    from peerkit.model import Export
 
     dates: list[dt.date] = []
     for export in exports:
@@ -275,22 +272,20 @@ def build_report(
 ) -> Report:
     """The report's content from a tally and the attendance (nothing rendered yet).
 
-    `as_of` is the date the data runs to (`gather` works it out); without it, the tally's
-    date, then `now`, then the latest attendance date.
+    `as_of` is the one "as of" day (`gather` takes it from timeline.as_of: `--now`, else
+    today in the program's timezone); without it, the tally's, else that of `now`.
     """
+    from peerkit.tally import round_in_effect
+    from peerkit.timeline import as_of_day
+
     program = folder.program
-    round_ = folder.round()
     if as_of is None and tally.as_of:
         as_of = dt.date.fromisoformat(tally.as_of)
-    if as_of is None:
-        latest = max((s.date for s in attendance.sessions), default=None) if attendance else None
-        as_of, _ = data_as_of(latest, now)
+    day = as_of if as_of is not None else as_of_day(program, now)
+    round_ = folder.round(tally.round) if tally.round else round_in_effect(folder, day)
+    as_of = day
     active = active_members(folder, as_of)
-    left = sum(
-        1
-        for m in folder.members
-        if m.active and m.left is not None and m.left <= (as_of or program.start)
-    )
+    left = sum(1 for m in folder.members if m.active and m.left is not None and m.left <= day)
     matched = {m for match in (round_.matches if round_ else ()) for m in match.members} & active
     notes = list(notes_before)
     anonymous = tuple(s.survey for s in tally.surveys if s.anonymous)
@@ -780,40 +775,70 @@ def gather(
     names: bool = True,
     progress: Callable[[str], None] | None = None,
     now: dt.datetime | None = None,
+    session: int | None = None,
+    round_name: str | None = None,
 ) -> Inputs:
-    """Read the exports and attendance.csv, and tally them (at-risk includes attendance).
+    """Tally the responses and attendance the loader read into `folder` (at-risk includes
+    attendance), as of `now` (else today in the program's timezone).
 
-    `progress` is told, in words, what is being read (the CLI shows it on a terminal).
+    Only FILES, `--survey`, `--map`, `--session` or `--round` make the exports be read
+    again, differently; `progress` is told, in words, what is being read.
     """
     from peerkit.attendance import attendance_reasons, read_attendance, summarize_attendance
-    from peerkit.responses import read_responses
-    from peerkit.tally import tally_folder
+    from peerkit.responses import fold_repeats, read_responses
+    from peerkit.tally import round_in_effect, tally_folder
+    from peerkit.timeline import as_of_day
 
-    exports, problems = read_responses(folder, paths, survey, overrides, progress=progress)
+    if paths is None and survey is None and not overrides and session is None and not round_name:
+        if progress is not None:
+            progress("reading responses/")
+        exports = list(folder.responses.exports)
+        problems = list(folder.responses.problems)
+    else:
+        exports, problems = read_responses(
+            folder,
+            paths,
+            survey,
+            overrides,
+            progress=progress,
+            session=session,
+            round_name=round_name,
+        )
     if progress is not None:
         progress("reading attendance.csv and tallying")
-    records, more = read_attendance(folder)
-    problems.extend(more)
+    if round_name is None:
+        records, more = list(folder.attendance.records), list(folder.attendance.problems)
+    else:
+        records, more = read_attendance(folder, round_name)
+    problems = fold_repeats([*problems, *more])
     summary = summarize_attendance(folder, records) if records else None
-    reasons = attendance_reasons(summary) if summary is not None else None
-    as_of, note = data_as_of(latest_date(exports, summary), now)
-    tally = tally_folder(folder, exports, names=names, attendance_reasons=reasons, as_of=as_of)
+    as_of = as_of_day(folder.program, now)
+    round_ = round_in_effect(folder, as_of, round_name)
+    reasons = attendance_reasons(summary, round_) if summary is not None else None
+    note = later_data_note(latest_date(exports, summary), as_of)
+    tally = tally_folder(
+        folder,
+        exports,
+        names=names,
+        attendance_reasons=reasons,
+        as_of=as_of,
+        round_name=round_name,
+    )
     ordered = sorted(problems, key=lambda p: p.sort_key())
     return Inputs(tally, summary, tuple(ordered), len(exports), as_of, (note,) if note else ())
 
 
 def data_problems(folder: Folder) -> list[Problem]:
-    """What is wrong in responses/ and attendance.csv, as located warnings (nothing rendered).
+    """What is wrong in responses/ and attendance.csv, as located warnings (nothing rendered),
+    repeats folded ("and 220 more like this").
 
     `peerkit check` shows them: a coordinator hears of an answer off the scale before the
     report leaves it out.
     """
-    from peerkit.attendance import read_attendance
-    from peerkit.responses import read_responses
+    from peerkit.responses import fold_repeats
 
-    _, problems = read_responses(folder)
-    problems.extend(read_attendance(folder)[1])
-    return [dataclasses.replace(p, severity="warning") for p in problems]
+    problems = [*folder.responses.problems, *folder.attendance.problems]
+    return [dataclasses.replace(p, severity="warning") for p in fold_repeats(problems)]
 
 
 # --- build steps ----------------------------------------------------------------------------
@@ -852,18 +877,5 @@ def report_step(folder: Folder, options: Any) -> Any:
     else:
         result.notes.append("no survey exports in responses/; no tally")
     result.files.update(report_files(folder, report, problems=result.problems))
-    result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
-    return result
-    inputs = gather(folder, now=options.now)
-    report = build_report(
-        folder,
-        inputs.tally,
-        inputs.attendance,
-        options.now,
-        inputs.problems,
-        inputs.as_of,
-        inputs.notes,
-    )
-    result.files.update(report_files(folder, report))
     result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
     return result

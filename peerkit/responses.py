@@ -8,7 +8,6 @@ Anything that does not fit is a warning with file, row and column, never a crash
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import difflib
 import json
@@ -21,14 +20,20 @@ from pathlib import Path
 from peerkit.model import (
     LIKERT5_LABELS,
     AnswerValue,
+    Column,
+    Export,
     Folder,
     Location,
+    Match,
     Problem,
     Question,
     Response,
+    Responses,
+    Round,
     Survey,
 )
 from peerkit.source import Node, read_grid
+from peerkit.timeline import SessionClock
 
 RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 MAX_ANSWER_CHARS = 5000  # longer free text is kept shortened; a report is not an archive
@@ -49,13 +54,28 @@ TOOLS = {
 
 # Column roles other than questions, by normalised header text.
 EMAIL_HEADERS = frozenset(
-    {"email", "email address", "e mail", "e mail address", "recipientemail", "username", "mail"}
+    {
+        "email",
+        "email address",
+        "e mail",
+        "e mail address",
+        "recipientemail",
+        "username",
+        "mail",
+        "your email",
+        "your e mail",
+        "your email address",
+    }
 )
 NAME_HEADERS = frozenset({"name", "full name", "respondent", "your name", "member name"})
+# A match column when the survey has no match_id question of its own.
+MATCH_HEADERS = frozenset({"match", "match id", "match_id", "matchid", "team", "team id"})
 FIRST_NAME_HEADERS = frozenset({"first name", "recipientfirstname", "firstname"})
 LAST_NAME_HEADERS = frozenset({"last name", "recipientlastname", "lastname"})
 MEMBER_HEADERS = frozenset({"member", "member id", "member_id", "memberid"})
-SESSION_HEADERS = frozenset({"session", "session number", "session_number", "meeting"})
+SESSION_HEADERS = frozenset(
+    {"session", "session number", "session_number", "meeting", "which session", "session no"}
+)
 TIME_HEADERS = frozenset(
     {
         "timestamp",
@@ -151,33 +171,6 @@ LIKERT_WORDS = {
     "strongly agree": 5,
 }
 NPS_WORDS = {"not at all likely": 0, "extremely likely": 10, "not likely": 0}
-
-
-@dataclass(frozen=True)
-class Column:
-    """What one column of an export holds."""
-
-    index: int
-    header: str
-    role: str  # question, option, email, name, first-name, last-name, member, session, time, meta, unmapped
-    question: str = ""  # question id for role question/option
-    option: str = ""  # for role option: the choice the column stands for
-    how: str = ""  # id, text, map, tool: how the column was recognised
-
-
-@dataclass(frozen=True)
-class Export:
-    """One export file read against one survey."""
-
-    file: str
-    tool: str
-    survey: str
-    columns: tuple[Column, ...]
-    responses: tuple[Response, ...]
-
-    @property
-    def tool_name(self) -> str:
-        return TOOLS.get(self.tool, self.tool)
 
 
 @dataclass
@@ -289,6 +282,8 @@ def _meta_role(header: str, tool: str) -> str:
         return "member"
     if key in SESSION_HEADERS or words in SESSION_HEADERS:
         return "session"
+    if key in MATCH_HEADERS or words in MATCH_HEADERS:
+        return "match"
     if key in EMAIL_HEADERS or words in EMAIL_HEADERS:
         return "email"
     if key in FIRST_NAME_HEADERS or words in FIRST_NAME_HEADERS:
@@ -500,45 +495,35 @@ def parse_time(text: str) -> dt.datetime | None:
 
 
 @dataclass
-class _Context:
-    """What reading rows needs from the folder: who members are, which match, when sessions were."""
+class _RoundIndex:
+    """One round's matches as answers name them."""
 
-    emails: dict[str, str]
-    names: dict[str, str]
-    ids: dict[str, str]
-    match_of: dict[str, str]
+    round: Round | None
+    by_id: dict[str, Match]
     match_ids: dict[str, str]  # normalised spelling → match id
     match_numbers: dict[int, str]
-    meeting_days: list[dt.date]
+    matches_of: dict[str, list[Match]]  # member id → their matches in the round
     seen: dict[str, str] = field(default_factory=dict)  # answer text → match id, memoised
 
     @classmethod
-    def of(cls, folder: Folder) -> _Context:
-        from peerkit.schedule import meeting_dates
-
-        program = folder.program
-        round_ = folder.round()
-        match_of: dict[str, str] = {}
+    def of(cls, round_: Round | None) -> _RoundIndex:
+        by_id: dict[str, Match] = {}
         match_ids: dict[str, str] = {}
         numbers: dict[int, str] = {}
-        if round_ is not None:
-            for match in round_.matches:
-                match_ids[_slug(match.id)] = match.id
-                digits = re.findall(r"\d+", match.id)
-                if digits:
-                    numbers.setdefault(int(digits[-1]), match.id)
-                for member in match.members:
-                    match_of[member] = match.id
-        days = [m.date for m in meeting_dates(program.meetings, program.start, program.end)]
-        return cls(
-            emails={m.email.casefold(): m.id for m in folder.members if m.email},
-            names={normalize(m.name): m.id for m in folder.members},
-            ids={m.id.casefold(): m.id for m in folder.members},
-            match_of=match_of,
-            match_ids=match_ids,
-            match_numbers=numbers,
-            meeting_days=days,
-        )
+        matches_of: dict[str, list[Match]] = {}
+        for match in round_.matches if round_ is not None else ():
+            by_id[match.id] = match
+            match_ids[_slug(match.id)] = match.id
+            digits = re.findall(r"\d+", match.id)
+            if digits:
+                numbers.setdefault(int(digits[-1]), match.id)
+            for member in match.members:
+                matches_of.setdefault(member, []).append(match)
+        return cls(round_, by_id, match_ids, numbers, matches_of)
+
+    @property
+    def name(self) -> str:
+        return self.round.name if self.round is not None else ""
 
     def match_id(self, text: str) -> str:
         if not text:
@@ -553,42 +538,64 @@ class _Context:
             # No round file yet: group by what respondents wrote, tidied.
             return "-".join(normalize(text).split())[:60]
         found = self.match_ids.get(_slug(text))
-        if found is None and self.match_ids:
+        if found is None:
             # "Team 3" or "3" for "team-03": one match id ends with that number.
             digits = re.findall(r"\d+", text)
             if len(digits) == 1:
                 found = self.match_numbers.get(int(digits[0]))
         return found or ""
 
-    def session_on(self, day: dt.date, allowed: Sequence[int]) -> int | None:
-        """The last meeting held on or before `day` (a survey answered after the meeting)."""
-        index = bisect.bisect_right(self.meeting_days, day)
-        if index == 0:
-            return None
-        number = index
-        if allowed and number not in allowed:
-            earlier = [n for n in allowed if n <= number]
-            return earlier[-1] if earlier else None
-        return number
+
+@dataclass
+class _Context:
+    """What reading rows needs from the folder: who members are, which round and match,
+    and the one date → session rule (peerkit.timeline)."""
+
+    folder: Folder
+    emails: dict[str, str]
+    names: dict[str, str]
+    ids: dict[str, str]
+    clock: SessionClock
+    round_name: str | None = None  # --round: every answer is read against this round
+    session: int | None = None  # --session: every answer is for this session
+    indexes: dict[str, _RoundIndex] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, folder: Folder, round_name: str | None = None, session: int | None = None
+    ) -> _Context:
+        return cls(
+            folder=folder,
+            emails={m.email.casefold(): m.id for m in folder.members if m.email},
+            names={normalize(m.name): m.id for m in folder.members},
+            ids={m.id.casefold(): m.id for m in folder.members},
+            clock=SessionClock(folder.program),
+            round_name=round_name,
+            session=session,
+        )
+
+    def round_index(self, day: dt.date | None) -> _RoundIndex:
+        """The round an answer of `day` belongs to: `--round`, else the one in effect then."""
+        from peerkit.timeline import choose_round
+
+        round_ = None
+        if self.folder.rounds:
+            round_ = choose_round(self.folder, self.round_name, day)
+        key = round_.name if round_ is not None else ""
+        if key not in self.indexes:
+            self.indexes[key] = _RoundIndex.of(round_)
+        return self.indexes[key]
 
 
-def _file_session(name: str, context: _Context) -> int | None:
-    match = re.search(r"(?:session|sess|meeting|s)[-_ ]?0*(\d{1,3})(?!\d)", name, re.IGNORECASE)
-    if match:
-        return int(match.group(1))
-    day = re.search(r"(\d{4})-(\d{2})-(\d{2})", name)
-    if day:
-        try:
-            return context.session_on(dt.date(*map(int, day.groups())), ())
-        except ValueError:
-            return None
-    month = re.search(r"(\d{4})-(\d{2})(?!\d)", name)
-    if month:
-        year, number = int(month.group(1)), int(month.group(2))
-        for index, held in enumerate(context.meeting_days, start=1):
-            if (held.year, held.month) == (year, number):
-                return index
-    return None
+# The one file-name pattern peerkit writes and documents for an export of one session:
+# `NAME-session-NN.csv` (`checkin-session-03.csv`). No other digits in a name say anything.
+SESSION_FILE = re.compile(r".+-session-0*(\d{1,3})", re.IGNORECASE)
+
+
+def file_session(stem: str) -> int | None:
+    """The session a file named `NAME-session-NN` holds; None for any other name."""
+    match = SESSION_FILE.fullmatch(stem.strip())
+    return int(match.group(1)) if match else None
 
 
 def _warn(problems: list[Problem], loc: Location, code: str, message: str, hint: str = "") -> None:
@@ -611,7 +618,18 @@ def _read_rows(
     # Kobo writes a multi question twice: the joined column and one 0/1 column per choice.
     joined = {c.question for c in question_cols}
     option_cols = [c for c in option_cols if c.question not in joined]
-    file_session = _file_session(Path(grid.file).stem, context)
+    named_session = file_session(Path(grid.file).stem)
+    if named_session is not None and not 1 <= named_session <= context.clock.count():
+        _warn(
+            problems,
+            Location(grid.file),
+            "outside-program",
+            f"the file's name says session {named_session}, but the program has "
+            f"{context.clock.count()} meeting(s); the name is not used",
+            "rename the file NAME-session-NN.csv with the session it holds",
+        )
+        named_session = None
+    # A survey sent after one session only (a mid-point review) is for that session.
     fixed_session = survey.after[0] if len(survey.after) == 1 else None
     responses: list[Response] = []
     seen_unknown: set[str] = set()
@@ -663,44 +681,69 @@ def _read_rows(
                     "check the spelling of the e-mail or name, or add the member to the roster",
                 )
         match_text = str(answers.pop("match_id", "")) if "match_id" in questions else ""
+        match_column = next((c for c in question_cols if c.question == "match_id"), None)
+        for column in by_role.get("match", []):
+            match_text = match_text or _at(texts, column.index)
+            match_column = match_column or column
+        match_cell = Location(grid.file, line, match_column.index + 1) if match_column else loc
         formula = match_text.startswith("=")
-        # A formula is text, never a match: its digits ("match-2" in a link) must not pick one.
-        match_id = "" if formula else context.match_id(match_text)
         if formula:
-            column = next(c for c in question_cols if c.question == "match_id")
+            # A formula is text, never a match: its digits ("match-2" in a link) must not pick one.
             _warn(
                 problems,
-                Location(grid.file, line, column.index + 1),
+                match_cell,
                 "formula-cell",
                 f"'{_short(match_text)}' is a spreadsheet formula, not a match id; "
                 "it is read as text",
                 "export the sheet's values, not its formulas, or type the match id",
             )
-        elif match_text and not match_id and context.match_ids:
-            column = next(c for c in question_cols if c.question == "match_id")
-            _warn(
-                problems,
-                Location(grid.file, line, column.index + 1),
-                "unknown-match",
-                f"'{_short(match_text)}' is not a match of the current round",
-                "use the match id printed on the handout, e.g. "
-                f"'{next(iter(context.match_ids.values()))}'",
-            )
-        if not match_id and respondent:
-            match_id = context.match_of.get(respondent, "")
+            match_text = ""
         submitted = None
         for column in by_role.get("time", []):
             submitted = parse_time(texts[column.index] if column.index < width else "")
             if submitted is not None:
                 break
-        session = _session(texts, line, by_role, grid.file, problems) if has_session else None
+        # Which session, in order: --session, the session column, the file's name, the
+        # timestamp (below, once the match is known: it meets on its own days).
+        session = context.session
+        if session is None and has_session:
+            session = _session(texts, line, by_role, grid.file, problems, context)
         if session is None:
-            session = fixed_session or file_session
+            session = named_session
+        day = submitted.date() if submitted is not None else None
+        if day is None and session is not None:
+            day = context.clock.date_of(session)
+        index = context.round_index(day)
+        match_id = _match_for(respondent, match_text, index, match_cell, problems)
         if session is None and submitted is not None:
-            session = context.session_on(submitted.date(), survey.after)
+            session = _session_on(
+                submitted.date(), index.by_id.get(match_id), survey, context, loc, problems
+            )
+        elif session is None and fixed_session is not None:
+            session = fixed_session
+        elif session is None:
+            _warn(
+                problems,
+                loc,
+                "no-session",
+                "cannot tell which session this answer is for: the export has no session "
+                "column, its name is not NAME-session-NN, and the row has no timestamp; "
+                "it counts for no session",
+                f"give --session N, add a session column, or name the file "
+                f"{survey.name}-session-01{Path(grid.file).suffix or '.csv'}",
+            )
         if answers or match_id:
             responses.append(
-                Response(survey.name, answers, loc, respondent, match_id, session, submitted)
+                Response(
+                    survey.name,
+                    answers,
+                    loc,
+                    respondent,
+                    match_id,
+                    session,
+                    submitted,
+                    index.name if match_id else "",
+                )
             )
     return responses
 
@@ -802,13 +845,23 @@ def _session(
     by_role: Mapping[str, list[Column]],
     file: str,
     problems: list[Problem],
+    context: _Context,
 ) -> int | None:
+    count = context.clock.count()
     for column in by_role.get("session", []):
         text = _at(texts, column.index)
         number = _leading_number(text) if text else None
-        if number is not None and number.is_integer() and number >= 1:
+        if number is not None and number.is_integer() and 1 <= number <= count:
             return int(number)
-        if text:
+        if number is not None and number.is_integer() and number > count:
+            _warn(
+                problems,
+                Location(file, line, column.index + 1),
+                "outside-program",
+                f"there is no session {int(number)}: the program has {count} meeting(s)",
+                f"write the session's number, from 1 to {count}",
+            )
+        elif text:
             _warn(
                 problems,
                 Location(file, line, column.index + 1),
@@ -817,6 +870,93 @@ def _session(
                 "write the session's number, e.g. 3",
             )
     return None
+
+
+def _session_on(
+    day: dt.date,
+    match: Match | None,
+    survey: Survey,
+    context: _Context,
+    loc: Location,
+    problems: list[Problem],
+) -> int | None:
+    """The session an answer of `day` is about: the last meeting (of its match) on or
+    before it; a located warning when that is outside the program."""
+    number = context.clock.session_on(day, match)
+    if number is None:
+        meetings = context.clock.meetings(match)
+        if meetings and day < meetings[0].date:
+            when = f"before the first meeting ({meetings[0].date})"
+        else:
+            when = f"long after the program ended ({context.folder.program.end})"
+        _warn(
+            problems,
+            loc,
+            "outside-program",
+            f"answered on {day}, {when}; it counts for no session",
+            "check the date, or give the session with --session N or a session column",
+        )
+        return None
+    allowed = survey.after
+    if len(allowed) == 1:
+        return allowed[0]
+    if allowed and number not in allowed:
+        earlier = [n for n in allowed if n <= number]
+        return earlier[-1] if earlier else allowed[0]
+    return number
+
+
+def _match_for(
+    respondent: str,
+    text: str,
+    index: _RoundIndex,
+    cell: Location,
+    problems: list[Problem],
+) -> str:
+    """The match an answer is for: its match column, cross-checked against the respondent's
+    matches in the round in effect; the respondent's only match when it says none."""
+    own = [m.id for m in index.matches_of.get(respondent, [])] if respondent else []
+    where = f"round '{index.name}'" if index.name else "the round"
+    found = index.match_id(text)
+    if text and not found and index.match_ids:
+        counted = f"; the answer counts for their match {own[0]}" if len(own) == 1 else ""
+        _warn(
+            problems,
+            cell,
+            "unknown-match",
+            f"'{_short(text)}' is not a match of {where}{counted}",
+            "use the match id printed on the handout, e.g. "
+            f"'{next(iter(index.match_ids.values()))}'",
+        )
+        return own[0] if len(own) == 1 else ""
+    if found and respondent and index.match_ids and found not in own:
+        if len(own) == 1:
+            outcome = f"the answer counts for their match {own[0]}"
+        elif own:
+            outcome = f"they are in {', '.join(own)}, so the answer counts for no match"
+        else:
+            outcome = f"they are in no match of {where}; the answer counts for no match"
+        _warn(
+            problems,
+            cell,
+            "wrong-match",
+            f"{respondent} is not in {found} of {where}: {outcome}",
+            "check the match id the member wrote (their handout has theirs)",
+        )
+        return own[0] if len(own) == 1 else ""
+    if found:
+        return found
+    if len(own) > 1:
+        _warn(
+            problems,
+            cell,
+            "which-match",
+            f"{respondent} is in {len(own)} matches of {where} ({', '.join(own)}) and the "
+            "answer does not say which; it counts for no match",
+            "ask for the match id in the form (`peerkit survey` forms ask it)",
+        )
+        return ""
+    return own[0] if own else ""
 
 
 def _choose_survey(
@@ -923,13 +1063,20 @@ def read_responses(
     overrides: Mapping[str, str] | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    session: int | None = None,
+    round_name: str | None = None,
 ) -> tuple[list[Export], list[Problem]]:
-    """Read every export (those given, or all of `responses/`) against the program's surveys."""
+    """Read every export (those given, or all of `responses/`) against the program's surveys.
+
+    Each answer belongs to (respondent, match, session): `session` (`--session`) and
+    `round_name` (`--round`) override what the export and the answer's date say. Repeated
+    problems of one kind in one file are folded ("and 220 more like this").
+    """
     problems: list[Problem] = []
     surveys = folder.program.surveys
     if survey is not None:
         surveys = {survey: surveys[survey]}
-    context = _Context.of(folder)
+    context = _Context.of(folder, round_name, session)
     exports = []
     for path in paths if paths is not None else export_files(folder.root):
         rel = _relative(path, folder.root)
@@ -943,7 +1090,59 @@ def read_responses(
         export = read_export(path, rel, surveys, context, problems, overrides)
         if export is not None:
             exports.append(export)
-    return _without_repeats(exports, problems), problems
+    return _without_repeats(exports, problems), fold_repeats(problems)
+
+
+def load_responses(folder: Folder) -> Responses:
+    """The input stage for `Folder.responses`: all of responses/, read once."""
+    exports, problems = read_responses(folder)
+    return Responses(tuple(exports), tuple(problems))
+
+
+FOLD_AFTER = 3  # problems of one kind in one file shown before "and N more like this"
+
+
+FOLDED = re.compile(r"and (\d+) more like this(?: \(lines (\d+)–(\d+)\))?$")
+
+
+def fold_repeats(problems: Sequence[Problem], keep: int = FOLD_AFTER) -> list[Problem]:
+    """The first `keep` problems of each (file, code), and one that says how many more.
+
+    One bad export (a column off the scale on every row) must not bury the rest. Folding
+    problems that were folded already gives the same list.
+    """
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in sorted(problems, key=lambda p: p.sort_key()):
+        file = problem.location.file if problem.location else ""
+        groups.setdefault((file, problem.code), []).append(problem)
+    kept: list[Problem] = []
+    for (_file, code), group in groups.items():
+        plain = [p for p in group if not FOLDED.match(p.message)]
+        folded = [p for p in group if FOLDED.match(p.message)]
+        kept.extend(plain[:keep])
+        rest = plain[keep:]
+        count = len(rest)
+        lines = [p.location.line for p in rest if p.location and p.location.line]
+        for summary in folded:
+            found = FOLDED.match(summary.message)
+            assert found is not None
+            count += int(found.group(1))
+            if found.group(2):
+                lines += [int(found.group(2)), int(found.group(3))]
+        if not count:
+            continue
+        span = f" (lines {min(lines)}–{max(lines)})" if lines else ""
+        first = min([*rest, *folded], key=lambda p: p.sort_key())
+        kept.append(
+            Problem(
+                first.location,
+                code,
+                f"and {count} more like this{span}",
+                group[0].hint,
+                "error" if any(p.severity == "error" for p in [*rest, *folded]) else "warning",
+            )
+        )
+    return sorted(kept, key=lambda p: p.sort_key())
 
 
 def _when(response: Response) -> str:
@@ -951,22 +1150,30 @@ def _when(response: Response) -> str:
 
 
 def _without_repeats(exports: list[Export], problems: list[Problem]) -> list[Export]:
-    """A member who answered one survey twice for one session counts once: the later answer."""
-    latest: dict[tuple[str, str, int], Response] = {}
+    """A member who answered one survey twice for one match and session counts once: the
+    later answer. A mentor answering once for each of their matches is no repeat."""
+    latest: dict[tuple[str, str, str, str, int], Response] = {}
     for export in exports:
         for response in export.responses:
             if response.respondent and response.session is not None:
-                key = (response.survey, response.respondent, response.session)
+                key = (
+                    response.survey,
+                    response.respondent,
+                    response.round,
+                    response.match_id,
+                    response.session,
+                )
                 earlier = latest.get(key)
                 if earlier is not None and _when(response) < _when(earlier):
                     response, earlier = earlier, response
                 if earlier is not None:
+                    match = f" for {response.match_id}" if response.match_id else ""
                     _warn(
                         problems,
                         earlier.source,
                         "repeat-answer",
                         f"{response.respondent} answered {response.survey} for session "
-                        f"{response.session} again ({Path(response.source.file).name} line "
+                        f"{response.session} again{match} ({Path(response.source.file).name} line "
                         f"{response.source.line}); the later answer counts",
                         "delete one of the two rows if this is not what you want",
                     )

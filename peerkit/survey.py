@@ -1,8 +1,10 @@
 """Feedback surveys as forms: printable HTML and PDF, Markdown, a CSV response template and
 an XLSForm for KoboToolbox, ODK or Enketo.
 
-Every form carries the respondent's match id (first question) so tallies can group answers
-by match. The library returns `{relpath: bytes}`; `peerkit.write` writes.
+Every form asks which match and which session the answers are about, and, for an identified
+(not anonymous) survey, who answers (name and e-mail): `peerkit tally` then counts each answer
+for its (respondent, match, session). The library returns `{relpath: bytes}`; `peerkit.write`
+writes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ OUT_DIR = "out/surveys"
 MATCH_QUESTION = Question(
     id="match_id", text="Your match or team (as on your handout)", type="text", required=False
 )
+NAME_QUESTION = Question(id="name", text="Your name", type="text", required=True)
+EMAIL_QUESTION = Question(id="email", text="Your email", type="text", required=True)
+SESSION_QUESTION = Question(id="session", text="Session number", type="text", required=True)
+# Asked before the survey's own questions; tally reads them by these ids (and texts).
+ABOUT_IDS = ("name", "email", "match_id", "session")
 NPS_ENDS = ("Not at all likely", "Extremely likely")
 
 
@@ -39,10 +46,16 @@ class SurveyResult:
 
 
 def survey_questions(survey: Survey) -> tuple[Question, ...]:
-    """The survey's questions as every form shows them: `match_id` first, added if missing."""
-    if survey.question("match_id") is not None:
-        return survey.questions
-    return (MATCH_QUESTION, *survey.questions)
+    """The survey's questions as every form shows them: who answers (identified surveys
+    only), the match and the session (unless the survey is sent after one session only)
+    first, each added unless the survey has it; then the survey's own."""
+    about = [] if survey.anonymous else [NAME_QUESTION, EMAIL_QUESTION]
+    about.append(survey.question("match_id") or MATCH_QUESTION)
+    if len(survey.after) != 1:  # a survey sent after one session only is for that one
+        about.append(SESSION_QUESTION)
+    own = {q.id for q in survey.questions}
+    first = [q for q in about if q.id not in own or q.id == "match_id"]
+    return (*first, *(q for q in survey.questions if q.id != "match_id"))
 
 
 def choose_surveys(program: Program, name: str | None) -> list[Survey]:
@@ -122,7 +135,8 @@ def survey_context(program: Program, survey: Survey) -> dict[str, Any]:
 
 
 def response_template_csv(survey: Survey) -> bytes:
-    """A CSV with one header row of question ids: fill one row per response, then tally."""
+    """A CSV with one header row of question ids (who, match and session first): fill one
+    row per response, put it in responses/, then tally."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow([q.id for q in survey_questions(survey)])
     return buffer.getvalue().encode("utf-8")
@@ -143,7 +157,10 @@ def xlsform_rows(
     for question in survey_questions(survey):
         hint = ""
         list_name: str = question.type
-        if question.type == "text":
+        if question.id == "session":
+            kind = "integer"
+            hint = "the session this is about, as on your handout"
+        elif question.type == "text":
             kind = "text"
         elif question.type in ("likert5", "nps"):
             kind = f"select_one {list_name}"
@@ -160,6 +177,9 @@ def xlsform_rows(
             )
         if question.id == "match_id" and not hint:
             hint = "as printed on your handout, e.g. match-01"
+        if question.id == "email" and question is EMAIL_QUESTION:
+            kind = "text"
+            hint = "the address the program writes to you at"
         survey_rows.append(
             [kind, question.id, question.text, "yes" if question.required else "", hint]
         )

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Survey
+from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Round, Survey
 
 LOW_HEALTH = 3.0  # a match's mean likert answer below this is at risk
 FALLING_BY = 0.6  # a drop of this much below either of the two sessions before is at risk
@@ -78,6 +78,7 @@ class GroupStats:
     note: str = ""
     latest: float | None = None  # health in the latest session this group answered
     latest_session: int | None = None
+    round: str = ""  # for a match: the round it belongs to
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class Tally:
     surveys: tuple[SurveyTally, ...]
     at_risk: tuple[AtRisk, ...] = ()
     as_of: str = ""  # the date the at-risk list and the active roster are judged on
+    round: str = ""  # the round in effect on that date (or --round): its matches are judged
 
 
 def active_members(folder: Folder, as_of: dt.date | None) -> set[str]:
@@ -134,9 +136,17 @@ def active_members(folder: Folder, as_of: dt.date | None) -> set[str]:
     return {m.id for m in folder.members if m.is_active_on(day)}
 
 
-def _asked(folder: Folder, as_of: dt.date | None) -> set[str]:
+def round_in_effect(
+    folder: Folder, as_of: dt.date | None, round_name: str | None = None
+) -> Round | None:
+    """`--round`, else the round in effect on `as_of` (the newest without a date)."""
+    from peerkit.timeline import choose_round
+
+    return choose_round(folder, round_name, as_of) if folder.rounds else None
+
+
+def _asked(folder: Folder, as_of: dt.date | None, round_: Round | None) -> set[str]:
     """The members an identified survey asks: everyone in a match of the round, still active."""
-    round_ = folder.round()
     if round_ is None:
         return set()
     active = active_members(folder, as_of)
@@ -309,8 +319,13 @@ def tally_survey(
     *,
     names: bool = True,
     as_of: dt.date | None = None,
+    round_: Round | None = None,
 ) -> SurveyTally:
-    """Every number of one survey, with the privacy rule applied for anonymous surveys."""
+    """Every number of one survey, with the privacy rule applied for anonymous surveys.
+
+    Per match means per (round, match): each answer is counted for the match of the round
+    in effect on its date, so a second round's match-01 is not the first round's.
+    """
     minimum = folder.program.min_group_size
     anonymous = survey.anonymous
     member_names = {m.id: m.name for m in folder.members} if names and not anonymous else {}
@@ -330,12 +345,14 @@ def tally_survey(
         if q.id != "match_id"
     )
     by_session_responses: dict[int, list[Response]] = defaultdict(list)
-    by_match_responses: dict[str, list[Response]] = defaultdict(list)
+    by_match_responses: dict[tuple[str, str], list[Response]] = defaultdict(list)
     for response in responses:
         if response.session is not None:
             by_session_responses[response.session].append(response)
         if response.match_id:
-            by_match_responses[response.match_id].append(response)
+            by_match_responses[(response.round, response.match_id)].append(response)
+    several_rounds = len({key[0] for key in by_match_responses}) > 1
+    order = {r.name: i for i, r in enumerate(folder.rounds)}
     totals = _totals(responses, survey)
     small = {s for s, rs in by_session_responses.items() if anonymous and len(rs) < minimum}
     if len(small) == 1 and len(by_session_responses) > 1:
@@ -359,13 +376,24 @@ def tally_survey(
         note = f"per-match results rolled up to the cohort: some matches have {too_few(minimum)}"
     else:
         by_match = tuple(
-            _with_latest(
-                _group(match_id, match_id, by_match_responses[match_id], survey, totals),
-                survey,
-                by_match_responses[match_id],
-                totals,
+            replace(
+                _with_latest(
+                    _group(
+                        match_id,
+                        f"{match_id} ({round_name})" if several_rounds and round_name else match_id,
+                        by_match_responses[(round_name, match_id)],
+                        survey,
+                        totals,
+                    ),
+                    survey,
+                    by_match_responses[(round_name, match_id)],
+                    totals,
+                ),
+                round=round_name,
             )
-            for match_id in sorted(by_match_responses)
+            for round_name, match_id in sorted(
+                by_match_responses, key=lambda k: (order.get(k[0], -1), k[1])
+            )
         )
     trend = []
     for number in sorted(by_session_responses):
@@ -379,9 +407,9 @@ def tally_survey(
                 n = sum(question.id in r.answers for r in group)
                 trend.append(TrendPoint(question.id, number, scores.get(question.id), n))
     invited = None
-    if not anonymous and folder.round() is not None:
+    if not anonymous and round_ is not None:
         # People, not places in matches: a mentor with three mentees is asked once.
-        invited = len(_asked(folder, as_of))
+        invited = len(_asked(folder, as_of, round_))
     return SurveyTally(
         survey.name,
         survey.title,
@@ -419,18 +447,21 @@ def at_risk_matches(
     surveys: Sequence[tuple[Survey, Sequence[Response]]],
     attendance_reasons: Mapping[str, Sequence[str]] | None = None,
     as_of: dt.date | None = None,
+    round_: Round | None = None,
 ) -> tuple[AtRisk, ...]:
     """Matches with low or falling scores, a member who did not answer, or poor attendance.
 
     Sorted worst first. "Did not answer" is only said for a session whose survey was run
-    (at least RUN_SHARE of the members answered it) and held by `as_of`.
+    (at least RUN_SHARE of the members answered it) and held by `as_of`. The matches judged
+    are those of `round_` (the round in effect on `as_of`), with the answers given for them.
     """
-    round_ = folder.round()
+    if round_ is None:
+        round_ = round_in_effect(folder, as_of)
     if round_ is None:
         return ()
     names = {m.id: m.name for m in folder.members}
     held = _held_by(folder, as_of)
-    asked = _asked(folder, as_of)
+    asked = _asked(folder, as_of, round_)
     signals: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for survey, responses in surveys:
         if survey.anonymous:
@@ -441,7 +472,11 @@ def at_risk_matches(
         for response in responses:
             if response.session is not None and response.respondent:
                 answered_in[response.session].add(response.respondent)
-            if response.match_id and response.session is not None:
+            if (
+                response.match_id
+                and response.session is not None
+                and response.round in (round_.name, "")
+            ):
                 per[(response.match_id, response.session)].append(response)
                 sessions_of[response.match_id].add(response.session)
         sessions = sorted({r.session for r in responses if r.session is not None})
@@ -523,9 +558,11 @@ def tally_folder(
     names: bool = True,
     attendance_reasons: Mapping[str, Sequence[str]] | None = None,
     as_of: dt.date | None = None,
+    round_name: str | None = None,
 ) -> Tally:
-    """Every survey that has responses, and the at-risk matches across them on `as_of`."""
-    from peerkit.responses import Export
+    """Every survey that has responses, and the at-risk matches across them on `as_of`
+    (those of the round in effect then, or of `round_name`)."""
+    from peerkit.model import Export
 
     grouped: dict[str, list[Response]] = defaultdict(list)
     files: dict[str, list[SourceFile]] = defaultdict(list)
@@ -535,13 +572,30 @@ def tally_folder(
         files[export.survey].append(SourceFile(export.file, export.tool, len(export.responses)))
     surveys = folder.program.surveys
     order = [name for name in surveys if name in grouped]
+    round_ = round_in_effect(folder, as_of, round_name)
     tallies = tuple(
-        tally_survey(folder, surveys[name], grouped[name], files[name], names=names, as_of=as_of)
+        tally_survey(
+            folder,
+            surveys[name],
+            grouped[name],
+            files[name],
+            names=names,
+            as_of=as_of,
+            round_=round_,
+        )
         for name in order
     )
     at_risk = at_risk_matches(
-        folder, [(surveys[name], grouped[name]) for name in order], attendance_reasons, as_of
+        folder,
+        [(surveys[name], grouped[name]) for name in order],
+        attendance_reasons,
+        as_of,
+        round_,
     )
     return Tally(
-        folder.program.min_group_size, tallies, at_risk, as_of.isoformat() if as_of else ""
+        folder.program.min_group_size,
+        tallies,
+        at_risk,
+        as_of.isoformat() if as_of else "",
+        round_.name if round_ is not None else "",
     )

@@ -20,6 +20,23 @@ from peerkit.model import Folder, Match, Meeting, Program, Round
 AFTER_END = dt.timedelta(days=92)
 
 
+class DayStart(dt.tzinfo):
+    """UTC for every purpose, but marks a `--now` given as a bare date (`2027-03-01`): as of
+    that day in the program's timezone, not of the day that midnight UTC falls on there."""
+
+    def utcoffset(self, moment: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def dst(self, moment: dt.datetime | None) -> dt.timedelta:
+        return dt.timedelta(0)
+
+    def tzname(self, moment: dt.datetime | None) -> str:
+        return "UTC"
+
+
+DAY_START = DayStart()
+
+
 def as_of(program: Program, now: dt.datetime | None) -> dt.datetime:
     """The one moment a command judges from: `--now`, else this moment, in the program's zone."""
     from zoneinfo import ZoneInfo
@@ -27,7 +44,7 @@ def as_of(program: Program, now: dt.datetime | None) -> dt.datetime:
     zone = ZoneInfo(program.timezone)
     if now is None:
         return dt.datetime.now(zone)
-    if now.tzinfo is None:  # `--now 2027-04-06`: that moment on the program's clocks
+    if now.tzinfo is DAY_START:
         return now.replace(tzinfo=zone)
     return now.astimezone(zone)
 
@@ -149,6 +166,39 @@ def session_on(program: Program, day: dt.date, match: Match | None = None) -> in
     meetings = meetings_for(program, match) if match is not None else program_meetings(program)
     found = meeting_on(meetings, day, program)
     return found.number if found else None
+
+
+class SessionClock:
+    """`session_on` for many dates (every answer of an export, every attendance row): the
+    same rule, with each match's meetings worked out once."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self._meetings: dict[Match | None, Sequence[Meeting]] = {}
+
+    def meetings(self, match: Match | None = None) -> Sequence[Meeting]:
+        from peerkit.schedule import meetings_for, program_meetings
+
+        if match not in self._meetings:
+            self._meetings[match] = (
+                meetings_for(self.program, match)
+                if match is not None
+                else program_meetings(self.program)
+            )
+        return self._meetings[match]
+
+    def session_on(self, day: dt.date, match: Match | None = None) -> int | None:
+        """As `session_on(program, day, match)`."""
+        found = meeting_on(self.meetings(match), day, self.program)
+        return found.number if found else None
+
+    def date_of(self, number: int) -> dt.date | None:
+        """The program's meeting date of session `number`."""
+        found = [m for m in self.meetings() if m.number == number]
+        return found[0].date if found else None
+
+    def count(self) -> int:
+        return len(self.meetings())
 
 
 def next_session(program: Program, moment: dt.datetime) -> int | None:

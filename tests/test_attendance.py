@@ -84,7 +84,7 @@ def test_bad_rows_are_located_warnings_and_left_out(tmp_path: Path) -> None:
         "2027-03-09,team-a,dee,maybe\n"
         "2027-03-09,team-z,eva,present\n"
         "2027-03-09,team-b,gus,\n"
-        "2027-06-30,team-b,gus,present\n"
+        "2026-12-01,team-b,gus,present\n"
     )
     root = make_program(tmp_path, text)
     result = runner.invoke(app, ["attendance", str(root)])
@@ -95,7 +95,10 @@ def test_bad_rows_are_located_warnings_and_left_out(tmp_path: Path) -> None:
     assert "attendance.csv:20:4: warning[attendance-status]: 'maybe' is not a status" in err
     assert "attendance.csv:21:2: warning[unknown-match]: 'team-z' is not a match" in err
     assert "attendance.csv:22:4: warning[attendance-status]: no status for gus" in err
-    assert "attendance.csv:23:1: warning[attendance-date]: 2027-06-30 is not within a week" in err
+    assert (
+        "attendance.csv:23:1: warning[attendance-date]: 2026-12-01 is before the first meeting "
+        "(2027-01-12); it counts for no session" in err
+    )
     assert "Traceback" not in err
     data = summary(root)
     assert data["records"] == 18  # team-z counted for eva's own match, 2027-06-30 kept
@@ -256,8 +259,8 @@ def test_a_mentor_row_without_a_match_is_counted_with_a_warning(tmp_path: Path) 
     result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert (
-        "attendance.csv:2:2: warning[attendance-match]: ana is in 2 matches (team-a, team-b); "
-        "the row is counted for team-a" in result.stderr
+        "attendance.csv:2:2: warning[attendance-match]: ana is in 2 matches of round '2027' "
+        "(team-a, team-b); the row is counted for team-a" in result.stderr
     )
     assert json.loads(result.stdout)["records"] == 1
 
@@ -268,3 +271,87 @@ def test_sign_in_sheet_for_the_next_session(sample: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert "session-03-signin.csv" in result.stdout
+
+
+def test_missed_two_in_a_row_is_per_match(tmp_path: Path) -> None:
+    # Ana mentors both teams and came to one of them on each date: no match missed her twice.
+    text = (
+        "date,match,member,status\n"
+        "2027-01-12,team-a,ana,present\n2027-01-12,team-b,ana,absent\n"
+        "2027-02-09,team-a,ana,absent\n2027-02-09,team-b,ana,present\n"
+        "2027-03-09,team-a,ana,present\n2027-03-09,team-b,ana,absent\n"
+        "2027-04-13,team-a,ben,absent\n2027-05-11,team-a,ben,absent\n"
+    )
+    root = make_program(tmp_path, text)
+    _mentoring(root)
+    data = summary(root)
+    members = {m["member"]: m for m in data["members"]}  # type: ignore[union-attr]
+    assert (members["ana"]["two_in_a_row"], members["ana"]["missed_last_two"]) == (False, False)
+    assert (members["ben"]["two_in_a_row"], members["ben"]["missed_last_two"]) == (True, True)
+    matches = {m["match"]: m for m in data["matches"]}  # type: ignore[union-attr]
+    assert matches["team-a"]["missed_last_two"] == ["Ben Okafor"]
+    assert matches["team-b"]["missed_last_two"] == []
+    sessions = [(s["date"], s["session"]) for s in data["sessions"]]  # type: ignore[union-attr]
+    assert sessions == [
+        ("2027-01-12", 1),
+        ("2027-02-09", 2),
+        ("2027-03-09", 3),
+        ("2027-04-13", 4),
+        ("2027-05-11", 5),
+    ]
+    text_out = runner.invoke(app, ["attendance", str(root)])
+    assert "Missed two in a row (1):" in text_out.stdout
+    assert "Ben Okafor (team-a): 2027-04-13, 2027-05-11" in text_out.stdout
+
+
+def test_rows_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> None:
+    text = (
+        "date,match,member,status\n"
+        "2027-06-08,team-a,ana,present\n2027-06-08,team-a,ben,absent\n"
+        "2027-07-13,team-a,ana,present\n2027-07-13,team-a,eva,absent\n"
+        "2027-07-15,,cai,present\n"  # two days after the meeting: still session 7
+    )
+    root = make_program(tmp_path, text)
+    program = root / "program.yaml"
+    extra = "matching: {rules: {no_repeat: false}}\n"
+    program.write_text(program.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    (root / "rounds" / "2027.yaml").unlink()
+    (root / "rounds" / "spring.yaml").write_text(
+        "round: spring\nstart: 2027-01-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
+        "  - {id: team-b, members: [eva, fin, gus, zoe]}\n",
+        encoding="utf-8",
+    )
+    (root / "rounds" / "fall.yaml").write_text(
+        "round: fall\nstart: 2027-07-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, eva, ben, fin]}\n"
+        "  - {id: team-b, members: [cai, gus, dee, zoe]}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+    data = json.loads(result.stdout)
+    matches = [
+        (m["round"], m["match"], m["meetings"], m["present"], m["absent"]) for m in data["matches"]
+    ]
+    assert matches == [
+        ("spring", "team-a", 1, 1, 1),
+        ("fall", "team-a", 1, 1, 1),
+        ("fall", "team-b", 1, 1, 0),
+    ]
+    assert [(s["date"], s["session"]) for s in data["sessions"]] == [
+        ("2027-06-08", 6),
+        ("2027-07-13", 7),
+        ("2027-07-15", 7),
+    ]
+    pinned = runner.invoke(app, ["attendance", str(root), "--format", "json", "--round", "spring"])
+    assert pinned.exit_code == 0, pinned.stderr
+    err = " ".join(pinned.stderr.split())
+    assert (
+        "attendance.csv:5:2: warning[wrong-match]: eva is not in team-a of round 'spring'; "
+        "counted for team-b" in err
+    )
+    data = json.loads(pinned.stdout)
+    matches = [(m["round"], m["match"], m["present"], m["absent"]) for m in data["matches"]]
+    assert matches == [("spring", "team-a", 3, 1), ("spring", "team-b", 0, 1)]

@@ -91,7 +91,7 @@ def parse(html: str) -> Page:
 
 def test_html_report_numbers(tmp_path: Path) -> None:
     root = make_program(tmp_path, "google_forms.csv", "kobo.csv")
-    result = runner.invoke(app, ["report", str(root), "--format", "html"])
+    result = runner.invoke(app, ["report", str(root), "--format", "html", "--now", "2028-01-20"])
     assert result.exit_code == 0, result.stderr
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
     page = parse(html)
@@ -267,7 +267,7 @@ def _leavers(root: Path) -> None:
     roster.write_text(text.replace("organization: B4}", "organization: B4, left: 2027-04-01}"))
 
 
-def test_headline_numbers_are_judged_on_the_date_the_data_runs_to(tmp_path: Path) -> None:
+def test_headline_numbers_are_judged_on_the_as_of_date(tmp_path: Path) -> None:
     root = make_program(tmp_path)  # attendance on 12 January and 9 February
     _leavers(root)
     answers = [
@@ -282,10 +282,11 @@ def test_headline_numbers_are_judged_on_the_date_the_data_runs_to(tmp_path: Path
         )
     ]
     (root / "responses" / "checkin.csv").write_text(_checkin(answers), encoding="utf-8")
-    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
+    now = ["--now", "2027-03-09"]
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run", *now])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    # The answers of 9 March are the latest data: the report is as of then, not February.
+    # --now as a bare date is that day in the program's timezone (America/Los_Angeles).
     assert data["as_of"] == "2027-03-09"
     # Zoë is still in the program on 9 March; Gus had left.
     part = data["participation"]
@@ -294,18 +295,20 @@ def test_headline_numbers_are_judged_on_the_date_the_data_runs_to(tmp_path: Path
     reasons = {r["match"]: r["reasons"] for r in data["tally"]["at_risk"]}
     assert "no checkin answer after session 3 from Zoë Łukasiewicz" in reasons["team-b"]
     assert not any("Gus" in reason for reason in reasons["team-b"])
-    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    assert runner.invoke(app, ["report", str(root), "--format", "html", *now]).exit_code == 0
     page = parse((root / "out" / "report" / "report.html").read_text(encoding="utf-8"))
     text = " ".join(" ".join(page.text).split())
     assert "6 response(s) of 7 members in a match (86%)" in text  # people, not places
     assert "7 / 7 members matched (round 2027) of those active on 2027-03-09; 1 had left" in text
-    # --now before the data does not move the report before what it reports on.
+    # --now before the data: the report is as of --now (one "as of"), and says so.
     early = runner.invoke(
         app, ["report", str(root), "--format", "json", "--dry-run", "--now", "2027-02-01"]
     )
     data = json.loads(early.stdout)
-    assert data["as_of"] == "2027-03-09"
-    assert any("--now 2027-02-01 is before the latest data" in n for n in data["notes"])
+    assert data["as_of"] == "2027-02-01"
+    assert any(
+        "--now 2027-02-01 is before the latest data (2027-03-09)" in n for n in data["notes"]
+    )
     later = runner.invoke(
         app, ["report", str(root), "--format", "json", "--dry-run", "--now", "2027-05-01"]
     )
@@ -330,11 +333,12 @@ def test_the_page_lists_the_worst_at_risk_matches_first_and_counts_the_rest(
 ) -> None:
     monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 1)
     root = make_program(tmp_path, "google_forms.csv", "kobo.csv")
-    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run"])
+    now = ["--now", "2028-01-20"]
+    result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run", *now])
     at_risk = json.loads(result.stdout)["tally"]["at_risk"]
     assert len(at_risk) == 2  # JSON keeps every one
     assert at_risk[0]["severity"] >= at_risk[1]["severity"]
-    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    assert runner.invoke(app, ["report", str(root), "--format", "html", *now]).exit_code == 0
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
     assert parse(html).ids["at-risk-count"] == "2"
     listed = html[html.index('<table class="risk"') :]

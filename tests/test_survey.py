@@ -53,8 +53,10 @@ def test_every_survey_in_every_format(sample: Path, monkeypatch: pytest.MonkeyPa
     for name in made.surveys:
         for suffix in (".html", ".pdf", ".md", ".csv", "-xlsform.xlsx"):
             assert f"out/surveys/{name}{suffix}" in made.files
+    # who answers, which match and which session first (tally reads them by these ids)
     assert made.files["out/surveys/checkin.csv"] == (
-        b"match_id,useful,participation,honest_feedback,listened,progress,comment\n"
+        b"name,email,match_id,session,useful,participation,honest_feedback,listened,progress,"
+        b"comment\n"
     )
     assert made.files["out/surveys/final.csv"] == (
         b"match_id,goals_met,honest_feedback,confidentiality,common_ground,most_valuable,"
@@ -126,7 +128,9 @@ def test_xlsform_is_a_real_workbook(sample: Path) -> None:
     path = sample / "out/surveys/checkin-xlsform.xlsx"
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["survey", "choices", "settings"]
-    assert workbook["survey"]["B2"].value == "match_id"
+    column = [workbook["survey"][f"B{row}"].value for row in range(2, 6)]
+    assert column == ["name", "email", "match_id", "session"]
+    assert workbook["survey"]["A5"].value == "integer"
     with zipfile.ZipFile(path) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
@@ -181,10 +185,11 @@ def own(tmp_path: Path) -> Path:
 def test_a_survey_without_match_id_gets_one_first(own: Path) -> None:
     result = run("survey", own, "pulse", "-f", "csv")
     assert result.exit_code == 0, result.output
-    assert (own / "out/surveys/pulse.csv").read_text() == "match_id,mood,nps_q,likert5\n"
+    assert (own / "out/surveys/pulse.csv").read_text() == "match_id,session,mood,nps_q,likert5\n"
     assert "has no match_id question; the forms add one first" in result.stderr
     survey = loaded(own).program.surveys["pulse"]
-    assert [q.id for q in survey_questions(survey)] == ["match_id", "mood", "nps_q", "likert5"]
+    ids = [q.id for q in survey_questions(survey)]
+    assert ids == ["match_id", "session", "mood", "nps_q", "likert5"]
 
 
 def test_hostile_survey_text_is_escaped_and_converts(own: Path) -> None:
@@ -205,7 +210,7 @@ def test_hostile_survey_text_is_escaped_and_converts(own: Path) -> None:
     assert "<em>" not in rendered
     assert "Pick *one* | or two" in rendered
     path = own / "out/surveys/pulse-xlsform.xlsx"
-    cell = load_workbook(path)["survey"]["C3"]
+    cell = load_workbook(path)["survey"]["C4"]
     assert cell.data_type == "s"  # text, never a formula
     assert str(cell.value).startswith("=HYPERLINK")
     xform = convert(xlsform=str(path)).xform

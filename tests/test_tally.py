@@ -226,7 +226,7 @@ def test_out_of_scale_and_unmapped_are_located_warnings(tmp_path: Path) -> None:
 
 def test_map_option_maps_a_renamed_column(tmp_path: Path) -> None:
     text = "Email,How was it today?,Honest?\r\nana@example.org,5,4\r\nben@example.org,3,2\r\n"
-    root = make_program(tmp_path, files={"responses/s1.csv": text.encode()})
+    root = make_program(tmp_path, files={"responses/checkin-session-01.csv": text.encode()})
     data = tally_json(
         root,
         "--survey",
@@ -240,7 +240,7 @@ def test_map_option_maps_a_renamed_column(tmp_path: Path) -> None:
     assert question_of(checkin, "useful")["mean"] == 4.0
     assert question_of(checkin, "honest_feedback")["mean"] == 3.0
     assert [g["key"] for g in checkin["by_match"]] == ["team-a"]  # from the respondents
-    assert [g["key"] for g in checkin["by_session"]] == ["1"]  # from the file name s1
+    assert [g["key"] for g in checkin["by_session"]] == ["1"]  # from the file's name
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -343,7 +343,7 @@ def test_at_risk_matches_with_reasons(tmp_path: Path) -> None:
         "gus,2,team-b,1,2,",
     ]
     root = make_program(tmp_path, files={"responses/checkin.csv": _plain(rows).encode()})
-    data = tally_json(root)
+    data = tally_json(root, "--now", "2027-02-20")
     at_risk = data["at_risk"]
     assert isinstance(at_risk, list)
     assert [r["match"] for r in at_risk] == ["team-b"]
@@ -532,8 +532,257 @@ def test_text_lists_the_worst_at_risk_matches_and_counts_the_rest(
     monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 0)
     rows = ["ana,1,team-a,5,5,", "ben,1,team-a,5,4,", "eva,1,team-b,1,1,", "fin,1,team-b,2,1,"]
     root = make_program(tmp_path, files={"responses/checkin.csv": _plain(rows).encode()})
-    result = runner.invoke(app, ["tally", str(root), "--dry-run"])
+    result = runner.invoke(app, ["tally", str(root), "--dry-run", "--now", "2027-01-20"])
     assert result.exit_code == 0, result.stderr
     assert "At risk (2 match(es), worst first):" in result.stdout
     assert "… and 2 more with fewer signals (--format json lists every one)" in result.stdout
     assert "low checkin scores" not in result.stdout
+
+
+# --- which session, which match, which round (issue 11) -------------------------------------
+
+# The fixture program meets on the second Tuesday: 12 Jan, 9 Feb, 9 Mar 2027, ...
+GOOGLE_HEADER = (
+    "Timestamp,Email Address,Your team (as on your handout),"
+    "This session was useful for my business.,I got honest feedback I could act on.,"
+    "Anything the coordinator should know?"
+)
+TEAMS = {"ana": "team-a", "ben": "team-a", "cai": "team-a", "dee": "team-a"}
+TEAMS |= {"eva": "team-b", "fin": "team-b", "gus": "team-b", "zoe": "team-b"}
+
+
+def _google(rows: list[tuple[str, str, str]]) -> bytes:
+    """A Google Forms export: (M/D/YYYY time, member id, match) per row, as Google writes it."""
+    lines = [GOOGLE_HEADER]
+    lines += [
+        f"{when},{who}@example.org,{match},Agree,Strongly agree," for when, who, match in rows
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _three_sessions() -> list[tuple[str, str, str]]:
+    """8 answers after session 1, 7 after session 2, 6 after session 3 (days after each)."""
+    members = list(TEAMS)
+    rows = [(f"1/{13 + i % 3}/2027 9:{i:02d}:00", m, TEAMS[m]) for i, m in enumerate(members)]
+    rows += [(f"2/{10 + i % 2}/2027 18:30:00", m, TEAMS[m]) for i, m in enumerate(members[:7])]
+    rows += [(f"3/{9 + i % 4}/2027 20:15:00", m, TEAMS[m]) for i, m in enumerate(members[:6])]
+    return rows
+
+
+GOOGLE_NAME = "Session check-in (Responses) - Form Responses 1.csv"
+
+
+def _sessions(checkin: object) -> list[tuple[str, object]]:
+    assert isinstance(checkin, dict)
+    return [(g["key"], g["respondents"]) for g in checkin["by_session"]]
+
+
+def test_a_google_export_under_its_own_name_takes_sessions_from_timestamps(
+    tmp_path: Path,
+) -> None:
+    rows = _three_sessions()
+    rows.append(("12/20/2026 10:00:00", "ana", "team-a"))  # before the first meeting
+    root = make_program(tmp_path, files={f"responses/{GOOGLE_NAME}": _google(rows)})
+    result = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-03-20"])
+    assert result.exit_code == 0, result.stderr
+    checkin = survey_of(json.loads(result.stdout), "checkin")
+    assert checkin["respondents"] == 22
+    assert _sessions(checkin) == [("1", 8), ("2", 7), ("3", 6)]
+    assert "repeat-answer" not in result.stderr
+    assert (
+        f"responses/{GOOGLE_NAME}:23:1: warning[outside-program]: answered on 2026-12-20, "
+        "before the first meeting (2027-01-12); it counts for no session" in result.stderr
+    )
+    assert "0 error(s), 1 warning(s)" in result.stderr
+    by_match = [(g["key"], g["respondents"]) for g in checkin["by_match"]]  # type: ignore[union-attr]
+    assert by_match == [("team-a", 13), ("team-b", 9)]  # the early answer counts for Ana's
+
+
+def test_stray_digits_in_a_file_name_never_give_the_session(tmp_path: Path) -> None:
+    root = make_program(tmp_path, files={"responses/s23.csv": _google(_three_sessions())})
+    result = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-03-20"])
+    assert result.exit_code == 0, result.stderr
+    checkin = survey_of(json.loads(result.stdout), "checkin")
+    assert _sessions(checkin) == [("1", 8), ("2", 7), ("3", 6)]
+    assert "23" not in [key for key, _ in _sessions(checkin)]
+    assert "warning" not in result.stderr
+
+
+def test_the_session_comes_from_option_column_name_then_timestamp(tmp_path: Path) -> None:
+    rows = _three_sessions()[:8]  # all dated after session 1
+    files = {
+        "responses/checkin-session-02.csv": _google(rows),  # the name beats the timestamps
+        "responses/plain.csv": _plain(["ana,3,team-a,5,5,", "ben,,team-a,4,4,"]).encode(),
+    }
+    root = make_program(tmp_path, files=files)
+    result = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-03-20"])
+    assert result.exit_code == 0, result.stderr
+    assert _sessions(survey_of(json.loads(result.stdout), "checkin")) == [("2", 8), ("3", 1)]
+    # Ben's row has no session, the file's name gives none, and there is no timestamp.
+    assert (
+        "responses/plain.csv:3:1: warning[no-session]: cannot tell which session this answer "
+        "is for" in result.stderr
+    )
+    forced = runner.invoke(
+        app, ["tally", str(root), "--format", "json", "--session", "4", "--now", "2027-04-20"]
+    )
+    assert forced.exit_code == 0, forced.stderr
+    # All for session 4: Ana's and Ben's two answers for team-a are now repeats.
+    assert _sessions(survey_of(json.loads(forced.stdout), "checkin")) == [("4", 8)]
+    assert forced.stderr.count("warning[repeat-answer]") == 2
+    bad = runner.invoke(app, ["tally", str(root), "--session", "13"])
+    assert bad.exit_code == 2
+    assert "--session: there is no session 13; the program has 12 meeting(s)" in bad.stderr
+
+
+def _mentor_of_two(root: Path) -> None:
+    """Ana mentors Ben (team-a) and Eva (team-b); the others are in team-c."""
+    program = root / "program.yaml"
+    text = program.read_text(encoding="utf-8").replace("format: groups", "format: mentoring")
+    program.write_text(text, encoding="utf-8")
+    roster = root / "members.yaml"
+    text = roster.read_text(encoding="utf-8")
+    text = text.replace("organization: A1}", "organization: A1, role: mentor, capacity: 2}")
+    for org in ("A2", "B1"):
+        text = text.replace(f"organization: {org}}}", f"organization: {org}, role: mentee}}")
+    roster.write_text(text, encoding="utf-8")
+    (root / "rounds" / "2027.yaml").write_text(
+        'round: "2027"\nmatches:\n'
+        "  - {id: team-a, members: [ana, ben]}\n"
+        "  - {id: team-b, members: [ana, eva]}\n",
+        encoding="utf-8",
+    )
+
+
+def test_a_mentor_answers_once_for_each_match(tmp_path: Path) -> None:
+    rows = [
+        ("1/13/2027 9:00:00", "ana", "team-a"),
+        ("1/13/2027 9:05:00", "ana", "team-b"),
+        ("1/14/2027 9:00:00", "ben", "team-a"),
+        ("1/14/2027 9:00:00", "eva", "team-b"),
+        ("2/10/2027 9:00:00", "ana", "team-b"),
+        ("2/10/2027 9:10:00", "ana", "team-b"),  # a repeat: the same match and session
+        ("2/10/2027 9:00:00", "ana", "team-a"),
+        ("2/11/2027 9:00:00", "eva", "team-b"),
+        ("2/11/2027 9:00:00", "ben", "team-b"),  # Ben is not in team-b: counted for team-a
+    ]
+    root = make_program(tmp_path, files={"responses/checkin.csv": _google(rows)})
+    _mentor_of_two(root)
+    result = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-02-20"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    checkin = survey_of(data, "checkin")
+    assert _sessions(checkin) == [("1", 4), ("2", 4)]
+    by_match = [(g["key"], g["respondents"]) for g in checkin["by_match"]]  # type: ignore[union-attr]
+    assert by_match == [("team-a", 4), ("team-b", 4)]  # Ana counted once in each
+    err = " ".join(result.stderr.split())
+    assert err.count("repeat-answer") == 1
+    assert (
+        "checkin.csv:6:1: warning[repeat-answer]: ana answered checkin for session 2 again "
+        "for team-b (checkin.csv line 7); the later answer counts" in err
+    )
+    assert (
+        "checkin.csv:10:3: warning[wrong-match]: ben is not in team-b of round '2027': the "
+        "answer counts for their match team-a" in err
+    )
+    reasons = [reason for risk in data["at_risk"] for reason in risk["reasons"]]
+    assert not any("no checkin answer" in reason for reason in reasons)
+
+
+def _two_rounds(root: Path) -> None:
+    """Spring from the program's start; fall from 1 July, with the same match ids reshuffled."""
+    program = root / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    program.write_text(text + "matching: {rules: {no_repeat: false}}\n", encoding="utf-8")
+    (root / "rounds" / "2027.yaml").unlink()
+    (root / "rounds" / "spring.yaml").write_text(
+        "round: spring\nstart: 2027-01-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
+        "  - {id: team-b, members: [eva, fin, gus, zoe]}\n",
+        encoding="utf-8",
+    )
+    (root / "rounds" / "fall.yaml").write_text(
+        "round: fall\nstart: 2027-07-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, eva, ben, fin]}\n"
+        "  - {id: team-b, members: [cai, gus, dee, zoe]}\n",
+        encoding="utf-8",
+    )
+
+
+def test_answers_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> None:
+    rows = [
+        ("1/13/2027 9:00:00", "ana", "team-a"),
+        ("1/13/2027 9:00:00", "eva", "team-b"),
+        ("1/13/2027 9:00:00", "cai", "team-a"),
+        ("7/14/2027 9:00:00", "ana", "team-a"),
+        ("7/14/2027 9:00:00", "eva", "team-a"),
+        ("7/14/2027 9:00:00", "cai", "team-b"),
+    ]
+    root = make_program(tmp_path, files={"responses/checkin.csv": _google(rows)})
+    _two_rounds(root)
+    result = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-07-20"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+    data = json.loads(result.stdout)
+    checkin = survey_of(data, "checkin")
+    assert _sessions(checkin) == [("1", 3), ("7", 3)]
+    groups = [(g["label"], g["round"], g["respondents"]) for g in checkin["by_match"]]
+    assert groups == [
+        ("team-a (spring)", "spring", 2),
+        ("team-b (spring)", "spring", 1),
+        ("team-a (fall)", "fall", 2),
+        ("team-b (fall)", "fall", 1),
+    ]
+    assert data["round"] == "fall"  # at-risk judged on the round in effect on --now
+    # --round reads every answer against that round's matches.
+    pinned = runner.invoke(
+        app, ["tally", str(root), "--format", "json", "--round", "spring", "--now", "2027-07-20"]
+    )
+    assert pinned.exit_code == 0, pinned.stderr
+    err = " ".join(pinned.stderr.split())
+    assert (
+        "checkin.csv:6:3: warning[wrong-match]: eva is not in team-a of round 'spring': the "
+        "answer counts for their match team-b" in err
+    )
+    assert (
+        "checkin.csv:7:3: warning[wrong-match]: cai is not in team-b of round 'spring': the "
+        "answer counts for their match team-a" in err
+    )
+    data = json.loads(pinned.stdout)
+    checkin = survey_of(data, "checkin")
+    groups = [(g["label"], g["round"], g["respondents"]) for g in checkin["by_match"]]
+    assert groups == [("team-a", "spring", 4), ("team-b", "spring", 2)]
+    assert data["round"] == "spring"
+    unknown = runner.invoke(app, ["tally", str(root), "--round", "autumn"])
+    assert unknown.exit_code == 2
+    assert "--round: there is no round 'autumn' in rounds/" in unknown.stderr
+
+
+def test_a_filled_csv_template_finds_respondent_match_and_session(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    made = runner.invoke(app, ["survey", str(root), "checkin", "--format", "csv"])
+    assert made.exit_code == 0, made.stderr
+    template = (root / "out" / "surveys" / "checkin.csv").read_text(encoding="utf-8")
+    assert template.splitlines()[0] == "name,email,match_id,session,useful,honest_feedback,comment"
+    filled = template + "Ana Ruiz,,team-a,2,5,4,\n,fin@example.org,team-b,2,2,1,\n"
+    (root / "responses" / "checkin.csv").write_text(filled, encoding="utf-8")
+    result = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-02-20"])
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+    checkin = survey_of(json.loads(result.stdout), "checkin")
+    assert _sessions(checkin) == [("2", 2)]
+    by_match = [(g["key"], g["respondents"]) for g in checkin["by_match"]]  # type: ignore[union-attr]
+    assert by_match == [("team-a", 1), ("team-b", 1)]
+    comments = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-02-20"])
+    assert comments.stdout == result.stdout  # the second run gives the same bytes
+
+
+def test_check_folds_repeated_problems_of_one_export(tmp_path: Path) -> None:
+    rows = [f"{m},1,{TEAMS[m]},7,4," for m in TEAMS]  # 7 is off the scale on every row
+    root = make_program(tmp_path, files={"responses/checkin.csv": _plain(rows).encode()})
+    result = runner.invoke(app, ["check", str(root)])
+    err = result.stderr
+    assert err.count("warning[out-of-scale]: useful: '7' is not on the scale") == 3
+    assert "checkin.csv:4:4: warning[out-of-scale]: useful: '7'" in err
+    assert "checkin.csv:5:4: warning[out-of-scale]: and 5 more like this (lines 5–9)" in err
+    assert "0 error(s), 4 warning(s)" in err

@@ -50,7 +50,9 @@ def attendance_command(
 
     With --session N: writes out/attendance/session-NN-signin.html (print it) and .csv (the
     same rows with an empty status column; fill it in and append it to attendance.csv).
-    Without: rates per member and match, and who missed two meetings in a row.
+    Without: rates per member and match, and who missed two meetings in a row (per match).
+    Each row counts for the match of the round in effect on its date (or --round NAME) and
+    the session that match met for on or before it.
 
     Example: peerkit attendance sample-program --session 3
     """
@@ -87,7 +89,11 @@ def attendance_command(
                 f"in {len({r.match for r in sheet.rows})} match(es)"
             )
         return
-    records, problems = read_attendance(loaded)
+    if round is None:
+        records, problems = list(loaded.attendance.records), list(loaded.attendance.problems)
+    else:
+        choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
+        records, problems = read_attendance(loaded, round)
     if any(p.severity == "error" for p in problems):
         raise DataError(problems)
     print_problems(folder, problems)

@@ -44,11 +44,8 @@ DryRunOpt = Annotated[
 
 
 def parse_now(value: str | None) -> dt.datetime | None:
-    """`--now 2027-03-01T09:00` (or a date): the moment the command judges from.
-
-    Without an offset it is the program's local time (timeline.as_of places it), so
-    `--now 2027-04-06` is that day wherever the coordinator's machine is.
-    """
+    """`--now 2027-03-01T09:00` (or a date): the moment the command judges from and stamps
+    outputs with. A bare date is that day in the program's timezone (timeline.as_of)."""
     if value is None:
         return None
     try:
@@ -56,6 +53,11 @@ def parse_now(value: str | None) -> dt.datetime | None:
     except ValueError:
         msg = f"--now: '{value}' is not a date or date-time"
         raise UsageError(msg, "write e.g. 2027-03-01 or 2027-03-01T09:00:00Z") from None
+    if moment.tzinfo is None:
+        from peerkit.timeline import DAY_START
+
+        # A bare date is that day where the program runs (timeline.as_of), else UTC.
+        moment = moment.replace(tzinfo=DAY_START if len(value.strip()) == 10 else dt.UTC)
     return moment
 
 
@@ -63,8 +65,8 @@ NowOpt = Annotated[
     str | None,
     typer.Option(
         "--now",
-        help="The moment to judge from and stamp outputs with (ISO date or date-time, "
-        "in the program's timezone unless it has an offset); default: now.",
+        help="The moment to judge from and stamp outputs with (ISO date, or date-time in UTC "
+        "unless it has an offset); default: now.",
     ),
 ]
 

@@ -12,6 +12,7 @@ from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
     NowOpt,
+    RoundOpt,
     err,
     handle_errors,
     hold_lock,
@@ -49,12 +50,15 @@ def report_command(
         bool, typer.Option("--no-names", help="List comments without who wrote them.")
     ] = False,
     now: NowOpt = None,
+    round: RoundOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Report program health: goals, participation, attendance, survey results, at-risk matches.
 
     Writes out/report/report.html (charts inline, no network), report.pdf, report.json
-    (the same numbers) and report.csv (for spreadsheets).
+    (the same numbers) and report.csv (for spreadsheets). The report is as of --now (default:
+    today in the program's timezone), on the round in effect then (or --round NAME, which
+    also reads every answer and attendance row against that round's matches).
 
     Example: peerkit report sample-program --format html
     """
@@ -64,12 +68,16 @@ def report_command(
     if paper.lower() not in PAPERS:
         msg = f"--paper: '{paper}' is not a paper size peerkit knows"
         raise UsageError(msg, f"use one of: {', '.join(PAPERS)}")
+    from peerkit.timeline import choose_round
+
     if not dry_run:
         hold_lock(folder)
     loaded = load_checked(folder, now=parse_now(now))
     moment = parse_now(now)
+    if round is not None:
+        choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
     with reading_status() as status:
-        inputs = gather(loaded, names=not no_names, progress=status, now=moment)
+        inputs = gather(loaded, names=not no_names, progress=status, now=moment, round_name=round)
     if any(p.severity == "error" for p in inputs.problems):
         raise DataError(inputs.problems)
     print_problems(folder, inputs.problems)

@@ -15,11 +15,13 @@ from rich.table import Table
 from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
+    NowOpt,
     err,
     handle_errors,
     hold_lock,
     load_checked,
     out,
+    parse_now,
     print_problems,
 )
 from peerkit.errors import DataError, UsageError
@@ -51,6 +53,25 @@ MapOpt = Annotated[
         "-m",
         help="Map a column to a question: --map 'Column header=question_id' (repeatable; "
         "'Column header=' leaves the column out).",
+    ),
+]
+TallyRoundOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--round",
+        "-r",
+        help="Read every answer against this round's matches (default: the round in effect "
+        "on each answer's date).",
+    ),
+]
+TallySessionOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--session",
+        "-n",
+        help="The session every answer is for (default: the export's session column, its "
+        "NAME-session-NN file name, else each answer's timestamp).",
+        show_default=False,
     ),
 ]
 NoNamesOpt = Annotated[
@@ -170,13 +191,19 @@ def tally_command(
         TallyFormat, typer.Option("--format", "-f", help="text, json, csv or html on stdout.")
     ] = TallyFormat.text,
     no_names: NoNamesOpt = False,
+    round: TallyRoundOpt = None,
+    session: TallySessionOpt = None,
+    now: NowOpt = None,
     dry_run: DryRunOpt = False,
 ) -> None:
     """Tally survey exports: per-question statistics, NPS, per match and session, at-risk matches.
 
     Reads every export in responses/ (or the FILES given) as downloaded from Google Forms,
     Microsoft Forms, SurveyMonkey, Qualtrics, KoboToolbox/ODK or a plain CSV/XLSX, and writes
-    out/tally/tally.json, tally.csv and tally.html.
+    out/tally/tally.json, tally.csv and tally.html. Each answer is for (respondent, match,
+    session): the session comes from --session, a session column, a NAME-session-NN file
+    name, else the answer's timestamp; the match from its match column, checked against the
+    round in effect on its date. At-risk matches are judged as of --now (default: today).
 
     Example: peerkit tally sample-program --survey checkin --format json
     """
@@ -184,6 +211,7 @@ def tally_command(
 
     from peerkit.report import build_report, csv_bytes, gather, report_html, tally_files, tally_rows
     from peerkit.responses import dump_json
+    from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
     overrides = parse_overrides(map)
@@ -191,9 +219,22 @@ def tally_command(
         hold_lock(folder)
     loaded = load_checked(folder)
     check_survey(survey, list(loaded.program.surveys))
+    moment = parse_now(now)
+    if round is not None:
+        choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
+    if session is not None:
+        choose_session(loaded.program, str(session), as_of(loaded.program, moment))
     with reading_status() as status:
         inputs = gather(
-            loaded, files or None, survey, overrides, names=not no_names, progress=status
+            loaded,
+            files or None,
+            survey,
+            overrides,
+            names=not no_names,
+            progress=status,
+            now=moment,
+            session=session,
+            round_name=round,
         )
     if any(p.severity == "error" for p in inputs.problems):
         raise DataError(inputs.problems)
@@ -208,6 +249,7 @@ def tally_command(
         loaded,
         inputs.tally,
         inputs.attendance,
+        moment,
         problems=inputs.problems,
         as_of=inputs.as_of,
         notes_before=inputs.notes,
