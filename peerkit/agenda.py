@@ -9,7 +9,7 @@ organization, role and local time, never their notes or anything private.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,63 +17,32 @@ from typing import Any
 
 from peerkit.errors import PeerkitError
 from peerkit.model import Folder, Match, Meeting, Member, Problem, Program
+from peerkit.output import BuildOptions, Output
+from peerkit.text import clock, long_date
+
+# survey and calendar still import these from here (until they import peerkit.text)
+from peerkit.text import escape_markdown as escape_markdown
+from peerkit.text import markdown_url as markdown_url
+from peerkit.text import program_context as program_context
+from peerkit.text import safe_filename as safe_filename
 from peerkit.timeline import as_of, choose_matches, choose_round, choose_session
 
 AGENDA_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 OUT_DIR = "out/agenda"
 BUILD_PDF_LIMIT = 300  # matches; above it `build` leaves the print file to `peerkit agenda`
 
-# The ground rules a handout prints, by session kind. Kickoff sets them; regular sessions
-# recall the two that keep a group honest; closing turns to progress and evaluation.
-GROUND_RULES: Mapping[str, tuple[tuple[str, str], ...]] = {
-    "kickoff": (
-        (
-            "Expectations",
-            "Each of us says what we want from this group and what we will give to it.",
-        ),
-        (
-            "Boundaries",
-            "How long we meet, which topics are off limits, how we reach each other "
-            "between meetings.",
-        ),
-        (
-            "Confidentiality",
-            "What is said here stays here: no names, numbers or stories leave the room.",
-        ),
-        (
-            "Honest feedback",
-            "Listen to the end, ask before advising, then say plainly what you see. "
-            "Whoever receives feedback decides what to do with it.",
-        ),
-        (
-            "Attendance",
-            "Every meeting is part of the commitment; tell the group early if you cannot come.",
-        ),
-    ),
-    "regular": (
-        ("Confidentiality", "What is said here stays here."),
-        (
-            "Honest feedback",
-            "Ask questions before giving advice; speak plainly and kindly.",
-        ),
-        (
-            "Accountability",
-            "Report on last time's commitments; say what got in the way.",
-        ),
-    ),
-    "closing": (
-        (
-            "Celebrate progress",
-            "Name what each member achieved since the kickoff, the small steps included.",
-        ),
-        (
-            "Evaluate honestly",
-            "Say what worked and what should change, and answer the final survey: the "
-            "next program is built from it.",
-        ),
-        ("Confidentiality", "What was shared here stays here after the program ends."),
-    ),
-}
+GROUND_RULES_FILE = Path(__file__).parent / "ground_rules.yaml"
+
+
+@functools.cache
+def ground_rules() -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """The ground rules a handout prints, by session kind (prose kept in ground_rules.yaml)."""
+    import yaml
+
+    data = yaml.safe_load(GROUND_RULES_FILE.read_text(encoding="utf-8"))
+    return {
+        kind: tuple((rule["title"], rule["text"]) for rule in rules) for kind, rules in data.items()
+    }
 
 
 @dataclass
@@ -87,42 +56,7 @@ class AgendaResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-# --- choosing what to render ----------------------------------------------------------
-
-
-def safe_filename(text: str) -> str:
-    """A match or survey id as a file name: no path separators, no leading dot."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
-    return name or "unnamed"
-
-
 # --- formatting -----------------------------------------------------------------------
-
-# `_` only at a word's edge: inside a word (America/Los_Angeles) it is plain text.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|#!{}~]|(?<!\w)_|_(?!\w))")
-
-
-def escape_markdown(value: object) -> str:
-    """Text that a Markdown renderer shows as itself: `<script>` stays text, `|` stays in its cell."""
-    text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def markdown_url(value: object) -> str:
-    """A link as a Markdown autolink, or as escaped text when it could break out of one."""
-    text = str(value).strip()
-    if re.fullmatch(r"https?://[^\s<>]+", text):
-        return f"<{text}>"
-    return escape_markdown(text)
-
-
-def long_date(day: dt.date) -> str:
-    """`Tuesday 12 January 2027`: unambiguous in every country."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def clock(moment: dt.datetime | dt.time) -> str:
-    return f"{moment:%H:%M}"
 
 
 def _zone_label(moment: dt.datetime) -> str:
@@ -185,20 +119,6 @@ def _blocks(meeting: Meeting) -> tuple[list[dict[str, Any]], list[str]]:
     return blocks, notes
 
 
-def program_context(program: Program) -> dict[str, Any]:
-    """What every template may show about the program."""
-    return {
-        "name": program.name,
-        "organization": program.organization,
-        "contact": {"name": program.contact.name, "email": program.contact.email},
-        "timezone": program.timezone,
-        "format": program.format,
-        "start": long_date(program.start),
-        "end": long_date(program.end),
-        "min_group_size": program.min_group_size,
-    }
-
-
 def handout_context(
     folder: Folder, match: Match, meeting: Meeting, next_meeting: Meeting | None, sessions: int
 ) -> tuple[dict[str, Any], list[str]]:
@@ -259,7 +179,7 @@ def handout_context(
         "members": members,
         "blocks": blocks,
         "ground_rules": [
-            {"title": title, "text": text} for title, text in GROUND_RULES[session.kind]
+            {"title": title, "text": text} for title, text in ground_rules()[session.kind]
         ],
         "next_meeting": following,
     }
@@ -359,31 +279,29 @@ def _file_names(ids: Sequence[str]) -> list[str]:
     return names
 
 
-def agenda_step(folder: Folder, options: Any) -> Any:
+def agenda_step(folder: Folder, options: BuildOptions) -> Output:
     """The `build` stage: handouts for the next session after the "as of" moment, the same
     one `peerkit agenda --session next` picks."""
-    from peerkit.build import StepResult
-
     if not folder.rounds:
-        return StepResult(notes=["no round in rounds/ yet; run `peerkit match` for handouts"])
+        return Output(notes=["no round in rounds/ yet; run `peerkit match` for handouts"])
     from peerkit.schedule import program_meetings
 
     program = folder.program
-    moment = as_of(program, getattr(options, "now", None))
+    moment = as_of(program, options.now)
     try:
         number = choose_session(program, "next", moment)
     except PeerkitError as exc:
-        return StepResult(notes=[f"no handouts: {exc.message}"])
+        return Output(notes=[f"no handouts: {exc.message}"])
     round_ = choose_round(folder, None, program_meetings(program)[number - 1].date)
     big = len(round_.matches) > BUILD_PDF_LIMIT
     # WeasyPrint lays out about five pages a second: a print file of thousands of pages is
-    # a job for `peerkit agenda --format pdf`, not for every build
+    # a job for `peerkit agenda --as pdf`, not for every build
     formats = ("md", "html") if big else AGENDA_FORMATS
     made = render_agenda(folder, str(number), formats=formats, now=moment)
     notes = [f"handouts for session {made.session} (round {made.round})", *made.notes]
     if big:
         notes.append(
             f"no handouts.pdf: more than {BUILD_PDF_LIMIT} matches; "
-            f"run `peerkit agenda --session {made.session} --format pdf` for the print file"
+            f"run `peerkit agenda --session {made.session} --as pdf` for the print file"
         )
-    return StepResult(files=made.files, notes=notes, problems=made.problems)
+    return Output(files=made.files, notes=notes, problems=made.problems)

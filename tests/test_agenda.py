@@ -79,7 +79,7 @@ def pdf_tool(name: str) -> str:
 
 def test_golden_markdown_and_html_for_the_sample(sample_round: Path) -> None:
     for session in ("1", "2", "12"):
-        result = run("agenda", sample_round, "--session", session, "-f", "md", "-f", "html")
+        result = run("agenda", sample_round, "--session", session, "--as", "md", "--as", "html")
         assert result.exit_code == 0, result.output
     out = sample_round / "out" / "agenda"
     golden("session-01-match-06.md", (out / "session-01" / "match-06.md").read_bytes())
@@ -108,7 +108,7 @@ def test_every_session_renders_with_times_adding_up(sample_round: Path) -> None:
 
 
 def test_handout_content_for_the_kickoff(sample_round: Path) -> None:
-    result = run("agenda", sample_round, "--session", "1", "--only", "match-01", "-f", "md")
+    result = run("agenda", sample_round, "--session", "1", "--only", "match-01", "--as", "md")
     assert result.exit_code == 0, result.output
     md = (sample_round / "out/agenda/session-01/match-01.md").read_text(encoding="utf-8")
     assert "Tuesday 12 January 2027, 08:00–11:30 PST" in md
@@ -149,7 +149,7 @@ def test_notes_and_private_fields_never_printed(sample_round: Path) -> None:
     members = (sample_round / "members.yaml").read_text(encoding="utf-8")
     secret = re.search(r"notes: (.+)", members)
     assert secret is not None
-    result = run("agenda", sample_round, "--session", "1", "-f", "md", "-f", "html")
+    result = run("agenda", sample_round, "--session", "1", "--as", "md", "--as", "html")
     assert result.exit_code == 0, result.output
     for path in (sample_round / "out").rglob("*"):
         if path.is_file():
@@ -162,7 +162,7 @@ def test_pdf_has_a_page_per_match_and_every_name(sample_round: Path) -> None:
     round_ = folder.round()
     assert round_ is not None
     for paper, size in (("a4", "595.276 x 841.89"), ("letter", "612 x 792")):
-        result = run("agenda", sample_round, "-s", "1", "-f", "pdf", "--paper", paper)
+        result = run("agenda", sample_round, "-s", "1", "--as", "pdf", "--paper", paper)
         assert result.exit_code == 0, result.output
         pdf = sample_round / "out/agenda/session-01/handouts.pdf"
         info = subprocess.run([pdfinfo, pdf], capture_output=True, text=True, check=True).stdout
@@ -199,13 +199,15 @@ def test_output_is_deterministic(sample_round: Path) -> None:
 
 
 def test_session_next_after_now(sample_round: Path) -> None:
-    result = run("agenda", sample_round, "--now", "2027-03-01", "-f", "md", "--json")
+    result = run("agenda", sample_round, "--now", "2027-03-01", "--as", "md", "--format", "json")
     assert result.exit_code == 0, result.output
     assert '"session": 3' in result.stdout
     # on the day of a meeting, after it started, the next one is the following month's
-    result = run("agenda", sample_round, "--now", "2027-03-09T20:00:00Z", "-f", "md", "--json")
+    result = run(
+        "agenda", sample_round, "--now", "2027-03-09T20:00:00Z", "--as", "md", "--format", "json"
+    )
     assert '"session": 4' in result.stdout
-    result = run("agenda", sample_round, "--now", "2028-02-01", "-f", "md")
+    result = run("agenda", sample_round, "--now", "2028-02-01", "--as", "md")
     assert result.exit_code == 1
     assert "there is no meeting after" in result.stderr
     assert "2028-01-11" in result.stderr
@@ -241,13 +243,13 @@ def test_unknown_round_and_match(sample_round: Path) -> None:
 
 
 def test_only_a_member_gives_their_match(sample_round: Path) -> None:
-    result = run("agenda", sample_round, "-s", "1", "--only", "zoe-lukasiewicz", "-f", "md")
+    result = run("agenda", sample_round, "-s", "1", "--only", "zoe-lukasiewicz", "--as", "md")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("out/agenda/session-01/match-06.md")
 
 
 def test_dry_run_writes_nothing(sample_round: Path) -> None:
-    result = run("agenda", sample_round, "-s", "1", "-f", "md", "--dry-run")
+    result = run("agenda", sample_round, "-s", "1", "--as", "md", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would write" in result.stdout
     assert not (sample_round / "out").exists()
@@ -305,7 +307,7 @@ def hostile(tmp_path: Path) -> Path:
 def test_hostile_values_print_as_text(hostile: Path) -> None:
     from markdown_it import MarkdownIt
 
-    result = run("agenda", hostile, "-s", "1", "-f", "md", "-f", "html")
+    result = run("agenda", hostile, "-s", "1", "--as", "md", "--as", "html")
     assert result.exit_code == 0, result.output
     folder = hostile / "out/agenda/session-01"
     # the match id cannot climb out of out/agenda/
@@ -337,7 +339,7 @@ def test_hostile_values_print_as_text(hostile: Path) -> None:
 
 def test_hostile_values_in_the_pdf(hostile: Path) -> None:
     pdftotext = pdf_tool("pdftotext")
-    result = run("agenda", hostile, "-s", "1", "-f", "pdf")
+    result = run("agenda", hostile, "-s", "1", "--as", "pdf")
     assert result.exit_code == 0, result.output
     text = subprocess.run(
         [pdftotext, hostile / "out/agenda/session-01/handouts.pdf", "-"],
@@ -369,7 +371,7 @@ def test_program_template_overrides_the_shipped_one(sample_round: Path) -> None:
             )
         },
     )
-    result = run("agenda", sample_round, "-s", "1", "--only", "match-02", "-f", "md")
+    result = run("agenda", sample_round, "-s", "1", "--only", "match-02", "--as", "md")
     assert result.exit_code == 0, result.output
     text = (sample_round / "out/agenda/session-01/match-02.md").read_text(encoding="utf-8")
     assert (
@@ -379,7 +381,7 @@ def test_program_template_overrides_the_shipped_one(sample_round: Path) -> None:
 
 def test_broken_template_names_file_and_line(sample_round: Path) -> None:
     write_folder(sample_round, {"templates/agenda.md.j2": "# {{ program.name }}\n\n{% for x %}\n"})
-    result = run("agenda", sample_round, "-s", "1", "-f", "md")
+    result = run("agenda", sample_round, "-s", "1", "--as", "md")
     assert result.exit_code == 1
     assert re.search(r"agenda\.md\.j2:3: template error", result.stderr), result.stderr
     assert "Traceback" not in result.output
@@ -388,7 +390,7 @@ def test_broken_template_names_file_and_line(sample_round: Path) -> None:
 
 def test_undefined_name_in_template_names_file_and_line(sample_round: Path) -> None:
     write_folder(sample_round, {"templates/agenda.html.j2": "<p>\n{{ handouts[0].nope }}</p>\n"})
-    result = run("agenda", sample_round, "-s", "1", "-f", "html")
+    result = run("agenda", sample_round, "-s", "1", "--as", "html")
     assert result.exit_code == 1
     assert re.search(r"agenda\.html\.j2:2: template error: .*nope", result.stderr), result.stderr
 

@@ -187,7 +187,7 @@ def test_outputs_are_readable_by_others_not_only_the_owner(sample: Path) -> None
 
     old = os.umask(0o022)
     try:
-        assert run("survey", sample, "checkin", "--format", "csv").exit_code == 0
+        assert run("survey", sample, "checkin", "--as", "csv").exit_code == 0
     finally:
         os.umask(old)
     mode = stat.S_IMODE((sample / "out" / "surveys" / "checkin.csv").stat().st_mode)

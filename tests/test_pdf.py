@@ -87,14 +87,14 @@ def pdf_bytes(root: Path, kind: str) -> bytes:
     """One PDF of `kind` made by the real command, read back from out/."""
     commands = {
         "handouts": (
-            ("agenda", "--session", "2", "--only", "match-01"),
+            ("agenda", "--session", "2", "--only", "match-01", "--as", "pdf"),
             "agenda/session-02/handouts.pdf",
         ),
-        "survey": (("survey", "checkin"), "surveys/checkin.pdf"),
-        "report": (("report", "--now", "2027-04-01"), "report/report.pdf"),
+        "survey": (("survey", "checkin", "--as", "pdf"), "surveys/checkin.pdf"),
+        "report": (("report", "--now", "2027-04-01", "-f", "pdf"), "report/report.pdf"),
     }
     args, name = commands[kind]
-    result = run(args[0], root, *args[1:], "-f", "pdf")
+    result = run(args[0], root, *args[1:])
     assert result.exit_code == 0, result.output
     return (root / "out" / name).read_bytes()
 
@@ -164,7 +164,7 @@ def test_names_in_every_script_print_as_glyphs(sample: Path, kind: str) -> None:
     need_noto()
     root = with_names(sample)
     args = ("agenda", "--session", "1") if kind == "handouts" else ("report", "--now", "2027-06-01")
-    result = run(args[0], root, *args[1:], "-f", "pdf")
+    result = run(args[0], root, *args[1:])
     assert result.exit_code == 0, result.output
     assert "warning[font]" not in result.stderr
     pdf = (

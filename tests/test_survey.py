@@ -29,7 +29,7 @@ def golden(name: str, data: bytes) -> None:
 
 
 def test_golden_forms_for_the_sample(sample: Path) -> None:
-    result = run("survey", sample, "-f", "md", "-f", "html", "-f", "csv")
+    result = run("survey", sample, "--as", "md", "--as", "html", "--as", "csv")
     assert result.exit_code == 0, result.output
     out = sample / "out" / "surveys"
     for name in ("checkin", "final"):
@@ -80,7 +80,7 @@ def test_every_survey_in_every_format(sample: Path, monkeypatch: pytest.MonkeyPa
 def test_xlsform_converts_with_pyxform(sample: Path) -> None:
     from pyxform.xls2xform import convert
 
-    result = run("survey", sample, "-f", "xlsform")
+    result = run("survey", sample, "--as", "xlsform")
     assert result.exit_code == 0, result.output
     for name in ("checkin", "final", "midpoint"):
         path = sample / "out" / "surveys" / f"{name}-xlsform.xlsx"
@@ -123,7 +123,7 @@ def test_xlsform_sheets(sample: Path) -> None:
 def test_xlsform_is_a_real_workbook(sample: Path) -> None:
     from openpyxl import load_workbook
 
-    result = run("survey", sample, "checkin", "-f", "xlsform")
+    result = run("survey", sample, "checkin", "--as", "xlsform")
     assert result.exit_code == 0, result.output
     path = sample / "out/surveys/checkin-xlsform.xlsx"
     workbook = load_workbook(path)
@@ -140,7 +140,7 @@ def test_pdf_form(sample: Path) -> None:
     pdfinfo = shutil.which("pdfinfo")
     if pdftotext is None or pdfinfo is None:
         pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
-    result = run("survey", sample, "final", "-f", "pdf", "--paper", "letter")
+    result = run("survey", sample, "final", "--as", "pdf", "--paper", "letter")
     assert result.exit_code == 0, result.output
     pdf = sample / "out/surveys/final.pdf"
     info = subprocess.run([pdfinfo, pdf], capture_output=True, text=True, check=True).stdout
@@ -183,7 +183,7 @@ def own(tmp_path: Path) -> Path:
 
 
 def test_a_survey_without_match_id_gets_one_first(own: Path) -> None:
-    result = run("survey", own, "pulse", "-f", "csv")
+    result = run("survey", own, "pulse", "--as", "csv")
     assert result.exit_code == 0, result.output
     assert (own / "out/surveys/pulse.csv").read_text() == "match_id,session,mood,nps_q,likert5\n"
     assert "has no match_id question; the forms add one first" in result.stderr
@@ -197,7 +197,7 @@ def test_hostile_survey_text_is_escaped_and_converts(own: Path) -> None:
     from openpyxl import load_workbook
     from pyxform.xls2xform import convert
 
-    result = run("survey", own, "pulse", "-f", "html", "-f", "md", "-f", "xlsform")
+    result = run("survey", own, "pulse", "--as", "html", "--as", "md", "--as", "xlsform")
     assert result.exit_code == 0, result.output
     html = (own / "out/surveys/pulse.html").read_text(encoding="utf-8")
     assert "<script>" not in html
@@ -230,10 +230,10 @@ def test_unknown_survey_suggests_the_name(sample: Path) -> None:
 
 def test_lone_name_means_the_current_folder(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(sample)
-    result = run("survey", "checkin", "-f", "csv")
+    result = run("survey", "checkin", "--as", "csv")
     assert result.exit_code == 0, result.output
     assert (sample / "out/surveys/checkin.csv").is_file()
-    result = run("survey", "-f", "csv", "--json", "--dry-run")
+    result = run("survey", "--as", "csv", "--format", "json", "--dry-run")
     assert result.exit_code == 0, result.output
     assert '"surveys": [\n    "checkin",\n    "final",\n    "midpoint"\n  ]' in result.stdout
 
@@ -255,11 +255,11 @@ def test_template_override_and_broken_template(sample: Path) -> None:
     write_folder(
         sample, {"templates/survey.md.j2": "{{ survey.title }}: {{ questions | length }}\n"}
     )
-    result = run("survey", sample, "final", "-f", "md")
+    result = run("survey", sample, "final", "--as", "md")
     assert result.exit_code == 0, result.output
     assert (sample / "out/surveys/final.md").read_text() == "End-of-year evaluation: 8\n"
     write_folder(sample, {"templates/survey.html.j2": "<h1>{{ survey.title }}</h1>\n{% if %}\n"})
-    result = run("survey", sample, "final", "-f", "html")
+    result = run("survey", sample, "final", "--as", "html")
     assert result.exit_code == 1
     assert re.search(r"survey\.html\.j2:2: template error", result.stderr), result.stderr
     assert not (sample / "out/surveys/final.html").exists()

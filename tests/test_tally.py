@@ -760,7 +760,7 @@ def test_answers_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> 
 
 def test_a_filled_csv_template_finds_respondent_match_and_session(tmp_path: Path) -> None:
     root = make_program(tmp_path)
-    made = runner.invoke(app, ["survey", str(root), "checkin", "--format", "csv"])
+    made = runner.invoke(app, ["survey", str(root), "checkin", "--as", "csv"])
     assert made.exit_code == 0, made.stderr
     template = (root / "out" / "surveys" / "checkin.csv").read_text(encoding="utf-8")
     assert template.splitlines()[0] == "name,email,match_id,session,useful,honest_feedback,comment"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,14 +11,21 @@ import typer
 from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
+    FormatOpt,
     NowOpt,
+    Paper,
+    PaperOpt,
     RoundOpt,
+    SessionOpt,
+    TextJson,
+    deprecated,
     err,
     handle_errors,
     hold_lock,
     load_checked,
     out,
     parse_now,
+    print_json,
     print_problems,
 )
 
@@ -30,26 +36,16 @@ class HandoutFormat(StrEnum):
     pdf = "pdf"
 
 
-class Paper(StrEnum):
-    a4 = "a4"
-    letter = "letter"
-
-
 @handle_errors
 def agenda_command(
     folder: DirArg = Path(),
-    session: Annotated[
-        str,
-        typer.Option(
-            "--session",
-            "-s",
-            help="Session number, or 'next': the first meeting after --now (default: this moment).",
-        ),
-    ] = "next",
+    session: SessionOpt = None,
     round_name: RoundOpt = None,
-    format: Annotated[
+    file_as: Annotated[
         list[HandoutFormat] | None,
-        typer.Option("--format", "-f", help="md, html or pdf; repeat for several (default: all)."),
+        typer.Option(
+            "--as", help="Files to write: md, html or pdf; repeat for several (default: all)."
+        ),
     ] = None,
     only: Annotated[
         str | None,
@@ -57,33 +53,35 @@ def agenda_command(
             "--only", help="Only this match (a match id, or a member id for their match)."
         ),
     ] = None,
-    paper: Annotated[Paper, typer.Option("--paper", help="Paper size of the PDF.")] = Paper.a4,
+    paper: PaperOpt = Paper.a4,
     now: NowOpt = None,
     dry_run: DryRunOpt = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="List the files as JSON (for scripts).")
-    ] = False,
+    format: FormatOpt = TextJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
 ) -> None:
-    """Write a handout per match for one session: who, when, where, the agenda with times,
-    the ground rules, and room for notes and commitments.
+    """Write a handout per match for one session (default: the next one): who, when, where,
+    the agenda with times, the ground rules, and room for notes and commitments.
 
     Files go to out/agenda/session-NN/: MATCH.md, MATCH.html, all.html and handouts.pdf
     (one print file with a page per match).
 
-    Example: peerkit agenda sample-program --session 1 --format pdf --paper letter
+    Example: peerkit agenda sample-program --session 1 --as pdf --paper letter
     """
     from peerkit.agenda import render_agenda
     from peerkit.write import write_files
 
+    if as_json:
+        deprecated("--json", "--format json")
+        format = TextJson.json
     moment = parse_now(now)
     if not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder, now=parse_now(now))
-    formats = [f.value for f in format] if format else [f.value for f in HandoutFormat]
+    loaded = load_checked(folder, now=moment)
+    formats = [f.value for f in file_as] if file_as else [f.value for f in HandoutFormat]
     with err.status("rendering handouts…"):
         result = render_agenda(
             loaded,
-            session,
+            session or "next",
             round_name=round_name,
             formats=formats,
             only=only,
@@ -95,14 +93,14 @@ def agenda_command(
     print_problems(folder, result.problems)
     if not dry_run:
         write_files(folder, result.files)
-    if as_json:
+    if format is TextJson.json:
         summary = {
             "session": result.session,
             "round": result.round,
             "files": sorted(result.files),
             "dry_run": dry_run,
         }
-        out.print(json.dumps(summary, indent=2), markup=False)
+        print_json(summary)
         return
     verb = "would write" if dry_run else "wrote"
     for name in sorted(result.files):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
+    FormatOpt,
     NowOpt,
     TextJson,
     err,
@@ -17,6 +17,7 @@ from peerkit.cli.common import (
     load_checked,
     out,
     parse_now,
+    print_json,
     print_problems,
 )
 from peerkit.errors import DataError
@@ -27,26 +28,27 @@ def build_command(
     folder: DirArg = Path(),
     now: NowOpt = None,
     dry_run: DryRunOpt = False,
-    format: TextJson = TextJson.text,
+    format: FormatOpt = TextJson.text,
 ) -> None:
     """Check the folder, then write everything it has data for into out/.
 
     Example: peerkit build sample-program
     """
     from peerkit.build import BuildOptions, build_outputs
+    from peerkit.check import has_errors
     from peerkit.write import write_files
 
     if not dry_run:
         hold_lock(folder)
     loaded = load_checked(folder, now=parse_now(now))
     result = build_outputs(loaded, BuildOptions(now=parse_now(now)))
-    if any(p.severity == "error" for p in result.problems):
+    if has_errors(result.problems):
         raise DataError(result.problems)
     print_problems(folder, result.problems)
     if not dry_run:
         write_files(folder, result.files)
     if format is TextJson.json:
-        out.print(json.dumps({"files": sorted(result.files), "dry_run": dry_run}, indent=2))
+        print_json({"files": sorted(result.files), "dry_run": dry_run})
         return
     for step, note in result.notes:
         err.print(f"{step}: {note}")

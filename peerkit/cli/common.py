@@ -41,6 +41,20 @@ RoundOpt = Annotated[
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be written; write nothing.")
 ]
+# One spelling and one meaning for each option that several commands have.
+SessionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--session",
+        "-s",
+        help="Session number (1 = the first meeting), or 'next': the first meeting after --now.",
+        show_default=False,
+    ),
+]
+SurveyOpt = Annotated[
+    str | None,
+    typer.Option("--survey", help="The survey's name in program.yaml.", show_default=False),
+]
 
 
 def parse_now(value: str | None) -> dt.datetime | None:
@@ -74,6 +88,30 @@ NowOpt = Annotated[
 class TextJson(StrEnum):
     text = "text"
     json = "json"
+
+
+FormatOpt = Annotated[
+    TextJson,
+    typer.Option("--format", "-f", help="How stdout is printed: text, or json for scripts."),
+]
+
+
+class Paper(StrEnum):
+    a4 = "a4"
+    letter = "letter"
+
+
+PaperOpt = Annotated[Paper, typer.Option("--paper", help="Paper size of the PDF.")]
+
+
+def print_json(data: object) -> None:
+    """JSON on stdout, written the same way by every command."""
+    out.print(json.dumps(data, indent=2, ensure_ascii=False, default=str), markup=False)
+
+
+def deprecated(old: str, new: str) -> None:
+    """An option kept for a release under its old name: say what to write instead."""
+    err.print(f"note: {old} is deprecated; use {new}", markup=False)
 
 
 def shown_path(root: Path, file: str) -> str:

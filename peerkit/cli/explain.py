@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from peerkit.cli.common import RoundOpt, TextJson, handle_errors, load_checked, out
+from peerkit.cli.common import (
+    FormatOpt,
+    RoundOpt,
+    TextJson,
+    handle_errors,
+    load_checked,
+    out,
+    print_json,
+)
 from peerkit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -58,9 +65,7 @@ def explain_command(
         ),
     ],
     round: RoundOpt = None,
-    format: Annotated[
-        TextJson, typer.Option("--format", "-f", help="text or json.")
-    ] = TextJson.text,
+    format: FormatOpt = TextJson.text,
 ) -> None:
     """Why MEMBER is matched with OTHER (score by term, rules passed), or, with one
     member, their match, why they are unmatched, and their best feasible alternatives.
@@ -84,7 +89,7 @@ def explain_command(
     loaded = load_checked(folder)
     result = explain(loaded, member, other, round)
     if format is TextJson.json:
-        out.print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), markup=False)
+        print_json(result.as_dict())
         return
     for note in result.notes:
         out.print(escape(note))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,11 +13,13 @@ from rich.markup import escape
 from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
+    FormatOpt,
     TextJson,
     err,
     handle_errors,
     hold_lock,
     out,
+    print_json,
     print_problems,
     progress_bar,
 )
@@ -156,9 +157,7 @@ def match_command(
         typer.Option("--force", help="Replace an existing round file (locked matches are kept)."),
     ] = False,
     dry_run: DryRunOpt = False,
-    format: Annotated[
-        TextJson, typer.Option("--format", "-f", help="text (a table) or json.")
-    ] = TextJson.text,
+    format: FormatOpt = TextJson.text,
     limit: Annotated[int, typer.Option("--limit", help="Rows shown in the table.", min=1)] = 50,
 ) -> None:
     """Match the members under the rules and write rounds/NAME.yaml.
@@ -208,7 +207,7 @@ def match_command(
     if format is TextJson.json:
         data = result.as_dict()
         data["dry_run"] = dry_run
-        out.print(json.dumps(data, indent=2, ensure_ascii=False), markup=False)
+        print_json(data)
         return
     print_round(result, limit)
     out.print(escape(summary_line(result)))

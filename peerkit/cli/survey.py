@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from peerkit.cli.common import DryRunOpt, err, handle_errors, hold_lock, load_checked, out
+from peerkit.cli.common import (
+    DryRunOpt,
+    FormatOpt,
+    Paper,
+    PaperOpt,
+    TextJson,
+    deprecated,
+    err,
+    handle_errors,
+    hold_lock,
+    load_checked,
+    out,
+    print_json,
+)
 from peerkit.errors import UsageError
 
 
@@ -19,11 +31,6 @@ class FormFormat(StrEnum):
     md = "md"
     csv = "csv"
     xlsform = "xlsform"
-
-
-class Paper(StrEnum):
-    a4 = "a4"
-    letter = "letter"
 
 
 def _folder_and_name(first: str | None, second: str | None) -> tuple[Path, str | None]:
@@ -57,30 +64,32 @@ def survey_command(
             show_default=False,
         ),
     ] = None,
-    format: Annotated[
+    file_as: Annotated[
         list[FormFormat] | None,
         typer.Option(
-            "--format",
-            "-f",
-            help="html, pdf, md, csv or xlsform; repeat for several (default: all).",
+            "--as",
+            help="Files to write: html, pdf, md, csv or xlsform; repeat for several "
+            "(default: all).",
         ),
     ] = None,
-    paper: Annotated[Paper, typer.Option("--paper", help="Paper size of the PDF.")] = Paper.a4,
+    paper: PaperOpt = Paper.a4,
     dry_run: DryRunOpt = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="List the files as JSON (for scripts).")
-    ] = False,
+    format: FormatOpt = TextJson.text,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
 ) -> None:
     """Write a survey's forms to out/surveys/: a printable form (NAME.html, NAME.pdf), a
     Markdown list to paste into any form builder (NAME.md), a CSV response template whose
     header is the question ids (NAME.csv), and an XLSForm for KoboToolbox, ODK or Enketo
     (NAME-xlsform.xlsx).
 
-    Example: peerkit survey sample-program checkin --format xlsform
+    Example: peerkit survey sample-program checkin --as xlsform
     """
     from peerkit.survey import SURVEY_FORMATS, render_surveys
     from peerkit.write import write_files
 
+    if as_json:
+        deprecated("--json", "--format json")
+        format = TextJson.json
     folder, name = _folder_and_name(first, second)
     if not folder.is_dir():
         msg = f"{folder} is not a folder"
@@ -88,16 +97,15 @@ def survey_command(
     if not dry_run:
         hold_lock(folder)
     loaded = load_checked(folder)
-    formats = [f.value for f in format] if format else list(SURVEY_FORMATS)
+    formats = [f.value for f in file_as] if file_as else list(SURVEY_FORMATS)
     with err.status("rendering survey forms…"):
         result = render_surveys(loaded, name, formats=formats, paper=paper.value)
     for note in result.notes:
         err.print(f"note: {note}", markup=False)
     if not dry_run:
         write_files(folder, result.files)
-    if as_json:
-        summary = {"surveys": result.surveys, "files": sorted(result.files), "dry_run": dry_run}
-        out.print(json.dumps(summary, indent=2), markup=False)
+    if format is TextJson.json:
+        print_json({"surveys": result.surveys, "files": sorted(result.files), "dry_run": dry_run})
         return
     verb = "would write" if dry_run else "wrote"
     for file in sorted(result.files):
