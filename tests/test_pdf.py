@@ -196,7 +196,7 @@ def test_a_survey_prints_a_contact_in_any_script(sample: Path) -> None:
     text, count = re.subn(r"(?m)^(  name: ).*$", r"\1Ελένη 王芳 فاطمة", text, count=1)
     assert count == 1, "the sample's contact has a name"
     program.write_text(text, encoding="utf-8")
-    result = run("survey", sample, "checkin", "-f", "pdf")
+    result = run("survey", sample, "checkin", "--as", "pdf")
     assert result.exit_code == 0, result.output
     found = letters(poppler("pdftotext", sample / "out/surveys/checkin.pdf"))
     assert letters("Ελένη 王芳 فاطمة") <= found
@@ -225,7 +225,7 @@ def font_warnings(stderr: str) -> list[str]:
 def test_a_name_no_font_has_is_a_warning_with_the_package(sample: Path, latin_only: None) -> None:
     root = with_names(sample)
     ids = roster_ids(root)
-    result = run("agenda", root, "--session", "1", "-f", "pdf")
+    result = run("agenda", root, "--session", "1", "--as", "pdf")
     assert result.exit_code == 0, result.output
     warnings = font_warnings(result.stderr)
     # Latin with diacritics prints; the eight others are named, each once, at their line
