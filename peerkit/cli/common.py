@@ -106,7 +106,9 @@ PaperOpt = Annotated[Paper, typer.Option("--paper", help="Paper size of the PDF.
 
 def print_json(data: object) -> None:
     """JSON on stdout, written the same way by every command."""
-    out.print(json.dumps(data, indent=2, ensure_ascii=False, default=str), markup=False)
+    out.print(
+        json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str), markup=False
+    )
 
 
 def deprecated(old: str, new: str) -> None:
