@@ -442,6 +442,8 @@ def fill_folder(tmp_path: Path) -> Path:
 
 def test_fill_keeps_whole_matches_and_matches_the_others(tmp_path: Path) -> None:
     root = fill_folder(tmp_path)
+    before = run("check", str(root))
+    assert f"`peerkit match {root} --round NEW --start 2027-03-01 --fill`" in before.stderr
     made = run("match", str(root), "--round", "summer", "--start", "2027-04-01", "--fill")
     assert made.exit_code == 0, made.stderr
     summer = pairs_in(root, "summer")
@@ -482,6 +484,9 @@ def test_fill_keeps_whole_matches_and_matches_the_others(tmp_path: Path) -> None
     ) in made.stdout.replace("\n", " ")
     stderr = assert_checks(root)
     assert "summer.yaml" not in stderr  # kept matches are no repeats of spring
+    assert "p7 has nobody to meet in match-01" in stderr
+    assert "(round summer takes over on 2027-04-01)" in stderr
+    assert "--fill`" not in stderr
     # the second run: re-made with --force, the same round
     again = run("match", str(root), "--round", "summer", "--fill", "--force")
     assert again.exit_code == 0, again.stderr

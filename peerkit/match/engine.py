@@ -1146,10 +1146,21 @@ def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Membe
         f"({made}); from then on {alone}",
         f"leave it (their meetings stop after {left}), or move "
         f"{' or '.join(others) if len(others) == 1 else 'the others'} into another match in "
-        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule), or "
-        f"start a round that keeps the whole matches and matches the others: "
-        f"`peerkit match {folder.root} --round NEW --start {left} --fill`",
+        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule)"
+        + _fill_advice(folder, round_, member.left),
         "warning",
+    )
+
+
+def _fill_advice(folder: Folder, round_: Round, left: dt.date) -> str:
+    """`, or start a round ... --fill` when no later round has taken over since."""
+    begins = round_date(folder, round_)
+    later = [r for r in folder.rounds if (r.start or folder.program.start) > begins]
+    if later:
+        return f" (round {later[0].name} takes over on {later[0].start})"
+    return (
+        ", or start a round that keeps the whole matches and matches the others: "
+        f"`peerkit match {folder.root} --round NEW --start {left} --fill`"
     )
 
 
