@@ -380,6 +380,25 @@ def test_no_repeat_looks_at_earlier_rounds_by_date_not_by_name(tmp_path: Path) -
     assert [r.name for r in folder.rounds] == ["spring-2027", "fall-2027"]
     assert "round fall-2027" not in redo.stderr  # no pair of fall repeats spring
     assert_checks(root)
+    # spring made again around a pair of fall: fall (later) does not hold it back, and the
+    # note says fall now repeats it
+    x, y = later["match-01"]
+    (root / "rounds" / "spring-2027.yaml").write_text(
+        f"round: spring-2027\nmatches:\n  - id: match-01\n    members: [{x}, {y}]\n"
+        "    locked: true\n"
+    )
+    again = run("match", str(root), "--round", "spring-2027", "--force")
+    assert again.exit_code == 0, again.stderr
+    assert pairs_in(root, "spring-2027")["match-01"] == (x, y)
+    assert "although it breaks" not in (root / "rounds" / "spring-2027.yaml").read_text()
+    assert (
+        "round fall-2027 (from 2027-04-01) now repeats a pair of this round in 1 match(es) "
+        "(match-01)"
+    ) in " ".join(again.stderr.split())
+    check = run("check", str(root))
+    assert "fall-2027.yaml" in check.stderr
+    assert "not matched in an earlier round" in check.stderr
+    assert "spring-2027.yaml:" not in check.stderr
 
 
 def test_a_member_on_a_pause_at_the_start_is_not_matched(tmp_path: Path) -> None:
