@@ -416,6 +416,11 @@ def test_a_member_on_a_pause_at_the_start_is_not_matched(tmp_path: Path) -> None
     assert matched == {"p0", "p1", "p2", "p3"}
     assert data["summary"]["inactive"] == 2
     assert data["unmatched"] == []
+    why = run("explain", str(root), "p4", "--round", "r2")
+    assert why.exit_code == 0, why.stderr
+    assert (
+        "p4 is unmatched in round r2: on a pause from 2027-03-20 until 2027-05-31 when it starts"
+    ) in " ".join(why.stdout.split())
     # put by hand into r2, a member on a pause is a warning that says when they are back
     path = root / "rounds" / "r2.yaml"
     first = data["matches"][0]

@@ -863,6 +863,18 @@ def _pair_explanation(pool: Pool, i: int, j: int) -> PairExplanation:
     )
 
 
+def _away(member: Member, day: dt.date) -> str:
+    """`on a pause from A until B when it starts` (or left, or inactive) on the round's start."""
+    if not member.active:
+        return "`active: false` in the roster"
+    if member.left is not None and member.left <= day:
+        return f"left on {member.left}, before it starts"
+    for begin, until in member.pauses:
+        if begin <= day <= until:
+            return f"on a pause from {begin} until {until} when it starts"
+    return ""
+
+
 def _lookup(folder: Folder, member_id: str) -> Member:
     member = folder.member(member_id)
     if member is None:
@@ -940,7 +952,7 @@ def explain_member(folder: Folder, a: str, b: str | None, round_name: str | None
     if round_:
         reason = next((u.reason for u in round_.unmatched if u.member == first.id), "")
         if match is None and not reason:
-            reason = f"not in round {round_.name}"
+            reason = _away(first, start) or f"not in round {round_.name}"
     return Explanation(
         first.id,
         round_.name if round_ else None,
