@@ -808,7 +808,11 @@ def data_problems(folder: Folder) -> list[Problem]:
 
     _, problems = read_responses(folder)
     problems.extend(read_attendance(folder)[1])
-    return [dataclasses.replace(p, severity="warning") for p in problems]
+    # a file that cannot be read at all stays an error: tally and build would stop on it
+    unreadable = {"xlsx", "csv", "binary", "unreadable", "too-large", "duplicate-column"}
+    return [
+        p if p.code in unreadable else dataclasses.replace(p, severity="warning") for p in problems
+    ]
 
 
 # --- build steps ----------------------------------------------------------------------------
