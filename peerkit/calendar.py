@@ -248,25 +248,32 @@ def read_state(root: Path) -> tuple[State, list[Problem]]:
     import yaml
 
     path = root / STATE_FILE
-    if not path.is_file():
-        return {}, []
     where = Location(STATE_FILE)
     hint = (
         f"restore it from git, or delete {STATE_FILE} to start over "
         "(every event is then sent again as new, and vanished ones are not cancelled)"
     )
+    if not path.is_file():
+        if not path.is_symlink() and not path.exists():
+            return {}, []
+        # a dangling or looping link, or a folder: taking it as absent would resend everything
+        what = "a link that leads to no file" if path.is_symlink() else "not a file"
+        return {}, [Problem(where, "calendar-state", f"{STATE_FILE} is {what}", hint)]
     try:
         text = path.read_text(encoding="utf-8")
         fast = _parse_state_lines(text)
         if fast is not None:
             return fast, []
         data = yaml.load(text, Loader=_loader())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        message = f"{STATE_FILE} cannot be read: {str(exc).splitlines()[0]}"
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
+        message = f"{STATE_FILE} cannot be read: {(str(exc).splitlines() or ['?'])[0]}"
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = Location(STATE_FILE, mark.line + 1, mark.column + 1)
         return {}, [Problem(where, "calendar-state", message, hint)]
     try:
         return _parse_state(data), []
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         message = f"{STATE_FILE} is not what `peerkit calendar` wrote ({exc})"
         return {}, [Problem(where, "calendar-state", message, hint)]
 

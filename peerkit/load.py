@@ -1153,7 +1153,27 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
     node = read_yaml(path, rel, reader.problems)
     if node is None:
         return None
+    if node.value is None or (isinstance(node.value, dict) and "matches" not in node.value):
+        # an empty round would cancel every meeting already sent: never take it as meant
+        reader.report(
+            Location(rel, 1, 1) if node.value is None else node.loc,
+            "round-empty",
+            f"{rel} is empty" if node.value is None else f"{rel} has no `matches:`",
+            "restore it from git, or delete it and run `peerkit match` again",
+        )
+        return None
     entries = reader.mapping(node, "", ("round", "start", "end", "summary", "matches", "unmatched"))
+    if "summary" in entries and "unmatched" not in entries and isinstance(node.value, dict):
+        last = max((loc.line for loc in _locations(node).values()), default=node.loc.line)
+        reader.report(
+            Location(rel, last, 1),
+            "round-truncated",
+            f"{rel} looks cut short: it ends before `unmatched:`, which `peerkit match` "
+            "always writes last",
+            "restore it from git (a partial copy or download), or add `unmatched: []` "
+            "at the end if you removed it on purpose",
+        )
+        return None
     matches = []
     seen: set[str] = set()
     for index, item in enumerate(reader.items(entries.get("matches"), "matches"), start=1):
@@ -1215,11 +1235,42 @@ def load_rounds(root: Path, reader: Reader) -> tuple[Round, ...]:
     folder = root / "rounds"
     if not folder.is_dir():
         return ()
-    rounds = []
-    for path in sorted(folder.glob("*.y*ml")):
-        loaded = load_round(path, f"rounds/{path.name}", reader)
-        if loaded is not None:
-            rounds.append(loaded)
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    except OSError as exc:
+        reader.report(
+            Location("rounds"),
+            "unreadable",
+            f"the rounds/ folder cannot be read: {exc.strerror}",
+            "check its permissions (e.g. `chmod u+rx rounds`)",
+        )
+        return ()
+    rounds: list[Round] = []
+    first: dict[str, str] = {}
+    for path in paths:
+        rel = f"rounds/{path.name}"
+        if path.stem in first:
+            reader.report(
+                Location(rel),
+                "duplicate-round",
+                f"{rel} and {first[path.stem]} are two files for round '{path.stem}'",
+                "keep one of them (peerkit writes .yaml)",
+            )
+            continue
+        first[path.stem] = rel
+        loaded = load_round(path, rel, reader)
+        if loaded is None:
+            continue
+        same = next((r for r in rounds if r.name == loaded.name), None)
+        if same is not None:
+            reader.report(
+                Location(rel, 1, 1),
+                "duplicate-round",
+                f"{rel} and {same.file} both say `round: {loaded.name}`",
+                "give each round its own name, the same as its file name",
+            )
+            continue
+        rounds.append(loaded)
     return tuple(rounds)
 
 
@@ -1290,25 +1341,53 @@ def check_references(folder: Folder, reader: Reader) -> None:
         refs.extend((other, member.where("avoid"), f"{member.id}: avoid") for other in member.avoid)
         if member.manager == member.id:
             reader.report(member.where("manager"), "value", f"{member.id} is their own manager")
+        if member.id in member.avoid:
+            reader.report(
+                member.where("avoid"),
+                "value",
+                f"{member.id}: avoid lists {member.id} themselves",
+                f"take {member.id} out of their own `avoid:` list",
+            )
     program = folder.program
     for index, pin in enumerate(program.matching.pins):
         loc = program.where(f"matching.pins.{index}")
         refs.extend((member_id, loc, "matching.pins") for member_id in pin)
     _check_refs(reader, ids, refs, known)
+    roster_failed = any(
+        p.severity == "error" and p.location is not None and p.location.file == folder.roster_file
+        for p in reader.problems
+    )
     for round_ in folder.rounds:
-        for match in round_.matches:
-            for gone in [m for m in match.members if m and m not in ids]:
-                # A round names members as they were when it was made: an id missing now
-                # is most often someone taken off the roster, not a typo.
-                reader.report(
-                    match.where or Location(round_.file),
-                    "unknown-member",
-                    f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
-                    f"if they left, put them back in {folder.roster_file} with `left: DATE` "
-                    f"(their meetings stop then); otherwise delete '{gone}' from {match.id} in "
-                    f"{round_.file}, or re-match the round with "
-                    f"`peerkit match {folder.root} --round {round_.name} --force`",
-                )
+        missing = [
+            (match, gone)
+            for match in round_.matches
+            for gone in match.members
+            if gone and gone not in ids
+        ]
+        if roster_failed and missing:
+            # a roster that did not load whole says nothing about who left: one note, not
+            # one error per member of every round
+            reader.report(
+                Location(round_.file),
+                "unknown-member",
+                f"{len(missing)} member(s) of round {round_.name} are not in "
+                f"{folder.roster_file}, which has errors",
+                f"fix the errors in {folder.roster_file} first",
+                "warning",
+            )
+            continue
+        for match, gone in missing:
+            # A round names members as they were when it was made: an id missing now
+            # is most often someone taken off the roster, not a typo.
+            reader.report(
+                match.where or Location(round_.file),
+                "unknown-member",
+                f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
+                f"if they left, put them back in {folder.roster_file} with `left: DATE` "
+                f"(their meetings stop then); otherwise delete '{gone}' from {match.id} in "
+                f"{round_.file}, or re-match the round with "
+                f"`peerkit match {folder.root} --round {round_.name} --force`",
+            )
 
 
 def load_folder(root: Path) -> tuple[Folder | None, list[Problem]]:

@@ -838,7 +838,12 @@ def data_problems(folder: Folder) -> list[Problem]:
     from peerkit.responses import fold_repeats
 
     problems = [*folder.responses.problems, *folder.attendance.problems]
-    return [dataclasses.replace(p, severity="warning") for p in fold_repeats(problems)]
+    # a file that cannot be read at all stays an error: tally and build would stop on it
+    unreadable = {"xlsx", "csv", "binary", "unreadable", "too-large", "duplicate-column"}
+    return [
+        p if p.code in unreadable else dataclasses.replace(p, severity="warning")
+        for p in fold_repeats(problems)
+    ]
 
 
 # --- build steps ----------------------------------------------------------------------------
