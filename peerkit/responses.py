@@ -559,6 +559,7 @@ class _Context:
     round_name: str | None = None  # --round: every answer is read against this round
     session: int | None = None  # --session: every answer is for this session
     indexes: dict[str, _RoundIndex] = field(default_factory=dict)
+    by_day: dict[dt.date | None, _RoundIndex] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -576,6 +577,11 @@ class _Context:
 
     def round_index(self, day: dt.date | None) -> _RoundIndex:
         """The round an answer of `day` belongs to: `--round`, else the one in effect then."""
+        if day not in self.by_day:
+            self.by_day[day] = self._round_index(day)
+        return self.by_day[day]
+
+    def _round_index(self, day: dt.date | None) -> _RoundIndex:
         from peerkit.timeline import choose_round
 
         round_ = None
