@@ -76,7 +76,7 @@ def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = Fals
     for session in () if duration_broken else program.sessions:
         if session.agenda_minutes > minutes:
             reader.report(
-                program.where(f"sessions.{session.number - 1}.agenda"),
+                program.where(f"sessions.{(session.entry or session.number) - 1}.agenda"),
                 "agenda-time",
                 f"session {session.number} ({session.title}) has {session.agenda_minutes} minutes "
                 f"of agenda, but meetings last {minutes:.0f}",
@@ -93,15 +93,8 @@ def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = Fals
             f"no meeting falls between start ({program.start}) and end ({program.end})",
             "check start, end, meetings.cadence and meetings.day",
         )
-    elif "sessions" in program.locations and len(program.sessions) != count:
-        reader.report(
-            program.where("sessions"),
-            "sessions",
-            f"the schedule has {count} meetings but {len(program.sessions)} session(s) are defined",
-            "add or remove sessions so there is one per meeting",
-            "warning",
-        )
-    planned = {meeting.planned for meeting in dates}
+    # a session the schedule leaves out, and a skip or move on a day with no meeting, are
+    # reported by the loader at their own lines
     for day, new in program.meetings.moved:
         where = program.where(f"meetings.moved.{day}")
         if not program.start <= new <= program.end:
@@ -111,14 +104,6 @@ def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = Fals
                 f"meetings.moved: {day} is moved to {new}, outside the program "
                 f"({program.start} to {program.end})",
                 "check the year of the new date",
-            )
-        if day not in planned and day not in program.meetings.skip:
-            reader.report(
-                where,
-                "schedule",
-                f"meetings.moved: no meeting is planned on {day}, so this move does nothing",
-                "use the date the meeting was planned for (see `peerkit calendar`)",
-                "warning",
             )
         if day in program.meetings.skip:
             reader.report(

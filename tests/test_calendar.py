@@ -696,15 +696,20 @@ def test_golden_sample_program(tmp_path: Path) -> None:
     assert_golden(GOLDEN / "sample-program.ics", files["program.ics"])
 
 
-def test_uid_is_uuid5_of_program_round_match_and_session() -> None:
+def test_uid_is_uuid5_of_program_id_round_match_and_planned_date() -> None:
     import uuid
 
-    from peerkit.calendar import NAMESPACE, event_uid
+    from peerkit.calendar import NAMESPACE, event_uid, legacy_uid
 
-    folder, _ = load_folder(SAMPLE)
-    assert folder is not None
-    name = f"{folder.program.name}\x1f2027\x1fteam-ü\x1f3"
-    assert event_uid(folder.program, "2027", "team-ü", 3) == str(uuid.uuid5(NAMESPACE, name))
+    name = "high-desert\x1f2027\x1fteam-ü\x1f2027-03-09"
+    assert event_uid("high-desert", "2027", "team-ü", dt.date(2027, 3, 9)) == str(
+        uuid.uuid5(NAMESPACE, name)
+    )
+    # the UIDs sent before they were kept in calendars.yaml: by program name and session
+    old = "High Desert Peer Teams 2027\x1f2027\x1fteam-ü\x1f3"
+    assert legacy_uid("High Desert Peer Teams 2027", "2027", "team-ü", 3) == str(
+        uuid.uuid5(NAMESPACE, old)
+    )
 
 
 def test_messy_folder_warns_and_still_writes_clean_files(tmp_path: Path) -> None:

@@ -320,11 +320,16 @@ def test_a_move_outside_the_program_or_of_no_meeting(tmp_path: Path) -> None:
             "(2027-01-01 to 2027-06-30)",
         ),
         (
-            "warning",
+            "error",
             10,
-            "meetings.moved: no meeting is planned on 2027-03-05, so this move does nothing",
+            "meetings.moved: no meeting is planned on Fri 2027-03-05, so this date does nothing",
         ),
     ]
+    moved = next(p for p in problems_of(root) if p.message.startswith("meetings.moved: no"))
+    assert moved.hint == (
+        "the nearest meeting dates are Thu 2027-03-04 and Thu 2027-04-01: "
+        "use the date it was planned for"
+    )
 
 
 def test_the_roster_sheet_of_a_workbook(tmp_path: Path) -> None:
