@@ -278,7 +278,10 @@ def read_state(root: Path) -> tuple[State, list[Problem]]:
         return State(), [Problem(where, "calendar-state", f"{STATE_FILE} is {what}", hint)]
     try:
         text = path.read_text(encoding="utf-8")
-        fast = _parse_state_lines(text)
+        try:
+            fast = _parse_state_lines(text)
+        except ValueError:  # a bad escape in a hand-edited line: the YAML parser says where
+            fast = None
         if fast is not None:
             return fast, []
         data = yaml.load(text, Loader=_loader())

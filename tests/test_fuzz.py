@@ -12,6 +12,7 @@ import io
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +121,13 @@ def _mutate_bytes(data: bytes, m: Mutation) -> bytes:
 
 def _mutate_workbook(data: bytes, m: Mutation) -> bytes:
     """A zip member truncated or corrupted: what a partial download or a bad tool leaves."""
+    try:
+        return _edit_member(data, m)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+        return _mutate_bytes(data, m)  # already damaged by an earlier mutation
+
+
+def _edit_member(data: bytes, m: Mutation) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as zin:
         items = zin.infolist()
         target = items[m.at % len(items)].filename

@@ -408,3 +408,29 @@ def test_a_template_runtime_error_names_the_template_and_line(
     assert result.exit_code == 1
     assert f"error: {override}:{number}: {message}" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_megabyte_word_in_a_name_is_refused_quickly(tmp_path: Path) -> None:
+    word = "A" * 1_000_000
+    roster = f"id,name,email\nana,{word},ana@example.org\nben,Ben,ben@example.org\n"
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": roster})
+    result = run("build", root, "--now", "2027-03-01")
+    assert result.exit_code == 1
+    assert (
+        f"{root}/members.csv:2:2: error[too-long]: name: the value is 1,000,000 characters long; "
+        "at most 200 fit"
+    ) in result.stderr
+    assert not (root / "out").exists()
+
+
+def test_a_bad_escape_in_the_calendar_state_is_located(sample: Path) -> None:
+    # found by tests/test_fuzz.py: the fast reader of calendars.yaml crashed on it
+    state = sample / "calendars.yaml"
+    lines = state.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if line.startswith('    "match-01"'))
+    lines[number] = lines[number].replace('"match-01"', '"\\qmatch-01"')
+    state.write_text("".join(lines), encoding="utf-8")
+    result = run("build", sample, "--now", "2027-03-01")
+    assert result.exit_code == 1
+    assert f"calendars.yaml:{number + 1}:6: error[calendar-state]" in result.stderr
+    assert "Traceback" not in result.output
