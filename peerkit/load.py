@@ -739,7 +739,9 @@ def _sessions(
             )
         added = [s.number for s in held if not s.entry]
         if added:
-            shown = ", ".join(str(n) for n in added)
+            shown = ", ".join(str(n) for n in added[:10])
+            if len(added) > 10:
+                shown += f" and {len(added) - 10} more"
             reader.report(
                 node.loc if node is not None else None,
                 "sessions",
@@ -917,6 +919,8 @@ def load_program(root: Path, reader: Reader) -> Program | None:
             "swap the two dates or fix the year",
         )
         end = None
+    # with a start or end that did not load, the schedule is a guess: say nothing about it
+    dates_known = start is not None and (end is not None or "end" not in entries)
     start = start or dt.date(2000, 1, 1)
     end = end or dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
     contact_entries = reader.mapping(entries.get("contact"), "contact", ("name", "email"))
@@ -956,7 +960,9 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         meetings = replace(meetings, cadence="monthly")
         count = len(schedule.meeting_dates(meetings, start, end))
     minutes = int(meetings.duration.total_seconds() // 60)
-    sessions = _sessions(reader, entries.get("sessions"), count, defaults, minutes)
+    sessions = _sessions(
+        reader, entries.get("sessions"), count if dates_known else 0, defaults, minutes
+    )
     # surveys' `after:` counts the sessions as written (which the schedule may not all hold)
     written = max((s.entry for s in sessions), default=0) or len(sessions)
     survey_node = entries.get("surveys")
