@@ -773,7 +773,7 @@ class Span:
     period: Period
 
 
-def timeline(folder: Folder) -> list[Span]:
+def timeline_spans(folder: Folder) -> list[Span]:
     """Every match of every round over its round's period, rounds in date order."""
     spans = []
     previous: dict[str, tuple[str, frozenset[str]]] = {}
@@ -911,7 +911,7 @@ def render_calendars(
         return current is not None and current.name == round_name
 
     groups: dict[tuple[str, str], list[Span]] = {}
-    for span in timeline(folder):
+    for span in timeline_spans(folder):
         groups.setdefault((span.origin, span.match.id), []).append(span)
     for index, ((origin, match_id), parts) in enumerate(sorted(groups.items())):
         if progress and index % 100 == 0:
