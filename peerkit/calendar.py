@@ -5,9 +5,14 @@ clients choke on: escaping, folding at 75 octets on a UTF-8 boundary, CRLF, prop
 order. Every meeting is its own VEVENT (no RRULE): calcurse ignores RECURRENCE-ID and
 miscounts COUNT next to EXDATE, and each meeting carries its own session title and agenda.
 
-Re-exporting is safe: a UID is uuid5(program, round, match, session), and `calendars.yaml`
-in the program folder remembers what each event looked like when it was last exported, so
-a changed meeting gets a higher SEQUENCE and a vanished one is sent as STATUS:CANCELLED.
+The calendars hold the program's whole timeline: each round's matches meet only inside
+the round's period, so when a later round starts the earlier round's remaining meetings are
+cancelled, and nobody has two meetings at once from two rounds.
+
+Re-exporting is safe: a UID is uuid5(program id, round, match, planned date) and is kept in
+`calendars.yaml`, which remembers what each event looked like when it was last exported, so
+a changed meeting gets a higher SEQUENCE and a vanished one is sent as STATUS:CANCELLED. A
+rename, a skip or a move elsewhere never changes an event's UID.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from peerkit.model import Folder, Location, Meeting, Member, Problem, Program, Round
+from peerkit.model import Folder, Location, Match, Meeting, Member, Problem, Program, Round
+from peerkit.timeline import Period, round_period
 
 STATE_FILE = "calendars.yaml"
 OUT_DIR = "out/calendars"
@@ -231,16 +237,27 @@ class EventRecord:
     status: Literal["confirmed", "cancelled"]
     hash: str
     stamp: str = ""  # the --now it last changed at, if one was given
+    uid: str = ""  # kept so an event keeps its UID whatever the program is called later
+    session: int = 0  # the session it held
 
 
 @dataclass(frozen=True)
 class MatchRecord:
     members: tuple[str, ...]
     former: tuple[str, ...]  # members who were in the match once: they get cancellations
-    sessions: Mapping[int, EventRecord]
+    # each meeting by the date it was planned for (ISO), which a skip or a move elsewhere
+    # does not change
+    events: Mapping[str, EventRecord] = field(default_factory=dict)
+    # a state file from before events were keyed by date: by session number, UIDs not kept
+    sessions: Mapping[int, EventRecord] = field(default_factory=dict)
 
 
-State = dict[str, dict[str, MatchRecord]]  # round name → match id → record
+@dataclass
+class State:
+    """`calendars.yaml`: the program id UIDs hang on, and every event of every round."""
+
+    program: str = ""
+    rounds: dict[str, dict[str, MatchRecord]] = field(default_factory=dict)
 
 
 def read_state(root: Path) -> tuple[State, list[Problem]]:
@@ -248,34 +265,50 @@ def read_state(root: Path) -> tuple[State, list[Problem]]:
     import yaml
 
     path = root / STATE_FILE
-    if not path.is_file():
-        return {}, []
     where = Location(STATE_FILE)
     hint = (
         f"restore it from git, or delete {STATE_FILE} to start over "
         "(every event is then sent again as new, and vanished ones are not cancelled)"
     )
+    if not path.is_file():
+        if not path.is_symlink() and not path.exists():
+            return State(), []
+        # a dangling or looping link, or a folder: taking it as absent would resend everything
+        what = "a link that leads to no file" if path.is_symlink() else "not a file"
+        return State(), [Problem(where, "calendar-state", f"{STATE_FILE} is {what}", hint)]
     try:
         text = path.read_text(encoding="utf-8")
-        fast = _parse_state_lines(text)
+        try:
+            fast = _parse_state_lines(text)
+        except ValueError:  # a bad escape in a hand-edited line: the YAML parser says where
+            fast = None
         if fast is not None:
             return fast, []
         data = yaml.load(text, Loader=_loader())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        message = f"{STATE_FILE} cannot be read: {str(exc).splitlines()[0]}"
-        return {}, [Problem(where, "calendar-state", message, hint)]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
+        message = f"{STATE_FILE} cannot be read: {(str(exc).splitlines() or ['?'])[0]}"
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = Location(STATE_FILE, mark.line + 1, mark.column + 1)
+        return State(), [Problem(where, "calendar-state", message, hint)]
     try:
         return _parse_state(data), []
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         message = f"{STATE_FILE} is not what `peerkit calendar` wrote ({exc})"
-        return {}, [Problem(where, "calendar-state", message, hint)]
+        return State(), [Problem(where, "calendar-state", message, hint)]
 
 
 _Q = r'"(?:[^"\\]|\\.)*"'
+_STATE_PROGRAM = re.compile(rf"program: ({_Q})")
 _STATE_ROUND = re.compile(rf"  ({_Q}):")
 _STATE_MATCH = re.compile(rf"    ({_Q}):")
 _STATE_LIST = re.compile(r"      (members|former): (\[.*\])")
 _STATE_EVENT = re.compile(
+    rf'        "(\d{{4}}-\d\d-\d\d)": \{{session: (\d+), uid: ({_Q}), start: ({_Q}), '
+    rf"end: ({_Q}), sequence: (\d+), status: (confirmed|cancelled), hash: ({_Q})"
+    rf"(?:, stamp: ({_Q}))?\}}"
+)
+_STATE_SESSION = re.compile(  # the format before events were keyed by date
     rf"        (\d+): \{{start: ({_Q}), end: ({_Q}), sequence: (\d+), "
     rf"status: (confirmed|cancelled), hash: ({_Q})(?:, stamp: ({_Q}))?\}}"
 )
@@ -288,22 +321,36 @@ def _unquote(token: str) -> str:
 def _parse_state_lines(text: str) -> State | None:
     """The state file exactly as `state_text` writes it, fast; None if it looks otherwise
     (edited by hand), and then the YAML parser reads it."""
-    state: State = {}
+    state = State()
     round_: dict[str, MatchRecord] | None = None
     match_id = ""
     lists: dict[str, tuple[str, ...]] = {}
+    events: dict[str, EventRecord] = {}
     sessions: dict[int, EventRecord] = {}
+    skip = ("rounds:", "rounds: {}", "      events:", "      sessions:")
 
     def close() -> None:
         if round_ is not None and match_id:
             round_[match_id] = MatchRecord(
-                lists.get("members", ()), lists.get("former", ()), sessions
+                lists.get("members", ()), lists.get("former", ()), events, sessions
             )
 
     for line in text.splitlines():
-        if not line or line.startswith("#") or line in ("rounds:", "rounds: {}", "      sessions:"):
+        if not line or line.startswith("#") or line in skip:
             continue
         if found := _STATE_EVENT.fullmatch(line):
+            planned, number, uid, start, end, sequence, status, digest, stamp = found.groups()
+            events[planned] = EventRecord(
+                _unquote(start),
+                _unquote(end),
+                int(sequence),
+                "confirmed" if status == "confirmed" else "cancelled",
+                _unquote(digest),
+                _unquote(stamp) if stamp else "",
+                _unquote(uid),
+                int(number),
+            )
+        elif found := _STATE_SESSION.fullmatch(line):
             number, start, end, sequence, status, digest, stamp = found.groups()
             sessions[int(number)] = EventRecord(
                 _unquote(start),
@@ -312,16 +359,20 @@ def _parse_state_lines(text: str) -> State | None:
                 "confirmed" if status == "confirmed" else "cancelled",
                 _unquote(digest),
                 _unquote(stamp) if stamp else "",
+                "",
+                int(number),
             )
         elif found := _STATE_LIST.fullmatch(line):
             lists[found.group(1)] = tuple(str(item) for item in json.loads(found.group(2)))
         elif found := _STATE_MATCH.fullmatch(line):
             close()
-            match_id, lists, sessions = json.loads(found.group(1)), {}, {}
+            match_id, lists, events, sessions = json.loads(found.group(1)), {}, {}, {}
         elif found := _STATE_ROUND.fullmatch(line):
             close()
             match_id = ""
-            round_ = state.setdefault(json.loads(found.group(1)), {})
+            round_ = state.rounds.setdefault(json.loads(found.group(1)), {})
+        elif (found := _STATE_PROGRAM.fullmatch(line)) and round_ is None:
+            state.program = json.loads(found.group(1))
         else:
             return None
     close()
@@ -334,36 +385,48 @@ def _loader() -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _record(match_id: str, key: object, item: Any) -> EventRecord:
+    status = str(item["status"])
+    if status not in ("confirmed", "cancelled"):
+        msg = f"match {match_id} event {key}: unknown status {status!r}"
+        raise ValueError(msg)
+    return EventRecord(
+        start=str(item["start"]),
+        end=str(item["end"]),
+        sequence=int(item["sequence"]),
+        status="confirmed" if status == "confirmed" else "cancelled",
+        hash=str(item["hash"]),
+        stamp=str(item.get("stamp") or ""),
+        uid=str(item.get("uid") or ""),
+        session=int(item.get("session") or (key if isinstance(key, int) else 0)),
+    )
+
+
 def _parse_state(data: Any) -> State:
     if data is None:
-        return {}
+        return State()
     if not isinstance(data, dict) or not isinstance(data.get("rounds", {}), dict):
         msg = "expected a mapping with `rounds`"
         raise ValueError(msg)
-    state: State = {}
+    state = State(program=str(data.get("program") or ""))
     for round_name, matches in (data.get("rounds") or {}).items():
         records: dict[str, MatchRecord] = {}
         for match_id, entry in (matches or {}).items():
-            sessions = {}
-            for number, item in (entry.get("sessions") or {}).items():
-                status = str(item["status"])
-                if status not in ("confirmed", "cancelled"):
-                    msg = f"match {match_id} session {number}: unknown status {status!r}"
-                    raise ValueError(msg)
-                sessions[int(number)] = EventRecord(
-                    start=str(item["start"]),
-                    end=str(item["end"]),
-                    sequence=int(item["sequence"]),
-                    status="confirmed" if status == "confirmed" else "cancelled",
-                    hash=str(item["hash"]),
-                    stamp=str(item.get("stamp") or ""),
-                )
+            events = {}
+            for planned, item in (entry.get("events") or {}).items():
+                day = planned if isinstance(planned, dt.date) else dt.date.fromisoformat(planned)
+                events[day.isoformat()] = _record(match_id, planned, item)
+            sessions = {
+                int(number): _record(match_id, int(number), item)
+                for number, item in (entry.get("sessions") or {}).items()
+            }
             records[str(match_id)] = MatchRecord(
                 members=tuple(str(m) for m in entry.get("members") or ()),
                 former=tuple(str(m) for m in entry.get("former") or ()),
+                events=events,
                 sessions=sessions,
             )
-        state[str(round_name)] = records
+        state.rounds[str(round_name)] = records
     return state
 
 
@@ -372,57 +435,52 @@ def state_text(state: State) -> bytes:
     q = json.dumps  # a JSON string is a valid YAML double-quoted scalar
     lines = [
         "# Written by `peerkit calendar`: each event as it was last exported, so that a",
-        "# re-export raises SEQUENCE for changed meetings and cancels vanished ones.",
+        "# re-export raises SEQUENCE for changed meetings and cancels vanished ones. Events",
+        "# are keyed by the date they were planned for; `program` is the id their UIDs hang on.",
         "# Commit it with the program. Deleting it makes every event new again.",
-        "rounds:",
     ]
-    if not state:
-        lines[-1] = "rounds: {}"
-    for round_name in sorted(state):
+    if state.program:
+        lines.append(f"program: {q(state.program)}")
+    lines.append("rounds:" if state.rounds else "rounds: {}")
+    for round_name in sorted(state.rounds):
         lines.append(f"  {q(round_name)}:")
-        for match_id in sorted(state[round_name]):
-            record = state[round_name][match_id]
+        for match_id in sorted(state.rounds[round_name]):
+            record = state.rounds[round_name][match_id]
             lines.append(f"    {q(match_id)}:")
             lines.append(f"      members: [{', '.join(q(m) for m in record.members)}]")
             if record.former:
                 lines.append(f"      former: [{', '.join(q(m) for m in record.former)}]")
-            lines.append("      sessions:")
-            for number in sorted(record.sessions):
-                item = record.sessions[number]
+            lines.append("      events:")
+            for planned in sorted(record.events):
+                item = record.events[planned]
                 stamp = f", stamp: {q(item.stamp)}" if item.stamp else ""
                 lines.append(
-                    f"        {number}: {{start: {q(item.start)}, end: {q(item.end)}, "
-                    f"sequence: {item.sequence}, status: {item.status}, "
-                    f"hash: {q(item.hash)}{stamp}}}"
+                    f"        {q(planned)}: {{session: {item.session}, uid: {q(item.uid)}, "
+                    f"start: {q(item.start)}, end: {q(item.end)}, sequence: {item.sequence}, "
+                    f"status: {item.status}, hash: {q(item.hash)}{stamp}}}"
                 )
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def recorded_state(
-    state: State,
-    round_name: str,
-    new_round: dict[str, MatchRecord],
-    only: str | None,
-    sent: set[str],
-) -> State:
-    """The state to save: the new round, or with `--only` the old state with only the
-    matches whose events were written (`sent`) brought up to date, since nobody else
-    received anything."""
-    recorded = dict(state)
+def recorded_state(state: State, new: State, only: str | None, sent: set[tuple[str, str]]) -> State:
+    """The state to save: the new one, or with `--only` the old state with only the
+    (round, match) pairs whose events were written (`sent`) brought up to date, since
+    nobody else received anything."""
     if only is None:
-        recorded[round_name] = new_round
-        return recorded
-    matches = dict(state.get(round_name, {}))
-    matches.update({match_id: new_round[match_id] for match_id in sent})
-    if matches or round_name in state:
-        recorded[round_name] = matches
-    return recorded
+        return new
+    rounds = {origin: dict(matches) for origin, matches in state.rounds.items()}
+    for origin, match_id in sorted(sent):
+        record = new.rounds.get(origin, {}).get(match_id)
+        if record is not None:
+            rounds.setdefault(origin, {})[match_id] = record
+    return State(new.program, rounds)
 
 
-def _sent_to(outs: Sequence[_Out], only: str | None) -> set[str]:
-    """The matches whose events go into the calendars of `only` (a match or member id)."""
+def _sent_to(outs: Sequence[_Out], only: str | None) -> set[tuple[str, str]]:
+    """The (round, match) pairs whose events go into the calendars of `only` (a match or
+    member id)."""
     return {
-        out.match
+        (out.key[3], out.match)
         for out in outs
         if only is None or only == out.match or only in out.attendees or only in out.former
     }
@@ -447,12 +505,16 @@ class CalendarEvent:
     members: tuple[str, ...]
     location: str = ""
     video: str = ""
+    round: str = ""  # the round whose period the meeting falls in
+    planned: dt.date | None = None  # the date the cadence gave it (part of its identity)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "uid": self.uid,
+            "round": self.round,
             "match": self.match,
             "session": self.session,
+            "planned": self.planned.isoformat() if self.planned else None,
             "title": self.title,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -467,11 +529,12 @@ class CalendarEvent:
 
 @dataclass
 class CalendarResult:
-    round: str = ""
+    round: str = ""  # the round asked for with --round, else every round, comma-separated
     files: dict[str, bytes] = field(default_factory=dict)  # relative to the program folder
     events: list[CalendarEvent] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rounds: list[str] = field(default_factory=list)  # the rounds whose events are here
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -479,10 +542,26 @@ class CalendarResult:
             counts[event.change] = counts.get(event.change, 0) + 1
         return dict(sorted(counts.items()))
 
+    @property
+    def label(self) -> str:
+        """`round 2027`, or `rounds spring, fall` for the whole timeline."""
+        return f"round{'s' if len(self.rounds) > 1 else ''} {', '.join(self.rounds)}"
 
-def event_uid(program: Program, round_name: str, match_id: str, session: int) -> str:
-    """The stable UID of one match's meeting for one session."""
-    name = f"{program.name}\x1f{round_name}\x1f{match_id}\x1f{session}"
+
+def event_uid(program_id: str, round_name: str, match_id: str, planned: dt.date) -> str:
+    """The stable UID of one match's meeting: the program id (not its name, which may
+    change), the round the match began in, the match, and the date the meeting was
+    planned for (not its session number, which a skip elsewhere changes)."""
+    return _uuid5(f"{program_id}\x1f{round_name}\x1f{match_id}\x1f{planned.isoformat()}")
+
+
+def legacy_uid(program_name: str, round_name: str, match_id: str, session: int) -> str:
+    """The UID an event got before UIDs were kept in calendars.yaml (by name and session),
+    so events sent then keep theirs."""
+    return _uuid5(f"{program_name}\x1f{round_name}\x1f{match_id}\x1f{session}")
+
+
+def _uuid5(name: str) -> str:
     # uuid.uuid5 by hand (same value), without building a UUID object each time
     digest = bytearray(hashlib.sha1(NAMESPACE.bytes + name.encode("utf-8")).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50
@@ -515,11 +594,9 @@ def _long_date(day: dt.date) -> str:
 class _Renderer:
     """Renders events for one program, caching what is shared between matches."""
 
-    def __init__(self, folder: Folder, round_name: str, total: int) -> None:
+    def __init__(self, folder: Folder) -> None:
         self.folder = folder
         self.program = folder.program
-        self.round = round_name
-        self.total = total
         self._attendee: dict[str, str | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
         self._folded: dict[str, str] = {}
@@ -554,11 +631,12 @@ class _Renderer:
         return self._attendee[member.id]
 
     def agenda(self, meeting: Meeting) -> str:
-        """The session's part of DESCRIPTION, escaped: the same for every match at that time."""
+        """The session's part of DESCRIPTION, escaped: the same for every match at that time.
+        Nothing in it depends on other meetings (no "of 12"), so a skip elsewhere leaves it."""
         key = (meeting.number, meeting.start.timetz().replace(tzinfo=None))
         if key not in self._agenda:
             session = meeting.session
-            lines = [f"Session {meeting.number} of {self.total}: {session.title}"]
+            lines = [f"Session {meeting.number}: {session.title}"]
             if session.topics:
                 lines.append("Topics: " + ", ".join(session.topics))
             if session.agenda:
@@ -674,13 +752,88 @@ def _hash(lines: Sequence[str]) -> str:
 class _Out:
     """An event ready to be placed into files."""
 
-    key: tuple[str, int, str]  # (start ISO in UTC, session, match) for sorting within a file
+    key: tuple[str, int, str, str]  # (start in UTC, session, match, round) for sorting
     data: bytes  # for everyone attending
     cancel: bytes  # a cancellation for someone who no longer attends (or for everyone)
     cancelled: bool
     match: str
     attendees: tuple[str, ...]
     former: tuple[str, ...]  # who gets `cancel` in their own calendar
+
+
+@dataclass(frozen=True)
+class Span:
+    """One match over one round's period: the part of the program's timeline it meets in."""
+
+    round: Round
+    # the round the match began in: a match kept whole (same id, same members) into the
+    # next round goes on with the same events instead of being cancelled and sent again
+    origin: str
+    match: Match
+    period: Period
+
+
+def timeline_spans(folder: Folder) -> list[Span]:
+    """Every match of every round over its round's period, rounds in date order."""
+    spans = []
+    previous: dict[str, tuple[str, frozenset[str]]] = {}
+    for round_ in folder.rounds:
+        period = round_period(folder, round_)
+        current = {}
+        for match in round_.matches:
+            members = frozenset(match.members)
+            before = previous.get(match.id)
+            origin = before[0] if before is not None and before[1] == members else round_.name
+            spans.append(Span(round_, origin, match, period))
+            current[match.id] = (origin, members)
+        previous = current
+    return spans
+
+
+def _still_meets(
+    match: Match, members: Sequence[Member | None], attending: Sequence[Member]
+) -> bool:
+    """Whether a match's meeting goes ahead: not when one member is left (or, where a mentor
+    meets mentees, when no mentor or no mentee is)."""
+    if len(match.members) < 2:
+        return True  # made so: nobody left it
+    if len(attending) < 2:
+        return False
+    if {"mentor", "mentee"} <= {m.role for m in members if m is not None}:
+        return {"mentor", "mentee"} <= {m.role for m in attending}
+    return True
+
+
+def _upgrade(folder: Folder, state: State) -> dict[str, dict[str, MatchRecord]]:
+    """The state with every event keyed by its planned date. Records from before (keyed by
+    session number) are found again by their date, else their number, and keep the UID
+    they were sent with."""
+    from peerkit.schedule import meetings_for
+
+    program = folder.program
+    rounds: dict[str, dict[str, MatchRecord]] = {}
+    for round_name, matches in state.rounds.items():
+        upgraded = rounds.setdefault(round_name, {})
+        round_ = folder.round(round_name)
+        for match_id, record in matches.items():
+            if not record.sessions:
+                upgraded[match_id] = record
+                continue
+            match = next((m for m in round_.matches if m.id == match_id), None) if round_ else None
+            meetings = meetings_for(program, match) if match is not None else []
+            by_date = {m.date.isoformat(): m for m in meetings}
+            by_number = {m.number: m for m in meetings}
+            events = dict(record.events)
+            for number, item in sorted(record.sessions.items()):
+                held = item.start[:10]
+                meeting = by_date.get(held) or by_number.get(number)
+                key = meeting.planned.isoformat() if meeting is not None else held
+                if key in events:
+                    key = held if held not in events else f"{held}#{number}"
+                uid = legacy_uid(program.name, round_name, match_id, number)
+                events[key] = replace(item, uid=uid, session=number)
+            upgraded[match_id] = MatchRecord(record.members, record.former, events)
+    return rounds
 
 
 def render_calendars(
@@ -692,13 +845,20 @@ def render_calendars(
     only: str | None = None,
     progress: Progress | None = None,
 ) -> CalendarResult:
-    """Every calendar file of a round, and the updated `calendars.yaml`, in memory."""
+    """Every calendar file of the program's whole timeline (or of one round's events), and
+    the updated `calendars.yaml`, in memory.
+
+    Each match meets only inside its round's period, so when a round starts the earlier
+    round's later meetings are cancelled; a member who leaves or pauses is out of the
+    meetings in that span, and a match left with one member stops meeting.
+    """
+    from peerkit.load import slugify
     from peerkit.schedule import meetings_for
+    from peerkit.timeline import round_on
 
     program = folder.program
     result = CalendarResult()
-    round_ = folder.round(round_name)
-    if round_ is None:
+    if not folder.rounds or (round_name is not None and folder.round(round_name) is None):
         result.problems.append(
             Problem(
                 Location("rounds/"),
@@ -710,12 +870,13 @@ def render_calendars(
             )
         )
         return result
-    result.round = round_.name
+    scope = [r for r in folder.rounds if round_name in (None, r.name)]
+    result.round = round_name or ", ".join(r.name for r in folder.rounds)
+    result.rounds = [r.name for r in scope]
     state, problems = read_state(folder.root)
     result.problems.extend(problems)
     if problems:
         return result
-    old = state.get(round_.name, {})
     if method == "request" and not valid_email(program.contact.email):
         result.problems.append(
             Problem(
@@ -727,143 +888,200 @@ def render_calendars(
         )
         return result
 
-    result.problems.extend(_warnings(folder, round_))
+    for round_ in scope:
+        result.problems.extend(_warnings(folder, round_))
+    # the id UIDs hang on: program.yaml's, else the one taken from the name once and kept
+    program_id = program.id or state.program or slugify(program.name) or "program"
     stamp_now = _utc(now) if now else ""
     default_stamp = _utc(dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC))
-    meetings_by_match = {m.id: meetings_for(program, m) for m in round_.matches}
-    total = max((len(v) for v in meetings_by_match.values()), default=0)
-    renderer = _Renderer(folder, round_.name, total)
-    new_state: dict[str, MatchRecord] = {}
+    old = _upgrade(folder, state)
+    renderer = _Renderer(folder)
+    new_rounds: dict[str, dict[str, MatchRecord]] = {}
     outs: list[_Out] = []
     years: set[int] = set()
 
-    ordered = sorted(round_.matches, key=lambda m: m.id)
-    for index, match in enumerate(ordered):
+    def chosen(round_: str, start: str = "") -> bool:
+        """Whether an event is part of this export (`--round`: that round's events, and
+        the cancelled ones dated in its period)."""
+        if round_name is None or round_ == round_name:
+            return True
+        if not start:
+            return False
+        current = round_on(folder, dt.date.fromisoformat(start[:10]))
+        return current is not None and current.name == round_name
+
+    groups: dict[tuple[str, str], list[Span]] = {}
+    for span in timeline_spans(folder):
+        groups.setdefault((span.origin, span.match.id), []).append(span)
+    for index, ((origin, match_id), parts) in enumerate(sorted(groups.items())):
         if progress and index % 100 == 0:
-            progress("calendar events", index / len(ordered))
-        before = old.get(match.id)
+            progress("calendar events", index / len(groups))
+        before = old.get(origin, {}).get(match_id)
+        prior_events = before.events if before else {}
+        in_match = {mid for part in parts for mid in part.match.members}
         # members who were in this match at an earlier export and are not any more
-        former = set(before.former + before.members) - set(match.members) if before else set()
-        members = [folder.member(mid) for mid in match.members]
-        records: dict[int, EventRecord] = {}
-        for meeting in meetings_by_match[match.id]:
-            attendees = [m for m in members if m is not None and m.is_active_on(meeting.date)]
-            attending = tuple(m.id for m in attendees)
-            body = renderer.body(meeting, attendees)
-            digest = _hash(body)
-            prior = before.sessions.get(meeting.number) if before else None
-            change: Change
-            if prior is None:
-                sequence, change, stamp = 0, "new", stamp_now
-            elif prior.status == "cancelled":
-                sequence, change, stamp = prior.sequence + 1, "reinstated", stamp_now
-            elif prior.hash != digest:
-                sequence, change, stamp = prior.sequence + 1, "updated", stamp_now
-            else:
-                sequence, change, stamp = prior.sequence, "unchanged", prior.stamp
-            record = EventRecord(
-                meeting.start.isoformat(),
-                meeting.end.isoformat(),
-                sequence,
-                "confirmed",
-                digest,
-                stamp,
-            )
-            records[meeting.number] = record
-            uid = event_uid(program, round_.name, match.id, meeting.number)
-            dtstamp = stamp_now or stamp or default_stamp
-            years.update((meeting.start.year, meeting.end.year))
-            # someone in the match who does not attend (left the program, or moved to
-            # another match) gets this event as cancelled in their own calendar
-            absent = former | {mid for mid in match.members if mid not in attending}
-            cancel = b""
-            if absent:
-                cancel = _event_bytes(
-                    uid,
-                    dtstamp,
+        former = set(before.former + before.members) - in_match if before else set()
+        records: dict[str, EventRecord] = {}
+        for part in parts:
+            match = part.match
+            members = [folder.member(mid) for mid in match.members]
+            take = chosen(part.round.name)
+            for meeting in meetings_for(program, match):
+                planned = meeting.planned.isoformat()
+                if meeting.date not in part.period or planned in records:
+                    continue
+                attendees = [m for m in members if m is not None and m.is_active_on(meeting.date)]
+                if not _still_meets(match, members, attendees):
+                    continue  # cancelled below, if it was ever sent
+                prior = prior_events.get(planned)
+                if not take:  # another round's event, left as it was last exported
+                    if prior is not None:
+                        records[planned] = prior
+                    continue
+                attending = tuple(m.id for m in attendees)
+                body = renderer.body(meeting, attendees)
+                digest = _hash(body)
+                change: Change
+                if prior is None:
+                    sequence, change, stamp = 0, "new", stamp_now
+                elif prior.status == "cancelled":
+                    sequence, change, stamp = prior.sequence + 1, "reinstated", stamp_now
+                elif prior.hash != digest:
+                    sequence, change, stamp = prior.sequence + 1, "updated", stamp_now
+                else:
+                    sequence, change, stamp = prior.sequence, "unchanged", prior.stamp
+                uid = prior.uid if prior and prior.uid else ""
+                uid = uid or event_uid(program_id, origin, match_id, meeting.planned)
+                record = EventRecord(
+                    meeting.start.isoformat(),
+                    meeting.end.isoformat(),
                     sequence,
-                    "CANCELLED",
-                    renderer.cancelled_body(match.id, meeting.number, record),
-                )
-            outs.append(
-                _Out(
-                    key=(_utc(meeting.start), meeting.number, match.id),
-                    data=_event_bytes(uid, dtstamp, sequence, "CONFIRMED", body),
-                    cancel=cancel,
-                    cancelled=False,
-                    match=match.id,
-                    attendees=attending,
-                    former=tuple(sorted(absent)),
-                )
-            )
-            result.events.append(
-                CalendarEvent(
-                    uid,
-                    match.id,
-                    meeting.number,
-                    meeting.session.title,
-                    meeting.start,
-                    meeting.end,
                     "confirmed",
-                    sequence,
-                    change,
-                    attending,
-                    meeting.location,
-                    meeting.video,
-                )
-            )
-        # sessions of this match that no longer happen (the schedule shrank)
-        if before:
-            for number, prior in before.sessions.items():
-                if number not in records:
-                    records[number] = _cancel(prior, stamp_now)
-        new_state[match.id] = MatchRecord(tuple(match.members), tuple(sorted(former)), records)
-
-    # matches that vanished from the round: every event cancelled once, then kept as is
-    for match_id, before in sorted(old.items()):
-        if match_id not in new_state:
-            records = {n: _cancel(r, stamp_now) for n, r in before.sessions.items()}
-            new_state[match_id] = MatchRecord(before.members, before.former, records)
-
-    for match_id, match_record in sorted(new_state.items()):
-        for number, item in sorted(match_record.sessions.items()):
-            if item.status != "cancelled":
-                continue
-            uid = event_uid(program, round_.name, match_id, number)
-            dtstamp = stamp_now or item.stamp or default_stamp
-            body = renderer.cancelled_body(match_id, number, item)
-            data = _event_bytes(uid, dtstamp, item.sequence, "CANCELLED", body)
-            start = dt.datetime.fromisoformat(item.start)
-            end = dt.datetime.fromisoformat(item.end)
-            years.update((start.year, end.year))
-            everyone = tuple(sorted(set(match_record.members) | set(match_record.former)))
-            outs.append(
-                _Out((_utc(start), number, match_id), data, data, True, match_id, (), everyone)
-            )
-            result.events.append(
-                CalendarEvent(
+                    digest,
+                    stamp,
                     uid,
-                    match_id,
-                    number,
-                    "",
-                    start,
-                    end,
-                    "cancelled",
-                    item.sequence,
-                    "cancelled",
-                    match_record.members,
+                    meeting.number,
                 )
+                records[planned] = record
+                dtstamp = stamp_now or stamp or default_stamp
+                years.update((meeting.start.year, meeting.end.year))
+                # someone in the match who does not attend (left the program, paused, or
+                # moved to another match) gets this event as cancelled in their own calendar
+                absent = former | {mid for mid in match.members if mid not in attending}
+                cancel = b""
+                if absent:
+                    cancel = _event_bytes(
+                        uid,
+                        dtstamp,
+                        sequence,
+                        "CANCELLED",
+                        renderer.cancelled_body(match_id, meeting.number, record),
+                    )
+                outs.append(
+                    _Out(
+                        key=(_utc(meeting.start), meeting.number, match_id, origin),
+                        data=_event_bytes(uid, dtstamp, sequence, "CONFIRMED", body),
+                        cancel=cancel,
+                        cancelled=False,
+                        match=match_id,
+                        attendees=attending,
+                        former=tuple(sorted(absent)),
+                    )
+                )
+                result.events.append(
+                    CalendarEvent(
+                        uid,
+                        match_id,
+                        meeting.number,
+                        meeting.session.title,
+                        meeting.start,
+                        meeting.end,
+                        "confirmed",
+                        sequence,
+                        change,
+                        attending,
+                        meeting.location,
+                        meeting.video,
+                        part.round.name,
+                        meeting.planned,
+                    )
+                )
+        # meetings of this match that no longer happen: skipped, after its round ended,
+        # or with one member left
+        for planned, prior in prior_events.items():
+            if planned not in records:
+                take = chosen(origin, prior.start)
+                records[planned] = _cancel(prior, stamp_now) if take else prior
+        members_now = tuple(parts[-1].match.members)
+        new_rounds.setdefault(origin, {})[match_id] = MatchRecord(
+            members_now, tuple(sorted(former)), records
+        )
+
+    # matches that vanished from the rounds: every event cancelled once, then kept as is
+    for origin, matches in sorted(old.items()):
+        for match_id, before in sorted(matches.items()):
+            if match_id in new_rounds.get(origin, {}):
+                continue
+            records = {
+                planned: _cancel(item, stamp_now) if chosen(origin, item.start) else item
+                for planned, item in before.events.items()
+            }
+            new_rounds.setdefault(origin, {})[match_id] = MatchRecord(
+                before.members, before.former, records
             )
 
-    recorded = recorded_state(state, round_.name, new_state, only, _sent_to(outs, only))
+    for origin, matches in sorted(new_rounds.items()):
+        for match_id, match_record in sorted(matches.items()):
+            for planned, item in sorted(match_record.events.items()):
+                if item.status != "cancelled" or not chosen(origin, item.start):
+                    continue
+                uid = item.uid or event_uid(
+                    program_id, origin, match_id, dt.date.fromisoformat(planned[:10])
+                )
+                dtstamp = stamp_now or item.stamp or default_stamp
+                body = renderer.cancelled_body(match_id, item.session, item)
+                data = _event_bytes(uid, dtstamp, item.sequence, "CANCELLED", body)
+                start = dt.datetime.fromisoformat(item.start)
+                end = dt.datetime.fromisoformat(item.end)
+                years.update((start.year, end.year))
+                everyone = tuple(sorted(set(match_record.members) | set(match_record.former)))
+                outs.append(
+                    _Out(
+                        (_utc(start), item.session, match_id, origin),
+                        data,
+                        data,
+                        True,
+                        match_id,
+                        (),
+                        everyone,
+                    )
+                )
+                result.events.append(
+                    CalendarEvent(
+                        uid,
+                        match_id,
+                        item.session,
+                        "",
+                        start,
+                        end,
+                        "cancelled",
+                        item.sequence,
+                        "cancelled",
+                        match_record.members,
+                        round=origin,
+                        planned=dt.date.fromisoformat(planned[:10]),
+                    )
+                )
+
+    recorded = recorded_state(state, State(program_id, new_rounds), only, _sent_to(outs, only))
     result.files[STATE_FILE] = state_text(recorded)
     if not outs:
-        result.notes.append(f"round '{round_.name}' has no meetings to put in calendars")
+        result.notes.append(f"{result.label} has no meetings to put in calendars")
         return result
     if progress:
         progress("calendar files", 1.0)
-    result.files.update(_files(folder, round_, outs, method, only, years))
-    result.events.sort(key=lambda e: (e.start, e.match, e.session))
+    result.files.update(_files(folder, outs, method, only, years))
+    result.events.sort(key=lambda e: (e.start, e.match, e.round, e.session))
     return result
 
 
@@ -927,19 +1145,13 @@ def _warnings(folder: Folder, round_: Round) -> list[Problem]:
 def _cancel(record: EventRecord, stamp_now: str) -> EventRecord:
     if record.status == "cancelled":
         return record
-    return EventRecord(
-        record.start,
-        record.end,
-        record.sequence + 1,
-        "cancelled",
-        record.hash,
-        stamp_now or record.stamp,
+    return replace(
+        record, sequence=record.sequence + 1, status="cancelled", stamp=stamp_now or record.stamp
     )
 
 
 def _files(
     folder: Folder,
-    round_: Round,
     outs: list[_Out],
     method: Method | None,
     only: str | None,
@@ -1004,10 +1216,14 @@ def _invitations(
     invites/MATCH/session-NN.ics (REQUEST) and session-NN.cancel.ics (CANCEL) for those
     no longer invited, or for everyone when the meeting is gone."""
     files = {}
-    for out in outs:
+    # meetings that go ahead first, so theirs are the plain session-NN names; another event
+    # with that name (a cancelled one of an earlier round, or of a skipped date) gets its date
+    for out in sorted(outs, key=lambda o: (o.cancelled, o.key)):
         if only is not None and only not in (out.match, *out.attendees, *out.former):
             continue
         base = f"{OUT_DIR}/invites/{safe_filename(out.match)}/session-{out.key[1]:02d}"
+        if f"{base}.ics" in files or f"{base}.cancel.ics" in files:
+            base = f"{base}-{out.key[0][:8]}"
         name = f"{program.name}: {out.match}"
         if not out.cancelled:
             files[f"{base}.ics"] = calendar_bytes(
@@ -1021,7 +1237,7 @@ def _invitations(
 
 
 def calendar_step(folder: Folder, options: Any) -> Any:
-    """The `build` step: calendars of the newest round, or a note saying why there are none."""
+    """The `build` step: calendars of the whole timeline, or a note saying why there are none."""
     from peerkit.build import StepResult
 
     result = StepResult()
@@ -1034,5 +1250,5 @@ def calendar_step(folder: Folder, options: Any) -> Any:
     result.problems.extend(made.problems)
     if made.files:
         counts = ", ".join(f"{n} {change}" for change, n in made.counts().items())
-        result.notes.append(f"round {made.round}: {counts}")
+        result.notes.append(f"{made.label}: {counts}")
     return result

@@ -70,13 +70,13 @@ def _check_format(folder: Folder, reader: Reader) -> None:
         )
 
 
-def _check_sessions(folder: Folder, reader: Reader) -> None:
+def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = False) -> None:
     program = folder.program
     minutes = program.meetings.duration.total_seconds() / 60
-    for session in program.sessions:
+    for session in () if duration_broken else program.sessions:
         if session.agenda_minutes > minutes:
             reader.report(
-                program.where(f"sessions.{session.number - 1}.agenda"),
+                program.where(f"sessions.{(session.entry or session.number) - 1}.agenda"),
                 "agenda-time",
                 f"session {session.number} ({session.title}) has {session.agenda_minutes} minutes "
                 f"of agenda, but meetings last {minutes:.0f}",
@@ -93,15 +93,8 @@ def _check_sessions(folder: Folder, reader: Reader) -> None:
             f"no meeting falls between start ({program.start}) and end ({program.end})",
             "check start, end, meetings.cadence and meetings.day",
         )
-    elif "sessions" in program.locations and len(program.sessions) != count:
-        reader.report(
-            program.where("sessions"),
-            "sessions",
-            f"the schedule has {count} meetings but {len(program.sessions)} session(s) are defined",
-            "add or remove sessions so there is one per meeting",
-            "warning",
-        )
-    planned = {meeting.planned for meeting in dates}
+    # a session the schedule leaves out, and a skip or move on a day with no meeting, are
+    # reported by the loader at their own lines
     for day, new in program.meetings.moved:
         where = program.where(f"meetings.moved.{day}")
         if not program.start <= new <= program.end:
@@ -111,14 +104,6 @@ def _check_sessions(folder: Folder, reader: Reader) -> None:
                 f"meetings.moved: {day} is moved to {new}, outside the program "
                 f"({program.start} to {program.end})",
                 "check the year of the new date",
-            )
-        if day not in planned and day not in program.meetings.skip:
-            reader.report(
-                where,
-                "schedule",
-                f"meetings.moved: no meeting is planned on {day}, so this move does nothing",
-                "use the date the meeting was planned for (see `peerkit calendar`)",
-                "warning",
             )
         if day in program.meetings.skip:
             reader.report(
@@ -168,6 +153,43 @@ def _check_rule_fields(folder: Folder, reader: Reader) -> None:
             )
 
 
+def _check_unplaced(folder: Folder, reader: Reader) -> None:
+    """An active member in no match of the current round gets nothing: say who, and what."""
+    round_ = folder.round()
+    if round_ is None:
+        return
+    placed = {member for match in round_.matches for member in match.members}
+    placed.update(item.member for item in round_.unmatched)
+    left_out = [m.id for m in folder.members if m.active and m.left is None and m.id not in placed]
+    if not left_out:
+        return
+    shown = ", ".join(left_out[:10]) + (
+        f" and {len(left_out) - 10} more" if len(left_out) > 10 else ""
+    )
+    reader.report(
+        Location(round_.file, 1, 1),
+        "not-matched",
+        f"{len(left_out)} active member(s) are in no match of round {round_.name}: {shown}; "
+        "they get no meetings, and meetings already sent to them are cancelled "
+        "by the next `peerkit calendar` or `peerkit build`",
+        f"add them to a match in {round_.file}, run `peerkit match {folder.root} --round "
+        f"NAME --fill` to match them in a new round, or mark them `active: false` in "
+        f"{folder.roster_file}",
+        "warning",
+    )
+
+
+def _broken(problems: list[Problem], where: Location | None) -> bool:
+    """Whether an error was reported on the line of `where` (a value that fell back to a default)."""
+    return where is not None and any(
+        p.severity == "error"
+        and p.location is not None
+        and p.location.file == where.file
+        and p.location.line == where.line
+        for p in problems
+    )
+
+
 def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list[Problem]]:
     """Load the folder and run every check; problems come back sorted by file and line.
 
@@ -182,11 +204,29 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
         )
         if not roster_unread:  # a roster that could not be read says nothing about the format
             _check_format(folder, reader)
-        _check_sessions(folder, reader)
+        program = folder.program
+        # a date or length that fell back to a default would only echo that default
+        dates_broken = (
+            "start" not in program.locations
+            or _broken(problems, program.where("start"))
+            or _broken(problems, program.where("end"))
+        )
+        if not dates_broken:
+            _check_sessions(folder, reader, _broken(problems, program.where("meetings.duration")))
         _check_rule_fields(folder, reader)
         from peerkit.match import round_problems
 
-        reader.problems.extend(round_problems(folder))
+        derived = round_problems(folder)
+        if dates_broken:  # "began 2000-01-01" would come from the default start
+            derived = [p for p in derived if p.code != "member-left"]
+        reader.problems.extend(derived)
+        if not roster_unread:
+            _check_unplaced(folder, reader)
+        if data:
+            from peerkit.calendar import read_state
+
+            # a hand-edited or broken record of what members were sent: before a build uses it
+            reader.problems.extend(read_state(root)[1])
         if data and not any(p.severity == "error" for p in reader.problems):
             from peerkit.attendance import ATTENDANCE_FILE
             from peerkit.responses import export_files

@@ -439,7 +439,7 @@ def _defaults() -> Node:
     return node
 
 
-def _meetings(reader: Reader, node: Node | None) -> Meetings:
+def _meetings(reader: Reader, node: Node | None, start: dt.date, end: dt.date) -> Meetings:
     keys = (
         "cadence",
         "day",
@@ -452,6 +452,7 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
         "moved",
     )
     entries = reader.mapping(node, "meetings", keys)
+    first_problem = len(reader.problems)
     base = Meetings()
     cadence = reader.text(entries.get("cadence"), "meetings.cadence", base.cadence)
     if cadence.lower() == "fortnightly":
@@ -506,10 +507,12 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
         )
         duration = None
     skip = []
+    dated: list[tuple[str, dt.date, Location]] = []  # (key, date, where) to check below
     for item in reader.items(entries.get("skip"), "meetings.skip"):
         value = reader.date(item, "meetings.skip")
         if value:
             skip.append(value)
+            dated.append(("meetings.skip", value, item.loc))
     moved = []
     for key_name, target in reader.mapping(entries.get("moved"), "meetings.moved").items():
         source_node = Node(key_name, (entries["moved"].keys.get(key_name) or target.loc))
@@ -517,6 +520,20 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
         new = reader.date(target, f"meetings.moved.{key_name}")
         if old and new:
             moved.append((old, new))
+        if old:
+            dated.append(("meetings.moved", old, source_node.loc))
+    # with a cadence or day that could not be read, every date would look wrong
+    unread = ("meetings.cadence", "meetings.day")
+    if not any(p.message.startswith(unread) for p in reader.problems[first_problem:]):
+        planned = schedule.planned_dates(Meetings(cadence=cadence, day=day), start, end)
+        for key, value, loc in dated:
+            if value not in planned:
+                reader.report(
+                    loc,
+                    "schedule",
+                    f"{key}: no meeting is planned on {value:%a} {value}, so this date does nothing",
+                    _nearest_meetings(planned, value),
+                )
     return Meetings(
         cadence=cadence,
         day=day,
@@ -528,6 +545,16 @@ def _meetings(reader: Reader, node: Node | None) -> Meetings:
         skip=tuple(sorted(skip)),
         moved=tuple(sorted(moved)),
     )
+
+
+def _nearest_meetings(planned: Sequence[dt.date], day: dt.date) -> str:
+    """The hint for a skip or move on a day with no meeting: the planned dates around it."""
+    before = [d for d in planned if d < day][-1:]
+    after = [d for d in planned if d > day][:1]
+    near = [f"{d:%a} {d}" for d in (*before, *after)]
+    if not near:
+        return "no meeting falls between start and end: check start, end and meetings.cadence"
+    return f"the nearest meeting dates are {' and '.join(near)}: use the date it was planned for"
 
 
 def _matching(reader: Reader, node: Node | None) -> Matching:
@@ -681,16 +708,49 @@ def _fit_agenda(blocks: tuple[AgendaBlock, ...], minutes: int) -> tuple[AgendaBl
 def _sessions(
     reader: Reader, node: Node | None, count: int, defaults: Node, minutes: int
 ) -> tuple[Session, ...]:
-    if node is not None and node.value is not None:
-        return tuple(
-            _session(reader, item, number)
-            for number, item in enumerate(reader.items(node, "sessions"), start=1)
-        )
+    """The session each meeting holds: the program's own `sessions:` fitted to the schedule's
+    `count` meetings (kickoff first, closing last), or the shipped ones, one per meeting."""
     shipped = reader.mapping(defaults, "").get("sessions")
     by_kind = {}
     for item in reader.items(shipped, "sessions"):
         session = _session(reader, item, 1)
-        by_kind[session.kind] = session
+        agenda = _fit_agenda(session.agenda, minutes)
+        by_kind[session.kind] = replace(session, agenda=agenda)
+    items = reader.items(node, "sessions") if node is not None and node.value else []
+    if items:
+        written = [
+            replace(_session(reader, item, number), entry=number)
+            for number, item in enumerate(items, start=1)
+        ]
+        if not count or len(written) == count:
+            return tuple(written)
+        held, dropped = schedule.held_sessions(
+            written, count, lambda number: replace(by_kind["regular"], number=number)
+        )
+        for session in dropped:
+            reader.report(
+                items[session.entry - 1].loc,
+                "sessions",
+                f"sessions.{session.entry - 1}: session {session.entry} ({session.title}) is "
+                f"left out: the schedule has {count} meetings for {len(written)} sessions, "
+                "and the closing stays on the last meeting",
+                "add a meeting (fewer `skip:` dates or a later `end`), or remove a session",
+                "warning",
+            )
+        added = [s.number for s in held if not s.entry]
+        if added:
+            shown = ", ".join(str(n) for n in added[:10])
+            if len(added) > 10:
+                shown += f" and {len(added) - 10} more"
+            reader.report(
+                node.loc if node is not None else None,
+                "sessions",
+                f"the schedule has {count} meetings but {len(written)} sessions are defined: "
+                f"meeting(s) {shown} hold the shipped '{by_kind['regular'].title}' session",
+                "add sessions so there is one per meeting",
+                "warning",
+            )
+        return held
     sessions = []
     for number in range(1, max(count, 1) + 1):
         if number == 1:
@@ -700,10 +760,34 @@ def _sessions(
         else:
             kind = "regular"
         base = by_kind[cast(SessionKind, kind)]
-        title = base.title  # the session number is shown beside it everywhere
-        agenda = _fit_agenda(base.agenda, minutes)
-        sessions.append(Session(number, title, base.kind, base.goals, base.topics, agenda))
+        # the session number is shown beside the title everywhere
+        sessions.append(replace(base, number=number))
     return tuple(sessions)
+
+
+def _held_after(surveys: dict[str, Survey], sessions: Sequence[Session]) -> dict[str, Survey]:
+    """Surveys' `after:` names sessions as program.yaml lists them: when the schedule left
+    one out or added one, the numbers become those of the meetings that hold them."""
+    written = {s.entry: s.number for s in sessions if s.entry}
+    if not written or (all(e == n for e, n in written.items()) and len(written) == len(sessions)):
+        return surveys
+    every = set(range(1, max(written) + 1))
+    found = {}
+    for name, survey in surveys.items():
+        if survey.after and set(survey.after) == every:
+            after = tuple(s.number for s in sessions)  # `every` is every meeting
+        else:
+            # a session left out: its survey goes after the last one held before it
+            after = tuple(
+                sorted(
+                    {
+                        max((n for e, n in written.items() if e <= number), default=1)
+                        for number in survey.after
+                    }
+                )
+            )
+        found[name] = replace(survey, after=after)
+    return found
 
 
 def _survey(reader: Reader, name: str, node: Node, sessions: int) -> Survey:
@@ -835,6 +919,8 @@ def load_program(root: Path, reader: Reader) -> Program | None:
             "swap the two dates or fix the year",
         )
         end = None
+    # with a start or end that did not load, the schedule is a guess: say nothing about it
+    dates_known = start is not None and (end is not None or "end" not in entries)
     start = start or dt.date(2000, 1, 1)
     end = end or dt.date(start.year + 1, start.month, 1) - dt.timedelta(days=1)
     contact_entries = reader.mapping(entries.get("contact"), "contact", ("name", "email"))
@@ -861,7 +947,7 @@ def load_program(root: Path, reader: Reader) -> Program | None:
             f"group_size: min ({group_size.min}) is larger than max ({group_size.max})",
             "swap the two numbers",
         )
-    meetings = _meetings(reader, entries.get("meetings"))
+    meetings = _meetings(reader, entries.get("meetings"), start, end)
     count = len(schedule.meeting_dates(meetings, start, end))
     if count > MAX_MEETINGS:
         reader.report(
@@ -874,7 +960,12 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         meetings = replace(meetings, cadence="monthly")
         count = len(schedule.meeting_dates(meetings, start, end))
     minutes = int(meetings.duration.total_seconds() // 60)
-    sessions = _sessions(reader, entries.get("sessions"), count, defaults, minutes)
+    sessions = _sessions(
+        reader, entries.get("sessions"), count if dates_known else 0, defaults, minutes
+    )
+    # surveys' `after:` counts the sessions as written (which the schedule may not all hold)
+    written = max((s.entry for s in sessions), default=0) or len(sessions)
+    survey_node = entries.get("surveys")
     privacy = reader.mapping(entries.get("privacy"), "privacy", ("min_group_size",))
     program_id = reader.text(entries.get("id"), "id")
     if program_id and not ID_RE.match(program_id):
@@ -901,7 +992,7 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         meetings=meetings,
         matching=_matching(reader, entries.get("matching")),
         sessions=sessions,
-        surveys=_surveys(reader, entries.get("surveys"), defaults, len(sessions)),
+        surveys=_held_after(_surveys(reader, survey_node, defaults, written), sessions),
         min_group_size=reader.integer(
             privacy.get("min_group_size"), "privacy.min_group_size", 3, 1, 1000
         ),
@@ -1153,7 +1244,27 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
     node = read_yaml(path, rel, reader.problems)
     if node is None:
         return None
+    if node.value is None or (isinstance(node.value, dict) and "matches" not in node.value):
+        # an empty round would cancel every meeting already sent: never take it as meant
+        reader.report(
+            Location(rel, 1, 1) if node.value is None else node.loc,
+            "round-empty",
+            f"{rel} is empty" if node.value is None else f"{rel} has no `matches:`",
+            "restore it from git, or delete it and run `peerkit match` again",
+        )
+        return None
     entries = reader.mapping(node, "", ("round", "start", "end", "summary", "matches", "unmatched"))
+    if "summary" in entries and "unmatched" not in entries and isinstance(node.value, dict):
+        last = max((loc.line for loc in _locations(node).values()), default=node.loc.line)
+        reader.report(
+            Location(rel, last, 1),
+            "round-truncated",
+            f"{rel} looks cut short: it ends before `unmatched:`, which `peerkit match` "
+            "always writes last",
+            "restore it from git (a partial copy or download), or add `unmatched: []` "
+            "at the end if you removed it on purpose",
+        )
+        return None
     matches = []
     seen: set[str] = set()
     for index, item in enumerate(reader.items(entries.get("matches"), "matches"), start=1):
@@ -1215,11 +1326,42 @@ def load_rounds(root: Path, reader: Reader) -> tuple[Round, ...]:
     folder = root / "rounds"
     if not folder.is_dir():
         return ()
-    rounds = []
-    for path in sorted(folder.glob("*.y*ml")):
-        loaded = load_round(path, f"rounds/{path.name}", reader)
-        if loaded is not None:
-            rounds.append(loaded)
+    try:
+        paths = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    except OSError as exc:
+        reader.report(
+            Location("rounds"),
+            "unreadable",
+            f"the rounds/ folder cannot be read: {exc.strerror}",
+            "check its permissions (e.g. `chmod u+rx rounds`)",
+        )
+        return ()
+    rounds: list[Round] = []
+    first: dict[str, str] = {}
+    for path in paths:
+        rel = f"rounds/{path.name}"
+        if path.stem in first:
+            reader.report(
+                Location(rel),
+                "duplicate-round",
+                f"{rel} and {first[path.stem]} are two files for round '{path.stem}'",
+                "keep one of them (peerkit writes .yaml)",
+            )
+            continue
+        first[path.stem] = rel
+        loaded = load_round(path, rel, reader)
+        if loaded is None:
+            continue
+        same = next((r for r in rounds if r.name == loaded.name), None)
+        if same is not None:
+            reader.report(
+                Location(rel, 1, 1),
+                "duplicate-round",
+                f"{rel} and {same.file} both say `round: {loaded.name}`",
+                "give each round its own name, the same as its file name",
+            )
+            continue
+        rounds.append(loaded)
     return tuple(rounds)
 
 
@@ -1290,25 +1432,53 @@ def check_references(folder: Folder, reader: Reader) -> None:
         refs.extend((other, member.where("avoid"), f"{member.id}: avoid") for other in member.avoid)
         if member.manager == member.id:
             reader.report(member.where("manager"), "value", f"{member.id} is their own manager")
+        if member.id in member.avoid:
+            reader.report(
+                member.where("avoid"),
+                "value",
+                f"{member.id}: avoid lists {member.id} themselves",
+                f"take {member.id} out of their own `avoid:` list",
+            )
     program = folder.program
     for index, pin in enumerate(program.matching.pins):
         loc = program.where(f"matching.pins.{index}")
         refs.extend((member_id, loc, "matching.pins") for member_id in pin)
     _check_refs(reader, ids, refs, known)
+    roster_failed = any(
+        p.severity == "error" and p.location is not None and p.location.file == folder.roster_file
+        for p in reader.problems
+    )
     for round_ in folder.rounds:
-        for match in round_.matches:
-            for gone in [m for m in match.members if m and m not in ids]:
-                # A round names members as they were when it was made: an id missing now
-                # is most often someone taken off the roster, not a typo.
-                reader.report(
-                    match.where or Location(round_.file),
-                    "unknown-member",
-                    f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
-                    f"if they left, put them back in {folder.roster_file} with `left: DATE` "
-                    f"(their meetings stop then); otherwise delete '{gone}' from {match.id} in "
-                    f"{round_.file}, or re-match the round with "
-                    f"`peerkit match {folder.root} --round {round_.name} --force`",
-                )
+        missing = [
+            (match, gone)
+            for match in round_.matches
+            for gone in match.members
+            if gone and gone not in ids
+        ]
+        if roster_failed and missing:
+            # a roster that did not load whole says nothing about who left: one note, not
+            # one error per member of every round
+            reader.report(
+                Location(round_.file),
+                "unknown-member",
+                f"{len(missing)} member(s) of round {round_.name} are not in "
+                f"{folder.roster_file}, which has errors",
+                f"fix the errors in {folder.roster_file} first",
+                "warning",
+            )
+            continue
+        for match, gone in missing:
+            # A round names members as they were when it was made: an id missing now
+            # is most often someone taken off the roster, not a typo.
+            reader.report(
+                match.where or Location(round_.file),
+                "unknown-member",
+                f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
+                f"if they left, put them back in {folder.roster_file} with `left: DATE` "
+                f"(their meetings stop then); otherwise delete '{gone}' from {match.id} in "
+                f"{round_.file}, or re-match the round with "
+                f"`peerkit match {folder.root} --round {round_.name} --force`",
+            )
 
 
 def load_folder(root: Path) -> tuple[Folder | None, list[Problem]]:

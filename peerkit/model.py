@@ -145,12 +145,15 @@ class AgendaBlock:
 
 @dataclass(frozen=True)
 class Session:
-    number: int  # 1-based, the meeting it belongs to
+    number: int  # 1-based, the meeting that holds it
     title: str
     kind: SessionKind = "regular"
     goals: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     agenda: tuple[AgendaBlock, ...] = ()
+    # its place in program.yaml's `sessions:` list (0: a shipped default), which differs
+    # from `number` when the schedule has more or fewer meetings than sessions are written
+    entry: int = 0
 
     @property
     def agenda_minutes(self) -> int:

@@ -3,6 +3,7 @@ data); a program's own `templates/` overrides any of them by file name."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,21 @@ class TemplateError(PeerkitError):
 
 
 def environment(program_root: Path | None, *, html: bool) -> Any:
-    """A Jinja environment: StrictUndefined, autoescape for HTML, program overrides first."""
-    import jinja2
+    """A Jinja environment: StrictUndefined, autoescape for HTML, program overrides first.
 
+    Environments are kept per folder list, so each template is compiled once per process
+    (compiling is most of the cost of rendering); Jinja reloads a template whose file changed.
+    """
     folders = [str(shipped_templates())]
     if program_root is not None and (program_root / "templates").is_dir():
         folders.insert(0, str(program_root / "templates"))
+    return _environment(tuple(folders), html)
+
+
+@functools.lru_cache(maxsize=32)
+def _environment(folders: tuple[str, ...], html: bool) -> Any:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
@@ -54,6 +64,20 @@ def render_template(env: Any, name: str, context: Mapping[str, object]) -> str:
     except jinja2.UndefinedError as exc:
         msg = f"{_failing_template(exc, env, name)}: template error: {exc.message}"
         raise TemplateError(msg, "use only the names listed in the template's context") from None
+    except RecursionError as exc:
+        msg = f"{_failing_template(exc, env, name)}: template error: it includes itself, endlessly"
+        raise TemplateError(
+            msg, "remove the {% include %} or {% extends %} that leads back to this template"
+        ) from None
+    except jinja2.TemplateError as exc:
+        msg = f"{_failing_template(exc, env, name)}: template error: {exc.message or exc}"
+        raise TemplateError(msg, "fix the template, or delete it to use the shipped one") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        # an expression that fails at render time, e.g. {{ 1/0 }} or {{ name + 1 }}
+        msg = (
+            f"{_failing_template(exc, env, name)}: template error: {exc.__class__.__name__}: {exc}"
+        )
+        raise TemplateError(msg, "fix the expression on that line of the template") from None
     return text
 
 
@@ -61,7 +85,8 @@ def _failing_template(exc: BaseException, env: Any, name: str) -> str:
     """file:line of the template frame where rendering failed."""
     import traceback
 
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+    frames = traceback.extract_tb(exc.__traceback__, limit=200)
+    for frame in reversed(frames):
         if frame.filename.endswith((".j2", ".html", ".md", ".txt", ".ics", ".css")):
             return f"{frame.filename}:{frame.lineno}"
     return name

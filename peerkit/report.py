@@ -838,7 +838,12 @@ def data_problems(folder: Folder) -> list[Problem]:
     from peerkit.responses import fold_repeats
 
     problems = [*folder.responses.problems, *folder.attendance.problems]
-    return [dataclasses.replace(p, severity="warning") for p in fold_repeats(problems)]
+    # a file that cannot be read at all stays an error: tally and build would stop on it
+    unreadable = {"xlsx", "csv", "binary", "unreadable", "too-large", "duplicate-column"}
+    return [
+        p if p.code in unreadable else dataclasses.replace(p, severity="warning")
+        for p in fold_repeats(problems)
+    ]
 
 
 # --- build steps ----------------------------------------------------------------------------
@@ -847,13 +852,13 @@ def data_problems(folder: Folder) -> list[Problem]:
 def report_step(folder: Folder, options: Any) -> Any:
     """`peerkit build`: out/tally/ when responses/ has exports, and out/report/ when there
     are responses or attendance; the exports are read and tallied once for both."""
-    from peerkit.attendance import ATTENDANCE_FILE
     from peerkit.build import StepResult
-    from peerkit.responses import export_files
 
     result = StepResult()
-    exports = export_files(folder.root)
-    if not exports and not (folder.root / ATTENDANCE_FILE).is_file():
+    # What the loader read (Folder.responses, Folder.attendance): no second look at the files.
+    exports = folder.responses.exports or folder.responses.problems
+    attendance = folder.attendance.records or folder.attendance.problems
+    if not exports and not attendance:
         result.notes.append("no survey exports and no attendance.csv yet; skipped")
         return result
     inputs = gather(folder, now=options.now)

@@ -4,6 +4,12 @@ KoboToolbox/ODK and plain CSV/XLSX, as downloaded, without any editing by the co
 Columns map to a survey's questions by id, then by question text (tolerant of small edits
 and of the tools' own decorations), then by the coordinator's `--map COLUMN=QUESTION`.
 Anything that does not fit is a warning with file, row and column, never a crash.
+
+Each answer belongs to (respondent, match, session). The session comes from `--session`, a
+session column, the `NAME-session-NN` file name, else the answer's timestamp (the last
+meeting of its match on or before it: peerkit.timeline); the match from its match column,
+checked against the respondent's matches in the round in effect on its date. This is the
+input stage: `Folder.responses` is `load_responses`, read once.
 """
 
 from __future__ import annotations
@@ -559,6 +565,7 @@ class _Context:
     round_name: str | None = None  # --round: every answer is read against this round
     session: int | None = None  # --session: every answer is for this session
     indexes: dict[str, _RoundIndex] = field(default_factory=dict)
+    by_day: dict[dt.date | None, _RoundIndex] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -576,6 +583,11 @@ class _Context:
 
     def round_index(self, day: dt.date | None) -> _RoundIndex:
         """The round an answer of `day` belongs to: `--round`, else the one in effect then."""
+        if day not in self.by_day:
+            self.by_day[day] = self._round_index(day)
+        return self.by_day[day]
+
+    def _round_index(self, day: dt.date | None) -> _RoundIndex:
         from peerkit.timeline import choose_round
 
         round_ = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from peerkit.model import Match, Meeting, Meetings, Program, Session
@@ -99,6 +100,11 @@ def _planned_dates(meetings: Meetings, start: dt.date, end: dt.date) -> list[dt.
     return dates
 
 
+def planned_dates(meetings: Meetings, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The dates the cadence gives between start and end, before skips and moves."""
+    return _planned_dates(meetings, start, end)
+
+
 def meeting_dates(meetings: Meetings, start: dt.date, end: dt.date) -> list[MeetingDate]:
     """Every meeting between start and end, numbered from 1, after skips and moves."""
     skipped = set(meetings.skip)
@@ -146,9 +152,44 @@ def valid_day(day: str) -> bool:
     return parse_day(day) is not None
 
 
-def _session(program: Program, number: int) -> Session:
-    found = program.session(number)
-    return found if found is not None else Session(number, f"Session {number}")
+def held_sessions(
+    sessions: Sequence[Session], count: int, filler: Callable[[int], Session] | None = None
+) -> tuple[tuple[Session, ...], tuple[Session, ...]]:
+    """The session each of `count` meetings holds (numbered 1..count), and those left out.
+
+    The first session stays on the first meeting and a closing session on the last, whatever
+    the schedule does. With fewer meetings than sessions the last regular sessions before
+    the closing are left out; with more, regular sessions (`filler`, else a plain "Session
+    N") are added before the closing. Sessions keep their order, so a skipped date moves
+    every later session to the next meeting.
+    """
+    kept = list(sessions)
+    dropped: list[Session] = []
+    while len(kept) > max(count, 1):
+        inner = range(1, len(kept) - 1)
+        regular = [i for i in inner if kept[i].kind == "regular"]
+        index = regular[-1] if regular else inner[-1] if inner else len(kept) - 1
+        dropped.append(kept.pop(index))
+    if len(kept) < count:
+        closing = len(kept) > 1 and kept[-1].kind == "closing"
+        at = len(kept) - 1 if closing else len(kept)
+        extra = [
+            filler(number) if filler else Session(number, f"Session {number}")
+            for number in range(at + 1, at + 1 + count - len(kept))
+        ]
+        kept[at:at] = extra
+    held = tuple(
+        s if s.number == number else replace(s, number=number)
+        for number, s in enumerate(kept, start=1)
+    )
+    return held, tuple(sorted(dropped, key=lambda s: s.number))
+
+
+@functools.lru_cache(maxsize=64)
+def _held(sessions: tuple[Session, ...], count: int) -> tuple[Session, ...]:
+    if len(sessions) == count:
+        return sessions
+    return held_sessions(sessions, count)[0]
 
 
 def _meetings(
@@ -168,7 +209,11 @@ def _meetings(
         # a match that meets online gives its own link as its location
         video, location = location, ""
     meetings = []
-    for dated in _dates_for_day(setting, program.start, program.end, day):
+    dates = _dates_for_day(setting, program.start, program.end, day)
+    # a match on its own day can have one meeting more or less than the program: the
+    # kickoff and the closing still fall on its first and last
+    sessions = _held(program.sessions, len(dates))
+    for dated in dates:
         # a time that does not exist on that day (clocks jump forward) becomes the
         # same moment written the way clocks show it, e.g. 02:30 → 03:30
         start = dt.datetime.combine(dated.date, time, tzinfo=zone).astimezone(dt.UTC)
@@ -178,7 +223,7 @@ def _meetings(
         meetings.append(
             Meeting(
                 number=dated.number,
-                session=_session(program, dated.number),
+                session=sessions[dated.number - 1],
                 start=start,
                 end=end,
                 planned=dated.planned,

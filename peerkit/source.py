@@ -489,34 +489,63 @@ def _parse_xlsx(
             )
         )
         return None
+    except Exception as exc:  # openpyxl on a damaged file can raise anything
+        problems.append(_damaged(rel, exc))
+        return None
     try:
-        named = [ws for ws in book.worksheets if ws.title.strip().lower() in sheet_names]
-        sheet = (named or book.worksheets)[0]
-        if len(book.worksheets) > 1 and not named:
-            problems.append(
-                Problem(
-                    Location(rel),
-                    "xlsx-sheet",
-                    f"the workbook has {len(book.worksheets)} sheets; peerkit reads the "
-                    f"first, '{sheet.title}'",
-                    f"name the sheet to read '{sheet_names[0]}'" if sheet_names else "",
-                    "warning",
-                )
-            )
-        grid: list[list[Node]] = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number > max_rows + 1:
-                problems.append(_too_many_rows(rel, number, max_rows))
-                return None
-            grid.append(
-                [
-                    Node(_cell_text(value), Location(rel, number, col))
-                    for col, value in enumerate(row, start=1)
-                ]
-            )
-        return grid
+        return _read_sheet(book, rel, problems, max_rows, sheet_names)
+    except Exception as exc:  # a truncated sheet fails only while it is read
+        problems.append(_damaged(rel, exc))
+        return None
     finally:
         book.close()
+
+
+def _damaged(rel: str, exc: BaseException) -> Problem:
+    detail = (str(exc).splitlines() or [""])[0][:100]
+    return _problem(
+        rel,
+        0,
+        0,
+        "xlsx",
+        f"the workbook is damaged and cannot be read ({exc.__class__.__name__}"
+        + (f": {detail})" if detail else ")"),
+        "download or export it again (a partial download is cut short), "
+        "or open it in a spreadsheet program and save it again as .xlsx",
+    )
+
+
+def _read_sheet(
+    book: Any, rel: str, problems: list[Problem], max_rows: int, sheet_names: tuple[str, ...]
+) -> list[list[Node]] | None:
+    if not book.worksheets:
+        problems.append(_problem(rel, 0, 0, "xlsx", "the workbook has no sheet", "export it again"))
+        return None
+    named = [ws for ws in book.worksheets if ws.title.strip().lower() in sheet_names]
+    sheet = (named or book.worksheets)[0]
+    if len(book.worksheets) > 1 and not named:
+        problems.append(
+            Problem(
+                Location(rel),
+                "xlsx-sheet",
+                f"the workbook has {len(book.worksheets)} sheets; peerkit reads the "
+                f"first, '{sheet.title}'",
+                f"name the sheet to read '{sheet_names[0]}'" if sheet_names else "",
+                "warning",
+            )
+        )
+    grid: list[list[Node]] = []
+    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > max_rows + 1:
+            problems.append(_too_many_rows(rel, number, max_rows))
+            return None
+        grid.append(
+            [
+                Node(_cell_text(value), Location(rel, number, col))
+                for col, value in enumerate(row, start=1)
+            ]
+        )
+    return grid
 
 
 def read_grid(

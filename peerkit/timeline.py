@@ -175,6 +175,7 @@ class SessionClock:
     def __init__(self, program: Program) -> None:
         self.program = program
         self._meetings: dict[Match | None, Sequence[Meeting]] = {}
+        self._found: dict[tuple[Match | None, dt.date], int | None] = {}
 
     def meetings(self, match: Match | None = None) -> Sequence[Meeting]:
         from peerkit.schedule import meetings_for, program_meetings
@@ -189,8 +190,11 @@ class SessionClock:
 
     def session_on(self, day: dt.date, match: Match | None = None) -> int | None:
         """As `session_on(program, day, match)`."""
-        found = meeting_on(self.meetings(match), day, self.program)
-        return found.number if found else None
+        key = (match, day)
+        if key not in self._found:
+            found = meeting_on(self.meetings(match), day, self.program)
+            self._found[key] = found.number if found else None
+        return self._found[key]
 
     def date_of(self, number: int) -> dt.date | None:
         """The program's meeting date of session `number`."""

@@ -355,3 +355,29 @@ def test_rows_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> Non
     data = json.loads(pinned.stdout)
     matches = [(m["round"], m["match"], m["present"], m["absent"]) for m in data["matches"]]
     assert matches == [("spring", "team-a", 3, 1), ("spring", "team-b", 0, 1)]
+
+
+def test_a_match_meeting_on_its_own_day_has_its_own_sessions(tmp_path: Path) -> None:
+    text = (
+        "date,match,member,status\n"
+        "2027-01-12,team-a,ana,present\n"  # team-a meets on the program's second Tuesday
+        "2027-01-12,team-b,eva,present\n"  # team-b's first meeting is on Thursday the 14th
+        "2027-01-14,team-b,fin,present\n"
+        "2027-02-12,team-b,gus,absent\n"  # the day after team-b's second meeting
+    )
+    root = make_program(tmp_path, text)
+    (root / "rounds" / "2027.yaml").write_text(
+        'round: "2027"\nmatches:\n'
+        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
+        "  - {id: team-b, members: [eva, fin, gus, zoe], day: second Thursday}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "attendance.csv:3:1: warning[attendance-date]: 2027-01-12 is before the first meeting "
+        "(2027-01-14); it counts for no session" in " ".join(result.stderr.split())
+    )
+    data = json.loads(result.stdout)
+    sessions = [(s["date"], s["session"]) for s in data["sessions"]]
+    assert sessions == [("2027-01-12", 1), ("2027-01-14", 1), ("2027-02-12", 2)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -696,15 +698,20 @@ def test_golden_sample_program(tmp_path: Path) -> None:
     assert_golden(GOLDEN / "sample-program.ics", files["program.ics"])
 
 
-def test_uid_is_uuid5_of_program_round_match_and_session() -> None:
+def test_uid_is_uuid5_of_program_id_round_match_and_planned_date() -> None:
     import uuid
 
-    from peerkit.calendar import NAMESPACE, event_uid
+    from peerkit.calendar import NAMESPACE, event_uid, legacy_uid
 
-    folder, _ = load_folder(SAMPLE)
-    assert folder is not None
-    name = f"{folder.program.name}\x1f2027\x1fteam-ü\x1f3"
-    assert event_uid(folder.program, "2027", "team-ü", 3) == str(uuid.uuid5(NAMESPACE, name))
+    name = "high-desert\x1f2027\x1fteam-ü\x1f2027-03-09"
+    assert event_uid("high-desert", "2027", "team-ü", dt.date(2027, 3, 9)) == str(
+        uuid.uuid5(NAMESPACE, name)
+    )
+    # the UIDs sent before they were kept in calendars.yaml: by program name and session
+    old = "High Desert Peer Teams 2027\x1f2027\x1fteam-ü\x1f3"
+    assert legacy_uid("High Desert Peer Teams 2027", "2027", "team-ü", 3) == str(
+        uuid.uuid5(NAMESPACE, old)
+    )
 
 
 def test_messy_folder_warns_and_still_writes_clean_files(tmp_path: Path) -> None:
@@ -882,3 +889,463 @@ def test_meetings_in_the_repeated_autumn_hour_are_written_in_utc(tmp_path: Path)
     assert "DTEND:20271031T013000Z" in lines
     assert "DTSTART;TZID=Europe/Berlin:20271024T023000" in lines
     assert lines.count("BEGIN:VEVENT") == 7
+
+
+# --- the timeline: rounds, leavers and pausers, skips, renames ----------------------------
+
+# A later round from mid-June: team-a is kept whole, the others are matched anew.
+ROUND_B = """\
+round: later
+start: 2027-06-15
+matches:
+  - id: team-a
+    members: [ana-ruiz, ben-okafor, carla-jensen, dev-patel]
+  - id: team-x
+    members: [elena-petrova, hector-alvarez, imani-brooks]
+  - id: team-y
+    members: [frank-muller, grace-lee, jon-whitcomb, kenji-sato]
+"""
+AFTER_B = [d for d in SAMPLE_DATES if d >= dt.date(2027, 6, 15)]  # 10 Aug onwards
+
+
+def add_round_b(root: Path) -> None:
+    """The later round, with partners allowed again (how the matcher keeps team-a whole
+    is not what these tests are about)."""
+    (root / "rounds" / "later.yaml").write_text(ROUND_B, encoding="utf-8")
+    program_yaml = root / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    rule = "    max_timezone_gap: 3\n"
+    assert rule in text
+    program_yaml.write_text(text.replace(rule, rule + "    no_repeat: false\n"), encoding="utf-8")
+
+
+def export_json(root: Path, *args: str, now: str = NOW) -> dict[str, Any]:
+    result = run("calendar", root, "--now", now, "--format", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def ics_files(root: Path) -> dict[str, bytes]:
+    out = root / "out" / "calendars"
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.ics"))}
+
+
+def moment(value: str) -> dt.datetime:
+    """A DTSTART/DTEND value as we write them (local with TZID, or UTC) as an instant."""
+    if value.endswith("Z"):
+        return dt.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    return dt.datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=LA)
+
+
+def assert_never_twice_at_once(files: dict[str, bytes]) -> int:
+    """No member file has two CONFIRMED events on one date, or overlapping; the count seen."""
+    seen = 0
+    for name, data in files.items():
+        if not name.startswith("members/"):
+            continue
+        confirmed = sorted(
+            (moment(e["DTSTART"]), moment(e["DTEND"]))
+            for e in events(data)
+            if e["STATUS"] == "CONFIRMED"
+        )
+        days = [start.date() for start, _ in confirmed]
+        assert len(days) == len(set(days)), name
+        for (_, end), (start, _) in itertools.pairwise(confirmed):
+            assert end <= start, name
+        seen += len(confirmed)
+    return seen
+
+
+def test_a_later_round_cancels_the_earlier_rounds_later_meetings(program: Path) -> None:
+    first = export_json(program)
+    assert first["counts"] == {"new": 36}
+    before = {e["uid"]: e for e in first["events"]}
+    add_round_b(program)
+    report = export_json(program, now="2027-05-20T09:00:00Z")
+    # team-b and team-c lose their 6 meetings from August; team-x and team-y meet from
+    # the first meeting after 15 June; team-a, kept whole, goes on with the same events
+    assert report["counts"] == {"cancelled": 12, "new": 12, "unchanged": 24}
+    assert report["round"] == "test, later"
+    by_match: dict[str, list[dict[str, Any]]] = {}
+    for event in report["events"]:
+        by_match.setdefault(event["match"], []).append(event)
+    for match in ("team-b", "team-c"):
+        cancelled = [e for e in by_match[match] if e["status"] == "cancelled"]
+        assert len(cancelled) == 6
+        assert all(e["start"][:10] >= "2027-06-15" for e in cancelled)
+        assert all(e["sequence"] == 1 and e["uid"] in before for e in cancelled)
+        assert all(e["start"][:10] < "2027-06-15" for e in by_match[match] if e not in cancelled)
+    for match in ("team-x", "team-y"):
+        held = by_match[match]
+        assert [dt.date.fromisoformat(e["start"][:10]) for e in held] == AFTER_B
+        assert [e["session"] for e in held] == [7, 8, 9, 10, 11, 12]
+        assert {e["round"] for e in held} == {"later"}
+    team_a = by_match["team-a"]
+    assert len(team_a) == 12
+    assert all(e["uid"] in before and e["change"] == "unchanged" for e in team_a)
+    files = ics_files(program)
+    assert assert_never_twice_at_once(files) == 6 * 7 + 6 * 7 + 12 * 4
+    x = sorted(events(files["matches/team-x.ics"]), key=lambda e: e["DTSTART"])
+    assert x[0]["DTSTART"] == "20270810T080000"
+    assert (
+        x[0]["SUMMARY"]
+        == "High Desert Peer Teams 2027: 7. Mid-year review — are we on track? (team-x)"
+    )
+    elena = events(files["members/elena-petrova.ics"])
+    assert sorted((e["STATUS"], e["SUMMARY"][-8:]) for e in elena) == sorted(
+        [("CONFIRMED", "(team-b)")] * 6 + [("CANCELLED", "(team-b)")] * 6
+        + [("CONFIRMED", "(team-x)")] * 6
+    )  # fmt: skip
+    # the same again: nothing new, nothing sent twice
+    again = export_json(program, now="2027-05-21T09:00:00Z")
+    assert again["counts"] == {"cancelled": 12, "unchanged": 36}
+    assert ics_files(program) != files  # only DTSTAMP moved with --now
+    assert {e["uid"] for e in again["events"]} == {e["uid"] for e in report["events"]}
+
+
+def test_round_option_limits_the_files_to_that_rounds_events(program: Path) -> None:
+    add_round_b(program)
+    full = export_json(program)
+    # a fresh export never sends what a later round already replaced
+    assert full["counts"] == {"new": 36}
+    assert not any(e["status"] == "cancelled" for e in full["events"])
+    assert assert_never_twice_at_once(ics_files(program)) == 6 * 11 + 6 * 7 + 6 * 4
+    state = (program / "calendars.yaml").read_bytes()
+    shutil.rmtree(program / "out")
+    only_b = export_json(program, "--round", "later")
+    assert only_b["round"] == "later"
+    assert only_b["counts"] == {"unchanged": 6 + 6 + 6}
+    assert {e["match"] for e in only_b["events"]} == {"team-a", "team-x", "team-y"}
+    assert all(e["start"][:10] >= "2027-06-15" for e in only_b["events"])
+    assert (program / "calendars.yaml").read_bytes() == state
+    names = set(ics_files(program))
+    assert "matches/team-b.ics" not in names
+    assert "members/kenji-sato.ics" in names  # team-y
+    unknown = run("calendar", program, "--round", "latr")
+    assert unknown.exit_code == 2
+    assert "did you mean 'later'?" in unknown.stderr
+
+
+def set_member(root: Path, email: str, extra: str) -> None:
+    members = root / "members.yaml"
+    text = members.read_text(encoding="utf-8")
+    line = f"    email: {email}\n"
+    assert line in text
+    members.write_text(text.replace(line, line + extra, 1), encoding="utf-8")
+
+
+PAIR_ROUND = """\
+round: test
+matches:
+  - id: team-a
+    members: [ana-ruiz, ben-okafor, carla-jensen, dev-patel]
+  - id: pair-1
+    members: [elena-petrova, frank-muller]
+"""
+
+
+def test_pausers_and_leavers_are_out_and_a_match_of_one_stops(program: Path) -> None:
+    (program / "rounds" / "test.yaml").write_text(PAIR_ROUND, encoding="utf-8")
+    first = export_json(program)
+    assert first["counts"] == {"new": 24}
+    set_member(
+        program,
+        "ben@okaforplumbing.example.com",
+        "    pause: {from: 2027-03-01, until: 2027-04-30}\n",
+    )
+    set_member(program, "frank@mullerbrewing.example.com", "    left: 2027-05-01\n")
+    report = export_json(program, now="2027-02-15T09:00:00Z")
+    # ben misses March and April (team-a still meets: three are left); pair-1 stops when
+    # frank leaves, for elena too
+    assert report["counts"] == {"cancelled": 8, "unchanged": 14, "updated": 2}
+    files = ics_files(program)
+    ben = sorted(events(files["members/ben-okafor.ics"]), key=lambda e: e["DTSTART"])
+    assert [e["STATUS"] for e in ben] == ["CONFIRMED"] * 2 + ["CANCELLED"] * 2 + ["CONFIRMED"] * 8
+    assert all(e["SEQUENCE"] == "1" for e in ben[2:4])
+    team_a = sorted(events(files["matches/team-a.ics"]), key=lambda e: e["DTSTART"])
+    assert [("mailto:ben@" in e["ATTENDEES"]) for e in team_a] == [True] * 2 + [False] * 2 + [
+        True
+    ] * 8
+    assert "Who: Ana Ruiz\\, Carla Jensen\\, Dev Patel" in team_a[2]["DESCRIPTION"]
+    for member in ("elena-petrova", "frank-muller"):
+        pair = sorted(events(files[f"members/{member}.ics"]), key=lambda e: e["DTSTART"])
+        assert [e["STATUS"] for e in pair] == ["CONFIRMED"] * 4 + ["CANCELLED"] * 8, member
+        assert all(e["SEQUENCE"] == "1" for e in pair[4:])
+        assert all(e["SEQUENCE"] == "0" for e in pair[:4])
+    assert assert_never_twice_at_once(files) == 12 * 4 - 2 + 4 * 2
+    # ben back from his pause: his meetings are reinstated, nothing else moves
+    members = program / "members.yaml"
+    members.write_text(
+        members.read_text(encoding="utf-8").replace(
+            "    pause: {from: 2027-03-01, until: 2027-04-30}\n", ""
+        ),
+        encoding="utf-8",
+    )
+    back = export_json(program, now="2027-02-16T09:00:00Z")
+    assert back["counts"] == {"cancelled": 8, "unchanged": 14, "updated": 2}
+    updated = [e for e in back["events"] if e["change"] == "updated"]
+    assert {(e["start"][:10], e["sequence"]) for e in updated} == {
+        ("2027-03-09", 2),
+        ("2027-04-13", 2),
+    }
+
+
+def test_a_skipped_date_cancels_one_event_and_keeps_the_closing_last(program: Path) -> None:
+    first = export_json(program)
+    before = {(e["match"], e["planned"]): e for e in first["events"]}
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    program_yaml.write_text(
+        text.replace(
+            "    - 2027-07-13          # summer break\n", "    - 2027-07-13\n    - 2027-04-13\n"
+        ),
+        encoding="utf-8",
+    )
+    result = run("calendar", program, "--now", "2027-03-20T09:00:00Z", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    # eleven meetings for twelve sessions: the last regular session is left out, said at
+    # its line; the closing stays on the last meeting
+    assert re.search(
+        r"program\.yaml:\d+:\d+: warning\[sessions\]: sessions\.10: session 11 "
+        r"\(Resilience and the leader's own health\) is left out",
+        result.stderr,
+    ), result.stderr
+    report = json.loads(result.stdout)
+    team_a = [e for e in report["events"] if e["match"] == "team-a"]
+    cancelled = [e for e in team_a if e["status"] == "cancelled"]
+    assert [e["planned"] for e in cancelled] == ["2027-04-13"]  # only the skipped one
+    held = [e for e in team_a if e["status"] == "confirmed"]
+    assert [e["session"] for e in held] == list(range(1, 12))
+    assert held[-1]["title"] == "Closing — celebrating a year of progress"
+    assert held[-1]["start"][:10] == "2028-01-11"
+    assert held[0]["title"].startswith("Kickoff")
+    assert held[3]["title"] == "Delegation — getting out of the weeds"  # May: session 4
+    skipped = {"team-a": "2027-04-13", "team-b": "2027-04-14", "team-c": "2027-04-13"}
+    for event in report["events"]:
+        old = before[(event["match"], event["planned"])]
+        assert event["uid"] == old["uid"]  # same identity, whatever session it holds
+        if event["planned"] < skipped[event["match"]]:  # untouched: not sent again
+            assert (event["change"], event["sequence"]) == ("unchanged", 0), event
+        elif event["planned"] == skipped[event["match"]]:
+            assert (event["status"], event["sequence"]) == ("cancelled", 1), event
+        else:  # each later meeting now holds the session before: its own text changed
+            assert (event["change"], event["sequence"]) == ("updated", 1), event
+    assert report["counts"] == {"cancelled": 3, "unchanged": 9, "updated": 24}
+    # the handouts and the surveys follow: the final survey goes after the closing, now 11
+    folder, _ = load_folder(program)
+    assert folder is not None
+    assert folder.program.surveys["final"].after == (11,)
+    assert [s.title for s in folder.program.sessions][-2:] == [
+        "Succession and the business without you",
+        "Closing — celebrating a year of progress",
+    ]
+
+
+def test_a_skip_or_move_on_no_meeting_date_is_an_error_at_its_line(program: Path) -> None:
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    program_yaml.write_text(
+        text.replace("    - 2027-07-13          # summer break\n", "    - 2027-07-14\n").replace(
+            "    2027-11-09: 2027-11-16", "    2027-11-10: 2027-11-16"
+        ),
+        encoding="utf-8",
+    )
+    lines = program_yaml.read_text(encoding="utf-8").splitlines()
+    skip_line = lines.index("    - 2027-07-14") + 1
+    move_line = next(i for i, line in enumerate(lines, 1) if "2027-11-10:" in line)
+    result = run("check", program)
+    assert result.exit_code == 1
+    assert (
+        f"program.yaml:{skip_line}:7: error[schedule]: meetings.skip: no meeting is planned "
+        "on Wed 2027-07-14, so this date does nothing"
+    ) in result.stderr
+    assert "the nearest meeting dates are Tue 2027-07-13 and Tue 2027-08-10" in result.stderr
+    assert f"program.yaml:{move_line}:5: error[schedule]: meetings.moved: no meeting" in (
+        result.stderr
+    )
+    assert "Tue 2027-11-09 and Tue 2027-12-14" in result.stderr
+    assert run("calendar", program).exit_code == 1
+
+
+def test_a_rename_updates_events_and_never_duplicates_them(program: Path) -> None:
+    from peerkit.calendar import event_uid
+
+    # a folder from before `id:`: the id is taken from the name once and kept
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("id:")) + "\n"
+    program_yaml.write_text(text, encoding="utf-8")
+    first = export_json(program)
+    state = (program / "calendars.yaml").read_text(encoding="utf-8")
+    assert 'program: "high-desert-peer-teams-2027"\n' in state
+    renamed = text.replace("name: High Desert Peer Teams 2027", "name: High Desert Leaders")
+    program_yaml.write_text(renamed, encoding="utf-8")
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND + "  - id: team-d\n    members: [laura-fitzgerald, marcus-bell]\n", encoding="utf-8"
+    )
+    report = export_json(program, now="2027-01-05T09:00:00Z")
+    assert report["counts"] == {"new": 12, "updated": 36}
+    old = {(e["match"], e["planned"]): e["uid"] for e in first["events"]}
+    for event in report["events"]:
+        if event["match"] == "team-d":  # new events hang on the kept id, not the new name
+            planned = dt.date.fromisoformat(event["planned"])
+            assert event["uid"] == event_uid(
+                "high-desert-peer-teams-2027", "test", "team-d", planned
+            )
+        else:
+            assert event["uid"] == old[(event["match"], event["planned"])]
+            assert event["sequence"] == 1
+    assert 'program: "high-desert-peer-teams-2027"\n' in (program / "calendars.yaml").read_text()
+    files = ics_files(program)
+    summaries = [e["SUMMARY"] for e in events(files["program.ics"])]
+    assert len(summaries) == 48
+    assert all(s.startswith("High Desert Leaders: ") for s in summaries)
+    # moving one meeting: the same UID, and only that event moves on
+    program_yaml.write_text(
+        renamed.replace("  moved:\n", "  moved:\n    2027-03-09: 2027-03-16\n"), encoding="utf-8"
+    )
+    moved = export_json(program, now="2027-01-06T09:00:00Z")
+    changed = [e for e in moved["events"] if e["change"] != "unchanged"]
+    assert {(e["match"], e["planned"], e["start"][:10]) for e in changed} == {
+        ("team-a", "2027-03-09", "2027-03-16"),
+        ("team-c", "2027-03-09", "2027-03-16"),
+        ("team-d", "2027-03-09", "2027-03-16"),
+        ("team-b", "2027-03-10", "2027-03-17"),
+    }
+    assert {e["uid"] for e in moved["events"]} == {e["uid"] for e in report["events"]}
+
+
+LEGACY_STATE = """\
+# Written by `peerkit calendar`: each event as it was last exported, so that a
+# re-export raises SEQUENCE for changed meetings and cancels vanished ones.
+# Commit it with the program. Deleting it makes every event new again.
+rounds:
+  "test":
+    "team-a":
+      members: ["ana-ruiz", "ben-okafor", "carla-jensen", "dev-patel"]
+      sessions:
+        9: {start: "2027-10-12T08:00:00-07:00", end: "2027-10-12T11:30:00-07:00", sequence: 0, status: confirmed, hash: "x"}
+        10: {start: "2027-11-16T08:00:00-08:00", end: "2027-11-16T11:30:00-08:00", sequence: 2, status: confirmed, hash: "y", stamp: "20261101T000000Z"}
+    "team-z":
+      members: ["laura-fitzgerald", "marcus-bell"]
+      sessions:
+        1: {start: "2027-01-12T08:00:00-08:00", end: "2027-01-12T11:30:00-08:00", sequence: 0, status: confirmed, hash: "z"}
+"""
+
+
+def test_a_state_file_from_before_keeps_the_uids_it_was_sent_with(program: Path) -> None:
+    from peerkit.calendar import legacy_uid
+
+    (program / "calendars.yaml").write_text(LEGACY_STATE, encoding="utf-8")
+    report = export_json(program)
+    name = "High Desert Peer Teams 2027"
+    by_key = {(e["match"], e["planned"]): e for e in report["events"]}
+    october = by_key[("team-a", "2027-10-12")]
+    assert (october["uid"], october["sequence"]) == (legacy_uid(name, "test", "team-a", 9), 1)
+    november = by_key[("team-a", "2027-11-09")]  # moved to the 16th: found by its date
+    assert (november["uid"], november["sequence"]) == (legacy_uid(name, "test", "team-a", 10), 3)
+    gone = by_key[("team-z", "2027-01-12")]
+    assert (gone["status"], gone["uid"]) == ("cancelled", legacy_uid(name, "test", "team-z", 1))
+    state = (program / "calendars.yaml").read_text(encoding="utf-8")
+    assert "sessions:" not in state
+    assert f'"2027-11-09": {{session: 10, uid: "{november["uid"]}"' in state
+    # the next export reads the new format and keeps them
+    again = export_json(program)
+    assert {e["uid"] for e in again["events"]} == {e["uid"] for e in report["events"]}
+    assert again["counts"] == {"cancelled": 1, "unchanged": 36}
+
+
+def test_fast_state_reader_agrees_with_yaml(program: Path) -> None:
+    import yaml
+
+    from peerkit.calendar import _parse_state, _parse_state_lines
+
+    set_member(program, "frank@mullerbrewing.example.com", "    left: 2027-05-01\n")
+    export(program)
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND.replace(", grace-lee]", "]"), encoding="utf-8"
+    )
+    export(program)
+    for text in ((program / "calendars.yaml").read_text(encoding="utf-8"), LEGACY_STATE):
+        fast = _parse_state_lines(text)
+        assert fast is not None
+        assert fast == _parse_state(yaml.safe_load(text))
+    state = (program / "calendars.yaml").read_text(encoding="utf-8")
+    assert 'former: ["grace-lee"]' in state
+
+
+def test_sessions_are_fitted_to_the_schedule(program: Path) -> None:
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    # no summer break: thirteen meetings for twelve sessions
+    program_yaml.write_text(text.replace("    - 2027-07-13          # summer break\n", ""))
+    folder, problems = load_folder(program)
+    assert folder is not None
+    sessions = folder.program.sessions
+    assert len(sessions) == 13
+    assert (sessions[0].kind, sessions[11].kind, sessions[12].kind) == (
+        "kickoff",
+        "regular",
+        "closing",
+    )
+    assert sessions[11].title == "Working session"  # the shipped regular session
+    assert [p.message for p in problems if p.code == "sessions"] == [
+        "the schedule has 13 meetings but 12 sessions are defined: meeting(s) 12 hold the "
+        "shipped 'Working session' session"
+    ]
+    assert folder.program.surveys["final"].after == (13,)
+    assert folder.program.surveys["checkin"].after == tuple(range(1, 14))
+    team_b = meetings_for(folder.program, Match("team-b", ("a", "b"), day="second Wednesday"))
+    assert team_b[-1].session.kind == "closing"
+
+
+def calcurse_list(home: Path, ics: Path, tz: str) -> list[str]:
+    home.mkdir(parents=True)
+    env = {**os.environ, "TZ": tz, "HOME": str(home)}
+    imported = subprocess.run(
+        ["calcurse", "-D", str(home), "-i", str(ics)],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    assert "0 skipped" in imported.stdout, imported.stdout
+    listed = subprocess.run(
+        ["calcurse", "-D", str(home), "-Q", "--from", "12/01/2026", "--days", "500",
+         "--format-apt", "%(start:%Y-%m-%d %H:%M) %m\\n"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    return [line for line in listed.stdout.splitlines() if line[:2] == "20"]
+
+
+@pytest.mark.skipif(_khal() is None, reason="khal is not installed (pip install khal)")
+def test_khal_shows_one_meeting_at_a_time_across_two_rounds(program: Path, tmp_path: Path) -> None:
+    export(program)
+    add_round_b(program)
+    export(program)
+    # kenji: team-c in the first round, team-y from 15 June, both on Tuesdays at 08:00
+    kenji = program / "out" / "calendars" / "members" / "kenji-sato.ics"
+    lines = khal_list(tmp_path / "kenji", kenji, "America/Los_Angeles")
+    held = [line for line in lines if "CANCELLED" not in line]
+    assert [line[:16] for line in held] == [f"{d:%Y-%m-%d} 08:00" for d in SAMPLE_DATES]
+    assert sum("(team-y)" in line for line in held) == 6
+    assert sum("(team-c)" in line and "CANCELLED" in line for line in lines) == 6
+    # the whole program: never one member twice at once in what khal holds
+    files = ics_files(program)
+    assert assert_never_twice_at_once(files) == 132
+
+
+@pytest.mark.skipif(shutil.which("calcurse") is None, reason="calcurse is not installed (apt)")
+def test_calcurse_shows_one_meeting_at_a_time_across_two_rounds(
+    program: Path, tmp_path: Path
+) -> None:
+    export(program)
+    add_round_b(program)
+    export(program)
+    kenji = program / "out" / "calendars" / "members" / "kenji-sato.ics"
+    # calcurse keeps no STATUS: a cancelled meeting is the one whose title says so
+    lines = calcurse_list(tmp_path / "kenji", kenji, "America/Los_Angeles")
+    held = [line for line in lines if " Cancelled: " not in line]
+    assert [line[:16] for line in held] == [f"{d:%Y-%m-%d} 08:00" for d in SAMPLE_DATES]
+    assert [line.endswith("(team-y)") for line in held] == [False] * 6 + [True] * 6
+    assert len(lines) == 18

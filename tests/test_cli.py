@@ -103,6 +103,8 @@ def test_init_writes_a_folder_that_passes_check(tmp_path: Path) -> None:
         "program.yaml",
     ]
     assert "# " in (target / "program.yaml").read_text()
+    # the id calendar UIDs hang on comes from the folder's name
+    assert "\nid: new-program    " in (target / "program.yaml").read_text()
     check = run("check", target, "--strict")
     assert check.exit_code == 0, check.stderr
     again = run("init", target)

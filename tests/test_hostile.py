@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import io
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -311,3 +314,123 @@ def test_nonsense_values_are_errors_at_their_line(
     assert [(p.location.line if p.location else 0, p.code) for p in problems][:1] == [(line, code)]
     assert words in problems[0].message
     assert "Traceback" not in run("check", root).output
+
+
+# --- damaged workbooks, calendar state and templates ----------------------------------------
+
+
+def _edited_xlsx(source: Path, edit: Callable[[str, bytes], bytes | None]) -> bytes:
+    """A copy of a real workbook with some of its zip members edited or (None) removed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = edit(item.filename, zin.read(item.filename))
+            if data is not None:
+                zout.writestr(item, data)
+    return out.getvalue()
+
+
+DAMAGE: dict[str, Callable[[str, bytes], bytes | None]] = {
+    "truncated-sheet": lambda name, data: data[: len(data) // 2] if "worksheets/" in name else data,
+    "missing-sheet": lambda name, data: None if "worksheets/" in name else data,
+    "bad-styles": lambda name, data: b"<styleSheet><oops" if name.endswith("styles.xml") else data,
+    "bad-rels": lambda name, data: b"not xml" if name.endswith("workbook.xml.rels") else data,
+    "bad-workbook": lambda name, data: b"<workbook" if name == "xl/workbook.xml" else data,
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_workbook_is_a_located_error(sample: Path, damage: str) -> None:
+    path = sample / "responses" / "checkin-session-02.xlsx"
+    path.write_bytes(_edited_xlsx(path, DAMAGE[damage]))
+    before = snapshot(sample)
+    for command in ("check", "tally", "build"):
+        result = run(command, sample, *(("--now", "2027-03-01") if command == "build" else ()))
+        assert result.exit_code == 1, (command, result.output)
+        assert f"{path}: error[xlsx]: " in result.stderr, (command, result.stderr)
+        assert "Traceback" not in result.output
+        assert snapshot(sample) == before
+    roster = sample / "members.xlsx"
+    roster.write_bytes(path.read_bytes())
+    (sample / "members.yaml").unlink()
+    result = run("check", sample)
+    assert result.exit_code == 1
+    assert f"{roster}: error[xlsx]: " in result.stderr
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_calendar_state_that_is_a_link_loop_or_bad_yaml(sample: Path) -> None:
+    state = sample / "calendars.yaml"
+    state.unlink()
+    state.symlink_to("calendars.yaml")
+    result = run("calendar", sample, "--now", "2027-03-01")
+    assert result.exit_code == 1
+    assert (
+        "calendars.yaml: error[calendar-state]: calendars.yaml is a link that leads to no file"
+        in (result.stderr)
+    )
+    assert not (sample / "out").exists()
+    state.unlink()
+    state.write_text("rounds:\n  x: [\n    bad: {\n", encoding="utf-8")
+    result = run("build", sample, "--now", "2027-03-01")
+    assert result.exit_code == 1
+    assert "calendars.yaml:4:1: error[calendar-state]: calendars.yaml cannot be read" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.output
+    result = run("check", sample)
+    assert result.exit_code == 1
+    assert "calendars.yaml:4:1: error[calendar-state]" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{{ 1/0 }}", "template error: ZeroDivisionError: division by zero"),
+        ('{% include "agenda.md.j2" %}', "template error: it includes itself, endlessly"),
+        ("{{ program.name + 1 }}", "template error: TypeError"),
+    ],
+)
+def test_a_template_runtime_error_names_the_template_and_line(
+    sample: Path, line: str, message: str
+) -> None:
+    shipped = (Path(__file__).parent.parent / "templates" / "agenda.md.j2").read_text("utf-8")
+    (sample / "templates").mkdir()
+    override = sample / "templates" / "agenda.md.j2"
+    override.write_text(shipped + line + "\n", encoding="utf-8")
+    number = shipped.count("\n") + 1
+    result = run("agenda", sample, "--now", "2027-03-01")
+    assert result.exit_code == 1
+    assert f"error: {override}:{number}: {message}" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_megabyte_word_in_a_name_is_refused_quickly(tmp_path: Path) -> None:
+    word = "A" * 1_000_000
+    roster = f"id,name,email\nana,{word},ana@example.org\nben,Ben,ben@example.org\n"
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": roster})
+    result = run("build", root, "--now", "2027-03-01")
+    assert result.exit_code == 1
+    assert (
+        f"{root}/members.csv:2:2: error[too-long]: name: the value is 1,000,000 characters long; "
+        "at most 200 fit"
+    ) in result.stderr
+    assert not (root / "out").exists()
+
+
+def test_a_bad_escape_in_the_calendar_state_is_located(sample: Path) -> None:
+    # found by tests/test_fuzz.py: the fast reader of calendars.yaml crashed on it
+    state = sample / "calendars.yaml"
+    lines = state.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if line.startswith('    "match-01"'))
+    lines[number] = lines[number].replace('"match-01"', '"\\qmatch-01"')
+    state.write_text("".join(lines), encoding="utf-8")
+    result = run("build", sample, "--now", "2027-03-01")
+    assert result.exit_code == 1
+    assert f"calendars.yaml:{number + 1}:6: error[calendar-state]" in result.stderr
+    assert "Traceback" not in result.output

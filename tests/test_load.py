@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from peerkit.check import check_folder
 from peerkit.load import load_folder, slugify
 from peerkit.model import Problem
-from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, SAMPLE, write_folder
+from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, SAMPLE, run, write_folder
 
 
 def problems_of(root: Path) -> list[Problem]:
@@ -319,11 +320,16 @@ def test_a_move_outside_the_program_or_of_no_meeting(tmp_path: Path) -> None:
             "(2027-01-01 to 2027-06-30)",
         ),
         (
-            "warning",
+            "error",
             10,
-            "meetings.moved: no meeting is planned on 2027-03-05, so this move does nothing",
+            "meetings.moved: no meeting is planned on Fri 2027-03-05, so this date does nothing",
         ),
     ]
+    moved = next(p for p in problems_of(root) if p.message.startswith("meetings.moved: no"))
+    assert moved.hint == (
+        "the nearest meeting dates are Thu 2027-03-04 and Thu 2027-04-01: "
+        "use the date it was planned for"
+    )
 
 
 def test_the_roster_sheet_of_a_workbook(tmp_path: Path) -> None:
@@ -355,3 +361,132 @@ def test_the_roster_sheet_of_a_workbook(tmp_path: Path) -> None:
     ]
     assert folder is not None
     assert len(folder.members) == 2
+
+
+# --- round files that cannot be what was meant ------------------------------------------
+
+
+def round_codes(root: Path) -> list[tuple[str, int, str, str]]:
+    return [
+        (
+            p.location.file if p.location else "",
+            p.location.line if p.location else 0,
+            p.code,
+            p.severity,
+        )
+        for p in check_folder(root)[1]
+        if p.code not in ("member-left",)
+    ]
+
+
+def test_an_empty_or_cut_round_file_is_an_error(sample: Path) -> None:
+    path = sample / "rounds" / "2027.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"")
+    result = run("check", sample)
+    assert result.exit_code == 1
+    assert f"{path}:1:1: error[round-empty]: rounds/2027.yaml is empty" in result.stderr
+    assert run("build", sample, "--now", "2027-01-05").exit_code == 1
+    assert not (sample / "out").exists()
+    # cut inside the matches (a partial copy): the YAML still parses, but it ends early
+    cut = text[: text.index("  - id: match-05")]
+    path.write_text(cut, encoding="utf-8")
+    assert [c for c in round_codes(sample) if c[3] == "error"] == [
+        ("rounds/2027.yaml", cut.count("\n"), "round-truncated", "error")
+    ]
+    path.write_text(text.split("matches:")[0], encoding="utf-8")
+    assert [c[2] for c in round_codes(sample) if c[3] == "error"] == ["round-empty"]
+
+
+def test_two_files_for_one_round(sample: Path) -> None:
+    text = (sample / "rounds" / "2027.yaml").read_text(encoding="utf-8")
+    (sample / "rounds" / "2027.yml").write_text(text, encoding="utf-8")
+    result = run("check", sample)
+    assert result.exit_code == 1
+    assert "error[duplicate-round]: rounds/2027.yml and rounds/2027.yaml are two files" in (
+        result.stderr
+    )
+    (sample / "rounds" / "2027.yml").rename(sample / "rounds" / "other.yaml")
+    result = run("check", sample)
+    assert "rounds/other.yaml and rounds/2027.yaml both say `round: 2027`" in result.stderr
+
+
+def test_an_active_member_in_no_match_is_named(sample: Path) -> None:
+    path = sample / "rounds" / "2027.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("ana-ruiz, bianca-romano", "bianca-romano"), encoding="utf-8")
+    result = run("check", sample)
+    assert result.exit_code == 0
+    assert (
+        "warning[not-matched]: 1 active member(s) are in no match of round 2027: ana-ruiz; "
+        "they get no meetings, and meetings already sent to them are cancelled"
+    ) in result.stderr
+
+
+def test_unreadable_rounds_folder(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = Path.iterdir
+
+    def refuse(self: Path) -> Iterator[Path]:
+        if self.name == "rounds":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)  # as `chmod 0 rounds` does, even for root
+    result = run("check", sample)
+    assert result.exit_code == 1
+    assert f"{sample}/rounds: error[unreadable]: the rounds/ folder cannot be read: " in (
+        result.stderr
+    )
+
+
+# --- one root error, one message ---------------------------------------------------------
+
+
+def test_a_roster_that_did_not_load_does_not_cascade(sample: Path) -> None:
+    (sample / "members.yaml").write_text("members: [\n", encoding="utf-8")
+    result = run("check", sample)
+    assert result.exit_code == 1
+    assert "no longer on the roster" not in result.stderr
+    assert result.stderr.count("error[") == 1
+    assert "36 member(s) of round 2027 are not in members.yaml, which has errors" in result.stderr
+
+
+def test_one_bad_duration_or_start_does_not_cascade(sample: Path) -> None:
+    program = (sample / "program.yaml").read_text(encoding="utf-8")
+    (sample / "program.yaml").write_text(
+        program.replace("duration: 3h30m", "duration: 3 hours and a bit"), encoding="utf-8"
+    )
+    result = run("check", sample)
+    assert result.stderr.count("error[") == 1, result.stderr
+    assert "meetings last" not in result.stderr
+    (sample / "program.yaml").write_text(
+        program.replace("start: 2027-01-01", "start: 2027-01-41"), encoding="utf-8"
+    )
+    result = run("check", sample)
+    assert result.stderr.count("error[") == 1, result.stderr
+    assert "2000-01-01" not in result.stderr
+
+
+def test_self_avoidance_is_an_error(folder: Path) -> None:
+    members = (folder / "members.yaml").read_text(encoding="utf-8")
+    members = members.replace(
+        "{id: ana, name: Ana Lima,", "{id: ana, avoid: [ana], name: Ana Lima,"
+    )
+    (folder / "members.yaml").write_text(members, encoding="utf-8")
+    problems = check_folder(folder)[1]
+    assert [(p.code, p.message) for p in problems] == [("value", "ana: avoid lists ana themselves")]
+
+
+def test_escape_sequences_are_shown_escaped_on_the_terminal(folder: Path) -> None:
+    (folder / "members.csv").write_text(
+        "id,name,email\nana,Ana,\x1b]0;owned\x07\x1b[2J@x\x9b.org\n", encoding="utf-8"
+    )
+    (folder / "members.yaml").unlink()
+    result = run("check", folder)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr
+    assert "\x9b" not in result.stderr
+    assert "\\x1b]0;owned\\x07\\x1b[2J@x\\x9b.org" in result.stderr
+    as_json = run("check", folder, "--format", "json")
+    assert "\x9b" not in as_json.stdout
+    assert "\\u009b" in as_json.stdout

@@ -413,3 +413,71 @@ def test_a_session_after_the_report_date_is_never_missed(tmp_path: Path) -> None
     )
     [risk] = json.loads(later.stdout)["tally"]["at_risk"]
     assert risk["reasons"] == ["no checkin answer after session 4 from Gus Holm, Zoë Łukasiewicz"]
+
+
+def _two_rounds(root: Path) -> None:
+    """Spring from the program's start; fall from 1 July, with the same match ids reshuffled."""
+    program = root / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    program.write_text(text + "matching: {rules: {no_repeat: false}}\n", encoding="utf-8")
+    (root / "rounds" / "2027.yaml").unlink()
+    (root / "rounds" / "spring.yaml").write_text(
+        "round: spring\nstart: 2027-01-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
+        "  - {id: team-b, members: [eva, fin, gus, zoe]}\n",
+        encoding="utf-8",
+    )
+    (root / "rounds" / "fall.yaml").write_text(
+        "round: fall\nstart: 2027-07-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, eva, ben, fin]}\n"
+        "  - {id: team-b, members: [cai, gus, dee]}\n",
+        encoding="utf-8",
+    )
+
+
+def test_the_report_is_as_of_now_on_the_round_in_effect_then(tmp_path: Path) -> None:
+    root = make_program(tmp_path)  # attendance (spring) on 12 January and 9 February
+    _two_rounds(root)
+    answers = [
+        "2027-01-13 09:00,ana,,team-a,4,4",
+        "2027-01-13 09:00,eva,,team-b,2,2",
+        "2027-07-14 09:00,ana,,team-a,5,5",
+        "2027-07-14 09:00,eva,,team-a,5,4",
+        "2027-07-14 09:00,cai,,team-b,3,3",
+    ]
+    (root / "responses" / "checkin.csv").write_text(_checkin(answers), encoding="utf-8")
+    args = ["report", str(root), "--format", "json", "--dry-run"]
+    spring = runner.invoke(app, [*args, "--now", "2027-03-01"])
+    assert spring.exit_code == 0, spring.stderr
+    data = json.loads(spring.stdout)
+    assert data["as_of"] == "2027-03-01"
+    assert data["tally"]["as_of"] == "2027-03-01"
+    part = data["participation"]
+    assert (part["round"], part["matches"], part["matched"]) == ("spring", 2, 8)
+    assert data["tally"]["round"] == "spring"
+    # Answers from both periods, each for its own round's match.
+    groups = [
+        (g["round"], g["key"], g["respondents"]) for g in data["tally"]["surveys"][0]["by_match"]
+    ]
+    assert groups == [
+        ("spring", "team-a", 1),
+        ("spring", "team-b", 1),
+        ("fall", "team-a", 2),
+        ("fall", "team-b", 1),
+    ]
+    assert {r["match"] for r in data["tally"]["at_risk"]} == {"team-b"}  # spring's team-b
+    fall = json.loads(runner.invoke(app, [*args, "--now", "2027-08-01"]).stdout)
+    assert fall["as_of"] == "2027-08-01"
+    assert (fall["participation"]["round"], fall["participation"]["matched"]) == ("fall", 7)
+    assert fall["tally"]["round"] == "fall"
+    pinned = runner.invoke(app, [*args, "--now", "2027-08-01", "--round", "spring"])
+    assert pinned.exit_code == 0, pinned.stderr
+    data = json.loads(pinned.stdout)
+    assert data["participation"]["round"] == "spring"
+    groups = [
+        (g["round"], g["key"], g["respondents"]) for g in data["tally"]["surveys"][0]["by_match"]
+    ]
+    assert groups == [("spring", "team-a", 3), ("spring", "team-b", 2)]
+    # The same folder and --now give the same bytes.
+    again = runner.invoke(app, [*args, "--now", "2027-08-01", "--round", "spring"])
+    assert again.stdout == pinned.stdout

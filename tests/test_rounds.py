@@ -380,6 +380,25 @@ def test_no_repeat_looks_at_earlier_rounds_by_date_not_by_name(tmp_path: Path) -
     assert [r.name for r in folder.rounds] == ["spring-2027", "fall-2027"]
     assert "round fall-2027" not in redo.stderr  # no pair of fall repeats spring
     assert_checks(root)
+    # spring made again around a pair of fall: fall (later) does not hold it back, and the
+    # note says fall now repeats it
+    x, y = later["match-01"]
+    (root / "rounds" / "spring-2027.yaml").write_text(
+        f"round: spring-2027\nmatches:\n  - id: match-01\n    members: [{x}, {y}]\n"
+        "    locked: true\n"
+    )
+    again = run("match", str(root), "--round", "spring-2027", "--force")
+    assert again.exit_code == 0, again.stderr
+    assert pairs_in(root, "spring-2027")["match-01"] == (x, y)
+    assert "although it breaks" not in (root / "rounds" / "spring-2027.yaml").read_text()
+    assert (
+        "round fall-2027 (from 2027-04-01) now repeats a pair of this round in 1 match(es) "
+        "(match-01)"
+    ) in " ".join(again.stderr.split())
+    check = run("check", str(root))
+    assert "fall-2027.yaml" in check.stderr
+    assert "not matched in an earlier round" in check.stderr
+    assert "spring-2027.yaml:" not in check.stderr
 
 
 def test_a_member_on_a_pause_at_the_start_is_not_matched(tmp_path: Path) -> None:
@@ -397,6 +416,11 @@ def test_a_member_on_a_pause_at_the_start_is_not_matched(tmp_path: Path) -> None
     assert matched == {"p0", "p1", "p2", "p3"}
     assert data["summary"]["inactive"] == 2
     assert data["unmatched"] == []
+    why = run("explain", str(root), "p4", "--round", "r2")
+    assert why.exit_code == 0, why.stderr
+    assert (
+        "p4 is unmatched in round r2: on a pause from 2027-03-20 until 2027-05-31 when it starts"
+    ) in " ".join(why.stdout.split())
     # put by hand into r2, a member on a pause is a warning that says when they are back
     path = root / "rounds" / "r2.yaml"
     first = data["matches"][0]
@@ -442,6 +466,8 @@ def fill_folder(tmp_path: Path) -> Path:
 
 def test_fill_keeps_whole_matches_and_matches_the_others(tmp_path: Path) -> None:
     root = fill_folder(tmp_path)
+    before = run("check", str(root))
+    assert f"`peerkit match {root} --round NEW --start 2027-03-01 --fill`" in before.stderr
     made = run("match", str(root), "--round", "summer", "--start", "2027-04-01", "--fill")
     assert made.exit_code == 0, made.stderr
     summer = pairs_in(root, "summer")
@@ -482,6 +508,9 @@ def test_fill_keeps_whole_matches_and_matches_the_others(tmp_path: Path) -> None
     ) in made.stdout.replace("\n", " ")
     stderr = assert_checks(root)
     assert "summer.yaml" not in stderr  # kept matches are no repeats of spring
+    assert "p7 has nobody to meet in match-01" in stderr
+    assert "(round summer takes over on 2027-04-01)" in stderr
+    assert "--fill`" not in stderr
     # the second run: re-made with --force, the same round
     again = run("match", str(root), "--round", "summer", "--fill", "--force")
     assert again.exit_code == 0, again.stderr

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from peerkit.build import BuildResult
-from peerkit.calendar import event_uid, read_state
+from peerkit.calendar import read_state
 from peerkit.check import check_folder
 from peerkit.write import LOCK_FILE, STAGING, folder_lock, write_files
 from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, ROOT, run, write_folder
@@ -96,13 +96,12 @@ def assert_state_matches_calendars(root: Path) -> None:
     assert not problems
     on_disk = ics_events((root / "out/calendars/program.ics").read_bytes())
     recorded = {}
-    for round_name, matches in state.items():
+    for matches in state.rounds.values():
         for match_id, record in matches.items():
             in_match = ics_events((root / f"out/calendars/matches/{match_id}.ics").read_bytes())
-            expected = {}
-            for number, item in record.sessions.items():
-                uid = event_uid(folder.program, round_name, match_id, number)
-                expected[uid] = (item.sequence, item.status.upper())
+            expected = {
+                item.uid: (item.sequence, item.status.upper()) for item in record.events.values()
+            }
             assert in_match == expected, match_id
             recorded.update(expected)
     assert on_disk == recorded
@@ -584,11 +583,11 @@ def test_calendar_only_records_state_for_what_it_wrote(sample: Path) -> None:
     result = run("calendar", sample, "--only", "match-01", "--now", NOW)
     assert result.exit_code == 0, result.output
     state, _ = read_state(sample)
-    assert list(state["2027"]) == ["match-01"]
+    assert list(state.rounds["2027"]) == ["match-01"]
     written = sorted(p.relative_to(sample).as_posix() for p in (sample / "out").rglob("*.ics"))
     assert written == ["out/calendars/matches/match-01.ics"]
 
-    member = state["2027"]["match-01"].members[0]
+    member = state.rounds["2027"]["match-01"].members[0]
     folder, _ = check_folder(sample)
     assert folder is not None
     round_ = folder.round(None)
@@ -597,13 +596,13 @@ def test_calendar_only_records_state_for_what_it_wrote(sample: Path) -> None:
     result = run("calendar", sample, "--only", other.members[0], "--now", NOW)
     assert result.exit_code == 0, result.output
     state, _ = read_state(sample)
-    assert sorted(state["2027"]) == sorted(["match-01", other.id])
-    assert member in state["2027"]["match-01"].members
+    assert sorted(state.rounds["2027"]) == sorted(["match-01", other.id])
+    assert member in state.rounds["2027"]["match-01"].members
 
     result = run("calendar", sample, "--now", NOW)
     assert result.exit_code == 0, result.output
     state, _ = read_state(sample)
-    assert sorted(state["2027"]) == sorted(m.id for m in round_.matches)
+    assert sorted(state.rounds["2027"]) == sorted(m.id for m in round_.matches)
     assert_state_matches_calendars(sample)
 
 

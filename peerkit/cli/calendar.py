@@ -14,7 +14,6 @@ from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
     NowOpt,
-    RoundOpt,
     TextJson,
     err,
     handle_errors,
@@ -33,6 +32,15 @@ class MethodChoice(StrEnum):
     request = "request"
 
 
+RoundOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--round",
+        "-r",
+        help="Only this round's events, and the cancellations dated in its period "
+        "(default: every round, the program's whole timeline).",
+    ),
+]
 OnlyOpt = Annotated[
     str | None,
     typer.Option(
@@ -56,14 +64,13 @@ PROGRESS_FROM = 200  # matches: below this the calendars take about a second, no
 
 
 def _check_only(loaded: Folder, round_name: str | None, only: str) -> None:
-    round_ = loaded.round(round_name)
-    if round_ is None:
-        return
-    known = {m.id for m in round_.matches} | {mid for m in round_.matches for mid in m.members}
+    rounds = [r for r in loaded.rounds if round_name in (None, r.name)]
+    matches = [m for r in rounds for m in r.matches]
+    known = {m.id for m in matches} | {mid for m in matches for mid in m.members}
     if only in known:
         return
     close = difflib.get_close_matches(only, sorted(known), n=1)
-    example = round_.matches[0] if round_.matches else None
+    example = matches[0] if matches else None
     hint = (
         f"did you mean '{close[0]}'?"
         if close
@@ -71,7 +78,8 @@ def _check_only(loaded: Folder, round_name: str | None, only: str) -> None:
         if example and example.members
         else "give a match id or member id of the round"
     )
-    msg = f"--only: round '{round_.name}' has no match or member '{only}'"
+    scope = f"round '{round_name}'" if round_name else "the rounds"
+    msg = f"--only: {scope} {'has' if round_name else 'have'} no match or member '{only}'"
     raise UsageError(msg, hint)
 
 
@@ -86,6 +94,10 @@ def calendar_command(
     format: TextJson = TextJson.text,
 ) -> None:
     """Write meeting calendars (.ics) into out/calendars/ and update calendars.yaml.
+
+    The calendars hold the whole timeline: every round's meetings in its period, so when a
+    round starts the earlier round's later meetings arrive as cancelled. --round limits the
+    files to one round's events (and the cancellations dated in its period).
 
     out/calendars/program.ics has every meeting of every match; matches/ID.ics one match;
     members/ID.ics one member's meetings. Re-running updates events in people's calendars
@@ -112,8 +124,7 @@ def calendar_command(
         raise UsageError(msg, hint)
     if only is not None:
         _check_only(loaded, round_name, only)
-    round_ = loaded.round(round_name)
-    size = len(round_.matches) if round_ else 0
+    size = sum(len(r.matches) for r in loaded.rounds if round_name in (None, r.name))
     show = format is TextJson.text and size >= PROGRESS_FROM and err.is_terminal
     with progress_bar(show, "calendar events") as report:
         result = render_calendars(
@@ -150,7 +161,7 @@ def calendar_command(
         out.print(f"{verb} {folder / name}", markup=False)
     counts = ", ".join(f"{n} {change}" for change, n in result.counts().items()) or "no events"
     err.print(
-        f"[green]done:[/] round {result.round}: {counts}; "
+        f"[green]done:[/] {result.label}: {counts}; "
         f"{len(result.files)} file(s) {'to write' if dry_run else 'written'} "
         f"(state in {STATE_FILE})"
     )

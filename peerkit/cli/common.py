@@ -125,6 +125,30 @@ def shown_path(root: Path, file: str) -> str:
     return str(inside) if inside.exists() or not Path(file).exists() else file
 
 
+# Control characters (C0, DEL, C1) and bidirectional overrides from a value would reach the
+# terminal raw and could retitle, clear or reorder it: they are shown as escapes instead.
+_CONTROLS = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in [
+        *range(0x00, 0x09),
+        *range(0x0A, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x200E, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+}
+
+
+# In JSON, C0 is escaped by json itself; the rest must be \\u escapes to stay valid JSON.
+_JSON_CONTROLS = {code: f"\\u{code:04x}" for code in _CONTROLS if code >= 0x7F}
+
+
+def shown(text: str) -> str:
+    """Text safe for a terminal: control and escape characters written as `\\x1b`."""
+    return text.translate(_CONTROLS)
+
+
 def problem_line(root: Path, problem: Problem) -> str:
     loc = problem.location
     where = "peerkit"
@@ -132,7 +156,7 @@ def problem_line(root: Path, problem: Problem) -> str:
         where = shown_path(root, loc.file)
         if loc.line:
             where += f":{loc.line}:{loc.col or 1}"
-    return f"{where}: {problem.severity}[{problem.code}]: {problem.message}"
+    return shown(f"{where}: {problem.severity}[{problem.code}]: {problem.message}")
 
 
 def print_problems(root: Path, problems: Sequence[Problem]) -> None:
@@ -141,7 +165,7 @@ def print_problems(root: Path, problems: Sequence[Problem]) -> None:
         style = "red" if problem.severity == "error" else "yellow"
         err.print(f"[{style}]{escape(problem_line(root, problem))}[/]")
         if problem.hint:
-            err.print(f"    [dim]hint:[/] {escape(problem.hint)}")
+            err.print(f"    [dim]hint:[/] {escape(shown(problem.hint))}")
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if problems:
@@ -155,7 +179,8 @@ def problems_json(root: Path, problems: Sequence[Problem]) -> str:
         if isinstance(item["file"], str):
             item["file"] = shown_path(root, item["file"])
         items.append(item)
-    return json.dumps(items, indent=2, ensure_ascii=False)
+    # json escapes C0 itself; C1 and bidi controls stay raw without this
+    return json.dumps(items, indent=2, ensure_ascii=False).translate(_JSON_CONTROLS)
 
 
 def print_as_of(folder: Folder, now: dt.datetime | None) -> None:
@@ -215,9 +240,9 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             print_problems(root if isinstance(root, Path) else Path(), exc.problems)
             raise typer.Exit(exc.exit_code) from None
         except PeerkitError as exc:
-            err.print(f"[red]error:[/] {escape(exc.message)}")
+            err.print(f"[red]error:[/] {escape(shown(exc.message))}")
             if exc.hint:
-                err.print(f"    [dim]hint:[/] {escape(exc.hint)}")
+                err.print(f"    [dim]hint:[/] {escape(shown(exc.hint))}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             say_interrupted()

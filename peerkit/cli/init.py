@@ -14,6 +14,21 @@ from peerkit.load import ROSTER_FILES
 STARTER = Path(__file__).resolve().parent.parent / "starter"
 
 
+STARTER_ID = b"id: spring-peer-mentoring-2027 "
+
+
+def _with_id(program: bytes, folder: Path) -> bytes:
+    """The starter program.yaml with an `id:` of the folder's name, so two programs made
+    from the starter never share calendar UIDs."""
+    from peerkit.load import slugify
+
+    slug = slugify(folder.resolve().name)
+    if not slug or STARTER_ID not in program:
+        return program
+    padded = f"id: {slug}".ljust(len(STARTER_ID) - 1).encode("utf-8") + b" "
+    return program.replace(STARTER_ID, padded, 1)
+
+
 @handle_errors
 def init_command(
     folder: Annotated[Path, typer.Argument(help="The folder to create.")],
@@ -39,6 +54,7 @@ def init_command(
     files = {path.name: path.read_bytes() for path in sorted(STARTER.iterdir()) if path.is_file()}
     # out/ is rebuilt; the other two exist only while a command writes (or after a kill -9)
     files[".gitignore"] = b"out/\n.peerkit-staging/\n.peerkit.lock\n"
+    files["program.yaml"] = _with_id(files["program.yaml"], folder)
     has_roster = any((folder / name).exists() for name in ROSTER_FILES)
     kept = sorted(
         name

@@ -2,7 +2,14 @@
 
 `match_round` makes a round (its matches, the unmatched with why, and how good it is),
 `explain` says why two members are or are not matched, and `round_problems` checks a
-round file a coordinator edited by hand. numpy, scipy and rustworkx are imported
+round file a coordinator edited by hand.
+
+A round is a period (DESIGN, "Rounds and time"): it takes over on its start
+(`resolve_start`: `--start`, the round's own when re-made, the program's for the first)
+and runs until the next round starts. Who takes part is judged on that day; "no repeat
+partners" reads the rounds that started before it. With `fill`, the round keeps the whole
+matches of the round before and matches only the members left without one
+(`peerkit.match.fill`). numpy, scipy and rustworkx are imported
 inside the functions that use them.
 """
 

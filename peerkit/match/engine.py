@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -383,16 +384,21 @@ def _partners(pool: Pool, members: Sequence[int], newcomer: int) -> list[int]:
     return [k for k in others if pool.members[k].role != role]
 
 
-def _fits(pool: Pool, newcomer: int, partners: Sequence[int]) -> bool:
+def _fits_each(pool: Pool, newcomer: int, groups: Sequence[Sequence[int]]) -> list[bool]:
+    """`_fits` for many groups at once (one block of rules)."""
     import numpy as np
 
     from peerkit.match.rules import feasible_block
 
-    if not partners:
-        return False
-    return bool(
-        feasible_block(pool, np.array([newcomer]), np.array(partners, dtype=np.int64)).all()
-    )
+    flat = np.array([k for group in groups for k in group], dtype=np.int64)
+    if not len(flat):
+        return [False] * len(groups)
+    ok = feasible_block(pool, np.array([newcomer]), flat)[0]
+    found, at = [], 0
+    for group in groups:
+        found.append(bool(group) and bool(ok[at : at + len(group)].all()))
+        at += len(group)
+    return found
 
 
 def _seat_in_kept(
@@ -414,17 +420,15 @@ def _seat_in_kept(
     for i in sorted(waiting, key=lambda k: (waiting[k], pool.members[k].id)):
         if i in taken:
             continue
-        seats = [
-            d
-            for d in drafts
-            if d.locked
-            and d.old is not None
-            and len(d.members) < limit
-            and _fits(pool, i, d.members)
-        ]
+        room = [d for d in drafts if d.locked and d.old is not None and len(d.members) < limit]
+        fits = _fits_each(pool, i, [d.members for d in room])
+        seats = [d for d, ok in zip(room, fits, strict=True) if ok]
         if not seats:
             continue
-        gains = [float(score_block(pool, np.array([i]), np.array(d.members)).sum()) for d in seats]
+        flat = np.array([k for d in seats for k in d.members], dtype=np.int64)
+        scores = score_block(pool, np.array([i]), flat)[0]
+        bounds = np.cumsum([0] + [len(d.members) for d in seats])
+        gains = [float(scores[a:b].sum()) for a, b in itertools.pairwise(bounds)]
         # the smallest match first (the seat a leaver freed), then the best fit
         best = max(range(len(seats)), key=lambda k: (-len(seats[k].members), gains[k], -k))
         draft = seats[best]
@@ -457,15 +461,21 @@ def _prefer_waiting(
         )
         done = False
         for u in queue:
-            choices = []
-            for d in fresh:
-                for v in d.members:
-                    if v not in waiting or count[v] != 1 or waiting[v] <= waiting[u]:
-                        continue
-                    if pool.members[v].role != pool.members[u].role:
-                        continue
-                    if _fits(pool, u, _partners(pool, [k for k in d.members if k != v], u)):
-                        choices.append((waiting[v], pool.members[v].id, d, v))
+            places = [
+                (d, v, _partners(pool, [k for k in d.members if k != v], u))
+                for d in fresh
+                for v in d.members
+                if v in waiting
+                and count[v] == 1
+                and waiting[v] > waiting[u]
+                and pool.members[v].role == pool.members[u].role
+            ]
+            fits = _fits_each(pool, u, [partners for _, _, partners in places])
+            choices = [
+                (waiting[v], pool.members[v].id, d, v)
+                for (d, v, _), ok in zip(places, fits, strict=True)
+                if ok
+            ]
             if not choices:
                 continue
             _, _, draft, v = max(choices, key=lambda c: (c[0], c[1]))
@@ -853,6 +863,18 @@ def _pair_explanation(pool: Pool, i: int, j: int) -> PairExplanation:
     )
 
 
+def _away(member: Member, day: dt.date) -> str:
+    """`on a pause from A until B when it starts` (or left, or inactive) on the round's start."""
+    if not member.active:
+        return "`active: false` in the roster"
+    if member.left is not None and member.left <= day:
+        return f"left on {member.left}, before it starts"
+    for begin, until in member.pauses:
+        if begin <= day <= until:
+            return f"on a pause from {begin} until {until} when it starts"
+    return ""
+
+
 def _lookup(folder: Folder, member_id: str) -> Member:
     member = folder.member(member_id)
     if member is None:
@@ -930,7 +952,7 @@ def explain_member(folder: Folder, a: str, b: str | None, round_name: str | None
     if round_:
         reason = next((u.reason for u in round_.unmatched if u.member == first.id), "")
         if match is None and not reason:
-            reason = f"not in round {round_.name}"
+            reason = _away(first, start) or f"not in round {round_.name}"
     return Explanation(
         first.id,
         round_.name if round_ else None,
@@ -954,9 +976,8 @@ def check_rounds(folder: Folder) -> list[Problem]:
     problems: list[Problem] = []
     for round_ in folder.rounds:
         start = round_date(folder, round_)
-        known = [
-            m for m in folder.members if any(m.id in match.members for match in round_.matches)
-        ]
+        named = {m for match in round_.matches for m in match.members}
+        known = [m for m in folder.members if m.id in named]
         pool = build_pool(folder, known, round_.name, start, continued(folder, round_))
         seen: Counter[str] = Counter()
         first_at: dict[str, str] = {}
@@ -1137,10 +1158,21 @@ def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Membe
         f"({made}); from then on {alone}",
         f"leave it (their meetings stop after {left}), or move "
         f"{' or '.join(others) if len(others) == 1 else 'the others'} into another match in "
-        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule), or "
-        f"start a round that keeps the whole matches and matches the others: "
-        f"`peerkit match {folder.root} --round NEW --start {left} --fill`",
+        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule)"
+        + _fill_advice(folder, round_, member.left),
         "warning",
+    )
+
+
+def _fill_advice(folder: Folder, round_: Round, left: dt.date) -> str:
+    """`, or start a round ... --fill` when no later round has taken over since."""
+    begins = round_date(folder, round_)
+    later = [r for r in folder.rounds if (r.start or folder.program.start) > begins]
+    if later:
+        return f" (round {later[0].name} takes over on {later[0].start})"
+    return (
+        ", or start a round that keeps the whole matches and matches the others: "
+        f"`peerkit match {folder.root} --round NEW --start {left} --fill`"
     )
 
 

@@ -109,18 +109,25 @@ def _returned(member: Member, start: dt.date, since: dt.date) -> dt.date | None:
     return max(back) + dt.timedelta(days=1) if back else None
 
 
-def _streak(folder: Folder, member: Member, rounds: Sequence[Round]) -> dt.date | None:
+@dataclass(frozen=True)
+class _Seen:
+    """Who was matched, and who was listed unmatched, in one earlier round."""
+
+    start: dt.date
+    matched: frozenset[str]
+    listed: frozenset[str]
+
+
+def _streak(member: Member, history: Sequence[_Seen]) -> dt.date | None:
     """The start of the first of the latest rounds in a row in which `member` was active
     and unmatched; None when they were matched in the latest round (or in none of them)."""
     since = None
-    for round_ in reversed(rounds):
-        begins = round_.start or folder.program.start
-        if round_.match_of(member.id) is not None:
+    for seen in reversed(history):
+        if member.id in seen.matched:
             break
-        listed = any(u.member == member.id for u in round_.unmatched)
-        if not (listed or member.is_active_on(begins)):
+        if not (member.id in seen.listed or member.is_active_on(seen.start)):
             break
-        since = begins
+        since = seen.start
     return since
 
 
@@ -153,10 +160,17 @@ def plan_fill(folder: Folder, name: str, start: dt.date, active: Sequence[Member
     away = {m for m in before if m not in here}
     paused = sorted(m for m in away if _paused(folder.member(m), start))
     left = sorted(away - set(paused))
-    seen = {m for r in earlier for match in r.matches for m in match.members} | {
-        u.member for r in earlier for u in r.unmatched
-    }
-    orphans = {m for match in broken for m in match.members if m in here}
+    history = [
+        _Seen(
+            r.start or folder.program.start,
+            frozenset(m for match in r.matches for m in match.members),
+            frozenset(u.member for u in r.unmatched),
+        )
+        for r in earlier
+    ]
+    seen = {m for h in history for m in h.matched | h.listed}
+    broken_of = {m: match for match in reversed(broken) for m in match.members if m in here}
+    orphans = set(broken_of)
     kind: dict[str, str] = {}
     since: dict[str, dt.date] = {}
     returned = tuple(m.id for m in active if _returned(m, start, floor) is not None)
@@ -167,12 +181,12 @@ def plan_fill(folder: Folder, name: str, start: dt.date, active: Sequence[Member
         if back is not None:
             kind[member.id], since[member.id] = "returned", back
         elif member.id in orphans:
-            match = next(m for m in broken if member.id in m.members)
+            match = broken_of[member.id]
             kind[member.id] = "orphaned"
             since[member.id] = _fell_apart(folder, match, start, floor)
         elif member.id in seen:
             kind[member.id] = "waiting"
-            since[member.id] = _streak(folder, member, earlier) or start
+            since[member.id] = _streak(member, history) or start
         else:
             kind[member.id], since[member.id] = "joined", start
     return FillPlan(

@@ -63,15 +63,17 @@ def previous_partners(
         earlier: Iterable[Round] = (r for r in folder.rounds if r.name != current)
     else:
         earlier = earlier_rounds(folder, Round(current, (), start=begins))
-    kept = [set(group) for group in continuing]
+    group_of: dict[str, set[int]] = {}
+    for k, group in enumerate(continuing):
+        for member in group:
+            group_of.setdefault(member, set()).add(k)
     partners: dict[str, set[str]] = {}
     for round_ in earlier:
         for match in round_.matches:
             for member in match.members:
+                mine = group_of.get(member, set())
                 partners.setdefault(member, set()).update(
-                    o
-                    for o in match.members
-                    if o != member and not any({member, o} <= group for group in kept)
+                    o for o in match.members if o != member and not mine & group_of.get(o, set())
                 )
     return partners
 
