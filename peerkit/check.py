@@ -154,13 +154,19 @@ def _check_rule_fields(folder: Folder, reader: Reader) -> None:
 
 
 def _check_unplaced(folder: Folder, reader: Reader) -> None:
-    """An active member in no match of the current round gets nothing: say who, and what."""
+    """A member taking part when the newest round starts but in none of its matches gets
+    nothing: say who, and what (a member away on a pause then is left out on purpose)."""
     round_ = folder.round()
     if round_ is None:
         return
     placed = {member for match in round_.matches for member in match.members}
     placed.update(item.member for item in round_.unmatched)
-    left_out = [m.id for m in folder.members if m.active and m.left is None and m.id not in placed]
+    start = round_.start or folder.program.start
+    left_out = [
+        m.id
+        for m in folder.members
+        if m.is_active_on(start) and m.left is None and m.id not in placed
+    ]
     if not left_out:
         return
     shown = ", ".join(left_out[:10]) + (

@@ -217,9 +217,9 @@ def tally_command(
     overrides = parse_overrides(map)
     if not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder)
-    check_survey(survey, list(loaded.program.surveys))
     moment = parse_now(now)
+    loaded = load_checked(folder, now=moment)
+    check_survey(survey, list(loaded.program.surveys))
     if round is not None:
         choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
     if session is not None:
