@@ -18,13 +18,14 @@ from typing import Any
 from peerkit.errors import PeerkitError
 from peerkit.model import Folder, Match, Meeting, Member, Problem, Program
 from peerkit.output import BuildOptions, Output
-from peerkit.text import clock, long_date
-
-# survey and calendar still import these from here (until they import peerkit.text)
-from peerkit.text import escape_markdown as escape_markdown
-from peerkit.text import markdown_url as markdown_url
-from peerkit.text import program_context as program_context
-from peerkit.text import safe_filename as safe_filename
+from peerkit.text import (
+    clock,
+    escape_markdown,
+    long_date,
+    markdown_url,
+    program_context,
+    safe_filename,
+)
 from peerkit.timeline import as_of, choose_matches, choose_round, choose_session
 
 AGENDA_FORMATS: tuple[str, ...] = ("md", "html", "pdf")

@@ -487,7 +487,7 @@ def signin_sheet(folder: Folder, round_: Round, session: int) -> SigninSheet:
 
 def signin_csv(sheet: SigninSheet) -> bytes:
     """The sheet as CSV with attendance.csv's columns (status left blank), plus the name."""
-    from peerkit.report import csv_bytes
+    from peerkit.tables import csv_bytes
 
     rows: list[list[object]] = [["date", "match", "member", "status", "name"]]
     rows.extend([r.date.isoformat(), r.match, r.member, "", r.name] for r in sheet.rows)

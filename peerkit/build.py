@@ -27,10 +27,6 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("report", report_step),  # the tally, then the report from it
 )
 
-# The name stages imported before `peerkit.output` existed; gone once every stage
-# imports Output from there.
-StepResult = Output
-
 
 @dataclass
 class BuildResult:

@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from peerkit.model import Folder, Location, Match, Meeting, Member, Problem, Program, Round
+from peerkit.output import BuildOptions, Output
+from peerkit.text import clock, long_date, unique_filename
 from peerkit.timeline import Period, round_period
+from peerkit.validate import is_email, is_url
 
 STATE_FILE = "calendars.yaml"
 OUT_DIR = "out/calendars"
@@ -45,8 +48,6 @@ Progress = Callable[[str, float], None]  # (phase, fraction done)
 # Everything a parser might take for the end of a line (Python's splitlines() included).
 _LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-_URL = re.compile(r"https?://[^\s\"<>\\^`{|}\x00-\x1f\x7f]+")
 
 
 # Rare characters that need the slow path: line breaks other than LF, and control characters.
@@ -94,14 +95,6 @@ def _fold_text(line: str) -> str:
         start, limit = cut, 74  # a continuation line starts with a space
     chunks.append(data[start:])
     return b"\r\n ".join(chunks).decode("utf-8") + "\r\n"
-
-
-def valid_email(value: str) -> bool:
-    return bool(_EMAIL.fullmatch(value))
-
-
-def valid_url(value: str) -> bool:
-    return bool(_URL.fullmatch(value))
 
 
 def _local(moment: dt.datetime) -> str:
@@ -570,25 +563,8 @@ def _uuid5(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def safe_filename(text: str) -> str:
-    """An id as a file name: no path separators, no leading dot (a hash keeps it unique)."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
-    if name == text:
-        return name
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
-    return f"{name or 'id'}-{digest}"
-
-
 def _summary(program: Program, session_title: str, number: int, match_id: str) -> str:
     return f"{program.name}: {number}. {session_title} ({match_id})"
-
-
-def _clock(moment: dt.datetime) -> str:
-    return f"{moment:%H:%M}"
-
-
-def _long_date(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 class _Renderer:
@@ -602,7 +578,7 @@ class _Renderer:
         self._folded: dict[str, str] = {}
         contact = self.program.contact
         self.organizer = ""
-        if contact.email and valid_email(contact.email):
+        if contact.email and is_email(contact.email):
             self.organizer = (
                 f"ORGANIZER;CN={param_value(contact.name or contact.email)}:mailto:{contact.email}"
             )
@@ -622,7 +598,7 @@ class _Renderer:
     def attendee(self, member: Member) -> str | None:
         if member.id not in self._attendee:
             line = None
-            if valid_email(member.email):
+            if is_email(member.email):
                 line = (
                     f"ATTENDEE;CN={param_value(member.name or member.id)};ROLE=REQ-PARTICIPANT;"
                     f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{member.email}"
@@ -644,7 +620,7 @@ class _Renderer:
                 lines.append(f"Agenda ({session.agenda_minutes} minutes):")
                 moment = meeting.start
                 for block in session.agenda:
-                    lines.append(f"{_clock(moment)}  {block.title} ({block.minutes} min)")
+                    lines.append(f"{clock(moment)}  {block.title} ({block.minutes} min)")
                     moment += dt.timedelta(minutes=block.minutes)
             self._agenda[key] = escape_text("\n".join(lines))
         return self._agenda[key]
@@ -659,11 +635,11 @@ class _Renderer:
         description.append(f"Who: {names}" if names else "Who: (no members)")
         if meeting.location:
             description.append(f"Where: {meeting.location}")
-        if meeting.video and valid_url(meeting.video):
+        if meeting.video and is_url(meeting.video):
             description.append(f"Video: {meeting.video}")
         description.append(f"Handout: {self.handout(meeting)}")
         if meeting.moved:
-            description.append(f"Moved from {_long_date(meeting.planned)}.")
+            description.append(f"Moved from {long_date(meeting.planned)}.")
         contact = program.contact
         if contact.name or contact.email:
             who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
@@ -673,10 +649,10 @@ class _Renderer:
             _when("DTEND", meeting.end, tzid),
             f"SUMMARY:{escape_text(_summary(program, session.title, meeting.number, meeting.match_id))}",
         ]
-        place = meeting.location or (meeting.video if valid_url(meeting.video) else "")
+        place = meeting.location or (meeting.video if is_url(meeting.video) else "")
         if place:
             lines.append(f"LOCATION:{escape_text(place)}")
-        if meeting.video and valid_url(meeting.video):
+        if meeting.video and is_url(meeting.video):
             lines.append(f"URL:{meeting.video}")
         text = escape_text("\n".join(description))
         lines.append(f"DESCRIPTION:{self.agenda(meeting)}\\n{text}")
@@ -700,7 +676,7 @@ class _Renderer:
     def handout(self, meeting: Meeting) -> str:
         """Where `peerkit agenda` writes this match's handout for the session."""
         from peerkit.agenda import OUT_DIR as AGENDA_DIR
-        from peerkit.agenda import safe_filename as handout_name
+        from peerkit.text import safe_filename as handout_name
 
         name = handout_name(meeting.match_id)
         if name in ("all", "handouts"):  # the names of the combined files
@@ -877,7 +853,7 @@ def render_calendars(
     result.problems.extend(problems)
     if problems:
         return result
-    if method == "request" and not valid_email(program.contact.email):
+    if method == "request" and not is_email(program.contact.email):
         result.problems.append(
             Problem(
                 program.where("contact.email"),
@@ -1109,7 +1085,7 @@ def _warnings(folder: Folder, round_: Round) -> list[Problem]:
                     "warning",
                 )
             )
-        if match.location.startswith(("http://", "https://")) and not valid_url(match.location):
+        if match.location.startswith(("http://", "https://")) and not is_url(match.location):
             found.append(
                 Problem(
                     where,
@@ -1121,9 +1097,7 @@ def _warnings(folder: Folder, round_: Round) -> list[Problem]:
             )
     in_round = {mid for match in round_.matches for mid in match.members}
     no_email = sorted(
-        mid
-        for mid in in_round
-        if (m := folder.member(mid)) is not None and not valid_email(m.email)
+        mid for mid in in_round if (m := folder.member(mid)) is not None and not is_email(m.email)
     )
     if no_email:
         shown = ", ".join(no_email[:5]) + (
@@ -1191,7 +1165,7 @@ def _files(
             f"{program.name}: {match_id}",
             [o.data for o in items if not o.cancelled],
             [o.data for o in items if o.cancelled],
-            f"{OUT_DIR}/matches/{safe_filename(match_id)}",
+            f"{OUT_DIR}/matches/{unique_filename(match_id)}",
         )
     for member_id in sorted(set(by_member) | set(cancels_by_member)):
         if only is not None and only != member_id:
@@ -1202,7 +1176,7 @@ def _files(
             f"{program.name}: {label}",
             by_member.get(member_id, []),
             cancels_by_member.get(member_id, []),
-            f"{OUT_DIR}/members/{safe_filename(member_id)}",
+            f"{OUT_DIR}/members/{unique_filename(member_id)}",
         )
     if method == "request":
         files.update(_invitations(program, outs, only, span))
@@ -1221,7 +1195,7 @@ def _invitations(
     for out in sorted(outs, key=lambda o: (o.cancelled, o.key)):
         if only is not None and only not in (out.match, *out.attendees, *out.former):
             continue
-        base = f"{OUT_DIR}/invites/{safe_filename(out.match)}/session-{out.key[1]:02d}"
+        base = f"{OUT_DIR}/invites/{unique_filename(out.match)}/session-{out.key[1]:02d}"
         if f"{base}.ics" in files or f"{base}.cancel.ics" in files:
             base = f"{base}-{out.key[0][:8]}"
         name = f"{program.name}: {out.match}"
@@ -1236,15 +1210,14 @@ def _invitations(
     return files
 
 
-def calendar_step(folder: Folder, options: Any) -> Any:
+def calendar_step(folder: Folder, options: BuildOptions) -> Output:
     """The `build` step: calendars of the whole timeline, or a note saying why there are none."""
-    from peerkit.build import StepResult
 
-    result = StepResult()
+    result = Output()
     if not folder.rounds:
         result.notes.append("skipped: no round file in rounds/ yet (run `peerkit match` first)")
         return result
-    made = render_calendars(folder, None, now=getattr(options, "now", None))
+    made = render_calendars(folder, None, now=options.now)
     result.files.update(made.files)
     result.notes.extend(made.notes)
     result.problems.extend(made.problems)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from peerkit.load import Reader, load_folder, sort_problems
 from peerkit.model import LEVELS, Folder, Location, Problem
+from peerkit.model import has_errors as has_errors  # the CLI asks check for it
+from peerkit.validate import suggest
 
 
 def _check_format(folder: Folder, reader: Reader) -> None:
@@ -143,8 +144,7 @@ def _check_rule_fields(folder: Folder, reader: Reader) -> None:
         for index, name in enumerate(names):
             if name in known:
                 continue
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(known)}"
+            hint = suggest(name, known, f"use one of: {', '.join(known)}")
             reader.report(
                 folder.program.where(f"{key}.{index}"),
                 "unknown-field",
@@ -233,7 +233,7 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
 
             # a hand-edited or broken record of what members were sent: before a build uses it
             reader.problems.extend(read_state(root)[1])
-        if data and not any(p.severity == "error" for p in reader.problems):
+        if data and not has_errors(reader.problems):
             from peerkit.attendance import ATTENDANCE_FILE
             from peerkit.responses import export_files
 
@@ -242,7 +242,3 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
 
                 reader.problems.extend(data_problems(folder))
     return folder, sort_problems(reader.problems)
-
-
-def has_errors(problems: list[Problem], strict: bool = False) -> bool:
-    return any(p.severity == "error" or strict for p in problems)

@@ -8,7 +8,6 @@ problem at once.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import re
 import unicodedata
@@ -49,9 +48,9 @@ from peerkit.model import (
     Unmatched,
 )
 from peerkit.source import Node, grid_records, parse_yaml, read_grid, read_yaml
+from peerkit.validate import is_email, is_timezone, is_url, suggest
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|mins|minutes?|hours?|days?)", re.IGNORECASE)
 TIME_RE = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 MAX_MEMBERS = 50_000
@@ -170,9 +169,8 @@ class Reader:
         return node.value
 
     def unknown_key(self, loc: Location, key: str, name: str, known: Sequence[str]) -> None:
-        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
         where = f"{key}.{name}" if key else name
-        hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+        hint = suggest(name.lower(), known, f"known keys: {', '.join(known)}")
         self.report(loc, "unknown-key", f"unknown key '{where}'", hint)
 
     def text(self, node: Node | None, key: str, default: str = "", limit: int = MAX_TEXT) -> str:
@@ -198,8 +196,7 @@ class Reader:
     def choice(self, node: Node | None, key: str, options: Sequence[str], default: str) -> str:
         value = self.text(node, key, default).lower()
         if node is not None and value not in options:
-            close = difflib.get_close_matches(value, options, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(options)}"
+            hint = suggest(value, options, f"use one of: {', '.join(options)}")
             self.report(node.loc, "value", f"{key}: '{value}' is not one of the choices", hint)
             return default
         return value
@@ -324,7 +321,7 @@ class Reader:
     def link(self, node: Node | None, key: str) -> str:
         """A web link (http or https): it becomes a clickable link in handouts."""
         text = self.text(node, key)
-        if node is not None and text and not re.match(r"^https?://[^\s<>\"]+$", text):
+        if node is not None and text and not is_url(text):
             self.report(
                 node.loc,
                 "link",
@@ -385,22 +382,11 @@ class Reader:
             return name
         from zoneinfo import available_timezones
 
-        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1, cutoff=0.5)
-        hint = f"did you mean '{close[0]}'?" if close else "use an IANA name like Europe/Paris"
+        hint = suggest(
+            name, sorted(available_timezones()), "use an IANA name like Europe/Paris", cutoff=0.5
+        )
         self.report(node.loc, "timezone", f"{key}: '{name}' is not a known timezone", hint)
         return default
-
-
-def is_timezone(name: str) -> bool:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    if not name or name.startswith(("/", ".")) or ".." in name or "\x00" in name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
 
 
 def slugify(name: str) -> str:
@@ -928,7 +914,7 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         reader.text(contact_entries.get("name"), "contact.name", limit=MAX_NAME),
         reader.text(contact_entries.get("email"), "contact.email"),
     )
-    if contact.email and not EMAIL_RE.match(contact.email):
+    if contact.email and not is_email(contact.email):
         reader.report(
             contact_entries["email"].loc,
             "email",
@@ -1061,7 +1047,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
             record.loc, "member-id", f"no id can be made from the name '{name}'", "add `id:`"
         )
     email = reader.text(entries.get("email"), "email")
-    if email and not EMAIL_RE.match(email):
+    if email and not is_email(email):
         reader.report(
             entries["email"].loc,
             "email",
@@ -1417,8 +1403,7 @@ def _check_refs(
 ) -> None:
     for ref, loc, what in refs:
         if ref and ref not in ids:
-            close = difflib.get_close_matches(ref, hint_ids, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "use a member id from the roster"
+            hint = suggest(ref, hint_ids, "use a member id from the roster")
             reader.report(loc, "unknown-member", f"{what}: no member has the id '{ref}'", hint)
 
 

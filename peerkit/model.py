@@ -7,7 +7,7 @@ stage can point the coordinator at the line that caused a problem.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -469,3 +469,8 @@ class Attendance:
 
     records: tuple[AttendanceRecord, ...] = ()
     problems: tuple[Problem, ...] = ()
+
+
+def has_errors(problems: Sequence[Problem], strict: bool = False) -> bool:
+    """Whether `problems` stop a command: any error, or with `strict` any problem at all."""
+    return any(p.severity == "error" or strict for p in problems)

@@ -5,7 +5,6 @@ same numbers, and CSV whose cells a spreadsheet shows but never runs.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import io
@@ -18,6 +17,8 @@ from typing import Any
 
 from peerkit.attendance import AttendanceSummary
 from peerkit.model import Folder, Problem
+from peerkit.output import BuildOptions, Output
+from peerkit.tables import csv_bytes
 from peerkit.tally import QuestionStats, SurveyTally, Tally, active_members, too_few
 
 PALETTE = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 … 5, red to blue
@@ -108,29 +109,6 @@ MEASURES: Mapping[str, frozenset[str]] = {
     ),
     "useful": frozenset(["useful", "value", "valuable", "helpful", "worthwhile"]),
 }
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula (=, +, -, @, tab, CR)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") or text.lstrip()[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
-
-
-def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
-    """Rows as UTF-8 CSV with a BOM (so Excel reads accents), every cell made safe."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(_plain_number(cell)) for cell in row])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-
-
-def _plain_number(value: object) -> object:
-    if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else str(value)
-    return value
 
 
 @dataclass(frozen=True)
@@ -849,12 +827,11 @@ def data_problems(folder: Folder) -> list[Problem]:
 # --- build steps ----------------------------------------------------------------------------
 
 
-def report_step(folder: Folder, options: Any) -> Any:
+def report_step(folder: Folder, options: BuildOptions) -> Output:
     """`peerkit build`: out/tally/ when responses/ has exports, and out/report/ when there
     are responses or attendance; the exports are read and tallied once for both."""
-    from peerkit.build import StepResult
 
-    result = StepResult()
+    result = Output()
     # What the loader read (Folder.responses, Folder.attendance): no second look at the files.
     exports = folder.responses.exports or folder.responses.problems
     attendance = folder.attendance.records or folder.attendance.problems

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import hashlib
 import io
 import re
@@ -19,9 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from peerkit.agenda import program_context, safe_filename
 from peerkit.errors import UsageError
 from peerkit.model import LIKERT5_LABELS, Folder, Program, Question, Survey
+from peerkit.output import BuildOptions, Output
+from peerkit.text import program_context, safe_filename
+from peerkit.validate import suggest
 
 SURVEY_FORMATS: tuple[str, ...] = ("html", "pdf", "md", "csv", "xlsform")
 OUT_DIR = "out/surveys"
@@ -65,8 +66,7 @@ def choose_surveys(program: Program, name: str | None) -> list[Survey]:
     if name in program.surveys:
         return [program.surveys[name]]
     names = list(program.surveys)
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"did you mean '{close[0]}'?" if close else f"surveys: {', '.join(names) or 'none'}"
+    hint = suggest(name, names, f"surveys: {', '.join(names) or 'none'}")
     msg = f"program.yaml has no survey '{name}'"
     raise UsageError(msg, hint)
 
@@ -253,8 +253,8 @@ def render_surveys(
     paper: str = "a4",
 ) -> SurveyResult:
     """The forms of one survey (or all) in `formats`, under out/surveys/."""
-    from peerkit.agenda import escape_markdown, markdown_url
     from peerkit.render import environment, render_template, shipped_templates
+    from peerkit.text import escape_markdown, markdown_url
 
     program = folder.program
     result = SurveyResult()
@@ -293,10 +293,9 @@ def render_surveys(
     return result
 
 
-def surveys_step(folder: Folder, options: Any) -> Any:
+def surveys_step(folder: Folder, options: BuildOptions) -> Output:
     """The `build` stage: every survey in every format."""
-    from peerkit.build import StepResult
 
     made = render_surveys(folder)
     notes = [f"forms for {len(made.surveys)} survey(s): {', '.join(made.surveys)}", *made.notes]
-    return StepResult(files=made.files, notes=notes)
+    return Output(files=made.files, notes=notes)

@@ -8,12 +8,12 @@ build all give the same answer: which round, which session, which moment.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peerkit.errors import PeerkitError, UsageError
 from peerkit.model import Folder, Match, Meeting, Program, Round
+from peerkit.validate import suggest
 
 # An answer or attendance row dated this long after the program's end still belongs to
 # its last meeting (the final survey is often answered weeks later); later is outside.
@@ -114,8 +114,7 @@ def choose_round(folder: Folder, name: str | None, day: dt.date | None = None) -
         found = next((r for r in folder.rounds if r.name == name), None)
         if found is None:
             names = [r.name for r in folder.rounds]
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"rounds: {', '.join(names)}"
+            hint = suggest(name, names, f"rounds: {', '.join(names)}")
             msg = f"--round: there is no round '{name}' in rounds/"
             raise UsageError(msg, hint)
         return found
@@ -139,10 +138,7 @@ def choose_matches(round_: Round, only: str | None) -> tuple[Match, ...]:
     if by_member is not None:
         return (by_member,)
     ids = [m.id for m in round_.matches]
-    close = difflib.get_close_matches(only, ids, n=1)
-    hint = (
-        f"did you mean '{close[0]}'?" if close else f"match ids look like '{ids[0]}'" if ids else ""
-    )
+    hint = suggest(only, ids, f"match ids look like '{ids[0]}'" if ids else "")
     msg = f"--only: round '{round_.name}' has no match or member '{only}'"
     raise UsageError(msg, hint)
 

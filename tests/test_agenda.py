@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from peerkit.agenda import escape_markdown, render_agenda
+from peerkit.agenda import render_agenda
 from peerkit.load import load_folder
 from peerkit.model import Folder
+from peerkit.text import escape_markdown
 from tests.conftest import assert_golden, run, write_folder
 
 GOLDEN = Path(__file__).parent / "golden" / "agenda"

@@ -50,16 +50,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 # only shrinks: a new upward import or cycle fails below.
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
-        # match/tally/... layer reaching up into a stage
-        ("peerkit.attendance", "peerkit.report"),  # phase 2: csv_bytes moves to tables.py
         # Folder reads responses/ and attendance.csv on first use (cached properties)
         ("peerkit.model", "peerkit.responses"),
         ("peerkit.model", "peerkit.attendance"),
-        # the stages still import StepResult from build (phase 2: from peerkit.output)
-        ("peerkit.calendar", "peerkit.build"),
-        ("peerkit.report", "peerkit.build"),
-        ("peerkit.survey", "peerkit.build"),
-        ("peerkit.match", "peerkit.build"),
         # match/__init__ → engine → match/__init__ (the result types): phase 2 splits
         # engine into make/explain/verify, which import the types from below
         ("peerkit.match.engine", "peerkit.match"),

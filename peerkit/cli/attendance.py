@@ -23,6 +23,7 @@ from peerkit.cli.common import (
     print_problems,
 )
 from peerkit.errors import DataError
+from peerkit.model import has_errors
 
 SessionOpt = Annotated[
     str | None,
@@ -94,7 +95,7 @@ def attendance_command(
     else:
         choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
         records, problems = read_attendance(loaded, round)
-    if any(p.severity == "error" for p in problems):
+    if has_errors(problems):
         raise DataError(problems)
     print_problems(folder, problems)
     summary = summarize_attendance(loaded, records)

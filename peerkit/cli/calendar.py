@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -25,7 +24,8 @@ from peerkit.cli.common import (
     progress_bar,
 )
 from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit.model import Folder
+from peerkit.model import Folder, has_errors
+from peerkit.validate import suggest
 
 
 class MethodChoice(StrEnum):
@@ -69,15 +69,13 @@ def _check_only(loaded: Folder, round_name: str | None, only: str) -> None:
     known = {m.id for m in matches} | {mid for m in matches for mid in m.members}
     if only in known:
         return
-    close = difflib.get_close_matches(only, sorted(known), n=1)
     example = matches[0] if matches else None
-    hint = (
-        f"did you mean '{close[0]}'?"
-        if close
-        else f"match ids look like '{example.id}', member ids like '{example.members[0]}'"
+    otherwise = (
+        f"match ids look like '{example.id}', member ids like '{example.members[0]}'"
         if example and example.members
         else "give a match id or member id of the round"
     )
+    hint = suggest(only, sorted(known), otherwise)
     scope = f"round '{round_name}'" if round_name else "the rounds"
     msg = f"--only: {scope} {'has' if round_name else 'have'} no match or member '{only}'"
     raise UsageError(msg, hint)
@@ -118,8 +116,7 @@ def calendar_command(
         raise PeerkitError(msg, "run `peerkit match` first to write rounds/NAME.yaml")
     if round_name is not None and loaded.round(round_name) is None:
         names = [r.name for r in loaded.rounds]
-        close = difflib.get_close_matches(round_name, names, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"rounds: {', '.join(names)}"
+        hint = suggest(round_name, names, f"rounds: {', '.join(names)}")
         msg = f"--round: there is no round '{round_name}' in rounds/"
         raise UsageError(msg, hint)
     if only is not None:
@@ -135,7 +132,7 @@ def calendar_command(
             only=only,
             progress=report,
         )
-    if any(p.severity == "error" for p in result.problems):
+    if has_errors(result.problems):
         raise DataError(result.problems)
     print_problems(folder, result.problems)
     if not dry_run:

@@ -23,7 +23,7 @@ from peerkit.cli.common import (
 )
 from peerkit.cli.tally import reading_status
 from peerkit.errors import DataError, UsageError
-from peerkit.model import Problem
+from peerkit.model import Problem, has_errors
 
 
 class ReportFormat(StrEnum):
@@ -78,7 +78,7 @@ def report_command(
         choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
     with reading_status() as status:
         inputs = gather(loaded, names=not no_names, progress=status, now=moment, round_name=round)
-    if any(p.severity == "error" for p in inputs.problems):
+    if has_errors(inputs.problems):
         raise DataError(inputs.problems)
     print_problems(folder, inputs.problems)
     report = build_report(

@@ -25,6 +25,8 @@ from peerkit.cli.common import (
     print_problems,
 )
 from peerkit.errors import DataError, UsageError
+from peerkit.model import has_errors
+from peerkit.validate import suggest
 
 
 class TallyFormat(StrEnum):
@@ -101,10 +103,7 @@ def parse_overrides(values: list[str] | None) -> dict[str, str]:
 
 def check_survey(name: str | None, surveys: list[str]) -> None:
     if name is not None and name not in surveys:
-        import difflib
-
-        close = difflib.get_close_matches(name, surveys, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"the surveys are: {', '.join(surveys)}"
+        hint = suggest(name, surveys, f"the surveys are: {', '.join(surveys)}")
         msg = f"--survey: the program has no survey '{name}'"
         raise UsageError(msg, hint)
 
@@ -209,8 +208,9 @@ def tally_command(
     """
     import dataclasses
 
-    from peerkit.report import build_report, csv_bytes, gather, report_html, tally_files, tally_rows
+    from peerkit.report import build_report, gather, report_html, tally_files, tally_rows
     from peerkit.responses import dump_json
+    from peerkit.tables import csv_bytes
     from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
@@ -236,7 +236,7 @@ def tally_command(
             session=session,
             round_name=round,
         )
-    if any(p.severity == "error" for p in inputs.problems):
+    if has_errors(inputs.problems):
         raise DataError(inputs.problems)
     print_problems(folder, inputs.problems)
     if not inputs.tally.surveys:

@@ -19,13 +19,11 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from peerkit.errors import PeerkitError, UsageError
 from peerkit.model import Folder, Location, Match, Problem, Round, Unmatched
-
-if TYPE_CHECKING:
-    from peerkit.build import BuildOptions, StepResult
+from peerkit.output import BuildOptions, Output
 
 Progress = Callable[[str, float], None]
 ROUND_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -346,14 +344,12 @@ def to_round(result: RoundResult) -> Round:
     )
 
 
-def match_step(folder: Folder, options: BuildOptions) -> StepResult:
+def match_step(folder: Folder, options: BuildOptions) -> Output:
     """Build step: make the first round when `rounds/` has none yet."""
     from dataclasses import replace
 
-    from peerkit.build import StepResult
-
     if folder.rounds:
-        return StepResult()
+        return Output()
     name = default_round_name(folder)
     try:
         result = match_round(folder, name)
@@ -361,11 +357,11 @@ def match_step(folder: Folder, options: BuildOptions) -> StepResult:
         problem = Problem(
             Location("rounds"), "match", f"no round was made: {exc.message}", exc.hint
         )
-        return StepResult(problems=[problem])
+        return Output(problems=[problem])
     summary = result.summary
     note = (
         f"made round {name}: {summary['matched']} of {summary['active']} members in "
         f"{summary['matches']} matches ({result.file})"
     )
     made = replace(folder, rounds=(*folder.rounds, to_round(result)))
-    return StepResult({result.file: result.text.encode()}, [note], folder=made)
+    return Output({result.file: result.text.encode()}, [note], folder=made)

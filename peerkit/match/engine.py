@@ -878,12 +878,10 @@ def _away(member: Member, day: dt.date) -> str:
 def _lookup(folder: Folder, member_id: str) -> Member:
     member = folder.member(member_id)
     if member is None:
-        import difflib
+        from peerkit.validate import suggest
 
-        close = difflib.get_close_matches(member_id, sorted(folder.members_by_id), n=1)
-        hint = (
-            f"did you mean '{close[0]}'?" if close else f"use a member id from {folder.roster_file}"
-        )
+        otherwise = f"use a member id from {folder.roster_file}"
+        hint = suggest(member_id, sorted(folder.members_by_id), otherwise)
         msg = f"no member has the id '{member_id}'"
         raise PeerkitError(msg, hint)
     return member
