@@ -311,6 +311,22 @@ def _unquote(token: str) -> str:
     return token[1:-1] if "\\" not in token else str(json.loads(token))
 
 
+def _line_record(
+    number: str, uid: str, start: str, end: str, sequence: str, status: str, digest: str, stamp: str
+) -> EventRecord:
+    """One event line of the fast reader (both state formats) as its record."""
+    return EventRecord(
+        _unquote(start),
+        _unquote(end),
+        int(sequence),
+        "confirmed" if status == "confirmed" else "cancelled",
+        _unquote(digest),
+        _unquote(stamp) if stamp else "",
+        uid,
+        int(number),
+    )
+
+
 def _parse_state_lines(text: str) -> State | None:
     """The state file exactly as `state_text` writes it, fast; None if it looks otherwise
     (edited by hand), and then the YAML parser reads it."""
@@ -332,29 +348,11 @@ def _parse_state_lines(text: str) -> State | None:
         if not line or line.startswith("#") or line in skip:
             continue
         if found := _STATE_EVENT.fullmatch(line):
-            planned, number, uid, start, end, sequence, status, digest, stamp = found.groups()
-            events[planned] = EventRecord(
-                _unquote(start),
-                _unquote(end),
-                int(sequence),
-                "confirmed" if status == "confirmed" else "cancelled",
-                _unquote(digest),
-                _unquote(stamp) if stamp else "",
-                _unquote(uid),
-                int(number),
-            )
+            planned, number, uid, *fields = found.groups()
+            events[planned] = _line_record(number, _unquote(uid), *fields)
         elif found := _STATE_SESSION.fullmatch(line):
-            number, start, end, sequence, status, digest, stamp = found.groups()
-            sessions[int(number)] = EventRecord(
-                _unquote(start),
-                _unquote(end),
-                int(sequence),
-                "confirmed" if status == "confirmed" else "cancelled",
-                _unquote(digest),
-                _unquote(stamp) if stamp else "",
-                "",
-                int(number),
-            )
+            number, *fields = found.groups()
+            sessions[int(number)] = _line_record(number, "", *fields)
         elif found := _STATE_LIST.fullmatch(line):
             lists[found.group(1)] = tuple(str(item) for item in json.loads(found.group(2)))
         elif found := _STATE_MATCH.fullmatch(line):

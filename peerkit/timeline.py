@@ -54,9 +54,14 @@ def as_of_day(program: Program, now: dt.datetime | None) -> dt.date:
     return as_of(program, now).date()
 
 
+def short_day(moment: dt.datetime | dt.date) -> str:
+    """`Tue 6 Apr 2027`."""
+    return f"{moment:%a} {moment.day} {moment:%b %Y}"
+
+
 def describe_as_of(moment: dt.datetime) -> str:
     """`as of Tue 6 Apr 2027`, the line each command prints first."""
-    return f"as of {moment:%a} {moment.day} {moment:%b %Y}"
+    return f"as of {short_day(moment)}"
 
 
 # --- rounds ---------------------------------------------------------------------------
@@ -223,7 +228,7 @@ def choose_session(program: Program, session: str, moment: dt.datetime) -> int:
         number = next_session(program, moment)
         if number is None:
             last = meetings[-1]
-            msg = f"there is no meeting after {describe_as_of(moment)[6:]}; the last was on {last.date}"
+            msg = f"there is no meeting after {short_day(moment)}; the last was on {last.date}"
             raise PeerkitError(msg, f"give a session number from 1 to {count}, or an earlier --now")
         return number
     if not text.isdigit():

@@ -81,3 +81,24 @@ def assert_golden(path: Path, data: bytes) -> None:
             f"{path.name} differs; PEERKIT_UPDATE_GOLDEN=1 to accept"
         )
         assert data == expected, f"{path.name} differs in line endings or encoding"
+
+
+def two_rounds(root: Path, fall_b: tuple[str, ...] = ("cai", "gus", "dee", "zoe")) -> None:
+    """Turn the tally/report/attendance fixture's one round into two: spring from the
+    program's start, fall from 1 July with the same match ids reshuffled."""
+    program = root / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    program.write_text(text + "matching: {rules: {no_repeat: false}}\n", encoding="utf-8")
+    (root / "rounds" / "2027.yaml").unlink()
+    (root / "rounds" / "spring.yaml").write_text(
+        "round: spring\nstart: 2027-01-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
+        "  - {id: team-b, members: [eva, fin, gus, zoe]}\n",
+        encoding="utf-8",
+    )
+    (root / "rounds" / "fall.yaml").write_text(
+        "round: fall\nstart: 2027-07-01\nmatches:\n"
+        "  - {id: team-a, members: [ana, eva, ben, fin]}\n"
+        f"  - {{id: team-b, members: [{', '.join(fall_b)}]}}\n",
+        encoding="utf-8",
+    )

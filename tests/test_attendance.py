@@ -11,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from peerkit.cli import app
+from tests.conftest import two_rounds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 runner = CliRunner()
@@ -312,22 +313,7 @@ def test_rows_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> Non
         "2027-07-15,,cai,present\n"  # two days after the meeting: still session 7
     )
     root = make_program(tmp_path, text)
-    program = root / "program.yaml"
-    extra = "matching: {rules: {no_repeat: false}}\n"
-    program.write_text(program.read_text(encoding="utf-8") + extra, encoding="utf-8")
-    (root / "rounds" / "2027.yaml").unlink()
-    (root / "rounds" / "spring.yaml").write_text(
-        "round: spring\nstart: 2027-01-01\nmatches:\n"
-        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
-        "  - {id: team-b, members: [eva, fin, gus, zoe]}\n",
-        encoding="utf-8",
-    )
-    (root / "rounds" / "fall.yaml").write_text(
-        "round: fall\nstart: 2027-07-01\nmatches:\n"
-        "  - {id: team-a, members: [ana, eva, ben, fin]}\n"
-        "  - {id: team-b, members: [cai, gus, dee, zoe]}\n",
-        encoding="utf-8",
-    )
+    two_rounds(root)
     result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert "warning" not in result.stderr

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from peerkit.cli import app
+from tests.conftest import two_rounds
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
@@ -415,29 +416,9 @@ def test_a_session_after_the_report_date_is_never_missed(tmp_path: Path) -> None
     assert risk["reasons"] == ["no checkin answer after session 4 from Gus Holm, Zoë Łukasiewicz"]
 
 
-def _two_rounds(root: Path) -> None:
-    """Spring from the program's start; fall from 1 July, with the same match ids reshuffled."""
-    program = root / "program.yaml"
-    text = program.read_text(encoding="utf-8")
-    program.write_text(text + "matching: {rules: {no_repeat: false}}\n", encoding="utf-8")
-    (root / "rounds" / "2027.yaml").unlink()
-    (root / "rounds" / "spring.yaml").write_text(
-        "round: spring\nstart: 2027-01-01\nmatches:\n"
-        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
-        "  - {id: team-b, members: [eva, fin, gus, zoe]}\n",
-        encoding="utf-8",
-    )
-    (root / "rounds" / "fall.yaml").write_text(
-        "round: fall\nstart: 2027-07-01\nmatches:\n"
-        "  - {id: team-a, members: [ana, eva, ben, fin]}\n"
-        "  - {id: team-b, members: [cai, gus, dee]}\n",
-        encoding="utf-8",
-    )
-
-
 def test_the_report_is_as_of_now_on_the_round_in_effect_then(tmp_path: Path) -> None:
     root = make_program(tmp_path)  # attendance (spring) on 12 January and 9 February
-    _two_rounds(root)
+    two_rounds(root, ("cai", "gus", "dee"))
     answers = [
         "2027-01-13 09:00,ana,,team-a,4,4",
         "2027-01-13 09:00,eva,,team-b,2,2",

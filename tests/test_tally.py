@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from peerkit.cli import app
 from peerkit.model import Question
 from peerkit.responses import normalize, parse_multi, parse_scale, parse_time
+from tests.conftest import two_rounds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 runner = CliRunner()
@@ -689,26 +690,6 @@ def test_a_mentor_answers_once_for_each_match(tmp_path: Path) -> None:
     assert not any("no checkin answer" in reason for reason in reasons)
 
 
-def _two_rounds(root: Path) -> None:
-    """Spring from the program's start; fall from 1 July, with the same match ids reshuffled."""
-    program = root / "program.yaml"
-    text = program.read_text(encoding="utf-8")
-    program.write_text(text + "matching: {rules: {no_repeat: false}}\n", encoding="utf-8")
-    (root / "rounds" / "2027.yaml").unlink()
-    (root / "rounds" / "spring.yaml").write_text(
-        "round: spring\nstart: 2027-01-01\nmatches:\n"
-        "  - {id: team-a, members: [ana, ben, cai, dee]}\n"
-        "  - {id: team-b, members: [eva, fin, gus, zoe]}\n",
-        encoding="utf-8",
-    )
-    (root / "rounds" / "fall.yaml").write_text(
-        "round: fall\nstart: 2027-07-01\nmatches:\n"
-        "  - {id: team-a, members: [ana, eva, ben, fin]}\n"
-        "  - {id: team-b, members: [cai, gus, dee, zoe]}\n",
-        encoding="utf-8",
-    )
-
-
 def test_answers_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> None:
     rows = [
         ("1/13/2027 9:00:00", "ana", "team-a"),
@@ -719,7 +700,7 @@ def test_answers_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> 
         ("7/14/2027 9:00:00", "cai", "team-b"),
     ]
     root = make_program(tmp_path, files={"responses/checkin.csv": _google(rows)})
-    _two_rounds(root)
+    two_rounds(root)
     result = runner.invoke(app, ["tally", str(root), "--format", "json", "--now", "2027-07-20"])
     assert result.exit_code == 0, result.stderr
     assert "warning" not in result.stderr
