@@ -22,7 +22,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # what the stages are made from
     (
         "peerkit.match",
-        "peerkit.roundfile",
         "peerkit.tally",
         "peerkit.responses",
         "peerkit.attendance",
@@ -53,9 +52,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         # Folder reads responses/ and attendance.csv on first use (cached properties)
         ("peerkit.model", "peerkit.responses"),
         ("peerkit.model", "peerkit.attendance"),
-        # match/__init__ → engine → match/__init__ (the result types): phase 2 splits
-        # engine into make/explain/verify, which import the types from below
-        ("peerkit.match.engine", "peerkit.match"),
     }
 )
 
@@ -74,7 +70,7 @@ MODULES = _modules()
 
 
 def _owner(name: str) -> str:
-    """The module a dotted name lives in (`peerkit.match.engine.x` → `peerkit.match.engine`)."""
+    """The module a dotted name lives in (`peerkit.match.make.x` → `peerkit.match.make`)."""
     while name and name not in MODULES:
         name = name.rpartition(".")[0]
     return name

@@ -20,7 +20,7 @@ from peerkit.cli.common import (
 from peerkit.errors import UsageError
 
 if TYPE_CHECKING:
-    from peerkit.match import PairExplanation
+    from peerkit.match.results import PairExplanation
 
 
 def verdict(pair: PairExplanation, round_name: str | None) -> str:
@@ -84,7 +84,7 @@ def explain_command(
         raise UsageError(msg, "e.g. peerkit explain sample-program ana-ruiz ben-okafor")
     member = arguments[0]
     other = arguments[1] if len(arguments) > 1 else None
-    from peerkit.match import explain
+    from peerkit.match.explain import explain
 
     loaded = load_checked(folder)
     result = explain(loaded, member, other, round)

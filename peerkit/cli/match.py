@@ -25,7 +25,7 @@ from peerkit.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from peerkit.match import RoundResult
+    from peerkit.match.results import RoundResult
     from peerkit.model import Folder
 
 PROGRESS_FROM = 500  # members: below this a round takes about a second, no bar
@@ -49,7 +49,7 @@ def summary_line(result: RoundResult) -> str:
 
 def changes_line(result: RoundResult) -> str:
     """What a --fill round changed from the round before, in one line."""
-    from peerkit.roundfile import changes_text
+    from peerkit.match.roundfile import changes_text
 
     changes = result.changes
     return f"changes from round {changes['from']}: {changes_text(changes, result.unmatched)}"

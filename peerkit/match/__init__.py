@@ -1,7 +1,7 @@
 """Matching: members into mentor/mentee pairs, peer pairs or peer teams, under hard rules.
 
 `match_round` makes a round (its matches, the unmatched with why, and how good it is),
-`explain` says why two members are or are not matched, and `round_problems` checks a
+`match.explain.explain` says why two members are or are not matched, and `round_problems` checks a
 round file a coordinator edited by hand.
 
 A round is a period (DESIGN, "Rounds and time"): it takes over on its start
@@ -17,77 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from peerkit.errors import PeerkitError, UsageError
-from peerkit.model import Folder, Location, Match, Problem, Round, Unmatched
+from peerkit.match.results import Progress, RoundResult
+from peerkit.model import Folder, Location, Match, Problem, Round
 from peerkit.output import BuildOptions, Output
 
-Progress = Callable[[str, float], None]
 ROUND_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-TOP_REASONS = 3
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    """One match of a round, with its score by term and the rules it satisfies."""
-
-    id: str
-    members: tuple[str, ...]
-    score: float
-    terms: dict[str, float]
-    reasons: tuple[str, ...]
-    rules: tuple[str, ...]
-    locked: bool = False
-    pinned: bool = False
-    location: str = ""
-    day: str = ""
-    time: str = ""
-    raw_score: float = 0.0  # `score` before rounding to the round file's 3 decimals
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "members": list(self.members),
-            "score": self.score,
-            "terms": dict(self.terms),
-            "reasons": list(self.reasons),
-            "rules": list(self.rules),
-            "locked": self.locked,
-            "pinned": self.pinned,
-        }
-
-
-@dataclass(frozen=True)
-class RoundResult:
-    """A round made by `match_round`: the matches, the unmatched, a summary and the file."""
-
-    name: str
-    format: str
-    matches: tuple[MatchResult, ...]
-    unmatched: tuple[Unmatched, ...]
-    summary: dict[str, Any]
-    file: str  # relative to the program folder
-    text: str = ""  # the round file
-    notes: tuple[str, ...] = ()
-    start: dt.date | None = None  # the day the round takes over
-    end: dt.date | None = None  # its last day, when the round file said so
-    changes: dict[str, Any] = field(default_factory=dict)  # a --fill round: what changed
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "round": self.name,
-            "start": self.start.isoformat() if self.start else None,
-            "end": self.end.isoformat() if self.end else None,
-            "file": self.file,
-            "summary": dict(self.summary),
-            "matches": [m.as_dict() for m in self.matches],
-            "unmatched": [{"member": u.member, "reason": u.reason} for u in self.unmatched],
-            "notes": list(self.notes),
-            "changes": dict(self.changes),
-        }
 
 
 def _quiet(_phase: str, _done: float) -> None:
@@ -123,7 +59,7 @@ def match_round(
     only the members left without one (see `peerkit.match.fill`)."""
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-    from peerkit.match.engine import make_round
+    from peerkit.match.make import make_round
 
     rel = round_path(name)
     existing = folder.root / rel
@@ -238,81 +174,12 @@ def _after_hint(folder: Folder, last: Round) -> str:
     )
 
 
-@dataclass(frozen=True)
-class RuleCheck:
-    rule: str  # the rule in words
-    ok: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class PairExplanation:
-    a: str
-    b: str
-    score: float
-    terms: dict[str, float]
-    words: dict[str, str]
-    rules: tuple[RuleCheck, ...]
-    feasible: bool
-    matched_in: str = ""  # the id of their match, when they are matched together
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "a": self.a,
-            "b": self.b,
-            "score": self.score,
-            "feasible": self.feasible,
-            "matched_in": self.matched_in or None,
-            "terms": dict(self.terms),
-            "words": dict(self.words),
-            "rules": [{"rule": r.rule, "ok": r.ok, "detail": r.detail} for r in self.rules],
-        }
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a member is matched as they are, and with whom else they could have been."""
-
-    member: str
-    round: str | None
-    match: Match | None
-    pairs: tuple[PairExplanation, ...]
-    alternatives: tuple[PairExplanation, ...] = ()
-    excluded: dict[str, list[str]] = field(default_factory=dict)  # rule -> member ids
-    unmatched_reason: str = ""
-    notes: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "member": self.member,
-            "round": self.round,
-            "match": None
-            if self.match is None
-            else {"id": self.match.id, "members": list(self.match.members)},
-            "pairs": [p.as_dict() for p in self.pairs],
-            "alternatives": [p.as_dict() for p in self.alternatives],
-            "excluded": {rule: list(ids) for rule, ids in self.excluded.items()},
-            "unmatched_reason": self.unmatched_reason,
-            "notes": list(self.notes),
-        }
-
-
-def explain(
-    folder: Folder, a: str, b: str | None = None, round_name: str | None = None
-) -> Explanation:
-    """Score by term and rules for `a` with `b` (or with a's partners in the round), and
-    a's best feasible alternatives with the rules that excluded the others."""
-    from peerkit.match.engine import explain_member
-
-    return explain_member(folder, a, b, round_name)
-
-
 def round_problems(folder: Folder) -> list[Problem]:
     """Problems in the round files: a match breaking a hard rule, a member matched twice,
     an inactive member matched, a mentor over capacity."""
     if not folder.rounds:
         return []
-    from peerkit.match.engine import check_rounds
+    from peerkit.match.verify import check_rounds
 
     return check_rounds(folder)
 

@@ -83,7 +83,7 @@ def _fell_apart(folder: Folder, match: Match, day: dt.date, floor: dt.date) -> d
     gone = sorted(
         (_departure(folder.member(m), day, floor), m)
         for m in match.members
-        if not _active(folder.member(m), day)
+        if not active_on(folder.member(m), day)
     )
     here = set(match.members)
     for when, member_id in gone:
@@ -93,7 +93,7 @@ def _fell_apart(folder: Folder, match: Match, day: dt.date, floor: dt.date) -> d
     return floor
 
 
-def _active(member: Member | None, day: dt.date) -> bool:
+def active_on(member: Member | None, day: dt.date) -> bool:
     return member is not None and member.is_active_on(day)
 
 

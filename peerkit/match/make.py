@@ -10,20 +10,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from peerkit.errors import PeerkitError
-from peerkit.match import (
-    TOP_REASONS,
-    Explanation,
-    MatchResult,
-    PairExplanation,
-    Progress,
-    RoundResult,
-    RuleCheck,
-)
 from peerkit.match.fill import FillPlan, plan_fill
 from peerkit.match.pool import Pool, build_pool
-from peerkit.match.rules import applied_rules, broken_block, rule_detail, rule_label
-from peerkit.match.score import TERMS, pair_reasons, pair_terms, weights
-from peerkit.model import Folder, Location, Match, Member, Problem, Program, Round, Unmatched
+from peerkit.match.results import (
+    TOP_REASONS,
+    MatchResult,
+    Progress,
+    RoundResult,
+)
+from peerkit.match.rules import applied_rules, broken_block, rule_label
+from peerkit.match.score import TERMS, pair_reasons, weights
+from peerkit.model import Folder, Match, Member, Program, Unmatched
 
 
 @dataclass
@@ -37,7 +34,7 @@ class Draft:
     extra: list[str] = field(default_factory=list)
 
 
-def _directed(pool: Pool, i: int, j: int) -> tuple[int, int, bool]:
+def directed_pair(pool: Pool, i: int, j: int) -> tuple[int, int, bool]:
     """(row, col, directed): the mentee first when one is a mentor and the other a mentee."""
     if pool.program.format == "mentoring":
         a, b = pool.members[i], pool.members[j]
@@ -48,12 +45,12 @@ def _directed(pool: Pool, i: int, j: int) -> tuple[int, int, bool]:
     return i, j, False
 
 
-def _edges(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
+def ruled_pairs(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
     """The pairs inside a match that are scored and ruled: mentor-mentee pairs in
     mentoring, every two members otherwise."""
     pairs = [(a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
     if pool.program.format == "mentoring":
-        directed = [p for p in pairs if _directed(pool, *p)[2]]
+        directed = [p for p in pairs if directed_pair(pool, *p)[2]]
         return directed or pairs
     return pairs
 
@@ -66,8 +63,8 @@ def _describe_all(
 
     from peerkit.match.score import edge_terms
 
-    edges = [_edges(pool, draft.members) for draft in drafts]
-    flat = [(k, *_directed(pool, i, j)) for k, pairs in enumerate(edges) for i, j in pairs]
+    edges = [ruled_pairs(pool, draft.members) for draft in drafts]
+    flat = [(k, *directed_pair(pool, i, j)) for k, pairs in enumerate(edges) for i, j in pairs]
     owner = np.array([f[0] for f in flat], dtype=np.int64)
     rows = np.array([f[1] for f in flat], dtype=np.int64)
     cols = np.array([f[2] for f in flat], dtype=np.int64)
@@ -122,7 +119,7 @@ def _reasons(
     """The strongest terms of a match, in words."""
     said: dict[str, str] = {}
     if len(edges) == 1:
-        row, col, directed = _directed(pool, *edges[0])
+        row, col, directed = directed_pair(pool, *edges[0])
         said = pair_reasons(pool, row, col, directed)
     reasons = []
     for term in sorted(TERMS, key=lambda t: (-totals[t], TERMS.index(t))):
@@ -175,7 +172,7 @@ def _group_reason(pool: Pool, members: Sequence[int], term: str) -> str:
     return ""
 
 
-def _active(folder: Folder, day: dt.date) -> tuple[list[Member], list[Member]]:
+def active_on(folder: Folder, day: dt.date) -> tuple[list[Member], list[Member]]:
     """The members taking part on `day` (the round's start), and the others."""
     active = [m for m in folder.members if m.is_active_on(day)]
     inactive = [m for m in folder.members if not m.is_active_on(day)]
@@ -237,7 +234,7 @@ def make_round(
 ) -> RoundResult:
     """See `peerkit.match.match_round`."""
     program = folder.program
-    active, inactive = _active(folder, start)
+    active, inactive = active_on(folder, start)
     if not active:
         msg = f"no member is active on {start}, the round's start, so nobody can be matched"
         raise PeerkitError(
@@ -333,7 +330,7 @@ def make_round(
     if changes:
         summary["changes"] = changes
     notes.extend(_later_repeats(folder, name, start, results))
-    from peerkit.roundfile import dump_round
+    from peerkit.match.roundfile import dump_round
 
     result = RoundResult(
         name,
@@ -505,7 +502,7 @@ def _may_swap(pool: Pool, i: int) -> bool:
     return True
 
 
-def _slot(program: Program, day: str, time: str) -> tuple[str, str]:
+def meeting_slot(program: Program, day: str, time: str) -> tuple[str, str]:
     return (day or program.meetings.day, time or program.meetings.time.strftime("%H:%M"))
 
 
@@ -524,7 +521,7 @@ def _stagger(program: Program, results: list[MatchResult]) -> tuple[list[MatchRe
     busy: dict[tuple[str, str], set[str]] = {}
     for r in results:
         if r.locked:
-            busy.setdefault(_slot(program, r.day, r.time), set()).update(r.members)
+            busy.setdefault(meeting_slot(program, r.day, r.time), set()).update(r.members)
     made: dict[str, MatchResult] = {}
     staggered = clashes = 0
     for r in results:
@@ -534,7 +531,7 @@ def _stagger(program: Program, results: list[MatchResult]) -> tuple[list[MatchRe
         k = 0
         while (base + k * setting.duration).date() == base.date():
             time = (base + k * setting.duration).strftime("%H:%M")
-            taken = busy.get(_slot(program, r.day, time if k else r.time), set())
+            taken = busy.get(meeting_slot(program, r.day, time if k else r.time), set())
             if not taken & set(r.members):
                 chosen = time if k else r.time
                 break
@@ -545,7 +542,7 @@ def _stagger(program: Program, results: list[MatchResult]) -> tuple[list[MatchRe
         if k and chosen != r.time:
             staggered += 1
             r = replace(r, time=chosen)
-        busy.setdefault(_slot(program, r.day, r.time), set()).update(r.members)
+        busy.setdefault(meeting_slot(program, r.day, r.time), set()).update(r.members)
         made[r.id] = r
     return [made.get(r.id, r) for r in results], staggered, clashes
 
@@ -787,7 +784,7 @@ def _why_unmatched(pool: Pool, i: int, team: bool = False) -> str:
     import numpy as np
 
     member = pool.members[i]
-    others = _candidates(pool, i)
+    others = feasible_candidates(pool, i)
     if len(others) == 0:
         return "there is nobody they could be matched with (no member of the other role)"
     masks = broken_block(pool, np.array([i]), others)
@@ -814,7 +811,7 @@ def _why_unmatched(pool: Pool, i: int, team: bool = False) -> str:
     return f"every feasible partner ({feasible}) was paired with someone they fit better"
 
 
-def _candidates(pool: Pool, i: int) -> Any:
+def feasible_candidates(pool: Pool, i: int) -> Any:
     import numpy as np
 
     role = pool.members[i].role
@@ -822,384 +819,3 @@ def _candidates(pool: Pool, i: int) -> Any:
         other = "mentee" if role == "mentor" else "mentor"
         return np.array([k for k, m in enumerate(pool.members) if m.role == other], dtype=np.int64)
     return np.array([k for k in range(pool.size) if k != i], dtype=np.int64)
-
-
-# --- explain --------------------------------------------------------------------------
-
-
-def _pair_explanation(pool: Pool, i: int, j: int) -> PairExplanation:
-    program = pool.program
-    row, col, directed = _directed(pool, i, j)
-    terms = {k: round(v, 3) for k, v in pair_terms(pool, row, col, directed).items()}
-    words = pair_reasons(pool, row, col, directed)
-    broken = set()
-    import numpy as np
-
-    masks = broken_block(pool, np.array([i]), np.array([j]))
-    broken = {rule for rule, mask in masks.items() if bool(mask[0, 0])}
-    checks = [
-        RuleCheck(
-            rule_label(program, rule),
-            rule not in broken,
-            rule_detail(pool, rule, i, j) if rule in broken else "",
-        )
-        for rule in applied_rules(program)
-    ]
-    a, b = pool.members[i], pool.members[j]
-    if program.format == "mentoring" and {a.role, b.role} != {"mentor", "mentee"}:
-        checks.append(
-            RuleCheck(
-                "one mentor and one mentee", False, f"{a.id} is a {a.role}, {b.id} is a {b.role}"
-            )
-        )
-    return PairExplanation(
-        a.id,
-        b.id,
-        round(sum(terms.values()), 3),
-        terms,
-        words,
-        tuple(checks),
-        all(c.ok for c in checks),
-    )
-
-
-def _away(member: Member, day: dt.date) -> str:
-    """`on a pause from A until B when it starts` (or left, or inactive) on the round's start."""
-    if not member.active:
-        return "`active: false` in the roster"
-    if member.left is not None and member.left <= day:
-        return f"left on {member.left}, before it starts"
-    for begin, until in member.pauses:
-        if begin <= day <= until:
-            return f"on a pause from {begin} until {until} when it starts"
-    return ""
-
-
-def _lookup(folder: Folder, member_id: str) -> Member:
-    member = folder.member(member_id)
-    if member is None:
-        from peerkit.validate import suggest
-
-        otherwise = f"use a member id from {folder.roster_file}"
-        hint = suggest(member_id, sorted(folder.members_by_id), otherwise)
-        msg = f"no member has the id '{member_id}'"
-        raise PeerkitError(msg, hint)
-    return member
-
-
-def explain_member(folder: Folder, a: str, b: str | None, round_name: str | None) -> Explanation:
-    """See `peerkit.match.explain`."""
-    import numpy as np
-
-    first = _lookup(folder, a)
-    second = _lookup(folder, b) if b else None
-    round_ = folder.round(round_name)
-    if round_name is not None and round_ is None:
-        names = ", ".join(r.name for r in folder.rounds) or "none yet"
-        msg = f"there is no round '{round_name}' (rounds: {names})"
-        raise PeerkitError(msg, "run `peerkit match` first, or pick one of the rounds listed")
-    start = (round_.start if round_ else None) or folder.program.start
-    active, _ = _active(folder, start)
-    members = active + [m for m in (first, second) if m is not None and not m.is_active_on(start)]
-    name = round_.name if round_ else "~"  # a round not in rounds/: every round is earlier
-    continuing = continued(folder, round_) if round_ else ()
-    pool = build_pool(folder, members, name, start if round_ else None, continuing)
-    notes = []
-    when = f"on {start}, when round {round_.name} starts" if round_ else "at the program start"
-    for member in (first, second):
-        if member is not None and not member.is_active_on(start):
-            notes.append(f"{member.id} is not active {when}, so is not matched in it")
-    i = pool.index[first.id]
-    match = round_.match_of(first.id) if round_ else None
-    if second is not None:
-        pair = _pair_explanation(pool, i, pool.index[second.id])
-        together = match is not None and second.id in match.members
-        if together and match is not None:
-            pair = replace(pair, matched_in=match.id)
-        elif round_:
-            notes.append(f"{first.id} and {second.id} are not matched together in {round_.name}")
-        return Explanation(
-            first.id, round_.name if round_ else None, match, (pair,), notes=tuple(notes)
-        )
-    partners = [m for m in (match.members if match else ()) if m != first.id and m in pool.index]
-    pairs = tuple(
-        replace(_pair_explanation(pool, i, pool.index[p]), matched_in=match.id if match else "")
-        for p in partners
-    )
-    others = _candidates(pool, i)
-    others = np.array(
-        [k for k in others if pool.members[int(k)].id not in partners], dtype=np.int64
-    )
-    excluded: dict[str, list[str]] = {}
-    alternatives: list[PairExplanation] = []
-    if len(others):
-        masks = broken_block(pool, np.array([i]), others)
-        ok = np.ones(len(others), dtype=bool)
-        for rule, mask in masks.items():
-            ok &= ~mask[0]
-            hit = [pool.members[int(k)].id for k in others[mask[0]]]
-            if hit:
-                excluded[rule_label(folder.program, rule)] = sorted(hit)
-        ok &= np.array([pool.members[int(k)].is_active_on(start) for k in others])
-        candidates = [int(k) for k in others[ok]]
-        scored = sorted(
-            (_pair_explanation(pool, i, k) for k in candidates), key=lambda p: (-p.score, p.b)
-        )
-        alternatives = scored[:5]
-    reason = ""
-    if round_:
-        reason = next((u.reason for u in round_.unmatched if u.member == first.id), "")
-        if match is None and not reason:
-            reason = _away(first, start) or f"not in round {round_.name}"
-    return Explanation(
-        first.id,
-        round_.name if round_ else None,
-        match,
-        pairs,
-        tuple(alternatives),
-        excluded,
-        reason,
-        tuple(notes),
-    )
-
-
-# --- checking a round file ------------------------------------------------------------
-
-
-def check_rounds(folder: Folder) -> list[Problem]:
-    """See `peerkit.match.round_problems`."""
-    import numpy as np
-
-    program = folder.program
-    problems: list[Problem] = []
-    for round_ in folder.rounds:
-        start = round_date(folder, round_)
-        named = {m for match in round_.matches for m in match.members}
-        known = [m for m in folder.members if m.id in named]
-        pool = build_pool(folder, known, round_.name, start, continued(folder, round_))
-        seen: Counter[str] = Counter()
-        first_at: dict[str, str] = {}
-        for match in round_.matches:
-            where = match.where or Location(round_.file)
-            ids = [m for m in match.members if m in pool.index]
-            for member_id in ids:
-                seen[member_id] += 1
-                first_at.setdefault(member_id, match.id)
-                member = pool.members[pool.index[member_id]]
-                if _paused_at_start(member, start):
-                    problems.append(_paused_problem(folder, round_, match, member, start))
-                elif not member.is_active_on(start) or member.left is not None:
-                    problems.append(_inactive_problem(folder, round_, match, member))
-            if len(match.members) < 2:
-                problems.append(
-                    Problem(
-                        where,
-                        "match-size",
-                        f"match {match.id} has fewer than two members",
-                        "add a member or delete the match",
-                    )
-                )
-            if len(ids) < 2:
-                continue
-            idx = [pool.index[m] for m in ids]
-            masks = broken_block(pool, np.array(idx), np.array(idx))
-            edges = _edges(pool, idx)
-            pos = {v: k for k, v in enumerate(idx)}
-            for rule, mask in masks.items():
-                for i, j in edges:
-                    if mask[pos[i], pos[j]]:
-                        locked = match.locked or any(
-                            set(p) >= {pool.members[i].id, pool.members[j].id}
-                            for p in program.matching.pins
-                        )
-                        problems.append(
-                            Problem(
-                                where,
-                                "match-rule",
-                                f"match {match.id} breaks the rule '{rule_label(program, rule)}': "
-                                f"{rule_detail(pool, rule, i, j)}"
-                                + (" (kept: the match is locked or pinned)" if locked else ""),
-                                "move one of them to another match, or re-match this round with "
-                                f"`peerkit match {folder.root} --round {round_.name} --force`",
-                                "warning" if locked else "error",
-                            )
-                        )
-            if program.format == "mentoring":
-                roles = Counter(pool.members[i].role for i in idx)
-                if roles["mentor"] != 1 or roles["mentee"] < 1:
-                    problems.append(
-                        Problem(
-                            where,
-                            "match-roles",
-                            f"match {match.id} should have one mentor and their mentee(s), "
-                            f"but has {roles['mentor']} mentor(s) and {roles['mentee']} mentee(s)",
-                            "set `role:` in the roster or fix the match",
-                        )
-                    )
-        problems.extend(_same_time(folder, round_))
-        for member_id, count in sorted(seen.items()):
-            member = pool.members[pool.index[member_id]]
-            limit = 1
-            if program.format == "mentoring":
-                limit = (
-                    member.capacity
-                    if member.role == "mentor"
-                    else program.matching.mentors_per_mentee
-                )
-            if count > limit:
-                where = next(
-                    (
-                        m.where
-                        for m in round_.matches
-                        if member_id in m.members and m.id != first_at[member_id]
-                    ),
-                    None,
-                ) or Location(round_.file)
-                what = f"{count} matches" + (f" (limit {limit})" if limit > 1 else "")
-                problems.append(
-                    Problem(
-                        where,
-                        "matched-twice",
-                        f"{member_id} is in {what} in round {round_.name}",
-                        "keep each member in one match"
-                        if limit == 1
-                        else "raise their capacity or remove a match",
-                    )
-                )
-    return problems
-
-
-def round_date(folder: Folder, round_: Round) -> dt.date:
-    """When a round begins: its `start:` (the program's start for a first round without)."""
-    return round_.start or folder.program.start
-
-
-def continued(folder: Folder, round_: Round) -> list[tuple[str, ...]]:
-    """The members of each match of a `--fill` round that go on together from the match
-    with the same id in the round before (how --fill keeps a match): no repeat. A round is
-    a --fill round when its summary says whose matches it kept (`changes: {from: NAME}`)."""
-    from peerkit.timeline import earlier_rounds
-
-    changes = round_.summary.get("changes")
-    earlier = earlier_rounds(folder, round_)
-    if not earlier or not isinstance(changes, dict) or changes.get("from") != earlier[-1].name:
-        return []
-    before = {m.id: set(m.members) for m in earlier[-1].matches}
-    return [
-        tuple(m for m in match.members if m in before[match.id])
-        for match in round_.matches
-        if match.id in before
-    ]
-
-
-def _paused_at_start(member: Member, day: dt.date) -> bool:
-    return member.active and (member.left is None or member.left > day) and member.paused_on(day)
-
-
-def _paused_problem(
-    folder: Folder, round_: Round, match: Match, member: Member, start: dt.date
-) -> Problem:
-    """A member on a pause when the round starts: their meetings wait until they are back."""
-    until = next(u for b, u in member.pauses if b <= start <= u)
-    back = until + dt.timedelta(days=1)
-    return Problem(
-        match.where or Location(round_.file),
-        "paused-matched",
-        f"match {match.id}: {member.id} is on a pause until {until} when round {round_.name} "
-        f"begins ({start}); they meet in it from {back}",
-        f"leave it if {match.id} waits for them; otherwise take {member.id} out of {match.id}, "
-        f"or re-match this round with `peerkit match {folder.root} --round {round_.name} "
-        "--force` (members on a pause at its start are left out)",
-        "warning",
-    )
-
-
-def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Member) -> Problem:
-    """A member of a match who is not active: leaving is normal life, not a broken round."""
-    where = match.where or Location(round_.file)
-    redo = f"peerkit match {folder.root} --round {round_.name} --force"
-    others = [m for m in match.members if m != member.id]
-    if member.left is None:
-        # `active: false` says nothing about when: if they stopped after this round was made,
-        # a `left:` date keeps the round valid.
-        return Problem(
-            where,
-            "inactive-matched",
-            f"match {match.id}: {member.id} is not active (`active: false` in the roster)",
-            f"if they stopped after this round was made, replace `active: false` with "
-            f"`left: DATE` in {folder.roster_file} (their meetings stop then); otherwise "
-            f"take {member.id} out of {match.id}, or re-match this round with `{redo}`",
-        )
-    left = member.left.isoformat()
-    made = round_date(folder, round_)
-    alone = (
-        f"{others[0]} has nobody to meet in {match.id}"
-        if len(others) == 1
-        else f"{', '.join(others)} meet without them"
-    )
-    if member.left <= made:
-        return Problem(
-            where,
-            "member-left",
-            f"match {match.id}: {member.id} left on {left}, before round {round_.name} began "
-            f"({made}), so {alone}",
-            f"re-match this round with `{redo}` to fill the gap (locked matches are kept), "
-            f"or leave it: their meetings stop after {left}",
-            "warning",
-        )
-    # Still active when the round began: a new match now would include them again, so
-    # the way to fill the gap is by hand.
-    return Problem(
-        where,
-        "member-left",
-        f"match {match.id}: {member.id} leaves on {left}, after round {round_.name} began "
-        f"({made}); from then on {alone}",
-        f"leave it (their meetings stop after {left}), or move "
-        f"{' or '.join(others) if len(others) == 1 else 'the others'} into another match in "
-        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule)"
-        + _fill_advice(folder, round_, member.left),
-        "warning",
-    )
-
-
-def _fill_advice(folder: Folder, round_: Round, left: dt.date) -> str:
-    """`, or start a round ... --fill` when no later round has taken over since."""
-    begins = round_date(folder, round_)
-    later = [r for r in folder.rounds if (r.start or folder.program.start) > begins]
-    if later:
-        return f" (round {later[0].name} takes over on {later[0].start})"
-    return (
-        ", or start a round that keeps the whole matches and matches the others: "
-        f"`peerkit match {folder.root} --round NEW --start {left} --fill`"
-    )
-
-
-def _same_time(folder: Folder, round_: Round) -> list[Problem]:
-    """A member whose matches meet at the same moment (a mentor with several mentees)."""
-    program = folder.program
-    slots: dict[tuple[str, str, str], list[Match]] = {}
-    for match in round_.matches:
-        time = match.time.strftime("%H:%M") if match.time else ""
-        for member_id in match.members:
-            slots.setdefault((member_id, *_slot(program, match.day, time)), []).append(match)
-    problems = []
-    for (member_id, day, time), matches in sorted(slots.items()):
-        if len(matches) < 2:
-            continue
-        ids = ", ".join(m.id for m in matches)
-        problems.append(
-            Problem(
-                matches[1].where or Location(round_.file),
-                "same-time",
-                f"{member_id}'s matches {ids} all meet at {time} ({day})",
-                f"give each of {', '.join(m.id for m in matches[1:])} its own `time:` in "
-                f"{round_.file}, e.g. `time: "
-                f"'{_later(program.meetings.time, program.meetings.duration)}'`",
-                "warning",
-            )
-        )
-    return problems
-
-
-def _later(time: dt.time, span: dt.timedelta) -> str:
-    return (dt.datetime.combine(dt.date(2000, 1, 1), time) + span).strftime("%H:%M")

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from peerkit.match import RoundResult
     from peerkit.match.fill import FillPlan
+    from peerkit.match.results import RoundResult
 
 PLAIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 YAML_WORDS = frozenset(

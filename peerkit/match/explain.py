@@ -1,0 +1,158 @@
+"""Why a member is matched as they are: a pair's score by term, the rules, the alternatives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from peerkit.errors import PeerkitError
+from peerkit.match.make import active_on, directed_pair, feasible_candidates
+from peerkit.match.pool import Pool, build_pool
+from peerkit.match.results import (
+    Explanation,
+    PairExplanation,
+    RuleCheck,
+)
+from peerkit.match.rules import applied_rules, broken_block, rule_detail, rule_label
+from peerkit.match.score import pair_reasons, pair_terms
+from peerkit.match.verify import continued
+from peerkit.model import Folder, Member
+
+
+def _pair_explanation(pool: Pool, i: int, j: int) -> PairExplanation:
+    program = pool.program
+    row, col, directed = directed_pair(pool, i, j)
+    terms = {k: round(v, 3) for k, v in pair_terms(pool, row, col, directed).items()}
+    words = pair_reasons(pool, row, col, directed)
+    broken = set()
+    import numpy as np
+
+    masks = broken_block(pool, np.array([i]), np.array([j]))
+    broken = {rule for rule, mask in masks.items() if bool(mask[0, 0])}
+    checks = [
+        RuleCheck(
+            rule_label(program, rule),
+            rule not in broken,
+            rule_detail(pool, rule, i, j) if rule in broken else "",
+        )
+        for rule in applied_rules(program)
+    ]
+    a, b = pool.members[i], pool.members[j]
+    if program.format == "mentoring" and {a.role, b.role} != {"mentor", "mentee"}:
+        checks.append(
+            RuleCheck(
+                "one mentor and one mentee", False, f"{a.id} is a {a.role}, {b.id} is a {b.role}"
+            )
+        )
+    return PairExplanation(
+        a.id,
+        b.id,
+        round(sum(terms.values()), 3),
+        terms,
+        words,
+        tuple(checks),
+        all(c.ok for c in checks),
+    )
+
+
+def _away(member: Member, day: dt.date) -> str:
+    """`on a pause from A until B when it starts` (or left, or inactive) on the round's start."""
+    if not member.active:
+        return "`active: false` in the roster"
+    if member.left is not None and member.left <= day:
+        return f"left on {member.left}, before it starts"
+    for begin, until in member.pauses:
+        if begin <= day <= until:
+            return f"on a pause from {begin} until {until} when it starts"
+    return ""
+
+
+def _lookup(folder: Folder, member_id: str) -> Member:
+    member = folder.member(member_id)
+    if member is None:
+        from peerkit.validate import suggest
+
+        otherwise = f"use a member id from {folder.roster_file}"
+        hint = suggest(member_id, sorted(folder.members_by_id), otherwise)
+        msg = f"no member has the id '{member_id}'"
+        raise PeerkitError(msg, hint)
+    return member
+
+
+def explain(
+    folder: Folder, a: str, b: str | None = None, round_name: str | None = None
+) -> Explanation:
+    """Score by term and rules for `a` with `b` (or with a's partners in the round), and
+    a's best feasible alternatives with the rules that excluded the others."""
+    import numpy as np
+
+    first = _lookup(folder, a)
+    second = _lookup(folder, b) if b else None
+    round_ = folder.round(round_name)
+    if round_name is not None and round_ is None:
+        names = ", ".join(r.name for r in folder.rounds) or "none yet"
+        msg = f"there is no round '{round_name}' (rounds: {names})"
+        raise PeerkitError(msg, "run `peerkit match` first, or pick one of the rounds listed")
+    start = (round_.start if round_ else None) or folder.program.start
+    active, _ = active_on(folder, start)
+    members = active + [m for m in (first, second) if m is not None and not m.is_active_on(start)]
+    name = round_.name if round_ else "~"  # a round not in rounds/: every round is earlier
+    continuing = continued(folder, round_) if round_ else ()
+    pool = build_pool(folder, members, name, start if round_ else None, continuing)
+    notes = []
+    when = f"on {start}, when round {round_.name} starts" if round_ else "at the program start"
+    for member in (first, second):
+        if member is not None and not member.is_active_on(start):
+            notes.append(f"{member.id} is not active {when}, so is not matched in it")
+    i = pool.index[first.id]
+    match = round_.match_of(first.id) if round_ else None
+    if second is not None:
+        pair = _pair_explanation(pool, i, pool.index[second.id])
+        together = match is not None and second.id in match.members
+        if together and match is not None:
+            pair = replace(pair, matched_in=match.id)
+        elif round_:
+            notes.append(f"{first.id} and {second.id} are not matched together in {round_.name}")
+        return Explanation(
+            first.id, round_.name if round_ else None, match, (pair,), notes=tuple(notes)
+        )
+    partners = [m for m in (match.members if match else ()) if m != first.id and m in pool.index]
+    pairs = tuple(
+        replace(_pair_explanation(pool, i, pool.index[p]), matched_in=match.id if match else "")
+        for p in partners
+    )
+    others = feasible_candidates(pool, i)
+    others = np.array(
+        [k for k in others if pool.members[int(k)].id not in partners], dtype=np.int64
+    )
+    excluded: dict[str, list[str]] = {}
+    alternatives: list[PairExplanation] = []
+    if len(others):
+        masks = broken_block(pool, np.array([i]), others)
+        ok = np.ones(len(others), dtype=bool)
+        for rule, mask in masks.items():
+            ok &= ~mask[0]
+            hit = [pool.members[int(k)].id for k in others[mask[0]]]
+            if hit:
+                excluded[rule_label(folder.program, rule)] = sorted(hit)
+        ok &= np.array([pool.members[int(k)].is_active_on(start) for k in others])
+        candidates = [int(k) for k in others[ok]]
+        scored = sorted(
+            (_pair_explanation(pool, i, k) for k in candidates), key=lambda p: (-p.score, p.b)
+        )
+        alternatives = scored[:5]
+    reason = ""
+    if round_:
+        reason = next((u.reason for u in round_.unmatched if u.member == first.id), "")
+        if match is None and not reason:
+            reason = _away(first, start) or f"not in round {round_.name}"
+    return Explanation(
+        first.id,
+        round_.name if round_ else None,
+        match,
+        pairs,
+        tuple(alternatives),
+        excluded,
+        reason,
+        tuple(notes),
+    )

@@ -1,0 +1,134 @@
+"""What matching makes: a round's matches and summary, and why two members are (not) matched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from peerkit.model import Match, Unmatched
+
+Progress = Callable[[str, float], None]
+
+
+TOP_REASONS = 3
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One match of a round, with its score by term and the rules it satisfies."""
+
+    id: str
+    members: tuple[str, ...]
+    score: float
+    terms: dict[str, float]
+    reasons: tuple[str, ...]
+    rules: tuple[str, ...]
+    locked: bool = False
+    pinned: bool = False
+    location: str = ""
+    day: str = ""
+    time: str = ""
+    raw_score: float = 0.0  # `score` before rounding to the round file's 3 decimals
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "members": list(self.members),
+            "score": self.score,
+            "terms": dict(self.terms),
+            "reasons": list(self.reasons),
+            "rules": list(self.rules),
+            "locked": self.locked,
+            "pinned": self.pinned,
+        }
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """A round made by `match_round`: the matches, the unmatched, a summary and the file."""
+
+    name: str
+    format: str
+    matches: tuple[MatchResult, ...]
+    unmatched: tuple[Unmatched, ...]
+    summary: dict[str, Any]
+    file: str  # relative to the program folder
+    text: str = ""  # the round file
+    notes: tuple[str, ...] = ()
+    start: dt.date | None = None  # the day the round takes over
+    end: dt.date | None = None  # its last day, when the round file said so
+    changes: dict[str, Any] = field(default_factory=dict)  # a --fill round: what changed
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "round": self.name,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "file": self.file,
+            "summary": dict(self.summary),
+            "matches": [m.as_dict() for m in self.matches],
+            "unmatched": [{"member": u.member, "reason": u.reason} for u in self.unmatched],
+            "notes": list(self.notes),
+            "changes": dict(self.changes),
+        }
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    rule: str  # the rule in words
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    a: str
+    b: str
+    score: float
+    terms: dict[str, float]
+    words: dict[str, str]
+    rules: tuple[RuleCheck, ...]
+    feasible: bool
+    matched_in: str = ""  # the id of their match, when they are matched together
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "score": self.score,
+            "feasible": self.feasible,
+            "matched_in": self.matched_in or None,
+            "terms": dict(self.terms),
+            "words": dict(self.words),
+            "rules": [{"rule": r.rule, "ok": r.ok, "detail": r.detail} for r in self.rules],
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a member is matched as they are, and with whom else they could have been."""
+
+    member: str
+    round: str | None
+    match: Match | None
+    pairs: tuple[PairExplanation, ...]
+    alternatives: tuple[PairExplanation, ...] = ()
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # rule -> member ids
+    unmatched_reason: str = ""
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "member": self.member,
+            "round": self.round,
+            "match": None
+            if self.match is None
+            else {"id": self.match.id, "members": list(self.match.members)},
+            "pairs": [p.as_dict() for p in self.pairs],
+            "alternatives": [p.as_dict() for p in self.alternatives],
+            "excluded": {rule: list(ids) for rule, ids in self.excluded.items()},
+            "unmatched_reason": self.unmatched_reason,
+            "notes": list(self.notes),
+        }

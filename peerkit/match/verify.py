@@ -1,0 +1,250 @@
+"""Checking round files against the roster and the rules: what `peerkit check` says of rounds/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from peerkit.match.make import meeting_slot, ruled_pairs
+from peerkit.match.pool import build_pool
+from peerkit.match.rules import broken_block, rule_detail, rule_label
+from peerkit.model import Folder, Location, Match, Member, Problem, Round
+
+
+def check_rounds(folder: Folder) -> list[Problem]:
+    """See `peerkit.match.round_problems`."""
+    import numpy as np
+
+    program = folder.program
+    problems: list[Problem] = []
+    for round_ in folder.rounds:
+        start = round_date(folder, round_)
+        named = {m for match in round_.matches for m in match.members}
+        known = [m for m in folder.members if m.id in named]
+        pool = build_pool(folder, known, round_.name, start, continued(folder, round_))
+        seen: Counter[str] = Counter()
+        first_at: dict[str, str] = {}
+        for match in round_.matches:
+            where = match.where or Location(round_.file)
+            ids = [m for m in match.members if m in pool.index]
+            for member_id in ids:
+                seen[member_id] += 1
+                first_at.setdefault(member_id, match.id)
+                member = pool.members[pool.index[member_id]]
+                if _paused_at_start(member, start):
+                    problems.append(_paused_problem(folder, round_, match, member, start))
+                elif not member.is_active_on(start) or member.left is not None:
+                    problems.append(_inactive_problem(folder, round_, match, member))
+            if len(match.members) < 2:
+                problems.append(
+                    Problem(
+                        where,
+                        "match-size",
+                        f"match {match.id} has fewer than two members",
+                        "add a member or delete the match",
+                    )
+                )
+            if len(ids) < 2:
+                continue
+            idx = [pool.index[m] for m in ids]
+            masks = broken_block(pool, np.array(idx), np.array(idx))
+            edges = ruled_pairs(pool, idx)
+            pos = {v: k for k, v in enumerate(idx)}
+            for rule, mask in masks.items():
+                for i, j in edges:
+                    if mask[pos[i], pos[j]]:
+                        locked = match.locked or any(
+                            set(p) >= {pool.members[i].id, pool.members[j].id}
+                            for p in program.matching.pins
+                        )
+                        problems.append(
+                            Problem(
+                                where,
+                                "match-rule",
+                                f"match {match.id} breaks the rule '{rule_label(program, rule)}': "
+                                f"{rule_detail(pool, rule, i, j)}"
+                                + (" (kept: the match is locked or pinned)" if locked else ""),
+                                "move one of them to another match, or re-match this round with "
+                                f"`peerkit match {folder.root} --round {round_.name} --force`",
+                                "warning" if locked else "error",
+                            )
+                        )
+            if program.format == "mentoring":
+                roles = Counter(pool.members[i].role for i in idx)
+                if roles["mentor"] != 1 or roles["mentee"] < 1:
+                    problems.append(
+                        Problem(
+                            where,
+                            "match-roles",
+                            f"match {match.id} should have one mentor and their mentee(s), "
+                            f"but has {roles['mentor']} mentor(s) and {roles['mentee']} mentee(s)",
+                            "set `role:` in the roster or fix the match",
+                        )
+                    )
+        problems.extend(_same_time(folder, round_))
+        for member_id, count in sorted(seen.items()):
+            member = pool.members[pool.index[member_id]]
+            limit = 1
+            if program.format == "mentoring":
+                limit = (
+                    member.capacity
+                    if member.role == "mentor"
+                    else program.matching.mentors_per_mentee
+                )
+            if count > limit:
+                where = next(
+                    (
+                        m.where
+                        for m in round_.matches
+                        if member_id in m.members and m.id != first_at[member_id]
+                    ),
+                    None,
+                ) or Location(round_.file)
+                what = f"{count} matches" + (f" (limit {limit})" if limit > 1 else "")
+                problems.append(
+                    Problem(
+                        where,
+                        "matched-twice",
+                        f"{member_id} is in {what} in round {round_.name}",
+                        "keep each member in one match"
+                        if limit == 1
+                        else "raise their capacity or remove a match",
+                    )
+                )
+    return problems
+
+
+def round_date(folder: Folder, round_: Round) -> dt.date:
+    """When a round begins: its `start:` (the program's start for a first round without)."""
+    return round_.start or folder.program.start
+
+
+def continued(folder: Folder, round_: Round) -> list[tuple[str, ...]]:
+    """The members of each match of a `--fill` round that go on together from the match
+    with the same id in the round before (how --fill keeps a match): no repeat. A round is
+    a --fill round when its summary says whose matches it kept (`changes: {from: NAME}`)."""
+    from peerkit.timeline import earlier_rounds
+
+    changes = round_.summary.get("changes")
+    earlier = earlier_rounds(folder, round_)
+    if not earlier or not isinstance(changes, dict) or changes.get("from") != earlier[-1].name:
+        return []
+    before = {m.id: set(m.members) for m in earlier[-1].matches}
+    return [
+        tuple(m for m in match.members if m in before[match.id])
+        for match in round_.matches
+        if match.id in before
+    ]
+
+
+def _paused_at_start(member: Member, day: dt.date) -> bool:
+    return member.active and (member.left is None or member.left > day) and member.paused_on(day)
+
+
+def _paused_problem(
+    folder: Folder, round_: Round, match: Match, member: Member, start: dt.date
+) -> Problem:
+    """A member on a pause when the round starts: their meetings wait until they are back."""
+    until = next(u for b, u in member.pauses if b <= start <= u)
+    back = until + dt.timedelta(days=1)
+    return Problem(
+        match.where or Location(round_.file),
+        "paused-matched",
+        f"match {match.id}: {member.id} is on a pause until {until} when round {round_.name} "
+        f"begins ({start}); they meet in it from {back}",
+        f"leave it if {match.id} waits for them; otherwise take {member.id} out of {match.id}, "
+        f"or re-match this round with `peerkit match {folder.root} --round {round_.name} "
+        "--force` (members on a pause at its start are left out)",
+        "warning",
+    )
+
+
+def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Member) -> Problem:
+    """A member of a match who is not active: leaving is normal life, not a broken round."""
+    where = match.where or Location(round_.file)
+    redo = f"peerkit match {folder.root} --round {round_.name} --force"
+    others = [m for m in match.members if m != member.id]
+    if member.left is None:
+        # `active: false` says nothing about when: if they stopped after this round was made,
+        # a `left:` date keeps the round valid.
+        return Problem(
+            where,
+            "inactive-matched",
+            f"match {match.id}: {member.id} is not active (`active: false` in the roster)",
+            f"if they stopped after this round was made, replace `active: false` with "
+            f"`left: DATE` in {folder.roster_file} (their meetings stop then); otherwise "
+            f"take {member.id} out of {match.id}, or re-match this round with `{redo}`",
+        )
+    left = member.left.isoformat()
+    made = round_date(folder, round_)
+    alone = (
+        f"{others[0]} has nobody to meet in {match.id}"
+        if len(others) == 1
+        else f"{', '.join(others)} meet without them"
+    )
+    if member.left <= made:
+        return Problem(
+            where,
+            "member-left",
+            f"match {match.id}: {member.id} left on {left}, before round {round_.name} began "
+            f"({made}), so {alone}",
+            f"re-match this round with `{redo}` to fill the gap (locked matches are kept), "
+            f"or leave it: their meetings stop after {left}",
+            "warning",
+        )
+    # Still active when the round began: a new match now would include them again, so
+    # the way to fill the gap is by hand.
+    return Problem(
+        where,
+        "member-left",
+        f"match {match.id}: {member.id} leaves on {left}, after round {round_.name} began "
+        f"({made}); from then on {alone}",
+        f"leave it (their meetings stop after {left}), or move "
+        f"{' or '.join(others) if len(others) == 1 else 'the others'} into another match in "
+        f"{round_.file} by hand (`peerkit check` tells you if the move breaks a rule)"
+        + _fill_advice(folder, round_, member.left),
+        "warning",
+    )
+
+
+def _fill_advice(folder: Folder, round_: Round, left: dt.date) -> str:
+    """`, or start a round ... --fill` when no later round has taken over since."""
+    begins = round_date(folder, round_)
+    later = [r for r in folder.rounds if (r.start or folder.program.start) > begins]
+    if later:
+        return f" (round {later[0].name} takes over on {later[0].start})"
+    return (
+        ", or start a round that keeps the whole matches and matches the others: "
+        f"`peerkit match {folder.root} --round NEW --start {left} --fill`"
+    )
+
+
+def _same_time(folder: Folder, round_: Round) -> list[Problem]:
+    """A member whose matches meet at the same moment (a mentor with several mentees)."""
+    program = folder.program
+    slots: dict[tuple[str, str, str], list[Match]] = {}
+    for match in round_.matches:
+        time = match.time.strftime("%H:%M") if match.time else ""
+        for member_id in match.members:
+            slots.setdefault((member_id, *meeting_slot(program, match.day, time)), []).append(match)
+    problems = []
+    for (member_id, day, time), matches in sorted(slots.items()):
+        if len(matches) < 2:
+            continue
+        ids = ", ".join(m.id for m in matches)
+        problems.append(
+            Problem(
+                matches[1].where or Location(round_.file),
+                "same-time",
+                f"{member_id}'s matches {ids} all meet at {time} ({day})",
+                f"give each of {', '.join(m.id for m in matches[1:])} its own `time:` in "
+                f"{round_.file}, e.g. `time: "
+                f"'{_later(program.meetings.time, program.meetings.duration)}'`",
+                "warning",
+            )
+        )
+    return problems
+
+
+def _later(time: dt.time, span: dt.timedelta) -> str:
+    return (dt.datetime.combine(dt.date(2000, 1, 1), time) + span).strftime("%H:%M")
