@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from peerkit.cli import app
-from tests.conftest import two_rounds
+from tests.conftest import run, two_rounds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 runner = CliRunner()
@@ -45,7 +45,7 @@ def make_program(tmp_path: Path, attendance: str | None = ATTENDANCE) -> Path:
 
 
 def summary(root: Path) -> dict[str, object]:
-    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    result = runner.invoke(app, ["attendance", "rates", str(root), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     data: dict[str, object] = json.loads(result.stdout)
     return data
@@ -71,7 +71,7 @@ def test_rates_per_member_match_and_session(tmp_path: Path) -> None:
 
 
 def test_text_output_names_who_missed_two_in_a_row(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["attendance", str(make_program(tmp_path))])
+    result = runner.invoke(app, ["attendance", "rates", str(make_program(tmp_path))])
     assert result.exit_code == 0
     assert "16 member-meetings on 3 date(s): 62% present" in result.stdout
     assert "Cai Lin (team-a): 2027-01-12, 2027-02-09" in result.stdout
@@ -88,7 +88,7 @@ def test_bad_rows_are_located_warnings_and_left_out(tmp_path: Path) -> None:
         "2026-12-01,team-b,gus,present\n"
     )
     root = make_program(tmp_path, text)
-    result = runner.invoke(app, ["attendance", str(root)])
+    result = runner.invoke(app, ["attendance", "rates", str(root)])
     assert result.exit_code == 0, result.stderr
     err = result.stderr
     assert "attendance.csv:18:1: warning[attendance-date]: '2027-02-30' is not a date" in err
@@ -107,21 +107,21 @@ def test_bad_rows_are_located_warnings_and_left_out(tmp_path: Path) -> None:
 
 def test_missing_columns_is_an_error(tmp_path: Path) -> None:
     root = make_program(tmp_path, "when,who\n2027-01-12,ana\n")
-    result = runner.invoke(app, ["attendance", str(root)])
+    result = runner.invoke(app, ["attendance", "rates", str(root)])
     assert result.exit_code == 1
     assert "attendance.csv:1:1: error[attendance-columns]" in result.stderr
     assert "date,match,member,status" in result.stderr
 
 
 def test_no_attendance_file(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["attendance", str(make_program(tmp_path, None))])
+    result = runner.invoke(app, ["attendance", "rates", str(make_program(tmp_path, None))])
     assert result.exit_code == 0
     assert "--session N" in result.stderr
 
 
 def test_sign_in_sheet_is_prefilled_and_round_trips(tmp_path: Path) -> None:
     root = make_program(tmp_path, None)
-    result = runner.invoke(app, ["attendance", str(root), "--session", "2"])
+    result = runner.invoke(app, ["attendance", "sheet", str(root), "--session", "2"])
     assert result.exit_code == 0, result.stderr
     sheet = root / "out" / "attendance" / "session-02-signin.csv"
     html = (root / "out" / "attendance" / "session-02-signin.html").read_text(encoding="utf-8")
@@ -152,7 +152,7 @@ def test_sign_in_sheet_escapes_names(tmp_path: Path) -> None:
         members.read_text(encoding="utf-8").replace("Ana Ruiz", "<script>x</script>"),
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["attendance", str(root), "--session", "1"])
+    result = runner.invoke(app, ["attendance", "sheet", str(root), "--session", "1"])
     assert result.exit_code == 0, result.stderr
     html = (root / "out" / "attendance" / "session-01-signin.html").read_text(encoding="utf-8")
     assert "<script>x</script>" not in html
@@ -161,20 +161,22 @@ def test_sign_in_sheet_escapes_names(tmp_path: Path) -> None:
 
 def test_sign_in_usage_errors(tmp_path: Path) -> None:
     root = make_program(tmp_path, None)
-    too_far = runner.invoke(app, ["attendance", str(root), "--session", "13"])
+    too_far = runner.invoke(app, ["attendance", "sheet", str(root), "--session", "13"])
     assert too_far.exit_code == 2
     assert "there is no session 13; the program has 12 meeting(s)" in too_far.stderr
-    no_round = runner.invoke(app, ["attendance", str(root), "--session", "1", "--round", "2030"])
+    no_round = runner.invoke(
+        app, ["attendance", "sheet", str(root), "--session", "1", "--round", "2030"]
+    )
     assert no_round.exit_code == 2
     shutil.rmtree(root / "rounds")
-    missing = runner.invoke(app, ["attendance", str(root), "--session", "1"])
+    missing = runner.invoke(app, ["attendance", "sheet", str(root), "--session", "1"])
     assert missing.exit_code == 1
     assert "run `peerkit match`" in missing.stderr
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     root = make_program(tmp_path, None)
-    result = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
+    result = runner.invoke(app, ["attendance", "sheet", str(root), "--session", "1", "--dry-run"])
     assert result.exit_code == 0
     assert "would write" in result.stdout
     assert not (root / "out").exists()
@@ -183,7 +185,10 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
 def test_sign_in_sheets_appended_whole_are_read(tmp_path: Path) -> None:
     root = make_program(tmp_path, None)
     for session in ("1", "2"):
-        assert runner.invoke(app, ["attendance", str(root), "--session", session]).exit_code == 0
+        assert (
+            runner.invoke(app, ["attendance", "sheet", str(root), "--session", session]).exit_code
+            == 0
+        )
     parts = []
     for session in ("01", "02"):
         sheet = root / "out" / "attendance" / f"session-{session}-signin.csv"
@@ -191,7 +196,7 @@ def test_sign_in_sheets_appended_whole_are_read(tmp_path: Path) -> None:
     # `cat session-01-signin.csv session-02-signin.csv > attendance.csv`, BOMs and all.
     (root / "attendance.csv").write_bytes(b"".join(parts))
     result = runner.invoke(
-        app, ["attendance", str(root), "--format", "json", "--now", "2027-06-01"]
+        app, ["attendance", "rates", str(root), "--format", "json", "--now", "2027-06-01"]
     )
     assert result.exit_code == 0, result.stderr
     assert result.stderr == "as of Tue 1 Jun 2027\n"  # and no warning
@@ -250,14 +255,14 @@ def test_a_mentor_in_several_matches_keeps_a_row_per_match(tmp_path: Path) -> No
     assert (members["ana"]["present"], members["ana"]["absent"]) == (2, 2)
     assert members["ana"]["matches"] == ["team-a", "team-b"]
     assert members["ana"]["match"] == "team-a, team-b"
-    sheet = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
+    sheet = runner.invoke(app, ["attendance", "sheet", str(root), "--session", "1", "--dry-run"])
     assert "4 row(s) for 3 member(s) in 2 match(es)" in sheet.stderr
 
 
 def test_a_mentor_row_without_a_match_is_counted_with_a_warning(tmp_path: Path) -> None:
     root = make_program(tmp_path, "date,match,member,status\n2027-01-12,,ana,present\n")
     _mentoring(root)
-    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    result = runner.invoke(app, ["attendance", "rates", str(root), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert (
         "attendance.csv:2:2: warning[attendance-match]: ana is in 2 matches of round '2027' "
@@ -268,7 +273,17 @@ def test_a_mentor_row_without_a_match_is_counted_with_a_warning(tmp_path: Path) 
 
 def test_sign_in_sheet_for_the_next_session(sample: Path) -> None:
     result = runner.invoke(
-        app, ["attendance", str(sample), "--session", "next", "--now", "2027-03-01", "--dry-run"]
+        app,
+        [
+            "attendance",
+            "sheet",
+            str(sample),
+            "--session",
+            "next",
+            "--now",
+            "2027-03-01",
+            "--dry-run",
+        ],
     )
     assert result.exit_code == 0, result.stderr
     assert "session-03-signin.csv" in result.stdout
@@ -300,7 +315,7 @@ def test_missed_two_in_a_row_is_per_match(tmp_path: Path) -> None:
         ("2027-04-13", 4),
         ("2027-05-11", 5),
     ]
-    text_out = runner.invoke(app, ["attendance", str(root)])
+    text_out = runner.invoke(app, ["attendance", "rates", str(root)])
     assert "Missed two in a row (1):" in text_out.stdout
     assert "Ben Okafor (team-a): 2027-04-13, 2027-05-11" in text_out.stdout
 
@@ -314,7 +329,7 @@ def test_rows_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> Non
     )
     root = make_program(tmp_path, text)
     two_rounds(root)
-    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    result = runner.invoke(app, ["attendance", "rates", str(root), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert "warning" not in result.stderr
     data = json.loads(result.stdout)
@@ -331,7 +346,9 @@ def test_rows_belong_to_the_round_in_effect_on_their_date(tmp_path: Path) -> Non
         ("2027-07-13", 7),
         ("2027-07-15", 7),
     ]
-    pinned = runner.invoke(app, ["attendance", str(root), "--format", "json", "--round", "spring"])
+    pinned = runner.invoke(
+        app, ["attendance", "rates", str(root), "--format", "json", "--round", "spring"]
+    )
     assert pinned.exit_code == 0, pinned.stderr
     err = " ".join(pinned.stderr.split())
     assert (
@@ -358,7 +375,7 @@ def test_a_match_meeting_on_its_own_day_has_its_own_sessions(tmp_path: Path) -> 
         "  - {id: team-b, members: [eva, fin, gus, zoe], day: second Thursday}\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["attendance", str(root), "--format", "json"])
+    result = runner.invoke(app, ["attendance", "rates", str(root), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert (
         "attendance.csv:3:1: warning[attendance-date]: 2027-01-12 is before the first meeting "
@@ -367,3 +384,26 @@ def test_a_match_meeting_on_its_own_day_has_its_own_sessions(tmp_path: Path) -> 
     data = json.loads(result.stdout)
     sessions = [(s["date"], s["session"]) for s in data["sessions"]]
     assert sessions == [("2027-01-12", 1), ("2027-01-14", 1), ("2027-02-12", 2)]
+
+
+def test_attendance_sheet_and_rates_are_two_commands(tmp_path: Path) -> None:
+    root = make_program(tmp_path)
+    sheet = run("attendance", "sheet", root, "-s", "2", "--dry-run", "-f", "json")
+    assert sheet.exit_code == 0, sheet.output
+    assert json.loads(sheet.stdout)["files"] == [
+        "out/attendance/session-02-signin.csv",
+        "out/attendance/session-02-signin.html",
+    ]
+    rates = run("attendance", "rates", root, "-f", "json")
+    assert rates.exit_code == 0, rates.output
+    assert json.loads(rates.stdout)["records"] == 16
+    assert "deprecated" not in sheet.stderr + rates.stderr
+    # the spelling before the two commands works for a release, with a note
+    old_sheet = run("attendance", root, "-n", "2", "--dry-run", "-f", "json")
+    assert old_sheet.exit_code == 0, old_sheet.output
+    assert old_sheet.stdout == sheet.stdout
+    assert "write `peerkit attendance sheet ...`" in old_sheet.stderr
+    old_rates = run("attendance", root, "--format", "json")
+    assert old_rates.stdout == rates.stdout
+    assert "write `peerkit attendance rates ...`" in old_rates.stderr
+    assert run("attendance", "--help").exit_code == 0

@@ -91,7 +91,7 @@ def pdf_bytes(root: Path, kind: str) -> bytes:
             "agenda/session-02/handouts.pdf",
         ),
         "survey": (("survey", "checkin", "--as", "pdf"), "surveys/checkin.pdf"),
-        "report": (("report", "--now", "2027-04-01", "-f", "pdf"), "report/report.pdf"),
+        "report": (("report", "--now", "2027-04-01", "--as", "pdf"), "report/report.pdf"),
     }
     args, name = commands[kind]
     result = run(args[0], root, *args[1:])

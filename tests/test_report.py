@@ -92,7 +92,7 @@ def parse(html: str) -> Page:
 
 def test_html_report_numbers(tmp_path: Path) -> None:
     root = make_program(tmp_path, "google_forms.csv", "kobo.csv")
-    result = runner.invoke(app, ["report", str(root), "--format", "html", "--now", "2028-01-20"])
+    result = runner.invoke(app, ["report", str(root), "--as", "html", "--now", "2028-01-20"])
     assert result.exit_code == 0, result.stderr
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
     page = parse(html)
@@ -124,7 +124,9 @@ def test_html_report_numbers(tmp_path: Path) -> None:
 
 def test_json_is_the_librarys_result(tmp_path: Path) -> None:
     root = make_program(tmp_path, "google_forms.csv", "qualtrics.csv")
-    result = runner.invoke(app, ["report", str(root), "--format", "json", "--now", "2028-01-20"])
+    result = runner.invoke(
+        app, ["report", str(root), "--format", "json", "--as", "json", "--now", "2028-01-20"]
+    )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data == json.loads((root / "out" / "report" / "report.json").read_text())
@@ -149,7 +151,7 @@ def test_json_is_the_librarys_result(tmp_path: Path) -> None:
 
 def test_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
     root = make_program(tmp_path, "google_forms.csv", "microsoft_forms.xlsx")
-    result = runner.invoke(app, ["report", str(root), "--format", "csv"])
+    result = runner.invoke(app, ["report", str(root), "--as", "csv"])
     assert result.exit_code == 0, result.stderr
     data = (root / "out" / "report" / "report.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -166,7 +168,7 @@ def test_privacy_cut_off_in_the_report(tmp_path: Path) -> None:
     root = make_program(tmp_path, attendance=False)
     lines = (FIXTURES / "qualtrics.csv").read_text(encoding="utf-8").splitlines()
     (root / "responses" / "final.csv").write_text("\n".join(lines[:5]), encoding="utf-8")
-    result = runner.invoke(app, ["report", str(root), "--format", "html"])
+    result = runner.invoke(app, ["report", str(root), "--as", "html"])
     assert result.exit_code == 0, result.stderr
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
     page = parse(html)
@@ -179,7 +181,7 @@ def test_privacy_cut_off_in_the_report(tmp_path: Path) -> None:
 
 def test_pdf_renders(tmp_path: Path) -> None:
     root = make_program(tmp_path, "google_forms.csv")
-    result = runner.invoke(app, ["report", str(root), "--format", "pdf", "--paper", "letter"])
+    result = runner.invoke(app, ["report", str(root), "--as", "pdf", "--paper", "letter"])
     assert result.exit_code == 0, result.stderr
     pdf = root / "out" / "report" / "report.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -196,7 +198,7 @@ def test_report_is_deterministic(tmp_path: Path) -> None:
     root = make_program(tmp_path, "google_forms.csv", "surveymonkey.csv")
     outputs = []
     for _ in range(2):
-        result = runner.invoke(app, ["report", str(root), "--format", "html"])
+        result = runner.invoke(app, ["report", str(root), "--as", "html"])
         assert result.exit_code == 0
         outputs.append((root / "out" / "report" / "report.html").read_bytes())
     assert outputs[0] == outputs[1]
@@ -204,7 +206,7 @@ def test_report_is_deterministic(tmp_path: Path) -> None:
 
 def test_report_with_no_data_says_so(tmp_path: Path) -> None:
     root = make_program(tmp_path, attendance=False)
-    result = runner.invoke(app, ["report", str(root), "--format", "html", "--dry-run"])
+    result = runner.invoke(app, ["report", str(root), "--as", "html", "--dry-run"])
     assert result.exit_code == 0, result.stderr
     assert "would write" in result.stdout
     assert not (root / "out").exists()
@@ -241,7 +243,7 @@ def test_build_runs_tally_and_report_on_the_sample(tmp_path: Path) -> None:
 
 def test_members_below_80_percent_are_listed(tmp_path: Path) -> None:
     root = make_program(tmp_path)
-    result = runner.invoke(app, ["report", str(root), "--format", "html"])
+    result = runner.invoke(app, ["report", str(root), "--as", "html"])
     assert result.exit_code == 0, result.stderr
     page = parse((root / "out" / "report" / "report.html").read_text(encoding="utf-8"))
     table = page.ids["attendance-members"]
@@ -253,7 +255,7 @@ def test_unknown_paper_is_a_usage_error(tmp_path: Path) -> None:
     root = make_program(tmp_path)
     result = runner.invoke(app, ["report", str(root), "--paper", "napkin"])
     assert result.exit_code == 2
-    assert "use one of: a4, letter" in result.stderr
+    assert "'napkin' is not one of 'a4', 'letter'" in result.stderr
 
 
 def _checkin(rows: list[str]) -> str:
@@ -296,7 +298,7 @@ def test_headline_numbers_are_judged_on_the_as_of_date(tmp_path: Path) -> None:
     reasons = {r["match"]: r["reasons"] for r in data["tally"]["at_risk"]}
     assert "no checkin answer after session 3 from Zoë Łukasiewicz" in reasons["team-b"]
     assert not any("Gus" in reason for reason in reasons["team-b"])
-    assert runner.invoke(app, ["report", str(root), "--format", "html", *now]).exit_code == 0
+    assert runner.invoke(app, ["report", str(root), "--as", "html", *now]).exit_code == 0
     page = parse((root / "out" / "report" / "report.html").read_text(encoding="utf-8"))
     text = " ".join(" ".join(page.text).split())
     assert "6 response(s) of 7 members in a match (86%)" in text  # people, not places
@@ -339,7 +341,7 @@ def test_the_page_lists_the_worst_at_risk_matches_first_and_counts_the_rest(
     at_risk = json.loads(result.stdout)["tally"]["at_risk"]
     assert len(at_risk) == 2  # JSON keeps every one
     assert at_risk[0]["severity"] >= at_risk[1]["severity"]
-    assert runner.invoke(app, ["report", str(root), "--format", "html", *now]).exit_code == 0
+    assert runner.invoke(app, ["report", str(root), "--as", "html", *now]).exit_code == 0
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
     assert parse(html).ids["at-risk-count"] == "2"
     listed = html[html.index('<table class="risk"') :]
@@ -373,7 +375,7 @@ def test_goals_find_their_measure_in_other_words(tmp_path: Path) -> None:
     assert feedback.startswith("checkin · I got honest feedback I could act on.: mean 3.25 of 5")
     # No question asks about progress: nothing is made up from a word like "mentee".
     assert goals["Every mentee makes progress on one career goal"] == []
-    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    assert runner.invoke(app, ["report", str(root), "--as", "html"]).exit_code == 0
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
     assert "no survey answered so far asks about progress" in html
 
@@ -383,12 +385,14 @@ def test_a_long_attendance_table_lists_the_lowest_first(
 ) -> None:
     monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 0)  # the page then lists no match
     root = make_program(tmp_path)
-    assert runner.invoke(app, ["report", str(root), "--format", "html"]).exit_code == 0
+    assert runner.invoke(app, ["report", str(root), "--as", "html"]).exit_code == 0
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")
     table = html[html.index('<table id="attendance-matches"') :]
     assert 'class="match"' not in table[: table.index("</table>")]
     assert "2 more attended as well or better" in " ".join(" ".join(parse(html).text).split())
-    data = json.loads(runner.invoke(app, ["report", str(root), "--format", "json"]).stdout)
+    data = json.loads(
+        runner.invoke(app, ["report", str(root), "--format", "json", "--as", "json"]).stdout
+    )
     assert len(data["attendance"]["matches"]) == 2
 
 

@@ -493,7 +493,7 @@ def test_check_reads_responses_and_attendance(tmp_path: Path) -> None:
     strict = runner.invoke(app, ["check", str(root), "--strict"])
     assert strict.exit_code == 1
     # Other commands leave the exports to tally and report: no warning about them here.
-    agenda = runner.invoke(app, ["attendance", str(root), "--session", "1", "--dry-run"])
+    agenda = runner.invoke(app, ["attendance", "sheet", str(root), "--session", "1", "--dry-run"])
     assert "out-of-scale" not in agenda.stderr
 
 

@@ -39,7 +39,7 @@ app.command("calendar")(calendar.calendar_command)
 app.command("agenda")(agenda.agenda_command)
 app.command("survey")(survey.survey_command)
 app.command("tally")(tally.tally_command)
-app.command("attendance")(attendance.attendance_command)
+app.add_typer(attendance.app, name="attendance")
 app.command("report")(report.report_command)
 app.command("build")(build.build_command)
 

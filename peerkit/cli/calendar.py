@@ -12,6 +12,7 @@ import typer
 from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
+    FormatOpt,
     NowOpt,
     TextJson,
     err,
@@ -89,7 +90,7 @@ def calendar_command(
     method: MethodOpt = None,
     now: NowOpt = None,
     dry_run: DryRunOpt = False,
-    format: TextJson = TextJson.text,
+    format: FormatOpt = TextJson.text,
 ) -> None:
     """Write meeting calendars (.ics) into out/calendars/ and update calendars.yaml.
 

@@ -286,3 +286,13 @@ def progress_bar(show: bool, title: str) -> Iterator[Progress | None]:
             bar.update(task, description=phase, completed=done)
 
         yield report
+
+
+@contextmanager
+def reading_status() -> Iterator[Callable[[str], None] | None]:
+    """A live status line on stderr while exports are read (only on a terminal)."""
+    if not err.is_terminal:
+        yield None
+        return
+    with err.status("reading survey exports…") as status:
+        yield lambda text: status.update(escape(text) + "…")

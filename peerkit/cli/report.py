@@ -12,40 +12,55 @@ from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
     NowOpt,
+    Paper,
+    PaperOpt,
     RoundOpt,
+    deprecated,
     err,
     handle_errors,
     hold_lock,
     load_checked,
     out,
     parse_now,
+    print_json,
     print_problems,
+    reading_status,
 )
-from peerkit.cli.tally import reading_status
 from peerkit.errors import DataError, UsageError
 from peerkit.model import Problem, has_errors
 
 
-class ReportFormat(StrEnum):
-    all = "all"
+class ReportFile(StrEnum):
     html = "html"
     pdf = "pdf"
     json = "json"
     csv = "csv"
 
 
+# `--format all|html|pdf|csv` picked files before `--as` did; kept for a release.
+OLD_FORMATS = ("all", "html", "pdf", "csv")
+
+
 @handle_errors
 def report_command(
     folder: DirArg = Path(),
+    file_as: Annotated[
+        list[ReportFile] | None,
+        typer.Option(
+            "--as",
+            help="Files to write: html, pdf, json or csv; repeat for several (default: all).",
+        ),
+    ] = None,
     format: Annotated[
-        ReportFormat,
+        str,
         typer.Option(
             "--format",
             "-f",
-            help="all (html, pdf, json, csv) or one of them; json and csv also go to stdout.",
+            help="How stdout is printed: text (the files written), or json (the report's "
+            "numbers, as in report.json).",
         ),
-    ] = ReportFormat.all,
-    paper: Annotated[str, typer.Option("--paper", help="PDF paper: a4 or letter.")] = "a4",
+    ] = "text",
+    paper: PaperOpt = Paper.a4,
     no_names: Annotated[
         bool, typer.Option("--no-names", help="List comments without who wrote them.")
     ] = False,
@@ -60,15 +75,21 @@ def report_command(
     today in the program's timezone), on the round in effect then (or --round NAME, which
     also reads every answer and attendance row against that round's matches).
 
-    Example: peerkit report sample-program --format html
+    Example: peerkit report sample-program --as html
     """
-    from peerkit.pdf import PAPERS
-    from peerkit.report import build_report, gather, report_files
-
-    if paper.lower() not in PAPERS:
-        msg = f"--paper: '{paper}' is not a paper size peerkit knows"
-        raise UsageError(msg, f"use one of: {', '.join(PAPERS)}")
+    from peerkit.report import build_report, gather, report_dict, report_files
     from peerkit.timeline import choose_round
+
+    formats = [f.value for f in file_as] if file_as else [f.value for f in ReportFile]
+    if format in OLD_FORMATS:
+        deprecated(
+            f"--format {format}", "--as " + ("html --as pdf ..." if format == "all" else format)
+        )
+        formats = [f.value for f in ReportFile] if format == "all" else [format]
+        format = "text"
+    elif format not in ("text", "json"):
+        msg = f"--format: '{format}' is not text or json"
+        raise UsageError(msg, "--format picks how stdout is printed; --as picks the files")
 
     if not dry_run:
         hold_lock(folder)
@@ -90,17 +111,15 @@ def report_command(
         inputs.as_of,
         inputs.notes,
     )
-    formats = ("html", "json", "csv", "pdf") if format is ReportFormat.all else (format.value,)
     font_problems: list[Problem] = []
-    files = report_files(loaded, report, formats, paper, font_problems)
+    files = report_files(loaded, report, formats, paper.value, font_problems)
     print_problems(folder, font_problems)
     if not dry_run:
         from peerkit.write import write_files
 
         write_files(folder, files)
-    if format in (ReportFormat.json, ReportFormat.csv):
-        data = files[f"out/report/report.{format.value}"]
-        out.print(data.decode("utf-8-sig"), markup=False, end="")
+    if format == "json":
+        print_json(report_dict(report))
     else:
         verb = "would write" if dry_run else "wrote"
         for name in sorted(files):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +21,7 @@ from peerkit.cli.common import (
     out,
     parse_now,
     print_problems,
+    reading_status,
 )
 from peerkit.errors import DataError, UsageError
 from peerkit.model import has_errors
@@ -44,9 +43,7 @@ FilesArg = Annotated[
 ]
 SurveyOpt = Annotated[
     str | None,
-    typer.Option(
-        "--survey", "-s", help="The survey the exports answer (default: from the columns)."
-    ),
+    typer.Option("--survey", help="The survey the exports answer (default: from the columns)."),
 ]
 MapOpt = Annotated[
     list[str] | None,
@@ -70,7 +67,7 @@ TallySessionOpt = Annotated[
     int | None,
     typer.Option(
         "--session",
-        "-n",
+        "-s",
         help="The session every answer is for (default: the export's session column, its "
         "NAME-session-NN file name, else each answer's timestamp).",
         show_default=False,
@@ -79,16 +76,6 @@ TallySessionOpt = Annotated[
 NoNamesOpt = Annotated[
     bool, typer.Option("--no-names", help="List comments without who wrote them.")
 ]
-
-
-@contextlib.contextmanager
-def reading_status() -> Iterator[Callable[[str], None] | None]:
-    """A live status line on stderr while exports are read (only on a terminal)."""
-    if not err.is_terminal:
-        yield None
-        return
-    with err.status("reading survey exports…") as status:
-        yield lambda text: status.update(escape(text) + "…")
 
 
 def parse_overrides(values: list[str] | None) -> dict[str, str]:
