@@ -201,7 +201,7 @@ def _environment(root: Path, *, html: bool) -> Any:
 
 def render_agenda(
     folder: Folder,
-    session: str = "1",
+    session: str | None = None,
     *,
     round_name: str | None = None,
     formats: Sequence[str] = AGENDA_FORMATS,

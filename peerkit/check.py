@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from peerkit.load import Reader, load_folder, sort_problems
@@ -242,3 +243,23 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
 
                 reader.problems.extend(data_problems(folder))
     return folder, sort_problems(reader.problems)
+
+
+def problems_before_matching(problems: list[Problem], round_file: str | None) -> list[Problem]:
+    """The folder's problems as `match` weighs them: problems in round files never block a
+    new round.
+
+    A round file is history (or about to be replaced): a member who left since, or a hand
+    edit gone wrong in one round, must not stop the coordinator from making another. Its
+    errors become warnings; the round file being replaced (`round_file`) is not checked at all.
+    """
+    kept = []
+    for problem in problems:
+        file = problem.location.file if problem.location else ""
+        if file == round_file:
+            continue
+        if file.startswith("rounds/") and problem.severity == "error":
+            message = f"{problem.message} (not blocking a match)"
+            problem = replace(problem, severity="warning", message=message)
+        kept.append(problem)
+    return kept

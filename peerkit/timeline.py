@@ -214,8 +214,9 @@ def next_session(program: Program, moment: dt.datetime) -> int | None:
     return upcoming[0].number if upcoming else None
 
 
-def choose_session(program: Program, session: str, moment: dt.datetime) -> int:
-    """`--session N`, or `next`: the first meeting after the "as of" moment."""
+def choose_session(program: Program, session: str | None, moment: dt.datetime) -> int:
+    """`--session N`, or `next` (also when no session is given): the first meeting after the
+    "as of" moment."""
     from peerkit.schedule import program_meetings
 
     meetings = program_meetings(program)
@@ -223,7 +224,7 @@ def choose_session(program: Program, session: str, moment: dt.datetime) -> int:
     if not count:
         msg = "the program has no meetings between its start and end dates"
         raise PeerkitError(msg, "check `start`, `end` and `meetings` in program.yaml")
-    text = session.strip().lower()
+    text = (session or "next").strip().lower()
     if text == "next":
         number = next_session(program, moment)
         if number is None:

@@ -81,7 +81,7 @@ def agenda_command(
     with err.status("rendering handouts…"):
         result = render_agenda(
             loaded,
-            session or "next",
+            session,
             round_name=round_name,
             formats=formats,
             only=only,

@@ -81,7 +81,7 @@ def sheet_command(
         hold_lock(folder)
     loaded = load_checked(folder, now=parse_now(now))
     program = loaded.program
-    number = choose_session(program, session or "next", as_of(program, parse_now(now)))
+    number = choose_session(program, session, as_of(program, parse_now(now)))
     round_ = choose_round(loaded, round, program_meetings(program)[number - 1].date)
     sheet = signin_sheet(loaded, round_, number)
     files = signin_files(loaded, sheet)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -99,27 +98,13 @@ def print_round(result: RoundResult, limit: int) -> None:
 
 
 def load_for_match(folder: Path, name: str | None) -> Folder:
-    """The checked folder, where problems in round files never block a new round.
-
-    A round file is history (or about to be replaced): a member who left since, or a
-    hand edit gone wrong in one round, must not stop the coordinator from making another.
-    Its problems are shown as warnings; the round being replaced is not checked at all.
-    """
-    from peerkit.check import check_folder, has_errors
+    """The checked folder, where problems in round files never block a new round."""
+    from peerkit.check import check_folder, has_errors, problems_before_matching
     from peerkit.errors import DataError
+    from peerkit.match import round_path
 
     found, problems = check_folder(folder)
-    replaced = f"rounds/{name}.yaml" if name else None
-    shown = []
-    for problem in problems:
-        file = problem.location.file if problem.location else ""
-        if file == replaced:
-            continue
-        if file.startswith("rounds/") and problem.severity == "error":
-            problem = replace(
-                problem, severity="warning", message=f"{problem.message} (not blocking a match)"
-            )
-        shown.append(problem)
+    shown = problems_before_matching(problems, round_path(name) if name else None)
     if found is None or has_errors(shown):
         raise DataError(shown)
     print_problems(folder, shown)
