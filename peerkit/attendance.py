@@ -1,5 +1,5 @@
 """Attendance: `attendance.csv` (date, match, member, status) → rates per member, match and
-session, who missed two meetings in a row; and the printable sign-in sheet for a session.
+session, and who missed two meetings in a row (the sign-in sheet to fill is peerkit.signin).
 
 Attendance is a commitment in a peer team: two misses in a row is the signal a coordinator
 acts on. A bad row is a warning with its line and is left out; the rest still counts.
@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from peerkit.model import (
     Attendance,
@@ -22,6 +23,9 @@ from peerkit.model import (
     Problem,
     Round,
 )
+
+if TYPE_CHECKING:
+    from peerkit.source import Node
 
 ATTENDANCE_FILE = "attendance.csv"
 STATUS_WORDS: Mapping[str, AttendanceStatus] = {
@@ -102,15 +106,17 @@ class AttendanceSummary:
         return tuple(m for m in self.members if m.two_in_a_row)
 
 
-def _warn(problems: list[Problem], loc: Location, code: str, message: str, hint: str = "") -> None:
-    problems.append(Problem(loc, code, message, hint, "warning"))
-
-
 def _parse_date(text: str) -> dt.date | None:
     from peerkit.responses import parse_time
 
     moment = parse_time(text)
     return moment.date() if moment is not None else None
+
+
+HEADER_HINT = (
+    "the first line must be: date,match,member,status "
+    "(`peerkit attendance sheet --session N` writes a sheet with these columns)"
+)
 
 
 def read_attendance(
@@ -123,172 +129,188 @@ def read_attendance(
     """
     from peerkit.responses import fold_repeats
     from peerkit.source import grid_records, read_grid
-    from peerkit.timeline import SessionClock, choose_round
 
     problems: list[Problem] = []
     path = folder.root / ATTENDANCE_FILE
-    if not path.is_file():
-        return [], problems
-    grid = read_grid(path, ATTENDANCE_FILE, problems)
+    grid = read_grid(path, ATTENDANCE_FILE, problems) if path.is_file() else None
     if grid is None:
         return [], problems
-    rows = grid_records(grid, problems=problems)
-    header_names = {str(cell.value or "").strip().casefold() for cell in (grid[0] if grid else [])}
-    missing = [c for c in ("date", "member", "status") if c not in header_names]
+    header = {str(cell.value or "").strip().casefold() for cell in (grid[0] if grid else [])}
+    missing = [c for c in ("date", "member", "status") if c not in header]
     if missing:
+        message = f"attendance.csv has no column {', '.join(repr(m) for m in missing)}"
         problems.append(
-            Problem(
-                Location(ATTENDANCE_FILE, 1, 1),
-                "attendance-columns",
-                f"attendance.csv has no column {', '.join(repr(m) for m in missing)}",
-                "the first line must be: date,match,member,status "
-                "(`peerkit attendance --session N` writes a sheet with these columns)",
-            )
+            Problem(Location(ATTENDANCE_FILE, 1, 1), "attendance-columns", message, HEADER_HINT)
         )
         return [], problems
-    clock = SessionClock(folder.program)
-    rounds: dict[str, tuple[Round | None, dict[str, list[Match]]]] = {}
+    reader = _RowReader(folder, round_name, problems)
+    records = [r for row in grid_records(grid, problems=problems) if (r := reader.read(row))]
+    return records, fold_repeats(problems)
 
-    def round_for(day: dt.date) -> tuple[Round | None, dict[str, list[Match]]]:
-        round_ = choose_round(folder, round_name, day) if folder.rounds else None
+
+class _Row:
+    """One line of attendance.csv: its cells by lower-case column name, and where each is."""
+
+    def __init__(self, node: Node) -> None:
+        assert isinstance(node.value, dict)
+        cells = {key.casefold(): cell for key, cell in node.value.items()}
+        self.values = {
+            k: c.value.strip() if isinstance(c.value, str) else "" for k, c in cells.items()
+        }
+        self.places = {k: c.loc for k, c in cells.items()}
+        self.loc = node.loc
+
+    def text(self, key: str) -> str:
+        return self.values.get(key, "")
+
+    def where(self, key: str) -> Location:
+        return self.places.get(key, self.loc)
+
+
+class _RowReader:
+    """Reads rows into records against the round in effect on each row's date."""
+
+    def __init__(self, folder: Folder, round_name: str | None, problems: list[Problem]) -> None:
+        from peerkit.timeline import SessionClock
+
+        self.folder = folder
+        self.round_name = round_name
+        self.problems = problems
+        self.clock = SessionClock(folder.program)
+        self.rounds: dict[str, tuple[Round | None, dict[str, list[Match]]]] = {}
+
+    def warn(self, loc: Location, code: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(loc, code, message, hint, "warning"))
+
+    def round_on(self, day: dt.date) -> tuple[Round | None, dict[str, list[Match]]]:
+        """The round in effect on `day`, and each member's matches in it."""
+        from peerkit.timeline import choose_round
+
+        folder = self.folder
+        round_ = choose_round(folder, self.round_name, day) if folder.rounds else None
         key = round_.name if round_ is not None else ""
-        if key not in rounds:
+        if key not in self.rounds:
             several: dict[str, list[Match]] = defaultdict(list)  # a mentor's matches
-            for found_match in round_.matches if round_ is not None else ():
-                for member_id in found_match.members:
-                    several[member_id].append(found_match)
-            rounds[key] = (round_, dict(several))
-        return rounds[key]
+            for found in round_.matches if round_ is not None else ():
+                for member_id in found.members:
+                    several[member_id].append(found)
+            self.rounds[key] = (round_, dict(several))
+        return self.rounds[key]
 
-    records = []
-    for row in rows:
-        assert isinstance(row.value, dict)
-        cells = {key.casefold(): node for key, node in row.value.items()}
-        values = {k: n.value.strip() if isinstance(n.value, str) else "" for k, n in cells.items()}
-        places = {k: n.loc for k, n in cells.items()}
+    def read(self, node: Node) -> AttendanceRecord | None:
+        row = _Row(node)
+        member_text = row.text("member")
+        if (
+            row.text("date").lstrip("\ufeff").casefold() == "date"
+            and member_text.casefold() == "member"
+        ):
+            return None  # a sign-in sheet appended whole, header line and all
+        status = self.status(row, member_text)
+        day = self.date(row) if status else None
+        member = self.member(row, member_text) if day else None
+        if status is None or day is None or member is None:
+            return None
+        round_, several = self.round_on(day)
+        match = self.match(row, member, round_, [m.id for m in several.get(member, [])])
+        by_id = {m.id: m for m in round_.matches} if round_ is not None else {}
+        session = self.clock.session_on(day, by_id.get(match))
+        if session is None and self.clock.count():
+            self.unplaced(row, day, by_id.get(match))
+        round_label = round_.name if round_ is not None and match else ""
+        return AttendanceRecord(day, match, member, status, node.loc, session, round_label)
 
-        def text(key: str, values: Mapping[str, str] = values) -> str:
-            return values.get(key, "")
-
-        def where(
-            key: str, places: Mapping[str, Location] = places, at: Location = row.loc
-        ) -> Location:
-            return places.get(key, at)
-
-        member = text("member")
-        status_text = text("status")
-        if text("date").lstrip("\ufeff").casefold() == "date" and member.casefold() == "member":
-            continue  # a sign-in sheet appended whole, header line and all
-        if not status_text:
-            _warn(
-                problems,
-                where("status"),
-                "attendance-status",
-                f"no status for {member or 'this row'}; the row is left out",
-                "write present, absent or excused",
-            )
-            continue
-        status = STATUS_WORDS.get(status_text.casefold())
+    def status(self, row: _Row, member: str) -> AttendanceStatus | None:
+        text = row.text("status")
+        status = STATUS_WORDS.get(text.casefold()) if text else None
         if status is None:
-            _warn(
-                problems,
-                where("status"),
+            what = (
+                f"'{text[:40]}' is not a status"
+                if text
+                else f"no status for {member or 'this row'}"
+            )
+            self.warn(
+                row.where("status"),
                 "attendance-status",
-                f"'{status_text[:40]}' is not a status; the row is left out",
+                f"{what}; the row is left out",
                 "write present, absent or excused",
             )
-            continue
-        day = _parse_date(text("date"))
+        return status
+
+    def date(self, row: _Row) -> dt.date | None:
+        day = _parse_date(row.text("date"))
         if day is None:
-            _warn(
-                problems,
-                where("date"),
+            self.warn(
+                row.where("date"),
                 "attendance-date",
-                f"'{text('date')[:40]}' is not a date; the row is left out",
+                f"'{row.text('date')[:40]}' is not a date; the row is left out",
                 "write the meeting date as YYYY-MM-DD, e.g. 2027-03-09",
             )
-            continue
-        if folder.member(member) is None:
-            found = next(
-                (
-                    m.id
-                    for m in folder.members
-                    if member.casefold() in (m.name.casefold(), m.email.casefold())
-                ),
-                None,
+        return day
+
+    def member(self, row: _Row, text: str) -> str | None:
+        """The member id the row names (by id, else by name or e-mail)."""
+        folder = self.folder
+        if folder.member(text) is not None:
+            return text
+        key = text.casefold()
+        found = next(
+            (m.id for m in folder.members if key in (m.name.casefold(), m.email.casefold())), None
+        )
+        if found is None:
+            self.warn(
+                row.where("member"),
+                "unknown-member",
+                f"no member has the id '{text[:40]}'; the row is left out",
+                "use the member id from the roster (the sign-in sheet has them)",
             )
-            if found is None:
-                _warn(
-                    problems,
-                    where("member"),
-                    "unknown-member",
-                    f"no member has the id '{member[:40]}'; the row is left out",
-                    "use the member id from the roster (the sign-in sheet has them)",
-                )
-                continue
-            member = found
-        round_, several = round_for(day)
-        own = [m.id for m in several.get(member, [])]
+        return found
+
+    def match(self, row: _Row, member: str, round_: Round | None, own: list[str]) -> str:
+        """The match the row counts for: its match column, checked against the member's."""
         by_id = {m.id: m for m in round_.matches} if round_ is not None else {}
-        where_round = f"round '{round_.name}'" if round_ is not None else "the round"
-        match = text("match") or (own[0] if own else "")
-        if not text("match") and len(own) > 1:
-            _warn(
-                problems,
-                where("match"),
+        in_round = f"round '{round_.name}'" if round_ is not None else "the round"
+        written = row.text("match")
+        match = written or (own[0] if own else "")
+        counted = own[0] if len(own) == 1 else ""
+        if not written and len(own) > 1:
+            self.warn(
+                row.where("match"),
                 "attendance-match",
-                f"{member} is in {len(own)} matches of {where_round} ({', '.join(own)}); "
+                f"{member} is in {len(own)} matches of {in_round} ({', '.join(own)}); "
                 f"the row is counted for {match}",
                 "write the match id in the match column (the sign-in sheet has it)",
             )
         elif by_id and match and match not in by_id:
-            counted = own[0] if len(own) == 1 else ""
-            _warn(
-                problems,
-                where("match"),
+            self.warn(
+                row.where("match"),
                 "unknown-match",
-                f"'{match[:40]}' is not a match of {where_round}; "
-                f"counted for {counted or 'no match'}",
+                f"'{match[:40]}' is not a match of {in_round}; counted for {counted or 'no match'}",
                 "use the match id from the round file (the sign-in sheet has it)",
             )
             match = counted
         elif by_id and match and member not in by_id[match].members:
-            counted = own[0] if len(own) == 1 else ""
-            _warn(
-                problems,
-                where("match"),
+            self.warn(
+                row.where("match"),
                 "wrong-match",
-                f"{member} is not in {match} of {where_round}; counted for {counted or 'no match'}",
+                f"{member} is not in {match} of {in_round}; counted for {counted or 'no match'}",
                 "use the member's own match id (the sign-in sheet has it)",
             )
             match = counted
-        session = clock.session_on(day, by_id.get(match))
-        if session is None and clock.count():
-            first = clock.meetings(by_id.get(match))
-            when = (
-                f"before the first meeting ({first[0].date})"
-                if first and day < first[0].date
-                else f"long after the program ended ({folder.program.end})"
-            )
-            _warn(
-                problems,
-                where("date"),
-                "attendance-date",
-                f"{day} is {when}; it counts for no session",
-                "check the date; meetings are listed by `peerkit calendar`",
-            )
-        records.append(
-            AttendanceRecord(
-                day,
-                match,
-                member,
-                status,
-                row.loc,
-                session,
-                round_.name if round_ is not None and match else "",
-            )
+        return match
+
+    def unplaced(self, row: _Row, day: dt.date, match: Match | None) -> None:
+        first = self.clock.meetings(match)
+        when = (
+            f"before the first meeting ({first[0].date})"
+            if first and day < first[0].date
+            else f"long after the program ended ({self.folder.program.end})"
         )
-    return records, fold_repeats(problems)
+        self.warn(
+            row.where("date"),
+            "attendance-date",
+            f"{day} is {when}; it counts for no session",
+            "check the date; meetings are listed by `peerkit calendar`",
+        )
 
 
 def load_attendance(folder: Folder) -> Attendance:
@@ -328,94 +350,110 @@ def _round_order(folder: Folder, name: str) -> int:
 
 def summarize_attendance(folder: Folder, records: Sequence[AttendanceRecord]) -> AttendanceSummary:
     """Rates per member, match and session, and who missed two meetings in a row."""
-    by_member: dict[str, list[AttendanceRecord]] = defaultdict(list)
-    by_match: dict[tuple[str, str], list[AttendanceRecord]] = defaultdict(list)
-    by_day: dict[dt.date, list[AttendanceRecord]] = defaultdict(list)
     # A mentor with three mentees is in three matches, so one date can hold three rows for
     # them. The same (date, match, member) twice is a sheet entered twice: the last line wins.
     latest: dict[tuple[dt.date, str, str], AttendanceRecord] = {}
     for record in records:
         latest[(record.date, record.match, record.member)] = record
-    for record in sorted(latest.values(), key=lambda r: (r.date, r.match, r.member)):
-        by_member[record.member].append(record)
-        if record.match:
-            by_match[(record.round, record.match)].append(record)
-        by_day[record.date].append(record)
+    counted = sorted(latest.values(), key=lambda r: (r.date, r.match, r.member))
+    present = sum(r.status == "present" for r in counted)
+    return AttendanceSummary(
+        ATTENDANCE_FILE,
+        len(counted),
+        _rate(present, len(counted)),
+        _by_member(folder, counted),
+        _by_match(folder, counted),
+        _by_session(counted),
+    )
 
-    def name_of(member_id: str) -> str:
-        member = folder.member(member_id)
-        return member.name if member else member_id
 
+def _name_of(folder: Folder, member_id: str) -> str:
+    member = folder.member(member_id)
+    return member.name if member else member_id
+
+
+def _counts(rows: Sequence[AttendanceRecord]) -> tuple[int, int, int]:
+    """(present, absent, excused)."""
+    present = sum(r.status == "present" for r in rows)
+    absent = sum(r.status == "absent" for r in rows)
+    return present, absent, len(rows) - present - absent
+
+
+def _by_member(folder: Folder, rows: Sequence[AttendanceRecord]) -> tuple[MemberAttendance, ...]:
+    grouped: dict[str, list[AttendanceRecord]] = defaultdict(list)
+    for record in rows:
+        grouped[record.member].append(record)
     members = []
-    for member_id in sorted(by_member):
-        own = by_member[member_id]
-        counts = {s: sum(r.status == s for r in own) for s in ("present", "absent", "excused")}
+    for member_id in sorted(grouped):
+        own = grouped[member_id]
+        present, absent, excused = _counts(own)
         two_in_a_row, last_two = _missed_last_two(own)
         own_matches = tuple(sorted({r.match for r in own if r.match}))
         members.append(
             MemberAttendance(
                 member_id,
-                name_of(member_id),
+                _name_of(folder, member_id),
                 ", ".join(own_matches),
-                counts["present"],
-                counts["absent"],
-                counts["excused"],
-                _rate(counts["present"], len(own)),
+                present,
+                absent,
+                excused,
+                _rate(present, len(own)),
                 two_in_a_row,
                 last_two,
                 tuple(sorted({r.date for r in own if r.status == "absent"})),
                 own_matches,
             )
         )
+    return tuple(members)
+
+
+def _by_match(folder: Folder, rows: Sequence[AttendanceRecord]) -> tuple[MatchAttendance, ...]:
+    grouped: dict[tuple[str, str], list[AttendanceRecord]] = defaultdict(list)
+    for record in rows:
+        if record.match:
+            grouped[(record.round, record.match)].append(record)
     member_lists = {(r.name, m.id): m.members for r in folder.rounds for m in r.matches}
     matches = []
-    for key in sorted(by_match, key=lambda k: (_round_order(folder, k[0]), k[1])):
+    for key in sorted(grouped, key=lambda k: (_round_order(folder, k[0]), k[1])):
         round_name, match_id = key
-        own = by_match[key]
-        present = sum(r.status == "present" for r in own)
-        absent = sum(r.status == "absent" for r in own)
+        own = grouped[key]
+        present, absent, excused = _counts(own)
         ids = member_lists.get(key, sorted({r.member for r in own}))
         quiet = tuple(
-            name_of(m) for m in ids if _missed_last_two([r for r in own if r.member == m])[1]
+            _name_of(folder, m)
+            for m in ids
+            if _missed_last_two([r for r in own if r.member == m])[1]
         )
         matches.append(
             MatchAttendance(
                 match_id,
-                tuple(name_of(m) for m in ids),
+                tuple(_name_of(folder, m) for m in ids),
                 len({r.date for r in own}),
                 present,
                 absent,
-                len(own) - present - absent,
+                excused,
                 _rate(present, len(own)),
                 quiet,
                 round_name,
             )
         )
+    return tuple(matches)
+
+
+def _by_session(rows: Sequence[AttendanceRecord]) -> tuple[SessionAttendance, ...]:
+    grouped: dict[dt.date, list[AttendanceRecord]] = defaultdict(list)
+    for record in rows:
+        grouped[record.date].append(record)
     sessions = []
-    for day in sorted(by_day):
-        own = by_day[day]
-        present = sum(r.status == "present" for r in own)
-        absent = sum(r.status == "absent" for r in own)
+    for day in sorted(grouped):
+        own = grouped[day]
+        present, absent, excused = _counts(own)
         sessions.append(
             SessionAttendance(
-                own[0].session,
-                day,
-                present,
-                absent,
-                len(own) - present - absent,
-                _rate(present, len(own)),
+                own[0].session, day, present, absent, excused, _rate(present, len(own))
             )
         )
-    total = len(latest)
-    present_all = sum(r.status == "present" for r in latest.values())
-    return AttendanceSummary(
-        ATTENDANCE_FILE,
-        total,
-        _rate(present_all, total),
-        tuple(members),
-        tuple(matches),
-        tuple(sessions),
-    )
+    return tuple(sessions)
 
 
 def attendance_reasons(
@@ -435,81 +473,3 @@ def attendance_reasons(
                 f"attendance {match.rate:.0f}% over {match.meetings} meetings"
             )
     return dict(reasons)
-
-
-# --- the sign-in sheet ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SigninRow:
-    date: dt.date
-    match: str
-    member: str
-    name: str
-    organization: str
-
-
-@dataclass(frozen=True)
-class SigninSheet:
-    session: int
-    title: str
-    rows: tuple[SigninRow, ...]
-    round: str
-
-
-def signin_sheet(folder: Folder, round_: Round, session: int) -> SigninSheet:
-    """Every active member of every match of the round, on the date their match meets."""
-    from peerkit.schedule import meetings_for
-
-    program = folder.program
-    rows = []
-    for match in sorted(round_.matches, key=lambda m: m.id):
-        meeting = next((m for m in meetings_for(program, match) if m.number == session), None)
-        if meeting is None:
-            continue
-        for member_id in match.members:
-            member = folder.member(member_id)
-            if member is not None and not member.is_active_on(meeting.date):
-                continue
-            rows.append(
-                SigninRow(
-                    meeting.date,
-                    match.id,
-                    member_id,
-                    member.name if member else member_id,
-                    member.organization if member else "",
-                )
-            )
-    found = program.session(session)
-    title = found.title if found else f"Session {session}"
-    return SigninSheet(session, title, tuple(rows), round_.name)
-
-
-def signin_csv(sheet: SigninSheet) -> bytes:
-    """The sheet as CSV with attendance.csv's columns (status left blank), plus the name."""
-    from peerkit.tables import csv_bytes
-
-    rows: list[list[object]] = [["date", "match", "member", "status", "name"]]
-    rows.extend([r.date.isoformat(), r.match, r.member, "", r.name] for r in sheet.rows)
-    return csv_bytes(rows)
-
-
-def signin_files(folder: Folder, sheet: SigninSheet) -> dict[str, bytes]:
-    """out/attendance/session-NN-signin.csv and .html."""
-    from peerkit.render import environment, render_template
-
-    stem = f"out/attendance/session-{sheet.session:02d}-signin"
-    by_match: dict[str, list[SigninRow]] = defaultdict(list)
-    for row in sheet.rows:
-        by_match[row.match].append(row)
-    env = environment(folder.root, html=True)
-    html = render_template(
-        env,
-        "signin.html.j2",
-        {
-            "program": folder.program,
-            "sheet": sheet,
-            "matches": sorted(by_match.items()),
-        },
-    )
-    return {f"{stem}.csv": signin_csv(sheet), f"{stem}.html": html.encode("utf-8")}

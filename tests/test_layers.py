@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the whole folder validated: every reader below runs (only the CLI calls it)
     ("peerkit.check",),
     # output stages: what `build` runs and the commands write
-    ("peerkit.calendar", "peerkit.agenda", "peerkit.survey", "peerkit.report"),
+    ("peerkit.calendar", "peerkit.agenda", "peerkit.survey", "peerkit.report", "peerkit.signin"),
     # what the stages are made from
     (
         "peerkit.match",

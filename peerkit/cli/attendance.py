@@ -72,8 +72,8 @@ def sheet_command(
 
     Example: peerkit attendance sheet sample-program --session 3
     """
-    from peerkit.attendance import signin_files, signin_sheet
     from peerkit.schedule import program_meetings
+    from peerkit.signin import signin_files, signin_sheet
     from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
