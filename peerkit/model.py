@@ -435,12 +435,6 @@ class Export:
     columns: tuple[Column, ...]
     responses: tuple[Response, ...]
 
-    @property
-    def tool_name(self) -> str:
-        from peerkit.responses import TOOLS
-
-        return TOOLS.get(self.tool, self.tool)
-
 
 @dataclass(frozen=True)
 class Responses:

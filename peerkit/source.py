@@ -52,14 +52,6 @@ class Node:
         return f"Node({self.value!r}, {self.loc})"
 
     @property
-    def is_map(self) -> bool:
-        return isinstance(self.value, dict)
-
-    @property
-    def is_list(self) -> bool:
-        return isinstance(self.value, list)
-
-    @property
     def is_scalar(self) -> bool:
         return self.value is None or isinstance(self.value, str)
 

@@ -33,7 +33,6 @@ NAME_QUESTION = Question(id="name", text="Your name", type="text", required=True
 EMAIL_QUESTION = Question(id="email", text="Your email", type="text", required=True)
 SESSION_QUESTION = Question(id="session", text="Session number", type="text", required=True)
 # Asked before the survey's own questions; tally reads them by these ids (and texts).
-ABOUT_IDS = ("name", "email", "match_id", "session")
 NPS_ENDS = ("Not at all likely", "Extremely likely")
 
 

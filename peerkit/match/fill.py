@@ -31,8 +31,6 @@ from peerkit.errors import UsageError
 from peerkit.model import Folder, Match, Member, Program, Round
 from peerkit.timeline import earlier_rounds
 
-KINDS = ("orphaned", "returned", "waiting", "joined")
-
 
 @dataclass(frozen=True)
 class FillPlan:
