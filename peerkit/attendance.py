@@ -314,9 +314,13 @@ class _RowReader:
 
 
 def load_attendance(folder: Folder) -> Attendance:
-    """The input stage for `Folder.attendance`: attendance.csv, read once."""
-    records, problems = read_attendance(folder)
-    return Attendance(tuple(records), tuple(problems))
+    """The input stage: attendance.csv as records, with its problems (empty when there is no
+    file); read once per loaded folder, on first use."""
+    found = folder.read_once.get("attendance")
+    if not isinstance(found, Attendance):
+        records, problems = read_attendance(folder)
+        found = folder.read_once["attendance"] = Attendance(tuple(records), tuple(problems))
+    return found
 
 
 def _rate(present: int, total: int) -> float | None:

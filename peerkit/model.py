@@ -355,6 +355,10 @@ class Folder:
     members: tuple[Member, ...]
     rounds: tuple[Round, ...] = ()  # sorted by start date; the newest is last
     roster_file: str = "members.yaml"
+    # responses/ and attendance.csv, read once on first use by the input stages
+    # (peerkit.responses.load_responses, peerkit.attendance.load_attendance): no later stage
+    # opens them itself, and a command that needs neither never pays.
+    read_once: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def member(self, member_id: str) -> Member | None:
         return self.members_by_id.get(member_id)
@@ -368,23 +372,6 @@ class Folder:
         if name is None:
             return self.rounds[-1] if self.rounds else None
         return next((r for r in self.rounds if r.name == name), None)
-
-    # responses/ and attendance.csv are read once, on first use, by the input stage of
-    # peerkit.responses and peerkit.attendance: no later stage opens them itself, and a
-    # command that needs neither (or `check` of a folder without them) never pays.
-    @cached_property
-    def responses(self) -> Responses:
-        """Every export in responses/, read against the program's surveys, with its problems."""
-        from peerkit.responses import load_responses
-
-        return load_responses(self)
-
-    @cached_property
-    def attendance(self) -> Attendance:
-        """attendance.csv as records, with its problems (empty when there is no file)."""
-        from peerkit.attendance import load_attendance
-
-        return load_attendance(self)
 
 
 # --- survey responses and attendance (read by peerkit.responses / peerkit.attendance) ---

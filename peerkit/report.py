@@ -762,16 +762,21 @@ def gather(
     Only FILES, `--survey`, `--map`, `--session` or `--round` make the exports be read
     again, differently; `progress` is told, in words, what is being read.
     """
-    from peerkit.attendance import attendance_reasons, read_attendance, summarize_attendance
-    from peerkit.responses import fold_repeats, read_responses
+    from peerkit.attendance import (
+        attendance_reasons,
+        load_attendance,
+        read_attendance,
+        summarize_attendance,
+    )
+    from peerkit.responses import fold_repeats, load_responses, read_responses
     from peerkit.tally import round_in_effect, tally_folder
     from peerkit.timeline import as_of_day
 
     if paths is None and survey is None and not overrides and session is None and not round_name:
         if progress is not None:
             progress("reading responses/")
-        exports = list(folder.responses.exports)
-        problems = list(folder.responses.problems)
+        read = load_responses(folder)
+        exports, problems = list(read.exports), list(read.problems)
     else:
         exports, problems = read_responses(
             folder,
@@ -785,7 +790,8 @@ def gather(
     if progress is not None:
         progress("reading attendance.csv and tallying")
     if round_name is None:
-        records, more = list(folder.attendance.records), list(folder.attendance.problems)
+        attendance = load_attendance(folder)
+        records, more = list(attendance.records), list(attendance.problems)
     else:
         records, more = read_attendance(folder, round_name)
     problems = fold_repeats([*problems, *more])
@@ -813,9 +819,10 @@ def data_problems(folder: Folder) -> list[Problem]:
     `peerkit check` shows them: a coordinator hears of an answer off the scale before the
     report leaves it out.
     """
-    from peerkit.responses import fold_repeats
+    from peerkit.attendance import load_attendance
+    from peerkit.responses import fold_repeats, load_responses
 
-    problems = [*folder.responses.problems, *folder.attendance.problems]
+    problems = [*load_responses(folder).problems, *load_attendance(folder).problems]
     # a file that cannot be read at all stays an error: tally and build would stop on it
     unreadable = {"xlsx", "csv", "binary", "unreadable", "too-large", "duplicate-column"}
     return [
@@ -831,10 +838,14 @@ def report_step(folder: Folder, options: BuildOptions) -> Output:
     """`peerkit build`: out/tally/ when responses/ has exports, and out/report/ when there
     are responses or attendance; the exports are read and tallied once for both."""
 
+    from peerkit.attendance import load_attendance
+    from peerkit.responses import load_responses
+
     result = Output()
-    # What the loader read (Folder.responses, Folder.attendance): no second look at the files.
-    exports = folder.responses.exports or folder.responses.problems
-    attendance = folder.attendance.records or folder.attendance.problems
+    # read once for the whole build: no second look at the files
+    responses, attendance_read = load_responses(folder), load_attendance(folder)
+    exports = responses.exports or responses.problems
+    attendance = attendance_read.records or attendance_read.problems
     if not exports and not attendance:
         result.notes.append("no survey exports and no attendance.csv yet; skipped")
         return result

@@ -9,7 +9,7 @@ Each answer belongs to (respondent, match, session). The session comes from `--s
 session column, the `NAME-session-NN` file name, else the answer's timestamp (the last
 meeting of its match on or before it: peerkit.timeline); the match from its match column,
 checked against the respondent's matches in the round in effect on its date. This is the
-input stage: `Folder.responses` is `load_responses`, read once.
+input stage: `load_responses` reads responses/ once per loaded folder.
 """
 
 from __future__ import annotations
@@ -1106,9 +1106,13 @@ def read_responses(
 
 
 def load_responses(folder: Folder) -> Responses:
-    """The input stage for `Folder.responses`: all of responses/, read once."""
-    exports, problems = read_responses(folder)
-    return Responses(tuple(exports), tuple(problems))
+    """The input stage: every export in responses/ read against the program's surveys, with
+    its problems; read once per loaded folder, on first use."""
+    found = folder.read_once.get("responses")
+    if not isinstance(found, Responses):
+        exports, problems = read_responses(folder)
+        found = folder.read_once["responses"] = Responses(tuple(exports), tuple(problems))
+    return found
 
 
 FOLD_AFTER = 3  # problems of one kind in one file shown before "and N more like this"

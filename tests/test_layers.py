@@ -45,16 +45,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
 )
 
-# Today's exceptions, (importer, imported), each with the step that removes it. The list
-# only shrinks: a new upward import or cycle fails below.
-ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    {
-        # Folder reads responses/ and attendance.csv on first use (cached properties)
-        ("peerkit.model", "peerkit.responses"),
-        ("peerkit.model", "peerkit.attendance"),
-    }
-)
-
 
 def _modules() -> dict[str, Path]:
     found = {}
@@ -134,17 +124,14 @@ def test_imports_only_point_down() -> None:
         (module, imported)
         for module, imports in GRAPH.items()
         for imported in imports
-        if layer_of(imported) < layer_of(module) and (module, imported) not in ALLOWED
+        if layer_of(imported) < layer_of(module)
     )
     assert upward == [], "upward imports (importer, imported)"
 
 
 def _cycles() -> list[list[str]]:
-    """Each import cycle once, as the modules on it, ignoring allowed edges."""
-    edges = {
-        module: sorted(i for i in imports if (module, i) not in ALLOWED)
-        for module, imports in GRAPH.items()
-    }
+    """Each import cycle once, as the modules on it."""
+    edges = {module: sorted(imports) for module, imports in GRAPH.items()}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -180,12 +167,6 @@ def _cycles() -> list[list[str]]:
 
 def test_no_import_cycles() -> None:
     assert _cycles() == []
-
-
-def test_the_allow_list_holds_only_real_imports() -> None:
-    """An exception that is fixed leaves the list, so the list shows what is left to do."""
-    stale = sorted(pair for pair in ALLOWED if pair[1] not in GRAPH.get(pair[0], set()))
-    assert stale == []
 
 
 def test_the_leaf_helpers_import_no_layer_above() -> None:

@@ -118,13 +118,14 @@ def rates_command(
     """
     import dataclasses
 
-    from peerkit.attendance import read_attendance, summarize_attendance
+    from peerkit.attendance import load_attendance, read_attendance, summarize_attendance
     from peerkit.model import has_errors
     from peerkit.timeline import choose_round
 
     loaded = load_checked(folder, now=parse_now(now))
     if round is None:
-        records, problems = list(loaded.attendance.records), list(loaded.attendance.problems)
+        attendance = load_attendance(loaded)
+        records, problems = list(attendance.records), list(attendance.problems)
     else:
         choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
         records, problems = read_attendance(loaded, round)
