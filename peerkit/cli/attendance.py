@@ -23,7 +23,6 @@ from peerkit.cli.common import (
     print_problems,
 )
 from peerkit.errors import DataError
-from peerkit.model import has_errors
 
 SessionOpt = Annotated[
     str | None,
@@ -95,6 +94,8 @@ def attendance_command(
     else:
         choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
         records, problems = read_attendance(loaded, round)
+    from peerkit.model import has_errors
+
     if has_errors(problems):
         raise DataError(problems)
     print_problems(folder, problems)

@@ -15,14 +15,16 @@ from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit.model import Folder, Problem
+
+if TYPE_CHECKING:  # imported by `peerkit --help`: the model only where a command runs
+    from peerkit.model import Folder, Problem
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -23,7 +23,6 @@ from peerkit.cli.common import (
 )
 from peerkit.cli.tally import reading_status
 from peerkit.errors import DataError, UsageError
-from peerkit.model import Problem, has_errors
 
 
 class ReportFormat(StrEnum):
@@ -62,6 +61,7 @@ def report_command(
 
     Example: peerkit report sample-program --format html
     """
+    from peerkit.model import Problem, has_errors
     from peerkit.pdf import PAPERS
     from peerkit.report import build_report, gather, report_files
 

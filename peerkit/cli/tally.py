@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from peerkit.cli.common import (
     DirArg,
@@ -27,7 +26,6 @@ from peerkit.cli.common import (
     write_out,
 )
 from peerkit.errors import DataError, UsageError
-from peerkit.model import has_errors
 from peerkit.validate import suggest
 
 
@@ -116,6 +114,8 @@ def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
 
 def print_tally(tally: object) -> None:
     """The tally as tables on stdout."""
+    from rich.table import Table
+
     from peerkit.tally import Tally
 
     assert isinstance(tally, Tally)
@@ -208,6 +208,7 @@ def tally_command(
 
     Example: peerkit tally sample-program --survey checkin --format json
     """
+    from peerkit.model import has_errors
     from peerkit.report import build_report, gather, tally_files
     from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
