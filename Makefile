@@ -41,7 +41,7 @@ test: lint
 lock:
 	test -x $(LOCK_VENV)/bin/uv || { $(PY) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet --no-input uv==$(UV_VERSION); }
 	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], 'editables~=0.3', sep='\\n')" \
-	  | $(LOCK_VENV)/bin/uv pip compile pyproject.toml - --extra test --universal --python-version 3.11 \
+	  | $(LOCK_VENV)/bin/uv pip compile pyproject.toml - --extra test --extra bench --universal --python-version 3.11 \
 	      --generate-hashes $(UPGRADE) --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
 clean:

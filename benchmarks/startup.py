@@ -1,12 +1,17 @@
-"""How long `peerkit --help` takes, beside a bare Typer app's start-up (best of N runs)."""
+"""How long `peerkit --help` takes, beside a bare two-command Typer app (best of N runs).
+
+    python benchmarks/startup.py [RUNS]
+
+Goal: at most 1.2 x the bare app. What peerkit imports at start-up is listed by
+`python -X importtime -m peerkit --help`.
+"""
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 
-RUNS = 7
+from harness import PYTHON, best, peerkit, ratio
+
 BARE = (
     "import typer\n"
     "app = typer.Typer()\n"
@@ -18,24 +23,16 @@ BARE = (
 )
 
 
-def best_of(argv: list[str]) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> None:
-    python = sys.executable
-    bare = best_of([python, "-c", BARE, "--help"])
-    peerkit = best_of([python, "-m", "peerkit", "--help"])
-    interpreter = best_of([python, "-c", "pass"])
-    print(f"{'python -c pass':<22}{interpreter * 1000:8.0f} ms")
-    print(f"{'bare typer --help':<22}{bare * 1000:8.0f} ms")
-    print(f"{'peerkit --help':<22}{peerkit * 1000:8.0f} ms")
-    print(f"{'peerkit overhead':<22}{(peerkit - bare) * 1000:8.0f} ms")
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    interpreter = best([PYTHON, "-c", "pass"], runs)
+    bare = best([PYTHON, "-c", BARE, "--help"], runs)
+    ours = best(peerkit("--help"), runs)
+    print(f"best of {runs} runs")
+    print(interpreter.line("python -c pass"))
+    print(bare.line("bare typer app --help"))
+    print(ours.line("peerkit --help"))
+    print(ratio("peerkit / bare typer", ours, bare, goal=1.2))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from peerkit.model import Problem
+if TYPE_CHECKING:  # `peerkit --help` imports this; the model is not needed for it
+    from peerkit.model import Problem
 
 
 class PeerkitError(Exception):

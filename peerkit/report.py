@@ -719,9 +719,7 @@ def report_files(
 
 def tally_files(folder: Folder, tally: Tally, report: Report) -> dict[str, bytes]:
     """out/tally/tally.{json,csv,html}."""
-    data = json.dumps(
-        dataclasses.asdict(tally), indent=2, ensure_ascii=False, sort_keys=True, default=str
-    )
+    data = json.dumps(tally.as_dict(), indent=2, ensure_ascii=False, sort_keys=True, default=str)
     return {
         "out/tally/tally.json": (data + "\n").encode("utf-8"),
         "out/tally/tally.csv": csv_bytes(tally_rows(tally)),

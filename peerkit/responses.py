@@ -38,7 +38,7 @@ from peerkit.model import (
     Round,
     Survey,
 )
-from peerkit.source import Node, read_grid
+from peerkit.source import Table, read_table
 from peerkit.timeline import SessionClock
 
 RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
@@ -179,6 +179,9 @@ LIKERT_WORDS = {
 NPS_WORDS = {"not at all likely": 0, "extremely likely": 10, "not likely": 0}
 
 
+_Row = tuple[int, list[str]]
+
+
 @dataclass
 class _Grid:
     file: str
@@ -186,7 +189,7 @@ class _Grid:
     headers: list[str]  # one text per column, used for matching
     alternates: list[list[str]]  # more texts per column to try (question text, statement)
     options: list[str]  # SurveyMonkey second header row: option per column ("" when none)
-    rows: list[list[Node]]
+    rows: list[_Row]  # the answer rows: (file line, stripped cell texts)
     header_line: int = 1
     skipped: int = 0  # rows the tool marks as not real answers (Qualtrics previews)
 
@@ -202,33 +205,27 @@ def _slug(text: str) -> str:
     return normalize(text).replace(" ", "_")
 
 
-def _cell(row: list[Node], index: int) -> str:
-    if index >= len(row):
-        return ""
-    value = row[index].value
-    return value.strip() if isinstance(value, str) else ""
+def _cell(texts: list[str], index: int) -> str:
+    return texts[index] if index < len(texts) else ""
 
 
-def _row_texts(row: list[Node]) -> list[str]:
-    return [_cell(row, i) for i in range(len(row))]
-
-
-def _is_blank(row: list[Node]) -> bool:
-    return not any(isinstance(c.value, str) and c.value.strip() for c in row)
+def _texts_of(table: Table) -> list[_Row]:
+    """Each row's line and its cells stripped (blank rows at the end left out)."""
+    rows = [list(map(str.strip, row)) for row in table.rows]
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return list(zip(table.lines, rows, strict=False))
 
 
 # --- recognising the tool ---------------------------------------------------------------
 
 
-def _detect(grid: list[list[Node]], rel: str) -> _Grid:
+def _detect(rows: list[_Row], rel: str) -> _Grid:
     """Which tool wrote the export, and its header texts per column."""
-    rows = list(grid)
-    while rows and _is_blank(rows[-1]):
-        rows.pop()
-    first = _row_texts(rows[0]) if rows else []
+    first = rows[0][1] if rows else []
     lowered = [h.casefold() for h in first]
-    if len(rows) >= 3 and any(_cell(rows[2], i).startswith('{"ImportId"') for i in range(3)):
-        texts = _row_texts(rows[1])
+    if len(rows) >= 3 and any(_cell(rows[2][1], i).startswith('{"ImportId"') for i in range(3)):
+        texts = rows[1][1]
         alternates = []
         for i in range(len(first)):
             text = texts[i] if i < len(texts) else ""
@@ -243,12 +240,12 @@ def _detect(grid: list[list[Node]], rel: str) -> _Grid:
         if "status" in lowered:
             # Preview, test and spam responses are not answers from members.
             status = lowered.index("status")
-            data = [r for r in data if _cell(r, status).casefold() not in QUALTRICS_NOT_ANSWERS]
+            data = [r for r in data if _cell(r[1], status).casefold() not in QUALTRICS_NOT_ANSWERS]
         found = _Grid(rel, "qualtrics", first, alternates, [""] * len(first), data, 1)
         found.skipped = len(rows) - 3 - len(data)
         return found
     if "respondent id" in lowered or "collector id" in lowered:
-        second = _row_texts(rows[1]) if len(rows) > 1 else []
+        second = rows[1][1] if len(rows) > 1 else []
         headers: list[str] = []
         options: list[str] = []
         alternates = []
@@ -614,6 +611,224 @@ def _warn(problems: list[Problem], loc: Location, code: str, message: str, hint:
     problems.append(Problem(loc, code, message, hint, "warning"))
 
 
+class _Layout:
+    """Which columns of one export hold what, for one survey."""
+
+    def __init__(self, survey: Survey, columns: list[Column]) -> None:
+        self.questions = {q.id: q for q in survey.questions}
+        self.by_role: dict[str, list[Column]] = {}
+        for column in columns:
+            self.by_role.setdefault(column.role, []).append(column)
+        self.question_cols = self.by_role.get("question", [])
+        # Kobo writes a multi question twice: the joined column and one 0/1 column per choice.
+        joined = {c.question for c in self.question_cols}
+        self.option_cols = [c for c in self.by_role.get("option", []) if c.question not in joined]
+        self.time_cols = self.by_role.get("time", [])
+        self.has_session = bool(self.by_role.get("session"))
+        self.match_question = "match_id" in self.questions
+        # The cell a match warning points at: the match_id question's, else a match column's.
+        match_cols = [c for c in self.question_cols if c.question == "match_id"]
+        match_cols += self.by_role.get("match", [])
+        self.match_column = match_cols[0] if match_cols else None
+        self.match_cols = self.by_role.get("match", [])
+
+
+def _file_session(grid: _Grid, context: _Context, problems: list[Problem]) -> int | None:
+    """The session the file's NAME-session-NN name says; None (with a warning) outside."""
+    named = file_session(Path(grid.file).stem)
+    count = context.clock.count()
+    if named is not None and not 1 <= named <= count:
+        _warn(
+            problems,
+            Location(grid.file),
+            "outside-program",
+            f"the file's name says session {named}, but the program has {count} meeting(s); "
+            "the name is not used",
+            "rename the file NAME-session-NN.csv with the session it holds",
+        )
+        return None
+    return named
+
+
+class _RowReader:
+    """Reads the answer rows of one export against one survey: the answers, who gave them,
+    for which match and which session. Parsed answers are memoised per question, since
+    scale and option answers repeat on every row."""
+
+    def __init__(
+        self,
+        grid: _Grid,
+        survey: Survey,
+        columns: list[Column],
+        context: _Context,
+        problems: list[Problem],
+    ) -> None:
+        self.grid = grid
+        self.file = grid.file
+        self.survey = survey
+        self.layout = _Layout(survey, columns)
+        self.context = context
+        self.problems = problems
+        self.named_session = _file_session(grid, context, problems)
+        # A survey sent after one session only (a mid-point review) is for that session.
+        self.fixed_session = survey.after[0] if len(survey.after) == 1 else None
+        self.seen_unknown: set[str] = set()
+        self.cache: dict[str, dict[str, AnswerValue | None]] = {
+            qid: {} for qid in self.layout.questions
+        }
+        # each question column with its question's memo
+        self.slots = [(c, self.cache[c.question]) for c in self.layout.question_cols]
+
+    def read(self) -> list[Response]:
+        responses = []
+        for line, texts in self.grid.rows:
+            if any(texts):
+                response = self.row(line, texts)
+                if response is not None:
+                    responses.append(response)
+        return responses
+
+    def row(self, line: int, texts: list[str]) -> Response | None:
+        """One row's Response (None when it holds no answer and no match)."""
+        loc = Location(self.file, line, 1)
+        answers = self.answers(line, texts)
+        respondent = "" if self.survey.anonymous else self.respondent(texts, loc)
+        match_text, match_cell = self.match_text(line, texts, answers, loc)
+        submitted = self.submitted(texts)
+        # Which session, in order: --session, the session column, the file's name, the
+        # timestamp (below, once the match is known: it meets on its own days).
+        session = self.given_session(line, texts)
+        day = submitted.date() if submitted is not None else None
+        if day is None and session is not None:
+            day = self.context.clock.date_of(session)
+        index = self.context.round_index(day)
+        match_id = _match_for(respondent, match_text, index, match_cell, self.problems)
+        if session is None:
+            session = self.dated_session(submitted, index.by_id.get(match_id), loc)
+        if not (answers or match_id):
+            return None
+        round_name = index.name if match_id else ""
+        return Response(
+            self.survey.name, answers, loc, respondent, match_id, session, submitted, round_name
+        )
+
+    def answers(self, line: int, texts: list[str]) -> dict[str, AnswerValue]:
+        """The row's answers by question id (the 0/1 option columns of a multi joined)."""
+        answers: dict[str, AnswerValue] = {}
+        width = len(texts)
+        for column, cache in self.slots:
+            text = texts[column.index] if column.index < width else ""
+            if text:
+                value = cache[text] if text in cache else self.value(column, text, line)
+                if value is not None:
+                    answers[column.question] = value
+        if self.layout.option_cols:
+            self.add_options(texts, answers)
+        return answers
+
+    def value(self, column: Column, text: str, line: int) -> AnswerValue | None:
+        """One answer parsed (and memoised, when it is not free text and had no warning)."""
+        question = self.layout.questions[column.question]
+        if question.type == "text" and len(text) <= MAX_ANSWER_CHARS:
+            return text
+        cache = self.cache[column.question]
+        before = len(self.problems)
+        value = _answer(text, question, Location(self.file, line, column.index + 1), self.problems)
+        # A warned answer is parsed again on its next row, to warn there too.
+        if question.type != "text" and len(self.problems) == before:
+            cache[text] = value
+        return value
+
+    def add_options(self, texts: list[str], answers: dict[str, AnswerValue]) -> None:
+        """Kobo's split multi columns: 1 (or any yes) in an option's column chooses it."""
+        multi: dict[str, list[str]] = {}
+        for column in self.layout.option_cols:
+            text = _cell(texts, column.index)
+            if text and text.casefold() not in ("0", "false", "no"):
+                multi.setdefault(column.question, []).append(column.option)
+        for qid, chosen in multi.items():
+            options = self.layout.questions[qid].options
+            answers[qid] = tuple(o for o in options if o in chosen) or tuple(chosen)
+
+    def respondent(self, texts: list[str], loc: Location) -> str:
+        """The member who answered; a warning (once per name) for someone not on the roster."""
+        found = _respondent(texts, self.layout.by_role, self.context)
+        if not found:
+            named = _who(texts, self.layout.by_role)
+            if named and named not in self.seen_unknown:
+                self.seen_unknown.add(named)
+                _warn(
+                    self.problems,
+                    loc,
+                    "unknown-respondent",
+                    f"'{named}' is not a member of the roster; the answers count, "
+                    "but not for any member",
+                    "check the spelling of the e-mail or name, or add the member to the roster",
+                )
+        return found
+
+    def match_text(
+        self, line: int, texts: list[str], answers: dict[str, AnswerValue], loc: Location
+    ) -> tuple[str, Location]:
+        """What the row says its match is (the match_id answer, else a match column), and
+        the cell a warning about it points at."""
+        layout = self.layout
+        text = str(answers.pop("match_id", "")) if layout.match_question else ""
+        for column in layout.match_cols:
+            text = text or _cell(texts, column.index)
+        where = layout.match_column
+        cell = Location(self.file, line, where.index + 1) if where is not None else loc
+        if text.startswith("="):
+            # A formula is text, never a match: its digits ("match-2" in a link) must not pick one.
+            _warn(
+                self.problems,
+                cell,
+                "formula-cell",
+                f"'{_short(text)}' is a spreadsheet formula, not a match id; it is read as text",
+                "export the sheet's values, not its formulas, or type the match id",
+            )
+            text = ""
+        return text, cell
+
+    def submitted(self, texts: list[str]) -> dt.datetime | None:
+        for column in self.layout.time_cols:
+            found = parse_time(_cell(texts, column.index))
+            if found is not None:
+                return found
+        return None
+
+    def given_session(self, line: int, texts: list[str]) -> int | None:
+        """--session, else the session column, else the file's name (None: by date)."""
+        session = self.context.session
+        if session is None and self.layout.has_session:
+            session = _session(
+                texts, line, self.layout.by_role, self.file, self.problems, self.context
+            )
+        return self.named_session if session is None else session
+
+    def dated_session(
+        self, submitted: dt.datetime | None, match: Match | None, loc: Location
+    ) -> int | None:
+        """The session by the answer's date; the survey's one session; else a warning."""
+        if submitted is not None:
+            return _session_on(
+                submitted.date(), match, self.survey, self.context, loc, self.problems
+            )
+        if self.fixed_session is not None:
+            return self.fixed_session
+        _warn(
+            self.problems,
+            loc,
+            "no-session",
+            "cannot tell which session this answer is for: the export has no session "
+            "column, its name is not NAME-session-NN, and the row has no timestamp; "
+            "it counts for no session",
+            f"give --session N, add a session column, or name the file "
+            f"{self.survey.name}-session-01{Path(self.file).suffix or '.csv'}",
+        )
+        return None
+
+
 def _read_rows(
     grid: _Grid,
     survey: Survey,
@@ -621,143 +836,7 @@ def _read_rows(
     context: _Context,
     problems: list[Problem],
 ) -> list[Response]:
-    questions = {q.id: q for q in survey.questions}
-    by_role: dict[str, list[Column]] = {}
-    for column in columns:
-        by_role.setdefault(column.role, []).append(column)
-    question_cols = by_role.get("question", [])
-    option_cols = by_role.get("option", [])
-    # Kobo writes a multi question twice: the joined column and one 0/1 column per choice.
-    joined = {c.question for c in question_cols}
-    option_cols = [c for c in option_cols if c.question not in joined]
-    named_session = file_session(Path(grid.file).stem)
-    if named_session is not None and not 1 <= named_session <= context.clock.count():
-        _warn(
-            problems,
-            Location(grid.file),
-            "outside-program",
-            f"the file's name says session {named_session}, but the program has "
-            f"{context.clock.count()} meeting(s); the name is not used",
-            "rename the file NAME-session-NN.csv with the session it holds",
-        )
-        named_session = None
-    # A survey sent after one session only (a mid-point review) is for that session.
-    fixed_session = survey.after[0] if len(survey.after) == 1 else None
-    responses: list[Response] = []
-    seen_unknown: set[str] = set()
-    cache: dict[tuple[str, str], AnswerValue | None] = {}
-    has_session = bool(by_role.get("session"))
-    for row in grid.rows:
-        texts = [c.value.strip() if isinstance(c.value, str) else "" for c in row]
-        if not any(texts):
-            continue
-        line = row[0].loc.line
-        loc = Location(grid.file, line, 1)
-        answers: dict[str, AnswerValue] = {}
-        width = len(texts)
-        for column in question_cols:
-            text = texts[column.index] if column.index < width else ""
-            if not text:
-                continue
-            key = (column.question, text)
-            if key in cache:
-                value = cache[key]
-            else:
-                question = questions[column.question]
-                before = len(problems)
-                cell = Location(grid.file, line, column.index + 1)
-                value = _answer(text, question, cell, problems)
-                # Scale and option answers repeat; a warned one is parsed again to warn again.
-                if question.type != "text" and len(problems) == before:
-                    cache[key] = value
-            if value is not None:
-                answers[column.question] = value
-        multi: dict[str, list[str]] = {}
-        for column in option_cols:
-            text = texts[column.index] if column.index < width else ""
-            if text and text.casefold() not in ("0", "false", "no"):
-                multi.setdefault(column.question, []).append(column.option)
-        for qid, chosen in multi.items():
-            answers[qid] = tuple(o for o in questions[qid].options if o in chosen) or tuple(chosen)
-        respondent = "" if survey.anonymous else _respondent(texts, by_role, context)
-        if not survey.anonymous and not respondent:
-            named = _who(texts, by_role)
-            if named and named not in seen_unknown:
-                seen_unknown.add(named)
-                _warn(
-                    problems,
-                    loc,
-                    "unknown-respondent",
-                    f"'{named}' is not a member of the roster; the answers count, "
-                    "but not for any member",
-                    "check the spelling of the e-mail or name, or add the member to the roster",
-                )
-        match_text = str(answers.pop("match_id", "")) if "match_id" in questions else ""
-        match_column = next((c for c in question_cols if c.question == "match_id"), None)
-        for column in by_role.get("match", []):
-            match_text = match_text or _at(texts, column.index)
-            match_column = match_column or column
-        match_cell = Location(grid.file, line, match_column.index + 1) if match_column else loc
-        formula = match_text.startswith("=")
-        if formula:
-            # A formula is text, never a match: its digits ("match-2" in a link) must not pick one.
-            _warn(
-                problems,
-                match_cell,
-                "formula-cell",
-                f"'{_short(match_text)}' is a spreadsheet formula, not a match id; "
-                "it is read as text",
-                "export the sheet's values, not its formulas, or type the match id",
-            )
-            match_text = ""
-        submitted = None
-        for column in by_role.get("time", []):
-            submitted = parse_time(texts[column.index] if column.index < width else "")
-            if submitted is not None:
-                break
-        # Which session, in order: --session, the session column, the file's name, the
-        # timestamp (below, once the match is known: it meets on its own days).
-        session = context.session
-        if session is None and has_session:
-            session = _session(texts, line, by_role, grid.file, problems, context)
-        if session is None:
-            session = named_session
-        day = submitted.date() if submitted is not None else None
-        if day is None and session is not None:
-            day = context.clock.date_of(session)
-        index = context.round_index(day)
-        match_id = _match_for(respondent, match_text, index, match_cell, problems)
-        if session is None and submitted is not None:
-            session = _session_on(
-                submitted.date(), index.by_id.get(match_id), survey, context, loc, problems
-            )
-        elif session is None and fixed_session is not None:
-            session = fixed_session
-        elif session is None:
-            _warn(
-                problems,
-                loc,
-                "no-session",
-                "cannot tell which session this answer is for: the export has no session "
-                "column, its name is not NAME-session-NN, and the row has no timestamp; "
-                "it counts for no session",
-                f"give --session N, add a session column, or name the file "
-                f"{survey.name}-session-01{Path(grid.file).suffix or '.csv'}",
-            )
-        if answers or match_id:
-            responses.append(
-                Response(
-                    survey.name,
-                    answers,
-                    loc,
-                    respondent,
-                    match_id,
-                    session,
-                    submitted,
-                    index.name if match_id else "",
-                )
-            )
-    return responses
+    return _RowReader(grid, survey, columns, context, problems).read()
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -1005,13 +1084,14 @@ def read_export(
     overrides: Mapping[str, str] | None = None,
 ) -> Export | None:
     """One export file: detect the tool, choose the survey, map columns, read every row."""
-    grid_rows = read_grid(path, rel, problems)
-    if grid_rows is None:
+    table = read_table(path, rel, problems)
+    if table is None:
         return None
-    if not grid_rows or all(_is_blank(r) for r in grid_rows):
+    rows = _texts_of(table)
+    if not rows:
         _warn(problems, Location(rel), "empty", "the export has no rows; it is skipped")
         return None
-    grid = _detect(grid_rows, rel)
+    grid = _detect(rows, rel)
     survey, columns, why = _choose_survey(grid, surveys, overrides or {})
     if survey is None:
         problems.append(

@@ -421,24 +421,45 @@ def _too_many_rows(rel: str, line: int, max_rows: int) -> Problem:
     )
 
 
-def _parse_csv(
-    text: str, rel: str, problems: list[Problem], max_rows: int
-) -> list[list[Node]] | None:
+class Table:
+    """A CSV or XLSX sheet as text: each row's cells, and the file line each row starts on.
+
+    Plain strings, no Node per cell: a large export has millions of cells, and most are
+    never pointed at. `nodes()` makes the located grid for the readers that want one.
+    """
+
+    __slots__ = ("file", "lines", "rows")
+
+    def __init__(self, file: str, rows: list[list[str]], lines: list[int]) -> None:
+        self.file = file
+        self.rows = rows
+        self.lines = lines
+
+    def nodes(self) -> list[list[Node]]:
+        """Each cell as a Node with its file, line and column."""
+        file = self.file
+        return [
+            [Node(cell, Location(file, line, col)) for col, cell in enumerate(row, start=1)]
+            for row, line in zip(self.rows, self.lines, strict=True)
+        ]
+
+
+def _parse_csv(text: str, rel: str, problems: list[Problem], max_rows: int) -> Table | None:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(64 * 1024 * 1024)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-        grid: list[list[Node]] = []
+        rows: list[list[str]] = []
+        lines: list[int] = []
         line = 1
         for row in reader:
-            if len(grid) > max_rows:
+            if len(rows) > max_rows:
                 problems.append(_too_many_rows(rel, line, max_rows))
                 return None
-            grid.append(
-                [Node(cell, Location(rel, line, col)) for col, cell in enumerate(row, start=1)]
-            )
+            rows.append(row)
+            lines.append(line)
             line = reader.line_num + 1
-        return grid
+        return Table(rel, rows, lines)
     except csv.Error as exc:
         problems.append(_problem(rel, line, 1, "csv", f"the CSV cannot be read: {exc}"))
         return None
@@ -462,7 +483,7 @@ def _cell_text(value: object) -> str:
 
 def _parse_xlsx(
     path: Path, rel: str, problems: list[Problem], max_rows: int, sheet_names: tuple[str, ...]
-) -> list[list[Node]] | None:
+) -> Table | None:
     import zipfile
 
     from openpyxl import load_workbook
@@ -509,7 +530,7 @@ def _damaged(rel: str, exc: BaseException) -> Problem:
 
 def _read_sheet(
     book: Any, rel: str, problems: list[Problem], max_rows: int, sheet_names: tuple[str, ...]
-) -> list[list[Node]] | None:
+) -> Table | None:
     if not book.worksheets:
         problems.append(_problem(rel, 0, 0, "xlsx", "the workbook has no sheet", "export it again"))
         return None
@@ -526,28 +547,23 @@ def _read_sheet(
                 "warning",
             )
         )
-    grid: list[list[Node]] = []
+    rows: list[list[str]] = []
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > max_rows + 1:
             problems.append(_too_many_rows(rel, number, max_rows))
             return None
-        grid.append(
-            [
-                Node(_cell_text(value), Location(rel, number, col))
-                for col, value in enumerate(row, start=1)
-            ]
-        )
-    return grid
+        rows.append([_cell_text(value) for value in row])
+    return Table(rel, rows, list(range(1, len(rows) + 1)))
 
 
-def read_grid(
+def read_table(
     path: Path,
     rel: str,
     problems: list[Problem],
     max_rows: int = 1_000_000,
     sheet_names: tuple[str, ...] = (),
-) -> list[list[Node]] | None:
-    """A CSV or XLSX file as rows of cells (each a Node holding text and its row/column).
+) -> Table | None:
+    """A CSV or XLSX file as rows of text, with the line each row starts on.
 
     In a workbook, the first sheet whose name is in `sheet_names` (lower case) is read,
     else the first sheet (with a warning when there are others)."""
@@ -572,6 +588,19 @@ def read_grid(
     if text is None:
         return None
     return _parse_csv(text, rel, problems, max_rows)
+
+
+def read_grid(
+    path: Path,
+    rel: str,
+    problems: list[Problem],
+    max_rows: int = 1_000_000,
+    sheet_names: tuple[str, ...] = (),
+) -> list[list[Node]] | None:
+    """A CSV or XLSX file as rows of cells (each a Node holding text and its row/column),
+    as `read_table` reads it."""
+    table = read_table(path, rel, problems, max_rows, sheet_names)
+    return None if table is None else table.nodes()
 
 
 def duplicate_columns(

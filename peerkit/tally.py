@@ -12,7 +12,7 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Round, Survey
 
@@ -128,6 +128,33 @@ class Tally:
     at_risk: tuple[AtRisk, ...] = ()
     as_of: str = ""  # the date the at-risk list and the active roster are judged on
     round: str = ""  # the round in effect on that date (or --round): its matches are judged
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values (dicts, lists, numbers, text), as `dataclasses.asdict` gives them
+        but without its deep copies: a tally of 100,000 answers has a million leaves."""
+        plain = _plain(self)
+        assert isinstance(plain, dict)
+        return plain
+
+
+_LEAVES = (str, int, float, bool, type(None))
+
+
+def _plain(value: object) -> object:
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    names = _FIELDS.get(kind)
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
+        return [v if type(v) in _LEAVES else _plain(v) for v in value]  # type: ignore[attr-defined]
+    if kind is dict:
+        return {
+            k: v if type(v) in _LEAVES else _plain(v)
+            for k, v in value.items()  # type: ignore[attr-defined]
+        }
+    return value
 
 
 def active_members(folder: Folder, as_of: dt.date | None) -> set[str]:
@@ -599,3 +626,10 @@ def tally_folder(
         as_of.isoformat() if as_of else "",
         round_.name if round_ is not None else "",
     )
+
+
+# The fields of each result type, in order, for Tally.as_dict.
+_RESULTS = (Comment, QuestionStats, GroupStats, TrendPoint, SourceFile, SurveyTally, AtRisk)
+_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in fields(kind)) for kind in (*_RESULTS, Tally)
+}

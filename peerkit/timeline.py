@@ -176,7 +176,10 @@ class SessionClock:
     def __init__(self, program: Program) -> None:
         self.program = program
         self._meetings: dict[Match | None, Sequence[Meeting]] = {}
-        self._found: dict[tuple[Match | None, dt.date], int | None] = {}
+        # by (the match's own meeting day, date): a match's meeting dates follow only from its
+        # day rule, so the thousands of matches on the program's day share one entry
+        self._found: dict[tuple[str, dt.date], int | None] = {}
+        self._dates: dict[int, dt.date] = {}
 
     def meetings(self, match: Match | None = None) -> Sequence[Meeting]:
         from peerkit.schedule import meetings_for, program_meetings
@@ -191,16 +194,19 @@ class SessionClock:
 
     def session_on(self, day: dt.date, match: Match | None = None) -> int | None:
         """As `session_on(program, day, match)`."""
-        key = (match, day)
+        own_day = match.day if match is not None else ""
+        key = (own_day, day)
         if key not in self._found:
-            found = meeting_on(self.meetings(match), day, self.program)
+            meetings = self.meetings(match) if own_day else self.meetings()
+            found = meeting_on(meetings, day, self.program)
             self._found[key] = found.number if found else None
         return self._found[key]
 
     def date_of(self, number: int) -> dt.date | None:
         """The program's meeting date of session `number`."""
-        found = [m for m in self.meetings() if m.number == number]
-        return found[0].date if found else None
+        if not self._dates:
+            self._dates = {m.number: m.date for m in reversed(self.meetings())}
+        return self._dates.get(number)
 
     def count(self) -> int:
         return len(self.meetings())

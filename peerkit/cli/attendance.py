@@ -129,6 +129,7 @@ def rates_command(
     else:
         choose_round(loaded, round)  # an unknown name is a usage error, with a suggestion
         records, problems = read_attendance(loaded, round)
+
     if has_errors(problems):
         raise DataError(problems)
     print_problems(folder, problems)

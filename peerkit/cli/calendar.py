@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,8 +25,10 @@ from peerkit.cli.common import (
     progress_bar,
 )
 from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit.model import Folder, has_errors
 from peerkit.validate import suggest
+
+if TYPE_CHECKING:
+    from peerkit.model import Folder
 
 
 class MethodChoice(StrEnum):
@@ -133,6 +135,8 @@ def calendar_command(
             only=only,
             progress=report,
         )
+    from peerkit.model import has_errors
+
     if has_errors(result.problems):
         raise DataError(result.problems)
     print_problems(folder, result.problems)

@@ -8,19 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from peerkit.errors import DataError, PeerkitError, UsageError
-from peerkit.model import Folder, Problem
+
+if TYPE_CHECKING:  # imported by `peerkit --help`: the model only where a command runs
+    from peerkit.model import Folder, Problem
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,10 +109,21 @@ PaperOpt = Annotated[Paper, typer.Option("--paper", help="Paper size of the PDF.
 
 
 def print_json(data: object) -> None:
-    """JSON on stdout, written the same way by every command."""
-    out.print(
-        json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str), markup=False
-    )
+    """JSON on stdout, written the same way by every command: straight to stdout, not
+    through Rich (a large result is megabytes); json escapes C0 itself, C1 and bidi
+    controls are escaped here."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    if _UNSAFE_IN_JSON.search(text):
+        text = text.translate(_JSON_CONTROLS)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def write_out(text: str) -> None:
+    """A result file's text (CSV, HTML) on stdout as it is; control characters shown as
+    escapes when stdout is a terminal."""
+    sys.stdout.write(shown(text) if sys.stdout.isatty() else text)
+    sys.stdout.flush()
 
 
 def deprecated(old: str, new: str) -> None:
@@ -142,6 +157,7 @@ _CONTROLS = {
 
 # In JSON, C0 is escaped by json itself; the rest must be \\u escapes to stay valid JSON.
 _JSON_CONTROLS = {code: f"\\u{code:04x}" for code in _CONTROLS if code >= 0x7F}
+_UNSAFE_IN_JSON = re.compile("[" + "".join(re.escape(chr(c)) for c in _JSON_CONTROLS) + "]")
 
 
 def shown(text: str) -> str:

@@ -9,7 +9,6 @@ import typer
 
 from peerkit.cli.common import err, handle_errors, out
 from peerkit.errors import UsageError
-from peerkit.load import ROSTER_FILES
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
 
@@ -55,6 +54,8 @@ def init_command(
     # out/ is rebuilt; the other two exist only while a command writes (or after a kill -9)
     files[".gitignore"] = b"out/\n.peerkit-staging/\n.peerkit.lock\n"
     files["program.yaml"] = _with_id(files["program.yaml"], folder)
+    from peerkit.load import ROSTER_FILES
+
     has_roster = any((folder / name).exists() for name in ROSTER_FILES)
     kept = sorted(
         name

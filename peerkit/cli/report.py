@@ -27,7 +27,6 @@ from peerkit.cli.common import (
     reading_status,
 )
 from peerkit.errors import DataError, UsageError
-from peerkit.model import Problem, has_errors
 
 
 class ReportFile(StrEnum):
@@ -77,6 +76,7 @@ def report_command(
 
     Example: peerkit report sample-program --as html
     """
+    from peerkit.model import Problem, has_errors
     from peerkit.report import build_report, gather, report_dict, report_files
     from peerkit.timeline import choose_round
 

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from peerkit.cli.common import (
     DirArg,
@@ -20,11 +19,12 @@ from peerkit.cli.common import (
     load_checked,
     out,
     parse_now,
+    print_json,
     print_problems,
     reading_status,
+    write_out,
 )
 from peerkit.errors import DataError, UsageError
-from peerkit.model import has_errors
 from peerkit.validate import suggest
 
 
@@ -101,6 +101,8 @@ def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
 
 def print_tally(tally: object) -> None:
     """The tally as tables on stdout."""
+    from rich.table import Table
+
     from peerkit.tally import Tally
 
     assert isinstance(tally, Tally)
@@ -193,11 +195,8 @@ def tally_command(
 
     Example: peerkit tally sample-program --survey checkin --format json
     """
-    import dataclasses
-
-    from peerkit.report import build_report, gather, report_html, tally_files, tally_rows
-    from peerkit.responses import dump_json
-    from peerkit.tables import csv_bytes
+    from peerkit.model import has_errors
+    from peerkit.report import build_report, gather, tally_files
     from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
@@ -230,7 +229,7 @@ def tally_command(
         where = "the files given" if files else f"{folder / 'responses'}"
         err.print(f"no survey responses found in {escape(where)}")
         if format is TallyFormat.json:
-            out.print(dump_json(dataclasses.asdict(inputs.tally)), markup=False)
+            print_json(inputs.tally.as_dict())
         raise typer.Exit(0 if not files else 1)
     report = build_report(
         loaded,
@@ -243,13 +242,13 @@ def tally_command(
     )
     made = tally_files(loaded, inputs.tally, report)
     if format is TallyFormat.json:
-        data = dataclasses.asdict(inputs.tally)
+        data = inputs.tally.as_dict()
         data["problems"] = [p.as_dict() for p in inputs.problems]
-        out.print(dump_json(data), markup=False)
+        print_json(data)
     elif format is TallyFormat.csv:
-        out.print(csv_bytes(tally_rows(inputs.tally)).decode("utf-8-sig"), markup=False, end="")
+        write_out(made["out/tally/tally.csv"].decode("utf-8-sig"))
     elif format is TallyFormat.html:
-        out.print(report_html(loaded, report), markup=False, end="")
+        write_out(made["out/tally/tally.html"].decode("utf-8"))
     else:
         print_tally(inputs.tally)
     if not dry_run:
