@@ -1,0 +1,44 @@
+"""`peerkit build`'s report stage: out/tally/ and out/report/ from one read of the data."""
+
+from __future__ import annotations
+
+from peerkit.model import Folder
+from peerkit.output import BuildOptions, Output
+from peerkit.report.content import build_report, gather
+from peerkit.report.page import report_files, tally_files
+
+
+def report_step(folder: Folder, options: BuildOptions) -> Output:
+    """`peerkit build`: out/tally/ when responses/ has exports, and out/report/ when there
+    are responses or attendance; the exports are read and tallied once for both."""
+
+    result = Output()
+    # What the loader read (Folder.responses, Folder.attendance): no second look at the files.
+    exports = folder.responses.exports or folder.responses.problems
+    attendance = folder.attendance.records or folder.attendance.problems
+    if not exports and not attendance:
+        result.notes.append("no survey exports and no attendance.csv yet; skipped")
+        return result
+    inputs = gather(folder, now=options.now)
+    result.problems.extend(inputs.problems)
+    report = build_report(
+        folder,
+        inputs.tally,
+        inputs.attendance,
+        options.now,
+        inputs.problems,
+        inputs.as_of,
+        inputs.notes,
+    )
+    if exports:
+        result.files.update(tally_files(folder, inputs.tally, report))
+        for survey in inputs.tally.surveys:
+            count = "withheld" if survey.respondents is None else survey.respondents
+            result.notes.append(
+                f"{survey.survey}: {count} response(s) from {len(survey.files)} file(s)"
+            )
+    else:
+        result.notes.append("no survey exports in responses/; no tally")
+    result.files.update(report_files(folder, report, problems=result.problems))
+    result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
+    return result
