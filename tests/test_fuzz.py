@@ -173,7 +173,7 @@ def fast_renderers(monkeypatch: pytest.MonkeyPatch) -> None:
     """PDFs as placeholder bytes and no charts: the fuzz is about inputs, and WeasyPrint
     and matplotlib take seconds a build (their own inputs are tested elsewhere)."""
     monkeypatch.setattr("peerkit.pdf.html_to_pdf", lambda *args, **kwargs: b"%PDF-1.7\n%%EOF\n")
-    monkeypatch.setattr("peerkit.report.charts", lambda report: {})
+    monkeypatch.setattr("peerkit.report.page.all_charts", lambda report: {})
 
 
 @pytest.mark.usefixtures("fast_renderers")

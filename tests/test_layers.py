@@ -19,6 +19,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("peerkit.check",),
     # output stages: what `build` runs and the commands write
     ("peerkit.calendar", "peerkit.agenda", "peerkit.survey", "peerkit.report", "peerkit.signin"),
+    # the report's rooms: what it says, its charts, its data, its page, its build stage
+    ("peerkit.report.step",),
+    ("peerkit.report.page",),
+    ("peerkit.report.charts", "peerkit.report.data"),
+    ("peerkit.report.content",),
     # what the stages are made from
     (
         "peerkit.match",

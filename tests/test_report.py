@@ -334,7 +334,7 @@ def test_missing_answers_are_only_flagged_when_the_survey_was_run(tmp_path: Path
 def test_the_page_lists_the_worst_at_risk_matches_first_and_counts_the_rest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 1)
+    monkeypatch.setattr("peerkit.report.page.AT_RISK_SHOWN", 1)
     root = make_program(tmp_path, "google_forms.csv", "kobo.csv")
     now = ["--now", "2028-01-20"]
     result = runner.invoke(app, ["report", str(root), "--format", "json", "--dry-run", *now])
@@ -383,7 +383,7 @@ def test_goals_find_their_measure_in_other_words(tmp_path: Path) -> None:
 def test_a_long_attendance_table_lists_the_lowest_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 0)  # the page then lists no match
+    monkeypatch.setattr("peerkit.report.page.AT_RISK_SHOWN", 0)  # the page then lists no match
     root = make_program(tmp_path)
     assert runner.invoke(app, ["report", str(root), "--as", "html"]).exit_code == 0
     html = (root / "out" / "report" / "report.html").read_text(encoding="utf-8")

@@ -530,7 +530,7 @@ def test_an_unknown_survey_is_a_usage_error_naming_the_surveys(tmp_path: Path) -
 def test_text_lists_the_worst_at_risk_matches_and_counts_the_rest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("peerkit.report.AT_RISK_SHOWN", 0)
+    monkeypatch.setattr("peerkit.report.page.AT_RISK_SHOWN", 0)
     rows = ["ana,1,team-a,5,5,", "ben,1,team-a,5,4,", "eva,1,team-b,1,1,", "fin,1,team-b,2,1,"]
     root = make_program(tmp_path, files={"responses/checkin.csv": _plain(rows).encode()})
     result = runner.invoke(app, ["tally", str(root), "--dry-run", "--now", "2027-01-20"])

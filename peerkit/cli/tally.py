@@ -155,7 +155,7 @@ def print_tally(tally: object) -> None:
             out.print(f"  by session (mean of all answers): {escape(trend)}")
         out.print()
     if tally.at_risk:
-        from peerkit.report import AT_RISK_SHOWN
+        from peerkit.report.page import AT_RISK_SHOWN
 
         out.print(f"[bold red]At risk[/] ({len(tally.at_risk)} match(es), worst first):")
         for risk in tally.at_risk[:AT_RISK_SHOWN]:

@@ -1,0 +1,224 @@
+"""The report's charts: matplotlib figures as inline SVG (no network, deterministic bytes),
+each with a title and labelled axes, and a text alternative for screen readers.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from peerkit.attendance import AttendanceSummary
+from peerkit.report.content import Report
+from peerkit.tally import QuestionStats, SurveyTally
+
+PALETTE = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 … 5, red to blue
+NPS_COLORS = ("#b2182b", "#d9d9d9", "#2166ac")
+ACCENT = "#2f6f8f"
+
+
+def _svg(figure: Any) -> str:
+    """A matplotlib figure as an inline <svg> element (deterministic: no date, fixed ids)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(
+        buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+    )
+    plt.close(figure)
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    # Natural size, shrunk to fit the page (never stretched): text keeps one size everywhere.
+    text = text.replace("<svg ", '<svg class="chart" ', 1)
+    return text
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": "peerkit",
+            "svg.fonttype": "none",
+            "font.family": "DejaVu Sans",
+            "font.size": 9.5,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#9aa7b3",
+            "axes.labelcolor": "#1d2733",
+            "xtick.color": "#56636f",
+            "ytick.color": "#1d2733",
+        }
+    )
+    return plt
+
+
+def _wrap(text: str, width: int = 38) -> str:
+    import textwrap
+
+    lines = textwrap.wrap(text, width)
+    if len(lines) > 2:
+        lines = [*lines[:1], lines[1][: width - 1] + "…"]
+    return "\n".join(lines)
+
+
+def likert_chart(questions: Sequence[QuestionStats]) -> str:
+    """Stacked bars: the share of each answer, one bar per likert question."""
+    plt = _pyplot()
+    shown = [q for q in questions if q.type == "likert5" and q.n]
+    if not shown:
+        return ""
+    figure, axes = plt.subplots(figsize=(7.0, 0.5 * len(shown) + 0.9))
+    labels = list(shown[0].distribution)
+    for row, question in enumerate(reversed(shown)):
+        total = sum(question.distribution.values()) or 1
+        left = 0.0
+        for index, count in enumerate(question.distribution.values()):
+            width = 100 * count / total
+            axes.barh(row, width, left=left, color=PALETTE[index], height=0.62, edgecolor="white")
+            if width >= 7:
+                axes.text(
+                    left + width / 2,
+                    row,
+                    f"{width:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color="white" if index in (0, 4) else "#1d2733",
+                )
+            left += width
+    axes.set_yticks(range(len(shown)), [_wrap(q.text) for q in reversed(shown)])
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("% of answers")
+    axes.legend(
+        [plt.Rectangle((0, 0), 1, 1, color=c) for c in PALETTE],
+        labels,
+        ncol=5,
+        loc="upper center",
+        bbox_to_anchor=(0.4, -0.35 if len(shown) < 3 else -0.12 - 0.6 / len(shown)),
+        frameon=False,
+        fontsize=8,
+    )
+    return _svg(figure)
+
+
+def nps_chart(question: QuestionStats) -> str:
+    """One bar split into detractors, passives and promoters."""
+    plt = _pyplot()
+    if not question.n or question.promoters is None:
+        return ""
+    figure, axes = plt.subplots(figsize=(9.2, 0.9))
+    parts = [
+        ("detractors (0–6)", question.detractors or 0),
+        ("passives (7–8)", question.passives or 0),
+        ("promoters (9–10)", question.promoters or 0),
+    ]
+    left = 0.0
+    for (label, count), color in zip(parts, NPS_COLORS, strict=True):
+        width = 100 * count / question.n
+        axes.barh(0, width, left=left, color=color, height=0.6, edgecolor="white", label=label)
+        if width >= 8:
+            axes.text(
+                left + width / 2,
+                0,
+                f"{width:.0f}%",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if color != "#d9d9d9" else "#1d2733",
+            )
+        left += width
+    axes.set_xlim(0, 100)
+    axes.set_yticks([])
+    axes.spines["left"].set_visible(False)
+    axes.legend(
+        ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45), frameon=False, fontsize=8.5
+    )
+    return _svg(figure)
+
+
+def trend_chart(survey: SurveyTally) -> str:
+    """Mean of each likert question per session: is the program getting better?"""
+    plt = _pyplot()
+    likert = {q.id: q.text for q in survey.questions if q.type == "likert5"}
+    series: dict[str, list[tuple[int, float]]] = {}
+    for point in survey.trend:
+        if point.question in likert and point.value is not None:
+            series.setdefault(point.question, []).append((point.session, point.value))
+    sessions = sorted({s for points in series.values() for s, _ in points})
+    if len(sessions) < 2:
+        return ""
+    figure, axes = plt.subplots(figsize=(8.0, 2.8))
+    colors = ("#2166ac", "#ef8a62", "#1b9e77", "#7570b3", "#b2182b", "#66a61e", "#a6761d")
+    for index, (qid, points) in enumerate(sorted(series.items())):
+        xs, ys = zip(*points, strict=True)
+        axes.plot(
+            xs,
+            ys,
+            marker="o",
+            linewidth=2,
+            color=colors[index % len(colors)],
+            label=qid.replace("_", " "),
+        )
+    axes.set_ylim(1, 5.2)
+    axes.set_xticks(sessions, [f"S{s}" for s in sessions])
+    axes.set_ylabel("mean of 5")
+    axes.axhline(4, color="#9aa7b3", linewidth=0.8, linestyle="--")
+    axes.grid(axis="y", color="#eef3f6")
+    axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8.5)
+    return _svg(figure)
+
+
+def attendance_chart(summary: AttendanceSummary) -> str:
+    """Attendance rate per meeting."""
+    plt = _pyplot()
+    sessions = [s for s in summary.sessions if s.rate is not None]
+    if not sessions:
+        return ""
+    figure, axes = plt.subplots(figsize=(9.2, 2.0))
+    labels = [f"S{s.session}\n{s.date:%b %d}" if s.session else f"{s.date:%b %d}" for s in sessions]
+    rates = [s.rate or 0.0 for s in sessions]
+    bars = axes.bar(range(len(sessions)), rates, color=ACCENT, width=0.6)
+    for bar, rate in zip(bars, rates, strict=True):
+        axes.text(
+            bar.get_x() + bar.get_width() / 2, rate + 1.5, f"{rate:.0f}%", ha="center", fontsize=8.5
+        )
+    axes.set_xticks(range(len(sessions)), labels, fontsize=8.5)
+    axes.set_ylim(0, 110)
+    axes.set_ylabel("% present")
+    return _svg(figure)
+
+
+def choice_chart(question: QuestionStats) -> str:
+    plt = _pyplot()
+    if not question.counts or not question.n:
+        return ""
+    items = list(question.counts.items())
+    figure, axes = plt.subplots(figsize=(8.4, 0.34 * len(items) + 0.5))
+    ys = range(len(items))
+    axes.barh(list(ys), [v for _, v in reversed(items)], color=ACCENT, height=0.6)
+    axes.set_yticks(list(ys), [_wrap(k, 30) for k, _ in reversed(items)])
+    for y, (_, value) in zip(ys, reversed(items), strict=True):
+        axes.text(value, y, f" {value}", va="center", fontsize=8.5)
+    axes.set_xlabel("answers")
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    return _svg(figure)
+
+
+def all_charts(report: Report) -> dict[str, str]:
+    """Every chart of the report as inline SVG, keyed by what it shows."""
+    made: dict[str, str] = {}
+    for survey in report.tally.surveys:
+        made[f"{survey.survey}:likert"] = likert_chart(survey.questions)
+        made[f"{survey.survey}:trend"] = trend_chart(survey)
+        for question in survey.questions:
+            if question.type == "nps" and not question.suppressed:
+                made[f"{survey.survey}:{question.id}"] = nps_chart(question)
+            if question.type in ("choice", "multi") and not question.suppressed:
+                made[f"{survey.survey}:{question.id}"] = choice_chart(question)
+    if report.attendance is not None:
+        made["attendance"] = attendance_chart(report.attendance)
+    return {key: svg for key, svg in made.items() if svg}

@@ -1,0 +1,79 @@
+"""The report page (HTML, and PDF through WeasyPrint), the tally's own page, and the files
+of both under out/report/ and out/tally/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+
+from peerkit.model import Folder, Problem
+from peerkit.report.charts import all_charts
+from peerkit.report.content import Report
+from peerkit.report.data import report_json, report_rows, tally_rows
+from peerkit.tables import csv_bytes
+from peerkit.tally import Tally, too_few
+
+AT_RISK_SHOWN = 15  # matches listed on the page; JSON and CSV keep every one
+
+
+def report_html(folder: Folder, report: Report, *, for_print: bool = False) -> str:
+    """The report page; charts are inline SVG, so the page needs no network and no files."""
+    from markupsafe import Markup
+
+    from peerkit.render import environment, render_template
+
+    svgs = {key: Markup(svg) for key, svg in all_charts(report).items()}
+    env = environment(folder.root, html=True)
+    return render_template(
+        env,
+        "report.html.j2",
+        {
+            "report": report,
+            "charts": svgs,
+            "min_group_size": report.tally.min_group_size,
+            "too_few": too_few(report.tally.min_group_size),
+            "for_print": for_print,
+            "at_risk_shown": AT_RISK_SHOWN,
+        },
+    )
+
+
+def report_files(
+    folder: Folder,
+    report: Report,
+    formats: Sequence[str] = ("html", "json", "csv", "pdf"),
+    paper: str = "A4",
+    problems: list[Problem] | None = None,
+) -> dict[str, bytes]:
+    """out/report/report.{html,json,csv,pdf}: the formats asked for; names the PDF cannot
+    print (no installed font has them) are added to `problems`."""
+    files: dict[str, bytes] = {}
+    if "html" in formats:
+        files["out/report/report.html"] = report_html(folder, report).encode("utf-8")
+    if "json" in formats:
+        files["out/report/report.json"] = report_json(report)
+    if "csv" in formats:
+        files["out/report/report.csv"] = csv_bytes(report_rows(report))
+    if "pdf" in formats:
+        from peerkit.pdf import glyph_problems, html_to_pdf
+
+        html = report_html(folder, report, for_print=True)
+        if problems is not None:
+            problems.extend(glyph_problems(html, folder.members))
+        moment = folder.program.start
+        files["out/report/report.pdf"] = html_to_pdf(html, folder.root, paper, moment=moment)
+    return files
+
+
+def tally_files(folder: Folder, tally: Tally, report: Report) -> dict[str, bytes]:
+    """out/tally/tally.{json,csv,html}."""
+    data = json.dumps(
+        dataclasses.asdict(tally), indent=2, ensure_ascii=False, sort_keys=True, default=str
+    )
+    return {
+        "out/tally/tally.json": (data + "\n").encode("utf-8"),
+        "out/tally/tally.csv": csv_bytes(tally_rows(tally)),
+        "out/tally/tally.html": report_html(folder, report).encode("utf-8"),
+    }
