@@ -1207,7 +1207,7 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
         header = {str(c.value) for c in grid[0]} if grid else set()
         if not {"name", "id"} & header:
             reader.report(
-                Location(rel, 1, 1),
+                grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
                 "header",
                 "the roster has no `name` or `id` column",
                 "the first row must name the columns: id, name, email, role, ...; or map the "
@@ -1444,7 +1444,8 @@ def check_references(folder: Folder, reader: Reader) -> None:
     ids = set(folder.members_by_id)
     known = sorted(ids)
     refs: list[tuple[str, Location, str]] = []
-    outside_managers(folder.members, reader.problems)
+    kept_apart = "manager" in folder.program.matching.rules.not_same
+    outside_managers(folder.members, reader.problems, kept_apart)
     for member in folder.members:
         refs.extend((other, member.where("avoid"), f"{member.id}: avoid") for other in member.avoid)
         if member.manager == member.id:

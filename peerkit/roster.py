@@ -246,6 +246,8 @@ def header_fields(
     renamed: list[Node] = []
     first: dict[str, tuple[str, Location]] = {}
     present: set[str] = set()
+    unknown: list[Problem] = []
+    unknown_names: list[str] = []
     for cell in header:
         text = str(cell.value or "").strip()
         name = folded_column(text)
@@ -258,7 +260,8 @@ def header_fields(
         elif _is_member_column(_plain_key(text), member_keys):
             key = _plain_key(text)
         else:
-            problems.append(_unknown_column(cell.loc, text, member_keys))
+            unknown.append(_unknown_column(cell.loc, text, member_keys))
+            unknown_names.append(text)
         if key:
             target = _target_key(key.casefold() if not key.startswith("fields.") else key)
             if target in first:
@@ -267,6 +270,18 @@ def header_fields(
             else:
                 first[target] = (text, cell.loc)
         renamed.append(Node(key, cell.loc))
+    if len(unknown) > 1:
+        block = _roster_block(unknown_names, spec, member_keys)
+        top = unknown[0]
+        unknown[0] = Problem(
+            top.location,
+            top.code,
+            top.message,
+            f"{top.hint}. For all {len(unknown)} unknown columns at once, start from this in "
+            f"program.yaml (then check each field): {block}",
+            top.severity,
+        )
+    problems.extend(unknown)
     for name in sorted((set(spec.columns) | spec.ignore) - present):
         shown = spec.written.get(name, name)
         where = "roster.columns" if name in spec.columns else "roster.ignore"
@@ -327,7 +342,18 @@ COLUMN_ALIASES: Mapping[str, str] = {
     ),
     **dict.fromkeys(("time zone", "tz", "timezone name"), "timezone"),
     **dict.fromkeys(("language", "spoken languages", "language(s)"), "languages"),
-    **dict.fromkeys(("end date", "leaving date", "termination date", "left on"), "left"),
+    **dict.fromkeys(
+        (
+            "end date",
+            "leaving date",
+            "leave date",
+            "exit date",
+            "last day",
+            "termination date",
+            "left on",
+        ),
+        "left",
+    ),
     **dict.fromkeys(("mentees", "max mentees", "mentee capacity"), "capacity"),
     **dict.fromkeys(("program role", "mentoring role", "participant type"), "role"),
 }
@@ -353,6 +379,28 @@ def _unknown_column(loc: Location, text: str, member_keys: Sequence[str]) -> Pro
         + f'`roster: {{ignore: ["{shown}"]}}`'
     )
     return _problem(loc, "unknown-key", f"unknown column '{shown}'", hint)
+
+
+def _roster_block(names: Sequence[str], spec: RosterImport, member_keys: Sequence[str]) -> str:
+    """A `roster:` entry mapping each column to its probable field (the rest ignored), with
+    what program.yaml maps already, to paste and check."""
+    columns = {spec.written.get(name, name): key for name, key in spec.columns.items()}
+    ignore = [spec.written.get(name, name) for name in sorted(spec.ignore)]
+    taken = {_target_key(key) for key in columns.values()}
+    for text in names:
+        guess = _nearest_field(text, member_keys)
+        if guess is not None and _target_key(guess) not in taken:
+            columns[text] = guess
+            taken.add(_target_key(guess))
+        else:
+            ignore.append(text)
+    parts = []
+    if columns:
+        inner = ", ".join(f'"{header}": {key}' for header, key in columns.items())
+        parts.append(f"columns: {{{inner}}}")
+    if ignore:
+        parts.append("ignore: [" + ", ".join(f'"{header}"' for header in ignore) + "]")
+    return "`roster: {" + ", ".join(parts) + "}`"
 
 
 def _second_column(loc: Location, text: str, key: str, other: str, other_loc: Location) -> Problem:
@@ -604,7 +652,9 @@ def member_reference_hint(ref: str, ids: Mapping[str, str]) -> str:
     return f"ids keep their case: write '{stored}'"
 
 
-def outside_managers(members: Sequence[Member], problems: list[Problem]) -> None:
+def outside_managers(
+    members: Sequence[Member], problems: list[Problem], kept_apart: bool = False
+) -> None:
     """Managers named in the roster who are not members: fine (a participants-only roster),
     said once. One who is a member written in another case is an error, since "not their own
     manager" would then not apply."""
@@ -640,7 +690,12 @@ def outside_managers(members: Sequence[Member], problems: list[Problem]) -> None
             first.where("manager"),
             "outside-manager",
             f"{len(names)} manager(s) named in the roster are not members: {shown}; "
-            "members who share one are still kept apart by `not_same: [manager]`",
+            + (
+                "`not_same: [manager]` still keeps apart members who share one"
+                if kept_apart
+                else "members who share one may be matched (unless matching.rules.not_same "
+                "lists manager)"
+            ),
             "nothing to do for a roster of participants only; if one of them should be a "
             "member, check the id in the manager column",
             "warning",
@@ -674,7 +729,7 @@ def collapse_repeats(problems: list[Problem]) -> list[Problem]:
             _QUOTED.sub("_", problem.hint),
         )
         group = groups[key]
-        if len(group) <= REPEATS_SHOWN:
+        if len({p.location.line if p.location else 0 for p in group}) <= REPEATS_SHOWN:
             result.append(problem)
             continue
         if id(group) in done:
