@@ -1215,6 +1215,15 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
             )
             return ()
     else:
+        if spec.columns or spec.ignore:
+            reader.report(
+                program.where("roster") if program else Location("program.yaml"),
+                "roster-column",
+                f"roster.columns and roster.ignore name the columns of an export (members.csv "
+                f"or members.xlsx); {rel} is read by its keys, so they do nothing",
+                "remove them, or use the export itself as the roster",
+                "warning",
+            )
         node = read_yaml(path, rel, reader.problems)
         if node is None:
             return ()
@@ -1485,7 +1494,17 @@ def check_references(folder: Folder, reader: Reader) -> None:
                 "warning",
             )
             continue
+        folded = {member_id.casefold(): member_id for member_id in known}
         for match, gone in missing:
+            case_hint = member_reference_hint(gone, folded)
+            if case_hint:  # a hand edit that wrote the id in another case
+                reader.report(
+                    match.where or Location(round_.file),
+                    "unknown-member",
+                    f"match {match.id}: no member has the id '{gone}'",
+                    f"{case_hint} in {round_.file}",
+                )
+                continue
             # A round names members as they were when it was made: an id missing now
             # is most often someone taken off the roster, not a typo.
             reader.report(

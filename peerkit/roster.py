@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from peerkit.model import LEVELS, Location, Member, Problem, RosterImport, folded_column
@@ -429,15 +429,16 @@ def prepared_record(record: Node, spec: RosterImport, problems: list[Problem]) -
     """A roster record with its dates written as ISO dates (`left`, `pause`), so the loader
     reads an export's `5/14/2027` as `roster.date_format` says; a date in neither form is
     an error naming both."""
-    if not isinstance(record.value, dict):
+    # (a table's columns are named by their fields already; a YAML key is `left` or unknown)
+    if not isinstance(record.value, dict) or not (
+        "left" in record.value or "pause" in record.value
+    ):
         return record
     values = dict(record.value)
-    for key, node in record.value.items():
-        name = key.strip().casefold()
-        if name == "left":
-            values[key] = _iso_date(node, "left", spec.date_format, problems)
-        elif name == "pause":
-            values[key] = _iso_pause(node, spec.date_format, problems)
+    if "left" in values:
+        values["left"] = _iso_date(values["left"], "left", spec.date_format, problems)
+    if "pause" in values:
+        values["pause"] = _iso_pause(values["pause"], spec.date_format, problems)
     return Node(values, record.loc, record.keys)
 
 
@@ -524,6 +525,7 @@ def language_names() -> Mapping[str, str]:
     return names
 
 
+@lru_cache(maxsize=4096)  # a roster writes a few languages many times
 def language_code(text: str) -> str | None:
     """`English`, `EN`, `en-US`, `eng`, `Deutsch`, `中文` → the ISO 639-1 code (None if unknown)."""
     names = language_names()

@@ -649,3 +649,19 @@ def test_not_same_manager_and_own_manager_with_managers_outside(tmp_path: Path) 
     boss = run("explain", str(root), "cat", "dan")
     assert "may not be matched" in boss.output
     assert "cat is dan's manager" in boss.output
+
+
+def test_a_round_file_naming_an_id_in_another_case(tmp_path: Path) -> None:
+    members = "- {id: E1001, name: Ana}\n- {id: E1002, name: Ben}\n"
+    round_file = "round: r1\nmatches:\n  - {id: match-01, members: [e1001, E1002]}\nunmatched: []\n"
+    program = MINIMAL_PROGRAM + 'roster: {columns: {"Employee ID": id}}\n'
+    root = write_folder(
+        tmp_path,
+        {"program.yaml": program, "members.yaml": members, "rounds/r1.yaml": round_file},
+    )
+    problems = check_folder(root)[1]
+    wrong = only(problems, "unknown-member")
+    assert where(wrong) == ("rounds/r1.yaml", 3, 5)
+    assert wrong.hint == "ids keep their case: write 'E1001' in rounds/r1.yaml"
+    unused = only(problems, "roster-column")
+    assert (unused.severity, where(unused)) == ("warning", ("program.yaml", 6, 1))
