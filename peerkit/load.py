@@ -39,6 +39,7 @@ from peerkit.model import (
     Question,
     QuestionType,
     Role,
+    RosterImport,
     Round,
     Rules,
     Session,
@@ -47,11 +48,23 @@ from peerkit.model import (
     Survey,
     Unmatched,
 )
+from peerkit.roster import (
+    MEMBER_ID_RE,
+    collapse_repeats,
+    header_fields,
+    language_codes,
+    member_reference_hint,
+    outside_managers,
+    prepared_record,
+    read_roster_import,
+    same_people,
+)
 from peerkit.source import Node, grid_records, parse_yaml, read_grid, read_yaml
-from peerkit.validate import is_email, is_timezone, is_url, suggest
+from peerkit.validate import is_email, is_timezone, is_url, suggest, timezone_hint
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|mins|minutes?|hours?|days?)", re.IGNORECASE)
+WHOLE_RE = re.compile(r"(?<=\d)\.0+$")
 TIME_RE = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 MAX_MEMBERS = 50_000
 # Dates a program can plausibly use: the schedule, calendars and PDFs need real years.
@@ -87,6 +100,7 @@ PROGRAM_KEYS = (
     "sessions",
     "surveys",
     "privacy",
+    "roster",
 )
 MEMBER_KEYS = (
     "id",
@@ -213,7 +227,8 @@ class Reader:
         if node is None or not text:
             return default
         try:
-            value = int(text)
+            # `2.0` is how spreadsheets export a whole number; `2.5` is not one
+            value = int(WHOLE_RE.sub("", text))
         except ValueError:
             self.wrong(node, key, "a whole number")
             return default
@@ -380,6 +395,18 @@ class Reader:
             return default
         if is_timezone(name):
             return name
+        regions = timezone_hint(name)
+        if regions:
+            self.report(
+                node.loc,
+                "timezone",
+                f"{key}: '{name}' is "
+                + ("a fixed offset" if re.search(r"\d", name) else "an abbreviation")
+                + ", not a timezone: it names no place, so summer time and local meeting "
+                "times would come out wrong",
+                regions,
+            )
+            return default
         from zoneinfo import available_timezones
 
         hint = suggest(
@@ -984,6 +1011,7 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         ),
         root=root,
         locations=_locations(node),
+        roster=read_roster_import(entries.get("roster"), reader.problems, MEMBER_KEYS),
     )
 
 
@@ -992,11 +1020,6 @@ def load_program(root: Path, reader: Reader) -> Program | None:
 
 def _column_key(header: str) -> str:
     return header.strip().lower().replace(" ", "_")
-
-
-def _is_member_column(header: str) -> bool:
-    name = _column_key(header)
-    return name in MEMBER_KEYS or name in LEVELS or name.startswith(("levels.", "fields."))
 
 
 def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, Node]:
@@ -1035,12 +1058,12 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         reader.report(record.loc, "missing", "a member has neither a name nor an id", "add `name:`")
         return None
     member_id = given_id or slugify(name)
-    if given_id and not ID_RE.match(given_id):
+    if given_id and not MEMBER_ID_RE.match(given_id):
         reader.report(
             entries["id"].loc,
             "member-id",
             f"id '{given_id}' is not a valid member id",
-            f"use lowercase letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
+            f"use letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
         )
     elif not member_id:
         reader.report(
@@ -1075,8 +1098,10 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         manager=reader.text(entries.get("manager"), "manager"),
         industry=reader.text(entries.get("industry"), "industry"),
         timezone=reader.timezone(entries.get("timezone"), "timezone", default_tz),
-        languages=tuple(
-            lang.lower() for lang in reader.strings(entries.get("languages"), "languages")
+        languages=language_codes(
+            reader.strings(entries.get("languages"), "languages"),
+            entries.get("languages"),
+            reader.problems,
         ),
         levels=levels,
         goals=reader.strings(entries.get("goals"), "goals"),
@@ -1170,25 +1195,35 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     rel = path.name
     records: list[Node]
     tabular = path.suffix != ".yaml" and path.suffix != ".yml"
+    spec = program.roster if program else RosterImport()
+    first_problem = len(reader.problems)
     if tabular:
         grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
         if grid is None:
             return ()
-        records = grid_records(grid, problems=reader.problems, column_key=_column_key)
-        header = {_column_key(str(c.value or "")) for c in grid[0]} if grid else set()
-        for cell in grid[0] if grid else []:
-            text = str(cell.value or "").strip()
-            if text and not _is_member_column(text):
-                reader.unknown_key(cell.loc, "", text, MEMBER_KEYS)
+        if grid:  # each column renamed to the member field it holds (roster.columns)
+            grid = [header_fields(grid[0], spec, reader.problems, MEMBER_KEYS, rel), *grid[1:]]
+        records = grid_records(grid)
+        header = {str(c.value) for c in grid[0]} if grid else set()
         if not {"name", "id"} & header:
             reader.report(
-                Location(rel, 1, 1),
+                grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
                 "header",
                 "the roster has no `name` or `id` column",
-                "the first row must name the columns: id, name, email, role, ...",
+                "the first row must name the columns: id, name, email, role, ...; or map the "
+                'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
             )
             return ()
     else:
+        if spec.columns or spec.ignore:
+            reader.report(
+                program.where("roster") if program else Location("program.yaml"),
+                "roster-column",
+                f"roster.columns and roster.ignore name the columns of an export (members.csv "
+                f"or members.xlsx); {rel} is read by its keys, so they do nothing",
+                "remove them, or use the export itself as the roster",
+                "warning",
+            )
         node = read_yaml(path, rel, reader.problems)
         if node is None:
             return ()
@@ -1198,7 +1233,7 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     members: list[Member] = []
     seen: dict[str, Location] = {}
     for record in records:
-        member = _member(reader, record, program, tabular)
+        member = _member(reader, prepared_record(record, spec, reader.problems), program, tabular)
         if member is None:
             continue
         if member.id in seen:
@@ -1211,6 +1246,8 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
             continue
         seen[member.id] = member.location
         members.append(member)
+    same_people(members, reader.problems)
+    reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
     return tuple(members)
 
 
@@ -1401,19 +1438,24 @@ def _check_refs(
     refs: Iterable[tuple[str, Location, str]],
     hint_ids: Sequence[str],
 ) -> None:
+    folded = {member_id.casefold(): member_id for member_id in hint_ids}
     for ref, loc, what in refs:
         if ref and ref not in ids:
-            hint = suggest(ref, hint_ids, "use a member id from the roster")
+            hint = member_reference_hint(ref, folded) or suggest(
+                ref, hint_ids, "use a member id from the roster"
+            )
             reader.report(loc, "unknown-member", f"{what}: no member has the id '{ref}'", hint)
 
 
 def check_references(folder: Folder, reader: Reader) -> None:
-    """Every member id mentioned anywhere (manager, avoid, pins, rounds) exists."""
+    """Every member id mentioned anywhere (avoid, pins, rounds) exists; a manager may be
+    someone outside the program (said once)."""
     ids = set(folder.members_by_id)
     known = sorted(ids)
     refs: list[tuple[str, Location, str]] = []
+    kept_apart = "manager" in folder.program.matching.rules.not_same
+    outside_managers(folder.members, reader.problems, kept_apart)
     for member in folder.members:
-        refs.append((member.manager, member.where("manager"), f"{member.id}: manager"))
         refs.extend((other, member.where("avoid"), f"{member.id}: avoid") for other in member.avoid)
         if member.manager == member.id:
             reader.report(member.where("manager"), "value", f"{member.id} is their own manager")
@@ -1452,7 +1494,17 @@ def check_references(folder: Folder, reader: Reader) -> None:
                 "warning",
             )
             continue
+        folded = {member_id.casefold(): member_id for member_id in known}
         for match, gone in missing:
+            case_hint = member_reference_hint(gone, folded)
+            if case_hint:  # a hand edit that wrote the id in another case
+                reader.report(
+                    match.where or Location(round_.file),
+                    "unknown-member",
+                    f"match {match.id}: no member has the id '{gone}'",
+                    f"{case_hint} in {round_.file}",
+                )
+                continue
             # A round names members as they were when it was made: an id missing now
             # is most often someone taken off the roster, not a typo.
             reader.report(

@@ -182,6 +182,24 @@ class Survey:
 
 
 @dataclass(frozen=True)
+class RosterImport:
+    """How an HR export's columns map onto member fields (`roster:` in program.yaml).
+
+    Column names are kept folded (stripped, case- and space-insensitive: `folded_column`)."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)  # column → field key (`fields.site`)
+    ignore: frozenset[str] = frozenset()
+    date_format: str = ""  # a strptime format (`%m/%d/%Y`), besides ISO dates
+    # the column names as written in program.yaml, by folded name (for messages)
+    written: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+def folded_column(header: str) -> str:
+    """A column name as compared: `  Work  Email ` and `work email` are one column."""
+    return " ".join(header.split()).casefold()
+
+
+@dataclass(frozen=True)
 class Program:
     name: str
     organization: str
@@ -203,6 +221,7 @@ class Program:
     # A stable slug that calendar UIDs hang on (`id:`), so a rename never duplicates events;
     # empty when program.yaml has none (the calendar then keeps one in calendars.yaml).
     id: str = ""
+    roster: RosterImport = field(default_factory=RosterImport)
 
     def where(self, key_path: str) -> Location:
         """The location of a key path like `meetings.duration` (or the file, if unknown)."""
@@ -363,9 +382,21 @@ class Folder:
     def member(self, member_id: str) -> Member | None:
         return self.members_by_id.get(member_id)
 
+    def find_member(self, typed: str) -> Member | None:
+        """The member an id typed by a person means, in any case: `e1001` finds `E1001` (a
+        roster never holds two ids that differ only in case). Files compare ids exactly."""
+        found = self.members_by_id.get(typed)
+        if found is None and typed:
+            found = self.members_by_folded_id.get(typed.casefold())
+        return found
+
     @cached_property
     def members_by_id(self) -> Mapping[str, Member]:
         return {m.id: m for m in self.members}
+
+    @cached_property
+    def members_by_folded_id(self) -> Mapping[str, Member]:
+        return {m.id.casefold(): m for m in reversed(self.members)}
 
     def round(self, name: str | None = None) -> Round | None:
         """The named round, or the newest one when `name` is None."""

@@ -410,6 +410,17 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+_SEPARATOR_LINE = re.compile(r'"?sep=(.)"?[ \t]*(?:\r\n|\r|\n|$)', re.IGNORECASE)
+
+
+def _separator_line(text: str) -> tuple[str, int]:
+    """Excel's `sep=;` first line: the delimiter it declares, and its length to skip."""
+    found = _SEPARATOR_LINE.match(text)
+    if found is None or found.group(1) in '\r\n"':
+        return "", 0
+    return found.group(1), found.end()
+
+
 def _too_many_rows(rel: str, line: int, max_rows: int) -> Problem:
     return _problem(
         rel,
@@ -447,18 +458,23 @@ class Table:
 def _parse_csv(text: str, rel: str, problems: list[Problem], max_rows: int) -> Table | None:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(64 * 1024 * 1024)
+    declared, skipped = _separator_line(text)
+    text = text[skipped:]
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=declared or _sniff_delimiter(text)
+        )
         rows: list[list[str]] = []
         lines: list[int] = []
-        line = 1
+        first = 2 if skipped else 1  # the line numbers of the file, `sep=` line included
+        line = first
         for row in reader:
             if len(rows) > max_rows:
                 problems.append(_too_many_rows(rel, line, max_rows))
                 return None
             rows.append(row)
             lines.append(line)
-            line = reader.line_num + 1
+            line = reader.line_num + first
         return Table(rel, rows, lines)
     except csv.Error as exc:
         problems.append(_problem(rel, line, 1, "csv", f"the CSV cannot be read: {exc}"))

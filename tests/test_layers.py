@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.attendance",
         "peerkit.timeline",
     ),
-    ("peerkit.load",),
+    ("peerkit.load", "peerkit.roster"),
     # what the loader is built on: reading files, and the meetings a cadence makes
     ("peerkit.source", "peerkit.schedule"),
     # leaf helpers

@@ -176,9 +176,12 @@ def test_member_problems_are_located(tmp_path: Path) -> None:
     assert where(only(problems, "email")) == ("members.yaml", 5, 33)
     refs = sorted((p.message, p.hint) for p in problems if p.code == "unknown-member")
     assert refs == [
-        ("cat: manager: no member has the id 'zed'", "use a member id from the roster"),
         ("dan: avoid: no member has the id 'bem'", "use a member id from the roster"),
     ]
+    # a manager may be someone outside the program: a warning, not an error
+    outside = only(problems, "outside-manager")
+    assert (outside.severity, where(outside)) == ("warning", ("members.yaml", 5, 62))
+    assert "zed (1)" in outside.message
     assert where(only(problems, "range")) == ("members.yaml", 6, 65)
     assert where(only(problems, "timezone")) == ("members.yaml", 7, 36)
     role = only(problems, "value")
@@ -255,8 +258,10 @@ def test_reference_problems_point_at_the_value(tmp_path: Path) -> None:
         - {id: cat, name: Cat}
     """
     root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": members})
-    refs = sorted(where(p) for p in problems_of(root) if p.code == "unknown-member")
-    assert refs == [("members.yaml", 3, 12), ("members.yaml", 4, 31)]
+    problems = problems_of(root)
+    refs = sorted(where(p) for p in problems if p.code == "unknown-member")
+    assert refs == [("members.yaml", 4, 31)]
+    assert where(only(problems, "outside-manager")) == ("members.yaml", 3, 12)
 
 
 def test_a_rule_over_a_misspelt_field_is_an_error(tmp_path: Path) -> None:

@@ -91,6 +91,7 @@ def explain_command(
     if format is TextJson.json:
         print_json(result.as_dict())
         return
+    member = result.member  # as the roster writes it, whatever case was typed
     for note in result.notes:
         out.print(escape(note))
     if other is not None:

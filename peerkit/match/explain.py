@@ -68,7 +68,7 @@ def _away(member: Member, day: dt.date) -> str:
 
 
 def _lookup(folder: Folder, member_id: str) -> Member:
-    member = folder.member(member_id)
+    member = folder.find_member(member_id)
     if member is None:
         from peerkit.validate import suggest
 
