@@ -705,32 +705,29 @@ def outside_managers(
     )
 
 
+def _cause(problem: Problem) -> tuple[object, ...]:
+    """What problems of one cause share: file, code, severity, and the words but for the
+    values quoted."""
+    loc = problem.location
+    return (
+        loc.file if loc else "",
+        problem.code,
+        problem.severity,
+        _QUOTED.sub("_", problem.message),
+        _QUOTED.sub("_", problem.hint),
+    )
+
+
 def collapse_repeats(problems: list[Problem]) -> list[Problem]:
     """Problems of one cause down many rows (the same code, message and hint but for the
     values quoted) as one, at the first row, with a count and the first lines."""
     groups: dict[tuple[object, ...], list[Problem]] = {}
     for problem in problems:
-        loc = problem.location
-        key = (
-            loc.file if loc else "",
-            problem.code,
-            problem.severity,
-            _QUOTED.sub("_", problem.message),
-            _QUOTED.sub("_", problem.hint),
-        )
-        groups.setdefault(key, []).append(problem)
+        groups.setdefault(_cause(problem), []).append(problem)
     result: list[Problem] = []
     done: set[int] = set()
     for problem in problems:
-        loc = problem.location
-        key = (
-            loc.file if loc else "",
-            problem.code,
-            problem.severity,
-            _QUOTED.sub("_", problem.message),
-            _QUOTED.sub("_", problem.hint),
-        )
-        group = groups[key]
+        group = groups[_cause(problem)]
         if len({p.location.line if p.location else 0 for p in group}) <= REPEATS_SHOWN:
             result.append(problem)
             continue
