@@ -20,7 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peerkit.build import BuildOptions
-from peerkit.calendar import calendar_step, escape_text, fold
+from peerkit.calendar import calendar_step
+from peerkit.ics import escape_text, fold
 from peerkit.load import load_folder
 from peerkit.model import Match
 from peerkit.schedule import meetings_for, program_meetings
@@ -823,7 +824,7 @@ def test_library_reports_progress_and_returns_files_without_writing(program: Pat
     "tzid", ["America/Los_Angeles", "Europe/Berlin", "Australia/Sydney", "Asia/Tokyo", "UTC"]
 )
 def test_vtimezone_agrees_with_zoneinfo_every_six_hours(tzid: str) -> None:
-    from peerkit.calendar import vtimezone
+    from peerkit.ics import vtimezone
 
     lines = vtimezone(tzid, 2027, 2028)
     onsets: list[tuple[dt.datetime, dt.timedelta]] = []
@@ -1259,7 +1260,7 @@ def test_a_state_file_from_before_keeps_the_uids_it_was_sent_with(program: Path)
 def test_fast_state_reader_agrees_with_yaml(program: Path) -> None:
     import yaml
 
-    from peerkit.calendar import _parse_state, _parse_state_lines
+    from peerkit.calendar_state import _parse_state, _parse_state_lines
 
     set_member(program, "frank@mullerbrewing.example.com", "    left: 2027-05-01\n")
     export(program)

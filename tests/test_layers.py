@@ -19,6 +19,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("peerkit.check",),
     # output stages: what `build` runs and the commands write
     ("peerkit.calendar", "peerkit.agenda", "peerkit.survey", "peerkit.report", "peerkit.signin"),
+    # the calendar's rooms: what was sent before (calendars.yaml)
+    ("peerkit.calendar_state",),
     # the report's rooms: what it says, its charts, its data, its page, its build stage
     ("peerkit.report.step",),
     ("peerkit.report.page",),
@@ -47,6 +49,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.write",
         "peerkit.pdf",
         "peerkit.render",
+        "peerkit.ics",
     ),
 )
 
