@@ -108,6 +108,50 @@ class CalendarEvent:
         }
 
 
+ItipMethod = Literal["REQUEST", "CANCEL"]
+Purpose = Literal["invitation", "update", "cancellation"]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One iTIP message (RFC 5546): one meeting, the members it is for, its .ics bytes.
+
+    Its identity is (uid, sequence, method, members): the same folder gives the same ones
+    again, so whoever mails them can tell what was sent already (`key`).
+    """
+
+    path: str  # where `peerkit calendar --method request` writes it, relative to the folder
+    method: ItipMethod
+    purpose: Purpose  # invitation: new; update: changed or reinstated; cancellation
+    members: tuple[str, ...]  # member ids it is for
+    emails: tuple[str, ...]  # their emails, in the same order; "" where none is usable
+    round: str  # the round the match began in
+    match: str
+    session: int
+    uid: str
+    sequence: int
+    ics: bytes  # a whole VCALENDAR with METHOD, ORGANIZER, one VEVENT and its VTIMEZONE
+
+    @property
+    def key(self) -> str:
+        """What identifies the message: a re-run with no change gives the same keys."""
+        return f"{self.uid}/{self.sequence}/{self.method}/{','.join(self.members)}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "method": self.method,
+            "purpose": self.purpose,
+            "members": list(self.members),
+            "emails": list(self.emails),
+            "round": self.round,
+            "match": self.match,
+            "session": self.session,
+            "uid": self.uid,
+            "sequence": self.sequence,
+        }
+
+
 @dataclass
 class CalendarResult:
     round: str = ""  # the round asked for with --round, else every round, comma-separated
@@ -116,6 +160,7 @@ class CalendarResult:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rounds: list[str] = field(default_factory=list)  # the rounds whose events are here
+    invitations: list[Invitation] = field(default_factory=list)  # with method="request"
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -312,6 +357,10 @@ class _Out:
     match: str
     attendees: tuple[str, ...]
     former: tuple[str, ...]  # who gets `cancel` in their own calendar
+    uid: str = ""
+    sequence: int = 0
+    stamp: str = ""  # its DTSTAMP
+    gone: tuple[str, ...] = ()  # the folded lines of its cancelled form (no STATUS, no ATTENDEE)
 
 
 @dataclass(frozen=True)
@@ -522,14 +571,10 @@ def render_calendars(
                 # moved to another match) gets this event as cancelled in their own calendar
                 absent = former | {mid for mid in match.members if mid not in attending}
                 cancel = b""
+                gone: list[str] = []
                 if absent:
-                    cancel = event_bytes(
-                        uid,
-                        dtstamp,
-                        sequence,
-                        "CANCELLED",
-                        renderer.cancelled_body(match_id, meeting.number, record),
-                    )
+                    gone = renderer.cancelled_body(match_id, meeting.number, record)
+                    cancel = event_bytes(uid, dtstamp, sequence, "CANCELLED", gone)
                 outs.append(
                     _Out(
                         key=(utc_stamp(meeting.start), meeting.number, match_id, origin),
@@ -539,6 +584,10 @@ def render_calendars(
                         match=match_id,
                         attendees=attending,
                         former=tuple(sorted(absent)),
+                        uid=uid,
+                        sequence=sequence,
+                        stamp=dtstamp,
+                        gone=tuple(gone),
                     )
                 )
                 result.events.append(
@@ -607,6 +656,10 @@ def render_calendars(
                         match_id,
                         (),
                         everyone,
+                        uid,
+                        item.sequence,
+                        dtstamp,
+                        tuple(body),
                     )
                 )
                 result.events.append(
@@ -633,9 +686,27 @@ def render_calendars(
         return result
     if progress:
         progress("calendar files", 1.0)
-    result.files.update(_files(folder, outs, method, only, years))
+    result.files.update(_files(folder, outs, only, years))
+    if method == "request":
+        years_span = (min(years), max(years))
+        result.invitations = _invitations(folder, renderer, outs, only, years_span)
+        result.files.update((invite.path, invite.ics) for invite in result.invitations)
     result.events.sort(key=lambda e: (e.start, e.match, e.round, e.session))
     return result
+
+
+def invitations(
+    folder: Folder,
+    now: dt.datetime | None = None,
+    *,
+    round_name: str | None = None,
+    only: str | None = None,
+) -> list[Invitation]:
+    """The iTIP messages of the folder's calendars as they stand (see `_invitations`), in
+    date order. Nothing is written: `render_calendars(..., method="request")` gives the same
+    messages with the files and the `calendars.yaml` to save once they are sent. Problems
+    (a broken state file, no organizer) give no messages; render_calendars says why."""
+    return render_calendars(folder, round_name, now=now, method="request", only=only).invitations
 
 
 def _warnings(folder: Folder, round_: Round) -> list[Problem]:
@@ -704,7 +775,6 @@ def _cancel(record: EventRecord, stamp_now: str) -> EventRecord:
 def _files(
     folder: Folder,
     outs: list[_Out],
-    method: Method | None,
     only: str | None,
     years: set[int],
 ) -> dict[str, bytes]:
@@ -755,36 +825,95 @@ def _files(
             cancels_by_member.get(member_id, []),
             f"{OUT_DIR}/members/{unique_filename(member_id)}",
         )
-    if method == "request":
-        files.update(_invitations(program, outs, only, span))
     return files
 
 
 def _invitations(
-    program: Program, outs: list[_Out], only: str | None, span: tuple[int, int]
-) -> dict[str, bytes]:
-    """iTIP messages, one meeting each (mail clients act on one event per invitation):
-    invites/MATCH/session-NN.ics (REQUEST) and session-NN.cancel.ics (CANCEL) for those
-    no longer invited, or for everyone when the meeting is gone."""
-    files = {}
+    folder: Folder, renderer: _Renderer, outs: list[_Out], only: str | None, span: tuple[int, int]
+) -> list[Invitation]:
+    """iTIP (RFC 5546) messages, one meeting each (mail clients act on one event per
+    message), each with the members it is for, written as invites/MATCH/:
+
+    - session-NN.ics: METHOD:REQUEST to the members who attend the meeting;
+    - session-NN.cancel.ics: METHOD:CANCEL (STATUS:CANCELLED) to everyone who was ever in
+      the match, when the meeting itself is gone, every one of them an ATTENDEE;
+    - session-NN.cancel.MEMBER.ics: METHOD:CANCEL to one member no longer in a meeting that
+      goes ahead, with only their ATTENDEE and no STATUS (which would cancel it for all).
+
+    A member out of an event that never changed (SEQUENCE 0) was never invited to it, and
+    a member without a usable email was never an ATTENDEE: neither gets a CANCEL.
+    """
+    program = folder.program
+    found: list[Invitation] = []
+    taken: set[str] = set()
+
+    def emails(members: Sequence[str]) -> tuple[str, ...]:
+        return tuple(
+            m.email if (m := folder.member(mid)) and is_email(m.email) else "" for mid in members
+        )
+
+    def attendee_lines(members: Sequence[str]) -> list[str]:
+        lines = []
+        for mid in members:
+            member = folder.member(mid)
+            line = renderer.attendee(member) if member is not None else None
+            if line:
+                lines.append(renderer.static(line))
+        return lines
+
+    def add(
+        out: _Out,
+        path: str,
+        method: ItipMethod,
+        purpose: Purpose,
+        members: Sequence[str],
+        event: bytes,
+    ) -> None:
+        name = f"{program.name}: {out.match}"
+        found.append(
+            Invitation(
+                path=path,
+                method=method,
+                purpose=purpose,
+                members=tuple(members),
+                emails=emails(members),
+                round=out.key[3],
+                match=out.match,
+                session=out.key[1],
+                uid=out.uid,
+                sequence=out.sequence,
+                ics=calendar_bytes(name, program.timezone, span, [event], method),
+            )
+        )
+
     # meetings that go ahead first, so theirs are the plain session-NN names; another event
     # with that name (a cancelled one of an earlier round, or of a skipped date) gets its date
     for out in sorted(outs, key=lambda o: (o.cancelled, o.key)):
         if only is not None and only not in (out.match, *out.attendees, *out.former):
             continue
         base = f"{OUT_DIR}/invites/{unique_filename(out.match)}/session-{out.key[1]:02d}"
-        if f"{base}.ics" in files or f"{base}.cancel.ics" in files:
+        if base in taken:
             base = f"{base}-{out.key[0][:8]}"
-        name = f"{program.name}: {out.match}"
-        if not out.cancelled:
-            files[f"{base}.ics"] = calendar_bytes(
-                name, program.timezone, span, [out.data], "REQUEST"
-            )
-        if out.cancel and (out.cancelled or out.former):
-            files[f"{base}.cancel.ics"] = calendar_bytes(
-                name, program.timezone, span, [out.cancel], "CANCEL"
-            )
-    return files
+        taken.add(base)
+        if out.cancelled:
+            everyone = [m for m in out.former if only in (None, out.match, m)]
+            body = [*out.gone, *attendee_lines(out.former)]
+            event = event_bytes(out.uid, out.stamp, out.sequence, "CANCELLED", body)
+            add(out, f"{base}.cancel.ics", "CANCEL", "cancellation", everyone, event)
+            continue
+        if only in (None, out.match, *out.attendees):
+            purpose: Purpose = "invitation" if out.sequence == 0 else "update"
+            add(out, f"{base}.ics", "REQUEST", purpose, out.attendees, out.data)
+        if out.sequence == 0:
+            continue
+        for member_id in out.former:
+            lines = attendee_lines([member_id])
+            if not lines or only not in (None, out.match, member_id):
+                continue
+            event = event_bytes(out.uid, out.stamp, out.sequence, "", [*out.gone, *lines])
+            path = f"{base}.cancel.{unique_filename(member_id)}.ics"
+            add(out, path, "CANCEL", "cancellation", [member_id], event)
+    return found
 
 
 def calendar_step(folder: Folder, options: BuildOptions) -> Output:

@@ -187,11 +187,9 @@ def _vtimezone_cached(tzid: str, first: int, last: int) -> bytes:
 
 
 def event_bytes(uid: str, stamp: str, sequence: int, status: str, body: list[str]) -> bytes:
-    head = [
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{stamp}",
-        f"SEQUENCE:{sequence}",
-        f"STATUS:{status}",
-    ]
+    """One VEVENT: its identity, then the already folded `body`; no STATUS when `status` is
+    empty (an iTIP CANCEL that only uninvites some attendees must not carry one)."""
+    head = ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", f"SEQUENCE:{sequence}"]
+    if status:
+        head.append(f"STATUS:{status}")
     return "".join([*(fold_text(line) for line in head), *body, "END:VEVENT\r\n"]).encode("utf-8")

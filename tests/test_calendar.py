@@ -462,10 +462,114 @@ def test_method_request_writes_invitations_and_cancel_files(program: Path) -> No
     cancel = (out / "invites" / "team-c" / "session-01.cancel.ics").read_bytes()
     assert b"\r\nMETHOD:CANCEL\r\n" in cancel
     assert [e["STATUS"] for e in events(cancel)] == ["CANCELLED"]
-    # grace left team-b: her meetings there are cancelled for her, not for team-b
-    removed = (out / "invites" / "team-b" / "session-02.cancel.ics").read_bytes()
-    assert [e["STATUS"] for e in events(removed)] == ["CANCELLED"]
+    # grace left team-b: her meetings there are cancelled for her only, not for team-b
+    assert "team-b/session-02.cancel.ics" not in invites
+    removed = (out / "invites" / "team-b" / "session-02.cancel.grace-lee.ics").read_bytes()
+    assert "STATUS" not in events(removed)[0]
+    assert events(removed)[0]["ATTENDEES"].split() == ["mailto:grace@leedaughterslaw.example.com"]
+    assert "for grace-lee" in result.stdout
     assert b"METHOD" not in (out / "program.ics").read_bytes()
+
+
+def invites_by_path(root: Path, now: str = NOW) -> dict[str, Any]:
+    """The invitations the library gives for the folder as it stands, by file name."""
+    from peerkit.calendar import invitations
+
+    folder, problems = load_folder(root)
+    assert folder is not None, problems
+    moment = dt.datetime.fromisoformat(now.replace("Z", "+00:00"))
+    return {i.path.removeprefix("out/calendars/invites/"): i for i in invitations(folder, moment)}
+
+
+def ical_event(data: bytes) -> Any:
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(data)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def attendee_emails(event: Any) -> list[str]:
+    found = event.get("ATTENDEE", [])
+    found = found if isinstance(found, list) else [found]
+    return sorted(str(a).removeprefix("mailto:") for a in found)
+
+
+def test_itip_a_leaver_gets_a_cancel_the_others_an_update_and_a_rerun_nothing_new(
+    program: Path,
+) -> None:
+    first = invites_by_path(program)
+    invite = first["team-b/session-02.ics"]
+    assert (invite.method, invite.purpose, invite.sequence) == ("REQUEST", "invitation", 0)
+    assert invite.members == ("elena-petrova", "frank-muller", "grace-lee")
+    assert invite.emails[2] == "grace@leedaughterslaw.example.com"
+    assert (invite.round, invite.match, invite.session) == ("test", "team-b", 2)
+    assert not [k for k in first if ".cancel" in k]  # nothing was ever sent: nothing to cancel
+    run("calendar", program, "--method", "request", "--now", NOW)
+    # grace leaves team-b for the rest of the program
+    set_member(program, "grace@leedaughterslaw.example.com", "    left: 2027-01-20\n")
+    second = invites_by_path(program, "2027-01-25T09:00:00Z")
+    kept = second["team-b/session-01.ics"]  # before she left: unchanged
+    assert (kept.sequence, kept.purpose, kept.members) == (0, "invitation", invite.members)
+    update = second["team-b/session-02.ics"]
+    assert (update.method, update.purpose, update.sequence) == ("REQUEST", "update", 1)
+    assert update.members == ("elena-petrova", "frank-muller")
+    calendar, event = ical_event(update.ics)
+    assert (calendar["METHOD"], event["SEQUENCE"], event["UID"]) == ("REQUEST", 1, invite.uid)
+    assert str(event["ORGANIZER"]) == "mailto:renata@highdesert-alliance.org"
+    assert event["ORGANIZER"].params["CN"] == "Renata Oyelaran"
+    assert "grace" not in " ".join(attendee_emails(event))
+    assert event.decoded("DTSTAMP") == dt.datetime(2027, 1, 25, 9, tzinfo=dt.UTC)
+    cancel = second["team-b/session-02.cancel.grace-lee.ics"]
+    assert (cancel.method, cancel.purpose, cancel.members) == (
+        "CANCEL",
+        "cancellation",
+        ("grace-lee",),
+    )
+    assert cancel.emails == ("grace@leedaughterslaw.example.com",)
+    calendar, event = ical_event(cancel.ics)
+    assert (calendar["METHOD"], event["SEQUENCE"], event["UID"]) == ("CANCEL", 1, invite.uid)
+    assert attendee_emails(event) == ["grace@leedaughterslaw.example.com"]
+    assert "STATUS" not in event  # STATUS:CANCELLED would cancel the meeting for everyone
+    assert event["ORGANIZER"].params["CN"] == "Renata Oyelaran"
+    assert not [k for k in second if k.startswith("team-b/session-01.cancel")]
+    assert sum(1 for k in second if k.startswith("team-b/") and ".cancel." in k) == 11
+    # the same folder again: the same messages, byte for byte
+    again = invites_by_path(program, "2027-01-25T09:00:00Z")
+    assert {k: (i.key, i.ics) for k, i in again.items()} == {
+        k: (i.key, i.ics) for k, i in second.items()
+    }
+    # once written (calendars.yaml records them), a re-run at a later --now says nothing new
+    result = run("calendar", program, "--method", "request", "--now", "2027-01-25T09:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    later = invites_by_path(program, "2027-02-01T09:00:00Z")
+    assert {i.key for i in later.values()} == {i.key for i in second.values()}
+
+
+def test_itip_a_cancelled_meeting_is_a_cancel_to_every_attendee(program: Path) -> None:
+    run("calendar", program, "--method", "request", "--now", NOW)
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND.split("  - id: team-c")[0], encoding="utf-8"
+    )
+    result = run("calendar", program, "--method", "request", "--now", NOW, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    listed = {i["path"]: i for i in json.loads(result.stdout)["invitations"]}
+    entry = listed["out/calendars/invites/team-c/session-04.cancel.ics"]
+    everyone = ["hector-alvarez", "imani-brooks", "jon-whitcomb", "kenji-sato"]
+    assert (entry["method"], entry["purpose"], entry["members"]) == (
+        "CANCEL",
+        "cancellation",
+        everyone,
+    )
+    assert entry["sequence"] == 1
+    assert "out/calendars/invites/team-c/session-04.ics" not in listed
+    calendar, event = ical_event((program / entry["path"]).read_bytes())
+    assert (calendar["METHOD"], event["STATUS"], event["SEQUENCE"]) == ("CANCEL", "CANCELLED", 1)
+    assert attendee_emails(event) == sorted(entry["emails"])
+    assert len(attendee_emails(event)) == 4
+    assert "ORGANIZER" in event
+    # team-a goes on unchanged: its requests are the same as before
+    assert listed["out/calendars/invites/team-a/session-04.ics"]["sequence"] == 0
 
 
 # --- khal and calcurse --------------------------------------------------------------------
@@ -1350,3 +1454,33 @@ def test_calcurse_shows_one_meeting_at_a_time_across_two_rounds(
     assert [line[:16] for line in held] == [f"{d:%Y-%m-%d} 08:00" for d in SAMPLE_DATES]
     assert [line.endswith("(team-y)") for line in held] == [False] * 6 + [True] * 6
     assert len(lines) == 18
+
+
+@pytest.mark.skipif(_khal() is None, reason="khal is not installed (pip install khal)")
+def test_itip_files_parse_with_icalendar_and_import_into_khal(
+    program: Path, tmp_path: Path
+) -> None:
+    import icalendar
+
+    run("calendar", program, "--method", "request", "--now", NOW)
+    set_member(program, "grace@leedaughterslaw.example.com", "    left: 2027-01-20\n")
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND.split("  - id: team-c")[0], encoding="utf-8"
+    )
+    result = run("calendar", program, "--method", "request", "--now", NOW)
+    assert result.exit_code == 0, result.stderr
+    files = sorted((program / "out" / "calendars" / "invites").rglob("*.ics"))
+    assert len(files) > 40
+    for path in files:
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        (event,) = calendar.walk("VEVENT")
+        assert calendar["METHOD"] in ("REQUEST", "CANCEL")
+        assert "ORGANIZER" in event, path
+        assert attendee_emails(event), path
+    request = program / "out" / "calendars" / "invites" / "team-b" / "session-05.ics"
+    lines = khal_list(tmp_path / "r", request, "America/Los_Angeles")
+    assert [line[:16] for line in lines] == ["2027-05-12 18:30"]
+    cancel = program / "out" / "calendars" / "invites" / "team-c" / "session-05.cancel.ics"
+    lines = khal_list(tmp_path / "c", cancel, "America/Los_Angeles")
+    assert len(lines) == 1
+    assert "CANCELLED" in lines[0]
