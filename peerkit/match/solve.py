@@ -1,8 +1,8 @@
 """Exact assignment for mentoring and pairs, on all feasible pairs or the best few per member.
 
 Both solvers first match as many members as the rules allow, then, among those
-matchings, the one with the highest total score. Mentoring is solved densely (exact)
-up to `MENTORING_DENSE_LIMIT` cells. Pairs are solved on each member's best partners,
+matchings, the one with the highest total score. Mentoring is a min-cost flow on each
+mentee's best mentors, proven optimal on every feasible pair (`peerkit.match.flow`). Pairs are solved on each member's best partners,
 then proven optimal on every feasible pair by linear-programming prices (up to
 `PAIRS_BOUND_LIMIT` members, see `solve_pairs`); above that, or when no proof is
 found, the round reports the gap to an upper bound."""
@@ -30,8 +30,6 @@ PAIRS_CANDIDATES = 40  # best partners per member above that, before the proof (
 PAIRS_BOUND_LIMIT = 4000  # members: proven optimal (or a dense bound) up to here
 PAIRS_FULL_LIMIT = 1000  # members: every feasible pair is tried when the proof fails
 # (~10 s at 1,000; ~100 s at 2,000, too slow: there the round reports its gap instead)
-MENTORING_DENSE_LIMIT = 50_000_000  # mentee x mentor-slot cells solved densely (exact)
-MENTORING_CANDIDATES = 60  # best mentors per mentee above that
 BLOCK_CELLS = 2_000_000  # pairs scored per numpy block
 SCALE = 1000  # integer weights for rustworkx: the 3 decimals a round file shows
 PAIRS_PRICE_ROUNDS = 6  # times the dual prices are recomputed with the pairs they miss
@@ -363,153 +361,30 @@ def solve_mentoring(
     capacity: Array,
     per_mentee: Array,
     progress: Progress = _quiet,
+    *,
+    taken: Array | None = None,
+    spread: bool = False,
 ) -> Solved:
     """Each mentee gets up to `per_mentee` distinct mentors; each mentor takes up to
-    `capacity` mentees; most places filled first, then the best total score."""
+    `capacity` more mentees (`taken`: the mentees it has already, from pins and locks);
+    most places filled first, then (with `spread`) most mentors with a mentee, then the
+    best total score. A min-cost flow on each mentee's best mentors, proven optimal on
+    every feasible pair by its dual prices (see `peerkit.match.flow`)."""
     import numpy as np
+
+    from peerkit.match.flow import solve_flow
 
     mentees = np.asarray(mentees, dtype=np.int64)
     mentors = np.asarray(mentors, dtype=np.int64)
     capacity = np.asarray(capacity, dtype=np.int64)
     per_mentee = np.asarray(per_mentee, dtype=np.int64)
-    slots = int(capacity.sum())
-    if len(mentees) == 0 or len(mentors) == 0 or slots == 0:
+    taken = np.zeros(len(mentors), dtype=np.int64) if taken is None else np.asarray(taken)
+    if len(mentees) == 0 or len(mentors) == 0 or int(capacity.sum()) == 0:
         return Solved([], [], True, 0.0)
-    dense = len(mentees) * slots <= MENTORING_DENSE_LIMIT
-    if dense and int(per_mentee.max()) == 1:
-        return _mentoring_dense(pool, mentees, mentors, capacity, progress)
-    keep = None if dense else MENTORING_CANDIDATES
-    scored = scored_pairs(
-        pool,
-        mentees,
-        mentors,
-        directed=True,
-        keep=keep,
-        best_of=int(per_mentee.max()),
-        progress=progress,
-        phase="scoring mentors",
+    found = solve_flow(
+        pool, mentees, mentors, capacity, per_mentee, taken, spread=spread, progress=progress
     )
-    if int(per_mentee.max()) == 1:
-        solved = _mentoring_sparse(scored, mentees, mentors, capacity)
-    else:
-        solved = _mentoring_lp(scored, mentees, mentors, capacity, per_mentee)
-    solved.exact = dense
-    solved.bound = (
-        sum(solved.scores) if dense else max(float(scored.best.sum()), sum(solved.scores))
-    )
-    return solved
-
-
-def _cardinality_bonus(scores: Array, count: int) -> float:
-    """A bonus per match larger than any total score, so more matches always win."""
-    import numpy as np
-
-    top = float(np.max(scores)) if len(scores) else 0.0
-    return (max(top, 0.0) + 1.0) * (count + 1)
-
-
-def _mentoring_dense(
-    pool: Pool, mentees: Array, mentors: Array, capacity: Array, progress: Progress
-) -> Solved:
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-
-    progress("scoring mentors", 0.0)
-    score = score_block(pool, mentees, mentors, directed=True)
-    ok = feasible_block(pool, mentees, mentors)
-    progress("scoring mentors", 1.0)
-    bonus = _cardinality_bonus(score[ok], len(mentees))
-    slot_of = np.repeat(np.arange(len(mentors)), capacity)
-    cost = np.where(ok, -(score + bonus), 0.0)[:, slot_of]
-    progress("assigning mentors", 0.0)
-    rows, cols = linear_sum_assignment(cost)
-    progress("assigning mentors", 1.0)
-    matches, scores = [], []
-    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-        m = int(slot_of[c])
-        if ok[r, m]:
-            matches.append((int(mentors[m]), int(mentees[r])))
-            scores.append(float(score[r, m]))
-    return Solved(matches, scores, True, sum(scores))
-
-
-def _mentoring_sparse(scored: Scored, mentees: Array, mentors: Array, capacity: Array) -> Solved:
-    """Sparse assignment; a private dummy column per mentee lets a mentee stay unmatched."""
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
-    row_of = {int(v): k for k, v in enumerate(mentees)}
-    col_of = {int(v): k for k, v in enumerate(mentors)}
-    first_slot = np.concatenate([[0], np.cumsum(capacity)[:-1]])
-    slots = int(capacity.sum())
-    bonus = _cardinality_bonus(scored.scores, len(mentees))
-    top = float(scored.scores.max()) if len(scored.scores) else 0.0
-    r_list, c_list, w_list = [], [], []
-    rows = np.array([row_of[int(v)] for v in scored.rows], dtype=np.int64)
-    cols = np.array([col_of[int(v)] for v in scored.cols], dtype=np.int64)
-    for copy in range(int(capacity.max())):
-        has = capacity[cols] > copy
-        r_list.append(rows[has])
-        c_list.append(first_slot[cols[has]] + copy)
-        # Costs must be positive for the sparse solver: shift every score below `top + 1`.
-        w_list.append(top + 1.0 - scored.scores[has])
-    r_list.append(np.arange(len(mentees)))
-    c_list.append(slots + np.arange(len(mentees)))
-    w_list.append(np.full(len(mentees), top + 1.0 + bonus))
-    graph = csr_matrix(
-        (np.concatenate(w_list), (np.concatenate(r_list), np.concatenate(c_list))),
-        shape=(len(mentees), slots + len(mentees)),
-    )
-    try:
-        rows_m, cols_m = min_weight_full_bipartite_matching(graph)
-    except ValueError:  # pragma: no cover - the dummy columns make a full matching exist
-        rows_m, cols_m = linear_sum_assignment(graph.toarray())
-    slot_owner = np.repeat(np.arange(len(mentors)), capacity)
-    lookup = dict(
-        zip(
-            zip(scored.rows.tolist(), scored.cols.tolist(), strict=True),
-            scored.scores.tolist(),
-            strict=True,
-        )
-    )
-    matches, scores = [], []
-    for r, c in zip(rows_m.tolist(), cols_m.tolist(), strict=True):
-        if c < slots:
-            mentor, mentee = int(mentors[slot_owner[c]]), int(mentees[r])
-            matches.append((mentor, mentee))
-            scores.append(lookup[(mentee, mentor)])
-    return Solved(matches, scores, False, sum(scores))
-
-
-def _mentoring_lp(
-    scored: Scored, mentees: Array, mentors: Array, capacity: Array, per_mentee: Array
-) -> Solved:
-    """Several mentors per mentee: a bipartite b-matching, whose LP has integral vertices."""
-    import numpy as np
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix, vstack
-
-    row_of = {int(v): k for k, v in enumerate(mentees)}
-    col_of = {int(v): k for k, v in enumerate(mentors)}
-    rows = np.array([row_of[int(v)] for v in scored.rows], dtype=np.int64)
-    cols = np.array([col_of[int(v)] for v in scored.cols], dtype=np.int64)
-    edges = np.arange(len(rows))
-    if len(edges) == 0:
-        return Solved([], [], True, 0.0)
-    bonus = _cardinality_bonus(scored.scores, int(per_mentee.sum()))
-    ones = np.ones(len(edges))
-    a_mentee = csr_matrix((ones, (rows, edges)), shape=(len(mentees), len(edges)))
-    a_mentor = csr_matrix((ones, (cols, edges)), shape=(len(mentors), len(edges)))
-    result = linprog(
-        -(scored.scores + bonus),
-        A_ub=vstack([a_mentee, a_mentor]).tocsr(),
-        b_ub=np.concatenate([per_mentee, capacity]).astype(float),
-        bounds=(0, 1),
-        method="highs-ds",
-    )
-    chosen = np.flatnonzero(result.x > 0.5) if result.x is not None else np.zeros(0, dtype=int)
-    matches = [(int(scored.cols[e]), int(scored.rows[e])) for e in chosen]
-    scores = [float(scored.scores[e]) for e in chosen]
-    return Solved(matches, scores, True, sum(scores))
+    matches = [(int(mentors[c]), int(mentees[r])) for r, c in found.pairs]
+    total = sum(found.scores)
+    bound = total if found.proven else max(found.best_total, total)
+    return Solved(matches, found.scores, found.proven, bound)
