@@ -391,3 +391,66 @@ def test_capacity_counts_the_mentees_of_a_pinned_match(tmp_path: Path) -> None:
     assert sorted(by_mentor["ana"]) == ["e0", "e1", "e2"]  # full: the pin holds three
     assert by_mentor["ben"] == ["e3"]
     assert result.summary["mentor_loads"] == {0: 0, 1: 1, 2: 0, 3: 1}
+
+
+# --- pairs: the cycle-cover bound from the candidates' scores ---------------------------
+
+
+def random_pairs(root: Path, count: int, seed: int) -> Folder:
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "program.yaml").write_text(
+        "name: Random\ntimezone: UTC\nstart: 2027-01-01\nend: 2027-12-31\nformat: pairs\n"
+        "matching:\n  seed: 1\n  rules:\n    not_same: [department]\n  diversity: [industry]\n",
+        encoding="utf-8",
+    )
+    lines = ["id,name,department,timezone,goals,offers,obstacles,knowledge,industry"]
+    for k in range(count):
+        lines.append(
+            f"p{k:04d},Peer {k},dept{rng.randrange(8)},{rng.choice(ZONES)},"
+            f"{';'.join(rng.sample(TOPICS, 3))},{';'.join(rng.sample(TOPICS, 3))},"
+            f"{';'.join(rng.sample(TOPICS, 2))},{rng.randint(1, 5)},industry{rng.randrange(6)}"
+        )
+    (root / "members.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder, problems = check_folder(root)
+    assert folder is not None, problems
+    return folder
+
+
+@pytest.mark.parametrize("keep", [3, 8, 40, 700])
+def test_sparse_cycle_cover_bound_equals_the_dense_one(tmp_path: Path, keep: int) -> None:
+    from peerkit.match.solve import (
+        cycle_cover_bound,
+        dense_pairs,
+        scored_pairs,
+        sparse_cycle_cover_bound,
+    )
+
+    folder = random_pairs(tmp_path, 600, seed=keep)
+    pool = build_pool(folder, list(folder.members), "r1")
+    free = np.arange(pool.size)
+    dense = cycle_cover_bound(*dense_pairs(pool, free))
+    scored = scored_pairs(pool, free, free, directed=False, keep=keep)
+    sparse = sparse_cycle_cover_bound(pool, free, scored)
+    assert sparse >= dense - 1e-6  # a true bound, however few the candidates
+    # Close to the dense one: members whose left-out pairs the prices cannot rule out are
+    # scored in full, so only their raised prices separate the two.
+    assert sparse <= dense * (1 + (1e-3 if keep < 40 else 1e-6)) + 1e-6
+
+
+def test_large_pairs_round_reports_the_cycle_cover_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from peerkit.match import solve
+    from peerkit.match.solve import cycle_cover_bound, dense_pairs
+
+    # The path taken above 4,000 members, on 600 (10 partners each for the blossom).
+    monkeypatch.setattr(solve, "PAIRS_BOUND_LIMIT", 100)
+    folder = random_pairs(tmp_path, 600, seed=11)
+    result = match_round(folder, "r1")
+    summary = result.summary
+    pool = build_pool(folder, list(folder.members), "r1")
+    dense = cycle_cover_bound(*dense_pairs(pool, np.arange(pool.size)))
+    assert dense - 1e-3 <= summary["bound"] <= dense * (1 + 1e-6) + 1e-3
+    assert summary["total"] <= summary["bound"]
+    assert 0 <= summary["gap_percent"] < 0.5

@@ -393,3 +393,62 @@ def _shortest_from_root(
         np.minimum.at(distance, target, reach)
         frontier = np.unique(target)
     return None
+
+
+def assignment_prices(
+    rows: Array, cols: Array, weight: Array, count: int
+) -> tuple[float, Array, Array]:
+    """The best assignment of `count` rows to `count` columns on the arcs (rows, cols)
+    (a row may stay unassigned), by min-cost flow, and dual prices u, v >= 0 with
+    u_i + v_j >= weight on every arc: (the assignment's weight, u, v)."""
+    import numpy as np
+    from ortools.graph.python import min_cost_flow
+
+    keep = weight > 0
+    rows, cols, weight = rows[keep], cols[keep], weight[keep]
+    if len(rows) == 0:
+        return 0.0, np.zeros(count), np.zeros(count)
+    top = float(weight.max())
+    scale = MAX_SCALE
+    while scale > 1 and top * scale * (2 * count + 2) >= 2**62:
+        scale //= 10
+    sink = 2 * count
+    cost = np.rint((top - weight) * scale).astype(np.int64)
+    unassigned = round(top * scale)
+    tails = np.concatenate([rows, np.arange(count), count + np.arange(count)])
+    heads = np.concatenate([count + cols, np.full(2 * count, sink)])
+    caps = np.ones(len(tails), dtype=np.int64)
+    unit = np.concatenate(
+        [cost, np.full(count, unassigned, dtype=np.int64), np.zeros(count, dtype=np.int64)]
+    )
+    solver = min_cost_flow.SimpleMinCostFlow()
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int64), heads.astype(np.int64), caps, unit
+    )
+    supplies = np.concatenate([np.ones(count), np.zeros(count), [-count]]).astype(np.int64)
+    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    status = solver.solve()
+    if status != solver.OPTIMAL:  # pragma: no cover - every row may stay unassigned
+        msg = f"min-cost flow failed ({status})"
+        raise RuntimeError(msg)
+    flows = np.asarray(solver.flows(arcs), dtype=np.int64)
+    live = flows < caps
+    tail = np.concatenate([tails[live], heads[~live]])
+    head = np.concatenate([heads[live], tails[~live]])
+    arc_cost = np.concatenate([unit[live], -unit[~live]])
+    root = sink + 1
+    tail = np.concatenate([tail, np.full(root, root)])
+    head = np.concatenate([head, np.arange(root)])
+    arc_cost = np.concatenate([arc_cost, np.zeros(root, dtype=np.int64)])
+    distance = _shortest_from_root(tail, head, arc_cost, root + 1, root)
+    n = len(rows)
+    value = float(weight[flows[:n] > 0].sum())
+    if distance is None:  # pragma: no cover - OR-Tools returned an optimal flow
+        return value, np.full(count, top), np.zeros(count)
+    # Reduced cost / scale = top - w + (d_i - d_j) / scale = u_i + v_j - w.
+    u = np.maximum(top + (distance[:count] - distance[sink]) / scale, 0.0)
+    v = np.maximum((distance[sink] - distance[count:sink]) / scale, 0.0)
+    # Integer costs are within half a unit of the weights: lift u so it truly covers them.
+    short = weight - u[rows] - v[cols]
+    np.maximum.at(u, rows, u[rows] + np.maximum(short, 0.0))
+    return value, u, v

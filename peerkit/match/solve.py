@@ -34,6 +34,10 @@ BLOCK_CELLS = 2_000_000  # pairs scored per numpy block
 SCALE = 1000  # integer weights for rustworkx: the 3 decimals a round file shows
 PAIRS_PRICE_ROUNDS = 6  # times the dual prices are recomputed with the pairs they miss
 PAIRS_NEAR_PER_MEMBER = 25  # pairs per member the prices may leave open (blossom time)
+PAIRS_COVER_CANDIDATES = 40  # best partners per member the cycle-cover bound starts from
+# above PAIRS_BOUND_LIMIT (the fewer, the more members it must score in full)
+PAIRS_COVER_ROUNDS = 3  # times the bound's assignment is solved again with the pairs it missed
+PAIRS_COVER_ADDED = 10  # pairs per member added each time
 
 
 def _quiet(_phase: str, _done: float) -> None:
@@ -49,6 +53,7 @@ class Scored:
     scores: np.ndarray[Any, Any]
     best: np.ndarray[Any, Any]  # per row, the k best scores summed (0 when none)
     feasible_count: np.ndarray[Any, Any]  # per row
+    left_best: np.ndarray[Any, Any]  # per row, the best feasible score left out (-inf: none)
 
 
 def scored_pairs(
@@ -69,6 +74,7 @@ def scored_pairs(
     step = max(1, BLOCK_CELLS // max(len(cols), 1))
     found_r, found_c, found_s = [], [], []
     best = np.zeros(len(rows))
+    left_best = np.full(len(rows), -np.inf)
     counts = np.zeros(len(rows), dtype=np.int64)
     for start in range(0, len(rows), step):
         block = rows[start : start + step]
@@ -80,9 +86,11 @@ def scored_pairs(
         if keep is None or keep >= len(cols):
             r, c = np.nonzero(ok)
         else:
-            part = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
-            r = np.repeat(np.arange(len(block)), keep)
-            c = part.ravel()
+            part = np.argpartition(-masked, keep, axis=1)
+            lines = np.arange(len(block))
+            left_best[start : start + len(block)] = masked[lines, part[:, keep]]
+            r = np.repeat(lines, keep)
+            c = part[:, :keep].ravel()
             good = ok[r, c]
             r, c = r[good], c[good]
         found_r.append(block[r])
@@ -91,9 +99,14 @@ def scored_pairs(
         progress(phase, min(1.0, (start + len(block)) / max(len(rows), 1)))
     if not found_r:
         empty = np.zeros(0, dtype=np.int64)
-        return Scored(empty, empty, np.zeros(0), best, counts)
+        return Scored(empty, empty, np.zeros(0), best, counts, left_best)
     return Scored(
-        np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_s), best, counts
+        np.concatenate(found_r),
+        np.concatenate(found_c),
+        np.concatenate(found_s),
+        best,
+        counts,
+        left_best,
     )
 
 
@@ -124,8 +137,8 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
     `PAIRS_BOUND_LIMIT` members it first runs on each member's best `PAIRS_CANDIDATES`,
     then proves that matching optimal on every feasible pair with a linear-programming
     dual, or finds the optimum among the few pairs the dual cannot rule out (see
-    `_certified`). Above that the result is measured against half the sum of each
-    member's best score, an upper bound.
+    `_certified`). Above that the result is measured against the cycle-cover bound,
+    computed from the candidates' scores (`sparse_cycle_cover_bound`).
     """
     import numpy as np
 
@@ -171,24 +184,110 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
         free,
         free,
         directed=False,
-        keep=candidates_for(n),
+        keep=max(candidates_for(n), PAIRS_COVER_CANDIDATES),
         progress=progress,
         phase="scoring pairs",
     )
     a, b, s = scored.rows, scored.cols, scored.scores
-    bound = float(scored.best.sum()) / 2
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    # The blossom algorithm takes each member's `candidates_for(n)` best partners; the
+    # bound takes all the scored ones.
+    order = np.lexsort((-s, a))
+    rank = np.arange(len(a)) - np.searchsorted(a[order], a[order], side="left")
+    best = order[rank < candidates_for(n)]
+    lo, hi = np.minimum(a[best], b[best]), np.maximum(a[best], b[best])
     _, first = np.unique(lo * pool.size + hi, return_index=True)
-    a, b, s = lo[first], hi[first], s[first]
+    lo, hi, weights_ = lo[first], hi[first], s[best][first]
     progress("matching pairs", 0.0)
-    found = _blossom(pool.size, a, b, np.rint(s * SCALE))
+    found = _blossom(pool.size, lo, hi, np.rint(weights_ * SCALE))
     progress("matching pairs", 1.0)
-    lookup = dict(zip(zip(a.tolist(), b.tolist(), strict=True), s.tolist(), strict=True))
+    lookup = dict(zip(zip(lo.tolist(), hi.tolist(), strict=True), weights_.tolist(), strict=True))
     pairs = sorted(found)
     scores = [lookup[pair] for pair in pairs]
     total = sum(scores)
+    progress("bounding pairs", 0.0)
+    bound = sparse_cycle_cover_bound(pool, free, scored, progress)
     exact = total >= bound - 1e-6
     return Solved(pairs, scores, exact, max(bound, total))
+
+
+def sparse_cycle_cover_bound(
+    pool: Pool, free: Array, scored: Scored, progress: Progress = _quiet
+) -> float:
+    """The cycle-cover bound (the best assignment on the symmetric score matrix, halved:
+    a pairing is a cover by 2-cycles) over every feasible pair of `free`, from the scored
+    candidates alone plus the few members whose left-out pairs it cannot rule out.
+
+    The assignment on the candidate pairs comes with dual prices u, v (u_i + v_j >= score
+    on each candidate). A pair left out scores at most the best left-out score of either
+    member (`scored.left_best`), so a member whose prices cover that against every other
+    member needs no look; the others are scored in full, their pairs the prices miss join
+    the assignment and it is solved again (`PAIRS_COVER_ROUNDS` times at most). Finally
+    each such member's u is raised by its worst shortfall: sum(u) + sum(v) then bounds
+    every assignment on the feasible pairs.
+    """
+    import numpy as np
+
+    from peerkit.match.flow import assignment_prices
+
+    n = len(free)
+    position = np.full(pool.size, -1, dtype=np.int64)
+    position[free] = np.arange(n)
+    a, b = position[scored.rows], position[scored.cols]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    _, first = np.unique(lo * n + hi, return_index=True)
+    lo, hi, weight = lo[first], hi[first], scored.scores[first]
+    left = np.asarray(scored.left_best)
+    step = max(1, BLOCK_CELLS // max(n, 1))
+    for round_ in range(PAIRS_COVER_ROUNDS + 1):
+        _, u, v = assignment_prices(
+            np.concatenate([lo, hi]), np.concatenate([hi, lo]), np.concatenate([weight, weight]), n
+        )
+        progress("bounding pairs", (round_ + 0.5) / (PAIRS_COVER_ROUNDS + 1))
+        doubtful = _doubtful_rows(left, u, v, step)
+        raise_by = np.zeros(n)
+        extra_a, extra_b, extra_w = [], [], []
+        for start in range(0, len(doubtful), step):
+            rows = doubtful[start : start + step]
+            score = score_block(pool, free[rows], free)
+            ok = feasible_block(pool, free[rows], free)
+            short = np.where(ok, score - u[rows][:, None] - v[None, :], -np.inf)
+            raise_by[rows] = np.maximum(short.max(axis=1), 0.0)
+            # The worst few shortfalls of each row join the assignment's pairs.
+            width = min(PAIRS_COVER_ADDED, n)
+            part = np.argpartition(-short, width - 1, axis=1)[:, :width]
+            r = np.repeat(np.arange(len(rows)), width)
+            c = part.ravel()
+            bad = short[r, c] > 1e-9
+            extra_a.append(rows[r[bad]])
+            extra_b.append(c[bad])
+            extra_w.append(score[r[bad], c[bad]])
+        if not extra_a or not sum(len(x) for x in extra_a) or round_ == PAIRS_COVER_ROUNDS:
+            break
+        new_a, new_b = np.concatenate(extra_a), np.concatenate(extra_b)
+        keys = np.concatenate(
+            [lo * n + hi, np.minimum(new_a, new_b) * n + np.maximum(new_a, new_b)]
+        )
+        keys, first = np.unique(keys, return_index=True)
+        weight = np.concatenate([weight, np.concatenate(extra_w)])[first]
+        lo, hi = keys // n, keys % n
+        left[np.unique(np.concatenate([new_a, new_b]))] = np.inf  # checked in full from now on
+    progress("bounding pairs", 1.0)
+    return float(u.sum() + raise_by.sum() + v.sum()) / 2
+
+
+def _doubtful_rows(left: Array, u: Array, v: Array, step: int) -> Array:
+    """Members i with a left-out pair (i, j) whose score could reach u_i + v_j: a left-out
+    pair scores at most min(left_i, left_j)."""
+    import numpy as np
+
+    n = len(u)
+    found = []
+    for start in range(0, n, step):
+        rows = np.arange(start, min(n, start + step))
+        short = np.minimum(left[rows][:, None], left[None, :]) - u[rows][:, None] - v[None, :]
+        short[np.arange(len(rows)), rows] = -np.inf
+        found.append(rows[short.max(axis=1) > 0])
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def _best_partners(score: Array, ok: Array, keep: int) -> tuple[Array, Array]:
