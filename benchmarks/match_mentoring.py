@@ -39,13 +39,21 @@ ZONES = [
 ANCHOR = ROOT / "benchmarks" / "anchors" / "match_mentoring_ortools.py"
 
 
-def write_folder(root: Path, count: int, spread: bool, seed: int = 1) -> Path:
-    """A mentoring program of `count` members with its roster as members.csv."""
+def write_folder(
+    root: Path, count: int, spread: bool, seed: int = 1, fmt: str = "mentoring"
+) -> Path:
+    """A program of `count` members (a third mentors in mentoring) with members.csv."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
+
+    def role(k: int) -> str:
+        if fmt != "mentoring":
+            return "peer"
+        return "mentor" if k % 3 == 0 else "mentee"
+
     (root / "program.yaml").write_text(
         "name: Benchmark\ntimezone: UTC\nstart: 2027-01-01\nend: 2027-12-31\n"
-        "format: mentoring\ncapacity: 2\n"
+        f"format: {fmt}\ncapacity: 2\n"
         f"matching:\n  seed: 1\n  spread: {'true' if spread else 'false'}\n"
         "  rules:\n    not_same: [department]\n  diversity: [industry]\n",
         encoding="utf-8",
@@ -56,7 +64,7 @@ def write_folder(root: Path, count: int, spread: bool, seed: int = 1) -> Path:
     ]
     for k in range(count):
         lines.append(
-            f"m{k:05d},Member {k},{'mentor' if k % 3 == 0 else 'mentee'},"
+            f"m{k:05d},Member {k},{role(k)},"
             f"dept{rng.randrange(20)},{rng.choice(ZONES)},"
             f"{';'.join(rng.sample(TOPICS, 3))},{';'.join(rng.sample(TOPICS, 3))},"
             f"{';'.join(rng.sample(TOPICS, 2))},{rng.randint(1, 5)},{rng.randint(1, 5)},"

@@ -454,3 +454,19 @@ def test_large_pairs_round_reports_the_cycle_cover_bound(
     assert dense - 1e-3 <= summary["bound"] <= dense * (1 + 1e-6) + 1e-3
     assert summary["total"] <= summary["bound"]
     assert 0 <= summary["gap_percent"] < 0.5
+
+
+def test_mentoring_again_is_the_same_and_a_new_round_repeats_nobody(tmp_path: Path) -> None:
+    import datetime as dt
+
+    folder = random_mentoring(tmp_path, 300, seed=21)
+    first = match_round(folder, "r1")
+    assert match_round(folder, "r1").text == first.text
+    assert first.summary["optimal"] is True
+    (tmp_path / "rounds").mkdir()
+    (tmp_path / "rounds" / "r1.yaml").write_text(first.text, encoding="utf-8")
+    later = match_round(check_folder(tmp_path)[0], "r2", start=dt.date(2027, 6, 1))  # type: ignore[arg-type]
+    before = {frozenset(m.members) for m in first.matches}
+    assert not before & {frozenset(m.members) for m in later.matches}
+    assert later.summary["optimal"] is True
+    assert later.summary["matched"] == first.summary["matched"]
