@@ -571,7 +571,7 @@ def _nearest_meetings(planned: Sequence[dt.date], day: dt.date) -> str:
 
 
 def _matching(reader: Reader, node: Node | None) -> Matching:
-    keys = ("rules", "weights", "seed", "pins", "diversity", "mentors_per_mentee")
+    keys = ("rules", "weights", "seed", "pins", "diversity", "mentors_per_mentee", "spread")
     entries = reader.mapping(node, "matching", keys)
     rule_keys = (
         "differ_in_one_of",
@@ -656,6 +656,7 @@ def _matching(reader: Reader, node: Node | None) -> Matching:
         mentors_per_mentee=reader.integer(
             entries.get("mentors_per_mentee"), "matching.mentors_per_mentee", 1, 1, 5
         ),
+        spread=reader.boolean(entries.get("spread"), "matching.spread", True),
     )
 
 

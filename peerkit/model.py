@@ -134,6 +134,8 @@ class Matching:
     pins: tuple[tuple[str, ...], ...] = ()  # member ids that must be matched together
     diversity: tuple[str, ...] = ()  # member fields on which difference is rewarded
     mentors_per_mentee: int = 1
+    # Mentoring: every mentor who can take a mentee gets one before anyone gets a second.
+    spread: bool = True
 
 
 @dataclass(frozen=True)
