@@ -33,14 +33,16 @@ from peerkit.calendar_state import (
     state_text,
 )
 from peerkit.ics import (
+    address_line,
+    alarm_bytes,
     calendar_bytes,
-    duration,
-    escape_text,
+    categories_line,
     event_bytes,
-    fold_text,
-    param_value,
+    text_line,
+    text_line_after,
+    uri_line,
     utc_stamp,
-    when,
+    when_line,
 )
 from peerkit.model import Folder, Location, Match, Meeting, Member, Problem, Program, Round
 from peerkit.output import BuildOptions, Output
@@ -197,50 +199,51 @@ def _uuid5(name: str) -> str:
 
 
 def _summary(program: Program, session_title: str, number: int, match_id: str) -> str:
-    return f"{program.name}: {number}. {session_title} ({match_id})"
+    """`Program: 3. Title (match)`; all but the match id and `)` when match_id is empty."""
+    head = f"{program.name}: {number}. {session_title} ("
+    return head + f"{match_id})" if match_id else head
 
 
 class _Renderer:
-    """Renders events for one program, caching what is shared between matches."""
+    """Renders events for one program as encoded lines, encoding what recurs once."""
 
     def __init__(self, folder: Folder) -> None:
         self.folder = folder
         self.program = folder.program
-        self._attendee: dict[str, str | None] = {}
+        self._attendee: dict[str, bytes | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
-        self._folded: dict[str, str] = {}
+        self._static: dict[tuple[str, str], bytes] = {}
         contact = self.program.contact
-        self.organizer = ""
+        self.organizer = b""
         if contact.email and is_email(contact.email):
-            self.organizer = (
-                f"ORGANIZER;CN={param_value(contact.name or contact.email)}:mailto:{contact.email}"
-            )
-        kinds = {"kickoff": "Kickoff", "closing": "Closing", "regular": "Session"}
-        self.kinds = kinds
+            self.organizer = address_line("ORGANIZER", contact.email, contact.name or contact.email)
+        self.kinds = {"kickoff": "Kickoff", "closing": "Closing", "regular": "Session"}
+        self.categories = {
+            kind: categories_line([self.program.name, label]) for kind, label in self.kinds.items()
+        }
         reminder = self.program.meetings.reminder
-        self.alarm: list[str] = []
+        self.alarm = b""
         if reminder is not None and reminder > dt.timedelta(0):
-            self.alarm = [
-                "BEGIN:VALARM",
-                "ACTION:DISPLAY",
-                f"DESCRIPTION:{escape_text('Reminder: ' + self.program.name)}",
-                f"TRIGGER:-{duration(reminder)}",
-                "END:VALARM",
-            ]
+            self.alarm = alarm_bytes("Reminder: " + self.program.name, reminder)
 
-    def attendee(self, member: Member) -> str | None:
+    def attendee(self, member: Member) -> bytes | None:
+        """The member's ATTENDEE line, or None without a usable email."""
         if member.id not in self._attendee:
             line = None
             if is_email(member.email):
-                line = (
-                    f"ATTENDEE;CN={param_value(member.name or member.id)};ROLE=REQ-PARTICIPANT;"
-                    f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{member.email}"
+                line = address_line(
+                    "ATTENDEE",
+                    member.email,
+                    member.name or member.id,
+                    role="REQ-PARTICIPANT",
+                    partstat="NEEDS-ACTION",
+                    rsvp="TRUE",
                 )
             self._attendee[member.id] = line
         return self._attendee[member.id]
 
     def agenda(self, meeting: Meeting) -> str:
-        """The session's part of DESCRIPTION, escaped: the same for every match at that time.
+        """The session's part of DESCRIPTION: the same for every match at that time.
         Nothing in it depends on other meetings (no "of 12"), so a skip elsewhere leaves it."""
         key = (meeting.number, meeting.start.timetz().replace(tzinfo=None))
         if key not in self._agenda:
@@ -255,74 +258,77 @@ class _Renderer:
                 for block in session.agenda:
                     lines.append(f"{clock(moment)}  {block.title} ({block.minutes} min)")
                     moment += dt.timedelta(minutes=block.minutes)
-            self._agenda[key] = escape_text("\n".join(lines))
+            self._agenda[key] = "\n".join(lines)
         return self._agenda[key]
 
-    def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[str]:
-        """The folded lines that define the event (all but UID, stamp, sequence, status)."""
+    def line(self, name: str, value: str) -> bytes:
+        """A TEXT or URI line that recurs in many events (LOCATION, URL), encoded once."""
+        key = (name, value)
+        if key not in self._static:
+            self._static[key] = uri_line(name, value) if name == "URL" else text_line(name, value)
+        return self._static[key]
+
+    def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[bytes]:
+        """The encoded lines that define the event (all but UID, stamp, sequence, status)."""
         program = self.program
         session = meeting.session
-        tzid = program.timezone
-        description = [""]
-        names = ", ".join(m.name or m.id for m in attendees)
-        description.append(f"Who: {names}" if names else "Who: (no members)")
+        # what every match meeting there and then shares first, folded once (see
+        # text_line_after); then who, their handout and a move
+        shared = [self.agenda(meeting), ""]
         if meeting.location:
-            description.append(f"Where: {meeting.location}")
+            shared.append(f"Where: {meeting.location}")
         if meeting.video and is_url(meeting.video):
-            description.append(f"Video: {meeting.video}")
-        description.append(f"Handout: {self.handout(meeting)}")
-        if meeting.moved:
-            description.append(f"Moved from {long_date(meeting.planned)}.")
+            shared.append(f"Video: {meeting.video}")
         contact = program.contact
         if contact.name or contact.email:
             who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
-            description.append(f"Questions: {who.strip()}")
+            shared.append(f"Questions: {who.strip()}")
+        names = ", ".join(m.name or m.id for m in attendees)
+        description = [f"Who: {names}" if names else "Who: (no members)"]
+        if program.handouts_url:
+            description.append(f"Handout: {self.handout(meeting)}")
+        if meeting.moved:
+            description.append(f"Moved from {long_date(meeting.planned)}.")
         lines = [
-            when("DTSTART", meeting.start, tzid),
-            when("DTEND", meeting.end, tzid),
-            f"SUMMARY:{escape_text(_summary(program, session.title, meeting.number, meeting.match_id))}",
+            when_line("DTSTART", meeting.start),
+            when_line("DTEND", meeting.end),
+            text_line_after(
+                "SUMMARY",
+                _summary(program, session.title, meeting.number, ""),
+                meeting.match_id + ")",
+            ),
         ]
         place = meeting.location or (meeting.video if is_url(meeting.video) else "")
         if place:
-            lines.append(f"LOCATION:{escape_text(place)}")
+            lines.append(self.line("LOCATION", place))
         if meeting.video and is_url(meeting.video):
-            lines.append(f"URL:{meeting.video}")
-        text = escape_text("\n".join(description))
-        lines.append(f"DESCRIPTION:{self.agenda(meeting)}\\n{text}")
-        folded = [fold_text(line) for line in lines]
-        folded.append(
-            self.static(
-                f"CATEGORIES:{escape_text(program.name)},{self.kinds.get(session.kind, 'Session')}"
-            )
+            lines.append(self.line("URL", meeting.video))
+        lines.append(
+            text_line_after("DESCRIPTION", "\n".join([*shared, ""]), "\n".join(description))
         )
+        lines.append(self.categories.get(session.kind, self.categories["regular"]))
         if self.organizer:
-            folded.append(self.static(self.organizer))
+            lines.append(self.organizer)
         for member in attendees:
             line = self.attendee(member)
             if line:
-                folded.append(self.static(line))
-        folded.append(self.static("TRANSP:OPAQUE"))
+                lines.append(line)
+        lines.append(self.line("TRANSP", "OPAQUE"))
         if self.alarm:
-            folded.append(self.static("\n".join(self.alarm)))
-        return folded
+            lines.append(self.alarm)
+        return lines
 
     def handout(self, meeting: Meeting) -> str:
-        """Where `peerkit agenda` writes this match's handout for the session."""
-        from peerkit.agenda import OUT_DIR as AGENDA_DIR
+        """Where this match's handout for the session is published: `peerkit agenda`'s
+        out/agenda/session-NN/MATCH.html under the program's `handouts_url`."""
         from peerkit.text import safe_filename as handout_name
 
         name = handout_name(meeting.match_id)
         if name in ("all", "handouts"):  # the names of the combined files
             name = f"match-{name}"
-        return f"{AGENDA_DIR}/session-{meeting.number:02d}/{name}.html"
+        return f"{self.program.handouts_url}/session-{meeting.number:02d}/{name}.html"
 
-    def static(self, text: str) -> str:
-        """Folded lines that recur in many events, folded once (`text` may hold several)."""
-        if text not in self._folded:
-            self._folded[text] = "".join(fold_text(line) for line in text.split("\n"))
-        return self._folded[text]
-
-    def cancelled_body(self, match_id: str, number: int, record: EventRecord) -> list[str]:
+    def cancelled_body(self, match_id: str, number: int, record: EventRecord) -> list[bytes]:
         """What is left of a vanished event: enough for a client to find and cancel it."""
         from zoneinfo import ZoneInfo
 
@@ -333,17 +339,18 @@ class _Renderer:
         title = session.title if session else f"Session {number}"
         summary = "Cancelled: " + _summary(self.program, title, number, match_id)
         lines = [
-            when("DTSTART", start, self.program.timezone),
-            when("DTEND", end, self.program.timezone),
-            f"SUMMARY:{escape_text(summary)}",
+            when_line("DTSTART", start),
+            when_line("DTEND", end),
+            text_line("SUMMARY", summary),
         ]
         if self.organizer:
             lines.append(self.organizer)
-        return [fold_text(line) for line in lines]
+        return lines
 
 
-def _hash(lines: Sequence[str]) -> str:
-    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()[:16]
+def _hash(lines: Sequence[bytes]) -> str:
+    """What an event says, whatever the fold: a re-export only updates what changed."""
+    return hashlib.sha256(b"".join(lines).replace(b"\r\n ", b"")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -360,7 +367,7 @@ class _Out:
     uid: str = ""
     sequence: int = 0
     stamp: str = ""  # its DTSTAMP
-    gone: tuple[str, ...] = ()  # the folded lines of its cancelled form (no STATUS, no ATTENDEE)
+    gone: tuple[bytes, ...] = ()  # the encoded lines of its cancelled form (no STATUS, no ATTENDEE)
 
 
 @dataclass(frozen=True)
@@ -571,7 +578,7 @@ def render_calendars(
                 # moved to another match) gets this event as cancelled in their own calendar
                 absent = former | {mid for mid in match.members if mid not in attending}
                 cancel = b""
-                gone: list[str] = []
+                gone: list[bytes] = []
                 if absent:
                     gone = renderer.cancelled_body(match_id, meeting.number, record)
                     cancel = event_bytes(uid, dtstamp, sequence, "CANCELLED", gone)
@@ -852,13 +859,13 @@ def _invitations(
             m.email if (m := folder.member(mid)) and is_email(m.email) else "" for mid in members
         )
 
-    def attendee_lines(members: Sequence[str]) -> list[str]:
+    def attendee_lines(members: Sequence[str]) -> list[bytes]:
         lines = []
         for mid in members:
             member = folder.member(mid)
             line = renderer.attendee(member) if member is not None else None
             if line:
-                lines.append(renderer.static(line))
+                lines.append(line)
         return lines
 
     def add(

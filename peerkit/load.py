@@ -101,6 +101,7 @@ PROGRAM_KEYS = (
     "surveys",
     "privacy",
     "roster",
+    "handouts_url",
 )
 MEMBER_KEYS = (
     "id",
@@ -1013,7 +1014,24 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         root=root,
         locations=_locations(node),
         roster=read_roster_import(entries.get("roster"), reader.problems, MEMBER_KEYS),
+        handouts_url=_handouts_url(reader, entries.get("handouts_url")),
     )
+
+
+def _handouts_url(reader: Reader, node: Node | None) -> str:
+    """Where the handouts are published (`peerkit agenda`'s out/agenda/, copied to a web
+    server): calendar events then link each match's handout there."""
+    text = reader.text(node, "handouts_url")
+    if node is not None and text and not is_url(text):
+        reader.report(
+            node.loc,
+            "url",
+            f"handouts_url: '{text[:80]}' is not a web link",
+            "write the address the handouts are published at, e.g. "
+            "https://example.org/peer-teams/handouts (each session is a folder in it)",
+        )
+        return ""
+    return text.rstrip("/")
 
 
 # --- the roster -----------------------------------------------------------------------

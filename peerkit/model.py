@@ -224,6 +224,8 @@ class Program:
     # empty when program.yaml has none (the calendar then keeps one in calendars.yaml).
     id: str = ""
     roster: RosterImport = field(default_factory=RosterImport)
+    # where out/agenda/ is published (no trailing slash): events link their handout there
+    handouts_url: str = ""
 
     def where(self, key_path: str) -> Location:
         """The location of a key path like `meetings.duration` (or the file, if unknown)."""

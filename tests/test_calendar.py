@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from peerkit.build import BuildOptions
 from peerkit.calendar import calendar_step
-from peerkit.ics import escape_text, fold
+from peerkit.ics import text_line
 from peerkit.load import load_folder
 from peerkit.model import Match
 from peerkit.schedule import meetings_for, program_meetings
@@ -83,7 +83,7 @@ ALLOWED = {
     "BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "X-WR-CALNAME", "TZID",
     "DTSTART", "DTEND", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME", "UID", "DTSTAMP", "SEQUENCE",
     "STATUS", "SUMMARY", "LOCATION", "URL", "DESCRIPTION", "CATEGORIES", "ORGANIZER",
-    "ATTENDEE", "TRANSP", "ACTION", "TRIGGER",
+    "ATTENDEE", "TRANSP", "ACTION", "TRIGGER", "COMMENT", "RDATE",
 }  # fmt: skip
 
 
@@ -164,34 +164,41 @@ def test_match_overrides_day_time_and_location_keeping_skips_and_moves() -> None
 # --- the text ---------------------------------------------------------------------------
 
 
-def test_escape_text_escapes_specials_and_drops_line_breaks() -> None:
-    assert escape_text("a,b;c\\d") == "a\\,b\\;c\\\\d"
-    assert escape_text("one\r\ntwo\rthree\nfour\u2028five\x85six") == (
-        "one\\ntwo\\nthree\\nfour\\nfive\\nsix"
+def test_text_is_escaped_and_every_line_break_becomes_one() -> None:
+    assert text_line("SUMMARY", "a,b;c\\d") == b"SUMMARY:a\\,b\\;c\\\\d\r\n"
+    assert text_line("SUMMARY", "one\r\ntwo\rthree\nfour\u2028five\x85six") == (
+        b"SUMMARY:one\\ntwo\\nthree\\nfour\\nfive\\nsix\r\n"
     )
-    assert escape_text("bell\x07tab\tok") == "belltab\tok"
+    assert text_line("SUMMARY", "bell\x07tab\tok") == b"SUMMARY:belltab\tok\r\n"
 
 
-def test_fold_keeps_utf8_characters_whole() -> None:
-    line = "DESCRIPTION:" + "é" * 100 + "😀" * 30
-    data = fold(line)
+def test_folds_keep_utf8_characters_whole() -> None:
+    data = text_line("DESCRIPTION", "é" * 100 + "😀" * 30)
     physical = data.split(b"\r\n")[:-1]
     assert all(len(p) <= 75 for p in physical)
     assert all(p.startswith(b" ") for p in physical[1:])
     for part in physical:
         part.decode("utf-8")  # raises if a character was split
-    assert b"".join(p[1:] if i else p for i, p in enumerate(physical)).decode() == line
+    value = b"".join(p[1:] if i else p for i, p in enumerate(physical)).decode()
+    assert value == "DESCRIPTION:" + "é" * 100 + "😀" * 30
 
 
 @given(st.text(max_size=300))
-def test_fold_and_escape_round_trip(text: str) -> None:
-    data = fold("DESCRIPTION:" + escape_text(text))
+def test_any_text_stays_one_property_and_reads_back(text: str) -> None:
+    import icalendar
+
+    data = text_line("DESCRIPTION", text)
     assert all(len(p) <= 75 for p in data.split(b"\r\n"))
     assert data.endswith(b"\r\n")
     assert b"\n" not in data.replace(b"\r\n", b"")
     value = unfold(data)[0].partition(":")[2]
     assert "\r" not in value
     assert "\n" not in value
+    event = icalendar.Event.from_ical(b"BEGIN:VEVENT\r\n" + data + b"END:VEVENT\r\n")
+    kept = "".join(c for c in text if c == "\t" or c == "\n" or c >= " ")
+    assert str(event["DESCRIPTION"]).replace("\n", "") == kept.replace("\n", "").replace(
+        "\x7f", ""
+    ).replace("\x85", "").replace("\u2028", "").replace("\u2029", "")
 
 
 # --- the files --------------------------------------------------------------------------
@@ -244,7 +251,7 @@ def test_one_vevent_per_meeting_with_everything_a_client_needs(program: Path) ->
     assert "URL:https://meet.example.org/high-desert-peer-teams" in raw
     assert 'ORGANIZER;CN="Renata Oyelaran":mailto:renata@highdesert-alliance.org' in raw
     assert (
-        'ATTENDEE;CN="Ana Ruiz";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:'
+        'ATTENDEE;CN="Ana Ruiz";PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:'
         "mailto:ana@ruizlandscaping.example.com" in raw
     )
     assert "TRIGGER:-P1D" in raw
@@ -255,22 +262,63 @@ def test_one_vevent_per_meeting_with_everything_a_client_needs(program: Path) ->
     description = first["DESCRIPTION"]
     assert "Topics: introductions\\, expectations\\, boundaries" in description
     assert "\\n08:00  Welcome and the year ahead (20 min)\\n08:20  Introductions" in description
-    assert "Handout: out/agenda/session-01/team-a.html" in description
+    assert "Handout" not in description  # no `handouts_url:`: no path on the coordinator's disk
     moved = team_a[9]["DESCRIPTION"]
     assert "Moved from Tuesday 9 November 2027." in moved
     assert len({e["UID"] for e in events(files["program.ics"])}) == 36
+
+
+def test_handouts_url_links_each_matchs_published_handout(program: Path) -> None:
+    import icalendar
+
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    program_yaml.write_text(
+        text.replace("contact:\n", "handouts_url: https://example.org/hd/handouts/\ncontact:\n"),
+        encoding="utf-8",
+    )
+    files = export(program)
+    calendar = icalendar.Calendar.from_ical(files["matches/team-b.ics"])
+    descriptions = [str(e["DESCRIPTION"]) for e in calendar.walk("VEVENT")]
+    assert "Handout: https://example.org/hd/handouts/session-01/team-b.html" in descriptions[0]
+    assert "Handout: https://example.org/hd/handouts/session-12/team-b.html" in descriptions[11]
+    assert not any("out/agenda" in d for d in descriptions)
+    # the link is to what `peerkit agenda` writes for that match and session
+    assert run("agenda", program, "--session", "1", "--now", NOW).exit_code == 0
+    assert (program / "out" / "agenda" / "session-01" / "team-b.html").is_file()
+
+
+def test_a_handouts_url_that_is_no_link_is_an_error_at_its_line(program: Path) -> None:
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    program_yaml.write_text(
+        text.replace("contact:\n", "handouts_url: out/agenda\ncontact:\n"), encoding="utf-8"
+    )
+    line = program_yaml.read_text(encoding="utf-8").splitlines().index("handouts_url: out/agenda")
+    result = run("calendar", program, "--now", NOW)
+    assert result.exit_code == 1
+    assert (
+        f"program.yaml:{line + 1}:15: error[url]: handouts_url: 'out/agenda' is not a web link"
+        in (result.stderr)
+    )
+    assert "https://" in result.stderr  # the hint
+    assert not (program / "out" / "calendars").exists()
 
 
 def test_vtimezone_has_the_real_transitions(program: Path) -> None:
     raw = unfold(export(program)["program.ics"])
     start = raw.index("BEGIN:VTIMEZONE")
     block = raw[start : raw.index("END:VTIMEZONE")]
-    onsets = [line for line in block if line.startswith("DTSTART:")]
-    for onset in ("DTSTART:20270314T020000", "DTSTART:20271107T020000", "DTSTART:20280312T020000"):
-        assert onset in onsets
-    daylight = block.index("DTSTART:20270314T020000")
-    assert block[daylight - 1] == "BEGIN:DAYLIGHT"
-    assert block[daylight + 1 : daylight + 3] == ["TZOFFSETFROM:-0800", "TZOFFSETTO:-0700"]
+    daylight = block.index("BEGIN:DAYLIGHT")
+    # onsets on the clock before the change (RFC 5545): 02:00 in March and in November
+    assert block[daylight + 1 : daylight + 6] == [
+        "DTSTART:20260308T020000",
+        "RDATE:20270314T020000,20280312T020000,20290311T020000",
+        "TZNAME:PDT",
+        "TZOFFSETFROM:-0800",
+        "TZOFFSETTO:-0700",
+    ]
+    assert "RDATE:20271107T020000,20281105T020000,20291104T020000" in block
 
 
 def test_hostile_names_and_locations_cannot_inject_properties(program: Path) -> None:
@@ -296,7 +344,9 @@ def test_hostile_names_and_locations_cannot_inject_properties(program: Path) -> 
         'ORGANIZER;CN="Renata Oyelaran":mailto:renata@highdesert-alliance.org'
     ] * 12
     assert any(
-        line.startswith("ATTENDEE;CN=\"Ana ORGANIZER:mailto:evil@example.com;X='1'") for line in raw
+        # RFC 6868: a double quote in a parameter is ^'
+        line.startswith("ATTENDEE;CN=\"Ana ORGANIZER:mailto:evil@example.com;X=^'1^', Ruiz\";")
+        for line in raw
     )
     # the hostile location is one escaped LOCATION value, and parses back to itself
     team_b = unfold(files["matches/team-b.ics"])
@@ -924,38 +974,36 @@ def test_library_reports_progress_and_returns_files_without_writing(program: Pat
     assert not (program / "calendars.yaml").exists()
 
 
+def _vtimezone_onsets(data: bytes) -> list[tuple[dt.datetime, dt.timedelta]]:
+    """Every onset of a VTIMEZONE (DTSTART and RDATEs) in UTC, with the offset it starts."""
+    import icalendar
+
+    zone = icalendar.Calendar.from_ical(b"BEGIN:VCALENDAR\r\n" + data + b"END:VCALENDAR\r\n")
+    onsets = []
+    for observance in zone.walk("STANDARD") + zone.walk("DAYLIGHT"):
+        before = observance["TZOFFSETFROM"].td
+        after = observance["TZOFFSETTO"].td
+        walls = [observance.decoded("DTSTART")]
+        rdates = observance.get("RDATE", [])
+        for entry in rdates if isinstance(rdates, list) else [rdates]:
+            walls.extend(d.dt for d in entry.dts)
+        onsets += [(wall.replace(tzinfo=dt.UTC) - before, after) for wall in walls]
+    return sorted(onsets)
+
+
 @pytest.mark.parametrize(
     "tzid", ["America/Los_Angeles", "Europe/Berlin", "Australia/Sydney", "Asia/Tokyo", "UTC"]
 )
-def test_vtimezone_agrees_with_zoneinfo_every_six_hours(tzid: str) -> None:
+def test_vtimezone_agrees_with_zoneinfo_every_hour(tzid: str) -> None:
     from peerkit.ics import vtimezone
 
-    lines = vtimezone(tzid, 2027, 2028)
-    onsets: list[tuple[dt.datetime, dt.timedelta]] = []
-    start = offset_from = offset_to = ""
-    for line in lines:
-        name, _, value = line.partition(":")
-        if name == "DTSTART":
-            start = value
-        elif name == "TZOFFSETFROM":
-            offset_from = value
-        elif name == "TZOFFSETTO":
-            offset_to = value
-        elif name == "END" and value in ("STANDARD", "DAYLIGHT"):
-
-            def delta(text: str) -> dt.timedelta:
-                sign = -1 if text[0] == "-" else 1
-                return sign * dt.timedelta(hours=int(text[1:3]), minutes=int(text[3:5]))
-
-            wall = dt.datetime.strptime(start, "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
-            onsets.append((wall - delta(offset_from), delta(offset_to)))
-    assert onsets == sorted(onsets)
+    onsets = _vtimezone_onsets(vtimezone(tzid, 2027, 2028))
     zone = ZoneInfo(tzid)
     moment = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     while moment < dt.datetime(2029, 1, 1, tzinfo=dt.UTC):
         offset = [o for onset, o in onsets if onset <= moment][-1]
         assert offset == moment.astimezone(zone).utcoffset(), moment
-        moment += dt.timedelta(hours=6)
+        moment += dt.timedelta(hours=1)
 
 
 def test_member_who_left_gets_later_meetings_cancelled(program: Path) -> None:
@@ -994,6 +1042,38 @@ def test_meetings_in_the_repeated_autumn_hour_are_written_in_utc(tmp_path: Path)
     assert "DTEND:20271031T013000Z" in lines
     assert "DTSTART;TZID=Europe/Berlin:20271024T023000" in lines
     assert lines.count("BEGIN:VEVENT") == 7
+
+
+def test_a_meeting_in_the_skipped_spring_hour_is_at_the_same_instant_after_it(
+    tmp_path: Path,
+) -> None:
+    import icalendar
+
+    root = tmp_path / "spring"
+    root.mkdir()
+    (root / "program.yaml").write_text(
+        "name: Night owls\ntimezone: Europe/Berlin\nstart: 2028-03-01\nend: 2028-04-10\n"
+        "format: pairs\nmeetings: {cadence: weekly, day: Sunday, time: '02:30', duration: 1h}\n"
+    )
+    (root / "members.yaml").write_text("- {id: a, name: A}\n- {id: b, name: B}\n")
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text("matches:\n  - {id: p1, members: [a, b]}\n")
+    assert run("calendar", root, "--now", "2028-02-01").exit_code == 0
+    data = (root / "out" / "calendars" / "matches" / "p1.ics").read_bytes()
+    lines = unfold(data)
+    # 26 March 2028: 02:30 never happens in Berlin; the meeting is at 03:30, the same instant
+    starts = [line for line in lines if line.startswith("DTSTART;")]
+    assert "DTSTART;TZID=Europe/Berlin:20280326T033000" in starts
+    assert "DTSTART;TZID=Europe/Berlin:20280319T023000" in starts
+    assert "DTSTART;TZID=Europe/Berlin:20280402T023000" in starts
+    # the VTIMEZONE puts that instant in summer time (03:30), as zoneinfo does
+    start = dt.datetime(2028, 3, 26, 1, 30, tzinfo=dt.UTC)
+    vtimezone = data[data.index(b"BEGIN:VTIMEZONE") : data.index(b"END:VTIMEZONE") + 15]
+    offset = [o for onset, o in _vtimezone_onsets(vtimezone + b"\r\n") if onset <= start][-1]
+    assert offset == dt.timedelta(hours=2)
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    moments = sorted(e.decoded("DTSTART").astimezone(dt.UTC) for e in events)
+    assert start in moments
 
 
 # --- the timeline: rounds, leavers and pausers, skips, renames ----------------------------
