@@ -265,46 +265,69 @@ class _TooDeep(Exception):
 def _convert(
     node: yaml.Node,
     rel: str,
-    memo: dict[int, Node],
+    memo: dict[int, Node] | None,
     problems: list[Problem] | None = None,
     depth: int = 1,
 ) -> Node:
     """A composed YAML node as a Node tree, depth-first in file order, as `_too_deep`
-    walks it: a node nested too deep raises _TooDeep with the node `_too_deep` finds."""
+    walks it: a node nested too deep raises _TooDeep with the node `_too_deep` finds.
+    `memo` (for a file with aliases) converts a shared node once."""
     if depth > MAX_YAML_DEPTH:
         raise _TooDeep(node)
-    if id(node) in memo:
+    if memo is not None and id(node) in memo:
         return memo[id(node)]
-    mark = node.start_mark
-    if isinstance(node, yaml.ScalarNode):
-        text = str(node.value)
-        value: YamlValue = None if node.style is None and text in NULLS else text
-        result = Node(value, None, NO_KEYS, rel, mark.line + 1, mark.column + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        items = [_convert(item, rel, memo, problems, depth + 1) for item in node.value]
+    if isinstance(node, _SCALAR):
+        result = _scalar(node, rel)
+    elif isinstance(node, _SEQUENCE):
+        items = [
+            _scalar(item, rel)
+            if type(item) is _SCALAR and memo is None and depth < MAX_YAML_DEPTH
+            else _convert(item, rel, memo, problems, depth + 1)
+            for item in node.value
+        ]
+        mark = node.start_mark
         result = Node(items, None, NO_KEYS, rel, mark.line + 1, mark.column + 1)
     else:
         result = _convert_mapping(node, rel, memo, problems, depth)
-    memo[id(node)] = result
+    if memo is not None:
+        memo[id(node)] = result
     return result
 
 
+_SCALAR, _SEQUENCE = yaml.ScalarNode, yaml.SequenceNode
+
+
+def _scalar(node: yaml.ScalarNode, rel: str) -> Node:
+    text = str(node.value)
+    mark = node.start_mark
+    value = None if node.style is None and text in NULLS else text
+    return Node(value, None, NO_KEYS, rel, mark.line + 1, mark.column + 1)
+
+
 def _convert_mapping(
-    node: yaml.Node, rel: str, memo: dict[int, Node], problems: list[Problem] | None, depth: int
+    node: yaml.Node,
+    rel: str,
+    memo: dict[int, Node] | None,
+    problems: list[Problem] | None,
+    depth: int,
 ) -> Node:
     mapping: dict[str, Node] = {}
     key_at: dict[str, tuple[int, int]] = {}
     merged: list[Node] = []
+    shared = memo is not None
     for key_node, value_node in node.value:
         if depth >= MAX_YAML_DEPTH:
             raise _TooDeep(key_node)
-        scalar_key = isinstance(key_node, yaml.ScalarNode)
+        scalar_key = isinstance(key_node, _SCALAR)
         if not scalar_key:
             deep = _too_deep(key_node, depth + 1)
             if deep is not None:
                 raise _TooDeep(deep)
         key = str(key_node.value) if scalar_key else ""
-        converted = _convert(value_node, rel, memo, problems, depth + 1)
+        if type(value_node) is _SCALAR and not shared:
+            converted = _scalar(value_node, rel)
+        else:
+            converted = _convert(value_node, rel, memo, problems, depth + 1)
         if key == "<<" and scalar_key and key_node.style is None:
             merged.extend(converted.value if isinstance(converted.value, list) else [converted])
             continue
@@ -410,7 +433,7 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
         # No alias: no node is shared, so the depth is checked while converting.
         reported = len(problems)
         try:
-            return _convert(root, rel, {}, problems)
+            return _convert(root, rel, None, problems)
         except _TooDeep as exc:
             del problems[reported:]
             problems.append(_too_deep_problem(rel, exc.node))
