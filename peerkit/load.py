@@ -178,9 +178,9 @@ class Reader:
             self.wrong(node, key, "a mapping of `key: value` lines")
             return {}
         if known is not None:
-            for name, loc in node.keys.items():
+            for name in node.key_names():
                 if name not in known:
-                    self.unknown_key(loc, key, name, known)
+                    self.unknown_key(node.keys[name], key, name, known)
         return node.value
 
     def unknown_key(self, loc: Location, key: str, name: str, known: Sequence[str]) -> None:

@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.output",
         "peerkit.text",
         "peerkit.tables",
+        "peerkit.jsontext",
         "peerkit.write",
         "peerkit.pdf",
         "peerkit.render",

@@ -800,3 +800,47 @@ def test_tally_html_is_the_tallys_own_page(tmp_path: Path) -> None:
     again = runner.invoke(app, ["tally", str(root), "--format", "html", "--now", "2027-04-01"])
     assert again.exit_code == 0, again.stderr
     assert again.stdout.strip() == tally.strip()
+
+
+def test_json_text_writes_what_json_dumps_writes() -> None:
+    """orjson writes the tally's JSON; where it would write other text, json.dumps does."""
+    from dataclasses import dataclass
+
+    from peerkit.jsontext import json_text
+
+    @dataclass
+    class Point:
+        x: int
+
+    samples: list[object] = [
+        {"b": 1, "a": [1.5, 2.0, -0.0, 0.30000000000000004, None, True], "é": "ünï\u2028"},
+        {"when": dt.date(2027, 3, 9), "t": dt.time(9)},
+        {"at": dt.datetime(2027, 3, 9, 18, 30)},  # noqa: DTZ001 - as exports write them
+        {"tuple": (1, "x"), "empty": {}, "none": [], "set": {3}, "point": Point(1)},
+        {"tiny": 1e-05, "tinier": 2.5e-9, "huge": 1e16, "big": 10**30},
+        {2: "int keys", 1: "sorted as numbers"},
+        ['control \x00\x1f\t\n\r"\\ chars'],
+    ]
+    for data in samples:
+        wanted = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+        assert json_text(data) == wanted
+
+
+def test_csv_cells_never_run_as_formulas() -> None:
+    from peerkit.tables import csv_bytes, safe_cell
+
+    assert [safe_cell(v) for v in ("=1+2", " =1", "+3", "-4", "@x", "\tx", "", "a=b")] == [
+        "'=1+2",
+        "' =1",
+        "'+3",
+        "'-4",
+        "'@x",
+        "'\tx",
+        "",
+        "a=b",
+    ]
+    assert safe_cell(None) == ""
+    assert safe_cell(-2) == "'-2"
+    rows = [["a", 1.0, 0.125, None, "", -1.5, 1e20, "  "]]
+    text = csv_bytes(rows).decode("utf-8-sig")
+    assert text == "a,1,0.125,,,'-1.5,1e+20,  \r\n"

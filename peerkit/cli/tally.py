@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -78,9 +79,20 @@ NoNamesOpt = Annotated[
 ]
 
 
-def parse_overrides(values: list[str] | None) -> dict[str, str]:
-    from peerkit.responses import parse_map_options
+def parse_map_options(values: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """`--map 'Column header=question_id'` options to a dict; malformed ones come back apart."""
+    mapping: dict[str, str] = {}
+    bad = []
+    for value in values:
+        column, sep, question = value.rpartition("=")
+        if not sep or not column.strip():
+            bad.append(value)
+            continue
+        mapping[column.strip()] = question.strip()
+    return mapping, bad
 
+
+def parse_overrides(values: list[str] | None) -> dict[str, str]:
     mapping, bad = parse_map_options(values or [])
     if bad:
         msg = f"--map '{bad[0]}' is not COLUMN=QUESTION_ID"

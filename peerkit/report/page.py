@@ -4,10 +4,9 @@ of both under out/report/ and out/tally/.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from collections.abc import Sequence
 
+from peerkit.jsontext import json_text
 from peerkit.model import Folder, Problem
 from peerkit.report.charts import all_charts
 from peerkit.report.content import Report
@@ -83,9 +82,7 @@ def tally_html(folder: Folder, tally: Tally) -> str:
 
 def tally_files(folder: Folder, tally: Tally) -> dict[str, bytes]:
     """out/tally/tally.{json,csv,html}."""
-    data = json.dumps(
-        dataclasses.asdict(tally), indent=2, ensure_ascii=False, sort_keys=True, default=str
-    )
+    data = json_text(tally.as_dict())
     return {
         "out/tally/tally.json": (data + "\n").encode("utf-8"),
         "out/tally/tally.csv": csv_bytes(tally_rows(tally)),
