@@ -270,6 +270,11 @@ def render_agenda(
     return result
 
 
+def handout_names(ids: Sequence[str]) -> list[str]:
+    """The file name (no suffix) of each match's handout, as `render_agenda` writes them."""
+    return _file_names(ids)
+
+
 def _file_names(ids: Sequence[str]) -> list[str]:
     """A file name per match id, unique even when two ids clean up to the same name."""
     names: list[str] = []
