@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -1293,21 +1292,3 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
-
-
-def parse_map_options(values: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """`--map 'Column header=question_id'` options to a dict; malformed ones come back apart."""
-    mapping: dict[str, str] = {}
-    bad = []
-    for value in values:
-        column, sep, question = value.rpartition("=")
-        if not sep or not column.strip():
-            bad.append(value)
-            continue
-        mapping[column.strip()] = question.strip()
-    return mapping, bad
-
-
-def dump_json(value: object) -> str:
-    """JSON for results that hold dates and tuples."""
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
