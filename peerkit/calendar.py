@@ -133,6 +133,8 @@ class Invitation:
     uid: str
     sequence: int
     ics: bytes  # a whole VCALENDAR with METHOD, ORGANIZER, one VEVENT and its VTIMEZONE
+    start: dt.datetime | None = None  # when the meeting is (or was) held
+    title: str = ""  # its session's title
 
     @property
     def key(self) -> str:
@@ -151,6 +153,8 @@ class Invitation:
             "session": self.session,
             "uid": self.uid,
             "sequence": self.sequence,
+            "start": self.start.isoformat() if self.start else None,
+            "title": self.title,
         }
 
 
@@ -368,6 +372,8 @@ class _Out:
     sequence: int = 0
     stamp: str = ""  # its DTSTAMP
     gone: tuple[bytes, ...] = ()  # the encoded lines of its cancelled form (no STATUS, no ATTENDEE)
+    start: dt.datetime | None = None
+    title: str = ""  # the session's title
 
 
 @dataclass(frozen=True)
@@ -595,6 +601,8 @@ def render_calendars(
                         sequence=sequence,
                         stamp=dtstamp,
                         gone=tuple(gone),
+                        start=meeting.start,
+                        title=meeting.session.title,
                     )
                 )
                 result.events.append(
@@ -667,6 +675,8 @@ def render_calendars(
                         item.sequence,
                         dtstamp,
                         tuple(body),
+                        start,
+                        session.title if (session := program.session(item.session)) else "",
                     )
                 )
                 result.events.append(
@@ -890,6 +900,8 @@ def _invitations(
                 uid=out.uid,
                 sequence=out.sequence,
                 ics=calendar_bytes(name, program.timezone, span, [event], method),
+                start=out.start,
+                title=out.title,
             )
         )
 

@@ -554,6 +554,8 @@ def test_itip_a_leaver_gets_a_cancel_the_others_an_update_and_a_rerun_nothing_ne
     assert invite.members == ("elena-petrova", "frank-muller", "grace-lee")
     assert invite.emails[2] == "grace@leedaughterslaw.example.com"
     assert (invite.round, invite.match, invite.session) == ("test", "team-b", 2)
+    assert invite.start == dt.datetime(2027, 2, 10, 18, 30, tzinfo=LA)
+    assert invite.title == "Cash flow and the numbers that matter"
     assert not [k for k in first if ".cancel" in k]  # nothing was ever sent: nothing to cancel
     run("calendar", program, "--method", "request", "--now", NOW)
     # grace leaves team-b for the rest of the program
