@@ -18,7 +18,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the whole folder validated: every reader below runs (only the CLI calls it)
     ("peerkit.check",),
     # output stages: what `build` runs and the commands write
-    ("peerkit.calendar", "peerkit.agenda", "peerkit.survey", "peerkit.report", "peerkit.signin"),
+    (
+        "peerkit.calendar",
+        "peerkit.agenda",
+        "peerkit.survey",
+        "peerkit.report",
+        "peerkit.signin",
+        "peerkit.outbox",
+    ),
+    # the calendar's rooms: what was sent before (calendars.yaml)
+    ("peerkit.calendar_state",),
     # the report's rooms: what it says, its charts, its data, its page, its build stage
     ("peerkit.report.step",),
     ("peerkit.report.page",),
@@ -48,6 +57,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.write",
         "peerkit.pdf",
         "peerkit.render",
+        "peerkit.ics",
     ),
 )
 

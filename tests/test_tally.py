@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from peerkit.cli import app
 from peerkit.model import Question
 from peerkit.responses import normalize, parse_multi, parse_scale, parse_time
-from tests.conftest import two_rounds
+from tests.conftest import SAMPLE, two_rounds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 runner = CliRunner()
@@ -767,6 +767,39 @@ def test_check_folds_repeated_problems_of_one_export(tmp_path: Path) -> None:
     assert "checkin.csv:4:4: warning[out-of-scale]: useful: '7'" in err
     assert "checkin.csv:5:4: warning[out-of-scale]: and 5 more like this (lines 5–9)" in err
     assert "0 error(s), 4 warning(s)" in err
+
+
+def test_tally_html_is_the_tallys_own_page(tmp_path: Path) -> None:
+    """out/tally/tally.html holds per-question statistics; it is never a copy of the report."""
+    root = tmp_path / "sample"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("out"))
+    result = runner.invoke(app, ["build", str(root), "--now", "2027-04-01"])
+    assert result.exit_code == 0, result.stderr
+    tally = (root / "out/tally/tally.html").read_text(encoding="utf-8")
+    report = (root / "out/report/report.html").read_text(encoding="utf-8")
+    assert tally != report
+    assert "survey tally</title>" in tally
+    assert "<svg" not in tally  # the charts are the report's
+    assert "Goals and where we stand" not in tally
+    data = json.loads((root / "out/tally/tally.json").read_text(encoding="utf-8"))
+    useful = question_of(survey_of(data, "checkin"), "useful")
+    # the statistics table of `useful` shows the tally's own n, mean and median
+    row = tally.split('<table class="question-stats" data-question="useful">')[1].split("</table>")[
+        0
+    ]
+    assert f'<td class="n">{useful["n"]}</td>' in row
+    assert f"{useful['mean']:.2f}" in row
+    assert f"{useful['median']:.1f}" in row
+    counts = tally.split('<table class="distribution" data-question="useful">')[1].split(
+        "</table>"
+    )[0]
+    for value, count in useful["distribution"].items():
+        assert f'<th scope="col" class="n">{value}</th>' in counts
+        assert f'<td class="n">{count}</td>' in counts
+    # `peerkit tally --format html` prints the same page it writes
+    again = runner.invoke(app, ["tally", str(root), "--format", "html", "--now", "2027-04-01"])
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.strip() == tally.strip()
 
 
 def test_json_text_writes_what_json_dumps_writes() -> None:

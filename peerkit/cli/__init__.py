@@ -19,6 +19,7 @@ from peerkit.cli import (
     explain,
     init,
     match,
+    outbox,
     report,
     survey,
     tally,
@@ -41,6 +42,7 @@ app.command("survey")(survey.survey_command)
 app.command("tally")(tally.tally_command)
 app.add_typer(attendance.app, name="attendance")
 app.command("report")(report.report_command)
+app.command("outbox")(outbox.outbox_command)
 app.command("build")(build.build_command)
 
 

@@ -208,7 +208,7 @@ def tally_command(
     Example: peerkit tally sample-program --survey checkin --format json
     """
     from peerkit.model import has_errors
-    from peerkit.report import build_report, gather, tally_files
+    from peerkit.report import gather, tally_files
     from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
@@ -243,16 +243,7 @@ def tally_command(
         if format is TallyFormat.json:
             print_json(inputs.tally.as_dict())
         raise typer.Exit(0 if not files else 1)
-    report = build_report(
-        loaded,
-        inputs.tally,
-        inputs.attendance,
-        moment,
-        problems=inputs.problems,
-        as_of=inputs.as_of,
-        notes_before=inputs.notes,
-    )
-    made = tally_files(loaded, inputs.tally, report)
+    made = tally_files(loaded, inputs.tally)
     if format is TallyFormat.json:
         data = inputs.tally.as_dict()
         data["problems"] = [p.as_dict() for p in inputs.problems]
