@@ -470,3 +470,27 @@ def test_mentoring_again_is_the_same_and_a_new_round_repeats_nobody(tmp_path: Pa
     assert not before & {frozenset(m.members) for m in later.matches}
     assert later.summary["optimal"] is True
     assert later.summary["matched"] == first.summary["matched"]
+
+
+@pytest.mark.parametrize(("count", "keep"), [(600, 8), (1500, 40), (45, 50)])
+def test_peers_scored_once_per_pair_equal_the_full_rows(
+    tmp_path: Path, count: int, keep: int
+) -> None:
+    from peerkit.match.solve import scored_pairs, scored_peers
+
+    folder = random_pairs(tmp_path, count, seed=count)
+    pool = build_pool(folder, list(folder.members), "r1")
+    free = np.arange(pool.size)
+    full = scored_pairs(pool, free, free, directed=False, keep=keep)
+    tiled = scored_peers(pool, free, keep)
+    assert (full.feasible_count == tiled.feasible_count).all()
+    assert np.array_equal(full.left_best, tiled.left_best)
+    assert np.allclose(full.best, tiled.best)
+    # The same best scores per member (ties may pick other partners of the same score).
+    for scored in (full, tiled):
+        assert all(np.isfinite(scored.scores))
+    per_row = [np.bincount(s.rows, s.scores, minlength=pool.size) for s in (full, tiled)]
+    assert np.allclose(per_row[0], per_row[1])
+    assert np.array_equal(
+        np.bincount(full.rows, minlength=pool.size), np.bincount(tiled.rows, minlength=pool.size)
+    )

@@ -110,6 +110,62 @@ def scored_pairs(
     )
 
 
+def scored_peers(
+    pool: Pool, free: Array, keep: int, progress: Progress = _quiet, phase: str = "scoring pairs"
+) -> Scored:
+    """`scored_pairs(pool, free, free, directed=False, keep=keep)`, scoring each pair once:
+    peer scores and rules are symmetric, so square tiles on and above the diagonal are
+    scored and each serves its rows and (transposed) its columns."""
+    import numpy as np
+
+    free = np.asarray(free, dtype=np.int64)
+    n = len(free)
+    if keep >= n - 1:
+        return scored_pairs(pool, free, free, directed=False, keep=None, progress=progress)
+    side = max(keep + 2, int(BLOCK_CELLS**0.5))
+    starts = list(range(0, n, side))
+    width = keep + 1
+    # Per member, each tile's `width` best (score, column); merged at the end.
+    value = np.full((n, len(starts), width), -np.inf)
+    column = np.zeros((n, len(starts), width), dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    done = 0
+    tiles = len(starts) * (len(starts) + 1) // 2
+    for ti, top in enumerate(starts):
+        rows = np.arange(top, min(n, top + side))
+        for tj in range(ti, len(starts)):
+            left = starts[tj]
+            cols = np.arange(left, min(n, left + side))
+            score = score_block(pool, free[rows], free[cols])
+            ok = feasible_block(pool, free[rows], free[cols])
+            masked = np.where(ok, score, -np.inf)
+            for lines, others, block, slot in (
+                (rows, cols, masked, tj),
+                *([(cols, rows, masked.T, ti)] if tj != ti else []),
+            ):
+                counts[lines] += np.isfinite(block).sum(axis=1)
+                if block.shape[1] > width:
+                    part = np.argpartition(-block, width - 1, axis=1)[:, :width]
+                else:
+                    part = np.broadcast_to(np.arange(block.shape[1]), (len(lines), block.shape[1]))
+                picked = np.take_along_axis(block, part, axis=1)
+                value[lines, slot, : part.shape[1]] = picked
+                column[lines, slot, : part.shape[1]] = others[part]
+            done += 1
+            progress(phase, done / tiles)
+    merged = value.reshape(n, -1)
+    order = np.argsort(-merged, axis=1, kind="stable")[:, :width]
+    best_values = np.take_along_axis(merged, order, axis=1)
+    best_columns = np.take_along_axis(column.reshape(n, -1), order, axis=1)
+    left_best = best_values[:, keep]
+    r = np.repeat(np.arange(n), keep)
+    c = best_columns[:, :keep].ravel()
+    v = best_values[:, :keep].ravel()
+    good = np.isfinite(v)
+    best = np.where(np.isfinite(best_values[:, 0]), best_values[:, 0], 0.0)
+    return Scored(free[r[good]], free[c[good]], v[good], best, counts, left_best)
+
+
 def _top_sum(masked: Array, count: int) -> Array:
     import numpy as np
 
@@ -179,14 +235,8 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
         else:
             bound = max(cycle_cover_bound(score, ok) if n > 1 else 0.0, total)
         return Solved(pairs, scores, exact, bound)
-    scored = scored_pairs(
-        pool,
-        free,
-        free,
-        directed=False,
-        keep=max(candidates_for(n), PAIRS_COVER_CANDIDATES),
-        progress=progress,
-        phase="scoring pairs",
+    scored = scored_peers(
+        pool, free, max(candidates_for(n), PAIRS_COVER_CANDIDATES), progress=progress
     )
     a, b, s = scored.rows, scored.cols, scored.scores
     # The blossom algorithm takes each member's `candidates_for(n)` best partners; the
