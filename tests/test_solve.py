@@ -494,3 +494,80 @@ def test_peers_scored_once_per_pair_equal_the_full_rows(
     assert np.array_equal(
         np.bincount(full.rows, minlength=pool.size), np.bincount(tiled.rows, minlength=pool.size)
     )
+
+
+def lp_reference(case: Instance, wanted: int, spread: bool) -> tuple[int, int, float]:
+    """(mentee places filled, mentors with a mentee, total) by scipy's LP on every feasible
+    pair: several mentors per mentee, one extra variable per mentor for its mentees after
+    the first (a network matrix: the LP's optimum is whole)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    score = score_block(case.pool, case.mentees, case.mentors, directed=True)
+    ok = feasible_block(case.pool, case.mentees, case.mentors)
+    r, c = np.nonzero(ok)
+    if len(r) == 0:
+        return 0, 0, 0.0
+    edges, mentors = len(r), len(case.mentors)
+    top = float(np.abs(score).max()) + 1.0
+    units = wanted * len(case.mentees) + 1
+    penalty = top * units if spread else 0.0
+    bonus = (penalty + top) * units
+    cost = np.concatenate([-(score[r, c] + bonus), np.full(mentors, penalty)])
+    e = np.arange(edges)
+    rows = np.concatenate([r, len(case.mentees) + c, len(case.mentees) + mentors + c])
+    cols = np.concatenate([e, e, e])
+    data = np.ones(3 * edges)
+    extra_rows = len(case.mentees) + mentors + np.arange(mentors)
+    rows = np.concatenate([rows, extra_rows])
+    cols = np.concatenate([cols, edges + np.arange(mentors)])
+    data = np.concatenate([data, -np.ones(mentors)])
+    matrix = coo_matrix(
+        (data, (rows, cols)), shape=(len(case.mentees) + 2 * mentors, edges + mentors)
+    )
+    limit = np.concatenate(
+        [
+            np.full(len(case.mentees), wanted),
+            case.capacity,
+            np.ones(mentors) if spread else case.capacity,
+        ]
+    )
+    bounds = [(0, 1)] * edges + [(0, None)] * mentors
+    result = linprog(cost, A_ub=matrix.tocsr(), b_ub=limit, bounds=bounds, method="highs")
+    assert result.status == 0
+    chosen = result.x[:edges] > 0.5
+    return int(chosen.sum()), len(set(c[chosen].tolist())), float(score[r[chosen], c[chosen]].sum())
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(members=rosters(), spread=st.booleans(), keep=st.integers(1, 3))
+def test_several_mentors_per_mentee_equal_the_lp(
+    base: Folder, members: list[Member], spread: bool, keep: int
+) -> None:
+    case = instance_of(with_roster(base, members, spread))
+    if len(case.mentees) == 0 or len(case.mentors) == 0:
+        return
+    found = flow_module.solve_flow(
+        case.pool,
+        case.mentees,
+        case.mentors,
+        case.capacity,
+        np.full(len(case.mentees), 2, dtype=np.int64),
+        np.zeros(len(case.mentors), dtype=np.int64),
+        spread=spread,
+        progress=lambda _p, _d: None,
+        keep=keep,
+    )
+    assert found.proven is True
+    assert len(set(found.pairs)) == len(found.pairs)  # two different mentors, never one twice
+    per_mentee = np.bincount([r for r, _ in found.pairs], minlength=len(case.mentees))
+    assert (per_mentee <= 2).all()
+    load = np.bincount([c for _, c in found.pairs], minlength=len(case.mentors))
+    assert (load <= case.capacity).all()
+    places, used, total = lp_reference(case, 2, spread)
+    assert len(found.pairs) == places
+    if spread:
+        assert len({c for _, c in found.pairs}) == used
+    assert sum(found.scores) == pytest.approx(total, abs=1e-5 * max(places, 1))
