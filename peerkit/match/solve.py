@@ -38,6 +38,7 @@ PAIRS_COVER_CANDIDATES = 40  # best partners per member the cycle-cover bound st
 # above PAIRS_BOUND_LIMIT (the fewer, the more members it must score in full)
 PAIRS_COVER_ROUNDS = 3  # times the bound's assignment is solved again with the pairs it missed
 PAIRS_COVER_ADDED = 10  # pairs per member added each time
+PAIRS_COVER_SLACK = 1e-5  # ... unless the raised prices add less than this share to the bound
 
 
 def _quiet(_phase: str, _done: float) -> None:
@@ -271,8 +272,9 @@ def sparse_cycle_cover_bound(
     on each candidate). A pair left out scores at most the best left-out score of either
     member (`scored.left_best`), so a member whose prices cover that against every other
     member needs no look; the others are scored in full, their pairs the prices miss join
-    the assignment and it is solved again (`PAIRS_COVER_ROUNDS` times at most). Finally
-    each such member's u is raised by its worst shortfall: sum(u) + sum(v) then bounds
+    the assignment and it is solved again (`PAIRS_COVER_ROUNDS` times at most, and not
+    when raising the prices costs less than `PAIRS_COVER_SLACK`). Finally each such
+    member's u is raised by its worst shortfall: sum(u) + sum(v) then bounds
     every assignment on the feasible pairs.
     """
     import numpy as np
@@ -311,7 +313,9 @@ def sparse_cycle_cover_bound(
             extra_a.append(rows[r[bad]])
             extra_b.append(c[bad])
             extra_w.append(score[r[bad], c[bad]])
-        if not extra_a or not sum(len(x) for x in extra_a) or round_ == PAIRS_COVER_ROUNDS:
+        # Stop when the raised prices cost next to nothing: solving again would gain less.
+        close = raise_by.sum() <= PAIRS_COVER_SLACK * float(u.sum() + v.sum())
+        if close or not sum(len(x) for x in extra_a) or round_ == PAIRS_COVER_ROUNDS:
             break
         new_a, new_b = np.concatenate(extra_a), np.concatenate(extra_b)
         keys = np.concatenate(
