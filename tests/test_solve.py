@@ -440,22 +440,36 @@ def test_sparse_cycle_cover_bound_equals_the_dense_one(tmp_path: Path, keep: int
     assert sparse <= dense * (1 + (1e-3 if keep < 8 else 2 * PAIRS_COVER_SLACK)) + 1e-6
 
 
+@pytest.mark.parametrize("repair", [4, 0])  # 0: no pair to repair with, the fallback runs
 def test_large_pairs_round_reports_the_cycle_cover_bound(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repair: int
 ) -> None:
     from peerkit.match import solve
-    from peerkit.match.solve import cycle_cover_bound, dense_pairs
+    from peerkit.match.solve import SCALE, _blossom, cycle_cover_bound, dense_pairs
 
-    # The path taken above 4,000 members, on 600 (10 partners each for the blossom).
+    # The path taken above 4,000 members, on 600.
     monkeypatch.setattr(solve, "PAIRS_BOUND_LIMIT", 100)
+    monkeypatch.setattr(solve, "PAIRS_REPAIR_EDGES", repair)
     folder = random_pairs(tmp_path, 600, seed=11)
     result = match_round(folder, "r1")
+    assert match_round(folder, "r1").text == result.text
     summary = result.summary
     pool = build_pool(folder, list(folder.members), "r1")
-    dense = cycle_cover_bound(*dense_pairs(pool, np.arange(pool.size)))
-    assert dense - 1e-3 <= summary["bound"] <= dense * (1 + 1e-6) + 1e-3
+    score, ok = dense_pairs(pool, np.arange(pool.size))
+    dense = cycle_cover_bound(score, ok)
+    assert dense - 1e-3 <= summary["bound"] <= dense * (1 + 1e-4) + 1e-3
+    a, b = np.nonzero(np.triu(ok, 1))
+    best = _blossom(pool.size, a, b, np.rint(score[a, b] * SCALE))
+    optimum = sum(float(score[x, y]) for x, y in best)
+    assert summary["matches"] == len(best)  # every member paired, as the optimum does
+    members = [pool.index[m] for match in result.matches for m in match.members]
+    assert len(members) == len(set(members)) == 600
+    for match in result.matches:
+        i, j = (pool.index[m] for m in match.members)
+        assert ok[i, j]
+    assert optimum * (1 - 1e-3) <= summary["total"] <= optimum + 1e-3
     assert summary["total"] <= summary["bound"]
-    assert 0 <= summary["gap_percent"] < 0.5
+    assert 0 <= summary["gap_percent"] < 0.1
 
 
 def test_mentoring_again_is_the_same_and_a_new_round_repeats_nobody(tmp_path: Path) -> None:
