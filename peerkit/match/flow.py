@@ -184,9 +184,7 @@ def solve_flow(
         cols = np.concatenate([cols, new_c])
         scores = np.concatenate([scores, new_s])
         added += len(new_r)
-        # A mentee whose left-out pairs were added may still hide better ones: check it
-        # exactly from now on (its cheap bound no longer holds for what is left).
-        left_best[np.unique(new_r)] = np.inf
+        # `left_best` still bounds what is left out: adding pairs only removes some.
     chosen = np.flatnonzero(flows > 0)
     pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
     return FlowSolution(

@@ -362,7 +362,6 @@ def cycle_cover(pool: Pool, free: Array, scored: Scored, progress: Progress = _q
         keys, first = np.unique(keys, return_index=True)
         weight = np.concatenate([weight, np.concatenate(extra_w)])[first]
         lo, hi = keys // n, keys % n
-        left[np.unique(np.concatenate([new_a, new_b]))] = np.inf  # checked in full from now on
     progress("bounding pairs", 1.0)
     bound = float(u.sum() + raise_by.sum() + v.sum()) / 2
     return Cover(bound, successor, (u + v) / 2, lo, hi, weight)
