@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.report",
         "peerkit.signin",
         "peerkit.outbox",
+        "peerkit.send",
     ),
     # the report's rooms: what it says, its charts, its data, its page, its build stage
     ("peerkit.report.step",),
