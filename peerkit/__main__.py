@@ -20,7 +20,7 @@ _terminated: list[int] = []
 # read from YAML) and frees few of them before it ends. With the collector's default
 # thresholds (700, 10, 10) it walked them over and over: a quarter of `peerkit tally` of
 # 100,000 rows. Collections stay on, only less often; memory is the same.
-GC_THRESHOLDS = (50_000, 20, 100)
+GC_THRESHOLDS = (200_000, 50, 1000)
 
 
 def _terminate(signum: int, frame: "FrameType | None") -> None:

@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.report",
         "peerkit.signin",
         "peerkit.outbox",
+        "peerkit.send",
     ),
     # the calendar's rooms: what was sent before (calendars.yaml)
     ("peerkit.calendar_state",),

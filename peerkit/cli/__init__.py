@@ -21,6 +21,7 @@ from peerkit.cli import (
     match,
     outbox,
     report,
+    send,
     survey,
     tally,
 )
@@ -43,6 +44,7 @@ app.command("tally")(tally.tally_command)
 app.add_typer(attendance.app, name="attendance")
 app.command("report")(report.report_command)
 app.command("outbox")(outbox.outbox_command)
+app.command("send")(send.send_command)
 app.command("build")(build.build_command)
 
 

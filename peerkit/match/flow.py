@@ -184,9 +184,7 @@ def solve_flow(
         cols = np.concatenate([cols, new_c])
         scores = np.concatenate([scores, new_s])
         added += len(new_r)
-        # A mentee whose left-out pairs were added may still hide better ones: check it
-        # exactly from now on (its cheap bound no longer holds for what is left).
-        left_best[np.unique(new_r)] = np.inf
+        # `left_best` still bounds what is left out: adding pairs only removes some.
     chosen = np.flatnonzero(flows > 0)
     pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
     return FlowSolution(
@@ -397,17 +395,18 @@ def _shortest_from_root(
 
 def assignment_prices(
     rows: Array, cols: Array, weight: Array, count: int
-) -> tuple[float, Array, Array]:
+) -> tuple[float, Array, Array, Array]:
     """The best assignment of `count` rows to `count` columns on the arcs (rows, cols)
     (a row may stay unassigned), by min-cost flow, and dual prices u, v >= 0 with
-    u_i + v_j >= weight on every arc: (the assignment's weight, u, v)."""
+    u_i + v_j >= weight on every arc: (the assignment's weight, u, v, each row's column
+    or -1)."""
     import numpy as np
     from ortools.graph.python import min_cost_flow
 
     keep = weight > 0
     rows, cols, weight = rows[keep], cols[keep], weight[keep]
     if len(rows) == 0:
-        return 0.0, np.zeros(count), np.zeros(count)
+        return 0.0, np.zeros(count), np.zeros(count), np.full(count, -1, dtype=np.int64)
     top = float(weight.max())
     scale = MAX_SCALE
     while scale > 1 and top * scale * (2 * count + 2) >= 2**62:
@@ -444,11 +443,14 @@ def assignment_prices(
     n = len(rows)
     value = float(weight[flows[:n] > 0].sum())
     if distance is None:  # pragma: no cover - OR-Tools returned an optimal flow
-        return value, np.full(count, top), np.zeros(count)
+        return value, np.full(count, top), np.zeros(count), np.full(count, -1, dtype=np.int64)
     # Reduced cost / scale = top - w + (d_i - d_j) / scale = u_i + v_j - w.
     u = np.maximum(top + (distance[:count] - distance[sink]) / scale, 0.0)
     v = np.maximum((distance[sink] - distance[count:sink]) / scale, 0.0)
     # Integer costs are within half a unit of the weights: lift u so it truly covers them.
     short = weight - u[rows] - v[cols]
     np.maximum.at(u, rows, u[rows] + np.maximum(short, 0.0))
-    return value, u, v
+    successor = np.full(count, -1, dtype=np.int64)
+    chosen = flows[:n] > 0
+    successor[rows[chosen]] = cols[chosen]
+    return value, u, v, successor

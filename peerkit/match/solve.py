@@ -38,6 +38,8 @@ PAIRS_COVER_CANDIDATES = 40  # best partners per member the cycle-cover bound st
 # above PAIRS_BOUND_LIMIT (the fewer, the more members it must score in full)
 PAIRS_COVER_ROUNDS = 3  # times the bound's assignment is solved again with the pairs it missed
 PAIRS_COVER_ADDED = 10  # pairs per member added each time
+PAIRS_COVER_SLACK = 1e-5  # ... unless the raised prices add less than this share to the bound
+PAIRS_REPAIR_EDGES = 4  # least-slack pairs per member the blossom repair may use
 
 
 def _quiet(_phase: str, _done: float) -> None:
@@ -110,6 +112,62 @@ def scored_pairs(
     )
 
 
+def scored_peers(
+    pool: Pool, free: Array, keep: int, progress: Progress = _quiet, phase: str = "scoring pairs"
+) -> Scored:
+    """`scored_pairs(pool, free, free, directed=False, keep=keep)`, scoring each pair once:
+    peer scores and rules are symmetric, so square tiles on and above the diagonal are
+    scored and each serves its rows and (transposed) its columns."""
+    import numpy as np
+
+    free = np.asarray(free, dtype=np.int64)
+    n = len(free)
+    if keep >= n - 1:
+        return scored_pairs(pool, free, free, directed=False, keep=None, progress=progress)
+    side = max(keep + 2, int(BLOCK_CELLS**0.5))
+    starts = list(range(0, n, side))
+    width = keep + 1
+    # Per member, each tile's `width` best (score, column); merged at the end.
+    value = np.full((n, len(starts), width), -np.inf)
+    column = np.zeros((n, len(starts), width), dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    done = 0
+    tiles = len(starts) * (len(starts) + 1) // 2
+    for ti, top in enumerate(starts):
+        rows = np.arange(top, min(n, top + side))
+        for tj in range(ti, len(starts)):
+            left = starts[tj]
+            cols = np.arange(left, min(n, left + side))
+            score = score_block(pool, free[rows], free[cols])
+            ok = feasible_block(pool, free[rows], free[cols])
+            masked = np.where(ok, score, -np.inf)
+            for lines, others, block, slot in (
+                (rows, cols, masked, tj),
+                *([(cols, rows, masked.T, ti)] if tj != ti else []),
+            ):
+                counts[lines] += np.isfinite(block).sum(axis=1)
+                if block.shape[1] > width:
+                    part = np.argpartition(-block, width - 1, axis=1)[:, :width]
+                else:
+                    part = np.broadcast_to(np.arange(block.shape[1]), (len(lines), block.shape[1]))
+                picked = np.take_along_axis(block, part, axis=1)
+                value[lines, slot, : part.shape[1]] = picked
+                column[lines, slot, : part.shape[1]] = others[part]
+            done += 1
+            progress(phase, done / tiles)
+    merged = value.reshape(n, -1)
+    order = np.argsort(-merged, axis=1, kind="stable")[:, :width]
+    best_values = np.take_along_axis(merged, order, axis=1)
+    best_columns = np.take_along_axis(column.reshape(n, -1), order, axis=1)
+    left_best = best_values[:, keep]
+    r = np.repeat(np.arange(n), keep)
+    c = best_columns[:, :keep].ravel()
+    v = best_values[:, :keep].ravel()
+    good = np.isfinite(v)
+    best = np.where(np.isfinite(best_values[:, 0]), best_values[:, 0], 0.0)
+    return Scored(free[r[good]], free[c[good]], v[good], best, counts, left_best)
+
+
 def _top_sum(masked: Array, count: int) -> Array:
     import numpy as np
 
@@ -137,8 +195,11 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
     `PAIRS_BOUND_LIMIT` members it first runs on each member's best `PAIRS_CANDIDATES`,
     then proves that matching optimal on every feasible pair with a linear-programming
     dual, or finds the optimum among the few pairs the dual cannot rule out (see
-    `_certified`). Above that the result is measured against the cycle-cover bound,
-    computed from the candidates' scores (`sparse_cycle_cover_bound`).
+    `_certified`). Above that, the best cycle cover of each member's best partners'
+    scores (`cycle_cover`) gives both the bound and the pairing: its 2-cycles, with the
+    blossom algorithm re-pairing the neighbourhood of the rest (`pairs_from_cover`); if
+    that leaves someone unpaired who could be, the blossom algorithm runs on each
+    member's `candidates_for(n)` best partners.
     """
     import numpy as np
 
@@ -179,40 +240,68 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
         else:
             bound = max(cycle_cover_bound(score, ok) if n > 1 else 0.0, total)
         return Solved(pairs, scores, exact, bound)
-    scored = scored_pairs(
-        pool,
-        free,
-        free,
-        directed=False,
-        keep=max(candidates_for(n), PAIRS_COVER_CANDIDATES),
-        progress=progress,
-        phase="scoring pairs",
+    scored = scored_peers(
+        pool, free, max(candidates_for(n), PAIRS_COVER_CANDIDATES), progress=progress
     )
-    a, b, s = scored.rows, scored.cols, scored.scores
-    # The blossom algorithm takes each member's `candidates_for(n)` best partners; the
-    # bound takes all the scored ones.
-    order = np.lexsort((-s, a))
-    rank = np.arange(len(a)) - np.searchsorted(a[order], a[order], side="left")
-    best = order[rank < candidates_for(n)]
-    lo, hi = np.minimum(a[best], b[best]), np.maximum(a[best], b[best])
-    _, first = np.unique(lo * pool.size + hi, return_index=True)
-    lo, hi, weights_ = lo[first], hi[first], s[best][first]
-    progress("matching pairs", 0.0)
-    found = _blossom(pool.size, lo, hi, np.rint(weights_ * SCALE))
-    progress("matching pairs", 1.0)
-    lookup = dict(zip(zip(lo.tolist(), hi.tolist(), strict=True), weights_.tolist(), strict=True))
-    pairs = sorted(found)
-    scores = [lookup[pair] for pair in pairs]
-    total = sum(scores)
     progress("bounding pairs", 0.0)
-    bound = sparse_cycle_cover_bound(pool, free, scored, progress)
-    exact = total >= bound - 1e-6
-    return Solved(pairs, scores, exact, max(bound, total))
+    cover = cycle_cover(pool, free, scored, progress)
+    progress("matching pairs", 0.0)
+    found = pairs_from_cover(cover, n)
+    lookup = dict(
+        zip(
+            zip(cover.lo.tolist(), cover.hi.tolist(), strict=True),
+            cover.weight.tolist(),
+            strict=True,
+        )
+    )
+    if len(found) < int((scored.feasible_count > 0).sum()) // 2:
+        # Not everyone who may meet someone is paired: the blossom algorithm on each
+        # member's best partners finds the most pairs there are.
+        a, b, s = scored.rows, scored.cols, scored.scores
+        order = np.lexsort((-s, a))
+        rank = np.arange(len(a)) - np.searchsorted(a[order], a[order], side="left")
+        best = order[rank < candidates_for(n)]
+        position = np.full(pool.size, -1, dtype=np.int64)
+        position[free] = np.arange(n)
+        a, b = position[a[best]], position[b[best]]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        _, first = np.unique(lo * n + hi, return_index=True)
+        lo, hi, weights_ = lo[first], hi[first], s[best][first]
+        lookup.update(
+            zip(zip(lo.tolist(), hi.tolist(), strict=True), weights_.tolist(), strict=True)
+        )
+        found = _blossom(n, lo, hi, np.rint(weights_ * SCALE))
+    progress("matching pairs", 1.0)
+    found = sorted(found)
+    pairs = [(int(free[x]), int(free[y])) for x, y in found]
+    scores = [lookup[pair] for pair in found]
+    total = sum(scores)
+    exact = total >= cover.bound - 1e-6
+    return Solved(pairs, scores, exact, max(cover.bound, total))
+
+
+@dataclass
+class Cover:
+    """The best cycle cover of the symmetric candidate scores: its bound, each member's
+    successor (positions in `free`, -1: none), the prices y (y_i + y_j >= score on every
+    pair given to it) and those pairs (low, high, score)."""
+
+    bound: float
+    successor: Array
+    prices: Array
+    lo: Array
+    hi: Array
+    weight: Array
 
 
 def sparse_cycle_cover_bound(
     pool: Pool, free: Array, scored: Scored, progress: Progress = _quiet
 ) -> float:
+    """The cycle-cover bound of `cycle_cover`."""
+    return cycle_cover(pool, free, scored, progress).bound
+
+
+def cycle_cover(pool: Pool, free: Array, scored: Scored, progress: Progress = _quiet) -> Cover:
     """The cycle-cover bound (the best assignment on the symmetric score matrix, halved:
     a pairing is a cover by 2-cycles) over every feasible pair of `free`, from the scored
     candidates alone plus the few members whose left-out pairs it cannot rule out.
@@ -221,8 +310,9 @@ def sparse_cycle_cover_bound(
     on each candidate). A pair left out scores at most the best left-out score of either
     member (`scored.left_best`), so a member whose prices cover that against every other
     member needs no look; the others are scored in full, their pairs the prices miss join
-    the assignment and it is solved again (`PAIRS_COVER_ROUNDS` times at most). Finally
-    each such member's u is raised by its worst shortfall: sum(u) + sum(v) then bounds
+    the assignment and it is solved again (`PAIRS_COVER_ROUNDS` times at most, and not
+    when raising the prices costs less than `PAIRS_COVER_SLACK`). Finally each such
+    member's u is raised by its worst shortfall: sum(u) + sum(v) then bounds
     every assignment on the feasible pairs.
     """
     import numpy as np
@@ -239,7 +329,7 @@ def sparse_cycle_cover_bound(
     left = np.asarray(scored.left_best)
     step = max(1, BLOCK_CELLS // max(n, 1))
     for round_ in range(PAIRS_COVER_ROUNDS + 1):
-        _, u, v = assignment_prices(
+        _, u, v, successor = assignment_prices(
             np.concatenate([lo, hi]), np.concatenate([hi, lo]), np.concatenate([weight, weight]), n
         )
         progress("bounding pairs", (round_ + 0.5) / (PAIRS_COVER_ROUNDS + 1))
@@ -261,7 +351,9 @@ def sparse_cycle_cover_bound(
             extra_a.append(rows[r[bad]])
             extra_b.append(c[bad])
             extra_w.append(score[r[bad], c[bad]])
-        if not extra_a or not sum(len(x) for x in extra_a) or round_ == PAIRS_COVER_ROUNDS:
+        # Stop when the raised prices cost next to nothing: solving again would gain less.
+        close = raise_by.sum() <= PAIRS_COVER_SLACK * float(u.sum() + v.sum())
+        if close or not sum(len(x) for x in extra_a) or round_ == PAIRS_COVER_ROUNDS:
             break
         new_a, new_b = np.concatenate(extra_a), np.concatenate(extra_b)
         keys = np.concatenate(
@@ -270,9 +362,34 @@ def sparse_cycle_cover_bound(
         keys, first = np.unique(keys, return_index=True)
         weight = np.concatenate([weight, np.concatenate(extra_w)])[first]
         lo, hi = keys // n, keys % n
-        left[np.unique(np.concatenate([new_a, new_b]))] = np.inf  # checked in full from now on
     progress("bounding pairs", 1.0)
-    return float(u.sum() + raise_by.sum() + v.sum()) / 2
+    bound = float(u.sum() + raise_by.sum() + v.sum()) / 2
+    return Cover(bound, successor, (u + v) / 2, lo, hi, weight)
+
+
+def pairs_from_cover(cover: Cover, n: int) -> list[tuple[int, int]]:
+    """A pairing (positions) from the cycle cover: its 2-cycles are kept, except around
+    the members it leaves in longer cycles or alone, where the blossom algorithm re-pairs
+    a neighbourhood on the pairs of least slack (y_i + y_j - score) -- a few per member."""
+    import numpy as np
+
+    successor = cover.successor
+    me = np.arange(n)
+    two = (successor >= 0) & (successor[np.maximum(successor, 0)] == me)
+    slack = cover.prices[cover.lo] + cover.prices[cover.hi] - cover.weight
+    share = min(1.0, PAIRS_REPAIR_EDGES * n / max(len(slack), 1))
+    tight = slack <= np.quantile(slack, share) if len(slack) else slack > 0
+    lo, hi, weight = cover.lo[tight], cover.hi[tight], cover.weight[tight]
+    region = ~two
+    grown = region.copy()
+    grown[hi[region[lo]]] = True
+    grown[lo[region[hi]]] = True
+    grown[successor[grown & two]] = True  # a 2-cycle is re-paired whole or not at all
+    region = grown
+    inside = region[lo] & region[hi]
+    found = _blossom(n, lo[inside], hi[inside], np.rint(weight[inside] * SCALE))
+    kept = [(int(i), int(successor[i])) for i in me[two & ~region] if i < successor[i]]
+    return sorted(kept + found)
 
 
 def _doubtful_rows(left: Array, u: Array, v: Array, step: int) -> Array:
