@@ -6,7 +6,9 @@ time. orjson writes the same bytes in a twentieth of that. What orjson would wri
 differently falls back to `json.dumps`, so the text never depends on which encoder ran:
 keys that are not text (orjson refuses them), and floats below 1e-4 (`1e-05`, which orjson
 writes `0.00001` or `1e-5`). Dates, times and anything else orjson does not know become
-`str(value)`, as `default=str` makes them.
+`str(value)`, as `default=str` makes them. One difference is left: a NaN or infinite float
+is `null` here where json.dumps writes `NaN` (not JSON); results give None for a missing
+number, never NaN.
 """
 
 from __future__ import annotations
