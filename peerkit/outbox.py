@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from peerkit.model import Folder, Match, Meeting, Member, Problem, Program, Round, Survey
 from peerkit.output import BuildOptions, Output
@@ -30,8 +30,18 @@ from peerkit.text import clock, long_date, program_context, unique_filename
 from peerkit.timeline import as_of, round_period
 from peerkit.validate import is_email
 
-Purpose = Literal["introduction", "reminder", "survey"]
-PURPOSES: tuple[Purpose, ...] = ("introduction", "reminder", "survey")
+if TYPE_CHECKING:  # the calendars are rendered only when an outbox needs them
+    from peerkit.calendar import CalendarEvent, CalendarResult
+
+Purpose = Literal["introduction", "invitation", "update", "cancellation", "reminder", "survey"]
+PURPOSES: tuple[Purpose, ...] = (
+    "introduction",
+    "invitation",
+    "update",
+    "cancellation",
+    "reminder",
+    "survey",
+)
 OUT_DIR = "out/outbox"
 MANIFEST = f"{OUT_DIR}/outbox.json"  # what `peerkit send` sends: the messages of this run
 MERGE = f"{OUT_DIR}/merge.csv"
@@ -176,6 +186,8 @@ class _Maker:
         self.due: list[_Due] = []
         self.notes: list[str] = []
         self._calendars: dict[str, bytes] | None = None
+        self._rendered: CalendarResult | None = None
+        self.introduced: set[tuple[str, str]] = set()  # (match, member) introduced in this run
 
     def active(self, match: Match, day: dt.date) -> list[Member]:
         members = [self.folder.member(member_id) for member_id in match.members]
@@ -187,17 +199,27 @@ class _Maker:
         self.no_email.setdefault(member.id, member)
         return False
 
-    def calendars(self) -> dict[str, bytes]:
-        """Each match's calendar file (rendered once, only when an introduction needs it)."""
-        if self._calendars is None:
-            from peerkit.calendar import OUT_DIR as CALENDARS
+    def rendered(self) -> CalendarResult:
+        """The calendars as they stand, with their iTIP messages when there is an organizer
+        (rendered once; `calendars.yaml` is read, never written here)."""
+        if self._rendered is None:
             from peerkit.calendar import render_calendars
 
-            made = render_calendars(self.folder, None, now=self.moment)
+            request = is_email(self.program.contact.email)
+            self._rendered = render_calendars(
+                self.folder, None, now=self.moment, method="request" if request else None
+            )
+        return self._rendered
+
+    def calendars(self) -> dict[str, bytes]:
+        """Each match's calendar file, by file name."""
+        if self._calendars is None:
+            from peerkit.calendar import OUT_DIR as CALENDARS
+
             prefix = f"{CALENDARS}/matches/"
             self._calendars = {
                 name.removeprefix(prefix): data
-                for name, data in made.files.items()
+                for name, data in self.rendered().files.items()
                 if name.startswith(prefix)
             }
         return self._calendars
@@ -217,6 +239,8 @@ class _Maker:
                 self.introductions(round_, match, meetings)
                 self.reminders(round_, match, meetings)
                 self.survey_requests(round_, match, meetings)
+        if self.folder.rounds:
+            self.itip()
 
     def introductions(self, round_: Round, match: Match, meetings: Sequence[Meeting]) -> None:
         first = meetings[0]
@@ -235,6 +259,7 @@ class _Maker:
         for member in members:
             if not self.reachable(member):
                 continue
+            self.introduced.add((match.id, member.id))
             local = _local(member, self.program, first)
             context: dict[str, Any] = {
                 "recipient": {"name": member.name, "timezone": local["timezone"]},
@@ -386,6 +411,81 @@ class _Maker:
                 )
             )
 
+    def itip(self) -> None:
+        """Invitations, updates and cancellations (RFC 5546) for the meetings whose calendar
+        state changed since `calendars.yaml` (what `peerkit calendar` last recorded), one
+        message per member: a new meeting of a match introduced in this run is in the
+        introduction's calendar already, and a meeting that is over needs no message."""
+        made = self.rendered()
+        changed = {e.uid: e for e in made.events if e.change != "unchanged"}
+        verb = {"invitation": "Invitation", "update": "Updated", "cancellation": "Cancelled"}
+        for invitation in made.invitations:
+            event = changed.get(invitation.uid)
+            if event is None or event.end <= self.moment:
+                continue
+            everyone = b"STATUS:CANCELLED" in invitation.ics
+            name = f"{unique_filename(invitation.match)}-session-{invitation.session:02d}.ics"
+            params = {"method": invitation.method, "charset": "utf-8"}
+            for member_id in invitation.members:
+                member = self.folder.member(member_id)
+                if member is None or not self.reachable(member):
+                    continue
+                introduced = (invitation.match, member.id) in self.introduced
+                if invitation.purpose == "invitation" and introduced:
+                    continue
+                local = _event_local(member, self.program, event)
+                context: dict[str, Any] = {
+                    "recipient": {"name": member.name, "timezone": local["timezone"]},
+                    "match": {"id": invitation.match, "round": invitation.round},
+                    "meeting": local | {"number": str(invitation.session)},
+                    "itip": {
+                        "method": invitation.method,
+                        "sequence": invitation.sequence,
+                        "everyone": everyone,
+                    },
+                }
+                self.due.append(
+                    _Due(
+                        purpose=invitation.purpose,
+                        member=member,
+                        key=invitation.key,
+                        file=f"{OUT_DIR}/{invitation.purpose}/{unique_filename(invitation.match)}/"
+                        f"session-{invitation.session:02d}-{invitation.uid[:8]}/"
+                        f"{unique_filename(member.id)}.eml",
+                        subject=f"{verb[invitation.purpose]}: {event.title}, "
+                        f"{local['date']} {local['start']} {local['zone']}",
+                        context=context,
+                        fields={
+                            "match": invitation.match,
+                            "round": invitation.round,
+                            "session": str(invitation.session),
+                            "date": str(local["date"]),
+                            "time": f"{local['start']}–{local['end']} {local['zone']}",
+                            "link": "",
+                            "attachment": name,
+                        },
+                        attachments=((name, "text/calendar", invitation.ics, params),),
+                    )
+                )
+
+
+def _event_local(member: Member, program: Program, event: CalendarEvent) -> dict[str, Any]:
+    """A calendar event's date and times on the member's own clock."""
+    from zoneinfo import ZoneInfo
+
+    zone = member.timezone or program.timezone
+    start = event.start.astimezone(ZoneInfo(zone))
+    end = event.end.astimezone(ZoneInfo(zone))
+    return {
+        "date": long_date(start.date()),
+        "start": clock(start),
+        "end": clock(end),
+        "zone": start.tzname() or "",
+        "timezone": zone,
+        "location": event.location,
+        "title": event.title,
+    }
+
 
 def _fields(
     round_: Round, match: Match, meeting: Meeting, local: Mapping[str, Any]
@@ -416,6 +516,7 @@ def _message(
     base: Mapping[str, Any],
     sender: str,
     moment: dt.datetime,
+    parts: dict[tuple[str, str, int], EmailMessage],
 ) -> EmailMessage:
     from email.policy import SMTP
     from email.utils import format_datetime, formataddr
@@ -434,15 +535,30 @@ def _message(
     message["X-Peerkit-Purpose"] = due.purpose
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
+    if due.attachments:
+        message.make_mixed()
     for name, kind, data, params in due.attachments:
-        maintype, subtype = kind.split("/")
-        message.add_attachment(
-            data, maintype=maintype, subtype=subtype, filename=name, params=dict(params)
-        )
+        # a match's calendar goes to each of its members: encoded once, the same part each time
+        key = (name, kind, id(data))
+        part = parts.get(key)
+        if part is None:
+            maintype, subtype = kind.split("/")
+            part = EmailMessage(policy=SMTP)
+            part.set_content(
+                data,
+                maintype=maintype,
+                subtype=subtype,
+                disposition="attachment",
+                filename=name,
+                params=dict(params),
+            )
+            del part["MIME-Version"]
+            parts[key] = part
+        message.attach(part)
     # multipart boundaries from the Message-ID, not random: the same input, the same bytes
     stem = message["Message-ID"].strip("<>").split("@")[0]
     for index, part in enumerate(message.walk()):
-        if part is not message:
+        if part is not message and "MIME-Version" in part:
             del part["MIME-Version"]  # the email package repeats it in each part
         if part.is_multipart():
             part.set_boundary(f"=_peerkit_{stem}_{index}")
@@ -482,8 +598,9 @@ def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxRe
     maker.run()
     env_text = environment(folder.root, html=False)
     env_html = environment(folder.root, html=True)
+    parts: dict[tuple[str, str, int], EmailMessage] = {}
     for due in maker.due:
-        made = _message(due, env_text, env_html, maker.base, sender, moment)
+        made = _message(due, env_text, env_html, maker.base, sender, moment, parts)
         data = made.as_bytes()
         result.messages.append(
             Message(

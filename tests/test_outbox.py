@@ -140,15 +140,19 @@ def test_a_changed_team_is_introduced_again(sample: Path) -> None:
     )
     round_file.write_text(text, encoding="utf-8")
     after = render_outbox(loaded(sample), now=at(BEFORE_KICKOFF))
-    ids_before = {m.member: m.message_id for m in before.messages}
-    ids_after = {m.member: m.message_id for m in after.messages}
+    ids_before = {m.member: m.message_id for m in before.messages if m.purpose == "introduction"}
+    ids_after = {m.member: m.message_id for m in after.messages if m.purpose == "introduction"}
     assert "quinn-harper" not in ids_after
+    # quinn was sent the team's meetings: each is cancelled for them alone
+    cancelled = [m for m in after.messages if m.purpose == "cancellation"]
+    assert {m.member for m in cancelled} == {"quinn-harper"}
+    assert len(cancelled) == 12
     changed = {member for member in ids_after if ids_after[member] != ids_before[member]}
     moved = {"aaron-blake", "dev-patel", "gus-anderson", "kenji-sato"}
     assert changed == moved  # both teams changed; every other member keeps their message
 
 
-def test_a_member_who_left_gets_nothing_and_is_not_shown(sample: Path) -> None:
+def test_a_member_who_left_gets_only_cancellations_and_is_not_shown(sample: Path) -> None:
     members = sample / "members.yaml"
     text = members.read_text(encoding="utf-8")
     members.write_text(
@@ -156,7 +160,7 @@ def test_a_member_who_left_gets_nothing_and_is_not_shown(sample: Path) -> None:
         encoding="utf-8",
     )
     made = render_outbox(loaded(sample), now=at(BEFORE_KICKOFF))
-    assert "dev-patel" not in {m.member for m in made.messages}
+    assert {m.purpose for m in made.messages if m.member == "dev-patel"} == {"cancellation"}
     aaron = next(m for m in made.messages if m.member == "aaron-blake")
     assert "Dev Patel" not in parse(aaron.data).get_body(("plain",)).get_content()
 
@@ -380,7 +384,8 @@ def test_dry_run_writes_nothing_and_json_lists_messages(sample: Path) -> None:
     assert result.exit_code == 0, result.output
     assert not (sample / "out").exists()
     data = json.loads(result.stdout)
-    assert data["counts"] == {"introduction": 36, "reminder": 0, "survey": 0}
+    assert data["counts"]["introduction"] == 36
+    assert sum(data["counts"].values()) == 36
     assert len({m["message_id"] for m in data["messages"]}) == 36
 
 
@@ -388,3 +393,74 @@ def test_build_writes_the_outbox(sample: Path) -> None:
     result = run("build", sample, "--now", BEFORE_KICKOFF)
     assert result.exit_code == 0, result.output
     assert len(emls(sample)) == MEMBERS_WITH_TEAMS
+
+
+# --- invitations, updates and cancellations (iTIP) --------------------------------------
+
+
+def test_a_member_who_leaves_gets_a_cancellation_and_the_others_an_update(sample: Path) -> None:
+    assert run("calendar", sample, "--now", BEFORE_KICKOFF).exit_code == 0  # state recorded
+    quiet = render_outbox(loaded(sample), now=at("2027-02-01"))
+    assert quiet.counts()["update"] == quiet.counts()["cancellation"] == 0
+    members = sample / "members.yaml"
+    text = members.read_text(encoding="utf-8")
+    members.write_text(
+        text.replace("  - id: dev-patel\n", "  - id: dev-patel\n    left: 2027-05-01\n"),
+        encoding="utf-8",
+    )
+    made = render_outbox(loaded(sample), now=at("2027-02-01"))
+    cancellations = [m for m in made.messages if m.purpose == "cancellation"]
+    updates = [m for m in made.messages if m.purpose == "update"]
+    # match-01 meets on 7 dates from May on (July skipped), to the end of the program
+    assert {m.member for m in cancellations} == {"dev-patel"}
+    assert {m.member for m in updates} == {
+        "aaron-blake",
+        "gus-anderson",
+        "kenji-sato",
+        "quinn-harper",
+    }
+    assert len(cancellations) == len(updates) // 4
+    message = parse(cancellations[0].data)
+    [part] = list(message.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "CANCEL"
+    calendar = icalendar.Calendar.from_ical(part.get_content())
+    assert calendar["METHOD"] == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    attendees = event.get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert [str(a) for a in attendees] == ["mailto:dev@patelaccounting.example.com"]
+    assert "ORGANIZER" in event
+    text = message.get_body(("plain",)).get_content()
+    assert "you are no longer in this meeting of match-01" in text
+    update = parse(updates[0].data)
+    [part] = list(update.iter_attachments())
+    assert part.get_param("method") == "REQUEST"
+    event = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+    assert int(event["SEQUENCE"]) >= 1
+    assert "mailto:dev@patelaccounting.example.com" not in [str(a) for a in event.get("ATTENDEE")]
+    # the same folder and moment, the same messages
+    again = render_outbox(loaded(sample), now=at("2027-02-01"))
+    assert again.files == made.files
+
+
+def test_a_skipped_meeting_is_cancelled_for_everyone(sample: Path) -> None:
+    assert run("calendar", sample, "--now", BEFORE_KICKOFF).exit_code == 0
+    program = sample / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    program.write_text(
+        text.replace(
+            "    - 2027-07-13          # summer break\n", "    - 2027-07-13\n    - 2027-08-10\n"
+        ),
+        encoding="utf-8",
+    )
+    made = render_outbox(loaded(sample), now=at("2027-02-01"))
+    cancellations = [m for m in made.messages if m.purpose == "cancellation"]
+    assert len({m.fields["match"] for m in cancellations}) == 7
+    everyone = {m for match in loaded(sample).rounds[-1].matches for m in match.members}
+    assert everyone - {"ivan-horvat"} <= {m.member for m in cancellations} <= everyone
+    message = parse(cancellations[0].data)
+    [part] = list(message.iter_attachments())
+    event = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")[0]
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert "is cancelled" in message.get_body(("plain",)).get_content()

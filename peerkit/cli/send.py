@@ -58,7 +58,7 @@ def send_command(
     never stored. Each message is recorded in mail.yaml as the server accepts it, so
     running the command again sends only what is left.
 
-    Example: PEERKIT_SMTP_PASSWORD=... peerkit send sample-program --only 'reminder/*'
+    Example: peerkit send sample-program --only 'reminder/*'
     """
     from peerkit.send import send_outbox, summary
 
