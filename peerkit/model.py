@@ -277,6 +277,13 @@ class Member:
     def where(self, key: str) -> Location:
         return self.locations.get(key, self.location)
 
+    @property
+    def label(self) -> str:
+        """The member as a person reads them: `Ana Lima (E1001)` (the id alone when unnamed)."""
+        if self.name and self.name.casefold() != self.id.casefold():
+            return f"{self.name} ({self.id})"
+        return self.id
+
     def value(self, name: str) -> str | tuple[str, ...]:
         """A member attribute by name, for rules over any field (custom ones in `fields`)."""
         if name in self.fields:

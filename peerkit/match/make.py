@@ -716,10 +716,14 @@ def _mentoring(
     per = program.matching.mentors_per_mentee
     reasons: dict[int, str] = {}
     used = Counter(i for d in drafts for i in d.members)
+    # a mentor's capacity is in mentees: a kept match of three mentees takes three places
+    given = Counter(
+        i for d in drafts for i in d.members for k in d.members if pool.members[k].role == "mentee"
+    )
     mentors, capacity, mentees, wanted = [], [], [], []
     for i, member in enumerate(pool.members):
         if member.role == "mentor":
-            room = member.capacity - used[i]
+            room = member.capacity - given[i]
             if room > 0:
                 mentors.append(i)
                 capacity.append(room)

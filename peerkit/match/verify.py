@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 
 from peerkit.match.make import meeting_slot, ruled_pairs
-from peerkit.match.pool import build_pool
+from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
 from peerkit.model import Folder, Location, Match, Member, Problem, Round
 
@@ -82,15 +82,15 @@ def check_rounds(folder: Folder) -> list[Problem]:
                         )
                     )
         problems.extend(_same_time(folder, round_))
+        if program.format == "mentoring":
+            problems.extend(_over_capacity(folder, round_, pool))
         for member_id, count in sorted(seen.items()):
             member = pool.members[pool.index[member_id]]
             limit = 1
             if program.format == "mentoring":
-                limit = (
-                    member.capacity
-                    if member.role == "mentor"
-                    else program.matching.mentors_per_mentee
-                )
+                if member.role == "mentor":
+                    continue  # a mentor's limit is in mentees: _over_capacity
+                limit = program.matching.mentors_per_mentee
             if count > limit:
                 where = next(
                     (
@@ -112,6 +112,63 @@ def check_rounds(folder: Folder) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _over_capacity(folder: Folder, round_: Round, pool: Pool) -> list[Problem]:
+    """A mentor given more mentees than their capacity, counted over all their matches of
+    the round (one match of three mentees is three), at the match that goes over."""
+    problems = []
+    mentees: dict[str, list[str]] = {}
+    for match in round_.matches:
+        known = [pool.members[pool.index[m]] for m in match.members if m in pool.index]
+        for mentor in (m for m in known if m.role == "mentor"):
+            taken = mentees.setdefault(mentor.id, [])
+            before = len(taken)
+            taken.extend(m.id for m in known if m.role == "mentee")
+            if len(taken) > mentor.capacity >= before:
+                problems.append(
+                    Problem(
+                        match.where or Location(round_.file),
+                        "over-capacity",
+                        f"mentor {mentor.label} has capacity {mentor.capacity} but is given "
+                        f"{len(taken)} mentee(s) in round {round_.name}: "
+                        f"{', '.join(_label(folder, t) for t in taken)} "
+                        f"(this match {match.id} takes them over)",
+                        f"move {len(taken) - mentor.capacity} mentee(s) to another mentor, or "
+                        f"raise `capacity` for {mentor.id} in {folder.roster_file}",
+                    )
+                )
+    return problems
+
+
+def pin_problems(folder: Folder) -> list[Problem]:
+    """A pin in program.yaml that gives a mentor more mentees than their capacity."""
+    program = folder.program
+    if program.format != "mentoring":
+        return []
+    problems = []
+    for index, pin in enumerate(program.matching.pins):
+        known = [m for m in (folder.member(i) for i in pin) if m is not None]
+        mentees = [m for m in known if m.role == "mentee"]
+        for mentor in (m for m in known if m.role == "mentor"):
+            if len(mentees) > mentor.capacity:
+                problems.append(
+                    Problem(
+                        program.where(f"matching.pins.{index}"),
+                        "over-capacity",
+                        f"matching.pins: the pin gives mentor {mentor.label} "
+                        f"{len(mentees)} mentee(s) ({', '.join(m.label for m in mentees)}), "
+                        f"but their capacity is {mentor.capacity}",
+                        f"pin at most {mentor.capacity} mentee(s) with {mentor.id}, or raise "
+                        f"their `capacity` in {folder.roster_file}",
+                    )
+                )
+    return problems
+
+
+def _label(folder: Folder, member_id: str) -> str:
+    member = folder.member(member_id)
+    return member.label if member else member_id
 
 
 def round_date(folder: Folder, round_: Round) -> dt.date:
