@@ -463,6 +463,7 @@ def _meetings(reader: Reader, node: Node | None, start: dt.date, end: dt.date) -
         "reminder",
         "skip",
         "moved",
+        "hours",
     )
     entries = reader.mapping(node, "meetings", keys)
     first_problem = len(reader.problems)
@@ -557,7 +558,32 @@ def _meetings(reader: Reader, node: Node | None, start: dt.date, end: dt.date) -
         reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
         skip=tuple(sorted(skip)),
         moved=tuple(sorted(moved)),
+        hours=_hours(reader, entries.get("hours"), base.hours),
     )
+
+
+def _hours(
+    reader: Reader, node: Node | None, default: tuple[dt.time, dt.time]
+) -> tuple[dt.time, dt.time]:
+    """`meetings.hours: "09:00-17:30"`: the local part of each member's day for meetings."""
+    from peerkit.hours import parse_span, span_problem
+
+    text = reader.text(node, "meetings.hours", "")
+    if node is None or not text:
+        return default
+    span = parse_span(text)
+    if span is None or span[1] - span[0] < 30:
+        why = span_problem(text) if span is None else f"'{text}' is shorter than half an hour"
+        reader.report(
+            node.loc,
+            "hours",
+            f"meetings.hours: {why}",
+            'write the local working day meetings may fall in, e.g. hours: "09:00-17:30" '
+            "(each member's own time; the default is 08:00-18:00)",
+        )
+        return default
+    end = dt.time(23, 59) if span[1] >= 24 * 60 else dt.time(span[1] // 60, span[1] % 60)
+    return dt.time(span[0] // 60, span[0] % 60), end
 
 
 def _nearest_meetings(planned: Sequence[dt.date], day: dt.date) -> str:
@@ -1110,9 +1136,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         capacity=reader.integer(
             entries.get("capacity"), "capacity", program.capacity if program else 1, 0, 1000
         ),
-        availability=tuple(
-            slot.lower() for slot in reader.strings(entries.get("availability"), "availability")
-        ),
+        availability=_availability(reader, entries.get("availability"), record.loc),
         avoid=reader.strings(entries.get("avoid"), "avoid"),
         active=reader.boolean(entries.get("active"), "active", True),
         left=left,
@@ -1121,6 +1145,27 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         location=record.loc,
         locations={key: value.loc for key, value in entries.items()},
     )
+
+
+def _availability(reader: Reader, node: Node | None, where: Location) -> tuple[str, ...]:
+    """`availability: Tue 09:00-12:00; Thu 14:00-17:00`: weekly windows of local time,
+    kept written the one way (`Tue 09:00-12:00`); an entry that is not one is an error."""
+    from peerkit.hours import SYNTAX, parse_window
+
+    kept: list[str] = []
+    for entry in reader.strings(node, "availability"):
+        windows, why = parse_window(entry)
+        if why:
+            reader.report(
+                node.loc if node is not None else where,
+                "availability",
+                f"availability: {why}",
+                f"write weekly windows of the member's local time, e.g. {SYNTAX}; "
+                "separate windows with `;`",
+            )
+            continue
+        kept.extend(str(w) for w in windows)
+    return tuple(dict.fromkeys(kept))
 
 
 def _pauses(reader: Reader, node: Node | None) -> tuple[tuple[dt.date, dt.date], ...]:

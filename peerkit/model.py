@@ -112,6 +112,8 @@ class Meetings:
     reminder: dt.timedelta | None = dt.timedelta(days=1)
     skip: tuple[dt.date, ...] = ()
     moved: tuple[tuple[dt.date, dt.date], ...] = ()  # (scheduled date, new date)
+    # the part of each member's own day meetings may fall in (`hours: "09:00-17:30"`)
+    hours: tuple[dt.time, dt.time] = (dt.time(8, 0), dt.time(18, 0))
 
 
 @dataclass(frozen=True)

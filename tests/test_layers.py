@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.output",
         "peerkit.text",
         "peerkit.tables",
+        "peerkit.hours",
         "peerkit.write",
         "peerkit.pdf",
         "peerkit.render",

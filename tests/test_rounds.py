@@ -241,10 +241,10 @@ def test_a_mentors_matches_are_staggered_and_calendars_follow(tmp_path: Path) ->
     data = yaml.safe_load(text)
     times = {tuple(m["members"]): m.get("time") for m in data["matches"]}
     assert times == {
-        ("m1", "e0"): None,  # meetings.time, 09:00
+        ("m1", "e0"): "09:00",  # meetings.time; every match records its slot
         ("m1", "e1"): "10:00",  # + 1h (meetings.duration)
         ("m1", "e2"): "11:00",
-        ("m2", "e3"): None,
+        ("m2", "e3"): "09:00",
     }
     assert data["summary"]["staggered"] == 2
     check = run("check", str(root))

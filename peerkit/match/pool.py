@@ -95,6 +95,17 @@ class Pool:
     dense: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     # i -> {j: rule}: pairs forbidden one by one (own manager, avoid, earlier rounds).
     forbidden: dict[int, dict[int, str]] = field(default_factory=dict)
+    # (n, 96) float32 0/1: the quarter-hour starts (program timezone) at which each member
+    # can meet on every meeting day of the round (`peerkit.match.slots`); `slot_day` is the
+    # first of those days
+    slots: np.ndarray[Any, Any] | None = None
+    slot_day: dt.date | None = None
+
+    def common_slots(self, rows: Any, cols: Any) -> np.ndarray[Any, Any]:
+        """How many meeting starts each (row, col) pair shares (0: no common slot)."""
+        assert self.slots is not None
+        product: np.ndarray[Any, Any] = self.slots[rows] @ self.slots[cols].T
+        return product
 
     @property
     def size(self) -> int:
@@ -154,6 +165,11 @@ def build_pool(
             if value is not None:
                 levels[i, k] = value
     pool = Pool(program, members, index, offsets, levels)
+    from peerkit.match.slots import mask, meeting_days
+
+    days = meeting_days(program, day)
+    pool.slot_day = days[0]
+    pool.slots = mask(program, members, days).astype(np.float32)
     rules = program.matching.rules
     fields = {*rules.not_same, *rules.share_one_of, *program.matching.diversity} - {"manager"}
     list_fields = _list_fields(members, [*BASE_SETS, *fields])

@@ -6,7 +6,8 @@
 - levels: complementary knowledge/experience/authority (mentoring: how far the mentor is
   above the mentee; peers: how far apart they are), on the 1-5 scale;
 - timezone: 1 when the same UTC offset, 0 at 12 hours or more apart;
-- availability: shared availability slots (Jaccard);
+- availability: 1 when the two share a meeting slot inside both their hours
+  (`meetings.hours`, local) and availability on the meeting day (`peerkit.match.slots`);
 - diversity: the share of `matching.diversity` fields on which the two differ.
 
 A pair's score is the weighted sum; with default weights it lies between 0 and 10.
@@ -102,7 +103,7 @@ def terms_block(
         gap = np.abs(offsets[rows][:, None] - offsets[cols][None, :])
         terms["timezone"] = 1 - np.minimum(gap, 12) / 12
     if "availability" in only:
-        terms["availability"] = _jaccard(pool, "availability", rows, cols)
+        terms["availability"] = (pool.common_slots(rows, cols) > 0).astype(np.float32)
     if "diversity" in only:
         fields = pool.program.matching.diversity
         differ = np.zeros(shape, dtype=np.float32)
@@ -165,9 +166,9 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
         said["levels"] = f"complementary levels ({', '.join(levels)})"
     gap = abs(float(pool.offsets[i] - pool.offsets[j]))
     said["timezone"] = "same time zone offset" if gap == 0 else f"{gap:g}h apart"
-    slots = sorted(set(pool.items("availability", i)) & set(pool.items("availability", j)))
-    if slots:
-        said["availability"] = f"both free: {', '.join(slots)}"
+    common = common_start(pool, [i, j])
+    if common:
+        said["availability"] = f"both can meet from {common} inside their hours"
     differ = []
     for name in pool.program.matching.diversity:
         first, second = pool.text(name, i), pool.text(name, j)
@@ -176,6 +177,22 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
     if differ:
         said["diversity"] = f"different {'; '.join(differ)}"
     return said
+
+
+def common_start(pool: Pool, members: Sequence[int]) -> str:
+    """The first start (nearest meetings.time) every one of `members` can meet at, as
+    `10:00 America/New_York`; empty when they share none."""
+    import numpy as np
+
+    from peerkit.match.slots import candidates
+
+    if pool.slots is None or pool.slot_day is None:
+        return ""
+    common = np.logical_and.reduce(pool.slots[list(members)] > 0, axis=0)
+    for start in candidates(pool.program, pool.slot_day):
+        if common[start.hour * 4 + start.minute // 15]:
+            return f"{start:%H:%M} {pool.program.timezone}"
+    return ""
 
 
 def edge_terms(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 
+from peerkit.hours import hours_text
 from peerkit.match.make import meeting_slot, ruled_pairs
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
@@ -82,6 +84,7 @@ def check_rounds(folder: Folder) -> list[Problem]:
                         )
                     )
         problems.extend(_same_time(folder, round_))
+        problems.extend(_slot_problems(folder, round_, start))
         if program.format == "mentoring":
             problems.extend(_over_capacity(folder, round_, pool))
         for member_id, count in sorted(seen.items()):
@@ -300,6 +303,76 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
                 "warning",
             )
         )
+    return problems
+
+
+def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Problem]:
+    """A match whose time (its `time:`, else meetings.time) falls outside a member's own
+    hours or availability, and a member whose matches overlap (not just start together)."""
+    from peerkit.hours import clock, local_day_time, zone
+    from peerkit.match.slots import fits_all, meeting_days, place, windows_text
+
+    program = folder.program
+    span = program.meetings.duration
+    problems = []
+    booked: dict[tuple[str, str], list[tuple[int, Match]]] = {}
+    for match in round_.matches:
+        members = [m for m in (folder.member(k) for k in match.members) if m is not None]
+        days = meeting_days(program, start, match.day)
+        time = match.time or program.meetings.time
+        minute = time.hour * 60 + time.minute
+        outside = [m for m in members if not fits_all(program, m, minute, days)]
+        # shown on the first meeting day on which it is outside for one of them
+        on = next(
+            (d for d in days if any(not fits_all(program, m, minute, (d,)) for m in outside)),
+            days[0],
+        )
+        begin = dt.datetime.combine(on, time, tzinfo=zone(program.timezone))
+        where = match.where or Location(round_.file)
+        for member in members:
+            booked.setdefault((member.id, match.day), []).append((minute, match))
+        if not outside:
+            continue
+        told = "; ".join(
+            f"{local_day_time(begin, m.timezone or program.timezone)} for {m.label}"
+            for m in outside
+        )
+        best = place(program, {m.id: m for m in members}, [(match.members, "")], days)[0]
+        hint = (
+            f"set `time: '{best.time}'` on {match.id} ({program.timezone}): inside everyone's "
+            "hours and availability"
+            if best.fits
+            else "no time fits them all ("
+            + "; ".join(windows_text(program, m, on) for m in members)
+            + "): agree one with them, or move a member to another match"
+        )
+        problems.append(
+            Problem(
+                where,
+                "outside-hours",
+                f"match {match.id} meets at {time:%H:%M} {program.timezone} on {on:%a %Y-%m-%d}: "
+                f"{told}, outside their hours ({hours_text(program.meetings.hours)} local"
+                + (" and their availability)" if any(m.availability for m in outside) else ")"),
+                hint,
+                "warning",
+            )
+        )
+    length = int(span.total_seconds() // 60)
+    for (member_id, _), times in sorted(booked.items(), key=lambda x: x[0]):
+        times.sort(key=lambda t: t[0])
+        for (a, first), (b, second) in itertools.pairwise(times):
+            if a < b < a + length:  # the same start is `same-time`
+                problems.append(
+                    Problem(
+                        second.where or Location(round_.file),
+                        "overlap",
+                        f"{_label(folder, member_id)} has {first.id} at {clock(a)} and "
+                        f"{second.id} at {clock(b)}: the meetings overlap "
+                        f"({length} minutes each)",
+                        f"move {second.id}'s `time:` to {clock(a + length)} or later",
+                        "warning",
+                    )
+                )
     return problems
 
 
