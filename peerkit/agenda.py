@@ -61,7 +61,38 @@ class AgendaResult:
 
 
 def _zone_label(moment: dt.datetime) -> str:
-    return moment.tzname() or ""
+    """`EST`, `IST`, `BRT` (the city when the zone has no letters: see `hours.zone_label`)."""
+    from peerkit.hours import zone_label
+
+    key = getattr(moment.tzinfo, "key", "")
+    return zone_label(key, moment) if key else moment.tzname() or ""
+
+
+# Member fields a handout shows beside names, as columns, when the rules or diversity use
+# them: what the coordinator matched on is what the members want to see.
+_COLUMN_TITLES = {"organization": "Organization", "department": "Department"}
+
+
+def handout_columns(folder: Folder) -> list[dict[str, str]]:
+    """The columns of a handout's member table: the fields `matching.rules` (not_same,
+    share_one_of) and `matching.diversity` use, in that order; Organization when none is
+    used and some member has one."""
+    program = folder.program
+    rules = program.matching.rules
+    names = [*rules.not_same, *rules.share_one_of, *program.matching.diversity]
+    keys = [n for n in dict.fromkeys(names) if n not in ("manager", "timezone", "languages")]
+    if not keys and any(m.organization for m in folder.members):
+        keys = ["organization"]
+    return [
+        {"key": key, "title": _COLUMN_TITLES.get(key, key.replace("_", " ").capitalize())}
+        for key in keys
+        if any(_shown(m, key) for m in folder.members)
+    ]
+
+
+def _shown(member: Member, key: str) -> str:
+    value = member.value(key)
+    return ", ".join(value) if isinstance(value, tuple) else value
 
 
 def _member_time(member: Member, program: Program, meeting: Meeting) -> dict[str, str]:
@@ -126,13 +157,15 @@ def handout_context(
     """The context of one match's handout (documented at the top of agenda.md.j2)."""
     program = folder.program
     session = meeting.session
-    members = []
+    columns = handout_columns(folder)
+    members: list[dict[str, Any]] = []
     for member_id in match.members:
         member = folder.member(member_id)
         if member is None:
             members.append(
                 {"id": member_id, "name": member_id, "organization": "", "role": ""}
                 | {"timezone": program.timezone, "local_time": "", "local_date": ""}
+                | {"fields": {c["key"]: "" for c in columns}}
             )
             continue
         if not member.is_active_on(meeting.date):
@@ -143,6 +176,7 @@ def handout_context(
                 "name": member.name,
                 "organization": member.organization,
                 "role": member.role if program.format == "mentoring" else "",
+                "fields": {c["key"]: _shown(member, c["key"]) for c in columns},
             }
             | _member_time(member, program, meeting)
         )
@@ -178,6 +212,7 @@ def handout_context(
             "planned": long_date(meeting.planned),
         },
         "members": members,
+        "columns": columns,
         "blocks": blocks,
         "ground_rules": [
             {"title": title, "text": text} for title, text in ground_rules()[session.kind]
