@@ -281,10 +281,14 @@ class Member:
 
     @property
     def label(self) -> str:
-        """The member as a person reads them: `Ana Lima (E1001)` (the id alone when unnamed)."""
-        if self.name and self.name.casefold() != self.id.casefold():
-            return f"{self.name} ({self.id})"
-        return self.id
+        """The member as a person reads them: `Ana Lima (E1001)`; the name alone when the
+        id is only the name written as an id (`ana-lima`), the id alone when unnamed."""
+        if not self.name:
+            return self.id
+        slug = "-".join("".join(c if c.isalnum() else " " for c in self.name.casefold()).split())
+        if self.id.casefold() in (slug, self.name.casefold()):
+            return self.id if self.name.casefold() == self.id.casefold() else self.name
+        return f"{self.name} ({self.id})"
 
     def value(self, name: str) -> str | tuple[str, ...]:
         """A member attribute by name, for rules over any field (custom ones in `fields`)."""

@@ -159,3 +159,54 @@ def test_explain_lists_every_match_and_the_load(tmp_path: Path) -> None:
     assert [m["id"] for m in data["matches"]] == ["match-01", "match-03"]
     assert {p["b"] for p in data["pairs"]} == {"E2002", "E2004"}
     assert not {p["b"] for p in data["alternatives"]} & {"E2002", "E2004"}
+
+
+# --- names beside ids -------------------------------------------------------------------
+
+
+def test_match_table_and_round_file_show_names_and_local_times(tmp_path: Path) -> None:
+    staff = [
+        person("E1001", "Grace Hopper", "mentor", capacity=2, offers=["leadership"]),
+        person(
+            "E1002",
+            "Ravi Rao",
+            "mentor",
+            capacity=1,
+            offers=["hiring"],
+            timezone="Asia/Kolkata",
+        ),
+        person("E2001", "Ada Byrne", "mentee", goals=["leadership"]),
+        person("E2002", "Bea Lima", "mentee", goals=["hiring"], timezone="America/Sao_Paulo"),
+    ]
+    root = mentoring(tmp_path / "p", staff)
+    made = run("match", str(root), "--round", "r1")
+    assert made.exit_code == 0, made.output
+    table = made.stdout
+    for label in ("Grace Hopper (E1001)", "Ada Byrne (E2001)", "Ravi Rao (E1002)"):
+        assert f"│ {label} " in table, table  # one member a line in the members cell
+    text = (root / "rounds" / "r1.yaml").read_text(encoding="utf-8")
+    assert "    # Grace Hopper (E1001): Tue 10:00 EST\n    # Ada Byrne (E2001): Tue 10:00 EST" in (
+        text
+    )
+    # Ravi in Bangalore and Bea in São Paulo: a time inside both their days, zones named
+    assert "# Ravi Rao (E1002): Tue " in text
+    assert "IST\n" in text
+    assert "BRT\n" in text
+    assert "-03" not in text
+    got = yaml.safe_load(text)  # the comments leave the data as it was
+    assert {tuple(m["members"]) for m in got["matches"]} == {
+        ("E1001", "E2001"),
+        ("E1002", "E2002"),
+    }
+
+
+def test_level_phrases_say_whose_level_is_whose(tmp_path: Path) -> None:
+    staff = [
+        person("E1001", "Grace Hopper", "mentor", levels={"knowledge": 5}),
+        person("E2001", "Ada Byrne", "mentee", levels={"knowledge": 2}),
+    ]
+    root = mentoring(tmp_path / "p", staff)
+    result = run("explain", str(root), "E2001", "E1001")
+    assert result.exit_code == 0, result.output
+    assert "complementary levels (mentor knowledge 5, mentee 2)" in result.output
+    assert "Ada Byrne (E2001) with Grace Hopper (E1001)" in result.output

@@ -529,9 +529,11 @@ def _stagger(
     Kept (locked) matches keep their time; the counts say how many were staggered (a member
     has another match at meetings.time), moved into members' hours, left with no common
     slot, or still at the same time as another match of one of their members."""
+    from peerkit.hours import local_day_time, zone
     from peerkit.match.slots import meeting_days, place, windows_text
 
     program = pool.program
+    tz = zone(program.timezone)
     by_id = {m.id: m for m in pool.members}
     usual = program.meetings.time.strftime("%H:%M")
     several = Counter(m for r in results for m in r.members)
@@ -564,7 +566,13 @@ def _stagger(
                 )
             if not slot.free:
                 counts["same_time"] += 1
-            out[k] = replace(r, time=slot.time)
+            begin = dt.datetime.combine(on, dt.time.fromisoformat(slot.time), tzinfo=tz)
+            people = tuple(
+                f"{by_id[m].label}: {local_day_time(begin, by_id[m].timezone or program.timezone)}"
+                for m in r.members
+                if m in by_id
+            )
+            out[k] = replace(r, time=slot.time, people=people)
     return out, dict(counts), notes
 
 

@@ -31,6 +31,8 @@ class MatchResult:
     day: str = ""
     time: str = ""
     raw_score: float = 0.0  # `score` before rounding to the round file's 3 decimals
+    # one line per member for people reading the round file: `Ana Lima (E1001): Tue 10:00 EST`
+    people: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {

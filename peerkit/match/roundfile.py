@@ -179,6 +179,8 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
     ]
     for match in result.matches:
         lines.append(f"  - id: {scalar(match.id)}")
+        # who they are and when they meet where each of them is (the file is edited by people)
+        lines.extend(f"    # {line}" for line in match.people)
         lines.append(f"    members: {flow(match.members)}")
         if match.locked:
             lines.append("    locked: true")

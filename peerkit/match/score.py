@@ -161,9 +161,12 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
     for name in ("knowledge", "experience", "authority"):
         x, y = a.levels.get(name), b.levels.get(name)
         if x is not None and y is not None and x != y:
-            levels.append(f"{name} {x}/{y}")
+            # say whose level is whose: `mentor knowledge 5, mentee 2` (i is the mentee)
+            levels.append(
+                f"mentor {name} {y}, mentee {x}" if directed else f"{name} {a.id} {x}, {b.id} {y}"
+            )
     if levels:
-        said["levels"] = f"complementary levels ({', '.join(levels)})"
+        said["levels"] = f"complementary levels ({'; '.join(levels)})"
     gap = abs(float(pool.offsets[i] - pool.offsets[j]))
     said["timezone"] = "same time zone offset" if gap == 0 else f"{gap:g}h apart"
     common = common_start(pool, [i, j])
