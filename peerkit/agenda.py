@@ -36,11 +36,15 @@ GROUND_RULES_FILE = Path(__file__).parent / "ground_rules.yaml"
 
 
 @functools.cache
-def ground_rules() -> Mapping[str, tuple[tuple[str, str], ...]]:
-    """The ground rules a handout prints, by session kind (prose kept in ground_rules.yaml)."""
+def ground_rules(format: str = "groups") -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """The ground rules a handout prints, by session kind (prose kept in ground_rules.yaml):
+    mentoring and pairs get the ones worded for two people (`one_to_one:`)."""
     import yaml
 
     data = yaml.safe_load(GROUND_RULES_FILE.read_text(encoding="utf-8"))
+    two = data.pop("one_to_one", {})
+    if format in ("mentoring", "pairs"):
+        data = {**data, **two}
     return {
         kind: tuple((rule["title"], rule["text"]) for rule in rules) for kind, rules in data.items()
     }
@@ -215,7 +219,8 @@ def handout_context(
         "columns": columns,
         "blocks": blocks,
         "ground_rules": [
-            {"title": title, "text": text} for title, text in ground_rules()[session.kind]
+            {"title": title, "text": text}
+            for title, text in ground_rules(program.format)[session.kind]
         ],
         "next_meeting": following,
     }

@@ -442,13 +442,25 @@ def _locations(node: Node, prefix: str = "") -> dict[str, Location]:
     return found
 
 
-def _defaults() -> Node:
+def _defaults(one_to_one: bool = False) -> Node:
+    """The shipped sessions and surveys; worded for two people (`one_to_one:` in
+    defaults.yaml) for mentoring and pairs, for a team otherwise."""
     problems: list[Problem] = []
     text = (Path(__file__).parent / "defaults.yaml").read_text(encoding="utf-8")
     node = parse_yaml(text, "peerkit/defaults.yaml", problems)
-    if node is None or problems:  # pragma: no cover - a packaging bug
+    if node is None or problems or not isinstance(node.value, dict):  # pragma: no cover
         msg = f"shipped defaults are broken: {problems}"
         raise RuntimeError(msg)
+    two = node.value.pop("one_to_one", None)
+    if one_to_one and two is not None and isinstance(two.value, dict):
+        for key, value in two.value.items():
+            shipped = node.value.get(key)
+            if isinstance(value.value, dict) and shipped is not None:
+                # surveys by name: the ones not reworded (final) stay as shipped
+                assert isinstance(shipped.value, dict)
+                shipped.value.update(value.value)
+            else:
+                node.value[key] = value
     return node
 
 
@@ -548,18 +560,28 @@ def _meetings(reader: Reader, node: Node | None, start: dt.date, end: dt.date) -
                     f"{key}: no meeting is planned on {value:%a} {value}, so this date does nothing",
                     _nearest_meetings(planned, value),
                 )
+    time = reader.time(entries.get("time"), "meetings.time", base.time) or base.time
     return Meetings(
         cadence=cadence,
         day=day,
-        time=reader.time(entries.get("time"), "meetings.time", base.time) or base.time,
+        time=time,
         duration=duration or base.duration,
         location=reader.place(entries.get("location"), "meetings.location"),
         video=reader.link(entries.get("video"), "meetings.video"),
         reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
         skip=tuple(sorted(skip)),
         moved=tuple(sorted(moved)),
-        hours=_hours(reader, entries.get("hours"), base.hours),
+        hours=_hours(reader, entries.get("hours"), _default_hours(time, duration or base.duration)),
     )
+
+
+def _default_hours(time: dt.time, duration: dt.timedelta) -> tuple[dt.time, dt.time]:
+    """08:00-18:00, widened to hold a meeting at meetings.time: an evening program (18:30)
+    keeps its evening, and members elsewhere meet within the same span of their own day."""
+    start = min(Meetings().hours[0], time)
+    finish = dt.datetime.combine(dt.date(2000, 1, 1), time) + duration
+    late = dt.time(23, 59) if finish.date() > dt.date(2000, 1, 1) else finish.time()
+    return start, max(Meetings().hours[1], late)
 
 
 def _hours(
@@ -940,7 +962,8 @@ def load_program(root: Path, reader: Reader) -> Program | None:
     entries = reader.mapping(node, "", PROGRAM_KEYS)
     if not isinstance(node.value, dict):
         return None
-    defaults = _defaults()
+    written_format = entries["format"].value if "format" in entries else "pairs"
+    defaults = _defaults(written_format in ("mentoring", "pairs"))
     name = reader.text(entries.get("name"), "name", limit=MAX_NAME)
     if not name:
         reader.report(node.loc, "missing", "the program has no name", "add `name: ...`")

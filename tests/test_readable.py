@@ -210,3 +210,35 @@ def test_level_phrases_say_whose_level_is_whose(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "complementary levels (mentor knowledge 5, mentee 2)" in result.output
     assert "Ada Byrne (E2001) with Grace Hopper (E1001)" in result.output
+
+
+# --- wording that fits the format ------------------------------------------------------
+
+
+def test_one_to_one_defaults_speak_of_the_two_of_you(tmp_path: Path) -> None:
+    root = mentoring(tmp_path / "p", STAFF)
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    made = run("agenda", str(root), "-s", "2", "--as", "md", "--as", "html")
+    assert made.exit_code == 0, made.output
+    md = (root / "out/agenda/session-02/match-01.md").read_text(encoding="utf-8")
+    html = (root / "out/agenda/session-02/match-01.html").read_text(encoding="utf-8")
+    assert "One real challenge: questions first, then advice" in md
+    assert "What is said between the two of you stays there." in md
+    for text in (md, html):
+        assert "hot seat" not in text.lower()
+        assert "the team" not in text.lower()
+        assert "this group" not in text.lower()
+    assert "You and your mentor, and our commitments" in html
+    survey = run("survey", str(root), "checkin", "--as", "md")
+    assert survey.exit_code == 0, survey.output
+    written = "\n".join(p.read_text(encoding="utf-8") for p in (root / "out").rglob("*checkin*.md"))
+    assert "We both came prepared and took part." in written
+    assert "Everyone came prepared" not in written
+
+
+def test_groups_keep_the_team_wording(tmp_path: Path) -> None:
+    from peerkit.agenda import ground_rules
+
+    assert "this group" in ground_rules("groups")["kickoff"][0][1]
+    assert "the two of you" in ground_rules("pairs")["regular"][0][1]
+    assert "your mentor" in ground_rules("mentoring")["kickoff"][-1][1]
