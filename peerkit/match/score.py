@@ -187,14 +187,17 @@ def common_start(pool: Pool, members: Sequence[int]) -> str:
     `10:00 America/New_York`; empty when they share none."""
     import numpy as np
 
-    from peerkit.match.slots import candidates
+    from peerkit.match.slots import order_from
 
-    if pool.slots is None or pool.slot_day is None:
+    if pool.slots is None:
         return ""
     common = np.logical_and.reduce(pool.slots[list(members)] > 0, axis=0)
-    for start in candidates(pool.program, pool.slot_day):
-        if common[start.hour * 4 + start.minute // 15]:
-            return f"{start:%H:%M} {pool.program.timezone}"
+    if not common.any():
+        return ""
+    time = pool.program.meetings.time
+    for minute in order_from(time.hour * 60 + time.minute):
+        if common[minute // 15]:
+            return f"{minute // 60:02d}:{minute % 60:02d} {pool.program.timezone}"
     return ""
 
 

@@ -51,17 +51,22 @@ def first_meeting(program: Program, start: dt.date, day: str = "") -> dt.date:
     return meeting_days(program, start, day)[0]
 
 
-def _order(program: Program) -> list[int]:
+def _order(program: Program) -> tuple[int, ...]:
     """Quarter-hour starts (minutes of the day, program timezone), nearest meetings.time
     first; a time before it counts twice as far as one after, so a mentor's meetings follow
     one another from meetings.time rather than start earlier."""
-    wanted = program.meetings.time.hour * 60 + program.meetings.time.minute
+    return order_from(program.meetings.time.hour * 60 + program.meetings.time.minute)
+
+
+@functools.cache
+def order_from(wanted: int) -> tuple[int, ...]:
+    """The quarter-hour starts of a day nearest `wanted` (minutes) first: see `_order`."""
 
     def distance(minute: int) -> tuple[int, int]:
         gap = minute - wanted
         return (gap if gap >= 0 else -2 * gap, -gap)
 
-    return sorted(range(0, 24 * 60, 15), key=distance)
+    return tuple(sorted(range(0, 24 * 60, 15), key=distance))
 
 
 def candidates(program: Program, on: dt.date) -> list[dt.datetime]:
@@ -131,17 +136,27 @@ class _Fit:
 
 def mask(
     program: Program, members: Sequence[Member], days: Sequence[dt.date]
-) -> np.ndarray[Any, Any]:
-    """(len(members), 96) booleans: at which quarter-hour starts (program timezone) each
-    member can meet on every one of `days`."""
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """At which quarter-hour starts (program timezone) each member can meet on every one of
+    `days`: (kinds, kind), a (k, 96) boolean row per kind of member (timezone and
+    availability) and each member's kind; `kinds[kind]` is the (n, 96) mask."""
     import numpy as np
 
     fit = _Fit(program, days)
-    out = np.zeros((len(members), STEPS), dtype=bool)
+    index: dict[tuple[str, tuple[str, ...]], int] = {}
+    kind = np.zeros(len(members), dtype=np.int64)
+    rows: list[np.ndarray[Any, Any]] = []
     for i, member in enumerate(members):
-        for minute in fit.starts(member):
-            out[i, minute // 15] = True
-    return out
+        key = (member.timezone or program.timezone, member.availability)
+        if key not in index:
+            index[key] = len(rows)
+            row = np.zeros(STEPS, dtype=bool)
+            for minute in fit.starts(member):
+                row[minute // 15] = True
+            rows.append(row)
+        kind[i] = index[key]
+    kinds = np.array(rows, dtype=bool).reshape(len(rows), STEPS)
+    return kinds, kind
 
 
 @dataclass(frozen=True)
@@ -199,7 +214,7 @@ def place(
             placed[k] = Placed(text(start), ok, free(ids, start))
             book(ids, start)
     fitting = {
-        k: [m for m in order if all(m in fit.starts(p) for p in known(ids))]
+        k: _in_order(order, [fit.starts(p) for p in known(ids)])
         for k, (ids, _) in enumerate(matches)
         if k not in placed
     }
@@ -215,6 +230,14 @@ def place(
             placed[k] = Placed(text(start), False, free(ids, start))
         book(ids, minute_of(placed[k].time))
     return [placed[k] for k in range(len(matches))]
+
+
+def _in_order(order: Sequence[int], sets: Sequence[frozenset[int]]) -> list[int]:
+    """The starts every set holds, in the order tried."""
+    if not sets:
+        return list(order)
+    common = frozenset.intersection(*sets)
+    return [m for m in order if m in common]
 
 
 def windows_text(program: Program, member: Member, on: dt.date) -> str:
