@@ -184,6 +184,12 @@ def test_no_common_slot_is_a_warning_naming_the_windows(tmp_path: Path) -> None:
     assert "match-01 has no slot inside every member's hours and availability" in made.stderr
     assert "Mentor New York 0 (M00): 09:00-17:00 EST (Tue)" in made.stderr
     assert "Mentee Bangalore 0 (E30): 09:00-17:00 IST (Tue)" in made.stderr
+    text = (root / "rounds" / "r1.yaml").read_text(encoding="utf-8")
+    assert "# 1 match(es) have no time inside every member's hours: agree one" in text
+    assert "no_common_slot: 1" in text
+    check = run("check", str(root))
+    assert "warning[outside-hours]: match match-01" in check.stderr
+    assert "no time fits them all" in check.stderr
 
 
 def test_availability_narrows_the_slot(tmp_path: Path) -> None:
