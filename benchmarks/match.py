@@ -7,7 +7,8 @@
 Random rosters: 3 goals, 3 offers and 2 obstacles of 40 topics, levels 1-5, six
 timezones, 20 departments with `not_same: [department]`. Figures:
 
-- mentoring: `gap` is to the exact optimum (a dense assignment) where peerkit went sparse;
+- mentoring: `gap` is to the exact optimum (a dense assignment) when peerkit's flow is not
+  proven optimal;
 - pairs: `exact` gives the blossom algorithm every feasible pair (up to
   `--exact-limit` members); `bound` is the best cycle cover (assignment on the
   symmetric score matrix), an upper bound on any pairing; `proven` is peerkit's own
@@ -90,19 +91,29 @@ def pool_of(folder: Folder) -> Any:
 
 
 def mentoring_exact(folder: Folder) -> float:
-    """The exact optimum by a dense assignment, whatever the roster size."""
+    """The exact optimum by a dense assignment on every (mentee, mentor slot) cell, whatever
+    the roster size: most mentees first, then (matching.spread) most mentors with one."""
     import numpy as np
+    from scipy.optimize import linear_sum_assignment
 
-    from peerkit.match.solve import _mentoring_dense
+    from peerkit.match.rules import feasible_block
+    from peerkit.match.score import score_block
 
     pool = pool_of(folder)
-    mentors = [i for i, m in enumerate(pool.members) if m.role == "mentor"]
-    mentees = [i for i, m in enumerate(pool.members) if m.role == "mentee"]
+    mentors = np.array([i for i, m in enumerate(pool.members) if m.role == "mentor"])
+    mentees = np.array([i for i, m in enumerate(pool.members) if m.role == "mentee"])
     capacity = np.array([pool.members[i].capacity for i in mentors])
-    solved = _mentoring_dense(
-        pool, np.array(mentees), np.array(mentors), capacity, lambda _p, _d: None
-    )
-    return sum(solved.scores)
+    score = score_block(pool, mentees, mentors, directed=True)
+    ok = feasible_block(pool, mentees, mentors)
+    slot_of = np.repeat(np.arange(len(mentors)), capacity)
+    later = np.concatenate([np.arange(c) > 0 for c in capacity])
+    top = float(np.abs(score).max()) + 1.0
+    penalty = top * (len(mentees) + 1) if folder.program.matching.spread else 0.0
+    bonus = (penalty + top) * (len(mentees) + 1)
+    value = np.where(ok[:, slot_of], score[:, slot_of] + bonus - np.where(later, penalty, 0), 0)
+    rows, cols = linear_sum_assignment(value, maximize=True)
+    chosen = ok[rows, slot_of[cols]]
+    return float(score[rows[chosen], slot_of[cols[chosen]]].sum())
 
 
 def pairs_reference(folder: Folder, exact: bool) -> tuple[float, float | None]:

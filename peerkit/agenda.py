@@ -287,7 +287,8 @@ def render_agenda(
         env = _environment(folder.root, html=True)
         combined = render_template(env, "agenda.html.j2", base | {"handouts": handouts})
         if "html" in formats:
-            result.files[f"{folder_name}/all.html"] = combined.encode("utf-8")
+            if only is None:  # one match's handout never replaces every match's page
+                result.files[f"{folder_name}/all.html"] = combined.encode("utf-8")
             for handout, name in zip(handouts, names, strict=True):
                 page = render_template(env, "agenda.html.j2", base | {"handouts": [handout]})
                 result.files[f"{folder_name}/{name}.html"] = page.encode("utf-8")
@@ -297,10 +298,21 @@ def render_agenda(
             templates = folder.root / "templates"
             base_url = templates if templates.is_dir() else shipped_templates()
             result.problems.extend(glyph_problems(combined, folder.members))
-            result.files[f"{folder_name}/handouts.pdf"] = html_to_pdf(
+            # `--only` prints its own file beside the combined one, never over it
+            pdf_name = (
+                "handouts.pdf"
+                if only is None
+                else f"handouts-{_file_names([matches[0].id])[0]}.pdf"
+            )
+            result.files[f"{folder_name}/{pdf_name}"] = html_to_pdf(
                 combined, base_url, paper, moment=program.start
             )
     return result
+
+
+def handout_names(ids: Sequence[str]) -> list[str]:
+    """The file name (no suffix) of each match's handout, as `render_agenda` writes them."""
+    return _file_names(ids)
 
 
 def _file_names(ids: Sequence[str]) -> list[str]:

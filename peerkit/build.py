@@ -9,6 +9,7 @@ from peerkit.agenda import agenda_step
 from peerkit.calendar import calendar_step
 from peerkit.match import match_step
 from peerkit.model import Folder, Problem
+from peerkit.outbox import outbox_step
 from peerkit.output import BuildOptions, Output
 from peerkit.report import report_step
 from peerkit.survey import surveys_step
@@ -25,6 +26,8 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("agenda", agenda_step),
     ("surveys", surveys_step),
     ("report", report_step),  # the tally, then the report from it
+    # the messages due as of the build's moment (sending is `peerkit send`, never build)
+    ("outbox", outbox_step),
 )
 
 

@@ -1,8 +1,7 @@
-"""Meeting calendars: iCalendar (RFC 5545) text for the program, each match and each member.
+"""Meeting calendars: which events exist for the program, each match and each member.
 
-The bytes are written here rather than by a library, for exact control of what real
-clients choke on: escaping, folding at 75 octets on a UTF-8 boundary, CRLF, property
-order. Every meeting is its own VEVENT (no RRULE): calcurse ignores RECURRENCE-ID and
+The events are encoded by `peerkit.ics`; what was sent before is `peerkit.calendar_state`.
+Every meeting is its own VEVENT (no RRULE): calcurse ignores RECURRENCE-ID and
 miscounts COUNT next to EXDATE, and each meeting carries its own session title and agenda.
 
 The calendars hold the program's whole timeline: each round's matches meet only inside
@@ -19,452 +18,45 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
+from peerkit.calendar_state import (
+    STATE_FILE,
+    EventRecord,
+    MatchRecord,
+    State,
+    read_state,
+    recorded_state,
+    state_text,
+)
+from peerkit.ics import (
+    address_line,
+    alarm_bytes,
+    calendar_bytes,
+    categories_line,
+    event_bytes,
+    text_line,
+    text_line_after,
+    uri_line,
+    utc_stamp,
+    when_line,
+)
 from peerkit.model import Folder, Location, Match, Meeting, Member, Problem, Program, Round
 from peerkit.output import BuildOptions, Output
 from peerkit.text import clock, long_date, unique_filename
 from peerkit.timeline import Period, round_period
 from peerkit.validate import is_email, is_url
 
-STATE_FILE = "calendars.yaml"
 OUT_DIR = "out/calendars"
-PRODID = "-//peerkit//peerkit calendar//EN"
 # Fixed forever: changing it would change every UID and duplicate every event people have.
 NAMESPACE = uuid.UUID("6f1c3b52-5d0e-4c53-9a38-2f1f0f6b7a11")
 
 Change = Literal["new", "updated", "unchanged", "reinstated", "cancelled"]
 Method = Literal["request"]
 Progress = Callable[[str, float], None]  # (phase, fraction done)
-
-# --- RFC 5545 text ----------------------------------------------------------------------
-
-# Everything a parser might take for the end of a line (Python's splitlines() included).
-_LINE_BREAK = re.compile("\r\n|[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
-
-
-# Rare characters that need the slow path: line breaks other than LF, and control characters.
-_RARE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\r]")
-_RARE_TABLE: dict[int, str | None] = {code: None for code in range(32) if code not in (9, 10)}
-_RARE_TABLE[0x7F] = None
-_RARE_TABLE.update({ord(c): "\n" for c in "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
-
-
-def escape_text(value: str) -> str:
-    """A TEXT value: backslash, `;`, `,` and newlines escaped; other control characters dropped."""
-    if _RARE.search(value):
-        value = value.replace("\r\n", "\n").translate(_RARE_TABLE)
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def param_value(value: str) -> str:
-    """A quoted parameter value (CN=…): no line break, control character or double quote."""
-    cleaned = _CONTROL.sub(" ", _LINE_BREAK.sub(" ", value)).replace('"', "'")
-    return f'"{cleaned.strip()}"'
-
-
-def fold(line: str) -> bytes:
-    """One content line as UTF-8, folded at 75 octets without splitting a character, CRLF."""
-    return _fold_text(line).encode("utf-8")
-
-
-def _fold_text(line: str) -> str:
-    if line.isascii():  # one octet per character: fold by slicing the text
-        if len(line) <= 75:
-            return line + "\r\n"
-        parts = [line[:75]]
-        parts.extend(line[index : index + 74] for index in range(75, len(line), 74))
-        return "\r\n ".join(parts) + "\r\n"
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line + "\r\n"
-    chunks = []
-    start, limit = 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back up to the lead byte
-            cut -= 1
-        chunks.append(data[start:cut])
-        start, limit = cut, 74  # a continuation line starts with a space
-    chunks.append(data[start:])
-    return b"\r\n ".join(chunks).decode("utf-8") + "\r\n"
-
-
-def _local(moment: dt.datetime) -> str:
-    m = moment  # formatted by hand: strftime is a tenth of the time of a 10,000-member export
-    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}"
-
-
-def _utc(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
-
-
-def _when(name: str, moment: dt.datetime, tzid: str) -> str:
-    """DTSTART/DTEND in local time with TZID, or in UTC when the local time is ambiguous
-    (the repeated hour when clocks go back: written locally, start and end could read
-    the same and calendar programs drop the event)."""
-    if moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset():
-        return f"{name}:{_utc(moment)}"
-    return f"{name};TZID={tzid}:{_local(moment)}"
-
-
-def _duration(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds % 86400 == 0:
-        return f"P{seconds // 86400}D"
-    if seconds % 604800 == 0:
-        return f"P{seconds // 604800}W"
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"P{days}D" if days else "P"
-    text += "T"
-    text += f"{hours}H" if hours else ""
-    text += f"{minutes}M" if minutes else ""
-    text += f"{secs}S" if secs or text.endswith("T") else ""
-    return text
-
-
-def _offset(delta: dt.timedelta | None) -> str:
-    minutes = int((delta or dt.timedelta()).total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}{mins:02d}"
-
-
-def vtimezone(tzid: str, first_year: int, last_year: int) -> list[str]:
-    """A VTIMEZONE with every transition of `tzid` from the year before first_year to the
-    year after last_year, taken from the system's zoneinfo (one observance per transition)."""
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(tzid)
-    begin = dt.datetime(first_year - 1, 1, 1, tzinfo=dt.UTC)
-    finish = dt.datetime(last_year + 2, 1, 1, tzinfo=dt.UTC)
-
-    def offset(moment: dt.datetime) -> dt.timedelta | None:
-        return moment.astimezone(zone).utcoffset()
-
-    lines = ["BEGIN:VTIMEZONE", f"TZID:{tzid}"]
-
-    def observance(onset: dt.datetime, before: dt.timedelta | None) -> None:
-        after = onset.astimezone(zone)
-        kind = "DAYLIGHT" if after.dst() else "STANDARD"
-        wall = onset + (before or dt.timedelta())  # the onset on the clock before the change
-        lines.extend(
-            [
-                f"BEGIN:{kind}",
-                f"DTSTART:{wall:%Y%m%dT%H%M%S}",
-                f"TZOFFSETFROM:{_offset(before)}",
-                f"TZOFFSETTO:{_offset(after.utcoffset())}",
-            ]
-        )
-        name = after.tzname()
-        if name:
-            lines.append(f"TZNAME:{escape_text(name)}")
-        lines.append(f"END:{kind}")
-
-    observance(begin, offset(begin))
-    day = begin
-    while day < finish:
-        following = day + dt.timedelta(days=1)
-        if offset(day) != offset(following):
-            low, high = day, following  # bisect to the second the offset changes
-            while high - low > dt.timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                middle = middle.replace(microsecond=0)
-                if offset(middle) == offset(low):
-                    low = middle
-                else:
-                    high = middle
-            observance(high, offset(low))
-        day = following
-    lines.append("END:VTIMEZONE")
-    return lines
-
-
-def calendar_bytes(
-    name: str, tzid: str, years: tuple[int, int], events: Iterable[bytes], method: str = ""
-) -> bytes:
-    """A whole VCALENDAR: header, the VTIMEZONE, the already folded events, footer."""
-    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN"]
-    if method:
-        head.append(f"METHOD:{method}")
-    head.append(f"X-WR-CALNAME:{escape_text(name)}")
-    return b"".join(
-        [
-            "".join(_fold_text(line) for line in head).encode("utf-8"),
-            _vtimezone_cached(tzid, *years),
-            *events,
-            b"END:VCALENDAR\r\n",
-        ]
-    )
-
-
-_VTIMEZONES: dict[tuple[str, int, int], bytes] = {}
-
-
-def _vtimezone_cached(tzid: str, first: int, last: int) -> bytes:
-    key = (tzid, first, last)
-    if key not in _VTIMEZONES:
-        _VTIMEZONES[key] = "".join(_fold_text(x) for x in vtimezone(tzid, first, last)).encode()
-    return _VTIMEZONES[key]
-
-
-# --- state: what was exported last time -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    """One event as it was last exported."""
-
-    start: str  # ISO date-time with offset
-    end: str
-    sequence: int
-    status: Literal["confirmed", "cancelled"]
-    hash: str
-    stamp: str = ""  # the --now it last changed at, if one was given
-    uid: str = ""  # kept so an event keeps its UID whatever the program is called later
-    session: int = 0  # the session it held
-
-
-@dataclass(frozen=True)
-class MatchRecord:
-    members: tuple[str, ...]
-    former: tuple[str, ...]  # members who were in the match once: they get cancellations
-    # each meeting by the date it was planned for (ISO), which a skip or a move elsewhere
-    # does not change
-    events: Mapping[str, EventRecord] = field(default_factory=dict)
-    # a state file from before events were keyed by date: by session number, UIDs not kept
-    sessions: Mapping[int, EventRecord] = field(default_factory=dict)
-
-
-@dataclass
-class State:
-    """`calendars.yaml`: the program id UIDs hang on, and every event of every round."""
-
-    program: str = ""
-    rounds: dict[str, dict[str, MatchRecord]] = field(default_factory=dict)
-
-
-def read_state(root: Path) -> tuple[State, list[Problem]]:
-    """`calendars.yaml` from the program folder (empty when absent), or why it is unusable."""
-    import yaml
-
-    path = root / STATE_FILE
-    where = Location(STATE_FILE)
-    hint = (
-        f"restore it from git, or delete {STATE_FILE} to start over "
-        "(every event is then sent again as new, and vanished ones are not cancelled)"
-    )
-    if not path.is_file():
-        if not path.is_symlink() and not path.exists():
-            return State(), []
-        # a dangling or looping link, or a folder: taking it as absent would resend everything
-        what = "a link that leads to no file" if path.is_symlink() else "not a file"
-        return State(), [Problem(where, "calendar-state", f"{STATE_FILE} is {what}", hint)]
-    try:
-        text = path.read_text(encoding="utf-8")
-        try:
-            fast = _parse_state_lines(text)
-        except ValueError:  # a bad escape in a hand-edited line: the YAML parser says where
-            fast = None
-        if fast is not None:
-            return fast, []
-        data = yaml.load(text, Loader=_loader())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
-        message = f"{STATE_FILE} cannot be read: {(str(exc).splitlines() or ['?'])[0]}"
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = Location(STATE_FILE, mark.line + 1, mark.column + 1)
-        return State(), [Problem(where, "calendar-state", message, hint)]
-    try:
-        return _parse_state(data), []
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
-        message = f"{STATE_FILE} is not what `peerkit calendar` wrote ({exc})"
-        return State(), [Problem(where, "calendar-state", message, hint)]
-
-
-_Q = r'"(?:[^"\\]|\\.)*"'
-_STATE_PROGRAM = re.compile(rf"program: ({_Q})")
-_STATE_ROUND = re.compile(rf"  ({_Q}):")
-_STATE_MATCH = re.compile(rf"    ({_Q}):")
-_STATE_LIST = re.compile(r"      (members|former): (\[.*\])")
-_STATE_EVENT = re.compile(
-    rf'        "(\d{{4}}-\d\d-\d\d)": \{{session: (\d+), uid: ({_Q}), start: ({_Q}), '
-    rf"end: ({_Q}), sequence: (\d+), status: (confirmed|cancelled), hash: ({_Q})"
-    rf"(?:, stamp: ({_Q}))?\}}"
-)
-_STATE_SESSION = re.compile(  # the format before events were keyed by date
-    rf"        (\d+): \{{start: ({_Q}), end: ({_Q}), sequence: (\d+), "
-    rf"status: (confirmed|cancelled), hash: ({_Q})(?:, stamp: ({_Q}))?\}}"
-)
-
-
-def _unquote(token: str) -> str:
-    return token[1:-1] if "\\" not in token else str(json.loads(token))
-
-
-def _line_record(
-    number: str, uid: str, start: str, end: str, sequence: str, status: str, digest: str, stamp: str
-) -> EventRecord:
-    """One event line of the fast reader (both state formats) as its record."""
-    return EventRecord(
-        _unquote(start),
-        _unquote(end),
-        int(sequence),
-        "confirmed" if status == "confirmed" else "cancelled",
-        _unquote(digest),
-        _unquote(stamp) if stamp else "",
-        uid,
-        int(number),
-    )
-
-
-def _parse_state_lines(text: str) -> State | None:
-    """The state file exactly as `state_text` writes it, fast; None if it looks otherwise
-    (edited by hand), and then the YAML parser reads it."""
-    state = State()
-    round_: dict[str, MatchRecord] | None = None
-    match_id = ""
-    lists: dict[str, tuple[str, ...]] = {}
-    events: dict[str, EventRecord] = {}
-    sessions: dict[int, EventRecord] = {}
-    skip = ("rounds:", "rounds: {}", "      events:", "      sessions:")
-
-    def close() -> None:
-        if round_ is not None and match_id:
-            round_[match_id] = MatchRecord(
-                lists.get("members", ()), lists.get("former", ()), events, sessions
-            )
-
-    for line in text.splitlines():
-        if not line or line.startswith("#") or line in skip:
-            continue
-        if found := _STATE_EVENT.fullmatch(line):
-            planned, number, uid, *fields = found.groups()
-            events[planned] = _line_record(number, _unquote(uid), *fields)
-        elif found := _STATE_SESSION.fullmatch(line):
-            number, *fields = found.groups()
-            sessions[int(number)] = _line_record(number, "", *fields)
-        elif found := _STATE_LIST.fullmatch(line):
-            lists[found.group(1)] = tuple(str(item) for item in json.loads(found.group(2)))
-        elif found := _STATE_MATCH.fullmatch(line):
-            close()
-            match_id, lists, events, sessions = json.loads(found.group(1)), {}, {}, {}
-        elif found := _STATE_ROUND.fullmatch(line):
-            close()
-            match_id = ""
-            round_ = state.rounds.setdefault(json.loads(found.group(1)), {})
-        elif (found := _STATE_PROGRAM.fullmatch(line)) and round_ is None:
-            state.program = json.loads(found.group(1))
-        else:
-            return None
-    close()
-    return state
-
-
-def _loader() -> Any:
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _record(match_id: str, key: object, item: Any) -> EventRecord:
-    status = str(item["status"])
-    if status not in ("confirmed", "cancelled"):
-        msg = f"match {match_id} event {key}: unknown status {status!r}"
-        raise ValueError(msg)
-    return EventRecord(
-        start=str(item["start"]),
-        end=str(item["end"]),
-        sequence=int(item["sequence"]),
-        status="confirmed" if status == "confirmed" else "cancelled",
-        hash=str(item["hash"]),
-        stamp=str(item.get("stamp") or ""),
-        uid=str(item.get("uid") or ""),
-        session=int(item.get("session") or (key if isinstance(key, int) else 0)),
-    )
-
-
-def _parse_state(data: Any) -> State:
-    if data is None:
-        return State()
-    if not isinstance(data, dict) or not isinstance(data.get("rounds", {}), dict):
-        msg = "expected a mapping with `rounds`"
-        raise ValueError(msg)
-    state = State(program=str(data.get("program") or ""))
-    for round_name, matches in (data.get("rounds") or {}).items():
-        records: dict[str, MatchRecord] = {}
-        for match_id, entry in (matches or {}).items():
-            events = {}
-            for planned, item in (entry.get("events") or {}).items():
-                day = planned if isinstance(planned, dt.date) else dt.date.fromisoformat(planned)
-                events[day.isoformat()] = _record(match_id, planned, item)
-            sessions = {
-                int(number): _record(match_id, int(number), item)
-                for number, item in (entry.get("sessions") or {}).items()
-            }
-            records[str(match_id)] = MatchRecord(
-                members=tuple(str(m) for m in entry.get("members") or ()),
-                former=tuple(str(m) for m in entry.get("former") or ()),
-                events=events,
-                sessions=sessions,
-            )
-        state.rounds[str(round_name)] = records
-    return state
-
-
-def state_text(state: State) -> bytes:
-    """The state as YAML a coordinator can review in git: a line per event, sorted."""
-    q = json.dumps  # a JSON string is a valid YAML double-quoted scalar
-    lines = [
-        "# Written by `peerkit calendar`: each event as it was last exported, so that a",
-        "# re-export raises SEQUENCE for changed meetings and cancels vanished ones. Events",
-        "# are keyed by the date they were planned for; `program` is the id their UIDs hang on.",
-        "# Commit it with the program. Deleting it makes every event new again.",
-    ]
-    if state.program:
-        lines.append(f"program: {q(state.program)}")
-    lines.append("rounds:" if state.rounds else "rounds: {}")
-    for round_name in sorted(state.rounds):
-        lines.append(f"  {q(round_name)}:")
-        for match_id in sorted(state.rounds[round_name]):
-            record = state.rounds[round_name][match_id]
-            lines.append(f"    {q(match_id)}:")
-            lines.append(f"      members: [{', '.join(q(m) for m in record.members)}]")
-            if record.former:
-                lines.append(f"      former: [{', '.join(q(m) for m in record.former)}]")
-            lines.append("      events:")
-            for planned in sorted(record.events):
-                item = record.events[planned]
-                stamp = f", stamp: {q(item.stamp)}" if item.stamp else ""
-                lines.append(
-                    f"        {q(planned)}: {{session: {item.session}, uid: {q(item.uid)}, "
-                    f"start: {q(item.start)}, end: {q(item.end)}, sequence: {item.sequence}, "
-                    f"status: {item.status}, hash: {q(item.hash)}{stamp}}}"
-                )
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def recorded_state(state: State, new: State, only: str | None, sent: set[tuple[str, str]]) -> State:
-    """The state to save: the new one, or with `--only` the old state with only the
-    (round, match) pairs whose events were written (`sent`) brought up to date, since
-    nobody else received anything."""
-    if only is None:
-        return new
-    rounds = {origin: dict(matches) for origin, matches in state.rounds.items()}
-    for origin, match_id in sorted(sent):
-        record = new.rounds.get(origin, {}).get(match_id)
-        if record is not None:
-            rounds.setdefault(origin, {})[match_id] = record
-    return State(new.program, rounds)
 
 
 def _sent_to(outs: Sequence[_Out], only: str | None) -> set[tuple[str, str]]:
@@ -518,6 +110,50 @@ class CalendarEvent:
         }
 
 
+ItipMethod = Literal["REQUEST", "CANCEL"]
+Purpose = Literal["invitation", "update", "cancellation"]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One iTIP message (RFC 5546): one meeting, the members it is for, its .ics bytes.
+
+    Its identity is (uid, sequence, method, members): the same folder gives the same ones
+    again, so whoever mails them can tell what was sent already (`key`).
+    """
+
+    path: str  # where `peerkit calendar --method request` writes it, relative to the folder
+    method: ItipMethod
+    purpose: Purpose  # invitation: new; update: changed or reinstated; cancellation
+    members: tuple[str, ...]  # member ids it is for
+    emails: tuple[str, ...]  # their emails, in the same order; "" where none is usable
+    round: str  # the round the match began in
+    match: str
+    session: int
+    uid: str
+    sequence: int
+    ics: bytes  # a whole VCALENDAR with METHOD, ORGANIZER, one VEVENT and its VTIMEZONE
+
+    @property
+    def key(self) -> str:
+        """What identifies the message: a re-run with no change gives the same keys."""
+        return f"{self.uid}/{self.sequence}/{self.method}/{','.join(self.members)}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "method": self.method,
+            "purpose": self.purpose,
+            "members": list(self.members),
+            "emails": list(self.emails),
+            "round": self.round,
+            "match": self.match,
+            "session": self.session,
+            "uid": self.uid,
+            "sequence": self.sequence,
+        }
+
+
 @dataclass
 class CalendarResult:
     round: str = ""  # the round asked for with --round, else every round, comma-separated
@@ -526,6 +162,7 @@ class CalendarResult:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rounds: list[str] = field(default_factory=list)  # the rounds whose events are here
+    invitations: list[Invitation] = field(default_factory=list)  # with method="request"
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -581,50 +218,51 @@ def _tz(name: str) -> dt.tzinfo:
 
 
 def _summary(program: Program, session_title: str, number: int, match_id: str) -> str:
-    return f"{program.name}: {number}. {session_title} ({match_id})"
+    """`Program: 3. Title (match)`; all but the match id and `)` when match_id is empty."""
+    head = f"{program.name}: {number}. {session_title} ("
+    return head + f"{match_id})" if match_id else head
 
 
 class _Renderer:
-    """Renders events for one program, caching what is shared between matches."""
+    """Renders events for one program as encoded lines, encoding what recurs once."""
 
     def __init__(self, folder: Folder) -> None:
         self.folder = folder
         self.program = folder.program
-        self._attendee: dict[str, str | None] = {}
+        self._attendee: dict[str, bytes | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
-        self._folded: dict[str, str] = {}
+        self._static: dict[tuple[str, str], bytes] = {}
         contact = self.program.contact
-        self.organizer = ""
+        self.organizer = b""
         if contact.email and is_email(contact.email):
-            self.organizer = (
-                f"ORGANIZER;CN={param_value(contact.name or contact.email)}:mailto:{contact.email}"
-            )
-        kinds = {"kickoff": "Kickoff", "closing": "Closing", "regular": "Session"}
-        self.kinds = kinds
+            self.organizer = address_line("ORGANIZER", contact.email, contact.name or contact.email)
+        self.kinds = {"kickoff": "Kickoff", "closing": "Closing", "regular": "Session"}
+        self.categories = {
+            kind: categories_line([self.program.name, label]) for kind, label in self.kinds.items()
+        }
         reminder = self.program.meetings.reminder
-        self.alarm: list[str] = []
+        self.alarm = b""
         if reminder is not None and reminder > dt.timedelta(0):
-            self.alarm = [
-                "BEGIN:VALARM",
-                "ACTION:DISPLAY",
-                f"DESCRIPTION:{escape_text('Reminder: ' + self.program.name)}",
-                f"TRIGGER:-{_duration(reminder)}",
-                "END:VALARM",
-            ]
+            self.alarm = alarm_bytes("Reminder: " + self.program.name, reminder)
 
-    def attendee(self, member: Member) -> str | None:
+    def attendee(self, member: Member) -> bytes | None:
+        """The member's ATTENDEE line, or None without a usable email."""
         if member.id not in self._attendee:
             line = None
             if is_email(member.email):
-                line = (
-                    f"ATTENDEE;CN={param_value(member.name or member.id)};ROLE=REQ-PARTICIPANT;"
-                    f"PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{member.email}"
+                line = address_line(
+                    "ATTENDEE",
+                    member.email,
+                    member.name or member.id,
+                    role="REQ-PARTICIPANT",
+                    partstat="NEEDS-ACTION",
+                    rsvp="TRUE",
                 )
             self._attendee[member.id] = line
         return self._attendee[member.id]
 
     def agenda(self, meeting: Meeting) -> str:
-        """The session's part of DESCRIPTION, escaped: the same for every match at that time.
+        """The session's part of DESCRIPTION: the same for every match at that time.
         Nothing in it depends on other meetings (no "of 12"), so a skip elsewhere leaves it."""
         key = (meeting.number, meeting.start.timetz().replace(tzinfo=None))
         if key not in self._agenda:
@@ -639,76 +277,79 @@ class _Renderer:
                 for block in session.agenda:
                     lines.append(f"{clock(moment)}  {block.title} ({block.minutes} min)")
                     moment += dt.timedelta(minutes=block.minutes)
-            self._agenda[key] = escape_text("\n".join(lines))
+            self._agenda[key] = "\n".join(lines)
         return self._agenda[key]
 
-    def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[str]:
-        """The folded lines that define the event (all but UID, stamp, sequence, status)."""
+    def line(self, name: str, value: str) -> bytes:
+        """A TEXT or URI line that recurs in many events (LOCATION, URL), encoded once."""
+        key = (name, value)
+        if key not in self._static:
+            self._static[key] = uri_line(name, value) if name == "URL" else text_line(name, value)
+        return self._static[key]
+
+    def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[bytes]:
+        """The encoded lines that define the event (all but UID, stamp, sequence, status)."""
         program = self.program
         session = meeting.session
-        tzid = program.timezone
-        description = [""]
-        names = ", ".join(m.name or m.id for m in attendees)
-        description.append(f"Who: {names}" if names else "Who: (no members)")
-        if meeting.match_id and 1 < len(attendees) <= 12:
-            description.extend(_local_times(meeting, attendees, program.timezone))
+        # what every match meeting there and then shares first, folded once (see
+        # text_line_after); then who, their handout and a move
+        shared = [self.agenda(meeting), ""]
         if meeting.location:
-            description.append(f"Where: {meeting.location}")
+            shared.append(f"Where: {meeting.location}")
         if meeting.video and is_url(meeting.video):
-            description.append(f"Video: {meeting.video}")
-        description.append(f"Handout: {self.handout(meeting)}")
-        if meeting.moved:
-            description.append(f"Moved from {long_date(meeting.planned)}.")
+            shared.append(f"Video: {meeting.video}")
         contact = program.contact
         if contact.name or contact.email:
             who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
-            description.append(f"Questions: {who.strip()}")
+            shared.append(f"Questions: {who.strip()}")
+        names = ", ".join(m.name or m.id for m in attendees)
+        description = [f"Who: {names}" if names else "Who: (no members)"]
+        if meeting.match_id and 1 < len(attendees) <= 12:
+            description.extend(_local_times(meeting, attendees, program.timezone))
+        if program.handouts_url:
+            description.append(f"Handout: {self.handout(meeting)}")
+        if meeting.moved:
+            description.append(f"Moved from {long_date(meeting.planned)}.")
         lines = [
-            _when("DTSTART", meeting.start, tzid),
-            _when("DTEND", meeting.end, tzid),
-            f"SUMMARY:{escape_text(_summary(program, session.title, meeting.number, meeting.match_id))}",
+            when_line("DTSTART", meeting.start),
+            when_line("DTEND", meeting.end),
+            text_line_after(
+                "SUMMARY",
+                _summary(program, session.title, meeting.number, ""),
+                meeting.match_id + ")",
+            ),
         ]
         place = meeting.location or (meeting.video if is_url(meeting.video) else "")
         if place:
-            lines.append(f"LOCATION:{escape_text(place)}")
+            lines.append(self.line("LOCATION", place))
         if meeting.video and is_url(meeting.video):
-            lines.append(f"URL:{meeting.video}")
-        text = escape_text("\n".join(description))
-        lines.append(f"DESCRIPTION:{self.agenda(meeting)}\\n{text}")
-        folded = [_fold_text(line) for line in lines]
-        folded.append(
-            self.static(
-                f"CATEGORIES:{escape_text(program.name)},{self.kinds.get(session.kind, 'Session')}"
-            )
+            lines.append(self.line("URL", meeting.video))
+        lines.append(
+            text_line_after("DESCRIPTION", "\n".join([*shared, ""]), "\n".join(description))
         )
+        lines.append(self.categories.get(session.kind, self.categories["regular"]))
         if self.organizer:
-            folded.append(self.static(self.organizer))
+            lines.append(self.organizer)
         for member in attendees:
             line = self.attendee(member)
             if line:
-                folded.append(self.static(line))
-        folded.append(self.static("TRANSP:OPAQUE"))
+                lines.append(line)
+        lines.append(self.line("TRANSP", "OPAQUE"))
         if self.alarm:
-            folded.append(self.static("\n".join(self.alarm)))
-        return folded
+            lines.append(self.alarm)
+        return lines
 
     def handout(self, meeting: Meeting) -> str:
-        """Where `peerkit agenda` writes this match's handout for the session."""
-        from peerkit.agenda import OUT_DIR as AGENDA_DIR
+        """Where this match's handout for the session is published: `peerkit agenda`'s
+        out/agenda/session-NN/MATCH.html under the program's `handouts_url`."""
         from peerkit.text import safe_filename as handout_name
 
         name = handout_name(meeting.match_id)
         if name in ("all", "handouts"):  # the names of the combined files
             name = f"match-{name}"
-        return f"{AGENDA_DIR}/session-{meeting.number:02d}/{name}.html"
+        return f"{self.program.handouts_url}/session-{meeting.number:02d}/{name}.html"
 
-    def static(self, text: str) -> str:
-        """Folded lines that recur in many events, folded once (`text` may hold several)."""
-        if text not in self._folded:
-            self._folded[text] = "".join(_fold_text(line) for line in text.split("\n"))
-        return self._folded[text]
-
-    def cancelled_body(self, match_id: str, number: int, record: EventRecord) -> list[str]:
+    def cancelled_body(self, match_id: str, number: int, record: EventRecord) -> list[bytes]:
         """What is left of a vanished event: enough for a client to find and cancel it."""
         from zoneinfo import ZoneInfo
 
@@ -719,28 +360,18 @@ class _Renderer:
         title = session.title if session else f"Session {number}"
         summary = "Cancelled: " + _summary(self.program, title, number, match_id)
         lines = [
-            _when("DTSTART", start, self.program.timezone),
-            _when("DTEND", end, self.program.timezone),
-            f"SUMMARY:{escape_text(summary)}",
+            when_line("DTSTART", start),
+            when_line("DTEND", end),
+            text_line("SUMMARY", summary),
         ]
         if self.organizer:
             lines.append(self.organizer)
-        return [_fold_text(line) for line in lines]
+        return lines
 
 
-def _event_bytes(uid: str, stamp: str, sequence: int, status: str, body: list[str]) -> bytes:
-    head = [
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{stamp}",
-        f"SEQUENCE:{sequence}",
-        f"STATUS:{status}",
-    ]
-    return "".join([*(_fold_text(line) for line in head), *body, "END:VEVENT\r\n"]).encode("utf-8")
-
-
-def _hash(lines: Sequence[str]) -> str:
-    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()[:16]
+def _hash(lines: Sequence[bytes]) -> str:
+    """What an event says, whatever the fold: a re-export only updates what changed."""
+    return hashlib.sha256(b"".join(lines).replace(b"\r\n ", b"")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -754,6 +385,10 @@ class _Out:
     match: str
     attendees: tuple[str, ...]
     former: tuple[str, ...]  # who gets `cancel` in their own calendar
+    uid: str = ""
+    sequence: int = 0
+    stamp: str = ""  # its DTSTAMP
+    gone: tuple[bytes, ...] = ()  # the encoded lines of its cancelled form (no STATUS, no ATTENDEE)
 
 
 @dataclass(frozen=True)
@@ -887,8 +522,8 @@ def render_calendars(
         result.problems.extend(_warnings(folder, round_))
     # the id UIDs hang on: program.yaml's, else the one taken from the name once and kept
     program_id = program.id or state.program or slugify(program.name) or "program"
-    stamp_now = _utc(now) if now else ""
-    default_stamp = _utc(dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC))
+    stamp_now = utc_stamp(now) if now else ""
+    default_stamp = utc_stamp(dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC))
     old = _upgrade(folder, state)
     renderer = _Renderer(folder)
     new_rounds: dict[str, dict[str, MatchRecord]] = {}
@@ -964,23 +599,23 @@ def render_calendars(
                 # moved to another match) gets this event as cancelled in their own calendar
                 absent = former | {mid for mid in match.members if mid not in attending}
                 cancel = b""
+                gone: list[bytes] = []
                 if absent:
-                    cancel = _event_bytes(
-                        uid,
-                        dtstamp,
-                        sequence,
-                        "CANCELLED",
-                        renderer.cancelled_body(match_id, meeting.number, record),
-                    )
+                    gone = renderer.cancelled_body(match_id, meeting.number, record)
+                    cancel = event_bytes(uid, dtstamp, sequence, "CANCELLED", gone)
                 outs.append(
                     _Out(
-                        key=(_utc(meeting.start), meeting.number, match_id, origin),
-                        data=_event_bytes(uid, dtstamp, sequence, "CONFIRMED", body),
+                        key=(utc_stamp(meeting.start), meeting.number, match_id, origin),
+                        data=event_bytes(uid, dtstamp, sequence, "CONFIRMED", body),
                         cancel=cancel,
                         cancelled=False,
                         match=match_id,
                         attendees=attending,
                         former=tuple(sorted(absent)),
+                        uid=uid,
+                        sequence=sequence,
+                        stamp=dtstamp,
+                        gone=tuple(gone),
                     )
                 )
                 result.events.append(
@@ -1035,20 +670,24 @@ def render_calendars(
                 )
                 dtstamp = stamp_now or item.stamp or default_stamp
                 body = renderer.cancelled_body(match_id, item.session, item)
-                data = _event_bytes(uid, dtstamp, item.sequence, "CANCELLED", body)
+                data = event_bytes(uid, dtstamp, item.sequence, "CANCELLED", body)
                 start = dt.datetime.fromisoformat(item.start)
                 end = dt.datetime.fromisoformat(item.end)
                 years.update((start.year, end.year))
                 everyone = tuple(sorted(set(match_record.members) | set(match_record.former)))
                 outs.append(
                     _Out(
-                        (_utc(start), item.session, match_id, origin),
+                        (utc_stamp(start), item.session, match_id, origin),
                         data,
                         data,
                         True,
                         match_id,
                         (),
                         everyone,
+                        uid,
+                        item.sequence,
+                        dtstamp,
+                        tuple(body),
                     )
                 )
                 result.events.append(
@@ -1075,9 +714,27 @@ def render_calendars(
         return result
     if progress:
         progress("calendar files", 1.0)
-    result.files.update(_files(folder, outs, method, only, years))
+    result.files.update(_files(folder, outs, only, years))
+    if method == "request":
+        years_span = (min(years), max(years))
+        result.invitations = _invitations(folder, renderer, outs, only, years_span)
+        result.files.update((invite.path, invite.ics) for invite in result.invitations)
     result.events.sort(key=lambda e: (e.start, e.match, e.round, e.session))
     return result
+
+
+def invitations(
+    folder: Folder,
+    now: dt.datetime | None = None,
+    *,
+    round_name: str | None = None,
+    only: str | None = None,
+) -> list[Invitation]:
+    """The iTIP messages of the folder's calendars as they stand (see `_invitations`), in
+    date order. Nothing is written: `render_calendars(..., method="request")` gives the same
+    messages with the files and the `calendars.yaml` to save once they are sent. Problems
+    (a broken state file, no organizer) give no messages; render_calendars says why."""
+    return render_calendars(folder, round_name, now=now, method="request", only=only).invitations
 
 
 def _warnings(folder: Folder, round_: Round) -> list[Problem]:
@@ -1146,7 +803,6 @@ def _cancel(record: EventRecord, stamp_now: str) -> EventRecord:
 def _files(
     folder: Folder,
     outs: list[_Out],
-    method: Method | None,
     only: str | None,
     years: set[int],
 ) -> dict[str, bytes]:
@@ -1197,36 +853,95 @@ def _files(
             cancels_by_member.get(member_id, []),
             f"{OUT_DIR}/members/{unique_filename(member_id)}",
         )
-    if method == "request":
-        files.update(_invitations(program, outs, only, span))
     return files
 
 
 def _invitations(
-    program: Program, outs: list[_Out], only: str | None, span: tuple[int, int]
-) -> dict[str, bytes]:
-    """iTIP messages, one meeting each (mail clients act on one event per invitation):
-    invites/MATCH/session-NN.ics (REQUEST) and session-NN.cancel.ics (CANCEL) for those
-    no longer invited, or for everyone when the meeting is gone."""
-    files = {}
+    folder: Folder, renderer: _Renderer, outs: list[_Out], only: str | None, span: tuple[int, int]
+) -> list[Invitation]:
+    """iTIP (RFC 5546) messages, one meeting each (mail clients act on one event per
+    message), each with the members it is for, written as invites/MATCH/:
+
+    - session-NN.ics: METHOD:REQUEST to the members who attend the meeting;
+    - session-NN.cancel.ics: METHOD:CANCEL (STATUS:CANCELLED) to everyone who was ever in
+      the match, when the meeting itself is gone, every one of them an ATTENDEE;
+    - session-NN.cancel.MEMBER.ics: METHOD:CANCEL to one member no longer in a meeting that
+      goes ahead, with only their ATTENDEE and no STATUS (which would cancel it for all).
+
+    A member out of an event that never changed (SEQUENCE 0) was never invited to it, and
+    a member without a usable email was never an ATTENDEE: neither gets a CANCEL.
+    """
+    program = folder.program
+    found: list[Invitation] = []
+    taken: set[str] = set()
+
+    def emails(members: Sequence[str]) -> tuple[str, ...]:
+        return tuple(
+            m.email if (m := folder.member(mid)) and is_email(m.email) else "" for mid in members
+        )
+
+    def attendee_lines(members: Sequence[str]) -> list[bytes]:
+        lines = []
+        for mid in members:
+            member = folder.member(mid)
+            line = renderer.attendee(member) if member is not None else None
+            if line:
+                lines.append(line)
+        return lines
+
+    def add(
+        out: _Out,
+        path: str,
+        method: ItipMethod,
+        purpose: Purpose,
+        members: Sequence[str],
+        event: bytes,
+    ) -> None:
+        name = f"{program.name}: {out.match}"
+        found.append(
+            Invitation(
+                path=path,
+                method=method,
+                purpose=purpose,
+                members=tuple(members),
+                emails=emails(members),
+                round=out.key[3],
+                match=out.match,
+                session=out.key[1],
+                uid=out.uid,
+                sequence=out.sequence,
+                ics=calendar_bytes(name, program.timezone, span, [event], method),
+            )
+        )
+
     # meetings that go ahead first, so theirs are the plain session-NN names; another event
     # with that name (a cancelled one of an earlier round, or of a skipped date) gets its date
     for out in sorted(outs, key=lambda o: (o.cancelled, o.key)):
         if only is not None and only not in (out.match, *out.attendees, *out.former):
             continue
         base = f"{OUT_DIR}/invites/{unique_filename(out.match)}/session-{out.key[1]:02d}"
-        if f"{base}.ics" in files or f"{base}.cancel.ics" in files:
+        if base in taken:
             base = f"{base}-{out.key[0][:8]}"
-        name = f"{program.name}: {out.match}"
-        if not out.cancelled:
-            files[f"{base}.ics"] = calendar_bytes(
-                name, program.timezone, span, [out.data], "REQUEST"
-            )
-        if out.cancel and (out.cancelled or out.former):
-            files[f"{base}.cancel.ics"] = calendar_bytes(
-                name, program.timezone, span, [out.cancel], "CANCEL"
-            )
-    return files
+        taken.add(base)
+        if out.cancelled:
+            everyone = [m for m in out.former if only in (None, out.match, m)]
+            body = [*out.gone, *attendee_lines(out.former)]
+            event = event_bytes(out.uid, out.stamp, out.sequence, "CANCELLED", body)
+            add(out, f"{base}.cancel.ics", "CANCEL", "cancellation", everyone, event)
+            continue
+        if only in (None, out.match, *out.attendees):
+            purpose: Purpose = "invitation" if out.sequence == 0 else "update"
+            add(out, f"{base}.ics", "REQUEST", purpose, out.attendees, out.data)
+        if out.sequence == 0:
+            continue
+        for member_id in out.former:
+            lines = attendee_lines([member_id])
+            if not lines or only not in (None, out.match, member_id):
+                continue
+            event = event_bytes(out.uid, out.stamp, out.sequence, "", [*out.gone, *lines])
+            path = f"{base}.cancel.{unique_filename(member_id)}.ics"
+            add(out, path, "CANCEL", "cancellation", [member_id], event)
+    return found
 
 
 def calendar_step(folder: Folder, options: BuildOptions) -> Output:

@@ -21,6 +21,7 @@ from peerkit.model import (
     DEFAULT_WEIGHTS,
     FORMATS,
     LEVELS,
+    MAIL_SECURITY,
     QUESTION_TYPES,
     ROLES,
     AgendaBlock,
@@ -30,6 +31,7 @@ from peerkit.model import (
     GroupSize,
     Levels,
     Location,
+    Mail,
     Match,
     Matching,
     Meetings,
@@ -101,6 +103,8 @@ PROGRAM_KEYS = (
     "surveys",
     "privacy",
     "roster",
+    "handouts_url",
+    "mail",
 )
 MEMBER_KEYS = (
     "id",
@@ -177,9 +181,9 @@ class Reader:
             self.wrong(node, key, "a mapping of `key: value` lines")
             return {}
         if known is not None:
-            for name, loc in node.keys.items():
+            for name in node.key_names():
                 if name not in known:
-                    self.unknown_key(loc, key, name, known)
+                    self.unknown_key(node.keys[name], key, name, known)
         return node.value
 
     def unknown_key(self, loc: Location, key: str, name: str, known: Sequence[str]) -> None:
@@ -619,7 +623,7 @@ def _nearest_meetings(planned: Sequence[dt.date], day: dt.date) -> str:
 
 
 def _matching(reader: Reader, node: Node | None) -> Matching:
-    keys = ("rules", "weights", "seed", "pins", "diversity", "mentors_per_mentee")
+    keys = ("rules", "weights", "seed", "pins", "diversity", "mentors_per_mentee", "spread")
     entries = reader.mapping(node, "matching", keys)
     rule_keys = (
         "differ_in_one_of",
@@ -704,6 +708,7 @@ def _matching(reader: Reader, node: Node | None) -> Matching:
         mentors_per_mentee=reader.integer(
             entries.get("mentors_per_mentee"), "matching.mentors_per_mentee", 1, 1, 5
         ),
+        spread=reader.boolean(entries.get("spread"), "matching.spread", True),
     )
 
 
@@ -853,7 +858,7 @@ def _held_after(surveys: dict[str, Survey], sessions: Sequence[Session]) -> dict
 
 def _survey(reader: Reader, name: str, node: Node, sessions: int) -> Survey:
     key = f"surveys.{name}"
-    entries = reader.mapping(node, key, ("title", "questions", "after", "anonymous"))
+    entries = reader.mapping(node, key, ("title", "questions", "after", "anonymous", "link"))
     questions = []
     seen: dict[str, Location] = {}
     for index, item in enumerate(reader.items(entries.get("questions"), f"{key}.questions")):
@@ -917,12 +922,120 @@ def _survey(reader: Reader, name: str, node: Node, sessions: int) -> Survey:
                 )
             elif number:
                 after.append(number)
+    anonymous = reader.boolean(entries.get("anonymous"), f"{key}.anonymous", False)
     return Survey(
         name=name,
         title=reader.text(entries.get("title"), f"{key}.title") or name.replace("_", " ").title(),
         questions=tuple(questions),
         after=tuple(after),
-        anonymous=reader.boolean(entries.get("anonymous"), f"{key}.anonymous", False),
+        anonymous=anonymous,
+        link=_survey_link(reader, entries.get("link"), f"{key}.link", anonymous),
+    )
+
+
+SURVEY_LINK_FIELDS = ("match", "email", "session")
+
+
+def _survey_link(reader: Reader, node: Node | None, key: str, anonymous: bool) -> str:
+    """A survey's web link; `{match}`, `{email}` and `{session}` are filled per recipient."""
+    import string
+
+    text = reader.text(node, key)
+    if node is None or not text:
+        return ""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        reader.report(
+            node.loc,
+            "survey-link",
+            f"{key}: a '{{' or '}}' in the link is not a placeholder",
+            "placeholders are {match}, {email} and {session}; write a literal brace as {{ or }}",
+        )
+        return ""
+    unknown = [name for name in names if name not in SURVEY_LINK_FIELDS]
+    if unknown:
+        hint = suggest(
+            unknown[0], SURVEY_LINK_FIELDS, "placeholders are {match}, {email} and {session}"
+        )
+        reader.report(node.loc, "survey-link", f"{key}: unknown placeholder {{{unknown[0]}}}", hint)
+        return ""
+    if anonymous and "email" in names:
+        reader.report(
+            node.loc,
+            "survey-link",
+            f"{key}: the survey is anonymous, but its link would tell who answered ({{email}})",
+            "remove {email} from the link, or make the survey `anonymous: false`",
+        )
+        return ""
+    filled = text.format(**dict.fromkeys(SURVEY_LINK_FIELDS, "x"))
+    if not is_url(filled):
+        reader.report(
+            node.loc,
+            "survey-link",
+            f"{key}: '{text[:80]}' is not a web link",
+            "write the full address, starting with https://",
+        )
+        return ""
+    return text
+
+
+SMTP_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?$")
+
+
+def _mail(reader: Reader, node: Node | None) -> Mail:
+    """`mail:` — the sender, the SMTP server (host:port), security, user, and `remind`."""
+    from email.utils import parseaddr
+
+    known = ("from", "smtp", "security", "user", "remind", "password")
+    entries = reader.mapping(node, "mail", known)
+    if "password" in entries:
+        reader.report(
+            entries["password"].loc,
+            "mail-password",
+            "mail.password: a password never belongs in the program folder (it is in git)",
+            "remove it; `peerkit send` reads PEERKIT_SMTP_PASSWORD or asks for it",
+        )
+    sender = reader.text(entries.get("from"), "mail.from")
+    if sender and not is_email(parseaddr(sender)[1]):
+        reader.report(
+            entries["from"].loc,
+            "email",
+            f"mail.from: '{sender[:80]}' is not an email address",
+            "write it like coordinator@example.org or 'Renata Oyelaran <renata@example.org>'",
+        )
+        sender = ""
+    host, port = "", 0
+    smtp = reader.text(entries.get("smtp"), "mail.smtp")
+    if smtp:
+        found = SMTP_RE.match(smtp)
+        number = int(found.group(2)) if found and found.group(2) else 0
+        if found is None or not 0 <= number <= 65535 or found.group(2) == "0":
+            reader.report(
+                entries["smtp"].loc,
+                "mail-smtp",
+                f"mail.smtp: '{smtp[:80]}' is not a server as host:port",
+                "write e.g. smtp.example.org:587 (587 for starttls, 465 for ssl)",
+            )
+        else:
+            host, port = found.group(1).strip("[]"), number
+    security = reader.choice(entries.get("security"), "mail.security", MAIL_SECURITY, "starttls")
+    remind = reader.duration(entries.get("remind"), "mail.remind", dt.timedelta(days=2))
+    if remind is not None and remind > dt.timedelta(days=60):
+        reader.report(
+            entries["remind"].loc,
+            "range",
+            f"mail.remind: {entries['remind'].value} before a meeting is more than 60 days",
+            "write e.g. 2d, or 0 for no reminders",
+        )
+        remind = dt.timedelta(days=2)
+    return Mail(
+        sender=sender,
+        host=host,
+        port=port,
+        security=security,
+        user=reader.text(entries.get("user"), "mail.user"),
+        remind=remind if remind else None,
     )
 
 
@@ -1061,7 +1174,25 @@ def load_program(root: Path, reader: Reader) -> Program | None:
         root=root,
         locations=_locations(node),
         roster=read_roster_import(entries.get("roster"), reader.problems, MEMBER_KEYS),
+        handouts_url=_handouts_url(reader, entries.get("handouts_url")),
+        mail=_mail(reader, entries.get("mail")),
     )
+
+
+def _handouts_url(reader: Reader, node: Node | None) -> str:
+    """Where the handouts are published (`peerkit agenda`'s out/agenda/, copied to a web
+    server): calendar events then link each match's handout there."""
+    text = reader.text(node, "handouts_url")
+    if node is not None and text and not is_url(text):
+        reader.report(
+            node.loc,
+            "url",
+            f"handouts_url: '{text[:80]}' is not a web link",
+            "write the address the handouts are published at, e.g. "
+            "https://example.org/peer-teams/handouts (each session is a folder in it)",
+        )
+        return ""
+    return text.rstrip("/")
 
 
 # --- the roster -----------------------------------------------------------------------

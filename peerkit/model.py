@@ -136,6 +136,8 @@ class Matching:
     pins: tuple[tuple[str, ...], ...] = ()  # member ids that must be matched together
     diversity: tuple[str, ...] = ()  # member fields on which difference is rewarded
     mentors_per_mentee: int = 1
+    # Mentoring: every mentor who can take a mentee gets one before anyone gets a second.
+    spread: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ class Survey:
     questions: tuple[Question, ...]
     after: tuple[int, ...] = ()  # session numbers after which it is sent
     anonymous: bool = False
+    # where members answer it; may hold {match}, {email}, {session} (filled per recipient)
+    link: str = ""
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -199,6 +203,28 @@ class RosterImport:
 def folded_column(header: str) -> str:
     """A column name as compared: `  Work  Email ` and `work email` are one column."""
     return " ".join(header.split()).casefold()
+
+
+MAIL_SECURITY: tuple[str, ...] = ("starttls", "ssl", "none")
+SMTP_PORTS: Mapping[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class Mail:
+    """`mail:` in program.yaml: who messages come from, the SMTP server, when reminders go.
+
+    The password is never here: `peerkit send` reads it from PEERKIT_SMTP_PASSWORD or asks."""
+
+    sender: str = ""  # `from:`, e.g. "Renata Oyelaran <renata@example.org>"; default: contact
+    host: str = ""
+    port: int = 0  # 0: the usual port for `security`
+    security: str = "starttls"
+    user: str = ""
+    remind: dt.timedelta | None = dt.timedelta(days=2)  # None or 0: no reminders
+
+    @property
+    def server_port(self) -> int:
+        return self.port or SMTP_PORTS[self.security]
 
 
 @dataclass(frozen=True)
@@ -224,6 +250,9 @@ class Program:
     # empty when program.yaml has none (the calendar then keeps one in calendars.yaml).
     id: str = ""
     roster: RosterImport = field(default_factory=RosterImport)
+    # where out/agenda/ is published (no trailing slash): events link their handout there
+    handouts_url: str = ""
+    mail: Mail = field(default_factory=Mail)
 
     def where(self, key_path: str) -> Location:
         """The location of a key path like `meetings.duration` (or the file, if unknown)."""

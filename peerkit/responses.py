@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -211,10 +210,13 @@ def _cell(texts: list[str], index: int) -> str:
 
 def _texts_of(table: Table) -> list[_Row]:
     """Each row's line and its cells stripped (blank rows at the end left out)."""
-    rows = [list(map(str.strip, row)) for row in table.rows]
-    while rows and not any(rows[-1]):
+    strip = str.strip
+    rows = [
+        (line, list(map(strip, row))) for line, row in zip(table.lines, table.rows, strict=True)
+    ]
+    while rows and not any(rows[-1][1]):
         rows.pop()
-    return list(zip(table.lines, rows, strict=False))
+    return rows
 
 
 # --- recognising the tool ---------------------------------------------------------------
@@ -673,6 +675,7 @@ class _RowReader:
         # A survey sent after one session only (a mid-point review) is for that session.
         self.fixed_session = survey.after[0] if len(survey.after) == 1 else None
         self.seen_unknown: set[str] = set()
+        self.times: dict[str, dt.datetime | None] = {}  # timestamps repeat (to the minute)
         self.cache: dict[str, dict[str, AnswerValue | None]] = {
             qid: {} for qid in self.layout.questions
         }
@@ -769,20 +772,24 @@ class _RowReader:
 
     def match_text(
         self, line: int, texts: list[str], answers: dict[str, AnswerValue], loc: Location
-    ) -> tuple[str, Location]:
+    ) -> tuple[str, Callable[[], Location]]:
         """What the row says its match is (the match_id answer, else a match column), and
-        the cell a warning about it points at."""
+        the cell a warning about it points at (made only for a warning)."""
         layout = self.layout
         text = str(answers.pop("match_id", "")) if layout.match_question else ""
         for column in layout.match_cols:
             text = text or _cell(texts, column.index)
         where = layout.match_column
-        cell = Location(self.file, line, where.index + 1) if where is not None else loc
+        file = self.file
+
+        def cell() -> Location:
+            return Location(file, line, where.index + 1) if where is not None else loc
+
         if text.startswith("="):
             # A formula is text, never a match: its digits ("match-2" in a link) must not pick one.
             _warn(
                 self.problems,
-                cell,
+                cell(),
                 "formula-cell",
                 f"'{_short(text)}' is a spreadsheet formula, not a match id; it is read as text",
                 "export the sheet's values, not its formulas, or type the match id",
@@ -791,8 +798,10 @@ class _RowReader:
         return text, cell
 
     def submitted(self, texts: list[str]) -> dt.datetime | None:
+        times = self.times
         for column in self.layout.time_cols:
-            found = parse_time(_cell(texts, column.index))
+            text = _cell(texts, column.index)
+            found = times[text] if text in times else times.setdefault(text, parse_time(text))
             if found is not None:
                 return found
         return None
@@ -1001,19 +1010,19 @@ def _match_for(
     respondent: str,
     text: str,
     index: _RoundIndex,
-    cell: Location,
+    cell: Callable[[], Location],
     problems: list[Problem],
 ) -> str:
     """The match an answer is for: its match column, cross-checked against the respondent's
     matches in the round in effect; the respondent's only match when it says none."""
     own = [m.id for m in index.matches_of.get(respondent, [])] if respondent else []
-    where = f"round '{index.name}'" if index.name else "the round"
+    where = f"round '{index.name}'" if index.name else "the round"  # for warnings
     found = index.match_id(text)
     if text and not found and index.match_ids:
         counted = f"; the answer counts for their match {own[0]}" if len(own) == 1 else ""
         _warn(
             problems,
-            cell,
+            cell(),
             "unknown-match",
             f"'{_short(text)}' is not a match of {where}{counted}",
             "use the match id printed on the handout, e.g. "
@@ -1029,7 +1038,7 @@ def _match_for(
             outcome = f"they are in no match of {where}; the answer counts for no match"
         _warn(
             problems,
-            cell,
+            cell(),
             "wrong-match",
             f"{respondent} is not in {found} of {where}: {outcome}",
             "check the match id the member wrote (their handout has theirs)",
@@ -1040,7 +1049,7 @@ def _match_for(
     if len(own) > 1:
         _warn(
             problems,
-            cell,
+            cell(),
             "which-match",
             f"{respondent} is in {len(own)} matches of {where} ({', '.join(own)}) and the "
             "answer does not say which; it counts for no match",
@@ -1293,21 +1302,3 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
-
-
-def parse_map_options(values: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """`--map 'Column header=question_id'` options to a dict; malformed ones come back apart."""
-    mapping: dict[str, str] = {}
-    bad = []
-    for value in values:
-        column, sep, question = value.rpartition("=")
-        if not sep or not column.strip():
-            bad.append(value)
-            continue
-        mapping[column.strip()] = question.strip()
-    return mapping, bad
-
-
-def dump_json(value: object) -> str:
-    """JSON for results that hold dates and tuples."""
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,15 +38,53 @@ class Node:
 
     `value` is a str, None, a list of Nodes or a dict of Nodes; `keys` gives, for a
     mapping, where each key was written (for unknown-key messages). A plain class with
-    slots: a large export makes millions of these.
+    slots: a large export makes millions of these. Where it was written is kept as
+    numbers and made a Location only when asked for (`loc`, `keys`): most values are
+    never pointed at, and a Location per value was a third of reading a large roster.
     """
 
-    __slots__ = ("keys", "loc", "value")
+    __slots__ = ("_col", "_file", "_key_at", "_keys", "_line", "_loc", "value")
 
-    def __init__(self, value: YamlValue, loc: Location, keys: Mapping[str, Location] = NO_KEYS):
+    def __init__(
+        self,
+        value: YamlValue,
+        loc: Location | None = None,
+        keys: Mapping[str, Location] = NO_KEYS,
+        file: str = "",
+        line: int = 0,
+        col: int = 0,
+        key_at: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
         self.value = value
-        self.loc = loc
-        self.keys = keys
+        self._loc = loc
+        self._keys = keys
+        self._file = file
+        self._line = line
+        self._col = col
+        self._key_at = key_at  # key → (line, col), made into `keys` when asked for
+
+    @property
+    def loc(self) -> Location:
+        loc = self._loc
+        if loc is None:
+            loc = self._loc = Location(self._file, self._line, self._col)
+        return loc
+
+    @property
+    def keys(self) -> Mapping[str, Location]:
+        if self._key_at is not None:
+            file = self._file
+            self._keys = {k: Location(file, *at) for k, at in self._key_at.items()}
+            self._key_at = None
+        return self._keys
+
+    def key_names(self) -> Iterable[str]:
+        """The keys of `keys`, without making their Locations."""
+        return self._key_at if self._key_at is not None else self._keys
+
+    def placed_like(self, value: YamlValue, keys: Mapping[str, Location] = NO_KEYS) -> Node:
+        """A node for `value` written where this one was."""
+        return Node(value, self._loc, keys, self._file, self._line, self._col)
 
     def __repr__(self) -> str:
         return f"Node({self.value!r}, {self.loc})"
@@ -198,9 +236,10 @@ def _unique_size(root: yaml.Node) -> int:
 MAX_YAML_DEPTH = 64
 
 
-def _too_deep(root: yaml.Node) -> yaml.Node | None:
-    """The first node nested deeper than MAX_YAML_DEPTH (iterative: no recursion limit)."""
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+def _too_deep(root: yaml.Node, start: int = 1) -> yaml.Node | None:
+    """The first node nested deeper than MAX_YAML_DEPTH (iterative: no recursion limit);
+    `root` is at depth `start`."""
+    stack: list[tuple[yaml.Node, int]] = [(root, start)]
     seen: set[int] = set()
     while stack:
         node, depth = stack.pop()
@@ -216,57 +255,108 @@ def _too_deep(root: yaml.Node) -> yaml.Node | None:
     return None
 
 
-def _loc(rel: str, node: yaml.Node) -> Location:
-    mark = node.start_mark
-    return Location(rel, mark.line + 1, mark.column + 1)
+class _TooDeep(Exception):
+    """The first node nested deeper than MAX_YAML_DEPTH, found while converting."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
 
 
 def _convert(
-    node: yaml.Node, rel: str, memo: dict[int, Node], problems: list[Problem] | None = None
+    node: yaml.Node,
+    rel: str,
+    memo: dict[int, Node] | None,
+    problems: list[Problem] | None = None,
+    depth: int = 1,
 ) -> Node:
-    if id(node) in memo:
+    """A composed YAML node as a Node tree, depth-first in file order, as `_too_deep`
+    walks it: a node nested too deep raises _TooDeep with the node `_too_deep` finds.
+    `memo` (for a file with aliases) converts a shared node once."""
+    if depth > MAX_YAML_DEPTH:
+        raise _TooDeep(node)
+    if memo is not None and id(node) in memo:
         return memo[id(node)]
-    if isinstance(node, yaml.ScalarNode):
-        text = str(node.value)
-        value: YamlValue = None if node.style is None and text in NULLS else text
-        result = Node(value, _loc(rel, node))
-    elif isinstance(node, yaml.SequenceNode):
-        items = [_convert(item, rel, memo, problems) for item in node.value]
-        result = Node(items, _loc(rel, node))
+    if isinstance(node, _SCALAR):
+        result = _scalar(node, rel)
+    elif isinstance(node, _SEQUENCE):
+        items = [
+            _scalar(item, rel)
+            if type(item) is _SCALAR and memo is None and depth < MAX_YAML_DEPTH
+            else _convert(item, rel, memo, problems, depth + 1)
+            for item in node.value
+        ]
+        mark = node.start_mark
+        result = Node(items, None, NO_KEYS, rel, mark.line + 1, mark.column + 1)
     else:
-        mapping: dict[str, Node] = {}
-        keys: dict[str, Location] = {}
-        merged: list[Node] = []
-        for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else ""
-            converted = _convert(value_node, rel, memo, problems)
-            if key == "<<" and isinstance(key_node, yaml.ScalarNode) and key_node.style is None:
-                merged.extend(converted.value if isinstance(converted.value, list) else [converted])
-                continue
-            if key in keys and problems is not None:
-                shown = key if len(key) <= 60 else key[:57] + "..."
-                problems.append(
-                    _problem(
-                        rel,
-                        key_node.start_mark.line + 1,
-                        key_node.start_mark.column + 1,
-                        "duplicate-key",
-                        f"the key '{shown}' is given twice here (first on line {keys[key].line}); "
-                        "only one value can count",
-                        "delete one of the two, or merge their values",
-                    )
-                )
-                continue
-            mapping[key] = converted
-            keys[key] = _loc(rel, key_node)
-        for base in merged:
-            if isinstance(base.value, dict):
-                for key, value_node in base.value.items():
-                    mapping.setdefault(key, value_node)
-                    keys.setdefault(key, base.keys.get(key, base.loc))
-        result = Node(mapping, _loc(rel, node), keys)
-    memo[id(node)] = result
+        result = _convert_mapping(node, rel, memo, problems, depth)
+    if memo is not None:
+        memo[id(node)] = result
     return result
+
+
+_SCALAR, _SEQUENCE = yaml.ScalarNode, yaml.SequenceNode
+
+
+def _scalar(node: yaml.ScalarNode, rel: str) -> Node:
+    text = str(node.value)
+    mark = node.start_mark
+    value = None if node.style is None and text in NULLS else text
+    return Node(value, None, NO_KEYS, rel, mark.line + 1, mark.column + 1)
+
+
+def _convert_mapping(
+    node: yaml.Node,
+    rel: str,
+    memo: dict[int, Node] | None,
+    problems: list[Problem] | None,
+    depth: int,
+) -> Node:
+    mapping: dict[str, Node] = {}
+    key_at: dict[str, tuple[int, int]] = {}
+    merged: list[Node] = []
+    shared = memo is not None
+    for key_node, value_node in node.value:
+        if depth >= MAX_YAML_DEPTH:
+            raise _TooDeep(key_node)
+        scalar_key = isinstance(key_node, _SCALAR)
+        if not scalar_key:
+            deep = _too_deep(key_node, depth + 1)
+            if deep is not None:
+                raise _TooDeep(deep)
+        key = str(key_node.value) if scalar_key else ""
+        if type(value_node) is _SCALAR and not shared:
+            converted = _scalar(value_node, rel)
+        else:
+            converted = _convert(value_node, rel, memo, problems, depth + 1)
+        if key == "<<" and scalar_key and key_node.style is None:
+            merged.extend(converted.value if isinstance(converted.value, list) else [converted])
+            continue
+        mark = key_node.start_mark
+        if key in key_at and problems is not None:
+            shown = key if len(key) <= 60 else key[:57] + "..."
+            problems.append(
+                _problem(
+                    rel,
+                    mark.line + 1,
+                    mark.column + 1,
+                    "duplicate-key",
+                    f"the key '{shown}' is given twice here (first on line {key_at[key][0]}); "
+                    "only one value can count",
+                    "delete one of the two, or merge their values",
+                )
+            )
+            continue
+        mapping[key] = converted
+        key_at[key] = (mark.line + 1, mark.column + 1)
+    for base in merged:
+        if isinstance(base.value, dict):
+            for key, value_node in base.value.items():
+                mapping.setdefault(key, value_node)
+                if key not in key_at:
+                    loc = base.keys.get(key, base.loc)
+                    key_at[key] = (loc.line, loc.col)
+    mark = node.start_mark
+    return Node(mapping, None, NO_KEYS, rel, mark.line + 1, mark.column + 1, key_at)
 
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -281,6 +371,17 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         if kind is yaml.SequenceNode:
             return "tag:yaml.org,2002:seq"
         return "tag:yaml.org,2002:map"
+
+
+def _too_deep_problem(rel: str, node: yaml.Node) -> Problem:
+    return _problem(
+        rel,
+        node.start_mark.line + 1,
+        node.start_mark.column + 1,
+        "yaml-depth",
+        f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep here",
+        "write the values flatter; no peerkit file needs such nesting",
+    )
 
 
 def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
@@ -328,25 +429,24 @@ def parse_yaml(text: str, rel: str, problems: list[Problem]) -> Node | None:
         return None
     if root is None:
         return Node(None, Location(rel, 1, 1))
+    if "*" not in text:
+        # No alias: no node is shared, so the depth is checked while converting.
+        reported = len(problems)
+        try:
+            return _convert(root, rel, None, problems)
+        except _TooDeep as exc:
+            del problems[reported:]
+            problems.append(_too_deep_problem(rel, exc.node))
+            return None
+        except RecursionError:
+            problems.append(_problem(rel, 1, 1, "yaml-depth", "the YAML is nested too deeply"))
+            return None
     deep = _too_deep(root)
     if deep is not None:
-        problems.append(
-            _problem(
-                rel,
-                deep.start_mark.line + 1,
-                deep.start_mark.column + 1,
-                "yaml-depth",
-                f"the YAML is nested more than {MAX_YAML_DEPTH} levels deep here",
-                "write the values flatter; no peerkit file needs such nesting",
-            )
-        )
+        problems.append(_too_deep_problem(rel, deep))
         return None
     try:
-        uses_aliases = "*" in text
-        if (
-            uses_aliases
-            and _expanded_size(root) > MAX_ALIAS_EXPANSION * _unique_size(root) + 10_000
-        ):
+        if _expanded_size(root) > MAX_ALIAS_EXPANSION * _unique_size(root) + 10_000:
             problems.append(
                 _problem(
                     rel,
@@ -450,7 +550,7 @@ class Table:
         """Each cell as a Node with its file, line and column."""
         file = self.file
         return [
-            [Node(cell, Location(file, line, col)) for col, cell in enumerate(row, start=1)]
+            [Node(cell, None, NO_KEYS, file, line, col) for col, cell in enumerate(row, start=1)]
             for row, line in zip(self.rows, self.lines, strict=True)
         ]
 
@@ -675,6 +775,7 @@ def grid_records(
         for name, cell in zip(header, row, strict=False):
             if name:
                 text = str(cell.value or "").strip()
-                values[name] = Node(text if text else None, cell.loc)
-        records.append(Node(values, row[0].loc if row else Location(""), dict(header_locs)))
+                values[name] = cell.placed_like(text if text else None)
+        where = row[0] if row else Node(None, Location(""))
+        records.append(where.placed_like(values, dict(header_locs)))
     return records

@@ -9,11 +9,18 @@ import csv
 import io
 from collections.abc import Sequence
 
+_FORMULA = ("=", "+", "-", "@")
+_UNSAFE_FIRST = frozenset((*_FORMULA, "\t", "\r"))
+
 
 def safe_cell(value: object) -> str:
     """A CSV cell a spreadsheet shows as text, never runs as a formula (=, +, -, @, tab, CR)."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") or text.lstrip()[:1] in ("=", "+", "-", "@"):
+    if not text:
+        return text
+    first = text[0]
+    # Leading blanks hide a formula too: " =1+2" still runs.
+    if first in _UNSAFE_FIRST or (first.isspace() and text.lstrip()[:1] in _FORMULA):
         return "'" + text
     return text
 
@@ -22,12 +29,14 @@ def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
     """Rows as UTF-8 CSV with a BOM (so Excel reads accents), every cell made safe."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(_plain_number(cell)) for cell in row])
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def _plain_number(value: object) -> object:
+def _cell(value: object) -> str:
+    """One cell's text: empty cells (most of a report's) and plain text take the short way."""
+    if type(value) is str:
+        return safe_cell(value) if value else ""
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else str(value)
-    return value
+        return safe_cell(f"{value:g}" if abs(value) < 1e15 else str(value))
+    return safe_cell(value)

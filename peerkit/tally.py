@@ -347,6 +347,7 @@ def tally_survey(
     names: bool = True,
     as_of: dt.date | None = None,
     round_: Round | None = None,
+    totals: Totals | None = None,
 ) -> SurveyTally:
     """Every number of one survey, with the privacy rule applied for anonymous surveys.
 
@@ -380,7 +381,8 @@ def tally_survey(
             by_match_responses[(response.round, response.match_id)].append(response)
     several_rounds = len({key[0] for key in by_match_responses}) > 1
     order = {r.name: i for i, r in enumerate(folder.rounds)}
-    totals = _totals(responses, survey)
+    if totals is None:
+        totals = _totals(responses, survey)
     small = {s for s, rs in by_session_responses.items() if anonymous and len(rs) < minimum}
     if len(small) == 1 and len(by_session_responses) > 1:
         # With the total shown, one withheld session could be worked out from the others.
@@ -475,6 +477,7 @@ def at_risk_matches(
     attendance_reasons: Mapping[str, Sequence[str]] | None = None,
     as_of: dt.date | None = None,
     round_: Round | None = None,
+    totals: Mapping[str, Totals] | None = None,
 ) -> tuple[AtRisk, ...]:
     """Matches with low or falling scores, a member who did not answer, or poor attendance.
 
@@ -517,10 +520,12 @@ def at_risk_matches(
             and len(answered_in[s] & asked) >= RUN_SHARE * len(asked)
         ]
         last_run = run[-1] if run else None
-        totals = _totals(responses, survey)
+        sums = (totals or {}).get(survey.name)
+        if sums is None:
+            sums = _totals(responses, survey)
         for match in round_.matches:
             own = sorted(sessions_of.get(match.id, ()))
-            healths = [(s, _health(per[(match.id, s)], survey, totals)) for s in own]
+            healths = [(s, _health(per[(match.id, s)], survey, sums)) for s in own]
             healths = [(s, h) for s, h in healths if h is not None]
             if healths and healths[-1][1] is not None and healths[-1][1] < LOW_HEALTH:
                 s, h = healths[-1]
@@ -541,7 +546,7 @@ def at_risk_matches(
             if latest is not None:
                 for member in match.members:
                     mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
-                    low = _health(mine, survey, totals)
+                    low = _health(mine, survey, sums)
                     if low is not None and low <= LOW_MEMBER:
                         signals[match.id].append(
                             (
@@ -601,6 +606,8 @@ def tally_folder(
     surveys = folder.program.surveys
     order = [name for name in surveys if name in grouped]
     round_ = round_in_effect(folder, as_of, round_name)
+    # Each answer's likert sum and count, once for the survey's tally and its at-risk check.
+    totals = {name: _totals(grouped[name], surveys[name]) for name in order}
     tallies = tuple(
         tally_survey(
             folder,
@@ -610,6 +617,7 @@ def tally_folder(
             names=names,
             as_of=as_of,
             round_=round_,
+            totals=totals[name],
         )
         for name in order
     )
@@ -619,6 +627,7 @@ def tally_folder(
         attendance_reasons,
         as_of,
         round_,
+        totals,
     )
     return Tally(
         folder.program.min_group_size,

@@ -431,3 +431,40 @@ def _remove(staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
     if interrupted is not None:
         raise interrupted
+
+
+def append_record(root: Path, relative: str, header: bytes, line: bytes) -> None:
+    """Add one line to a record file (`mail.yaml`), durably, as one write: a reader sees
+    the line whole or not at all, and what was recorded before is never rewritten.
+
+    A record written per accepted message cannot be a whole-file transaction (10,000
+    messages would rewrite the file 10,000 times); an O_APPEND write of one line is atomic
+    on a local file system, and fsync makes it last before the next message goes out. The
+    file is created with `header` (through the transaction) when it does not exist yet."""
+    path = root / relative
+    if not path.exists():
+        write_files(root, {relative: header})
+    check_targets(root, [relative])
+    with _signals_deferred():
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_APPEND)
+        except OSError as exc:
+            error = _oserror("write", path, exc, "check the folder's permissions")
+            raise error from None
+        try:
+            if os.fstat(fd).st_size and not _ends_with_newline(fd):
+                line = b"\n" + line  # the last line was torn (a crash mid-write): keep it apart
+            written = os.write(fd, line)
+            if written != len(line):
+                msg = f"cannot write {path}: the disk took {written} of {len(line)} bytes"
+                raise PeerkitError(msg, "free some disk space, then run the command again")
+            os.fsync(fd)
+        except OSError as exc:
+            error = _oserror("write", path, exc, "free some disk space or check permissions")
+            raise error from None
+        finally:
+            os.close(fd)
+
+
+def _ends_with_newline(fd: int) -> bool:
+    return os.pread(fd, 1, os.fstat(fd).st_size - 1) == b"\n"

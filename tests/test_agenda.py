@@ -189,8 +189,7 @@ def test_output_is_deterministic(sample_round: Path) -> None:
     second = render_agenda(folder, "2", only="match-01")
     assert first.files == second.files
     assert sorted(first.files) == [
-        "out/agenda/session-02/all.html",
-        "out/agenda/session-02/handouts.pdf",
+        "out/agenda/session-02/handouts-match-01.pdf",
         "out/agenda/session-02/match-01.html",
         "out/agenda/session-02/match-01.md",
     ]
@@ -402,3 +401,34 @@ def test_a_member_who_left_is_not_on_later_handouts(sample_round: Path) -> None:
     third = render_agenda(folder, "3", formats=("md",), only="match-03").files
     assert "Ivan Horvat" in first["out/agenda/session-01/match-03.md"].decode()
     assert "Ivan Horvat" not in third["out/agenda/session-03/match-03.md"].decode()
+
+
+def test_only_writes_its_own_pdf_and_keeps_the_combined_one(sample_round: Path) -> None:
+    """`--only` prints handouts-MATCH.pdf beside handouts.pdf; all.html stays every match's."""
+    assert run("agenda", sample_round, "-s", "1", "--as", "pdf", "--as", "html").exit_code == 0
+    session = sample_round / "out/agenda/session-01"
+    combined = (session / "handouts.pdf").read_bytes()
+    every = (session / "all.html").read_text(encoding="utf-8")
+    result = run(
+        "agenda", sample_round, "-s", "1", "--only", "match-03", "--as", "pdf", "--as", "html"
+    )
+    assert result.exit_code == 0, result.output
+    assert (session / "handouts.pdf").read_bytes() == combined
+    assert (session / "all.html").read_text(encoding="utf-8") == every
+    assert 'id="match-07"' in every
+    one = session / "handouts-match-03.pdf"
+    assert f"wrote {one}" in result.stdout
+    assert "handouts.pdf" not in result.stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(one), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "MATCH-03" in text
+    assert "Yusuf Demir" in text
+    assert "MATCH-07" not in text
+    # a member id picks their match, and names the file after it
+    assert (
+        run("agenda", sample_round, "-s", "1", "--only", "rosa-delgado", "--as", "pdf").exit_code
+        == 0
+    )
+    assert (session / "handouts-match-07.pdf").exists()
+    assert (session / "handouts.pdf").read_bytes() == combined

@@ -20,7 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peerkit.build import BuildOptions
-from peerkit.calendar import calendar_step, escape_text, fold
+from peerkit.calendar import calendar_step
+from peerkit.ics import text_line
 from peerkit.load import load_folder
 from peerkit.model import Match
 from peerkit.schedule import meetings_for, program_meetings
@@ -82,7 +83,7 @@ ALLOWED = {
     "BEGIN", "END", "VERSION", "PRODID", "CALSCALE", "METHOD", "X-WR-CALNAME", "TZID",
     "DTSTART", "DTEND", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME", "UID", "DTSTAMP", "SEQUENCE",
     "STATUS", "SUMMARY", "LOCATION", "URL", "DESCRIPTION", "CATEGORIES", "ORGANIZER",
-    "ATTENDEE", "TRANSP", "ACTION", "TRIGGER",
+    "ATTENDEE", "TRANSP", "ACTION", "TRIGGER", "COMMENT", "RDATE",
 }  # fmt: skip
 
 
@@ -163,34 +164,41 @@ def test_match_overrides_day_time_and_location_keeping_skips_and_moves() -> None
 # --- the text ---------------------------------------------------------------------------
 
 
-def test_escape_text_escapes_specials_and_drops_line_breaks() -> None:
-    assert escape_text("a,b;c\\d") == "a\\,b\\;c\\\\d"
-    assert escape_text("one\r\ntwo\rthree\nfour\u2028five\x85six") == (
-        "one\\ntwo\\nthree\\nfour\\nfive\\nsix"
+def test_text_is_escaped_and_every_line_break_becomes_one() -> None:
+    assert text_line("SUMMARY", "a,b;c\\d") == b"SUMMARY:a\\,b\\;c\\\\d\r\n"
+    assert text_line("SUMMARY", "one\r\ntwo\rthree\nfour\u2028five\x85six") == (
+        b"SUMMARY:one\\ntwo\\nthree\\nfour\\nfive\\nsix\r\n"
     )
-    assert escape_text("bell\x07tab\tok") == "belltab\tok"
+    assert text_line("SUMMARY", "bell\x07tab\tok") == b"SUMMARY:belltab\tok\r\n"
 
 
-def test_fold_keeps_utf8_characters_whole() -> None:
-    line = "DESCRIPTION:" + "é" * 100 + "😀" * 30
-    data = fold(line)
+def test_folds_keep_utf8_characters_whole() -> None:
+    data = text_line("DESCRIPTION", "é" * 100 + "😀" * 30)
     physical = data.split(b"\r\n")[:-1]
     assert all(len(p) <= 75 for p in physical)
     assert all(p.startswith(b" ") for p in physical[1:])
     for part in physical:
         part.decode("utf-8")  # raises if a character was split
-    assert b"".join(p[1:] if i else p for i, p in enumerate(physical)).decode() == line
+    value = b"".join(p[1:] if i else p for i, p in enumerate(physical)).decode()
+    assert value == "DESCRIPTION:" + "é" * 100 + "😀" * 30
 
 
 @given(st.text(max_size=300))
-def test_fold_and_escape_round_trip(text: str) -> None:
-    data = fold("DESCRIPTION:" + escape_text(text))
+def test_any_text_stays_one_property_and_reads_back(text: str) -> None:
+    import icalendar
+
+    data = text_line("DESCRIPTION", text)
     assert all(len(p) <= 75 for p in data.split(b"\r\n"))
     assert data.endswith(b"\r\n")
     assert b"\n" not in data.replace(b"\r\n", b"")
     value = unfold(data)[0].partition(":")[2]
     assert "\r" not in value
     assert "\n" not in value
+    event = icalendar.Event.from_ical(b"BEGIN:VEVENT\r\n" + data + b"END:VEVENT\r\n")
+    kept = "".join(c for c in text if c == "\t" or c == "\n" or c >= " ")
+    assert str(event["DESCRIPTION"]).replace("\n", "") == kept.replace("\n", "").replace(
+        "\x7f", ""
+    ).replace("\x85", "").replace("\u2028", "").replace("\u2029", "")
 
 
 # --- the files --------------------------------------------------------------------------
@@ -243,7 +251,7 @@ def test_one_vevent_per_meeting_with_everything_a_client_needs(program: Path) ->
     assert "URL:https://meet.example.org/high-desert-peer-teams" in raw
     assert 'ORGANIZER;CN="Renata Oyelaran":mailto:renata@highdesert-alliance.org' in raw
     assert (
-        'ATTENDEE;CN="Ana Ruiz";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:'
+        'ATTENDEE;CN="Ana Ruiz";PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=TRUE:'
         "mailto:ana@ruizlandscaping.example.com" in raw
     )
     assert "TRIGGER:-P1D" in raw
@@ -254,22 +262,63 @@ def test_one_vevent_per_meeting_with_everything_a_client_needs(program: Path) ->
     description = first["DESCRIPTION"]
     assert "Topics: introductions\\, expectations\\, boundaries" in description
     assert "\\n08:00  Welcome and the year ahead (20 min)\\n08:20  Introductions" in description
-    assert "Handout: out/agenda/session-01/team-a.html" in description
+    assert "Handout" not in description  # no `handouts_url:`: no path on the coordinator's disk
     moved = team_a[9]["DESCRIPTION"]
     assert "Moved from Tuesday 9 November 2027." in moved
     assert len({e["UID"] for e in events(files["program.ics"])}) == 36
+
+
+def test_handouts_url_links_each_matchs_published_handout(program: Path) -> None:
+    import icalendar
+
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    program_yaml.write_text(
+        text.replace("contact:\n", "handouts_url: https://example.org/hd/handouts/\ncontact:\n"),
+        encoding="utf-8",
+    )
+    files = export(program)
+    calendar = icalendar.Calendar.from_ical(files["matches/team-b.ics"])
+    descriptions = [str(e["DESCRIPTION"]) for e in calendar.walk("VEVENT")]
+    assert "Handout: https://example.org/hd/handouts/session-01/team-b.html" in descriptions[0]
+    assert "Handout: https://example.org/hd/handouts/session-12/team-b.html" in descriptions[11]
+    assert not any("out/agenda" in d for d in descriptions)
+    # the link is to what `peerkit agenda` writes for that match and session
+    assert run("agenda", program, "--session", "1", "--now", NOW).exit_code == 0
+    assert (program / "out" / "agenda" / "session-01" / "team-b.html").is_file()
+
+
+def test_a_handouts_url_that_is_no_link_is_an_error_at_its_line(program: Path) -> None:
+    program_yaml = program / "program.yaml"
+    text = program_yaml.read_text(encoding="utf-8")
+    program_yaml.write_text(
+        text.replace("contact:\n", "handouts_url: out/agenda\ncontact:\n"), encoding="utf-8"
+    )
+    line = program_yaml.read_text(encoding="utf-8").splitlines().index("handouts_url: out/agenda")
+    result = run("calendar", program, "--now", NOW)
+    assert result.exit_code == 1
+    assert (
+        f"program.yaml:{line + 1}:15: error[url]: handouts_url: 'out/agenda' is not a web link"
+        in (result.stderr)
+    )
+    assert "https://" in result.stderr  # the hint
+    assert not (program / "out" / "calendars").exists()
 
 
 def test_vtimezone_has_the_real_transitions(program: Path) -> None:
     raw = unfold(export(program)["program.ics"])
     start = raw.index("BEGIN:VTIMEZONE")
     block = raw[start : raw.index("END:VTIMEZONE")]
-    onsets = [line for line in block if line.startswith("DTSTART:")]
-    for onset in ("DTSTART:20270314T020000", "DTSTART:20271107T020000", "DTSTART:20280312T020000"):
-        assert onset in onsets
-    daylight = block.index("DTSTART:20270314T020000")
-    assert block[daylight - 1] == "BEGIN:DAYLIGHT"
-    assert block[daylight + 1 : daylight + 3] == ["TZOFFSETFROM:-0800", "TZOFFSETTO:-0700"]
+    daylight = block.index("BEGIN:DAYLIGHT")
+    # onsets on the clock before the change (RFC 5545): 02:00 in March and in November
+    assert block[daylight + 1 : daylight + 6] == [
+        "DTSTART:20260308T020000",
+        "RDATE:20270314T020000,20280312T020000,20290311T020000",
+        "TZNAME:PDT",
+        "TZOFFSETFROM:-0800",
+        "TZOFFSETTO:-0700",
+    ]
+    assert "RDATE:20271107T020000,20281105T020000,20291104T020000" in block
 
 
 def test_hostile_names_and_locations_cannot_inject_properties(program: Path) -> None:
@@ -295,7 +344,9 @@ def test_hostile_names_and_locations_cannot_inject_properties(program: Path) -> 
         'ORGANIZER;CN="Renata Oyelaran":mailto:renata@highdesert-alliance.org'
     ] * 12
     assert any(
-        line.startswith("ATTENDEE;CN=\"Ana ORGANIZER:mailto:evil@example.com;X='1'") for line in raw
+        # RFC 6868: a double quote in a parameter is ^'
+        line.startswith("ATTENDEE;CN=\"Ana ORGANIZER:mailto:evil@example.com;X=^'1^', Ruiz\";")
+        for line in raw
     )
     # the hostile location is one escaped LOCATION value, and parses back to itself
     team_b = unfold(files["matches/team-b.ics"])
@@ -461,10 +512,114 @@ def test_method_request_writes_invitations_and_cancel_files(program: Path) -> No
     cancel = (out / "invites" / "team-c" / "session-01.cancel.ics").read_bytes()
     assert b"\r\nMETHOD:CANCEL\r\n" in cancel
     assert [e["STATUS"] for e in events(cancel)] == ["CANCELLED"]
-    # grace left team-b: her meetings there are cancelled for her, not for team-b
-    removed = (out / "invites" / "team-b" / "session-02.cancel.ics").read_bytes()
-    assert [e["STATUS"] for e in events(removed)] == ["CANCELLED"]
+    # grace left team-b: her meetings there are cancelled for her only, not for team-b
+    assert "team-b/session-02.cancel.ics" not in invites
+    removed = (out / "invites" / "team-b" / "session-02.cancel.grace-lee.ics").read_bytes()
+    assert "STATUS" not in events(removed)[0]
+    assert events(removed)[0]["ATTENDEES"].split() == ["mailto:grace@leedaughterslaw.example.com"]
+    assert "for grace-lee" in result.stdout
     assert b"METHOD" not in (out / "program.ics").read_bytes()
+
+
+def invites_by_path(root: Path, now: str = NOW) -> dict[str, Any]:
+    """The invitations the library gives for the folder as it stands, by file name."""
+    from peerkit.calendar import invitations
+
+    folder, problems = load_folder(root)
+    assert folder is not None, problems
+    moment = dt.datetime.fromisoformat(now.replace("Z", "+00:00"))
+    return {i.path.removeprefix("out/calendars/invites/"): i for i in invitations(folder, moment)}
+
+
+def ical_event(data: bytes) -> Any:
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(data)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def attendee_emails(event: Any) -> list[str]:
+    found = event.get("ATTENDEE", [])
+    found = found if isinstance(found, list) else [found]
+    return sorted(str(a).removeprefix("mailto:") for a in found)
+
+
+def test_itip_a_leaver_gets_a_cancel_the_others_an_update_and_a_rerun_nothing_new(
+    program: Path,
+) -> None:
+    first = invites_by_path(program)
+    invite = first["team-b/session-02.ics"]
+    assert (invite.method, invite.purpose, invite.sequence) == ("REQUEST", "invitation", 0)
+    assert invite.members == ("elena-petrova", "frank-muller", "grace-lee")
+    assert invite.emails[2] == "grace@leedaughterslaw.example.com"
+    assert (invite.round, invite.match, invite.session) == ("test", "team-b", 2)
+    assert not [k for k in first if ".cancel" in k]  # nothing was ever sent: nothing to cancel
+    run("calendar", program, "--method", "request", "--now", NOW)
+    # grace leaves team-b for the rest of the program
+    set_member(program, "grace@leedaughterslaw.example.com", "    left: 2027-01-20\n")
+    second = invites_by_path(program, "2027-01-25T09:00:00Z")
+    kept = second["team-b/session-01.ics"]  # before she left: unchanged
+    assert (kept.sequence, kept.purpose, kept.members) == (0, "invitation", invite.members)
+    update = second["team-b/session-02.ics"]
+    assert (update.method, update.purpose, update.sequence) == ("REQUEST", "update", 1)
+    assert update.members == ("elena-petrova", "frank-muller")
+    calendar, event = ical_event(update.ics)
+    assert (calendar["METHOD"], event["SEQUENCE"], event["UID"]) == ("REQUEST", 1, invite.uid)
+    assert str(event["ORGANIZER"]) == "mailto:renata@highdesert-alliance.org"
+    assert event["ORGANIZER"].params["CN"] == "Renata Oyelaran"
+    assert "grace" not in " ".join(attendee_emails(event))
+    assert event.decoded("DTSTAMP") == dt.datetime(2027, 1, 25, 9, tzinfo=dt.UTC)
+    cancel = second["team-b/session-02.cancel.grace-lee.ics"]
+    assert (cancel.method, cancel.purpose, cancel.members) == (
+        "CANCEL",
+        "cancellation",
+        ("grace-lee",),
+    )
+    assert cancel.emails == ("grace@leedaughterslaw.example.com",)
+    calendar, event = ical_event(cancel.ics)
+    assert (calendar["METHOD"], event["SEQUENCE"], event["UID"]) == ("CANCEL", 1, invite.uid)
+    assert attendee_emails(event) == ["grace@leedaughterslaw.example.com"]
+    assert "STATUS" not in event  # STATUS:CANCELLED would cancel the meeting for everyone
+    assert event["ORGANIZER"].params["CN"] == "Renata Oyelaran"
+    assert not [k for k in second if k.startswith("team-b/session-01.cancel")]
+    assert sum(1 for k in second if k.startswith("team-b/") and ".cancel." in k) == 11
+    # the same folder again: the same messages, byte for byte
+    again = invites_by_path(program, "2027-01-25T09:00:00Z")
+    assert {k: (i.key, i.ics) for k, i in again.items()} == {
+        k: (i.key, i.ics) for k, i in second.items()
+    }
+    # once written (calendars.yaml records them), a re-run at a later --now says nothing new
+    result = run("calendar", program, "--method", "request", "--now", "2027-01-25T09:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    later = invites_by_path(program, "2027-02-01T09:00:00Z")
+    assert {i.key for i in later.values()} == {i.key for i in second.values()}
+
+
+def test_itip_a_cancelled_meeting_is_a_cancel_to_every_attendee(program: Path) -> None:
+    run("calendar", program, "--method", "request", "--now", NOW)
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND.split("  - id: team-c")[0], encoding="utf-8"
+    )
+    result = run("calendar", program, "--method", "request", "--now", NOW, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    listed = {i["path"]: i for i in json.loads(result.stdout)["invitations"]}
+    entry = listed["out/calendars/invites/team-c/session-04.cancel.ics"]
+    everyone = ["hector-alvarez", "imani-brooks", "jon-whitcomb", "kenji-sato"]
+    assert (entry["method"], entry["purpose"], entry["members"]) == (
+        "CANCEL",
+        "cancellation",
+        everyone,
+    )
+    assert entry["sequence"] == 1
+    assert "out/calendars/invites/team-c/session-04.ics" not in listed
+    calendar, event = ical_event((program / entry["path"]).read_bytes())
+    assert (calendar["METHOD"], event["STATUS"], event["SEQUENCE"]) == ("CANCEL", "CANCELLED", 1)
+    assert attendee_emails(event) == sorted(entry["emails"])
+    assert len(attendee_emails(event)) == 4
+    assert "ORGANIZER" in event
+    # team-a goes on unchanged: its requests are the same as before
+    assert listed["out/calendars/invites/team-a/session-04.ics"]["sequence"] == 0
 
 
 # --- khal and calcurse --------------------------------------------------------------------
@@ -819,38 +974,36 @@ def test_library_reports_progress_and_returns_files_without_writing(program: Pat
     assert not (program / "calendars.yaml").exists()
 
 
+def _vtimezone_onsets(data: bytes) -> list[tuple[dt.datetime, dt.timedelta]]:
+    """Every onset of a VTIMEZONE (DTSTART and RDATEs) in UTC, with the offset it starts."""
+    import icalendar
+
+    zone = icalendar.Calendar.from_ical(b"BEGIN:VCALENDAR\r\n" + data + b"END:VCALENDAR\r\n")
+    onsets = []
+    for observance in zone.walk("STANDARD") + zone.walk("DAYLIGHT"):
+        before = observance["TZOFFSETFROM"].td
+        after = observance["TZOFFSETTO"].td
+        walls = [observance.decoded("DTSTART")]
+        rdates = observance.get("RDATE", [])
+        for entry in rdates if isinstance(rdates, list) else [rdates]:
+            walls.extend(d.dt for d in entry.dts)
+        onsets += [(wall.replace(tzinfo=dt.UTC) - before, after) for wall in walls]
+    return sorted(onsets)
+
+
 @pytest.mark.parametrize(
     "tzid", ["America/Los_Angeles", "Europe/Berlin", "Australia/Sydney", "Asia/Tokyo", "UTC"]
 )
-def test_vtimezone_agrees_with_zoneinfo_every_six_hours(tzid: str) -> None:
-    from peerkit.calendar import vtimezone
+def test_vtimezone_agrees_with_zoneinfo_every_hour(tzid: str) -> None:
+    from peerkit.ics import vtimezone
 
-    lines = vtimezone(tzid, 2027, 2028)
-    onsets: list[tuple[dt.datetime, dt.timedelta]] = []
-    start = offset_from = offset_to = ""
-    for line in lines:
-        name, _, value = line.partition(":")
-        if name == "DTSTART":
-            start = value
-        elif name == "TZOFFSETFROM":
-            offset_from = value
-        elif name == "TZOFFSETTO":
-            offset_to = value
-        elif name == "END" and value in ("STANDARD", "DAYLIGHT"):
-
-            def delta(text: str) -> dt.timedelta:
-                sign = -1 if text[0] == "-" else 1
-                return sign * dt.timedelta(hours=int(text[1:3]), minutes=int(text[3:5]))
-
-            wall = dt.datetime.strptime(start, "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
-            onsets.append((wall - delta(offset_from), delta(offset_to)))
-    assert onsets == sorted(onsets)
+    onsets = _vtimezone_onsets(vtimezone(tzid, 2027, 2028))
     zone = ZoneInfo(tzid)
     moment = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     while moment < dt.datetime(2029, 1, 1, tzinfo=dt.UTC):
         offset = [o for onset, o in onsets if onset <= moment][-1]
         assert offset == moment.astimezone(zone).utcoffset(), moment
-        moment += dt.timedelta(hours=6)
+        moment += dt.timedelta(hours=1)
 
 
 def test_member_who_left_gets_later_meetings_cancelled(program: Path) -> None:
@@ -889,6 +1042,38 @@ def test_meetings_in_the_repeated_autumn_hour_are_written_in_utc(tmp_path: Path)
     assert "DTEND:20271031T013000Z" in lines
     assert "DTSTART;TZID=Europe/Berlin:20271024T023000" in lines
     assert lines.count("BEGIN:VEVENT") == 7
+
+
+def test_a_meeting_in_the_skipped_spring_hour_is_at_the_same_instant_after_it(
+    tmp_path: Path,
+) -> None:
+    import icalendar
+
+    root = tmp_path / "spring"
+    root.mkdir()
+    (root / "program.yaml").write_text(
+        "name: Night owls\ntimezone: Europe/Berlin\nstart: 2028-03-01\nend: 2028-04-10\n"
+        "format: pairs\nmeetings: {cadence: weekly, day: Sunday, time: '02:30', duration: 1h}\n"
+    )
+    (root / "members.yaml").write_text("- {id: a, name: A}\n- {id: b, name: B}\n")
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text("matches:\n  - {id: p1, members: [a, b]}\n")
+    assert run("calendar", root, "--now", "2028-02-01").exit_code == 0
+    data = (root / "out" / "calendars" / "matches" / "p1.ics").read_bytes()
+    lines = unfold(data)
+    # 26 March 2028: 02:30 never happens in Berlin; the meeting is at 03:30, the same instant
+    starts = [line for line in lines if line.startswith("DTSTART;")]
+    assert "DTSTART;TZID=Europe/Berlin:20280326T033000" in starts
+    assert "DTSTART;TZID=Europe/Berlin:20280319T023000" in starts
+    assert "DTSTART;TZID=Europe/Berlin:20280402T023000" in starts
+    # the VTIMEZONE puts that instant in summer time (03:30), as zoneinfo does
+    start = dt.datetime(2028, 3, 26, 1, 30, tzinfo=dt.UTC)
+    vtimezone = data[data.index(b"BEGIN:VTIMEZONE") : data.index(b"END:VTIMEZONE") + 15]
+    offset = [o for onset, o in _vtimezone_onsets(vtimezone + b"\r\n") if onset <= start][-1]
+    assert offset == dt.timedelta(hours=2)
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    moments = sorted(e.decoded("DTSTART").astimezone(dt.UTC) for e in events)
+    assert start in moments
 
 
 # --- the timeline: rounds, leavers and pausers, skips, renames ----------------------------
@@ -1259,7 +1444,7 @@ def test_a_state_file_from_before_keeps_the_uids_it_was_sent_with(program: Path)
 def test_fast_state_reader_agrees_with_yaml(program: Path) -> None:
     import yaml
 
-    from peerkit.calendar import _parse_state, _parse_state_lines
+    from peerkit.calendar_state import _parse_state, _parse_state_lines
 
     set_member(program, "frank@mullerbrewing.example.com", "    left: 2027-05-01\n")
     export(program)
@@ -1349,3 +1534,33 @@ def test_calcurse_shows_one_meeting_at_a_time_across_two_rounds(
     assert [line[:16] for line in held] == [f"{d:%Y-%m-%d} 08:00" for d in SAMPLE_DATES]
     assert [line.endswith("(team-y)") for line in held] == [False] * 6 + [True] * 6
     assert len(lines) == 18
+
+
+@pytest.mark.skipif(_khal() is None, reason="khal is not installed (pip install khal)")
+def test_itip_files_parse_with_icalendar_and_import_into_khal(
+    program: Path, tmp_path: Path
+) -> None:
+    import icalendar
+
+    run("calendar", program, "--method", "request", "--now", NOW)
+    set_member(program, "grace@leedaughterslaw.example.com", "    left: 2027-01-20\n")
+    (program / "rounds" / "test.yaml").write_text(
+        ROUND.split("  - id: team-c")[0], encoding="utf-8"
+    )
+    result = run("calendar", program, "--method", "request", "--now", NOW)
+    assert result.exit_code == 0, result.stderr
+    files = sorted((program / "out" / "calendars" / "invites").rglob("*.ics"))
+    assert len(files) > 40
+    for path in files:
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        (event,) = calendar.walk("VEVENT")
+        assert calendar["METHOD"] in ("REQUEST", "CANCEL")
+        assert "ORGANIZER" in event, path
+        assert attendee_emails(event), path
+    request = program / "out" / "calendars" / "invites" / "team-b" / "session-05.ics"
+    lines = khal_list(tmp_path / "r", request, "America/Los_Angeles")
+    assert [line[:16] for line in lines] == ["2027-05-12 18:30"]
+    cancel = program / "out" / "calendars" / "invites" / "team-c" / "session-05.cancel.ics"
+    lines = khal_list(tmp_path / "c", cancel, "America/Los_Angeles")
+    assert len(lines) == 1
+    assert "CANCELLED" in lines[0]

@@ -18,7 +18,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the whole folder validated: every reader below runs (only the CLI calls it)
     ("peerkit.check",),
     # output stages: what `build` runs and the commands write
-    ("peerkit.calendar", "peerkit.agenda", "peerkit.survey", "peerkit.report", "peerkit.signin"),
+    (
+        "peerkit.calendar",
+        "peerkit.agenda",
+        "peerkit.survey",
+        "peerkit.report",
+        "peerkit.signin",
+        "peerkit.outbox",
+        "peerkit.send",
+    ),
+    # the calendar's rooms: what was sent before (calendars.yaml)
+    ("peerkit.calendar_state",),
     # the report's rooms: what it says, its charts, its data, its page, its build stage
     ("peerkit.report.step",),
     ("peerkit.report.page",),
@@ -45,9 +55,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.text",
         "peerkit.tables",
         "peerkit.hours",
+        "peerkit.jsontext",
         "peerkit.write",
         "peerkit.pdf",
         "peerkit.render",
+        "peerkit.ics",
     ),
 )
 

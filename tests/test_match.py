@@ -549,25 +549,32 @@ def test_mentoring_is_optimal_and_respects_capacity(base: Folder, members: list[
         assert count <= folder.member(mentor).capacity  # type: ignore[union-attr]
     mentees = [m for match in result.matches for m in match.members[1:]]
     assert len(mentees) == len(set(mentees))
-    # Brute force: every assignment of mentees to a mentor (or none) within capacity.
+    # Brute force: every assignment of mentees to a mentor (or none) within capacity; most
+    # mentees first, then (matching.spread, on by default) most mentors with one, then score.
+    assert folder.program.matching.spread is True
     active = [m for m in members if m.is_active_on(folder.program.start)]
     pool = build_pool(folder, active, "r1")
     ees = [i for i, m in enumerate(pool.members) if m.role == "mentee"]
     ors = [i for i, m in enumerate(pool.members) if m.role == "mentor"]
     score = score_block(pool, ees, ors, directed=True)
     ok = feasible_block(pool, ees, ors)
-    best = (0, 0.0)
+    best: tuple[int, int, float] = (0, 0, 0.0)
     for choice in itertools.product([-1, *range(len(ors))], repeat=len(ees)):
         used = [c for c in choice if c >= 0]
         if any(used.count(c) > pool.members[ors[c]].capacity for c in set(used)):
             continue
         if any(c >= 0 and not ok[e, c] for e, c in enumerate(choice)):
             continue
-        value = (len(used), sum(score[e, c] for e, c in enumerate(choice) if c >= 0))
+        value = (
+            len(used),
+            len(set(used)),
+            sum(score[e, c] for e, c in enumerate(choice) if c >= 0),
+        )
         best = max(best, value)
     assert len(result.matches) == best[0]
+    assert len({m.members[0] for m in result.matches}) == best[1]
     assert sum(m.score for m in result.matches) == pytest.approx(
-        best[1], abs=1e-3 * max(best[0], 1)
+        best[2], abs=1e-3 * max(best[0], 1)
     )
 
 

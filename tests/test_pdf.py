@@ -88,7 +88,7 @@ def pdf_bytes(root: Path, kind: str) -> bytes:
     commands = {
         "handouts": (
             ("agenda", "--session", "2", "--only", "match-01", "--as", "pdf"),
-            "agenda/session-02/handouts.pdf",
+            "agenda/session-02/handouts-match-01.pdf",
         ),
         "survey": (("survey", "checkin", "--as", "pdf"), "surveys/checkin.pdf"),
         "report": (("report", "--now", "2027-04-01", "--as", "pdf"), "report/report.pdf"),

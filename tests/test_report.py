@@ -143,7 +143,7 @@ def test_json_is_the_librarys_result(tmp_path: Path) -> None:
         "1 of 2 matches at 75% or more over 2 meeting date(s)"
     ]
     assert goals["Members would recommend the program to a peer"] == [
-        "final · How likely are you to recommend the program to a peer?: NPS +14.3 "
+        "final · How likely are you to recommend the program to a peer? — NPS +14.3 "
         "(3 promoters of 7)"
     ]
     assert "person1@example.org" not in result.stdout
@@ -372,7 +372,7 @@ def test_goals_find_their_measure_in_other_words(tmp_path: Path) -> None:
         "1 of 2 matches at 75% or more over 2 meeting date(s)"
     ]
     [feedback] = goals["Mentees hear candid feedback"]
-    assert feedback.startswith("checkin · I got honest feedback I could act on.: mean 3.25 of 5")
+    assert feedback.startswith("checkin · I got honest feedback I could act on: mean 3.25 of 5")
     # No question asks about progress: nothing is made up from a word like "mentee".
     assert goals["Every mentee makes progress on one career goal"] == []
     assert runner.invoke(app, ["report", str(root), "--as", "html"]).exit_code == 0

@@ -271,3 +271,63 @@ def test_build_writes_every_survey(sample: Path) -> None:
     for name in ("checkin", "final", "midpoint"):
         assert f"out/surveys/{name}-xlsform.xlsx" in result.stdout
         assert f"out/surveys/{name}.pdf" in result.stdout
+
+
+def test_a_filled_template_tallies_with_its_session_and_respondent(sample: Path) -> None:
+    """The CSV template, filled in by hand and saved under its own name in responses/,
+    tallies: each row's session and respondent are found, and the low-scoring match is
+    flagged."""
+    import csv
+    import io
+    import json
+
+    for export in (sample / "responses").iterdir():
+        export.unlink()
+    assert run("survey", sample, "checkin", "--as", "csv").exit_code == 0
+    header = (sample / "out/surveys/checkin.csv").read_text(encoding="utf-8").splitlines()[0]
+    columns = header.split(",")
+    assert columns[:4] == ["name", "email", "match_id", "session"]
+    people = {
+        "match-01": ["aaron-blake", "dev-patel", "kenji-sato"],
+        "match-02": ["ana-ruiz", "bianca-romano", "tara-nguyen"],
+    }
+    score = {"match-01": "1", "match-02": "5"}
+    folder = loaded(sample)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for match, ids in people.items():
+        for member_id in ids:
+            member = folder.member(member_id)
+            assert member is not None
+            row = dict.fromkeys(columns, score[match])
+            row |= {"name": member.name, "email": member.email, "match_id": match}
+            row |= {"session": "2", "comment": f"{member.name} says hello"}
+            writer.writerow(row)
+    (sample / "responses/checkin.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    result = run("tally", sample, "--format", "json", "--now", "2027-02-20")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    checkin = next(s for s in data["surveys"] if s["survey"] == "checkin")
+    assert checkin["files"] == [{"file": "responses/checkin.csv", "tool": "plain", "rows": 6}]
+    assert [(g["label"], g["respondents"]) for g in checkin["by_session"]] == [("session 2", 6)]
+    by_match = {g["key"]: (g["health"], g["latest_session"]) for g in checkin["by_match"]}
+    assert by_match["match-01"] == (1.0, 2)
+    assert by_match["match-02"] == (5.0, 2)
+    comment = next(q for q in checkin["questions"] if q["id"] == "comment")
+    assert {(c["member"], c["match"], c["session"]) for c in comment["comments"]} >= {
+        ("Aaron Blake", "match-01", 2),
+        ("Ana Ruiz", "match-02", 2),
+    }
+    flagged = {r["match"]: r["reasons"] for r in data["at_risk"]}
+    assert "match-01" in flagged
+    assert any("1.0 of 5" in reason for reason in flagged["match-01"])
+    assert "match-02" not in flagged
+    # the printed form asks for the same: who, the team and the session, before the questions
+    assert run("survey", sample, "checkin", "--as", "html").exit_code == 0
+    html = (sample / "out/surveys/checkin.html").read_text(encoding="utf-8")
+    asked = re.findall(r'<span class="q-number">\d+\.</span>([^<]*)', html)
+    assert len(asked) >= 4
+    assert [a.strip() for a in asked[:4]] == [
+        q.text for q in survey_questions(folder.program.surveys["checkin"])[:4]
+    ]

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from peerkit.cli import app
 from peerkit.model import Question
 from peerkit.responses import normalize, parse_multi, parse_scale, parse_time
-from tests.conftest import two_rounds
+from tests.conftest import SAMPLE, two_rounds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 runner = CliRunner()
@@ -769,3 +769,80 @@ def test_check_folds_repeated_problems_of_one_export(tmp_path: Path) -> None:
     assert "checkin.csv:4:4: warning[out-of-scale]: useful: '7'" in err
     assert "checkin.csv:5:4: warning[out-of-scale]: and 5 more like this (lines 5–9)" in err
     assert "0 error(s), 4 warning(s)" in err
+
+
+def test_tally_html_is_the_tallys_own_page(tmp_path: Path) -> None:
+    """out/tally/tally.html holds per-question statistics; it is never a copy of the report."""
+    root = tmp_path / "sample"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("out"))
+    result = runner.invoke(app, ["build", str(root), "--now", "2027-04-01"])
+    assert result.exit_code == 0, result.stderr
+    tally = (root / "out/tally/tally.html").read_text(encoding="utf-8")
+    report = (root / "out/report/report.html").read_text(encoding="utf-8")
+    assert tally != report
+    assert "survey tally</title>" in tally
+    assert "<svg" not in tally  # the charts are the report's
+    assert "Goals and where we stand" not in tally
+    data = json.loads((root / "out/tally/tally.json").read_text(encoding="utf-8"))
+    useful = question_of(survey_of(data, "checkin"), "useful")
+    # the statistics table of `useful` shows the tally's own n, mean and median
+    row = tally.split('<table class="question-stats" data-question="useful">')[1].split("</table>")[
+        0
+    ]
+    assert f'<td class="n">{useful["n"]}</td>' in row
+    assert f"{useful['mean']:.2f}" in row
+    assert f"{useful['median']:.1f}" in row
+    counts = tally.split('<table class="distribution" data-question="useful">')[1].split(
+        "</table>"
+    )[0]
+    for value, count in useful["distribution"].items():
+        assert f'<th scope="col" class="n">{value}</th>' in counts
+        assert f'<td class="n">{count}</td>' in counts
+    # `peerkit tally --format html` prints the same page it writes
+    again = runner.invoke(app, ["tally", str(root), "--format", "html", "--now", "2027-04-01"])
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.strip() == tally.strip()
+
+
+def test_json_text_writes_what_json_dumps_writes() -> None:
+    """orjson writes the tally's JSON; where it would write other text, json.dumps does."""
+    from dataclasses import dataclass
+
+    from peerkit.jsontext import json_text
+
+    @dataclass
+    class Point:
+        x: int
+
+    samples: list[object] = [
+        {"b": 1, "a": [1.5, 2.0, -0.0, 0.30000000000000004, None, True], "é": "ünï\u2028"},
+        {"when": dt.date(2027, 3, 9), "t": dt.time(9)},
+        {"at": dt.datetime(2027, 3, 9, 18, 30)},  # noqa: DTZ001 - as exports write them
+        {"tuple": (1, "x"), "empty": {}, "none": [], "set": {3}, "point": Point(1)},
+        {"tiny": 1e-05, "tinier": 2.5e-9, "huge": 1e16, "big": 10**30},
+        {2: "int keys", 1: "sorted as numbers"},
+        ['control \x00\x1f\t\n\r"\\ chars'],
+    ]
+    for data in samples:
+        wanted = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+        assert json_text(data) == wanted
+
+
+def test_csv_cells_never_run_as_formulas() -> None:
+    from peerkit.tables import csv_bytes, safe_cell
+
+    assert [safe_cell(v) for v in ("=1+2", " =1", "+3", "-4", "@x", "\tx", "", "a=b")] == [
+        "'=1+2",
+        "' =1",
+        "'+3",
+        "'-4",
+        "'@x",
+        "'\tx",
+        "",
+        "a=b",
+    ]
+    assert safe_cell(None) == ""
+    assert safe_cell(-2) == "'-2"
+    rows = [["a", 1.0, 0.125, None, "", -1.5, 1e20, "  "]]
+    text = csv_bytes(rows).decode("utf-8-sig")
+    assert text == "a,1,0.125,,,'-1.5,1e+20,  \r\n"

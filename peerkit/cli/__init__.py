@@ -19,7 +19,9 @@ from peerkit.cli import (
     explain,
     init,
     match,
+    outbox,
     report,
+    send,
     survey,
     tally,
 )
@@ -41,6 +43,8 @@ app.command("survey")(survey.survey_command)
 app.command("tally")(tally.tally_command)
 app.add_typer(attendance.app, name="attendance")
 app.command("report")(report.report_command)
+app.command("outbox")(outbox.outbox_command)
+app.command("send")(send.send_command)
 app.command("build")(build.build_command)
 
 

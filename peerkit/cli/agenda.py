@@ -63,7 +63,8 @@ def agenda_command(
     the agenda with times, the ground rules, and room for notes and commitments.
 
     Files go to out/agenda/session-NN/: MATCH.md, MATCH.html, all.html and handouts.pdf
-    (one print file with a page per match).
+    (one print file with a page per match). With --only, the match's own MATCH.md,
+    MATCH.html and handouts-MATCH.pdf: all.html and handouts.pdf are left as they are.
 
     Example: peerkit agenda sample-program --session 1 --as pdf --paper letter
     """

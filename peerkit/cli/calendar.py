@@ -56,9 +56,11 @@ MethodOpt = Annotated[
     MethodChoice | None,
     typer.Option(
         "--method",
-        help="`request`: also write one invitation per meeting that mail clients act on, "
-        "invites/MATCH/session-NN.ics (METHOD:REQUEST), and session-NN.cancel.ics "
-        "(METHOD:CANCEL) for meetings that are gone or people no longer in them.",
+        help="`request`: also write one iTIP message per meeting that mail clients act on, "
+        "each naming who it is for (in stdout and --format json): "
+        "invites/MATCH/session-NN.ics (METHOD:REQUEST, to its attendees), "
+        "session-NN.cancel.ics (METHOD:CANCEL, to everyone, when the meeting is gone) and "
+        "session-NN.cancel.MEMBER.ics (METHOD:CANCEL, to one member no longer in it).",
     ),
 ]
 
@@ -107,7 +109,8 @@ def calendar_command(
 
     Example: peerkit calendar sample-program --round 2027 --now 2026-12-01
     """
-    from peerkit.calendar import STATE_FILE, render_calendars
+    from peerkit.calendar import render_calendars
+    from peerkit.calendar_state import STATE_FILE
     from peerkit.write import write_files
 
     moment = parse_now(now)
@@ -153,14 +156,17 @@ def calendar_command(
             "files": sorted(result.files),
             "counts": result.counts(),
             "events": [event.as_dict() for event in result.events],
+            "invitations": [invite.as_dict() for invite in result.invitations],
         }
         out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False)
         return
     for note in result.notes:
         err.print(note, markup=False)
     verb = "would write" if dry_run else "wrote"
+    recipients = {invite.path: invite.members for invite in result.invitations}
     for name in sorted(result.files):
-        out.print(f"{verb} {folder / name}", markup=False)
+        to = f" (for {', '.join(recipients[name])})" if name in recipients else ""
+        out.print(f"{verb} {folder / name}{to}", markup=False)
     counts = ", ".join(f"{n} {change}" for change, n in result.counts().items()) or "no events"
     err.print(
         f"[green]done:[/] {result.label}: {counts}; "

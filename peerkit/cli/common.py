@@ -112,7 +112,9 @@ def print_json(data: object) -> None:
     """JSON on stdout, written the same way by every command: straight to stdout, not
     through Rich (a large result is megabytes); json escapes C0 itself, C1 and bidi
     controls are escaped here."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    from peerkit.jsontext import json_text
+
+    text = json_text(data)
     if _UNSAFE_IN_JSON.search(text):
         text = text.translate(_JSON_CONTROLS)
     sys.stdout.write(text + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -78,9 +79,20 @@ NoNamesOpt = Annotated[
 ]
 
 
-def parse_overrides(values: list[str] | None) -> dict[str, str]:
-    from peerkit.responses import parse_map_options
+def parse_map_options(values: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """`--map 'Column header=question_id'` options to a dict; malformed ones come back apart."""
+    mapping: dict[str, str] = {}
+    bad = []
+    for value in values:
+        column, sep, question = value.rpartition("=")
+        if not sep or not column.strip():
+            bad.append(value)
+            continue
+        mapping[column.strip()] = question.strip()
+    return mapping, bad
 
+
+def parse_overrides(values: list[str] | None) -> dict[str, str]:
     mapping, bad = parse_map_options(values or [])
     if bad:
         msg = f"--map '{bad[0]}' is not COLUMN=QUESTION_ID"
@@ -196,7 +208,7 @@ def tally_command(
     Example: peerkit tally sample-program --survey checkin --format json
     """
     from peerkit.model import has_errors
-    from peerkit.report import build_report, gather, tally_files
+    from peerkit.report import gather, tally_files
     from peerkit.timeline import as_of, choose_round, choose_session
     from peerkit.write import write_files
 
@@ -231,16 +243,7 @@ def tally_command(
         if format is TallyFormat.json:
             print_json(inputs.tally.as_dict())
         raise typer.Exit(0 if not files else 1)
-    report = build_report(
-        loaded,
-        inputs.tally,
-        inputs.attendance,
-        moment,
-        problems=inputs.problems,
-        as_of=inputs.as_of,
-        notes_before=inputs.notes,
-    )
-    made = tally_files(loaded, inputs.tally, report)
+    made = tally_files(loaded, inputs.tally)
     if format is TallyFormat.json:
         data = inputs.tally.as_dict()
         data["problems"] = [p.as_dict() for p in inputs.problems]

@@ -317,6 +317,10 @@ def make_round(
         "rules": [rule_label(program, r) for r in rules],
         "weights": weights(pool),
     }
+    if program.format == "mentoring":
+        summary["spread"] = program.matching.spread
+        summary["mentor_loads"] = _load_spread(pool, drafts)
+        summary["lowest_member_score"] = _lowest_member_score(results)
     if staggered:
         summary["staggered"] = staggered
         notes.append(
@@ -635,7 +639,10 @@ def _objective(fmt: str) -> str:
     if fmt == "groups":
         return "sum over members of their mean score with teammates"
     if fmt == "mentoring":
-        return "sum of mentor-mentee scores (most mentees matched first)"
+        return (
+            "sum of mentor-mentee scores (most mentees matched first; with spread, then most "
+            "mentors with a mentee)"
+        )
     return "sum of pair scores (most members paired first)"
 
 
@@ -744,18 +751,15 @@ def _mentoring(
     program = pool.program
     per = program.matching.mentors_per_mentee
     reasons: dict[int, str] = {}
-    used = Counter(i for d in drafts for i in d.members)
-    # a mentor's capacity is in mentees: a kept match of three mentees takes three places
-    given = Counter(
-        i for d in drafts for i in d.members for k in d.members if pool.members[k].role == "mentee"
-    )
-    mentors, capacity, mentees, wanted = [], [], [], []
+    used = mentoring_loads(pool, drafts)  # capacity counts mentees, not matches
+    mentors, capacity, mentees, wanted, taken = [], [], [], [], []
     for i, member in enumerate(pool.members):
         if member.role == "mentor":
-            room = member.capacity - given[i]
+            room = member.capacity - used[i]
             if room > 0:
                 mentors.append(i)
                 capacity.append(room)
+                taken.append(used[i])
             elif member.capacity == 0 and not used[i]:
                 reasons[i] = "capacity is 0 in the roster"
         elif member.role == "mentee":
@@ -774,9 +778,41 @@ def _mentoring(
         np.array(capacity, dtype=np.int64),
         np.array(wanted, dtype=np.int64),
         progress,
+        taken=np.array(taken, dtype=np.int64),
+        spread=program.matching.spread,
     )
     made = [Draft(list(pair)) for pair in solved.matches]
     return made, reasons, solved.exact, sum(solved.scores), solved.bound
+
+
+def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
+    """Mentees per mentor and mentors per mentee in `drafts` (a match may hold several)."""
+    used: Counter[int] = Counter()
+    for draft in drafts:
+        roles = [pool.members[i].role for i in draft.members]
+        mentors = [i for i, role in zip(draft.members, roles, strict=True) if role == "mentor"]
+        mentees = [i for i, role in zip(draft.members, roles, strict=True) if role == "mentee"]
+        for i in mentors:
+            used[i] += len(mentees)
+        for i in mentees:
+            used[i] += len(mentors)
+    return used
+
+
+def _load_spread(pool: Pool, drafts: Sequence[Draft]) -> dict[int, int]:
+    """How many mentors have 0, 1, 2, ... mentees (every active mentor counted)."""
+    used = mentoring_loads(pool, drafts)
+    loads = Counter(used[i] for i, m in enumerate(pool.members) if m.role == "mentor")
+    return {load: loads.get(load, 0) for load in range(max(loads, default=0) + 1)}
+
+
+def _lowest_member_score(results: Sequence[MatchResult]) -> float:
+    """The lowest of the matched members' scores (a member in several matches: their mean)."""
+    scores: dict[str, list[float]] = {}
+    for result in results:
+        for member in result.members:
+            scores.setdefault(member, []).append(result.score)
+    return round(min((sum(v) / len(v) for v in scores.values()), default=0.0), 3)
 
 
 def _groups(

@@ -1,8 +1,8 @@
 """Exact assignment for mentoring and pairs, on all feasible pairs or the best few per member.
 
 Both solvers first match as many members as the rules allow, then, among those
-matchings, the one with the highest total score. Mentoring is solved densely (exact)
-up to `MENTORING_DENSE_LIMIT` cells. Pairs are solved on each member's best partners,
+matchings, the one with the highest total score. Mentoring is a min-cost flow on each
+mentee's best mentors, proven optimal on every feasible pair (`peerkit.match.flow`). Pairs are solved on each member's best partners,
 then proven optimal on every feasible pair by linear-programming prices (up to
 `PAIRS_BOUND_LIMIT` members, see `solve_pairs`); above that, or when no proof is
 found, the round reports the gap to an upper bound."""
@@ -30,12 +30,16 @@ PAIRS_CANDIDATES = 40  # best partners per member above that, before the proof (
 PAIRS_BOUND_LIMIT = 4000  # members: proven optimal (or a dense bound) up to here
 PAIRS_FULL_LIMIT = 1000  # members: every feasible pair is tried when the proof fails
 # (~10 s at 1,000; ~100 s at 2,000, too slow: there the round reports its gap instead)
-MENTORING_DENSE_LIMIT = 50_000_000  # mentee x mentor-slot cells solved densely (exact)
-MENTORING_CANDIDATES = 60  # best mentors per mentee above that
 BLOCK_CELLS = 2_000_000  # pairs scored per numpy block
 SCALE = 1000  # integer weights for rustworkx: the 3 decimals a round file shows
 PAIRS_PRICE_ROUNDS = 6  # times the dual prices are recomputed with the pairs they miss
 PAIRS_NEAR_PER_MEMBER = 25  # pairs per member the prices may leave open (blossom time)
+PAIRS_COVER_CANDIDATES = 40  # best partners per member the cycle-cover bound starts from
+# above PAIRS_BOUND_LIMIT (the fewer, the more members it must score in full)
+PAIRS_COVER_ROUNDS = 3  # times the bound's assignment is solved again with the pairs it missed
+PAIRS_COVER_ADDED = 10  # pairs per member added each time
+PAIRS_COVER_SLACK = 1e-5  # ... unless the raised prices add less than this share to the bound
+PAIRS_REPAIR_EDGES = 4  # least-slack pairs per member the blossom repair may use
 
 
 def _quiet(_phase: str, _done: float) -> None:
@@ -51,6 +55,7 @@ class Scored:
     scores: np.ndarray[Any, Any]
     best: np.ndarray[Any, Any]  # per row, the k best scores summed (0 when none)
     feasible_count: np.ndarray[Any, Any]  # per row
+    left_best: np.ndarray[Any, Any]  # per row, the best feasible score left out (-inf: none)
 
 
 def scored_pairs(
@@ -71,6 +76,7 @@ def scored_pairs(
     step = max(1, BLOCK_CELLS // max(len(cols), 1))
     found_r, found_c, found_s = [], [], []
     best = np.zeros(len(rows))
+    left_best = np.full(len(rows), -np.inf)
     counts = np.zeros(len(rows), dtype=np.int64)
     for start in range(0, len(rows), step):
         block = rows[start : start + step]
@@ -82,9 +88,11 @@ def scored_pairs(
         if keep is None or keep >= len(cols):
             r, c = np.nonzero(ok)
         else:
-            part = np.argpartition(-masked, keep - 1, axis=1)[:, :keep]
-            r = np.repeat(np.arange(len(block)), keep)
-            c = part.ravel()
+            part = np.argpartition(-masked, keep, axis=1)
+            lines = np.arange(len(block))
+            left_best[start : start + len(block)] = masked[lines, part[:, keep]]
+            r = np.repeat(lines, keep)
+            c = part[:, :keep].ravel()
             good = ok[r, c]
             r, c = r[good], c[good]
         found_r.append(block[r])
@@ -93,10 +101,71 @@ def scored_pairs(
         progress(phase, min(1.0, (start + len(block)) / max(len(rows), 1)))
     if not found_r:
         empty = np.zeros(0, dtype=np.int64)
-        return Scored(empty, empty, np.zeros(0), best, counts)
+        return Scored(empty, empty, np.zeros(0), best, counts, left_best)
     return Scored(
-        np.concatenate(found_r), np.concatenate(found_c), np.concatenate(found_s), best, counts
+        np.concatenate(found_r),
+        np.concatenate(found_c),
+        np.concatenate(found_s),
+        best,
+        counts,
+        left_best,
     )
+
+
+def scored_peers(
+    pool: Pool, free: Array, keep: int, progress: Progress = _quiet, phase: str = "scoring pairs"
+) -> Scored:
+    """`scored_pairs(pool, free, free, directed=False, keep=keep)`, scoring each pair once:
+    peer scores and rules are symmetric, so square tiles on and above the diagonal are
+    scored and each serves its rows and (transposed) its columns."""
+    import numpy as np
+
+    free = np.asarray(free, dtype=np.int64)
+    n = len(free)
+    if keep >= n - 1:
+        return scored_pairs(pool, free, free, directed=False, keep=None, progress=progress)
+    side = max(keep + 2, int(BLOCK_CELLS**0.5))
+    starts = list(range(0, n, side))
+    width = keep + 1
+    # Per member, each tile's `width` best (score, column); merged at the end.
+    value = np.full((n, len(starts), width), -np.inf)
+    column = np.zeros((n, len(starts), width), dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    done = 0
+    tiles = len(starts) * (len(starts) + 1) // 2
+    for ti, top in enumerate(starts):
+        rows = np.arange(top, min(n, top + side))
+        for tj in range(ti, len(starts)):
+            left = starts[tj]
+            cols = np.arange(left, min(n, left + side))
+            score = score_block(pool, free[rows], free[cols])
+            ok = feasible_block(pool, free[rows], free[cols])
+            masked = np.where(ok, score, -np.inf)
+            for lines, others, block, slot in (
+                (rows, cols, masked, tj),
+                *([(cols, rows, masked.T, ti)] if tj != ti else []),
+            ):
+                counts[lines] += np.isfinite(block).sum(axis=1)
+                if block.shape[1] > width:
+                    part = np.argpartition(-block, width - 1, axis=1)[:, :width]
+                else:
+                    part = np.broadcast_to(np.arange(block.shape[1]), (len(lines), block.shape[1]))
+                picked = np.take_along_axis(block, part, axis=1)
+                value[lines, slot, : part.shape[1]] = picked
+                column[lines, slot, : part.shape[1]] = others[part]
+            done += 1
+            progress(phase, done / tiles)
+    merged = value.reshape(n, -1)
+    order = np.argsort(-merged, axis=1, kind="stable")[:, :width]
+    best_values = np.take_along_axis(merged, order, axis=1)
+    best_columns = np.take_along_axis(column.reshape(n, -1), order, axis=1)
+    left_best = best_values[:, keep]
+    r = np.repeat(np.arange(n), keep)
+    c = best_columns[:, :keep].ravel()
+    v = best_values[:, :keep].ravel()
+    good = np.isfinite(v)
+    best = np.where(np.isfinite(best_values[:, 0]), best_values[:, 0], 0.0)
+    return Scored(free[r[good]], free[c[good]], v[good], best, counts, left_best)
 
 
 def _top_sum(masked: Array, count: int) -> Array:
@@ -126,8 +195,11 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
     `PAIRS_BOUND_LIMIT` members it first runs on each member's best `PAIRS_CANDIDATES`,
     then proves that matching optimal on every feasible pair with a linear-programming
     dual, or finds the optimum among the few pairs the dual cannot rule out (see
-    `_certified`). Above that the result is measured against half the sum of each
-    member's best score, an upper bound.
+    `_certified`). Above that, the best cycle cover of each member's best partners'
+    scores (`cycle_cover`) gives both the bound and the pairing: its 2-cycles, with the
+    blossom algorithm re-pairing the neighbourhood of the rest (`pairs_from_cover`); if
+    that leaves someone unpaired who could be, the blossom algorithm runs on each
+    member's `candidates_for(n)` best partners.
     """
     import numpy as np
 
@@ -168,29 +240,171 @@ def solve_pairs(pool: Pool, free: Array, progress: Progress = _quiet) -> Solved:
         else:
             bound = max(cycle_cover_bound(score, ok) if n > 1 else 0.0, total)
         return Solved(pairs, scores, exact, bound)
-    scored = scored_pairs(
-        pool,
-        free,
-        free,
-        directed=False,
-        keep=candidates_for(n),
-        progress=progress,
-        phase="scoring pairs",
+    scored = scored_peers(
+        pool, free, max(candidates_for(n), PAIRS_COVER_CANDIDATES), progress=progress
     )
-    a, b, s = scored.rows, scored.cols, scored.scores
-    bound = float(scored.best.sum()) / 2
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    _, first = np.unique(lo * pool.size + hi, return_index=True)
-    a, b, s = lo[first], hi[first], s[first]
+    progress("bounding pairs", 0.0)
+    cover = cycle_cover(pool, free, scored, progress)
     progress("matching pairs", 0.0)
-    found = _blossom(pool.size, a, b, np.rint(s * SCALE))
+    found = pairs_from_cover(cover, n)
+    lookup = dict(
+        zip(
+            zip(cover.lo.tolist(), cover.hi.tolist(), strict=True),
+            cover.weight.tolist(),
+            strict=True,
+        )
+    )
+    if len(found) < int((scored.feasible_count > 0).sum()) // 2:
+        # Not everyone who may meet someone is paired: the blossom algorithm on each
+        # member's best partners finds the most pairs there are.
+        a, b, s = scored.rows, scored.cols, scored.scores
+        order = np.lexsort((-s, a))
+        rank = np.arange(len(a)) - np.searchsorted(a[order], a[order], side="left")
+        best = order[rank < candidates_for(n)]
+        position = np.full(pool.size, -1, dtype=np.int64)
+        position[free] = np.arange(n)
+        a, b = position[a[best]], position[b[best]]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        _, first = np.unique(lo * n + hi, return_index=True)
+        lo, hi, weights_ = lo[first], hi[first], s[best][first]
+        lookup.update(
+            zip(zip(lo.tolist(), hi.tolist(), strict=True), weights_.tolist(), strict=True)
+        )
+        found = _blossom(n, lo, hi, np.rint(weights_ * SCALE))
     progress("matching pairs", 1.0)
-    lookup = dict(zip(zip(a.tolist(), b.tolist(), strict=True), s.tolist(), strict=True))
-    pairs = sorted(found)
-    scores = [lookup[pair] for pair in pairs]
+    found = sorted(found)
+    pairs = [(int(free[x]), int(free[y])) for x, y in found]
+    scores = [lookup[pair] for pair in found]
     total = sum(scores)
-    exact = total >= bound - 1e-6
-    return Solved(pairs, scores, exact, max(bound, total))
+    exact = total >= cover.bound - 1e-6
+    return Solved(pairs, scores, exact, max(cover.bound, total))
+
+
+@dataclass
+class Cover:
+    """The best cycle cover of the symmetric candidate scores: its bound, each member's
+    successor (positions in `free`, -1: none), the prices y (y_i + y_j >= score on every
+    pair given to it) and those pairs (low, high, score)."""
+
+    bound: float
+    successor: Array
+    prices: Array
+    lo: Array
+    hi: Array
+    weight: Array
+
+
+def sparse_cycle_cover_bound(
+    pool: Pool, free: Array, scored: Scored, progress: Progress = _quiet
+) -> float:
+    """The cycle-cover bound of `cycle_cover`."""
+    return cycle_cover(pool, free, scored, progress).bound
+
+
+def cycle_cover(pool: Pool, free: Array, scored: Scored, progress: Progress = _quiet) -> Cover:
+    """The cycle-cover bound (the best assignment on the symmetric score matrix, halved:
+    a pairing is a cover by 2-cycles) over every feasible pair of `free`, from the scored
+    candidates alone plus the few members whose left-out pairs it cannot rule out.
+
+    The assignment on the candidate pairs comes with dual prices u, v (u_i + v_j >= score
+    on each candidate). A pair left out scores at most the best left-out score of either
+    member (`scored.left_best`), so a member whose prices cover that against every other
+    member needs no look; the others are scored in full, their pairs the prices miss join
+    the assignment and it is solved again (`PAIRS_COVER_ROUNDS` times at most, and not
+    when raising the prices costs less than `PAIRS_COVER_SLACK`). Finally each such
+    member's u is raised by its worst shortfall: sum(u) + sum(v) then bounds
+    every assignment on the feasible pairs.
+    """
+    import numpy as np
+
+    from peerkit.match.flow import assignment_prices
+
+    n = len(free)
+    position = np.full(pool.size, -1, dtype=np.int64)
+    position[free] = np.arange(n)
+    a, b = position[scored.rows], position[scored.cols]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    _, first = np.unique(lo * n + hi, return_index=True)
+    lo, hi, weight = lo[first], hi[first], scored.scores[first]
+    left = np.asarray(scored.left_best)
+    step = max(1, BLOCK_CELLS // max(n, 1))
+    for round_ in range(PAIRS_COVER_ROUNDS + 1):
+        _, u, v, successor = assignment_prices(
+            np.concatenate([lo, hi]), np.concatenate([hi, lo]), np.concatenate([weight, weight]), n
+        )
+        progress("bounding pairs", (round_ + 0.5) / (PAIRS_COVER_ROUNDS + 1))
+        doubtful = _doubtful_rows(left, u, v, step)
+        raise_by = np.zeros(n)
+        extra_a, extra_b, extra_w = [], [], []
+        for start in range(0, len(doubtful), step):
+            rows = doubtful[start : start + step]
+            score = score_block(pool, free[rows], free)
+            ok = feasible_block(pool, free[rows], free)
+            short = np.where(ok, score - u[rows][:, None] - v[None, :], -np.inf)
+            raise_by[rows] = np.maximum(short.max(axis=1), 0.0)
+            # The worst few shortfalls of each row join the assignment's pairs.
+            width = min(PAIRS_COVER_ADDED, n)
+            part = np.argpartition(-short, width - 1, axis=1)[:, :width]
+            r = np.repeat(np.arange(len(rows)), width)
+            c = part.ravel()
+            bad = short[r, c] > 1e-9
+            extra_a.append(rows[r[bad]])
+            extra_b.append(c[bad])
+            extra_w.append(score[r[bad], c[bad]])
+        # Stop when the raised prices cost next to nothing: solving again would gain less.
+        close = raise_by.sum() <= PAIRS_COVER_SLACK * float(u.sum() + v.sum())
+        if close or not sum(len(x) for x in extra_a) or round_ == PAIRS_COVER_ROUNDS:
+            break
+        new_a, new_b = np.concatenate(extra_a), np.concatenate(extra_b)
+        keys = np.concatenate(
+            [lo * n + hi, np.minimum(new_a, new_b) * n + np.maximum(new_a, new_b)]
+        )
+        keys, first = np.unique(keys, return_index=True)
+        weight = np.concatenate([weight, np.concatenate(extra_w)])[first]
+        lo, hi = keys // n, keys % n
+    progress("bounding pairs", 1.0)
+    bound = float(u.sum() + raise_by.sum() + v.sum()) / 2
+    return Cover(bound, successor, (u + v) / 2, lo, hi, weight)
+
+
+def pairs_from_cover(cover: Cover, n: int) -> list[tuple[int, int]]:
+    """A pairing (positions) from the cycle cover: its 2-cycles are kept, except around
+    the members it leaves in longer cycles or alone, where the blossom algorithm re-pairs
+    a neighbourhood on the pairs of least slack (y_i + y_j - score) -- a few per member."""
+    import numpy as np
+
+    successor = cover.successor
+    me = np.arange(n)
+    two = (successor >= 0) & (successor[np.maximum(successor, 0)] == me)
+    slack = cover.prices[cover.lo] + cover.prices[cover.hi] - cover.weight
+    share = min(1.0, PAIRS_REPAIR_EDGES * n / max(len(slack), 1))
+    tight = slack <= np.quantile(slack, share) if len(slack) else slack > 0
+    lo, hi, weight = cover.lo[tight], cover.hi[tight], cover.weight[tight]
+    region = ~two
+    grown = region.copy()
+    grown[hi[region[lo]]] = True
+    grown[lo[region[hi]]] = True
+    grown[successor[grown & two]] = True  # a 2-cycle is re-paired whole or not at all
+    region = grown
+    inside = region[lo] & region[hi]
+    found = _blossom(n, lo[inside], hi[inside], np.rint(weight[inside] * SCALE))
+    kept = [(int(i), int(successor[i])) for i in me[two & ~region] if i < successor[i]]
+    return sorted(kept + found)
+
+
+def _doubtful_rows(left: Array, u: Array, v: Array, step: int) -> Array:
+    """Members i with a left-out pair (i, j) whose score could reach u_i + v_j: a left-out
+    pair scores at most min(left_i, left_j)."""
+    import numpy as np
+
+    n = len(u)
+    found = []
+    for start in range(0, n, step):
+        rows = np.arange(start, min(n, start + step))
+        short = np.minimum(left[rows][:, None], left[None, :]) - u[rows][:, None] - v[None, :]
+        short[np.arange(len(rows)), rows] = -np.inf
+        found.append(rows[short.max(axis=1) > 0])
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def _best_partners(score: Array, ok: Array, keep: int) -> tuple[Array, Array]:
@@ -363,153 +577,30 @@ def solve_mentoring(
     capacity: Array,
     per_mentee: Array,
     progress: Progress = _quiet,
+    *,
+    taken: Array | None = None,
+    spread: bool = False,
 ) -> Solved:
     """Each mentee gets up to `per_mentee` distinct mentors; each mentor takes up to
-    `capacity` mentees; most places filled first, then the best total score."""
+    `capacity` more mentees (`taken`: the mentees it has already, from pins and locks);
+    most places filled first, then (with `spread`) most mentors with a mentee, then the
+    best total score. A min-cost flow on each mentee's best mentors, proven optimal on
+    every feasible pair by its dual prices (see `peerkit.match.flow`)."""
     import numpy as np
+
+    from peerkit.match.flow import solve_flow
 
     mentees = np.asarray(mentees, dtype=np.int64)
     mentors = np.asarray(mentors, dtype=np.int64)
     capacity = np.asarray(capacity, dtype=np.int64)
     per_mentee = np.asarray(per_mentee, dtype=np.int64)
-    slots = int(capacity.sum())
-    if len(mentees) == 0 or len(mentors) == 0 or slots == 0:
+    taken = np.zeros(len(mentors), dtype=np.int64) if taken is None else np.asarray(taken)
+    if len(mentees) == 0 or len(mentors) == 0 or int(capacity.sum()) == 0:
         return Solved([], [], True, 0.0)
-    dense = len(mentees) * slots <= MENTORING_DENSE_LIMIT
-    if dense and int(per_mentee.max()) == 1:
-        return _mentoring_dense(pool, mentees, mentors, capacity, progress)
-    keep = None if dense else MENTORING_CANDIDATES
-    scored = scored_pairs(
-        pool,
-        mentees,
-        mentors,
-        directed=True,
-        keep=keep,
-        best_of=int(per_mentee.max()),
-        progress=progress,
-        phase="scoring mentors",
+    found = solve_flow(
+        pool, mentees, mentors, capacity, per_mentee, taken, spread=spread, progress=progress
     )
-    if int(per_mentee.max()) == 1:
-        solved = _mentoring_sparse(scored, mentees, mentors, capacity)
-    else:
-        solved = _mentoring_lp(scored, mentees, mentors, capacity, per_mentee)
-    solved.exact = dense
-    solved.bound = (
-        sum(solved.scores) if dense else max(float(scored.best.sum()), sum(solved.scores))
-    )
-    return solved
-
-
-def _cardinality_bonus(scores: Array, count: int) -> float:
-    """A bonus per match larger than any total score, so more matches always win."""
-    import numpy as np
-
-    top = float(np.max(scores)) if len(scores) else 0.0
-    return (max(top, 0.0) + 1.0) * (count + 1)
-
-
-def _mentoring_dense(
-    pool: Pool, mentees: Array, mentors: Array, capacity: Array, progress: Progress
-) -> Solved:
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-
-    progress("scoring mentors", 0.0)
-    score = score_block(pool, mentees, mentors, directed=True)
-    ok = feasible_block(pool, mentees, mentors)
-    progress("scoring mentors", 1.0)
-    bonus = _cardinality_bonus(score[ok], len(mentees))
-    slot_of = np.repeat(np.arange(len(mentors)), capacity)
-    cost = np.where(ok, -(score + bonus), 0.0)[:, slot_of]
-    progress("assigning mentors", 0.0)
-    rows, cols = linear_sum_assignment(cost)
-    progress("assigning mentors", 1.0)
-    matches, scores = [], []
-    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-        m = int(slot_of[c])
-        if ok[r, m]:
-            matches.append((int(mentors[m]), int(mentees[r])))
-            scores.append(float(score[r, m]))
-    return Solved(matches, scores, True, sum(scores))
-
-
-def _mentoring_sparse(scored: Scored, mentees: Array, mentors: Array, capacity: Array) -> Solved:
-    """Sparse assignment; a private dummy column per mentee lets a mentee stay unmatched."""
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
-    row_of = {int(v): k for k, v in enumerate(mentees)}
-    col_of = {int(v): k for k, v in enumerate(mentors)}
-    first_slot = np.concatenate([[0], np.cumsum(capacity)[:-1]])
-    slots = int(capacity.sum())
-    bonus = _cardinality_bonus(scored.scores, len(mentees))
-    top = float(scored.scores.max()) if len(scored.scores) else 0.0
-    r_list, c_list, w_list = [], [], []
-    rows = np.array([row_of[int(v)] for v in scored.rows], dtype=np.int64)
-    cols = np.array([col_of[int(v)] for v in scored.cols], dtype=np.int64)
-    for copy in range(int(capacity.max())):
-        has = capacity[cols] > copy
-        r_list.append(rows[has])
-        c_list.append(first_slot[cols[has]] + copy)
-        # Costs must be positive for the sparse solver: shift every score below `top + 1`.
-        w_list.append(top + 1.0 - scored.scores[has])
-    r_list.append(np.arange(len(mentees)))
-    c_list.append(slots + np.arange(len(mentees)))
-    w_list.append(np.full(len(mentees), top + 1.0 + bonus))
-    graph = csr_matrix(
-        (np.concatenate(w_list), (np.concatenate(r_list), np.concatenate(c_list))),
-        shape=(len(mentees), slots + len(mentees)),
-    )
-    try:
-        rows_m, cols_m = min_weight_full_bipartite_matching(graph)
-    except ValueError:  # pragma: no cover - the dummy columns make a full matching exist
-        rows_m, cols_m = linear_sum_assignment(graph.toarray())
-    slot_owner = np.repeat(np.arange(len(mentors)), capacity)
-    lookup = dict(
-        zip(
-            zip(scored.rows.tolist(), scored.cols.tolist(), strict=True),
-            scored.scores.tolist(),
-            strict=True,
-        )
-    )
-    matches, scores = [], []
-    for r, c in zip(rows_m.tolist(), cols_m.tolist(), strict=True):
-        if c < slots:
-            mentor, mentee = int(mentors[slot_owner[c]]), int(mentees[r])
-            matches.append((mentor, mentee))
-            scores.append(lookup[(mentee, mentor)])
-    return Solved(matches, scores, False, sum(scores))
-
-
-def _mentoring_lp(
-    scored: Scored, mentees: Array, mentors: Array, capacity: Array, per_mentee: Array
-) -> Solved:
-    """Several mentors per mentee: a bipartite b-matching, whose LP has integral vertices."""
-    import numpy as np
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix, vstack
-
-    row_of = {int(v): k for k, v in enumerate(mentees)}
-    col_of = {int(v): k for k, v in enumerate(mentors)}
-    rows = np.array([row_of[int(v)] for v in scored.rows], dtype=np.int64)
-    cols = np.array([col_of[int(v)] for v in scored.cols], dtype=np.int64)
-    edges = np.arange(len(rows))
-    if len(edges) == 0:
-        return Solved([], [], True, 0.0)
-    bonus = _cardinality_bonus(scored.scores, int(per_mentee.sum()))
-    ones = np.ones(len(edges))
-    a_mentee = csr_matrix((ones, (rows, edges)), shape=(len(mentees), len(edges)))
-    a_mentor = csr_matrix((ones, (cols, edges)), shape=(len(mentors), len(edges)))
-    result = linprog(
-        -(scored.scores + bonus),
-        A_ub=vstack([a_mentee, a_mentor]).tocsr(),
-        b_ub=np.concatenate([per_mentee, capacity]).astype(float),
-        bounds=(0, 1),
-        method="highs-ds",
-    )
-    chosen = np.flatnonzero(result.x > 0.5) if result.x is not None else np.zeros(0, dtype=int)
-    matches = [(int(scored.cols[e]), int(scored.rows[e])) for e in chosen]
-    scores = [float(scored.scores[e]) for e in chosen]
-    return Solved(matches, scores, True, sum(scores))
+    matches = [(int(mentors[c]), int(mentees[r])) for r, c in found.pairs]
+    total = sum(found.scores)
+    bound = total if found.proven else max(found.best_total, total)
+    return Solved(matches, found.scores, found.proven, bound)

@@ -17,10 +17,19 @@ NPS_COLORS = ("#b2182b", "#d9d9d9", "#2166ac")
 ACCENT = "#2f6f8f"
 
 
-def _svg(figure: Any) -> str:
-    """A matplotlib figure as an inline <svg> element (deterministic: no date, fixed ids)."""
+def _svg(figure: Any, axes: Any, key: str, alt: str) -> str:
+    """A matplotlib figure as an inline <svg> element (deterministic: no date, fixed ids),
+    named for screen readers by `alt`; its title and axis labels carry ids (KEY-title,
+    KEY-xlabel, KEY-ylabel) that the browser tests look for."""
+    import html
+    import re
+
     import matplotlib.pyplot as plt
 
+    slug = "chart-" + re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-")
+    axes.title.set_gid(f"{slug}-title")
+    axes.xaxis.label.set_gid(f"{slug}-xlabel")
+    axes.yaxis.label.set_gid(f"{slug}-ylabel")
     buffer = io.StringIO()
     figure.savefig(
         buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
@@ -29,7 +38,10 @@ def _svg(figure: Any) -> str:
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     # Natural size, shrunk to fit the page (never stretched): text keeps one size everywhere.
-    text = text.replace("<svg ", '<svg class="chart" ', 1)
+    label = html.escape(alt, quote=True)
+    text = text.replace(
+        "<svg ", f'<svg class="chart" id="{slug}" role="img" aria-label="{label}" ', 1
+    )
     return text
 
 
@@ -65,7 +77,7 @@ def _wrap(text: str, width: int = 38) -> str:
     return "\n".join(lines)
 
 
-def likert_chart(questions: Sequence[QuestionStats]) -> str:
+def likert_chart(questions: Sequence[QuestionStats], key: str = "likert") -> str:
     """Stacked bars: the share of each answer, one bar per likert question."""
     plt = _pyplot()
     shown = [q for q in questions if q.type == "likert5" and q.n]
@@ -93,6 +105,8 @@ def likert_chart(questions: Sequence[QuestionStats]) -> str:
     axes.set_yticks(range(len(shown)), [_wrap(q.text) for q in reversed(shown)])
     axes.set_xlim(0, 100)
     axes.set_xlabel("% of answers")
+    axes.set_ylabel("question")
+    axes.set_title("How members answered each question", fontsize=10.5)
     axes.legend(
         [plt.Rectangle((0, 0), 1, 1, color=c) for c in PALETTE],
         labels,
@@ -102,10 +116,14 @@ def likert_chart(questions: Sequence[QuestionStats]) -> str:
         frameon=False,
         fontsize=8,
     )
-    return _svg(figure)
+    alt = (
+        "How members answered each question, as shares from strongly disagree to strongly agree: "
+        + "; ".join(f"{q.text} {q.top2_box or 0:.0f}% agree" for q in shown)
+    )
+    return _svg(figure, axes, key, alt)
 
 
-def nps_chart(question: QuestionStats) -> str:
+def nps_chart(question: QuestionStats, key: str = "nps") -> str:
     """One bar split into detractors, passives and promoters."""
     plt = _pyplot()
     if not question.n or question.promoters is None:
@@ -134,13 +152,19 @@ def nps_chart(question: QuestionStats) -> str:
     axes.set_xlim(0, 100)
     axes.set_yticks([])
     axes.spines["left"].set_visible(False)
-    axes.legend(
-        ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.45), frameon=False, fontsize=8.5
+    axes.set_xlabel("% of answers")
+    axes.set_ylabel("all", rotation=0, ha="right", va="center")
+    axes.set_title("Detractors, passives and promoters", fontsize=10.5)
+    axes.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.9), frameon=False, fontsize=8.5)
+    alt = (
+        f"{question.text}: "
+        + ", ".join(f"{count} {label}" for label, count in parts)
+        + f" of {question.n} answers"
     )
-    return _svg(figure)
+    return _svg(figure, axes, key, alt)
 
 
-def trend_chart(survey: SurveyTally) -> str:
+def trend_chart(survey: SurveyTally, key: str = "trend") -> str:
     """Mean of each likert question per session: is the program getting better?"""
     plt = _pyplot()
     likert = {q.id: q.text for q in survey.questions if q.type == "likert5"}
@@ -165,14 +189,25 @@ def trend_chart(survey: SurveyTally) -> str:
         )
     axes.set_ylim(1, 5.2)
     axes.set_xticks(sessions, [f"S{s}" for s in sessions])
-    axes.set_ylabel("mean of 5")
-    axes.axhline(4, color="#9aa7b3", linewidth=0.8, linestyle="--")
+    axes.set_xlabel("session")
+    axes.set_ylabel("mean score (1–5)")
+    axes.set_title("Mean score by session", fontsize=10.5)
+    # the dashed line says what it is: in the legend, and on the axis where it starts
+    axes.axhline(4, color="#56636f", linewidth=0.8, linestyle="--", label="4 = agree")
+    axes.set_yticks([1, 2, 3, 4, 5], ["1", "2", "3", "4 = agree", "5"])
     axes.grid(axis="y", color="#eef3f6")
     axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8.5)
-    return _svg(figure)
+    first, last = sessions[0], sessions[-1]
+    moves = []
+    for qid, points in sorted(series.items()):
+        values = dict(points)
+        if first in values and last in values:
+            moves.append(f"{qid.replace('_', ' ')} {values[first]:.1f} to {values[last]:.1f}")
+    alt = f"Mean score by session, S{first} to S{last} (4 = agree): " + "; ".join(moves)
+    return _svg(figure, axes, key, alt)
 
 
-def attendance_chart(summary: AttendanceSummary) -> str:
+def attendance_chart(summary: AttendanceSummary, key: str = "attendance") -> str:
     """Attendance rate per meeting."""
     plt = _pyplot()
     sessions = [s for s in summary.sessions if s.rate is not None]
@@ -189,10 +224,16 @@ def attendance_chart(summary: AttendanceSummary) -> str:
     axes.set_xticks(range(len(sessions)), labels, fontsize=8.5)
     axes.set_ylim(0, 110)
     axes.set_ylabel("% present")
-    return _svg(figure)
+    axes.set_xlabel("meeting")
+    axes.set_title("Attendance at each meeting", fontsize=10.5)
+    alt = "Attendance at each meeting: " + ", ".join(
+        f"{s.date:%d %b %Y} {rate:.0f}%" for s, rate in zip(sessions, rates, strict=True)
+    )
+    return _svg(figure, axes, key, alt)
 
 
-def choice_chart(question: QuestionStats) -> str:
+def choice_chart(question: QuestionStats, key: str = "choice") -> str:
+    """A bar per answer of a choice or multi question, with its count."""
     plt = _pyplot()
     if not question.counts or not question.n:
         return ""
@@ -204,21 +245,27 @@ def choice_chart(question: QuestionStats) -> str:
     for y, (_, value) in zip(ys, reversed(items), strict=True):
         axes.text(value, y, f" {value}", va="center", fontsize=8.5)
     axes.set_xlabel("answers")
+    axes.set_ylabel("answer")
+    axes.set_title("How many chose each answer", fontsize=10.5)
     axes.xaxis.get_major_locator().set_params(integer=True)
-    return _svg(figure)
+    alt = f"{question.text}: " + ", ".join(f"{k} {v}" for k, v in items)
+    return _svg(figure, axes, key, alt)
 
 
 def all_charts(report: Report) -> dict[str, str]:
     """Every chart of the report as inline SVG, keyed by what it shows."""
     made: dict[str, str] = {}
     for survey in report.tally.surveys:
-        made[f"{survey.survey}:likert"] = likert_chart(survey.questions)
-        made[f"{survey.survey}:trend"] = trend_chart(survey)
+        key = f"{survey.survey}:likert"
+        made[key] = likert_chart(survey.questions, key)
+        key = f"{survey.survey}:trend"
+        made[key] = trend_chart(survey, key)
         for question in survey.questions:
+            key = f"{survey.survey}:{question.id}"
             if question.type == "nps" and not question.suppressed:
-                made[f"{survey.survey}:{question.id}"] = nps_chart(question)
+                made[key] = nps_chart(question, key)
             if question.type in ("choice", "multi") and not question.suppressed:
-                made[f"{survey.survey}:{question.id}"] = choice_chart(question)
+                made[key] = choice_chart(question, key)
     if report.attendance is not None:
-        made["attendance"] = attendance_chart(report.attendance)
+        made["attendance"] = attendance_chart(report.attendance, "attendance")
     return {key: svg for key, svg in made.items() if svg}

@@ -99,19 +99,21 @@ def _attendance_evidence(attendance: AttendanceSummary | None) -> str:
 
 
 def _question_evidence(survey: SurveyTally, question: QuestionStats, minimum: int) -> str:
-    where = f"{survey.survey} · {question.text}"
+    # "…since last month: mean 4.19", never "…since last month.: mean 4.19"
+    text = question.text.strip().rstrip(".:;").rstrip()
+    where = f"{survey.survey} · {text}" + (" —" if text.endswith(("?", "!")) else ":")
     if question.suppressed:
-        return f"{where}: {too_few(minimum)}"
+        return f"{where} {too_few(minimum)}"
     if question.type == "nps" and question.nps is not None:
-        return f"{where}: NPS {question.nps:+.1f} ({question.promoters} promoters of {question.n})"
+        return f"{where} NPS {question.nps:+.1f} ({question.promoters} promoters of {question.n})"
     if question.mean is not None:
         return (
-            f"{where}: mean {question.mean:.2f} of 5, {question.top2_box:.0f}% agree "
+            f"{where} mean {question.mean:.2f} of 5, {question.top2_box:.0f}% agree "
             f"(n={question.n})"
         )
     if question.counts and question.n:
         top = sorted(question.counts.items(), key=lambda item: -item[1])[:3]
-        return f"{where}: " + ", ".join(f"{k} {v}" for k, v in top) + f" (n={question.n})"
+        return f"{where} " + ", ".join(f"{k} {v}" for k, v in top) + f" (n={question.n})"
     return ""
 
 

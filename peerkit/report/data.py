@@ -5,8 +5,8 @@ peerkit.tables, whose cells a spreadsheet shows but never runs).
 from __future__ import annotations
 
 import dataclasses
-import json
 
+from peerkit.jsontext import json_text
 from peerkit.report.content import Report
 from peerkit.tally import QuestionStats, SurveyTally, Tally
 
@@ -19,9 +19,7 @@ def report_dict(report: Report) -> dict[str, object]:
 
 
 def report_json(report: Report) -> bytes:
-    text = json.dumps(
-        report_dict(report), indent=2, ensure_ascii=False, sort_keys=True, default=str
-    )
+    text = json_text(report_dict(report))
     return (text + "\n").encode("utf-8")
 
 

@@ -4,10 +4,9 @@ of both under out/report/ and out/tally/.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from collections.abc import Sequence
 
+from peerkit.jsontext import json_text
 from peerkit.model import Folder, Problem
 from peerkit.report.charts import all_charts
 from peerkit.report.content import Report
@@ -67,13 +66,25 @@ def report_files(
     return files
 
 
-def tally_files(folder: Folder, tally: Tally, report: Report) -> dict[str, bytes]:
+def tally_html(folder: Folder, tally: Tally) -> str:
+    """The tally's own page: per-question statistics, by session and by match, at-risk
+    matches; the numbers only, where the report tells them against the program's goals."""
+    from peerkit.render import environment, render_template
+
+    env = environment(folder.root, html=True)
+    context = {
+        "program": folder.program.name,
+        "tally": tally,
+        "too_few": too_few(tally.min_group_size),
+    }
+    return render_template(env, "tally.html.j2", context)
+
+
+def tally_files(folder: Folder, tally: Tally) -> dict[str, bytes]:
     """out/tally/tally.{json,csv,html}."""
-    data = json.dumps(
-        dataclasses.asdict(tally), indent=2, ensure_ascii=False, sort_keys=True, default=str
-    )
+    data = json_text(tally.as_dict())
     return {
         "out/tally/tally.json": (data + "\n").encode("utf-8"),
         "out/tally/tally.csv": csv_bytes(tally_rows(tally)),
-        "out/tally/tally.html": report_html(folder, report).encode("utf-8"),
+        "out/tally/tally.html": tally_html(folder, tally).encode("utf-8"),
     }

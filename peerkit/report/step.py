@@ -35,7 +35,7 @@ def report_step(folder: Folder, options: BuildOptions) -> Output:
         inputs.notes,
     )
     if exports:
-        result.files.update(tally_files(folder, inputs.tally, report))
+        result.files.update(tally_files(folder, inputs.tally))
         for survey in inputs.tally.surveys:
             count = "withheld" if survey.respondents is None else survey.respondents
             result.notes.append(

@@ -1,0 +1,142 @@
+"""`peerkit match` on a 10,000-member mentoring roster (members.csv) beside an OR-Tools anchor.
+
+    python benchmarks/match_mentoring.py [--members 10000] [--times 1]
+
+Both read the same generated members.csv (a third mentors of capacity 2; 3 goals, 3
+offers and 2 obstacles of 40 topics, levels 1-5, six timezones, 20 departments with
+`not_same: [department]`, diversity on industry). peerkit runs as a user runs it, in a
+subprocess, writing rounds/bench.yaml: with `matching.spread` (the default) and, for the
+same objective as the anchor, with `spread: false`. The anchor
+(benchmarks/anchors/match_mentoring_ortools.py) scores with numpy and solves a min-cost
+flow on each mentee's 50 best mentors, with no proof, no spread and no round file.
+Printed: wall and CPU seconds, peak memory, the ratio, each one's total score, and
+whether peerkit proved its round optimal. Goal: <= 6 s, <= 500 MB, <= 1.5 x the anchor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent)  # harness, not the stdlib's namesakes
+
+from harness import PYTHON, ROOT, Run, best, peerkit, ratio  # noqa: E402
+
+TOPICS = [f"topic {k}" for k in range(40)]
+ZONES = [
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Berlin",
+]
+ANCHOR = ROOT / "benchmarks" / "anchors" / "match_mentoring_ortools.py"
+
+
+def write_folder(
+    root: Path, count: int, spread: bool, seed: int = 1, fmt: str = "mentoring"
+) -> Path:
+    """A program of `count` members (a third mentors in mentoring) with members.csv."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+
+    def role(k: int) -> str:
+        if fmt != "mentoring":
+            return "peer"
+        return "mentor" if k % 3 == 0 else "mentee"
+
+    (root / "program.yaml").write_text(
+        "name: Benchmark\ntimezone: UTC\nstart: 2027-01-01\nend: 2027-12-31\n"
+        f"format: {fmt}\ncapacity: 2\n"
+        f"matching:\n  seed: 1\n  spread: {'true' if spread else 'false'}\n"
+        "  rules:\n    not_same: [department]\n  diversity: [industry]\n",
+        encoding="utf-8",
+    )
+    lines = [
+        "id,name,role,department,timezone,goals,offers,obstacles,"
+        "knowledge,experience,authority,industry"
+    ]
+    for k in range(count):
+        lines.append(
+            f"m{k:05d},Member {k},{role(k)},"
+            f"dept{rng.randrange(20)},{rng.choice(ZONES)},"
+            f"{';'.join(rng.sample(TOPICS, 3))},{';'.join(rng.sample(TOPICS, 3))},"
+            f"{';'.join(rng.sample(TOPICS, 2))},{rng.randint(1, 5)},{rng.randint(1, 5)},"
+            f"{rng.randint(1, 5)},industry{rng.randrange(10)}"
+        )
+    (root / "members.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def run_peerkit(folder: Path, times: int) -> tuple[Run, dict[str, object]]:
+    """The fastest of `times` runs of `peerkit match` (each from no round file)."""
+    import yaml
+
+    runs = []
+    for _ in range(times):
+        shutil.rmtree(folder / "rounds", ignore_errors=True)
+        runs.append(best(peerkit("match", folder, "--round", "bench"), 1))
+    text = (folder / "rounds" / "bench.yaml").read_text(encoding="utf-8")
+    summary: dict[str, object] = yaml.safe_load(text)["summary"]
+    return min(runs, key=lambda r: r.wall), summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--times", type=int, default=1, help="runs each; the fastest counts")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        spread = write_folder(Path(tmp) / "spread", args.members, spread=True)
+        plain = write_folder(Path(tmp) / "plain", args.members, spread=False)
+        anchor = best([PYTHON, str(ANCHOR), str(plain / "members.csv")], args.times)
+        out = Path(tmp) / "anchor.json"
+        anchor_result = _anchor_output(plain, out)
+        ours, summary = run_peerkit(spread, args.times)
+        ours_plain, summary_plain = run_peerkit(plain, args.times)
+    print(f"\nmentoring, {args.members} members from members.csv (capacity 2)")
+    print(anchor.line("anchor: OR-Tools flow, 50 best"))
+    print(ours.line("peerkit match (spread)"))
+    print(ours_plain.line("peerkit match (spread: false)"))
+    print(ratio("peerkit (spread) / anchor", ours, anchor, 1.5))
+    print(ratio("peerkit (spread: false) / anchor", ours_plain, anchor, 1.5))
+    print(
+        f"{'total score':<34}anchor {anchor_result['total']}, "
+        f"peerkit spread: false {summary_plain['total']} "
+        f"(optimal: {str(summary_plain['optimal']).lower()}), "
+        f"peerkit spread {summary['total']} (optimal: {str(summary['optimal']).lower()})"
+    )
+    print(
+        f"{'mentees matched':<34}anchor {anchor_result['matched']}, "
+        f"peerkit {summary_plain['matched']} members"
+    )
+    print(
+        f"{'mentor loads (0, 1, 2 mentees)':<34}spread {summary['mentor_loads']}, "
+        f"spread: false {summary_plain['mentor_loads']}"
+    )
+    goal_ok = ours.wall <= 6 and ours.peak_mb <= 500
+    print(f"{'goal (<= 6 s, <= 500 MB)':<34}{'met' if goal_ok else 'NOT met'}")
+
+
+def _anchor_output(folder: Path, out: Path) -> dict[str, object]:
+    import subprocess
+
+    text = subprocess.run(
+        [PYTHON, str(ANCHOR), str(folder / "members.csv")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    out.write_text(text, encoding="utf-8")
+    result: dict[str, object] = json.loads(text)
+    return result
+
+
+if __name__ == "__main__":
+    main()

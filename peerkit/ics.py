@@ -1,0 +1,247 @@
+"""iCalendar (RFC 5545) bytes, written by the `icalendar` library.
+
+The library's value types (vText, vDDDTypes, vCalAddress, vCategory, vUri, vInt) escape
+each value and its content lines fold it at 75 octets on a character boundary with CRLF;
+its Alarm, Timezone and Calendar objects make the VALARM, the VTIMEZONE (derived from the
+system's zoneinfo) and the calendar's head.
+
+A 10,000-member program has 55,000 events in 15,000 files, so nothing is encoded twice:
+a line that recurs (an attendee, the organizer, a meeting's start, the alarm) is encoded
+once and its bytes reused, each event is encoded once and its bytes go into every file
+that holds it, and the VTIMEZONE once per time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+PRODID = "-//peerkit//peerkit calendar//EN"
+
+# Everything a parser might take for the end of a line (Python's splitlines() included),
+# and the other control characters: the library escapes only CR and LF.
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_SUSPECT = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\r]")
+
+
+def clean_text(value: str) -> str:
+    """A value as plain text with LF for every line break and no other control characters
+    (what the library then escapes cannot hide a line break from any parser)."""
+    if not _SUSPECT.search(value):
+        return value
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", value))
+
+
+def _clean_param(value: str) -> str:
+    """A parameter value (CN=…) on one line: a line break or control character is a space."""
+    return " ".join(clean_text(value).replace("\n", " ").split())
+
+
+def content_line(name: str, value: Any) -> bytes:
+    """One property as the library writes it: the value escaped, its parameters quoted,
+    the line folded at 75 octets, CRLF."""
+    from icalendar import Parameters
+    from icalendar.parser import Contentline
+
+    params = getattr(value, "params", None) or Parameters()
+    line: bytes = Contentline.from_parts(name, params, value).to_ical()
+    return line + b"\r\n"
+
+
+def text_line(name: str, value: str) -> bytes:
+    """A TEXT property without parameters (SUMMARY, LOCATION, DESCRIPTION, UID…)."""
+    from icalendar import vText
+
+    escaped = vText(clean_text(value)).to_ical().decode("utf-8")
+    return _fold(f"{name}:{escaped}") + b"\r\n"
+
+
+_FOLDED: dict[tuple[str, str], tuple[bytes, str]] = {}
+
+
+def text_line_after(name: str, shared: str, value: str) -> bytes:
+    """`text_line(name, shared + value)`, byte for byte, where `shared` begins many values
+    (the session's agenda in every match's DESCRIPTION): the library folds greedily into
+    pieces of one size, so the pieces of `shared` that end before its last one are the
+    same whatever follows; they are folded once and only the rest is folded each time."""
+    from icalendar import vText
+
+    key = (name, shared)
+    if key not in _FOLDED:
+        escaped = vText(clean_text(shared)).to_ical().decode("utf-8")
+        folded = _fold(f"{name}:{escaped}")
+        pieces, cut, unfinished = folded.rpartition(b"\r\n ")
+        _FOLDED[key] = (pieces + cut, unfinished.decode("utf-8"))
+    head, last = _FOLDED[key]
+    rest = vText(clean_text(value)).to_ical().decode("utf-8")
+    return head + _fold(last + rest) + b"\r\n"
+
+
+def _fold(line: str) -> bytes:
+    """An escaped content line as the library folds it (CRLF and a space), no final CRLF."""
+    data = line.encode("utf-8")
+    if len(data) < 75:  # what the library leaves as it is: nothing to fold
+        return data
+    from icalendar.parser import Contentline
+
+    folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+    return folded
+
+
+def uri_line(name: str, value: str) -> bytes:
+    from icalendar import vUri
+
+    return content_line(name, vUri(value))
+
+
+def categories_line(values: Sequence[str]) -> bytes:
+    from icalendar import vCategory
+
+    return content_line("CATEGORIES", vCategory([clean_text(v) for v in values]))
+
+
+def address_line(name: str, email: str, common_name: str, **params: str) -> bytes:
+    """ORGANIZER or ATTENDEE: mailto:email with CN and the other parameters."""
+    from icalendar import vCalAddress
+
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = _clean_param(common_name) or email
+    for key, value in params.items():
+        address.params[key.replace("_", "-").upper()] = value
+    return content_line(name, address)
+
+
+def is_exact_local(moment: dt.datetime) -> bool:
+    """Whether the wall-clock time names one instant: not in the repeated hour when clocks
+    go back, nor in the hour skipped when they go forward."""
+    return moment.replace(fold=1 - moment.fold).utcoffset() == moment.utcoffset()
+
+
+def when_line(name: str, moment: dt.datetime) -> bytes:
+    """DTSTART/DTEND in local time with TZID, or in UTC when the local time is ambiguous or
+    does not exist (written locally, start and end could read the same, or clients could
+    each pick another hour)."""
+    if not is_exact_local(moment):
+        moment = moment.astimezone(dt.UTC)
+    # keyed by the text, not the moment: equal moments in two zones are written differently
+    key = (name, moment.isoformat(), str(moment.tzinfo))
+    if key not in _WHEN:
+        from icalendar import vDDDTypes
+
+        _WHEN[key] = content_line(name, vDDDTypes(moment))
+    return _WHEN[key]
+
+
+_WHEN: dict[tuple[str, str, str], bytes] = {}
+
+
+def utc_stamp(moment: dt.datetime) -> str:
+    """A moment as an iCalendar UTC date-time (how calendars.yaml keeps DTSTAMPs)."""
+    return f"{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+
+
+@functools.lru_cache(maxsize=256)
+def _stamp_line(stamp: str) -> bytes:
+    from icalendar import vDDDTypes
+
+    moment = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    return content_line("DTSTAMP", vDDDTypes(moment))
+
+
+@functools.lru_cache(maxsize=1024)
+def _head_line(name: str, value: int | str) -> bytes:
+    from icalendar import vInt, vText
+
+    return content_line(name, vInt(value) if isinstance(value, int) else vText(value))
+
+
+def alarm_bytes(description: str, before: dt.timedelta) -> bytes:
+    """A VALARM that shows `description` `before` the start."""
+    from icalendar import Alarm
+
+    alarm = Alarm()
+    alarm.add("ACTION", "DISPLAY")
+    alarm.add("DESCRIPTION", clean_text(description))
+    alarm.add("TRIGGER", -before)
+    data: bytes = alarm.to_ical()
+    return data
+
+
+def event_bytes(uid: str, stamp: str, sequence: int, status: str, body: Iterable[bytes]) -> bytes:
+    """One VEVENT: its identity, then the body's already encoded lines; no STATUS when
+    `status` is empty (an iTIP CANCEL that only uninvites some attendees must not carry one)."""
+    head = [
+        b"BEGIN:VEVENT\r\n",
+        text_line("UID", uid),
+        _stamp_line(stamp),
+        _head_line("SEQUENCE", sequence),
+    ]
+    if status:
+        head.append(_head_line("STATUS", status))
+    return b"".join([*head, *body, b"END:VEVENT\r\n"])
+
+
+@functools.lru_cache(maxsize=64)
+def vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE of `tzid` from the year before first_year to the year after
+    last_year, derived by the library from the system's zoneinfo."""
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Timezone
+
+    zone = Timezone.from_tzinfo(
+        ZoneInfo(tzid), tzid, dt.date(first_year - 1, 1, 1), dt.date(last_year + 2, 1, 1)
+    )
+    observance: Any  # TimezoneStandard or TimezoneDaylight (typed as Component)
+    for observance in [*zone.standard, *zone.daylight]:
+        # RFC 5545 gives an onset on the clock before the change; where clocks go forward
+        # the library gives the first time after it (03:00 for a change at 02:00), an hour
+        # late for a client that reads the VTIMEZONE rather than its own zoneinfo
+        gap = observance.TZOFFSETTO - observance.TZOFFSETFROM
+        if gap <= dt.timedelta(0):
+            continue
+        observance.DTSTART = observance.DTSTART - gap
+        if "RDATE" in observance:
+            rdates: Any = observance["RDATE"]
+            onsets = [
+                when.dt - gap
+                for entry in (rdates if isinstance(rdates, list) else [rdates])
+                for when in entry.dts
+            ]
+            del observance["RDATE"]
+            observance.add("RDATE", onsets)
+    data: bytes = zone.to_ical()
+    return data
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar_head(method: str) -> bytes:
+    from icalendar import Calendar
+
+    calendar = Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", PRODID)
+    calendar.add("CALSCALE", "GREGORIAN")
+    if method:
+        calendar.add("METHOD", method)
+    data: bytes = calendar.to_ical()
+    return data.removesuffix(b"END:VCALENDAR\r\n")
+
+
+def calendar_bytes(
+    name: str, tzid: str, years: tuple[int, int], events: Iterable[bytes], method: str = ""
+) -> bytes:
+    """A whole VCALENDAR: its head, the VTIMEZONE, the already encoded events, its end."""
+    return b"".join(
+        [
+            _calendar_head(method),
+            text_line("X-WR-CALNAME", name),
+            vtimezone(tzid, *years),
+            *events,
+            b"END:VCALENDAR\r\n",
+        ]
+    )

@@ -1,0 +1,456 @@
+"""Mentoring as a min-cost flow on each mentee's best mentors, proven optimal on every pair.
+
+The network: each mentee supplies one unit per mentor it wants. A unit goes to one of the
+mentee's candidate mentors (arc capacity 1, cost: how far the pair's score is below the
+best score, in integers) or straight to the sink (the mentee stays unmatched, cost
+`unmatched`). Each mentor sends its units to the sink; capacity counts mentees. With
+`spread`, a mentor's first mentee costs nothing and every further one `spread`. The
+constants are chosen so that `unmatched` outweighs any sum of spread and score costs and
+`spread` any sum of score costs: the optimum is lexicographic -- most mentees matched,
+then most mentors with a mentee, then the best total score.
+
+The proof: shortest-path distances in the residual network of an optimal flow are node
+prices under which no residual arc has a negative reduced cost. A pair left out of the
+candidate graph whose reduced cost is not negative either cannot improve the flow; when
+every feasible pair left out passes, the flow is optimal on the complete graph. Pairs
+that fail are added and the flow is solved again, until none fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from peerkit.match.pool import Pool
+from peerkit.match.rules import feasible_block
+from peerkit.match.score import score_block
+
+Array = Any
+Progress = Callable[[str, float], None]
+
+CANDIDATES = 50  # best mentors per mentee in the first graph
+PROOF_ROUNDS = 12  # times violators are added and the flow solved again
+ADDED_PER_MENTEE = 20  # most negative left-out pairs added per mentee and round
+BLOCK_CELLS = 2_000_000  # pairs re-scored per numpy block in the proof
+MAX_SCALE = 10**6  # integer cost units per score point, at most
+COST_LIMIT = 2**50  # largest arc cost: exact in floats, no overflow in OR-Tools' scaling
+
+
+@dataclass
+class FlowSolution:
+    """Chosen (mentee, mentor) pairs as positions in the input arrays, and the proof."""
+
+    pairs: list[tuple[int, int]]
+    scores: list[float]
+    proven: bool
+    rounds: int  # flow solves
+    added: int  # pairs the proof added to the candidate graph
+    scale: int  # integer cost units per score point
+    best_total: float  # each mentee's best `wanted` scores summed: an upper bound
+
+
+@dataclass
+class Graph:
+    """The candidate pairs (positions) and their scores."""
+
+    rows: Array
+    cols: Array
+    scores: Array
+
+
+def candidate_graph(
+    pool: Pool, mentees: Array, mentors: Array, keep: int, progress: Progress
+) -> tuple[Graph, Array, float, float]:
+    """Each mentee's `keep` best feasible mentors; per mentee the best score left out
+    (-inf when none is), and the lowest and highest feasible scores of all pairs."""
+    import numpy as np
+
+    width = len(mentors)
+    step = max(1, BLOCK_CELLS // max(width, 1))
+    found_r, found_c, found_s = [], [], []
+    left_best = np.full(len(mentees), -np.inf)
+    low, high = np.inf, -np.inf
+    for start in range(0, len(mentees), step):
+        block = mentees[start : start + step]
+        score = score_block(pool, block, mentors, directed=True)
+        ok = feasible_block(pool, block, mentors)
+        masked = np.where(ok, score, -np.inf)
+        if ok.any():
+            low = min(low, float(score[ok].min()))
+            high = max(high, float(score[ok].max()))
+        if keep >= width:
+            r, c = np.nonzero(ok)
+        else:
+            part = np.argpartition(-masked, keep, axis=1)
+            lines = np.arange(len(block))
+            left_best[start : start + len(block)] = masked[lines, part[:, keep]]
+            r = np.repeat(lines, keep)
+            c = part[:, :keep].ravel()
+            good = ok[r, c]
+            r, c = r[good], c[good]
+        found_r.append(r + start)
+        found_c.append(c)
+        found_s.append(score[r, c])
+        progress("scoring mentors", min(1.0, (start + len(block)) / max(len(mentees), 1)))
+    if not found_r:
+        empty = np.zeros(0, dtype=np.int64)
+        return Graph(empty, empty, np.zeros(0)), left_best, 0.0, 0.0
+    graph = Graph(
+        np.concatenate(found_r).astype(np.int64),
+        np.concatenate(found_c).astype(np.int64),
+        np.concatenate(found_s),
+    )
+    if not np.isfinite(high):
+        low = high = 0.0
+    return graph, left_best, low, high
+
+
+@dataclass(frozen=True)
+class Costs:
+    """The integer costs of one instance (see the module docstring)."""
+
+    scale: int
+    high: float  # the best feasible score: its cost is 0
+    spread: int  # each mentee of a mentor after its first (0: spread off)
+    unmatched: int  # each unit a mentee is left without a mentor
+
+    def of(self, scores: Array) -> Array:
+        import numpy as np
+
+        return np.rint((self.high - scores) * self.scale).astype(np.int64)
+
+
+def costs_for(units: int, nodes: int, low: float, high: float, spread: bool) -> Costs:
+    """The largest scale (a power of ten, at most `MAX_SCALE`) whose costs stay exact."""
+    scale = MAX_SCALE
+    while True:
+        widest = round((high - low) * scale) + 1
+        extra = units * widest + 1 if spread else 0
+        unmatched = units * (extra + widest) + 1
+        if scale == 1 or (unmatched < COST_LIMIT and unmatched * (nodes + 1) < 2**62):
+            return Costs(scale, high, extra, unmatched)
+        scale //= 10
+
+
+def solve_flow(
+    pool: Pool,
+    mentees: Array,
+    mentors: Array,
+    capacity: Array,
+    wanted: Array,
+    taken: Array,
+    *,
+    spread: bool,
+    progress: Progress,
+    keep: int | None = None,
+) -> FlowSolution:
+    """The lexicographic optimum (most mentees, then spread, then score) over every
+    feasible pair of `mentees` x `mentors`; `capacity` is each mentor's room (mentees),
+    `wanted` each mentee's number of mentors, `taken` each mentor's mentees already
+    (pins, locks: with spread, a mentor who has one pays the spread cost for the next);
+    `keep` best mentors per mentee in the first graph (`CANDIDATES`)."""
+    import numpy as np
+
+    keep = CANDIDATES if keep is None else keep
+    graph, left_best, low, high = candidate_graph(pool, mentees, mentors, keep, progress)
+    best_total = _best_total(graph, wanted)
+    units = int(wanted.sum())
+    count_e, count_r = len(mentees), len(mentors)
+    costs = costs_for(units, count_e + count_r + 1, low, high, spread)
+    sink = count_e + count_r
+    free_first = np.minimum(capacity, np.where(taken > 0, 0, 1)) if spread else capacity
+    rows, cols, scores = graph.rows, graph.cols, graph.scores
+    added = 0
+    for solves in range(1, PROOF_ROUNDS + 1):
+        progress("assigning mentors", (solves - 1) / PROOF_ROUNDS)
+        flows, loads_arcs = _min_cost_flow(
+            rows, cols, costs.of(scores), wanted, capacity, free_first, costs, sink
+        )
+        prices = _prices(rows, cols, costs.of(scores), flows, loads_arcs, wanted, costs, sink)
+        if prices is None:
+            break
+        extra = _violators(
+            pool, mentees, mentors, rows, cols, left_best, prices, costs, count_e, progress
+        )
+        if extra is None:
+            chosen = np.flatnonzero(flows > 0)
+            pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
+            return FlowSolution(
+                pairs, scores[chosen].tolist(), True, solves, added, costs.scale, best_total
+            )
+        new_r, new_c, new_s = extra
+        rows = np.concatenate([rows, new_r])
+        cols = np.concatenate([cols, new_c])
+        scores = np.concatenate([scores, new_s])
+        added += len(new_r)
+        # `left_best` still bounds what is left out: adding pairs only removes some.
+    chosen = np.flatnonzero(flows > 0)
+    pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
+    return FlowSolution(
+        pairs, scores[chosen].tolist(), False, solves, added, costs.scale, best_total
+    )
+
+
+def _best_total(graph: Graph, wanted: Array) -> float:
+    """Each mentee's `wanted` best candidate scores (its best feasible ones), summed."""
+    import numpy as np
+
+    if len(graph.rows) == 0:
+        return 0.0
+    order = np.lexsort((-graph.scores, graph.rows))
+    rows = graph.rows[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    return float(graph.scores[order][rank < wanted[rows]].sum())
+
+
+def _min_cost_flow(
+    rows: Array,
+    cols: Array,
+    pair_costs: Array,
+    wanted: Array,
+    capacity: Array,
+    free_first: Array,
+    costs: Costs,
+    sink: int,
+) -> tuple[Array, tuple[Array, ...]]:
+    """OR-Tools' min-cost flow: the flow on each candidate pair, and the other arcs
+    (tails, heads, costs, flows: the unmatched and the mentor-to-sink arcs)."""
+    import numpy as np
+    from ortools.graph.python import min_cost_flow
+
+    count_e = len(wanted)
+    count_r = len(capacity)
+    mentor_nodes = count_e + np.arange(count_r)
+    first = free_first
+    rest = capacity - free_first
+    tails = np.concatenate(
+        [rows, np.arange(count_e), mentor_nodes[first > 0], mentor_nodes[rest > 0]]
+    )
+    heads = np.concatenate(
+        [count_e + cols, np.full(count_e + int((first > 0).sum()) + int((rest > 0).sum()), sink)]
+    )
+    caps = np.concatenate(
+        [np.ones(len(rows), dtype=np.int64), wanted, first[first > 0], rest[rest > 0]]
+    )
+    unit = np.concatenate(
+        [
+            pair_costs,
+            np.full(count_e, costs.unmatched),
+            np.zeros(int((first > 0).sum()), dtype=np.int64),
+            np.full(int((rest > 0).sum()), costs.spread),
+        ]
+    )
+    solver = min_cost_flow.SimpleMinCostFlow()
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int64), heads.astype(np.int64), caps.astype(np.int64), unit.astype(np.int64)
+    )
+    supplies = np.concatenate([wanted, np.zeros(count_r, dtype=np.int64), [-int(wanted.sum())]])
+    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies.astype(np.int64))
+    status = solver.solve()
+    if status != solver.OPTIMAL:  # pragma: no cover - every unit may go unmatched
+        msg = f"min-cost flow failed ({status})"
+        raise RuntimeError(msg)
+    flows = np.asarray(solver.flows(arcs), dtype=np.int64)
+    n = len(rows)
+    other = (tails[n:], heads[n:], unit[n:], flows[n:], caps[n:])
+    return flows[:n], other
+
+
+def _prices(
+    rows: Array,
+    cols: Array,
+    pair_costs: Array,
+    flows: Array,
+    other: tuple[Array, ...],
+    wanted: Array,
+    costs: Costs,
+    sink: int,
+) -> Array | None:
+    """Node prices: shortest-path distances in the residual network from a root joined
+    to every node at cost 0 (None if a negative cycle shows the flow is not optimal)."""
+    import numpy as np
+
+    count_e = len(wanted)
+    o_tail, o_head, o_cost, o_flow, o_cap = other
+    tail = np.concatenate([rows, count_e + cols])
+    head = np.concatenate([count_e + cols, rows])
+    cost = np.concatenate([pair_costs, -pair_costs])
+    live = np.concatenate([flows == 0, flows > 0])
+    tail = np.concatenate([tail[live], o_tail[o_flow < o_cap], o_head[o_flow > 0]])
+    head = np.concatenate([head[live], o_head[o_flow < o_cap], o_tail[o_flow > 0]])
+    cost = np.concatenate([cost[live], o_cost[o_flow < o_cap], -o_cost[o_flow > 0]])
+    root = sink + 1
+    tail = np.concatenate([tail, np.full(root, root)])
+    head = np.concatenate([head, np.arange(root)])
+    cost = np.concatenate([cost, np.zeros(root, dtype=np.int64)])
+    # Parallel arcs (a mentor's free and spread arcs) keep their cheapest: csr would sum them.
+    key = tail.astype(np.int64) * (root + 1) + head
+    order = np.lexsort((cost, key))
+    first = np.concatenate([[True], key[order][1:] != key[order][:-1]])
+    keepers = order[first]
+    distance = _shortest_from_root(tail[keepers], head[keepers], cost[keepers], root + 1, root)
+    if distance is None:  # pragma: no cover - OR-Tools returned an optimal flow
+        return None
+    prices: Array = np.asarray(distance[:root])
+    return prices
+
+
+def _violators(
+    pool: Pool,
+    mentees: Array,
+    mentors: Array,
+    rows: Array,
+    cols: Array,
+    left_best: Array,
+    prices: Array,
+    costs: Costs,
+    count_e: int,
+    progress: Progress,
+) -> tuple[Array, Array, Array] | None:
+    """Left-out feasible pairs with a negative reduced cost (None when there is none).
+
+    A pair's reduced cost is cost + price(mentee) - price(mentor). A mentee's left-out
+    pairs score at most `left_best`, so its cheapest reduced cost is at least
+    cost(left_best) + price(mentee) - the highest mentor price: mentees passing that
+    bound need no look; the others are re-scored against every mentor, in blocks.
+    """
+    import numpy as np
+
+    mentor_price = prices[count_e : count_e + len(mentors)]
+    if len(mentor_price) == 0:
+        return None
+    top = float(mentor_price.max())
+    finite = np.isfinite(left_best)
+    bound = np.where(
+        finite, costs.of(np.where(finite, left_best, 0.0)) + prices[:count_e] - top, -1.0
+    )
+    suspects = np.flatnonzero((left_best > -np.inf) & (bound < -0.5))
+    if len(suspects) == 0:
+        return None
+    progress("proving optimal", 0.0)
+    width = len(mentors)
+    keys = np.sort(rows * width + cols)
+    found_r, found_c, found_s = [], [], []
+    step = max(1, BLOCK_CELLS // max(width, 1))
+    for start in range(0, len(suspects), step):
+        block = suspects[start : start + step]
+        score = score_block(pool, mentees[block], mentors, directed=True)
+        ok = feasible_block(pool, mentees[block], mentors)
+        reduced = costs.of(score) + prices[block][:, None] - mentor_price[None, :]
+        bad = ok & (reduced < -0.5)
+        r, c = np.nonzero(bad)
+        flat = block[r] * width + c
+        at = np.searchsorted(keys, flat).clip(0, max(len(keys) - 1, 0))
+        fresh = keys[at] != flat if len(keys) else np.ones(len(flat), dtype=bool)
+        r, c = r[fresh], c[fresh]
+        if len(r):
+            # The most negative few of each mentee: enough to move the flow, few arcs.
+            order = np.lexsort((reduced[r, c], r))
+            rank = np.arange(len(order)) - np.searchsorted(r[order], r[order], side="left")
+            pick = order[rank < ADDED_PER_MENTEE]
+            found_r.append(block[r[pick]])
+            found_c.append(c[pick])
+            found_s.append(score[r[pick], c[pick]])
+        progress("proving optimal", min(1.0, (start + len(block)) / len(suspects)))
+    if not found_r:
+        return None
+    return (
+        np.concatenate(found_r).astype(np.int64),
+        np.concatenate(found_c).astype(np.int64),
+        np.concatenate(found_s),
+    )
+
+
+def _shortest_from_root(
+    tail: Array, head: Array, cost: Array, size: int, root: int
+) -> Array | None:
+    """Bellman-Ford distances from `root`, one numpy pass over the arcs leaving the nodes
+    whose distance changed (None on a negative cycle)."""
+    import numpy as np
+
+    order = np.argsort(tail, kind="stable")
+    tail, head, cost = tail[order], head[order], cost[order].astype(np.int64)
+    start = np.searchsorted(tail, np.arange(size + 1))
+    big = np.iinfo(np.int64).max // 4
+    distance = np.full(size, big, dtype=np.int64)
+    distance[root] = 0
+    frontier = np.array([root], dtype=np.int64)
+    for _ in range(size + 1):
+        counts = start[frontier + 1] - start[frontier]
+        if counts.sum() == 0:
+            return distance
+        offsets = np.repeat(start[frontier] - np.cumsum(counts) + counts, counts)
+        arcs = offsets + np.arange(int(counts.sum()))
+        reach = distance[tail[arcs]] + cost[arcs]
+        target = head[arcs]
+        better = reach < distance[target]
+        if not better.any():
+            return distance
+        target, reach = target[better], reach[better]
+        np.minimum.at(distance, target, reach)
+        frontier = np.unique(target)
+    return None
+
+
+def assignment_prices(
+    rows: Array, cols: Array, weight: Array, count: int
+) -> tuple[float, Array, Array, Array]:
+    """The best assignment of `count` rows to `count` columns on the arcs (rows, cols)
+    (a row may stay unassigned), by min-cost flow, and dual prices u, v >= 0 with
+    u_i + v_j >= weight on every arc: (the assignment's weight, u, v, each row's column
+    or -1)."""
+    import numpy as np
+    from ortools.graph.python import min_cost_flow
+
+    keep = weight > 0
+    rows, cols, weight = rows[keep], cols[keep], weight[keep]
+    if len(rows) == 0:
+        return 0.0, np.zeros(count), np.zeros(count), np.full(count, -1, dtype=np.int64)
+    top = float(weight.max())
+    scale = MAX_SCALE
+    while scale > 1 and top * scale * (2 * count + 2) >= 2**62:
+        scale //= 10
+    sink = 2 * count
+    cost = np.rint((top - weight) * scale).astype(np.int64)
+    unassigned = round(top * scale)
+    tails = np.concatenate([rows, np.arange(count), count + np.arange(count)])
+    heads = np.concatenate([count + cols, np.full(2 * count, sink)])
+    caps = np.ones(len(tails), dtype=np.int64)
+    unit = np.concatenate(
+        [cost, np.full(count, unassigned, dtype=np.int64), np.zeros(count, dtype=np.int64)]
+    )
+    solver = min_cost_flow.SimpleMinCostFlow()
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int64), heads.astype(np.int64), caps, unit
+    )
+    supplies = np.concatenate([np.ones(count), np.zeros(count), [-count]]).astype(np.int64)
+    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
+    status = solver.solve()
+    if status != solver.OPTIMAL:  # pragma: no cover - every row may stay unassigned
+        msg = f"min-cost flow failed ({status})"
+        raise RuntimeError(msg)
+    flows = np.asarray(solver.flows(arcs), dtype=np.int64)
+    live = flows < caps
+    tail = np.concatenate([tails[live], heads[~live]])
+    head = np.concatenate([heads[live], tails[~live]])
+    arc_cost = np.concatenate([unit[live], -unit[~live]])
+    root = sink + 1
+    tail = np.concatenate([tail, np.full(root, root)])
+    head = np.concatenate([head, np.arange(root)])
+    arc_cost = np.concatenate([arc_cost, np.zeros(root, dtype=np.int64)])
+    distance = _shortest_from_root(tail, head, arc_cost, root + 1, root)
+    n = len(rows)
+    value = float(weight[flows[:n] > 0].sum())
+    if distance is None:  # pragma: no cover - OR-Tools returned an optimal flow
+        return value, np.full(count, top), np.zeros(count), np.full(count, -1, dtype=np.int64)
+    # Reduced cost / scale = top - w + (d_i - d_j) / scale = u_i + v_j - w.
+    u = np.maximum(top + (distance[:count] - distance[sink]) / scale, 0.0)
+    v = np.maximum((distance[sink] - distance[count:sink]) / scale, 0.0)
+    # Integer costs are within half a unit of the weights: lift u so it truly covers them.
+    short = weight - u[rows] - v[cols]
+    np.maximum.at(u, rows, u[rows] + np.maximum(short, 0.0))
+    successor = np.full(count, -1, dtype=np.int64)
+    chosen = flows[:n] > 0
+    successor[rows[chosen]] = cols[chosen]
+    return value, u, v, successor
