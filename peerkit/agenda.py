@@ -36,11 +36,15 @@ GROUND_RULES_FILE = Path(__file__).parent / "ground_rules.yaml"
 
 
 @functools.cache
-def ground_rules() -> Mapping[str, tuple[tuple[str, str], ...]]:
-    """The ground rules a handout prints, by session kind (prose kept in ground_rules.yaml)."""
+def ground_rules(format: str = "groups") -> Mapping[str, tuple[tuple[str, str], ...]]:
+    """The ground rules a handout prints, by session kind (prose kept in ground_rules.yaml):
+    mentoring and pairs get the ones worded for two people (`one_to_one:`)."""
     import yaml
 
     data = yaml.safe_load(GROUND_RULES_FILE.read_text(encoding="utf-8"))
+    two = data.pop("one_to_one", {})
+    if format in ("mentoring", "pairs"):
+        data = {**data, **two}
     return {
         kind: tuple((rule["title"], rule["text"]) for rule in rules) for kind, rules in data.items()
     }
@@ -61,7 +65,38 @@ class AgendaResult:
 
 
 def _zone_label(moment: dt.datetime) -> str:
-    return moment.tzname() or ""
+    """`EST`, `IST`, `BRT` (the city when the zone has no letters: see `hours.zone_label`)."""
+    from peerkit.hours import zone_label
+
+    key = getattr(moment.tzinfo, "key", "")
+    return zone_label(key, moment) if key else moment.tzname() or ""
+
+
+# Member fields a handout shows beside names, as columns, when the rules or diversity use
+# them: what the coordinator matched on is what the members want to see.
+_COLUMN_TITLES = {"organization": "Organization", "department": "Department"}
+
+
+def handout_columns(folder: Folder) -> list[dict[str, str]]:
+    """The columns of a handout's member table: the fields `matching.rules` (not_same,
+    share_one_of) and `matching.diversity` use, in that order; Organization when none is
+    used and some member has one."""
+    program = folder.program
+    rules = program.matching.rules
+    names = [*rules.not_same, *rules.share_one_of, *program.matching.diversity]
+    keys = [n for n in dict.fromkeys(names) if n not in ("manager", "timezone", "languages")]
+    if not keys and any(m.organization for m in folder.members):
+        keys = ["organization"]
+    return [
+        {"key": key, "title": _COLUMN_TITLES.get(key, key.replace("_", " ").capitalize())}
+        for key in keys
+        if any(_shown(m, key) for m in folder.members)
+    ]
+
+
+def _shown(member: Member, key: str) -> str:
+    value = member.value(key)
+    return ", ".join(value) if isinstance(value, tuple) else value
 
 
 def _member_time(member: Member, program: Program, meeting: Meeting) -> dict[str, str]:
@@ -126,13 +161,15 @@ def handout_context(
     """The context of one match's handout (documented at the top of agenda.md.j2)."""
     program = folder.program
     session = meeting.session
-    members = []
+    columns = handout_columns(folder)
+    members: list[dict[str, Any]] = []
     for member_id in match.members:
         member = folder.member(member_id)
         if member is None:
             members.append(
                 {"id": member_id, "name": member_id, "organization": "", "role": ""}
                 | {"timezone": program.timezone, "local_time": "", "local_date": ""}
+                | {"fields": {c["key"]: "" for c in columns}}
             )
             continue
         if not member.is_active_on(meeting.date):
@@ -143,6 +180,7 @@ def handout_context(
                 "name": member.name,
                 "organization": member.organization,
                 "role": member.role if program.format == "mentoring" else "",
+                "fields": {c["key"]: _shown(member, c["key"]) for c in columns},
             }
             | _member_time(member, program, meeting)
         )
@@ -178,9 +216,11 @@ def handout_context(
             "planned": long_date(meeting.planned),
         },
         "members": members,
+        "columns": columns,
         "blocks": blocks,
         "ground_rules": [
-            {"title": title, "text": text} for title, text in ground_rules()[session.kind]
+            {"title": title, "text": text}
+            for title, text in ground_rules(program.format)[session.kind]
         ],
         "next_meeting": following,
     }

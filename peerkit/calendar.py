@@ -202,6 +202,25 @@ def _uuid5(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def _local_times(meeting: Meeting, attendees: Sequence[Member], timezone: str) -> list[str]:
+    """`Local times: Ana Lima 10:00 EST, Ravi Rao 20:30 IST` when the members' clocks differ."""
+    from peerkit.hours import local_time
+
+    offsets = {meeting.start.astimezone(_tz(m.timezone or timezone)).utcoffset() for m in attendees}
+    if len(offsets) < 2:
+        return []
+    shown = ", ".join(
+        f"{m.name or m.id} {local_time(meeting.start, m.timezone or timezone)}" for m in attendees
+    )
+    return [f"Local times: {shown}"]
+
+
+def _tz(name: str) -> dt.tzinfo:
+    from peerkit.hours import zone
+
+    return zone(name)
+
+
 def _summary(program: Program, session_title: str, number: int, match_id: str) -> str:
     """`Program: 3. Title (match)`; all but the match id and `)` when match_id is empty."""
     head = f"{program.name}: {number}. {session_title} ("
@@ -289,6 +308,8 @@ class _Renderer:
             shared.append(f"Questions: {who.strip()}")
         names = ", ".join(m.name or m.id for m in attendees)
         description = [f"Who: {names}" if names else "Who: (no members)"]
+        if meeting.match_id and 1 < len(attendees) <= 12:
+            description.extend(_local_times(meeting, attendees, program.timezone))
         if program.handouts_url:
             description.append(f"Handout: {self.handout(meeting)}")
         if meeting.moved:

@@ -446,13 +446,25 @@ def _locations(node: Node, prefix: str = "") -> dict[str, Location]:
     return found
 
 
-def _defaults() -> Node:
+def _defaults(one_to_one: bool = False) -> Node:
+    """The shipped sessions and surveys; worded for two people (`one_to_one:` in
+    defaults.yaml) for mentoring and pairs, for a team otherwise."""
     problems: list[Problem] = []
     text = (Path(__file__).parent / "defaults.yaml").read_text(encoding="utf-8")
     node = parse_yaml(text, "peerkit/defaults.yaml", problems)
-    if node is None or problems:  # pragma: no cover - a packaging bug
+    if node is None or problems or not isinstance(node.value, dict):  # pragma: no cover
         msg = f"shipped defaults are broken: {problems}"
         raise RuntimeError(msg)
+    two = node.value.pop("one_to_one", None)
+    if one_to_one and two is not None and isinstance(two.value, dict):
+        for key, value in two.value.items():
+            shipped = node.value.get(key)
+            if isinstance(value.value, dict) and shipped is not None:
+                # surveys by name: the ones not reworded (final) stay as shipped
+                assert isinstance(shipped.value, dict)
+                shipped.value.update(value.value)
+            else:
+                node.value[key] = value
     return node
 
 
@@ -467,6 +479,7 @@ def _meetings(reader: Reader, node: Node | None, start: dt.date, end: dt.date) -
         "reminder",
         "skip",
         "moved",
+        "hours",
     )
     entries = reader.mapping(node, "meetings", keys)
     first_problem = len(reader.problems)
@@ -551,17 +564,52 @@ def _meetings(reader: Reader, node: Node | None, start: dt.date, end: dt.date) -
                     f"{key}: no meeting is planned on {value:%a} {value}, so this date does nothing",
                     _nearest_meetings(planned, value),
                 )
+    time = reader.time(entries.get("time"), "meetings.time", base.time) or base.time
     return Meetings(
         cadence=cadence,
         day=day,
-        time=reader.time(entries.get("time"), "meetings.time", base.time) or base.time,
+        time=time,
         duration=duration or base.duration,
         location=reader.place(entries.get("location"), "meetings.location"),
         video=reader.link(entries.get("video"), "meetings.video"),
         reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
         skip=tuple(sorted(skip)),
         moved=tuple(sorted(moved)),
+        hours=_hours(reader, entries.get("hours"), _default_hours(time, duration or base.duration)),
     )
+
+
+def _default_hours(time: dt.time, duration: dt.timedelta) -> tuple[dt.time, dt.time]:
+    """08:00-18:00, widened to hold a meeting at meetings.time: an evening program (18:30)
+    keeps its evening, and members elsewhere meet within the same span of their own day."""
+    start = min(Meetings().hours[0], time)
+    finish = dt.datetime.combine(dt.date(2000, 1, 1), time) + duration
+    late = dt.time(23, 59) if finish.date() > dt.date(2000, 1, 1) else finish.time()
+    return start, max(Meetings().hours[1], late)
+
+
+def _hours(
+    reader: Reader, node: Node | None, default: tuple[dt.time, dt.time]
+) -> tuple[dt.time, dt.time]:
+    """`meetings.hours: "09:00-17:30"`: the local part of each member's day for meetings."""
+    from peerkit.hours import parse_span, span_problem
+
+    text = reader.text(node, "meetings.hours", "")
+    if node is None or not text:
+        return default
+    span = parse_span(text)
+    if span is None or span[1] - span[0] < 30:
+        why = span_problem(text) if span is None else f"'{text}' is shorter than half an hour"
+        reader.report(
+            node.loc,
+            "hours",
+            f"meetings.hours: {why}",
+            'write the local working day meetings may fall in, e.g. hours: "09:00-17:30" '
+            "(each member's own time; the default is 08:00-18:00)",
+        )
+        return default
+    end = dt.time(23, 59) if span[1] >= 24 * 60 else dt.time(span[1] // 60, span[1] % 60)
+    return dt.time(span[0] // 60, span[0] % 60), end
 
 
 def _nearest_meetings(planned: Sequence[dt.date], day: dt.date) -> str:
@@ -1027,7 +1075,8 @@ def load_program(root: Path, reader: Reader) -> Program | None:
     entries = reader.mapping(node, "", PROGRAM_KEYS)
     if not isinstance(node.value, dict):
         return None
-    defaults = _defaults()
+    written_format = entries["format"].value if "format" in entries else "pairs"
+    defaults = _defaults(written_format in ("mentoring", "pairs"))
     name = reader.text(entries.get("name"), "name", limit=MAX_NAME)
     if not name:
         reader.report(node.loc, "missing", "the program has no name", "add `name: ...`")
@@ -1241,9 +1290,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         capacity=reader.integer(
             entries.get("capacity"), "capacity", program.capacity if program else 1, 0, 1000
         ),
-        availability=tuple(
-            slot.lower() for slot in reader.strings(entries.get("availability"), "availability")
-        ),
+        availability=_availability(reader, entries.get("availability"), record.loc),
         avoid=reader.strings(entries.get("avoid"), "avoid"),
         active=reader.boolean(entries.get("active"), "active", True),
         left=left,
@@ -1252,6 +1299,27 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         location=record.loc,
         locations={key: value.loc for key, value in entries.items()},
     )
+
+
+def _availability(reader: Reader, node: Node | None, where: Location) -> tuple[str, ...]:
+    """`availability: Tue 09:00-12:00; Thu 14:00-17:00`: weekly windows of local time,
+    kept written the one way (`Tue 09:00-12:00`); an entry that is not one is an error."""
+    from peerkit.hours import SYNTAX, parse_window
+
+    kept: list[str] = []
+    for entry in reader.strings(node, "availability"):
+        windows, why = parse_window(entry)
+        if why:
+            reader.report(
+                node.loc if node is not None else where,
+                "availability",
+                f"availability: {why}",
+                f"write weekly windows of the member's local time, e.g. {SYNTAX}; "
+                "separate windows with `;`",
+            )
+            continue
+        kept.extend(str(w) for w in windows)
+    return tuple(dict.fromkeys(kept))
 
 
 def _pauses(reader: Reader, node: Node | None) -> tuple[tuple[dt.date, dt.date], ...]:

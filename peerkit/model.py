@@ -112,6 +112,8 @@ class Meetings:
     reminder: dt.timedelta | None = dt.timedelta(days=1)
     skip: tuple[dt.date, ...] = ()
     moved: tuple[tuple[dt.date, dt.date], ...] = ()  # (scheduled date, new date)
+    # the part of each member's own day meetings may fall in (`hours: "09:00-17:30"`)
+    hours: tuple[dt.time, dt.time] = (dt.time(8, 0), dt.time(18, 0))
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,17 @@ class Member:
 
     def where(self, key: str) -> Location:
         return self.locations.get(key, self.location)
+
+    @property
+    def label(self) -> str:
+        """The member as a person reads them: `Ana Lima (E1001)`; the name alone when the
+        id is only the name written as an id (`ana-lima`), the id alone when unnamed."""
+        if not self.name:
+            return self.id
+        slug = "-".join("".join(c if c.isalnum() else " " for c in self.name.casefold()).split())
+        if self.id.casefold() in (slug, self.name.casefold()):
+            return self.id if self.name.casefold() == self.id.casefold() else self.name
+        return f"{self.name} ({self.id})"
 
     def value(self, name: str) -> str | tuple[str, ...]:
         """A member attribute by name, for rules over any field (custom ones in `fields`)."""

@@ -490,6 +490,7 @@ def at_risk_matches(
     if round_ is None:
         return ()
     names = {m.id: m.name for m in folder.members}
+    labels = {m.id: m.label for m in folder.members}  # `Ana Lima (E1001)`: names beside ids
     held = _held_by(folder, as_of)
     asked = _asked(folder, as_of, round_)
     signals: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -570,7 +571,7 @@ def at_risk_matches(
     found = [
         AtRisk(
             match_id,
-            tuple(names.get(m, m) for m in members.get(match_id, ())),
+            tuple(labels.get(m, m) for m in members.get(match_id, ())),
             tuple(text for _, text in signals[match_id]),
             sum(weight for weight, _ in signals[match_id]),
         )

@@ -116,8 +116,8 @@ def test_handout_content_for_the_kickoff(sample_round: Path) -> None:
     assert "Alliance boardroom, 150 NW Oregon Ave, Suite 2" in md
     assert "<https://meet.example.org/high-desert-peer-teams>" in md
     # Dev Patel lives in America/Boise: one hour ahead of the program's clock
-    assert "| Dev Patel | Patel Accounting | 09:00–12:30 MST |" in md
-    assert "| Kenji Sato | Sato Engineering |  |" in md
+    assert "| Dev Patel | Patel Accounting | finance | 09:00–12:30 MST |" in md
+    assert "| Kenji Sato | Sato Engineering | engineering |  |" in md
     for rule in ("Expectations", "Boundaries", "Confidentiality", "Honest feedback"):
         assert f"**{rule}.**" in md
     assert "## Commitments until Tuesday 9 February 2027" in md

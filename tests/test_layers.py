@@ -54,6 +54,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.output",
         "peerkit.text",
         "peerkit.tables",
+        "peerkit.hours",
         "peerkit.jsontext",
         "peerkit.write",
         "peerkit.pdf",

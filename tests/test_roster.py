@@ -247,7 +247,7 @@ def test_ids_keep_their_case_in_every_output(tmp_path: Path) -> None:
     assert "ana@example.org" in ics
     pair = run("explain", str(root), "E1001", "ops.cat_3")
     assert pair.exit_code == 0, pair.output
-    assert "E1001 with ops.Cat_3" in pair.output
+    assert "Ana Lima (E1001) with Cat Ngo (ops.Cat_3)" in pair.output
 
 
 def test_ids_that_differ_only_in_case_and_references_in_another_case(tmp_path: Path) -> None:

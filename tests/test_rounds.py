@@ -241,10 +241,10 @@ def test_a_mentors_matches_are_staggered_and_calendars_follow(tmp_path: Path) ->
     data = yaml.safe_load(text)
     times = {tuple(m["members"]): m.get("time") for m in data["matches"]}
     assert times == {
-        ("m1", "e0"): None,  # meetings.time, 09:00
+        ("m1", "e0"): "09:00",  # meetings.time; every match records its slot
         ("m1", "e1"): "10:00",  # + 1h (meetings.duration)
         ("m1", "e2"): "11:00",
-        ("m2", "e3"): None,
+        ("m2", "e3"): "09:00",
     }
     assert data["summary"]["staggered"] == 2
     check = run("check", str(root))
@@ -253,9 +253,9 @@ def test_a_mentors_matches_are_staggered_and_calendars_follow(tmp_path: Path) ->
     calendar = run("calendar", str(root), "--now", "2026-12-01")
     assert calendar.exit_code == 0, calendar.stderr
     ics = (root / "out" / "calendars" / "members" / "m1.ics").read_text()
-    assert "DTSTART;TZID=UTC:20270112T090000" in ics
-    assert "DTSTART;TZID=UTC:20270112T100000" in ics
-    assert "DTSTART;TZID=UTC:20270112T110000" in ics
+    assert "DTSTART:20270112T090000Z" in ics  # UTC is written with Z
+    assert "DTSTART:20270112T100000Z" in ics  # UTC is written with Z
+    assert "DTSTART:20270112T110000Z" in ics  # UTC is written with Z
 
 
 def test_a_locked_match_keeps_its_time_and_the_others_fit_around_it(tmp_path: Path) -> None:

@@ -354,7 +354,9 @@ def test_at_risk_matches_with_reasons(tmp_path: Path) -> None:
     assert "Gus Holm rated session 2 1.5 of 5 on average" in reasons
     assert "no checkin answer after session 2 from Zoë Łukasiewicz" in reasons
     text = runner.invoke(app, ["tally", str(root)])
-    assert "team-b (Eva Novak, Finn Berg, Gus Holm, Zoë Łukasiewicz)" in text.stdout
+    assert "team-b (Eva Novak (eva), Finn Berg (fin), Gus Holm (gus), Zoë Łukasiewicz (zoe))" in (
+        text.stdout
+    )
 
 
 def test_no_names_leaves_authors_out(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from peerkit.cli.common import (
 from peerkit.errors import UsageError
 
 if TYPE_CHECKING:
-    from peerkit.match.results import PairExplanation
+    from peerkit.match.results import Explanation, PairExplanation
 
 
 def verdict(pair: PairExplanation, round_name: str | None) -> str:
@@ -35,11 +35,14 @@ def verdict(pair: PairExplanation, round_name: str | None) -> str:
     return f"[red]may not be matched: {escape('; '.join(broken))}[/]"
 
 
-def print_pair(pair: PairExplanation, round_name: str | None) -> None:
+def print_pair(
+    pair: PairExplanation, round_name: str | None, names: Explanation | None = None
+) -> None:
     from rich.table import Table
 
+    a, b = (names.label(pair.a), names.label(pair.b)) if names else (pair.a, pair.b)
     out.print(
-        f"[bold]{pair.a} with {pair.b}[/]: score {pair.score:.2f} — {verdict(pair, round_name)}"
+        f"[bold]{escape(a)} with {escape(b)}[/]: score {pair.score:.2f} — {verdict(pair, round_name)}"
     )
     table = Table(show_header=True, box=None, pad_edge=False)
     table.add_column("term")
@@ -95,18 +98,22 @@ def explain_command(
     for note in result.notes:
         out.print(escape(note))
     if other is not None:
-        print_pair(result.pairs[0], result.round)
+        print_pair(result.pairs[0], result.round, result)
         return
     if result.match is not None:
-        partners = ", ".join(m for m in result.match.members if m != member)
-        out.print(
-            f"[bold]{member}[/] is in {result.match.id} with {partners} (round {result.round})"
-        )
+        for match in result.matches or (result.match,):
+            partners = ", ".join(result.label(m) for m in match.members if m != member)
+            out.print(
+                f"[bold]{escape(result.label(member))}[/] is in {match.id} with "
+                f"{escape(partners)} (round {result.round})"
+            )
+        if result.capacity:
+            out.print(escape(result.capacity))
         for pair in result.pairs:
-            print_pair(pair, result.round)
+            print_pair(pair, result.round, result)
     elif result.round is not None:
         out.print(
-            f"[bold]{member}[/] is unmatched in round {result.round}: "
+            f"[bold]{escape(result.label(member))}[/] is unmatched in round {result.round}: "
             f"{escape(result.unmatched_reason)}"
         )
     else:
@@ -116,9 +123,11 @@ def explain_command(
         for pair in result.alternatives:
             top = max(pair.terms, key=lambda t: pair.terms[t])
             why = pair.words.get(top, "")
-            out.print(f"  {pair.b:<24} {pair.score:5.2f}  {escape(why)}")
+            out.print(f"  {escape(result.label(pair.b)):<32} {pair.score:5.2f}  {escape(why)}")
     if result.excluded:
         out.print("\n[bold]excluded by the rules[/]")
         for rule, ids in result.excluded.items():
-            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            shown = ", ".join(result.label(k) for k in ids[:5]) + (
+                f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+            )
             out.print(f"  {escape(rule)}: {len(ids)} ({shown})")

@@ -24,6 +24,8 @@ from peerkit.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from peerkit.match.results import RoundResult
     from peerkit.model import Folder
 
@@ -67,7 +69,9 @@ def parse_start(value: str | None) -> dt.date | None:
         raise UsageError(msg, "write it as YYYY-MM-DD, e.g. --start 2027-04-01") from None
 
 
-def print_round(result: RoundResult, limit: int) -> None:
+def print_round(result: RoundResult, limit: int, names: Mapping[str, str] | None = None) -> None:
+    """The match table: members by name and id (`Ana Lima (E1001)`), score, top reason."""
+    names = names or {}
     from rich.table import Table
 
     table = Table(title=f"Round {result.name} ({result.format})", title_justify="left")
@@ -79,7 +83,7 @@ def print_round(result: RoundResult, limit: int) -> None:
         flag = " (locked)" if match.locked else " (pinned)" if match.pinned else ""
         table.add_row(
             match.id + flag,
-            ", ".join(match.members),
+            escape("\n".join(names.get(m, m) for m in match.members)),  # one per line
             f"{match.score:.2f}",
             escape(match.reasons[0]) if match.reasons else "",
         )
@@ -91,7 +95,7 @@ def print_round(result: RoundResult, limit: int) -> None:
         left.add_column("member")
         left.add_column("reason")
         for item in result.unmatched[:limit]:
-            left.add_row(item.member, escape(item.reason))
+            left.add_row(escape(names.get(item.member, item.member)), escape(item.reason))
         out.print(left)
         if len(result.unmatched) > limit:
             out.print(f"... and {len(result.unmatched) - limit} more unmatched")
@@ -194,7 +198,7 @@ def match_command(
         data["dry_run"] = dry_run
         print_json(data)
         return
-    print_round(result, limit)
+    print_round(result, limit, {m.id: m.label for m in loaded.members})
     out.print(escape(summary_line(result)))
     if result.changes:
         out.print(escape(changes_line(result)))

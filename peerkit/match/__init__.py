@@ -176,12 +176,14 @@ def _after_hint(folder: Folder, last: Round) -> str:
 
 def round_problems(folder: Folder) -> list[Problem]:
     """Problems in the round files: a match breaking a hard rule, a member matched twice,
-    an inactive member matched, a mentor over capacity."""
-    if not folder.rounds:
-        return []
-    from peerkit.match.verify import check_rounds
+    an inactive member matched, a mentor over capacity (in mentees) — and pins in
+    program.yaml that would put a mentor over capacity."""
+    from peerkit.match.verify import check_rounds, pin_problems
 
-    return check_rounds(folder)
+    pinned = pin_problems(folder)
+    if not folder.rounds:
+        return pinned
+    return pinned + check_rounds(folder)
 
 
 def to_round(result: RoundResult) -> Round:

@@ -114,17 +114,22 @@ def explain(
         elif round_:
             notes.append(f"{first.id} and {second.id} are not matched together in {round_.name}")
         return Explanation(
-            first.id, round_.name if round_ else None, match, (pair,), notes=tuple(notes)
+            first.id,
+            round_.name if round_ else None,
+            match,
+            (pair,),
+            notes=tuple(notes),
+            names={m.id: m.label for m in (first, second)},
         )
-    partners = [m for m in (match.members if match else ()) if m != first.id and m in pool.index]
+    matches = tuple(m for m in (round_.matches if round_ else ()) if first.id in m.members)
+    partners = [(p, m.id) for m in matches for p in m.members if p != first.id and p in pool.index]
     pairs = tuple(
-        replace(_pair_explanation(pool, i, pool.index[p]), matched_in=match.id if match else "")
-        for p in partners
+        replace(_pair_explanation(pool, i, pool.index[p]), matched_in=match_id)
+        for p, match_id in partners
     )
+    current = {p for p, _ in partners}
     others = feasible_candidates(pool, i)
-    others = np.array(
-        [k for k in others if pool.members[int(k)].id not in partners], dtype=np.int64
-    )
+    others = np.array([k for k in others if pool.members[int(k)].id not in current], dtype=np.int64)
     excluded: dict[str, list[str]] = {}
     alternatives: list[PairExplanation] = []
     if len(others):
@@ -146,6 +151,19 @@ def explain(
         reason = next((u.reason for u in round_.unmatched if u.member == first.id), "")
         if match is None and not reason:
             reason = _away(first, start) or f"not in round {round_.name}"
+    capacity = ""
+    if folder.program.format == "mentoring" and first.role == "mentor":
+        taken = sum(1 for p, _ in partners if pool.members[pool.index[p]].role == "mentee")
+        capacity = f"capacity {first.capacity} mentee(s)" + (
+            f", {taken} taken in round {round_.name}" if round_ else ""
+        )
+        if round_ and taken > first.capacity:
+            capacity += f" (over by {taken - first.capacity}: `peerkit check` reports it)"
+        elif round_ and taken == first.capacity:
+            capacity += " (full)"
+    shown = {first.id, *current, *(p.b for p in alternatives)}
+    shown.update(k for ids in excluded.values() for k in ids)
+    labels = {k: member.label for k in sorted(shown) if (member := folder.member(k)) is not None}
     return Explanation(
         first.id,
         round_.name if round_ else None,
@@ -155,4 +173,7 @@ def explain(
         excluded,
         reason,
         tuple(notes),
+        matches,
+        labels,
+        capacity,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from peerkit.errors import PeerkitError
+from peerkit.hours import hours_text
 from peerkit.match.fill import FillPlan, plan_fill
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.results import (
@@ -161,8 +162,10 @@ def _group_reason(pool: Pool, members: Sequence[int], term: str) -> str:
             else f"time zones within {spread:g}h"
         )
     if term == "availability":
-        common = set.intersection(*(set(pool.items("availability", i)) for i in members))
-        return f"all free: {', '.join(sorted(common))}" if common else "overlapping availability"
+        from peerkit.match.score import common_start
+
+        common = common_start(pool, list(members))
+        return f"all can meet from {common}" if common else "no common meeting slot"
     if term == "diversity":
         parts = []
         for name in pool.program.matching.diversity:
@@ -278,7 +281,8 @@ def make_round(
             msg, "loosen matching.rules in program.yaml, or run `peerkit explain` on a member"
         )
     reserved = {m.id for m in plan.previous.matches} if plan else set()
-    results, staggered, clashes = _stagger(program, _results(pool, drafts, rules, reserved))
+    results, times, slot_notes = _stagger(pool, _results(pool, drafts, rules, reserved), start)
+    staggered, clashes = times.get("staggered", 0), times.get("same_time", 0)
     unmatched = tuple(
         Unmatched(pool.members[i].id, reason)
         for i, reason in sorted(reasons.items(), key=lambda x: pool.members[x[0]].id)
@@ -324,6 +328,16 @@ def make_round(
             f"mentees) meet one after the other: each has its own `time:` in {rel}, "
             f"{_duration(program.meetings.duration)} apart; change `time:` to suit them"
         )
+    if times.get("moved"):
+        summary["moved_into_hours"] = times["moved"]
+        notes.append(
+            f"{times['moved']} match(es) meet at another time than meetings.time so that it "
+            f"falls inside every member's hours ({hours_text(program.meetings.hours)} local) "
+            f"and availability: see `time:` in {rel}"
+        )
+    if times.get("no_common_slot"):
+        summary["no_common_slot"] = times["no_common_slot"]
+        notes.extend(slot_notes)
     if clashes:
         summary["same_time"] = clashes
         notes.append(
@@ -510,45 +524,60 @@ def meeting_slot(program: Program, day: str, time: str) -> tuple[str, str]:
     return (day or program.meetings.day, time or program.meetings.time.strftime("%H:%M"))
 
 
-def _stagger(program: Program, results: list[MatchResult]) -> tuple[list[MatchResult], int, int]:
-    """Give a member's matches after the first their own `time:`, one meeting after the
-    other, so a mentor with three mentees is not booked three times at once.
+def _stagger(
+    pool: Pool, results: list[MatchResult], start: dt.date
+) -> tuple[list[MatchResult], dict[str, int], list[str]]:
+    """Give every match its weekly slot (`time:`, see `peerkit.match.slots`): inside each
+    member's own hours and availability, a member's several matches one after the other.
 
-    Kept (locked) matches keep their time; new ones take the first free time of the day
-    (meetings.time + k x duration). Returns the matches, how many were given a time, and
-    how many still share a time with another match of one of their members.
-    """
-    setting = program.meetings
-    if len({m for r in results for m in r.members}) == sum(len(r.members) for r in results):
-        return results, 0, 0  # nobody is in two matches
-    base = dt.datetime.combine(program.start, setting.time)
-    busy: dict[tuple[str, str], set[str]] = {}
-    for r in results:
-        if r.locked:
-            busy.setdefault(meeting_slot(program, r.day, r.time), set()).update(r.members)
-    made: dict[str, MatchResult] = {}
-    staggered = clashes = 0
-    for r in results:
-        if r.locked:
-            continue
-        chosen = ""
-        k = 0
-        while (base + k * setting.duration).date() == base.date():
-            time = (base + k * setting.duration).strftime("%H:%M")
-            taken = busy.get(meeting_slot(program, r.day, time if k else r.time), set())
-            if not taken & set(r.members):
-                chosen = time if k else r.time
-                break
-            k += 1
-        else:
-            clashes += 1
-            chosen = r.time
-        if k and chosen != r.time:
-            staggered += 1
-            r = replace(r, time=chosen)
-        busy.setdefault(meeting_slot(program, r.day, r.time), set()).update(r.members)
-        made[r.id] = r
-    return [made.get(r.id, r) for r in results], staggered, clashes
+    Kept (locked) matches keep their time; the counts say how many were staggered (a member
+    has another match at meetings.time), moved into members' hours, left with no common
+    slot, or still at the same time as another match of one of their members."""
+    from peerkit.hours import local_day_time, zone
+    from peerkit.match.slots import meeting_days, place, windows_text
+
+    program = pool.program
+    tz = zone(program.timezone)
+    by_id = {m.id: m for m in pool.members}
+    usual = program.meetings.time.strftime("%H:%M")
+    several = Counter(m for r in results for m in r.members)
+    out = list(results)
+    counts = Counter[str]()
+    notes = []
+    for day in sorted({r.day for r in results}):
+        ks = [k for k, r in enumerate(results) if r.day == day]
+        days = meeting_days(program, start, day)
+        on = days[0]
+        placed = place(
+            program,
+            by_id,
+            [(results[k].members, results[k].time) for k in ks],
+            days,
+            [results[k].locked for k in ks],
+        )
+        for k, slot in zip(ks, placed, strict=True):
+            r = results[k]
+            if not r.locked and slot.time != usual:
+                shared = any(several[m] > 1 for m in r.members)
+                counts["staggered" if shared and slot.fits else "moved"] += 1
+            if not slot.fits:
+                counts["no_common_slot"] += 1
+                windows = "; ".join(windows_text(program, by_id[m], on) for m in r.members)
+                notes.append(
+                    f"{r.id} has no slot inside every member's hours and availability "
+                    f"({windows}); it meets at {slot.time} ({program.timezone}): agree a time "
+                    "with them and set its `time:`, or widen meetings.hours"
+                )
+            if not slot.free:
+                counts["same_time"] += 1
+            begin = dt.datetime.combine(on, dt.time.fromisoformat(slot.time), tzinfo=tz)
+            people = tuple(
+                f"{by_id[m].label}: {local_day_time(begin, by_id[m].timezone or program.timezone)}"
+                for m in r.members
+                if m in by_id
+            )
+            out[k] = replace(r, time=slot.time, people=people)
+    return out, dict(counts), notes
 
 
 def _duration(span: dt.timedelta) -> str:

@@ -95,6 +95,31 @@ class Pool:
     dense: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     # i -> {j: rule}: pairs forbidden one by one (own manager, avoid, earlier rounds).
     forbidden: dict[int, dict[int, str]] = field(default_factory=dict)
+    # (n, 96) float32 0/1: the quarter-hour starts (program timezone) at which each member
+    # can meet on every meeting day of the round (`peerkit.match.slots`); `slot_day` is the
+    # first of those days
+    slots: np.ndarray[Any, Any] | None = None
+    slot_day: dt.date | None = None
+    # the distinct rows of `slots` and each member's row among them
+    slot_kinds: np.ndarray[Any, Any] | None = None
+    slot_kind: np.ndarray[Any, Any] | None = None
+
+    def common_slots(self, rows: Any, cols: Any) -> np.ndarray[Any, Any]:
+        """How many meeting starts each (row, col) pair shares (0: no common slot)."""
+        import numpy as np
+
+        assert self.slots is not None
+        if (
+            self.slot_kinds is not None
+            and self.slot_kind is not None
+            and len(self.slot_kinds) <= 64
+        ):
+            # few kinds of member (timezone x availability): look the pairs up
+            table = self.slot_kinds @ self.slot_kinds.T
+            found: np.ndarray[Any, Any] = table[np.ix_(self.slot_kind[rows], self.slot_kind[cols])]
+            return found
+        product: np.ndarray[Any, Any] = self.slots[rows] @ self.slots[cols].T
+        return product
 
     @property
     def size(self) -> int:
@@ -154,6 +179,13 @@ def build_pool(
             if value is not None:
                 levels[i, k] = value
     pool = Pool(program, members, index, offsets, levels)
+    from peerkit.match.slots import mask, meeting_days
+
+    days = meeting_days(program, day)
+    pool.slot_day = days[0]
+    kinds, kind = mask(program, members, days)
+    pool.slot_kinds, pool.slot_kind = kinds.astype(np.float32), kind
+    pool.slots = pool.slot_kinds[kind]
     rules = program.matching.rules
     fields = {*rules.not_same, *rules.share_one_of, *program.matching.diversity} - {"manager"}
     list_fields = _list_fields(members, [*BASE_SETS, *fields])

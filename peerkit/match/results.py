@@ -31,6 +31,8 @@ class MatchResult:
     day: str = ""
     time: str = ""
     raw_score: float = 0.0  # `score` before rounding to the round file's 3 decimals
+    # one line per member for people reading the round file: `Ana Lima (E1001): Tue 10:00 EST`
+    people: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -118,6 +120,13 @@ class Explanation:
     excluded: dict[str, list[str]] = field(default_factory=dict)  # rule -> member ids
     unmatched_reason: str = ""
     notes: tuple[str, ...] = ()
+    # every match of the member in the round (a mentor may have several); `match` is the first
+    matches: tuple[Match, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)  # id -> `Name (id)`, for people
+    capacity: str = ""  # a mentor's load: `capacity 2 mentees, 2 taken in round spring`
+
+    def label(self, member_id: str) -> str:
+        return self.names.get(member_id, member_id)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -126,6 +135,8 @@ class Explanation:
             "match": None
             if self.match is None
             else {"id": self.match.id, "members": list(self.match.members)},
+            "matches": [{"id": m.id, "members": list(m.members)} for m in self.matches],
+            "capacity": self.capacity or None,
             "pairs": [p.as_dict() for p in self.pairs],
             "alternatives": [p.as_dict() for p in self.alternatives],
             "excluded": {rule: list(ids) for rule, ids in self.excluded.items()},

@@ -69,12 +69,25 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 def _time_comments(summary: Mapping[str, Any]) -> list[str]:
-    """Say why some matches have a `time:` (or should have one)."""
+    """Say why matches meet at the times they do (each has its `time:`, in the program's
+    timezone; the comment under each match id gives every member's own time)."""
     lines = []
     if summary.get("staggered"):
         lines += [
             "# Members in several matches (a mentor with several mentees) meet them one after",
             "# the other: those matches have their own `time:`. Change it to suit them.",
+        ]
+    if summary.get("moved_into_hours"):
+        lines += [
+            f"# {summary['moved_into_hours']} match(es) meet at another time than meetings.time,"
+            " so that the",
+            "# meeting falls inside every member's own hours and availability (see `time:`).",
+        ]
+    if summary.get("no_common_slot"):
+        lines += [
+            f"# {summary['no_common_slot']} match(es) have no time inside every member's hours:"
+            " agree one",
+            "# with them and set `time:` (`peerkit check` says whose hours it is outside).",
         ]
     if summary.get("same_time"):
         lines += [
@@ -179,6 +192,8 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
     ]
     for match in result.matches:
         lines.append(f"  - id: {scalar(match.id)}")
+        # who they are and when they meet where each of them is (the file is edited by people)
+        lines.extend(f"    # {line}" for line in match.people)
         lines.append(f"    members: {flow(match.members)}")
         if match.locked:
             lines.append("    locked: true")

@@ -98,9 +98,11 @@ def broken_block(pool: Pool, rows: Array, cols: Array) -> dict[str, np.ndarray[A
         gap = np.abs(pool.offsets[rows][:, None] - pool.offsets[cols][None, :])
         broken["max_timezone_gap"] = gap > rules.max_timezone_gap + 1e-9
     if rules.availability_overlap:
-        sizes = pool.sizes["availability"]
-        known = (sizes[rows][:, None] > 0) & (sizes[cols][None, :] > 0)
-        broken["availability_overlap"] = known & (_contains(pool, "availability", rows, cols) == 0)
+        # a meeting must fit both their availability (and hours); only members who list
+        # availability are held to it
+        listed = np.array([bool(m.availability) for m in pool.members])
+        known = listed[rows][:, None] & listed[cols][None, :]
+        broken["availability_overlap"] = known & (pool.common_slots(rows, cols) == 0)
     broken["avoid"] = np.zeros(shape, dtype=bool)
     if rules.no_repeat:
         broken["no_repeat"] = np.zeros(shape, dtype=bool)
@@ -147,7 +149,10 @@ def rule_detail(pool: Pool, rule: str, i: int, j: int) -> str:
             f"{a.id} ({a.timezone}) and {b.id} ({b.timezone}) are {gap:g}h apart (limit {limit:g}h)"
         )
     if kind == "availability_overlap":
-        return f"{a.id} and {b.id} have no availability in common"
+        return (
+            f"{a.id} and {b.id} have no meeting slot in common on {pool.slot_day:%a %Y-%m-%d} "
+            f"(within meetings.hours and their availability)"
+        )
     if kind == "own_manager":
         boss, report = (a, b) if b.manager == a.id else (b, a)
         return f"{boss.id} is {report.id}'s manager"

@@ -6,7 +6,8 @@
 - levels: complementary knowledge/experience/authority (mentoring: how far the mentor is
   above the mentee; peers: how far apart they are), on the 1-5 scale;
 - timezone: 1 when the same UTC offset, 0 at 12 hours or more apart;
-- availability: shared availability slots (Jaccard);
+- availability: 1 when the two share a meeting slot inside both their hours
+  (`meetings.hours`, local) and availability on the meeting day (`peerkit.match.slots`);
 - diversity: the share of `matching.diversity` fields on which the two differ.
 
 A pair's score is the weighted sum; with default weights it lies between 0 and 10.
@@ -102,7 +103,7 @@ def terms_block(
         gap = np.abs(offsets[rows][:, None] - offsets[cols][None, :])
         terms["timezone"] = 1 - np.minimum(gap, 12) / 12
     if "availability" in only:
-        terms["availability"] = _jaccard(pool, "availability", rows, cols)
+        terms["availability"] = (pool.common_slots(rows, cols) > 0).astype(np.float32)
     if "diversity" in only:
         fields = pool.program.matching.diversity
         differ = np.zeros(shape, dtype=np.float32)
@@ -160,14 +161,17 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
     for name in ("knowledge", "experience", "authority"):
         x, y = a.levels.get(name), b.levels.get(name)
         if x is not None and y is not None and x != y:
-            levels.append(f"{name} {x}/{y}")
+            # say whose level is whose: `mentor knowledge 5, mentee 2` (i is the mentee)
+            levels.append(
+                f"mentor {name} {y}, mentee {x}" if directed else f"{name} {a.id} {x}, {b.id} {y}"
+            )
     if levels:
-        said["levels"] = f"complementary levels ({', '.join(levels)})"
+        said["levels"] = f"complementary levels ({'; '.join(levels)})"
     gap = abs(float(pool.offsets[i] - pool.offsets[j]))
     said["timezone"] = "same time zone offset" if gap == 0 else f"{gap:g}h apart"
-    slots = sorted(set(pool.items("availability", i)) & set(pool.items("availability", j)))
-    if slots:
-        said["availability"] = f"both free: {', '.join(slots)}"
+    common = common_start(pool, [i, j])
+    if common:
+        said["availability"] = f"both can meet from {common} inside their hours"
     differ = []
     for name in pool.program.matching.diversity:
         first, second = pool.text(name, i), pool.text(name, j)
@@ -176,6 +180,25 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
     if differ:
         said["diversity"] = f"different {'; '.join(differ)}"
     return said
+
+
+def common_start(pool: Pool, members: Sequence[int]) -> str:
+    """The first start (nearest meetings.time) every one of `members` can meet at, as
+    `10:00 America/New_York`; empty when they share none."""
+    import numpy as np
+
+    from peerkit.match.slots import order_from
+
+    if pool.slots is None:
+        return ""
+    common = np.logical_and.reduce(pool.slots[list(members)] > 0, axis=0)
+    if not common.any():
+        return ""
+    time = pool.program.meetings.time
+    for minute in order_from(time.hour * 60 + time.minute):
+        if common[minute // 15]:
+            return f"{minute // 60:02d}:{minute % 60:02d} {pool.program.timezone}"
+    return ""
 
 
 def edge_terms(

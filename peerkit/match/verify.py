@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 
+from peerkit.hours import hours_text
 from peerkit.match.make import meeting_slot, ruled_pairs
-from peerkit.match.pool import build_pool
+from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
 from peerkit.model import Folder, Location, Match, Member, Problem, Round
 
@@ -82,15 +84,16 @@ def check_rounds(folder: Folder) -> list[Problem]:
                         )
                     )
         problems.extend(_same_time(folder, round_))
+        problems.extend(_slot_problems(folder, round_, start))
+        if program.format == "mentoring":
+            problems.extend(_over_capacity(folder, round_, pool))
         for member_id, count in sorted(seen.items()):
             member = pool.members[pool.index[member_id]]
             limit = 1
             if program.format == "mentoring":
-                limit = (
-                    member.capacity
-                    if member.role == "mentor"
-                    else program.matching.mentors_per_mentee
-                )
+                if member.role == "mentor":
+                    continue  # a mentor's limit is in mentees: _over_capacity
+                limit = program.matching.mentors_per_mentee
             if count > limit:
                 where = next(
                     (
@@ -112,6 +115,63 @@ def check_rounds(folder: Folder) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _over_capacity(folder: Folder, round_: Round, pool: Pool) -> list[Problem]:
+    """A mentor given more mentees than their capacity, counted over all their matches of
+    the round (one match of three mentees is three), at the match that goes over."""
+    problems = []
+    mentees: dict[str, list[str]] = {}
+    for match in round_.matches:
+        known = [pool.members[pool.index[m]] for m in match.members if m in pool.index]
+        for mentor in (m for m in known if m.role == "mentor"):
+            taken = mentees.setdefault(mentor.id, [])
+            before = len(taken)
+            taken.extend(m.id for m in known if m.role == "mentee")
+            if len(taken) > mentor.capacity >= before:
+                problems.append(
+                    Problem(
+                        match.where or Location(round_.file),
+                        "over-capacity",
+                        f"mentor {mentor.label} has capacity {mentor.capacity} but is given "
+                        f"{len(taken)} mentee(s) in round {round_.name}: "
+                        f"{', '.join(_label(folder, t) for t in taken)} "
+                        f"(this match {match.id} takes them over)",
+                        f"move {len(taken) - mentor.capacity} mentee(s) to another mentor, or "
+                        f"raise `capacity` for {mentor.id} in {folder.roster_file}",
+                    )
+                )
+    return problems
+
+
+def pin_problems(folder: Folder) -> list[Problem]:
+    """A pin in program.yaml that gives a mentor more mentees than their capacity."""
+    program = folder.program
+    if program.format != "mentoring":
+        return []
+    problems = []
+    for index, pin in enumerate(program.matching.pins):
+        known = [m for m in (folder.member(i) for i in pin) if m is not None]
+        mentees = [m for m in known if m.role == "mentee"]
+        for mentor in (m for m in known if m.role == "mentor"):
+            if len(mentees) > mentor.capacity:
+                problems.append(
+                    Problem(
+                        program.where(f"matching.pins.{index}"),
+                        "over-capacity",
+                        f"matching.pins: the pin gives mentor {mentor.label} "
+                        f"{len(mentees)} mentee(s) ({', '.join(m.label for m in mentees)}), "
+                        f"but their capacity is {mentor.capacity}",
+                        f"pin at most {mentor.capacity} mentee(s) with {mentor.id}, or raise "
+                        f"their `capacity` in {folder.roster_file}",
+                    )
+                )
+    return problems
+
+
+def _label(folder: Folder, member_id: str) -> str:
+    member = folder.member(member_id)
+    return member.label if member else member_id
 
 
 def round_date(folder: Folder, round_: Round) -> dt.date:
@@ -243,6 +303,76 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
                 "warning",
             )
         )
+    return problems
+
+
+def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Problem]:
+    """A match whose time (its `time:`, else meetings.time) falls outside a member's own
+    hours or availability, and a member whose matches overlap (not just start together)."""
+    from peerkit.hours import clock, local_day_time, zone
+    from peerkit.match.slots import fits_all, meeting_days, place, windows_text
+
+    program = folder.program
+    span = program.meetings.duration
+    problems = []
+    booked: dict[tuple[str, str], list[tuple[int, Match]]] = {}
+    for match in round_.matches:
+        members = [m for m in (folder.member(k) for k in match.members) if m is not None]
+        days = meeting_days(program, start, match.day)
+        time = match.time or program.meetings.time
+        minute = time.hour * 60 + time.minute
+        outside = [m for m in members if not fits_all(program, m, minute, days)]
+        # shown on the first meeting day on which it is outside for one of them
+        on = next(
+            (d for d in days if any(not fits_all(program, m, minute, (d,)) for m in outside)),
+            days[0],
+        )
+        begin = dt.datetime.combine(on, time, tzinfo=zone(program.timezone))
+        where = match.where or Location(round_.file)
+        for member in members:
+            booked.setdefault((member.id, match.day), []).append((minute, match))
+        if not outside:
+            continue
+        told = "; ".join(
+            f"{local_day_time(begin, m.timezone or program.timezone)} for {m.label}"
+            for m in outside
+        )
+        best = place(program, {m.id: m for m in members}, [(match.members, "")], days)[0]
+        hint = (
+            f"set `time: '{best.time}'` on {match.id} ({program.timezone}): inside everyone's "
+            "hours and availability"
+            if best.fits
+            else "no time fits them all ("
+            + "; ".join(windows_text(program, m, on) for m in members)
+            + "): agree one with them, or move a member to another match"
+        )
+        problems.append(
+            Problem(
+                where,
+                "outside-hours",
+                f"match {match.id} meets at {time:%H:%M} {program.timezone} on {on:%a %Y-%m-%d}: "
+                f"{told}, outside their hours ({hours_text(program.meetings.hours)} local"
+                + (" and their availability)" if any(m.availability for m in outside) else ")"),
+                hint,
+                "warning",
+            )
+        )
+    length = int(span.total_seconds() // 60)
+    for (member_id, _), times in sorted(booked.items(), key=lambda x: x[0]):
+        times.sort(key=lambda t: t[0])
+        for (a, first), (b, second) in itertools.pairwise(times):
+            if a < b < a + length:  # the same start is `same-time`
+                problems.append(
+                    Problem(
+                        second.where or Location(round_.file),
+                        "overlap",
+                        f"{_label(folder, member_id)} has {first.id} at {clock(a)} and "
+                        f"{second.id} at {clock(b)}: the meetings overlap "
+                        f"({length} minutes each)",
+                        f"move {second.id}'s `time:` to {clock(a + length)} or later",
+                        "warning",
+                    )
+                )
     return problems
 
 
