@@ -276,11 +276,15 @@ class _Renderer:
                 lines.append("Topics: " + ", ".join(session.topics))
             if session.agenda:
                 lines.append("")
-                lines.append(f"Agenda ({session.agenda_minutes} minutes):")
+                length = int((meeting.end - meeting.start).total_seconds() // 60)
+                lines.append(f"Agenda ({max(length, session.agenda_minutes)} minutes):")
                 moment = meeting.start
                 for block in session.agenda:
                     lines.append(f"{clock(moment)}  {block.title} ({block.minutes} min)")
                     moment += dt.timedelta(minutes=block.minutes)
+                left = int((meeting.end - moment).total_seconds() // 60)
+                if left > 0:  # as the handout shows it (agenda.py's filler block)
+                    lines.append(f"{clock(moment)}  Open time and wrap-up ({left} min)")
             self._agenda[key] = "\n".join(lines)
         return self._agenda[key]
 

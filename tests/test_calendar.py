@@ -1566,3 +1566,17 @@ def test_itip_files_parse_with_icalendar_and_import_into_khal(
     lines = khal_list(tmp_path / "c", cancel, "America/Los_Angeles")
     assert len(lines) == 1
     assert "CANCELLED" in lines[0]
+
+
+def test_a_longer_meeting_lists_the_open_time_the_handout_shows(program: Path) -> None:
+    """A 4-hour meeting whose session agenda fills 3h30: the event says 240 minutes and ends
+    with the same "Open time and wrap-up" block as the handout, not "Agenda (210 minutes)"."""
+    config = program / "program.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("duration: 3h30m", "duration: 4h"), encoding="utf-8")
+    files = export(program)
+    description = events(files["program.ics"])[0]["DESCRIPTION"]
+    assert "Agenda (240 minutes):" in description
+    assert description.endswith("11:30  Open time and wrap-up (30 min)") or (
+        "\\n11:30  Open time and wrap-up (30 min)" in description
+    )

@@ -348,14 +348,24 @@ def test_dry_run_only_limit(outbox: Path, server: Server, password: None) -> Non
     assert len(server.inbox.received) == 10
 
 
-def test_per_minute_spaces_the_messages(outbox: Path, server: Server) -> None:
+def test_per_minute_spaces_the_messages(
+    outbox: Path, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """120 a minute: half a second from one message to the next, on a clock that only
+    moves when send sleeps (so a slow machine cannot change the waits)."""
+    import peerkit.send
+
+    now = [1000.0]
     waits: list[float] = []
-    made = send_outbox(
-        loaded(outbox), password=PASSWORD, per_minute=120, limit=4, sleep=waits.append
-    )
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(peerkit.send.time, "monotonic", lambda: now[0])
+    made = send_outbox(loaded(outbox), password=PASSWORD, per_minute=120, limit=4, sleep=sleep)
     assert len(made.sent) == 4
-    assert len(waits) == 3
-    assert all(0.4 < wait <= 0.5 for wait in waits)
+    assert waits == [0.5, 0.5, 0.5]
 
 
 def test_mail_yaml_records_when_and_to_whom(outbox: Path, server: Server) -> None:
