@@ -34,7 +34,7 @@ def _github(root: Path, problems: list[object]) -> str:
     lines = []
     for problem in problems:
         assert isinstance(problem, Problem)
-        loc = problem.location
+        loc = problem.source
         parts = []
         if loc is not None:
             parts.append(f"file={shown_path(root, loc.file)}")

@@ -168,7 +168,7 @@ def shown(text: str) -> str:
 
 
 def problem_line(root: Path, problem: Problem) -> str:
-    loc = problem.location
+    loc = problem.source
     where = "peerkit"
     if loc is not None:
         where = shown_path(root, loc.file)
