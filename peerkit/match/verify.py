@@ -309,7 +309,7 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
 def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Problem]:
     """A match whose time (its `time:`, else meetings.time) falls outside a member's own
     hours or availability, and a member whose matches overlap (not just start together)."""
-    from peerkit.hours import clock, local_day_time, zone
+    from peerkit.hours import hhmm, local_day_time, zone
     from peerkit.match.slots import fits_all, meeting_days, place, windows_text
 
     program = folder.program
@@ -366,10 +366,10 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
                     Problem(
                         second.source or Location(round_.file),
                         "overlap",
-                        f"{_label(folder, member_id)} has {first.id} at {clock(a)} and "
-                        f"{second.id} at {clock(b)}: the meetings overlap "
+                        f"{_label(folder, member_id)} has {first.id} at {hhmm(a)} and "
+                        f"{second.id} at {hhmm(b)}: the meetings overlap "
                         f"({length} minutes each)",
-                        f"move {second.id}'s `time:` to {clock(a + length)} or later",
+                        f"move {second.id}'s `time:` to {hhmm(a + length)} or later",
                         "warning",
                     )
                 )
