@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # then stand in for the standard library's calendar module.
 sys.path[0] = str(ROOT)
 
-from peerkit.load import load_folder  # noqa: E402
+from peerkit.load.folder import load_folder  # noqa: E402
 from peerkit.match import match_round  # noqa: E402
 from peerkit.model import Folder  # noqa: E402
 

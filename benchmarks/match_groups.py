@@ -23,7 +23,7 @@ sys.path[0] = str(Path(__file__).resolve().parent)  # harness, not the stdlib's 
 from harness import best, peerkit  # noqa: E402
 from match import groups_cpsat, make_roster  # noqa: E402
 
-from peerkit.load import load_folder  # noqa: E402
+from peerkit.load.folder import load_folder  # noqa: E402
 from peerkit.match import match_round  # noqa: E402
 
 

@@ -492,7 +492,7 @@ def render_calendars(
     round's later meetings are cancelled; a member who leaves or pauses is out of the
     meetings in that span, and a match left with one member stops meeting.
     """
-    from peerkit.load import slugify
+    from peerkit.load.reader import slugify
     from peerkit.schedule import meetings_for
     from peerkit.timeline import round_on
 

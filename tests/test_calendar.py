@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from peerkit.build import BuildOptions
 from peerkit.calendar import calendar_step
 from peerkit.ics import text_line
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.model import Match
 from peerkit.schedule import meetings_for, program_meetings
 from tests.conftest import SAMPLE, UPDATE_GOLDEN, assert_golden, run

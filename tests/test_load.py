@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from peerkit.check import check_folder
-from peerkit.load import load_folder, slugify
+from peerkit.load.folder import load_folder
+from peerkit.load.reader import slugify
 from peerkit.model import Problem
 from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, SAMPLE, run, write_folder
 

@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 
 from peerkit.check import check_folder
 from peerkit.cli import app
-from peerkit.load import Reader, load_folder, load_round
+from peerkit.load.folder import load_folder
+from peerkit.load.reader import Reader
+from peerkit.load.rounds import load_round
 from peerkit.match import match_round
 from peerkit.match.pool import build_pool
 from peerkit.match.rules import feasible_block

@@ -319,7 +319,7 @@ def printed(request: pytest.FixtureRequest) -> Printed:
 def report_print_html(root: Path) -> str:
     """The HTML `peerkit report` prints its PDF from, made by the same library calls."""
     from peerkit.cli.common import parse_now
-    from peerkit.load import load_folder
+    from peerkit.load.folder import load_folder
     from peerkit.report import build_report, gather, report_html
 
     folder, problems = load_folder(root)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from tests.test_match import make_program, person, run
 
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from peerkit.check import check_folder
 from peerkit.cli import app
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.match import flow as flow_module
 from peerkit.match import match_round
 from peerkit.match.pool import Pool, build_pool

@@ -19,7 +19,7 @@ STARTER_ID = b"id: spring-peer-mentoring-2027 "
 def _with_id(program: bytes, folder: Path) -> bytes:
     """The starter program.yaml with an `id:` of the folder's name, so two programs made
     from the starter never share calendar UIDs."""
-    from peerkit.load import slugify
+    from peerkit.load.reader import slugify
 
     slug = slugify(folder.resolve().name)
     if not slug or STARTER_ID not in program:
@@ -54,7 +54,7 @@ def init_command(
     # out/ is rebuilt; the other two exist only while a command writes (or after a kill -9)
     files[".gitignore"] = b"out/\n.peerkit-staging/\n.peerkit.lock\n"
     files["program.yaml"] = _with_id(files["program.yaml"], folder)
-    from peerkit.load import ROSTER_FILES
+    from peerkit.load.members import ROSTER_FILES
 
     has_roster = any((folder / name).exists() for name in ROSTER_FILES)
     kept = sorted(

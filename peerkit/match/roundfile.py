@@ -1,7 +1,7 @@
 """The round file `rounds/NAME.yaml` as text: commented, deterministic, easy to edit by hand.
 
 It is written by hand here (not by a YAML dumper) so that it keeps its comments, its key
-order and one short line per value, and diffs cleanly in git. `peerkit.load.load_round`
+order and one short line per value, and diffs cleanly in git. `peerkit.load.rounds.load_round`
 reads it back.
 """
 
