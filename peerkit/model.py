@@ -6,18 +6,20 @@ stage can point the coordinator at the line that caused a problem.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 Format = Literal["mentoring", "pairs", "groups"]
 Role = Literal["mentor", "mentee", "peer"]
 QuestionType = Literal["likert5", "nps", "choice", "multi", "text"]
 Severity = Literal["error", "warning"]
 SessionKind = Literal["kickoff", "regular", "closing"]
+CadenceKind = Literal["weekly", "biweekly", "monthly", "rrule"]
 
 FORMATS: tuple[str, ...] = ("mentoring", "pairs", "groups")
 ROLES: tuple[str, ...] = ("mentor", "mentee", "peer")
@@ -99,12 +101,101 @@ class GroupSize:
     max: int = 6
 
 
+CADENCES: tuple[str, ...] = ("weekly", "biweekly", "monthly")
+WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
+WEEKDAYS.update({name.lower(): index for index, name in enumerate(calendar.day_abbr)})
+ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "last": -1,
+}
+ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often the program meets: weekly, biweekly, monthly, or an RRULE (RFC 5545).
+
+    Two cadences are the same when they meet alike, however they were written; `str()`
+    gives what program.yaml said (`Fortnightly` stays `Fortnightly`)."""
+
+    kind: CadenceKind = "monthly"
+    rule: str = ""  # the RRULE without an `RRULE:` prefix, when `kind` is "rrule"
+    text: str = field(default="", compare=False)  # as written
+
+    @classmethod
+    def parse(cls, text: str) -> Cadence | None:
+        """`weekly`, `biweekly` (or `fortnightly`) or `monthly` in any case, or an RRULE
+        (`FREQ=…` or `RRULE:FREQ=…`, its rule not checked here); None for anything else."""
+        written = text.strip()
+        word = written.lower()
+        if word == "fortnightly":
+            word = "biweekly"
+        if word in CADENCES:
+            return cls(cast(CadenceKind, word), "", written)
+        if written.upper().startswith("RRULE:"):
+            return cls("rrule", written.split(":", 1)[1], written)
+        if written.upper().startswith("FREQ="):
+            return cls("rrule", written, written)
+        return None
+
+    @property
+    def is_rrule(self) -> bool:
+        return self.kind == "rrule"
+
+    def __str__(self) -> str:
+        return self.text or self.rule or self.kind
+
+
+@dataclass(frozen=True)
+class DayRule:
+    """A meeting day: a weekday, and which one in the month (`second Tuesday`, `last Friday`)
+    or every one the cadence gives (`Tuesday`).
+
+    `weekday` (0 is Monday) is None when the text names no day: a match's `day:` in a round
+    file edited by hand, which the calendar says it does not use. Two days are the same
+    when they name the same day; `str()` gives what the file said."""
+
+    weekday: int | None
+    ordinal: int | None = None  # 1 to 5, or -1 for the last; None: every such weekday
+    text: str = field(default="", compare=False)  # as written
+
+    @classmethod
+    def parse(cls, text: str) -> DayRule:
+        """`Tuesday`, `tuesdays`, `Tue`, `second Tuesday`, `2nd tue`, `last-Friday`."""
+        words = text.lower().replace("-", " ").split()
+        if len(words) == 1 and words[0].rstrip("s") in WEEKDAYS:
+            return cls(WEEKDAYS[words[0].rstrip("s")], None, text)
+        if len(words) == 2 and words[0] in ORDINALS and words[1].rstrip("s") in WEEKDAYS:
+            return cls(WEEKDAYS[words[1].rstrip("s")], ORDINALS[words[0]], text)
+        return cls(None, None, text)
+
+    @property
+    def known(self) -> bool:
+        """Whether the text names a day."""
+        return self.weekday is not None
+
+    def __str__(self) -> str:
+        if self.text or self.weekday is None:
+            return self.text
+        name = calendar.day_name[self.weekday]
+        return f"{ORDINAL_WORDS[self.ordinal]} {name}" if self.ordinal else name
+
+
 @dataclass(frozen=True)
 class Meetings:
-    """When and where matches meet. `cadence` is weekly, biweekly, monthly or an RRULE."""
+    """When and where matches meet."""
 
-    cadence: str = "monthly"
-    day: str = ""  # "second Tuesday", "Tuesday", "last Friday"; empty: the start date's weekday
+    cadence: Cadence = field(default_factory=Cadence)
+    day: DayRule | None = None  # None: the start date's weekday
     time: dt.time = dt.time(9, 0)
     duration: dt.timedelta = dt.timedelta(hours=1)
     location: str = ""
@@ -352,7 +443,7 @@ class Match:
     reasons: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     location: str = ""  # overrides meetings.location
-    day: str = ""  # overrides meetings.day
+    day: DayRule | None = None  # overrides meetings.day
     time: dt.time | None = None  # overrides meetings.time
     source: Location | None = field(default=None, compare=False)
 

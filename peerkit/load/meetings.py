@@ -9,119 +9,171 @@ from collections.abc import Sequence
 
 from peerkit import schedule
 from peerkit.load.reader import Reader
-from peerkit.model import Location, Meetings
+from peerkit.model import Cadence, DayRule, Location, Meetings
 from peerkit.source import Node
+
+MEETING_KEYS = (
+    "cadence",
+    "day",
+    "time",
+    "duration",
+    "location",
+    "video",
+    "reminder",
+    "skip",
+    "moved",
+    "hours",
+)
+# A skip or move is checked against the dates the cadence gives: not when the cadence or
+# the day could not be read, for then every date would look wrong.
+UNREAD = ("meetings.cadence", "meetings.day")
 
 
 def load_meetings(reader: Reader, node: Node | None, start: dt.date, end: dt.date) -> Meetings:
-    keys = (
-        "cadence",
-        "day",
-        "time",
-        "duration",
-        "location",
-        "video",
-        "reminder",
-        "skip",
-        "moved",
-        "hours",
-    )
-    entries = reader.mapping(node, "meetings", keys)
+    """`meetings:` from `start` to `end`: the cadence and day parsed once, here."""
+    entries = reader.mapping(node, "meetings", MEETING_KEYS)
     first_problem = len(reader.problems)
     base = Meetings()
-    cadence = reader.text(entries.get("cadence"), "meetings.cadence", base.cadence)
-    if cadence.lower() == "fortnightly":
-        cadence = "biweekly"
-    if cadence.lower() in schedule.CADENCES:
-        cadence = cadence.lower()
-    elif not schedule.is_rrule(cadence):
+    cadence = _cadence(reader, entries.get("cadence"))
+    day = _day(reader, entries.get("day"))
+    duration = _duration(reader, entries.get("duration")) or base.duration
+    skip, skipped = _skip(reader, entries.get("skip"))
+    moved, moved_from = _moved(reader, entries.get("moved"))
+    if not any(p.message.startswith(UNREAD) for p in reader.problems[first_problem:]):
+        planned = schedule.planned_dates(Meetings(cadence=cadence, day=day), start, end)
+        _check_planned(reader, [*skipped, *moved_from], planned)
+    time = reader.time(entries.get("time"), "meetings.time", base.time) or base.time
+    return Meetings(
+        cadence=cadence,
+        day=day,
+        time=time,
+        duration=duration,
+        location=reader.place(entries.get("location"), "meetings.location"),
+        video=reader.link(entries.get("video"), "meetings.video"),
+        reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
+        skip=tuple(sorted(skip)),
+        moved=tuple(sorted(moved)),
+        hours=_hours(reader, entries.get("hours"), _default_hours(time, duration)),
+    )
+
+
+def _cadence(reader: Reader, node: Node | None) -> Cadence:
+    """`cadence:` weekly, biweekly (fortnightly), monthly or an RRULE; monthly if not one."""
+    text = reader.text(node, "meetings.cadence", str(Cadence()))
+    cadence = Cadence.parse(text)
+    if cadence is None:
         reader.report(
-            entries["cadence"].loc,
+            node.loc if node is not None else None,
             "value",
-            f"meetings.cadence: '{cadence}' is not a cadence",
+            f"meetings.cadence: '{text}' is not a cadence",
             "use weekly, biweekly, monthly or an RRULE like FREQ=MONTHLY;BYDAY=2TU",
         )
-        cadence = base.cadence
-    else:
-        try:
-            from dateutil.rrule import rrulestr
+        return Cadence()
+    if cadence.is_rrule and not _rrule_readable(reader, node, cadence.rule):
+        return Cadence()
+    return cadence
 
-            rule = rrulestr(cadence.split(":", 1)[-1], dtstart=dt.datetime(2000, 1, 1))  # noqa: DTZ001
-            if getattr(rule, "_freq", 0) > 3:  # HOURLY, MINUTELY or SECONDLY
-                reader.report(
-                    entries["cadence"].loc,
-                    "rrule",
-                    "meetings.cadence: the RRULE repeats more often than daily",
-                    "use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, e.g. FREQ=WEEKLY;BYDAY=TU",
-                )
-                cadence = base.cadence
-        except (ValueError, TypeError, OverflowError) as exc:
-            reader.report(
-                entries["cadence"].loc,
-                "rrule",
-                f"meetings.cadence: the RRULE cannot be read ({exc})",
-                "check it against RFC 5545, e.g. FREQ=MONTHLY;BYDAY=2TU",
-            )
-            cadence = base.cadence
-    day = reader.text(entries.get("day"), "meetings.day")
-    if day and schedule.parse_day(day) is None:
+
+def _rrule_readable(reader: Reader, node: Node | None, rule: str) -> bool:
+    """Whether an RRULE can be read and repeats at most daily (else the error is reported)."""
+    from dateutil.rrule import rrulestr
+
+    where = node.loc if node is not None else None
+    try:
+        parsed = rrulestr(rule, dtstart=dt.datetime(2000, 1, 1))  # noqa: DTZ001
+    except (ValueError, TypeError, OverflowError) as exc:
         reader.report(
-            entries["day"].loc,
+            where,
+            "rrule",
+            f"meetings.cadence: the RRULE cannot be read ({exc})",
+            "check it against RFC 5545, e.g. FREQ=MONTHLY;BYDAY=2TU",
+        )
+        return False
+    if getattr(parsed, "_freq", 0) > 3:  # HOURLY, MINUTELY or SECONDLY
+        reader.report(
+            where,
+            "rrule",
+            "meetings.cadence: the RRULE repeats more often than daily",
+            "use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, e.g. FREQ=WEEKLY;BYDAY=TU",
+        )
+        return False
+    return True
+
+
+def _day(reader: Reader, node: Node | None) -> DayRule | None:
+    """`day:` a weekday, maybe with which one in the month; None (the start date's weekday)
+    when there is none or it names no day."""
+    text = reader.text(node, "meetings.day")
+    if node is None or not text:
+        return None
+    day = DayRule.parse(text)
+    if not day.known:
+        reader.report(
+            node.loc,
             "value",
-            f"meetings.day: '{day}' is not a day",
+            f"meetings.day: '{text}' is not a day",
             "write a weekday, optionally with which one in the month: Tuesday, second Tuesday",
         )
-        day = ""
-    duration = reader.duration(entries.get("duration"), "meetings.duration", base.duration)
-    if duration is not None and not dt.timedelta(minutes=5) <= duration <= dt.timedelta(hours=24):
+        return None
+    return day
+
+
+def _duration(reader: Reader, node: Node | None) -> dt.timedelta | None:
+    """`duration:` between 5 minutes and a day; None (the default) when it is not one."""
+    duration = reader.duration(node, "meetings.duration", Meetings().duration)
+    in_range = duration is None or dt.timedelta(minutes=5) <= duration <= dt.timedelta(hours=24)
+    if node is not None and not in_range:
         reader.report(
-            entries["duration"].loc,
+            node.loc,
             "range",
             f"meetings.duration: {duration} is not a meeting length",
             "use between 5m and 24h, e.g. 1h30m",
         )
-        duration = None
+        return None
+    return duration
+
+
+Dated = tuple[str, dt.date, Location]  # (key, date, where): a date a meeting must be on
+
+
+def _skip(reader: Reader, node: Node | None) -> tuple[list[dt.date], list[Dated]]:
+    """`skip:` the planned dates with no meeting."""
     skip = []
-    dated: list[tuple[str, dt.date, Location]] = []  # (key, date, where) to check below
-    for item in reader.items(entries.get("skip"), "meetings.skip"):
+    dated: list[Dated] = []
+    for item in reader.items(node, "meetings.skip"):
         value = reader.date(item, "meetings.skip")
         if value:
             skip.append(value)
             dated.append(("meetings.skip", value, item.loc))
+    return skip, dated
+
+
+def _moved(reader: Reader, node: Node | None) -> tuple[list[tuple[dt.date, dt.date]], list[Dated]]:
+    """`moved: {planned date: new date}`."""
     moved = []
-    for key_name, target in reader.mapping(entries.get("moved"), "meetings.moved").items():
-        source_node = Node(key_name, (entries["moved"].keys.get(key_name) or target.loc))
+    dated: list[Dated] = []
+    for key_name, target in reader.mapping(node, "meetings.moved").items():
+        assert node is not None
+        source_node = Node(key_name, (node.keys.get(key_name) or target.loc))
         old = reader.date(source_node, "meetings.moved")
         new = reader.date(target, f"meetings.moved.{key_name}")
         if old and new:
             moved.append((old, new))
         if old:
             dated.append(("meetings.moved", old, source_node.loc))
-    # with a cadence or day that could not be read, every date would look wrong
-    unread = ("meetings.cadence", "meetings.day")
-    if not any(p.message.startswith(unread) for p in reader.problems[first_problem:]):
-        planned = schedule.planned_dates(Meetings(cadence=cadence, day=day), start, end)
-        for key, value, loc in dated:
-            if value not in planned:
-                reader.report(
-                    loc,
-                    "schedule",
-                    f"{key}: no meeting is planned on {value:%a} {value}, so this date does nothing",
-                    _nearest_meetings(planned, value),
-                )
-    time = reader.time(entries.get("time"), "meetings.time", base.time) or base.time
-    return Meetings(
-        cadence=cadence,
-        day=day,
-        time=time,
-        duration=duration or base.duration,
-        location=reader.place(entries.get("location"), "meetings.location"),
-        video=reader.link(entries.get("video"), "meetings.video"),
-        reminder=reader.duration(entries.get("reminder"), "meetings.reminder", base.reminder),
-        skip=tuple(sorted(skip)),
-        moved=tuple(sorted(moved)),
-        hours=_hours(reader, entries.get("hours"), _default_hours(time, duration or base.duration)),
-    )
+    return moved, dated
+
+
+def _check_planned(reader: Reader, dated: Sequence[Dated], planned: Sequence[dt.date]) -> None:
+    """A skip or move on a date the cadence gives no meeting on does nothing: say so."""
+    for key, value, loc in dated:
+        if value not in planned:
+            reader.report(
+                loc,
+                "schedule",
+                f"{key}: no meeting is planned on {value:%a} {value}, so this date does nothing",
+                _nearest_meetings(planned, value),
+            )
 
 
 def _default_hours(time: dt.time, duration: dt.timedelta) -> tuple[dt.time, dt.time]:

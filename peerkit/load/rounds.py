@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from peerkit.load.reader import Reader, key_sources
-from peerkit.model import Location, Match, Program, Round, Unmatched
+from peerkit.model import DayRule, Location, Match, Program, Round, Unmatched
 from peerkit.source import Node, read_yaml
 
 ROUND_MATCH_KEYS = (
@@ -81,7 +81,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
                 reasons=reader.strings(fields.get("reasons"), "matches.reasons"),
                 rules=reader.strings(fields.get("rules"), "matches.rules"),
                 location=reader.place(fields.get("location"), "matches.location"),
-                day=reader.text(fields.get("day"), "matches.day"),
+                day=_day(reader.text(fields.get("day"), "matches.day")),
                 time=reader.time(fields.get("time"), "matches.time", None),
                 source=item.loc,
             )
@@ -116,6 +116,11 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
         end=end,
         source=entries["start"].loc if "start" in entries else node.loc,
     )
+
+
+def _day(text: str) -> DayRule | None:
+    """A match's own `day:`, kept even when it names no day (the calendar warns of it)."""
+    return DayRule.parse(text) if text else None
 
 
 def load_rounds(root: Path, reader: Reader) -> tuple[Round, ...]:

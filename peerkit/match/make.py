@@ -21,7 +21,7 @@ from peerkit.match.results import (
 )
 from peerkit.match.rules import applied_rules, broken_block, rule_label
 from peerkit.match.score import TERMS, pair_reasons, weights
-from peerkit.model import Folder, Match, Member, Program, Unmatched
+from peerkit.model import DayRule, Folder, Match, Member, Program, Unmatched
 
 
 @dataclass
@@ -520,8 +520,9 @@ def _may_swap(pool: Pool, i: int) -> bool:
     return True
 
 
-def meeting_slot(program: Program, day: str, time: str) -> tuple[str, str]:
-    return (day or program.meetings.day, time or program.meetings.time.strftime("%H:%M"))
+def meeting_slot(program: Program, day: DayRule | None, time: str) -> tuple[str, str]:
+    """The day (as written) and time a match meets at: its own, else the program's."""
+    return (str(day or program.meetings.day or ""), time or program.meetings.time.strftime("%H:%M"))
 
 
 def _stagger(
@@ -544,7 +545,7 @@ def _stagger(
     out = list(results)
     counts = Counter[str]()
     notes = []
-    for day in sorted({r.day for r in results}):
+    for day in sorted({r.day for r in results}, key=lambda day: str(day or "")):
         ks = [k for k, r in enumerate(results) if r.day == day]
         days = meeting_days(program, start, day)
         on = days[0]
@@ -683,7 +684,7 @@ def _results(
                 locked=draft.locked,
                 pinned=draft.pinned,
                 location=old.location if old else "",
-                day=old.day if old else "",
+                day=old.day if old else None,
                 time=old.time.strftime("%H:%M") if old and old.time else "",
             )
         )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from peerkit.model import Match, Unmatched
+from peerkit.model import DayRule, Match, Unmatched
 
 Progress = Callable[[str, float], None]
 
@@ -28,7 +28,7 @@ class MatchResult:
     locked: bool = False
     pinned: bool = False
     location: str = ""
-    day: str = ""
+    day: DayRule | None = None
     time: str = ""
     raw_score: float = 0.0  # `score` before rounding to the round file's 3 decimals
     # one line per member for people reading the round file: `Ana Lima (E1001): Tue 10:00 EST`

@@ -202,7 +202,7 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
         for key in ("location", "day", "time"):
             value = getattr(match, key)
             if value:
-                lines.append(f"    {key}: {scalar(value)}")
+                lines.append(f"    {key}: {scalar(str(value))}")
         if match.reasons:
             lines.append("    reasons:")
             lines.extend(f"      - {scalar(reason)}" for reason in match.reasons)

@@ -10,7 +10,7 @@ from peerkit.hours import hours_text
 from peerkit.match.make import meeting_slot, ruled_pairs
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
-from peerkit.model import Folder, Location, Match, Member, Problem, Round
+from peerkit.model import DayRule, Folder, Location, Match, Member, Problem, Round
 
 
 def check_rounds(folder: Folder) -> list[Problem]:
@@ -315,7 +315,7 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
     program = folder.program
     span = program.meetings.duration
     problems = []
-    booked: dict[tuple[str, str], list[tuple[int, Match]]] = {}
+    booked: dict[tuple[str, DayRule | None], list[tuple[int, Match]]] = {}
     for match in round_.matches:
         members = [m for m in (folder.member(k) for k in match.members) if m is not None]
         days = meeting_days(program, start, match.day)
@@ -358,7 +358,9 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
             )
         )
     length = int(span.total_seconds() // 60)
-    for (member_id, _), times in sorted(booked.items(), key=lambda x: x[0]):
+    for (member_id, _), times in sorted(
+        booked.items(), key=lambda x: (x[0][0], str(x[0][1] or ""))
+    ):
         times.sort(key=lambda t: t[0])
         for (a, first), (b, second) in itertools.pairwise(times):
             if a < b < a + length:  # the same start is `same-time`
