@@ -36,15 +36,15 @@ def summary_line(result: RoundResult) -> str:
     summary = result.summary
     gap = (
         "proven optimal"
-        if summary["optimal"]
-        else f"at most {summary['gap_percent']}% below the best possible"
+        if summary.optimal
+        else f"at most {summary.gap_percent}% below the best possible"
     )
     since = f" (from {result.start})" if result.start else ""
     return (
-        f"round {result.name}{since}: {summary['matched']} of {summary['active']} active members "
-        f"matched ({summary['matched_percent']}%) in {summary['matches']} matches, "
-        f"mean score {summary['mean_score']} of {summary['max_score']}, "
-        f"total {summary['total']} ({gap}); {len(summary['rules'])} rules applied"
+        f"round {result.name}{since}: {summary.matched} of {summary.active} active members "
+        f"matched ({summary.matched_percent}%) in {summary.matches} matches, "
+        f"mean score {summary.mean_score} of {summary.max_score}, "
+        f"total {summary.total} ({gap}); {len(summary.rules)} rules applied"
     )
 
 
@@ -53,7 +53,9 @@ def changes_line(result: RoundResult) -> str:
     from peerkit.match.roundfile import changes_text
 
     changes = result.changes
-    return f"changes from round {changes['from']}: {changes_text(changes, result.unmatched)}"
+    if changes is None:
+        return ""
+    return f"changes from round {changes.source_round}: {changes_text(changes, result.unmatched)}"
 
 
 def parse_start(value: str | None) -> dt.date | None:

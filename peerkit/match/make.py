@@ -21,7 +21,15 @@ from peerkit.match.results import (
 )
 from peerkit.match.rules import applied_rules, broken_block, rule_label
 from peerkit.match.score import TERMS, pair_reasons, weights
-from peerkit.model import Folder, Match, Member, Program, Unmatched
+from peerkit.model import (
+    Folder,
+    Match,
+    Member,
+    Program,
+    RoundChanges,
+    RoundSummary,
+    Unmatched,
+)
 
 
 @dataclass
@@ -295,58 +303,57 @@ def make_round(
     full_bound = total if exact else max(kept_total + bound, total)
     count = pool.size
     matched_count = len(matched)
-    summary: dict[str, Any] = {
-        "format": program.format,
-        "seed": seed,
-        "members": len(folder.members),
-        "active": count,
-        "inactive": len(inactive),
-        "matches": len(results),
-        "matched": matched_count,
-        "unmatched": len(unmatched),
-        "matched_percent": round(100 * matched_count / count, 1) if count else 0.0,
-        "mean_score": round(sum(r.score for r in results) / len(results), 3),
-        "total": round(total, 3),
-        "bound": round(full_bound, 3),
-        "gap_percent": round(100 * (full_bound - total) / full_bound, 3) if full_bound > 0 else 0.0,
-        "optimal": exact and program.format != "groups",
-        "objective": _objective(program.format),
-        "max_score": round(sum(weights(pool).values()), 3),
-        "locked": sum(d.locked for d in drafts),
-        "pinned": sum(d.pinned for d in drafts),
-        "rules": [rule_label(program, r) for r in rules],
-        "weights": weights(pool),
-    }
-    if program.format == "mentoring":
-        summary["spread"] = program.matching.spread
-        summary["mentor_loads"] = _load_spread(pool, drafts)
-        summary["lowest_member_score"] = _lowest_member_score(results)
+    mentoring = program.format == "mentoring"
+    changes = _changes(plan, results, unmatched) if plan else None
+    summary = RoundSummary(
+        format=program.format,
+        seed=seed,
+        members=len(folder.members),
+        active=count,
+        inactive=len(inactive),
+        matches=len(results),
+        matched=matched_count,
+        unmatched=len(unmatched),
+        matched_percent=round(100 * matched_count / count, 1) if count else 0.0,
+        mean_score=round(sum(r.score for r in results) / len(results), 3),
+        total=round(total, 3),
+        bound=round(full_bound, 3),
+        gap_percent=round(100 * (full_bound - total) / full_bound, 3) if full_bound > 0 else 0.0,
+        optimal=exact and program.format != "groups",
+        objective=_objective(program.format),
+        max_score=round(sum(weights(pool).values()), 3),
+        locked=sum(d.locked for d in drafts),
+        pinned=sum(d.pinned for d in drafts),
+        rules=tuple(rule_label(program, r) for r in rules),
+        weights=weights(pool),
+        spread=program.matching.spread if mentoring else None,
+        mentor_loads=_load_spread(pool, drafts) if mentoring else None,
+        lowest_member_score=_lowest_member_score(results) if mentoring else None,
+        staggered=staggered,
+        moved_into_hours=times.get("moved", 0),
+        no_common_slot=times.get("no_common_slot", 0),
+        same_time=clashes,
+        changes=changes,
+    )
     if staggered:
-        summary["staggered"] = staggered
         notes.append(
             f"{staggered} match(es) of members with several matches (mentors with several "
             f"mentees) meet one after the other: each has its own `time:` in {rel}, "
             f"{_duration(program.meetings.duration)} apart; change `time:` to suit them"
         )
     if times.get("moved"):
-        summary["moved_into_hours"] = times["moved"]
         notes.append(
             f"{times['moved']} match(es) meet at another time than meetings.time so that it "
             f"falls inside every member's hours ({hours_text(program.meetings.hours)} local) "
             f"and availability: see `time:` in {rel}"
         )
     if times.get("no_common_slot"):
-        summary["no_common_slot"] = times["no_common_slot"]
         notes.extend(slot_notes)
     if clashes:
-        summary["same_time"] = clashes
         notes.append(
             f"{clashes} match(es) meet at the same time as another match of one of their members "
             f"(no free time was left that day); set `time:` on them in {rel}"
         )
-    changes = _changes(plan, results, unmatched) if plan else {}
-    if changes:
-        summary["changes"] = changes
     notes.extend(_later_repeats(folder, name, start, results))
     from peerkit.match.roundfile import dump_round
 
@@ -361,7 +368,6 @@ def make_round(
         tuple(notes),
         start=start,
         end=end,
-        changes=changes,
     )
     result = replace(result, text=dump_round(result, program.name, plan))
     progress("done", 1.0)
@@ -370,23 +376,23 @@ def make_round(
 
 def _changes(
     plan: FillPlan, results: Sequence[MatchResult], unmatched: Sequence[Unmatched]
-) -> dict[str, Any]:
+) -> RoundChanges:
     """What a `--fill` round changed from the round before (the round file's summary)."""
     before = {m.id: set(m.members) for m in plan.kept}
     kept = [r for r in results if r.id in before]
-    return {
-        "from": plan.previous.name,
-        "kept": len(kept),
-        "new": sum(r.id not in before for r in results),
-        "grown": sorted(r.id for r in kept if set(r.members) - before[r.id]),
-        "ended": sorted((m.id for m in plan.broken), key=_id_key),
-        "left": list(plan.left),
-        "paused": list(plan.paused),
-        "joined": list(plan.members("joined")),
-        "returned": list(plan.returned),
-        "orphaned": list(plan.members("orphaned")),
-        "unmatched": [u.member for u in unmatched],
-    }
+    return RoundChanges(
+        plan.previous.name,
+        kept=len(kept),
+        new=sum(r.id not in before for r in results),
+        grown=tuple(sorted(r.id for r in kept if set(r.members) - before[r.id])),
+        ended=tuple(sorted((m.id for m in plan.broken), key=_id_key)),
+        left=tuple(plan.left),
+        paused=tuple(plan.paused),
+        joined=tuple(plan.members("joined")),
+        returned=tuple(plan.returned),
+        orphaned=tuple(plan.members("orphaned")),
+        unmatched=tuple(u.member for u in unmatched),
+    )
 
 
 def _partners(pool: Pool, members: Sequence[int], newcomer: int) -> list[int]:
@@ -599,8 +605,8 @@ def _later_repeats(
     for later in folder.rounds:
         if later.name == name or (later.start or folder.program.start) <= start:
             continue
-        changes = later.summary.get("changes")
-        kept = isinstance(changes, dict) and changes.get("from") == name
+        changes = later.summary.changes
+        kept = changes is not None and changes.source_round == name
         repeats = sorted(
             (
                 m.id

@@ -185,9 +185,9 @@ def continued(folder: Folder, round_: Round) -> list[tuple[str, ...]]:
     a --fill round when its summary says whose matches it kept (`changes: {from: NAME}`)."""
     from peerkit.timeline import earlier_rounds
 
-    changes = round_.summary.get("changes")
+    changes = round_.summary.changes
     earlier = earlier_rounds(folder, round_)
-    if not earlier or not isinstance(changes, dict) or changes.get("from") != earlier[-1].name:
+    if not earlier or changes is None or changes.source_round != earlier[-1].name:
         return []
     before = {m.id: set(m.members) for m in earlier[-1].matches}
     return [
