@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import replace
 
 from peerkit.errors import PeerkitError
-from peerkit.match.make import active_on, directed_pair, feasible_candidates
+from peerkit.match.describe import feasible_candidates
+from peerkit.match.draft import directed_pair
+from peerkit.match.make import active_on
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.results import (
     Explanation,

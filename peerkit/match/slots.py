@@ -260,3 +260,7 @@ def _hm(minutes: int) -> str:
 def local_times(program: Program, members: Sequence[Member], start: dt.datetime) -> list[str]:
     """`Ana Lima (E1001) 10:00 EDT` for each member: the meeting where each of them is."""
     return [f"{m.label} {local_day_time(start, m.timezone or program.timezone)}" for m in members]
+
+
+def meeting_slot(program: Program, day: str, time: str) -> tuple[str, str]:
+    return (day or program.meetings.day, time or program.meetings.time.strftime("%H:%M"))

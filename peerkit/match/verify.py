@@ -7,9 +7,10 @@ import itertools
 from collections import Counter
 
 from peerkit.hours import hours_text
-from peerkit.match.make import meeting_slot, ruled_pairs
+from peerkit.match.draft import ruled_pairs
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
+from peerkit.match.slots import meeting_slot
 from peerkit.model import Folder, Location, Match, Member, Problem, Round
 
 
