@@ -595,7 +595,7 @@ class Round:
     name: str
     matches: tuple[Match, ...]
     unmatched: tuple[Unmatched, ...] = ()
-    summary: RoundSummary = field(default_factory=lambda: RoundSummary())
+    summary: RoundSummary = field(default_factory=RoundSummary)
     file: str = ""  # relative to the program folder
     start: dt.date | None = (
         None  # None only for a round file that gives none (loader: program start)
