@@ -1,4 +1,8 @@
-"""Making a round: who takes part, what is kept (locks, pins), solving, reasons, summary."""
+"""Making a round, step by step (`make_round`): who takes part on its start, what is kept
+(a --fill round's whole matches, locked matches, pins), the format's solver
+(`match.formats`), a --fill round's seats for those who wait (`match.waiting`), who is
+left and why, the matches as written (`match.describe`) in their weekly slots, and the
+summary (`model.RoundSummary`) the round file starts with."""
 
 from __future__ import annotations
 
