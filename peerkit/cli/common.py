@@ -54,10 +54,6 @@ SessionOpt = Annotated[
         show_default=False,
     ),
 ]
-SurveyOpt = Annotated[
-    str | None,
-    typer.Option("--survey", help="The survey's name in program.yaml.", show_default=False),
-]
 
 
 def parse_now(value: str | None) -> dt.datetime | None:
