@@ -40,7 +40,7 @@ RoundOpt = Annotated[
     typer.Option(
         "--round",
         "-r",
-        help="Only this round's events, and the cancellations dated in its period "
+        help="Round name: only this round's events, and the cancellations dated in its period "
         "(default: every round, the program's whole timeline).",
     ),
 ]
