@@ -110,7 +110,7 @@ def calendar_command(
     Example: peerkit calendar sample-program --round 2027 --now 2026-12-01
     """
     from peerkit.calendar import render_calendars
-    from peerkit.calendar_state import STATE_FILE
+    from peerkit.calendar.state import STATE_FILE
     from peerkit.write import write_files
 
     moment = parse_now(now)
