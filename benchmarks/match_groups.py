@@ -42,7 +42,7 @@ def main() -> None:
         shutil.rmtree(folder.root / "rounds")
         fresh, _ = load_folder(folder.root)
         assert fresh is not None
-        greedy = match_round(fresh, "bench", effort=0.0).summary["total"]
+        greedy = match_round(fresh, "bench", effort=0.0).summary.total
         cpsat = groups_cpsat(fresh, ours.wall, partners=20)
     print(f"\ngroups of 4-6, {args.members} members")
     print(ours.line("peerkit match"))

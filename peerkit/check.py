@@ -233,7 +233,7 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
         if not roster_unread:
             _check_unplaced(folder, reader)
         if data:
-            from peerkit.calendar_state import read_state
+            from peerkit.calendar.state import read_state
 
             # a hand-edited or broken record of what members were sent: before a build uses it
             reader.problems.extend(read_state(root)[1])

@@ -1452,7 +1452,7 @@ def test_a_state_file_from_before_keeps_the_uids_it_was_sent_with(program: Path)
 def test_fast_state_reader_agrees_with_yaml(program: Path) -> None:
     import yaml
 
-    from peerkit.calendar_state import _parse_state, _parse_state_lines
+    from peerkit.calendar.state import _parse_state, _parse_state_lines
 
     set_member(program, "frank@mullerbrewing.example.com", "    left: 2027-05-01\n")
     export(program)

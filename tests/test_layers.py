@@ -27,8 +27,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.outbox",
         "peerkit.send",
     ),
-    # the calendar's rooms: what was sent before (calendars.yaml)
-    ("peerkit.calendar_state",),
+    # the calendar's rooms: the export, its iTIP messages, which file holds what, what an
+    # event says, which events there are, what was sent before (calendars.yaml)
+    ("peerkit.calendar.export",),
+    ("peerkit.calendar.invitations",),
+    ("peerkit.calendar.layout", "peerkit.calendar.body"),
+    ("peerkit.calendar.events",),
+    ("peerkit.calendar.state",),
     # the report's rooms: what it says, its charts, its data, its page, its build stage
     ("peerkit.report.step",),
     ("peerkit.report.page",),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from peerkit.load.reader import Reader, key_sources
-from peerkit.model import DayRule, Location, Match, Program, Round, Unmatched
+from peerkit.model import DayRule, Location, Match, Program, Round, RoundSummary, Unmatched
 from peerkit.source import Node, read_yaml
 
 ROUND_MATCH_KEYS = (
@@ -79,7 +79,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
         name=reader.text(entries.get("round"), "round") or path.stem,
         matches=matches,
         unmatched=unmatched,
-        summary=summary if isinstance(summary, dict) else {},
+        summary=RoundSummary.from_mapping(summary if isinstance(summary, dict) else {}),
         file=rel,
         start=start,
         end=end,

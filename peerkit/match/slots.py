@@ -262,3 +262,8 @@ def _hm(minutes: int) -> str:
 def local_times(program: Program, members: Sequence[Member], start: dt.datetime) -> list[str]:
     """`Ana Lima (E1001) 10:00 EDT` for each member: the meeting where each of them is."""
     return [f"{m.label} {local_day_time(start, m.timezone or program.timezone)}" for m in members]
+
+
+def meeting_slot(program: Program, day: DayRule | None, time: str) -> tuple[str, str]:
+    """The day (as written) and time a match meets at: its own, else the program's."""
+    return (str(day or program.meetings.day or ""), time or program.meetings.time.strftime("%H:%M"))
