@@ -242,44 +242,73 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     path = _roster_file(root, reader)
     if path is None:
         return ()
-    rel = path.name
-    records: list[Node]
     tabular = path.suffix != ".yaml" and path.suffix != ".yml"
     spec = program.roster if program else RosterImport()
     first_problem = len(reader.problems)
     if tabular:
-        grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
-        if grid is None:
-            return ()
-        if grid:  # each column renamed to the member field it holds (roster.columns)
-            grid = [header_fields(grid[0], spec, reader.problems, MEMBER_KEYS, rel), *grid[1:]]
-        records = grid_records(grid)
-        header = {str(c.value) for c in grid[0]} if grid else set()
-        if not {"name", "id"} & header:
-            reader.report(
-                grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
-                "header",
-                "the roster has no `name` or `id` column",
-                "the first row must name the columns: id, name, email, role, ...; or map the "
-                'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
-            )
-            return ()
+        records = _table_records(path, spec, reader)
     else:
-        if spec.columns or spec.ignore:
-            reader.report(
-                program.source_of("roster") if program else Location("program.yaml"),
-                "roster-column",
-                f"roster.columns and roster.ignore name the columns of an export (members.csv "
-                f"or members.xlsx); {rel} is read by its keys, so they do nothing",
-                "remove them, or use the export itself as the roster",
-                "warning",
-            )
-        node = read_yaml(path, rel, reader.problems)
-        if node is None:
-            return ()
-        if isinstance(node.value, dict) and "members" in node.value:
-            node = node.value["members"]
-        records = reader.items(node, "members")
+        records = _yaml_records(path, program, reader)
+    if records is None:
+        return ()
+    members = _members(reader, records, spec, program, tabular)
+    same_people(members, reader.problems)
+    reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
+    return tuple(members)
+
+
+def _table_records(path: Path, spec: RosterImport, reader: Reader) -> list[Node] | None:
+    """A CSV or XLSX roster's rows as records, each column renamed to the member field it
+    holds (`roster.columns`); None when it cannot be read or names no member."""
+    rel = path.name
+    grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
+    if grid is None:
+        return None
+    if grid:
+        grid = [header_fields(grid[0], spec, reader.problems, MEMBER_KEYS, rel), *grid[1:]]
+    records = grid_records(grid)
+    header = {str(c.value) for c in grid[0]} if grid else set()
+    if not {"name", "id"} & header:
+        reader.report(
+            grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
+            "header",
+            "the roster has no `name` or `id` column",
+            "the first row must name the columns: id, name, email, role, ...; or map the "
+            'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
+        )
+        return None
+    return records
+
+
+def _yaml_records(path: Path, program: Program | None, reader: Reader) -> list[Node] | None:
+    """members.yaml's entries (under `members:`, or a bare list)."""
+    rel = path.name
+    spec = program.roster if program else RosterImport()
+    if spec.columns or spec.ignore:
+        reader.report(
+            program.source_of("roster") if program else Location("program.yaml"),
+            "roster-column",
+            f"roster.columns and roster.ignore name the columns of an export (members.csv "
+            f"or members.xlsx); {rel} is read by its keys, so they do nothing",
+            "remove them, or use the export itself as the roster",
+            "warning",
+        )
+    node = read_yaml(path, rel, reader.problems)
+    if node is None:
+        return None
+    if isinstance(node.value, dict) and "members" in node.value:
+        node = node.value["members"]
+    return reader.items(node, "members")
+
+
+def _members(
+    reader: Reader,
+    records: list[Node],
+    spec: RosterImport,
+    program: Program | None,
+    tabular: bool,
+) -> list[Member]:
+    """The records as Members; an id used twice keeps its first member."""
     members: list[Member] = []
     seen: dict[str, Location] = {}
     for record in records:
@@ -296,6 +325,4 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
             continue
         seen[member.id] = member.source
         members.append(member)
-    same_people(members, reader.problems)
-    reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
-    return tuple(members)
+    return members
