@@ -88,26 +88,8 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
     if not name and not given_id:
         reader.report(record.loc, "missing", "a member has neither a name nor an id", "add `name:`")
         return None
-    member_id = given_id or slugify(name)
-    if given_id and not MEMBER_ID_RE.match(given_id):
-        reader.report(
-            entries["id"].loc,
-            "member-id",
-            f"id '{given_id}' is not a valid member id",
-            f"use letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
-        )
-    elif not member_id:
-        reader.report(
-            record.loc, "member-id", f"no id can be made from the name '{name}'", "add `id:`"
-        )
-    email = reader.text(entries.get("email"), "email")
-    if email and not is_email(email):
-        reader.report(
-            entries["email"].loc,
-            "email",
-            f"email '{email}' is not an email address",
-            "write it like ana@example.org",
-        )
+    member_id = _member_id(reader, record, entries, name, given_id)
+    email = _email(reader, entries.get("email"))
     level_entries = reader.mapping(entries.get("levels"), "levels", LEVELS)
     levels = Levels(
         *(reader.integer(level_entries.get(k), f"levels.{k}", 0, 1, 5) or None for k in LEVELS)
@@ -150,6 +132,37 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         source=record.loc,
         sources={key: value.loc for key, value in entries.items()},
     )
+
+
+def _member_id(
+    reader: Reader, record: Node, entries: dict[str, Node], name: str, given_id: str
+) -> str:
+    """The `id:` given, else one made from the name (`Zoë O'Brien` → `zoe-obrien`)."""
+    member_id = given_id or slugify(name)
+    if given_id and not MEMBER_ID_RE.match(given_id):
+        reader.report(
+            entries["id"].loc,
+            "member-id",
+            f"id '{given_id}' is not a valid member id",
+            f"use letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
+        )
+    elif not member_id:
+        reader.report(
+            record.loc, "member-id", f"no id can be made from the name '{name}'", "add `id:`"
+        )
+    return member_id
+
+
+def _email(reader: Reader, node: Node | None) -> str:
+    email = reader.text(node, "email")
+    if node is not None and email and not is_email(email):
+        reader.report(
+            node.loc,
+            "email",
+            f"email '{email}' is not an email address",
+            "write it like ana@example.org",
+        )
+    return email
 
 
 def _availability(reader: Reader, node: Node | None, where: Location) -> tuple[str, ...]:

@@ -76,47 +76,11 @@ def load_sessions(
 ) -> tuple[Session, ...]:
     """The session each meeting holds: the program's own `sessions:` fitted to the schedule's
     `count` meetings (kickoff first, closing last), or the shipped ones, one per meeting."""
-    shipped = reader.mapping(defaults, "").get("sessions")
-    by_kind = {}
-    for item in reader.items(shipped, "sessions"):
-        session = _session(reader, item, 1)
-        agenda = _fit_agenda(session.agenda, minutes)
-        by_kind[session.kind] = replace(session, agenda=agenda)
+    by_kind = _shipped_sessions(reader, defaults, minutes)
     items = reader.items(node, "sessions") if node is not None and node.value else []
     if items:
-        written = [
-            replace(_session(reader, item, number), entry=number)
-            for number, item in enumerate(items, start=1)
-        ]
-        if not count or len(written) == count:
-            return tuple(written)
-        held, dropped = schedule.held_sessions(
-            written, count, lambda number: replace(by_kind["regular"], number=number)
-        )
-        for session in dropped:
-            reader.report(
-                items[session.entry - 1].loc,
-                "sessions",
-                f"sessions.{session.entry - 1}: session {session.entry} ({session.title}) is "
-                f"left out: the schedule has {count} meetings for {len(written)} sessions, "
-                "and the closing stays on the last meeting",
-                "add a meeting (fewer `skip:` dates or a later `end`), or remove a session",
-                "warning",
-            )
-        added = [s.number for s in held if not s.entry]
-        if added:
-            shown = ", ".join(str(n) for n in added[:10])
-            if len(added) > 10:
-                shown += f" and {len(added) - 10} more"
-            reader.report(
-                node.loc if node is not None else None,
-                "sessions",
-                f"the schedule has {count} meetings but {len(written)} sessions are defined: "
-                f"meeting(s) {shown} hold the shipped '{by_kind['regular'].title}' session",
-                "add sessions so there is one per meeting",
-                "warning",
-            )
-        return held
+        assert node is not None
+        return _written_sessions(reader, node, items, count, by_kind)
     sessions = []
     for number in range(1, max(count, 1) + 1):
         if number == 1:
@@ -129,6 +93,57 @@ def load_sessions(
         # the session number is shown beside the title everywhere
         sessions.append(replace(base, number=number))
     return tuple(sessions)
+
+
+def _shipped_sessions(reader: Reader, defaults: Node, minutes: int) -> dict[SessionKind, Session]:
+    """The shipped session of each kind, its agenda fitted to the meeting's `minutes`."""
+    shipped = reader.mapping(defaults, "").get("sessions")
+    by_kind = {}
+    for item in reader.items(shipped, "sessions"):
+        session = _session(reader, item, 1)
+        agenda = _fit_agenda(session.agenda, minutes)
+        by_kind[session.kind] = replace(session, agenda=agenda)
+    return by_kind
+
+
+def _written_sessions(
+    reader: Reader, node: Node, items: list[Node], count: int, by_kind: dict[SessionKind, Session]
+) -> tuple[Session, ...]:
+    """The program's own sessions on the schedule's `count` meetings: those left out, and
+    meetings holding a shipped session, are said (warnings)."""
+    written = [
+        replace(_session(reader, item, number), entry=number)
+        for number, item in enumerate(items, start=1)
+    ]
+    if not count or len(written) == count:
+        return tuple(written)
+    held, dropped = schedule.held_sessions(
+        written, count, lambda number: replace(by_kind["regular"], number=number)
+    )
+    for session in dropped:
+        reader.report(
+            items[session.entry - 1].loc,
+            "sessions",
+            f"sessions.{session.entry - 1}: session {session.entry} ({session.title}) is "
+            f"left out: the schedule has {count} meetings for {len(written)} sessions, "
+            "and the closing stays on the last meeting",
+            "add a meeting (fewer `skip:` dates or a later `end`), or remove a session",
+            "warning",
+        )
+    added = [s.number for s in held if not s.entry]
+    if added:
+        shown = ", ".join(str(n) for n in added[:10])
+        if len(added) > 10:
+            shown += f" and {len(added) - 10} more"
+        reader.report(
+            node.loc,
+            "sessions",
+            f"the schedule has {count} meetings but {len(written)} sessions are defined: "
+            f"meeting(s) {shown} hold the shipped '{by_kind['regular'].title}' session",
+            "add sessions so there is one per meeting",
+            "warning",
+        )
+    return held
 
 
 def held_after(surveys: dict[str, Survey], sessions: Sequence[Session]) -> dict[str, Survey]:
