@@ -55,6 +55,7 @@ def is_rrule(cadence: str) -> bool:
     return cadence.upper().lstrip().startswith(("FREQ=", "RRULE:"))
 
 
+@functools.lru_cache(maxsize=1024)  # asked for each match's every month: a few dozen answers
 def _nth_weekday(year: int, month: int, ordinal: int, weekday: int) -> dt.date | None:
     days = [
         day

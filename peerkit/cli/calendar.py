@@ -19,10 +19,10 @@ from peerkit.cli.common import (
     handle_errors,
     hold_lock,
     load_checked,
-    out,
     parse_now,
     print_problems,
     progress_bar,
+    write_out,
 )
 from peerkit.errors import DataError, PeerkitError, UsageError
 from peerkit.validate import suggest
@@ -158,15 +158,18 @@ def calendar_command(
             "events": [event.as_dict() for event in result.events],
             "invitations": [invite.as_dict() for invite in result.invitations],
         }
-        out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False)
+        write_out(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
     for note in result.notes:
         err.print(note, markup=False)
     verb = "would write" if dry_run else "wrote"
     recipients = {invite.path: invite.members for invite in result.invitations}
+    # one write, not a Rich print a file: a large program writes 15,000 files
+    lines = []
     for name in sorted(result.files):
         to = f" (for {', '.join(recipients[name])})" if name in recipients else ""
-        out.print(f"{verb} {folder / name}{to}", markup=False)
+        lines.append(f"{verb} {folder / name}{to}\n")
+    write_out("".join(lines))
     counts = ", ".join(f"{n} {change}" for change, n in result.counts().items()) or "no events"
     err.print(
         f"[green]done:[/] {result.label}: {counts}; "
