@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from peerkit.load import Reader, load_folder, sort_problems
+from peerkit.load.folder import load_folder, sort_problems
+from peerkit.load.reader import Reader
 from peerkit.model import LEVELS, Folder, Location, Problem
 from peerkit.model import has_errors as has_errors  # the CLI asks check for it
 from peerkit.validate import suggest

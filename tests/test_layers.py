@@ -47,7 +47,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.attendance",
         "peerkit.timeline",
     ),
-    ("peerkit.load", "peerkit.roster"),
+    # the loader's rooms: the whole folder, the files, the parts of program.yaml, one file's values
+    ("peerkit.load", "peerkit.load.folder"),
+    ("peerkit.load.program", "peerkit.load.rounds"),
+    (
+        "peerkit.load.members",
+        "peerkit.load.meetings",
+        "peerkit.load.matching",
+        "peerkit.load.sessions",
+        "peerkit.load.mail",
+    ),
+    ("peerkit.load.reader", "peerkit.roster"),
     # what the loader is built on: reading files, and the meetings a cadence makes
     ("peerkit.source", "peerkit.schedule"),
     # leaf helpers

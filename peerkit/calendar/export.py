@@ -149,7 +149,7 @@ class _Export:
     def __init__(
         self, folder: Folder, round_name: str | None, state: State, now: dt.datetime | None
     ) -> None:
-        from peerkit.load import slugify
+        from peerkit.load.reader import slugify
 
         program = folder.program
         self.folder = folder
@@ -400,16 +400,14 @@ def invitations(
 
 def _warnings(folder: Folder, round_: Round) -> list[Problem]:
     """What the calendars will quietly leave out, said out loud."""
-    from peerkit.schedule import is_rrule, valid_day
-
     program = folder.program
     found = []
     for match in round_.matches:
         where = match.source or Location(round_.file)
-        if match.day and (is_rrule(program.meetings.cadence) or not valid_day(match.day)):
+        if match.day and (program.meetings.cadence.is_rrule or not match.day.known):
             reason = (
                 "the program's cadence is an RRULE"
-                if valid_day(match.day)
+                if match.day.known
                 else "it is not a day like 'second Tuesday' or 'Friday'"
             )
             found.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,6 +19,7 @@ from peerkit.cli.common import (
     hold_lock,
     load_checked,
     parse_now,
+    print_json,
     print_problems,
     progress_bar,
     write_out,
@@ -40,7 +40,7 @@ RoundOpt = Annotated[
     typer.Option(
         "--round",
         "-r",
-        help="Only this round's events, and the cancellations dated in its period "
+        help="Round name: only this round's events, and the cancellations dated in its period "
         "(default: every round, the program's whole timeline).",
     ),
 ]
@@ -158,7 +158,7 @@ def calendar_command(
             "events": [event.as_dict() for event in result.events],
             "invitations": [invite.as_dict() for invite in result.invitations],
         }
-        write_out(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        print_json(payload)
         return
     for note in result.notes:
         err.print(note, markup=False)

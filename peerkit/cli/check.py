@@ -16,8 +16,9 @@ from peerkit.cli.common import (
     out,
     parse_now,
     print_as_of,
+    print_json,
     print_problems,
-    problems_json,
+    problems_data,
 )
 
 
@@ -67,7 +68,7 @@ def check_command(
 
     loaded, problems = check_folder(folder, data=True)
     if format is CheckFormat.json:
-        out.print(problems_json(folder, problems), markup=False)
+        print_json(problems_data(folder, problems))
     elif format is CheckFormat.github:
         if problems:
             out.print(_github(folder, list(problems)), markup=False)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -54,10 +53,6 @@ SessionOpt = Annotated[
         help="Session number (1 = the first meeting), or 'next': the first meeting after --now.",
         show_default=False,
     ),
-]
-SurveyOpt = Annotated[
-    str | None,
-    typer.Option("--survey", help="The survey's name in program.yaml.", show_default=False),
 ]
 
 
@@ -190,15 +185,15 @@ def print_problems(root: Path, problems: Sequence[Problem]) -> None:
         err.print(f"{errors} error(s), {warnings} warning(s)")
 
 
-def problems_json(root: Path, problems: Sequence[Problem]) -> str:
+def problems_data(root: Path, problems: Sequence[Problem]) -> list[dict[str, object]]:
+    """The problems as `--format json` gives them (files as the coordinator can open them)."""
     items = []
     for problem in problems:
         item = problem.as_dict()
         if isinstance(item["file"], str):
             item["file"] = shown_path(root, item["file"])
         items.append(item)
-    # json escapes C0 itself; C1 and bidi controls stay raw without this
-    return json.dumps(items, indent=2, ensure_ascii=False).translate(_JSON_CONTROLS)
+    return items
 
 
 def print_as_of(folder: Folder, now: dt.datetime | None) -> None:
