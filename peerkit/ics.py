@@ -48,16 +48,28 @@ def content_line(name: str, value: Any) -> bytes:
     from icalendar.parser import Contentline
 
     params = getattr(value, "params", None) or Parameters()
-    line: bytes = Contentline.from_parts(name, params, value).to_ical()
-    return line + b"\r\n"
+    return fold(str(Contentline.from_parts(name, params, value))) + b"\r\n"
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value cleaned and escaped as the library's vText escapes it (in its order:
+    a literal \\N first, then backslashes, semicolons, commas, line breaks), without making
+    a vText for each value; a test holds the two equal."""
+    return (
+        clean_text(value)
+        .replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def text_line(name: str, value: str) -> bytes:
     """A TEXT property without parameters (SUMMARY, LOCATION, DESCRIPTION, UID…)."""
-    from icalendar import vText
-
-    escaped = vText(clean_text(value)).to_ical().decode("utf-8")
-    return _fold(f"{name}:{escaped}") + b"\r\n"
+    return fold(f"{name}:{escape_text(value)}") + b"\r\n"
 
 
 _FOLDED: dict[tuple[str, str], tuple[bytes, str]] = {}
@@ -65,31 +77,42 @@ _FOLDED: dict[tuple[str, str], tuple[bytes, str]] = {}
 
 def text_line_after(name: str, shared: str, value: str) -> bytes:
     """`text_line(name, shared + value)`, byte for byte, where `shared` begins many values
-    (the session's agenda in every match's DESCRIPTION): the library folds greedily into
-    pieces of one size, so the pieces of `shared` that end before its last one are the
-    same whatever follows; they are folded once and only the rest is folded each time."""
-    from icalendar import vText
+    (the session's agenda in every match's DESCRIPTION)."""
+    return folded_after(name, shared, escape_text(value))
 
+
+def folded_after(name: str, shared: str, escaped: str) -> bytes:
+    """`text_line(name, shared + value)` given `value` escaped already: the library folds
+    greedily into pieces of one size, so the pieces of `shared` that end before its last
+    one are the same whatever follows; they are folded once and only the rest each time."""
     key = (name, shared)
     if key not in _FOLDED:
-        escaped = vText(clean_text(shared)).to_ical().decode("utf-8")
-        folded = _fold(f"{name}:{escaped}")
+        folded = fold(f"{name}:{escape_text(shared)}")
         pieces, cut, unfinished = folded.rpartition(b"\r\n ")
         _FOLDED[key] = (pieces + cut, unfinished.decode("utf-8"))
     head, last = _FOLDED[key]
-    rest = vText(clean_text(value)).to_ical().decode("utf-8")
-    return head + _fold(last + rest) + b"\r\n"
+    return head + fold(last + escaped) + b"\r\n"
 
 
-def _fold(line: str) -> bytes:
-    """An escaped content line as the library folds it (CRLF and a space), no final CRLF."""
+def fold(line: str) -> bytes:
+    """An escaped content line folded as the library folds it (its `_foldline`), no final
+    CRLF: pieces of at most 74 octets, cut on a character boundary, and never right after a
+    backslash or caret, which moves to the next piece (the start of an escape)."""
     data = line.encode("utf-8")
     if len(data) < 75:  # what the library leaves as it is: nothing to fold
         return data
-    from icalendar.parser import Contentline
-
-    folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
-    return folded
+    pieces = []
+    start, size = 0, len(data)
+    while size - start > 74:
+        cut = start + 74
+        while data[cut] & 0xC0 == 0x80:  # inside a character: cut before it
+            cut -= 1
+        if data[cut - 1] in b"\\^" and cut - start > 1:
+            cut -= 1
+        pieces.append(data[start:cut])
+        start = cut
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
 
 
 def uri_line(name: str, value: str) -> bytes:
@@ -125,23 +148,30 @@ def when_line(name: str, moment: dt.datetime) -> bytes:
     """DTSTART/DTEND in local time with TZID, or in UTC when the local time is ambiguous or
     does not exist (written locally, start and end could read the same, or clients could
     each pick another hour)."""
-    if not is_exact_local(moment):
-        moment = moment.astimezone(dt.UTC)
-    # keyed by the text, not the moment: equal moments in two zones are written differently
-    key = (name, moment.isoformat(), str(moment.tzinfo))
-    if key not in _WHEN:
+    # keyed by the zone too, not the moment alone: equal moments in two zones are written
+    # differently (and by `fold`, which equal wall-clock times in one zone can differ in)
+    key = (name, moment, moment.tzinfo, moment.fold)
+    line = _WHEN.get(key)
+    if line is None:
         from icalendar import vDDDTypes
 
-        _WHEN[key] = content_line(name, vDDDTypes(moment))
-    return _WHEN[key]
+        exact = moment if is_exact_local(moment) else moment.astimezone(dt.UTC)
+        line = _WHEN[key] = content_line(name, vDDDTypes(exact))
+    return line
 
 
-_WHEN: dict[tuple[str, str, str], bytes] = {}
+_WHEN: dict[tuple[str, dt.datetime, dt.tzinfo | None, int], bytes] = {}
 
 
 def utc_stamp(moment: dt.datetime) -> str:
     """A moment as an iCalendar UTC date-time (how calendars.yaml keeps DTSTAMPs)."""
-    return f"{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+    stamp = _STAMPS.get(moment)
+    if stamp is None:
+        stamp = _STAMPS[moment] = f"{moment.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+    return stamp
+
+
+_STAMPS: dict[dt.datetime, str] = {}
 
 
 @functools.lru_cache(maxsize=256)

@@ -120,19 +120,27 @@ def sender_of(program: Program) -> str:
     return ""
 
 
-def _local(member: Member, program: Program, meeting: Meeting) -> dict[str, Any]:
+def _on_clock(
+    member: Member, program: Program, start: dt.datetime, end: dt.datetime
+) -> dict[str, Any]:
     """A meeting's date and times on the member's own clock."""
     from zoneinfo import ZoneInfo
 
     zone = member.timezone or program.timezone
-    start = meeting.start.astimezone(ZoneInfo(zone))
-    end = meeting.end.astimezone(ZoneInfo(zone))
+    start = start.astimezone(ZoneInfo(zone))
+    end = end.astimezone(ZoneInfo(zone))
     return {
         "date": long_date(start.date()),
         "start": clock(start),
         "end": clock(end),
         "zone": start.tzname() or "",
         "timezone": zone,
+    }
+
+
+def _local(member: Member, program: Program, meeting: Meeting) -> dict[str, Any]:
+    """A meeting as the member's own clock shows it, with where it is and its session."""
+    return _on_clock(member, program, meeting.start, meeting.end) | {
         "location": meeting.location,
         "video": meeting.video,
         "session_title": meeting.session.title,
@@ -261,27 +269,21 @@ class _Maker:
                 continue
             self.introduced.add((match.id, member.id))
             local = _local(member, self.program, first)
-            context: dict[str, Any] = {
-                "recipient": {"name": member.name, "timezone": local["timezone"]},
-                "match": {"id": match.id, "round": round_.name, "reasons": list(match.reasons)},
-                "others": [_person(m, self.program) for m in members if m is not member],
-                "meeting": local,
-                "calendar": attachments[0][0] if attachments else "",
-            }
-            self.due.append(
-                _Due(
-                    purpose="introduction",
-                    member=member,
-                    key=f"{round_.name}\x1f{match.id}\x1f{team}",
-                    file=f"{OUT_DIR}/introduction/{unique_filename(round_.name)}/"
-                    f"{name}/{unique_filename(member.id)}.eml",
-                    subject=f"{self.program.name}: meet your "
-                    f"{'team' if len(members) > 2 else 'match'} ({match.id})",
-                    context=context,
-                    fields=_fields(round_, match, first, local)
-                    | {"attachment": context["calendar"]},
-                    attachments=attachments,
-                )
+            self.add(
+                "introduction",
+                member,
+                (round_, match, first),
+                key=f"{round_.name}\x1f{match.id}\x1f{team}",
+                file=f"{OUT_DIR}/introduction/{unique_filename(round_.name)}/{name}",
+                subject=f"{self.program.name}: meet your "
+                f"{'team' if len(members) > 2 else 'match'} ({match.id})",
+                local=local,
+                own={
+                    "others": [_person(m, self.program) for m in members if m is not member],
+                    "calendar": attachments[0][0] if attachments else "",
+                },
+                attachment="calendar",
+                attachments=attachments,
             )
 
     def reminders(self, round_: Round, match: Match, meetings: Sequence[Meeting]) -> None:
@@ -299,37 +301,30 @@ class _Maker:
             for member in members:
                 if not self.reachable(member):
                     continue
-                local = _local(member, self.program, meeting)
-                local |= {
+                local = _local(member, self.program, meeting) | {
                     "number": str(meeting.number),
                     "count": str(len(self.program.sessions)),
                     "topics": list(meeting.session.topics),
                 }
-                context: dict[str, Any] = {
-                    "recipient": {"name": member.name, "timezone": local["timezone"]},
-                    "match": {"id": match.id, "round": round_.name},
-                    "others": [
-                        _person(m, self.program) | {"offers": []}
-                        for m in members
-                        if m is not member
-                    ],
-                    "meeting": local,
-                    "handout": handout[0][0] if handout else "",
-                }
-                self.due.append(
-                    _Due(
-                        purpose="reminder",
-                        member=member,
-                        key=f"{round_.name}\x1f{match.id}\x1f{meeting.start.isoformat()}",
-                        file=f"{OUT_DIR}/reminder/session-{meeting.number:02d}/"
-                        f"{name}/{unique_filename(member.id)}.eml",
-                        subject=f"Reminder: {meeting.session.title}, "
-                        f"{local['date']} {local['start']} {local['zone']}",
-                        context=context,
-                        fields=_fields(round_, match, meeting, local)
-                        | {"attachment": context["handout"]},
-                        attachments=handout,
-                    )
+                self.add(
+                    "reminder",
+                    member,
+                    (round_, match, meeting),
+                    key=f"{round_.name}\x1f{match.id}\x1f{meeting.start.isoformat()}",
+                    file=f"{OUT_DIR}/reminder/session-{meeting.number:02d}/{name}",
+                    subject=f"Reminder: {meeting.session.title}, "
+                    f"{local['date']} {local['start']} {local['zone']}",
+                    local=local,
+                    own={
+                        "others": [
+                            _person(m, self.program) | {"offers": []}
+                            for m in members
+                            if m is not member
+                        ],
+                        "handout": handout[0][0] if handout else "",
+                    },
+                    attachment="handout",
+                    attachments=handout,
                 )
 
     def handout(
@@ -385,31 +380,67 @@ class _Maker:
                 continue
             local = _local(member, self.program, meeting) | {"number": str(meeting.number)}
             link = fill_link(survey.link, match.id, member.email, meeting.number)
-            context = {
-                "recipient": {"name": member.name},
-                "match": {"id": match.id, "round": round_.name},
-                "survey": {
-                    "name": survey.name,
-                    "title": survey.title,
-                    "anonymous": survey.anonymous,
-                    "questions": len(survey.questions),
-                    "link": link,
-                },
-                "meeting": local,
+            about = {
+                "name": survey.name,
+                "title": survey.title,
+                "anonymous": survey.anonymous,
+                "questions": len(survey.questions),
+                "link": link,
             }
-            self.due.append(
-                _Due(
-                    purpose="survey",
-                    member=member,
-                    key=f"{round_.name}\x1f{match.id}\x1f{meeting.start.isoformat()}\x1f{survey.name}",
-                    file=f"{OUT_DIR}/survey/{unique_filename(survey.name)}-session-"
-                    f"{meeting.number:02d}/{unique_filename(match.id)}/"
-                    f"{unique_filename(member.id)}.eml",
-                    subject=f"{survey.title}: how was session {meeting.number}?",
-                    context=context,
-                    fields=_fields(round_, match, meeting, local) | {"link": link},
-                )
+            self.add(
+                "survey",
+                member,
+                (round_, match, meeting),
+                key=f"{round_.name}\x1f{match.id}\x1f{meeting.start.isoformat()}\x1f{survey.name}",
+                file=f"{OUT_DIR}/survey/{unique_filename(survey.name)}-session-"
+                f"{meeting.number:02d}/{unique_filename(match.id)}",
+                subject=f"{survey.title}: how was session {meeting.number}?",
+                local=local,
+                own={"survey": about},
+                link=link,
             )
+
+    def add(
+        self,
+        purpose: Purpose,
+        member: Member,
+        at: tuple[Round, Match, Meeting],
+        *,
+        key: str,
+        file: str,
+        subject: str,
+        local: dict[str, Any],
+        own: Mapping[str, Any],
+        attachment: str = "",
+        attachments: tuple[tuple[str, str, bytes, Mapping[str, str]], ...] = (),
+        link: str = "",
+    ) -> None:
+        """One message about a match's meeting to one member: who they are, the match, the
+        meeting on their clock, and the purpose's `own` context (the others, a calendar, a
+        handout, a survey); `attachment` names the `own` entry that is the attached file,
+        and `file` the folder the message goes into."""
+        round_, match, meeting = at
+        context: dict[str, Any] = {
+            "recipient": {"name": member.name, "timezone": local["timezone"]},
+            "match": {"id": match.id, "round": round_.name, "reasons": list(match.reasons)},
+            **own,
+            "meeting": local,
+        }
+        fields = _fields(round_, match, meeting, local)
+        fields["attachment"] = str(own[attachment]) if attachment else ""
+        fields["link"] = link
+        self.due.append(
+            _Due(
+                purpose=purpose,
+                member=member,
+                key=key,
+                file=f"{file}/{unique_filename(member.id)}.eml",
+                subject=subject,
+                context=context,
+                fields=fields,
+                attachments=attachments,
+            )
+        )
 
     def itip(self) -> None:
         """Invitations, updates and cancellations (RFC 5546) for the meetings whose calendar
@@ -470,18 +501,8 @@ class _Maker:
 
 
 def _event_local(member: Member, program: Program, event: CalendarEvent) -> dict[str, Any]:
-    """A calendar event's date and times on the member's own clock."""
-    from zoneinfo import ZoneInfo
-
-    zone = member.timezone or program.timezone
-    start = event.start.astimezone(ZoneInfo(zone))
-    end = event.end.astimezone(ZoneInfo(zone))
-    return {
-        "date": long_date(start.date()),
-        "start": clock(start),
-        "end": clock(end),
-        "zone": start.tzname() or "",
-        "timezone": zone,
+    """A calendar event as the member's own clock shows it, with where it is and its title."""
+    return _on_clock(member, program, event.start, event.end) | {
         "location": event.location,
         "title": event.title,
     }

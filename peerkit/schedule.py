@@ -24,6 +24,7 @@ class MeetingDate:
         return self.date != self.planned
 
 
+@functools.lru_cache(maxsize=1024)  # asked for each match's every month: a few dozen answers
 def _nth_weekday(year: int, month: int, ordinal: int, weekday: int) -> dt.date | None:
     days = [
         day

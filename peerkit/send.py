@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from peerkit.model import Folder, Location, Problem
+from peerkit.model import Folder, Location, Mail, Problem
 from peerkit.outbox import MANIFEST, OUT_DIR
 from peerkit.validate import is_email
 
@@ -224,16 +224,56 @@ def send_outbox(
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendResult:
     """Send what the outbox holds and mail.yaml does not, recording each acceptance."""
-    from peerkit.write import append_record
-
     mail = folder.program.mail
     result = SendResult(dry_run=dry_run)
+    todo = _to_send(folder, only, limit, result)
+    if result.problems:
+        return result
+    if dry_run or not todo:
+        result.left = todo + result.left
+        return result
+    if not mail.host:
+        result.problems.append(_no_server(folder))
+        result.left = todo + result.left
+        return result
+    where = f"{mail.host}:{mail.server_port}"
+    try:
+        server = _open(mail, password, ssl_context or ssl.create_default_context())
+    except (OSError, smtplib.SMTPException) as exc:
+        result.failure, result.hint = _not_connected(exc, where, mail.user)
+        result.left = todo + result.left
+        return result
+    now = clock or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+    sender = _Sender(folder, server, result, where, now, 60.0 / per_minute if per_minute else 0.0)
+    position = 0  # todo[position:] is not sent (yet)
+    try:
+        for position, message in enumerate(todo):
+            if progress is not None:
+                progress(position, len(todo))
+            sender.pace(sleep)
+            if not sender.send(message):
+                break
+        else:
+            position = len(todo)
+        if progress is not None:
+            progress(len(todo), len(todo))
+    finally:
+        result.left = todo[position:] + result.left
+        _close(server)
+    return result
+
+
+def _to_send(
+    folder: Folder, only: str | None, limit: int | None, result: SendResult
+) -> list[Outgoing]:
+    """The outbox's messages not sent yet that `--only` picks, at most `limit` of them
+    (the rest go to `result.left`); what was sent before is counted in `result.already`."""
     sent, problems = read_sent(folder.root)
     result.problems.extend(problems)
     messages, problems = outgoing(folder)
     result.problems.extend(problems)
     if result.problems:
-        return result
+        return []
     todo = []
     for message in messages:
         if message.message_id in sent:
@@ -243,102 +283,116 @@ def send_outbox(
     if limit is not None:
         result.left = todo[limit:]
         todo = todo[:limit]
-    if dry_run or not todo:
-        result.left = todo + result.left
-        return result
-    if not mail.host:
-        result.problems.append(
-            Problem(
-                folder.program.source_of("mail.smtp"),
-                "mail-smtp",
-                "there is no SMTP server to send through",
-                "add `mail: {smtp: smtp.example.org:587, security: starttls, user: ...}`",
-            )
-        )
-        result.left = todo + result.left
-        return result
-    now = clock or (lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
-    where = f"{mail.host}:{mail.server_port}"
-    gap = 60.0 / per_minute if per_minute else 0.0
-    context = ssl_context or ssl.create_default_context()
-    position = 0  # todo[position:] is not sent (yet)
-    server: smtplib.SMTP | None = None
+    return todo
+
+
+def _no_server(folder: Folder) -> Problem:
+    return Problem(
+        folder.program.source_of("mail.smtp"),
+        "mail-smtp",
+        "there is no SMTP server to send through",
+        "add `mail: {smtp: smtp.example.org:587, security: starttls, user: ...}`",
+    )
+
+
+def _open(mail: Mail, password: str | None, context: ssl.SSLContext) -> smtplib.SMTP:
+    """A connection to the program's SMTP server, logged in when it has a user."""
+    server = _connect(mail.host, mail.server_port, mail.security, context)
     try:
+        if mail.user:
+            server.login(mail.user, password or "")
+    except BaseException:
+        _close(server)
+        raise
+    return server
+
+
+def _not_connected(exc: BaseException, where: str, user: str) -> tuple[str, str]:
+    """Why no connection (or no login) came about, and what to do: (failure, hint)."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (
+            f"{where} refused the login of '{user}': {_said(exc)}",
+            "check mail.user and PEERKIT_SMTP_PASSWORD (nothing was sent)",
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return (
+            f"{where} does not offer STARTTLS or login",
+            "try `security: ssl` (port 465), or ask the mail provider for the settings",
+        )
+    if isinstance(exc, ssl.SSLError):
+        return (
+            f"no secure connection to {where}: {exc.reason or exc}",
+            "check mail.security (starttls on 587, ssl on 465) and the server's name",
+        )
+    return (
+        f"cannot reach the SMTP server {where}: {_said(exc)}",
+        "check mail.smtp (host:port) and the network; nothing was sent",
+    )
+
+
+def _close(server: smtplib.SMTP) -> None:
+    try:
+        server.quit()
+    except (OSError, smtplib.SMTPException):
+        server.close()
+
+
+@dataclass
+class _Sender:
+    """Sends one message at a time over an open connection, recording each acceptance."""
+
+    folder: Folder
+    server: smtplib.SMTP
+    result: SendResult
+    where: str  # host:port, for messages
+    now: Callable[[], dt.datetime]
+    gap: float  # seconds between two messages (--per-minute), 0 for none
+    last: float = 0.0  # time.monotonic() when the last message went
+
+    def pace(self, sleep: Callable[[float], None]) -> None:
+        """Wait until the next message may go."""
+        if self.gap and self.last:
+            wait = self.gap - (time.monotonic() - self.last)
+            if wait > 0:
+                sleep(wait)
+
+    def send(self, message: Outgoing) -> bool:
+        """Send one message and record it if the server took it; False when sending must
+        stop (the server refused the sender, or the connection is lost)."""
+        from peerkit.write import append_record
+
+        result = self.result
+        bad = [addr for addr in message.to if not is_email(addr)]
+        if bad or not message.to:
+            result.refused.append((message, f"not an email address: {', '.join(bad) or '(none)'}"))
+            return True
+        self.last = time.monotonic()
         try:
-            server = _connect(mail.host, mail.server_port, mail.security, context)
-            if mail.user:
-                server.login(mail.user, password or "")
-        except smtplib.SMTPAuthenticationError as exc:
-            result.failure = f"{where} refused the login of '{mail.user}': {_said(exc)}"
-            result.hint = "check mail.user and PEERKIT_SMTP_PASSWORD (nothing was sent)"
-            return result
-        except smtplib.SMTPNotSupportedError:
-            result.failure = f"{where} does not offer STARTTLS or login"
-            result.hint = (
-                "try `security: ssl` (port 465), or ask the mail provider for the settings"
-            )
-            return result
-        except ssl.SSLError as exc:
-            result.failure = f"no secure connection to {where}: {exc.reason or exc}"
-            result.hint = "check mail.security (starttls on 587, ssl on 465) and the server's name"
-            return result
+            refused = self.server.sendmail(message.sender, list(message.to), message.data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            why = "; ".join(f"{addr}: {_said(err)}" for addr, err in exc.recipients.items())
+            result.refused.append((message, why))
+            return True
+        except smtplib.SMTPDataError as exc:
+            result.refused.append((message, _said(exc)))
+            return True
+        except smtplib.SMTPSenderRefused as exc:
+            result.failure = f"{self.where} refused the sender {message.sender}: {_said(exc)}"
+            result.hint = "check mail.from: the server must allow sending as that address"
+            return False
         except (OSError, smtplib.SMTPException) as exc:
-            result.failure = f"cannot reach the SMTP server {where}: {_said(exc)}"
-            result.hint = "check mail.smtp (host:port) and the network; nothing was sent"
-            return result
-        last = 0.0
-        for done, message in enumerate(todo):
-            position = done
-            if progress is not None:
-                progress(done, len(todo))
-            if gap and last:
-                wait = gap - (time.monotonic() - last)
-                if wait > 0:
-                    sleep(wait)
-            bad = [addr for addr in message.to if not is_email(addr)]
-            if bad or not message.to:
-                result.refused.append(
-                    (message, f"not an email address: {', '.join(bad) or '(none)'}")
-                )
-                continue
-            last = time.monotonic()
-            try:
-                refused = server.sendmail(message.sender, list(message.to), message.data)
-            except smtplib.SMTPRecipientsRefused as exc:
-                why = "; ".join(f"{addr}: {_said(err)}" for addr, err in exc.recipients.items())
-                result.refused.append((message, why))
-                continue
-            except smtplib.SMTPDataError as exc:
-                result.refused.append((message, _said(exc)))
-                continue
-            except smtplib.SMTPSenderRefused as exc:
-                result.failure = f"{where} refused the sender {message.sender}: {_said(exc)}"
-                result.hint = "check mail.from: the server must allow sending as that address"
-                break
-            except (OSError, smtplib.SMTPException) as exc:
-                result.failure = (
-                    f"the connection to {where} was lost after {len(result.sent)} message(s): "
-                    f"{_said(exc)}"
-                )
-                result.hint = "run `peerkit send` again: it sends only what is left"
-                break
-            if refused:  # some recipients of a message to several were refused
-                why = "; ".join(f"{addr}: {_said(err)}" for addr, err in refused.items())
-                result.refused.append((message, why))
-            append_record(folder.root, STATE_FILE, STATE_HEADER, record_line(message, now()))
-            result.sent.append(message)
-        else:
-            position = len(todo)
-        if progress is not None:
-            progress(len(todo), len(todo))
-    finally:
-        result.left = todo[position:] + result.left if server is not None else todo + result.left
-        if server is not None:
-            try:
-                server.quit()
-            except (OSError, smtplib.SMTPException):
-                server.close()
-    return result
+            result.failure = (
+                f"the connection to {self.where} was lost after {len(result.sent)} message(s): "
+                f"{_said(exc)}"
+            )
+            result.hint = "run `peerkit send` again: it sends only what is left"
+            return False
+        if refused:  # some recipients of a message to several were refused
+            why = "; ".join(f"{addr}: {_said(err)}" for addr, err in refused.items())
+            result.refused.append((message, why))
+        append_record(self.folder.root, STATE_FILE, STATE_HEADER, record_line(message, self.now()))
+        result.sent.append(message)
+        return True
 
 
 def _said(exc: BaseException | tuple[int, bytes]) -> str:

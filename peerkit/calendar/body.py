@@ -16,8 +16,9 @@ from peerkit.ics import (
     address_line,
     alarm_bytes,
     categories_line,
+    escape_text,
+    folded_after,
     text_line,
-    text_line_after,
     uri_line,
     when_line,
 )
@@ -28,10 +29,12 @@ from peerkit.validate import is_email, is_url
 
 def _local_times(meeting: Meeting, attendees: Sequence[Member], timezone: str) -> list[str]:
     """`Local times: Ana Lima 10:00 EST, Ravi Rao 20:30 IST` when the members' clocks differ."""
+    zones = {m.timezone or timezone for m in attendees}
+    if len(zones) < 2:  # one clock for all
+        return []
     from peerkit.hours import local_time
 
-    offsets = {meeting.start.astimezone(_tz(m.timezone or timezone)).utcoffset() for m in attendees}
-    if len(offsets) < 2:
+    if len({meeting.start.astimezone(_tz(name)).utcoffset() for name in zones}) < 2:
         return []
     shown = ", ".join(
         f"{m.name or m.id} {local_time(meeting.start, m.timezone or timezone)}" for m in attendees
@@ -60,6 +63,8 @@ class EventLines:
         self._attendee: dict[str, bytes | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
         self._static: dict[tuple[str, str], bytes] = {}
+        self._shared: dict[tuple[int, dt.time, str, str], tuple[str, list[bytes]]] = {}
+        self._match_ids: dict[str, str] = {}
         contact = self.program.contact
         self.organizer = b""
         if contact.email and is_email(contact.email):
@@ -119,47 +124,61 @@ class EventLines:
             self._static[key] = uri_line(name, value) if name == "URL" else text_line(name, value)
         return self._static[key]
 
+    def shared(self, meeting: Meeting) -> tuple[str, list[bytes]]:
+        """What every match meeting there and then shares: the first part of DESCRIPTION
+        (the session's agenda, where, the video link, whom to ask), and the LOCATION and
+        URL lines."""
+        key = (meeting.number, meeting.start.time(), meeting.location, meeting.video)
+        if key not in self._shared:
+            video = meeting.video if meeting.video and is_url(meeting.video) else ""
+            text = [self.agenda(meeting), ""]
+            if meeting.location:
+                text.append(f"Where: {meeting.location}")
+            if video:
+                text.append(f"Video: {video}")
+            contact = self.program.contact
+            if contact.name or contact.email:
+                who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
+                text.append(f"Questions: {who.strip()}")
+            place = meeting.location or video
+            lines = [self.line("LOCATION", place)] if place else []
+            if video:
+                lines.append(self.line("URL", video))
+            self._shared[key] = ("\n".join([*text, ""]), lines)
+        return self._shared[key]
+
+    def description(self, meeting: Meeting, attendees: Sequence[Member]) -> str:
+        """The match's own part of DESCRIPTION, escaped: who, their local times, their
+        handout, a move."""
+        names = ", ".join(m.name or m.id for m in attendees)
+        text = [f"Who: {names}" if names else "Who: (no members)"]
+        if meeting.match_id and 1 < len(attendees) <= 12:
+            text.extend(_local_times(meeting, attendees, self.program.timezone))
+        if self.program.handouts_url:
+            text.append(f"Handout: {self.handout(meeting)}")
+        if meeting.moved:
+            text.append(f"Moved from {long_date(meeting.planned)}.")
+        return escape_text("\n".join(text))
+
+    def summary(self, meeting: Meeting) -> bytes:
+        """`SUMMARY:Program: 3. Title (match)`, the part before the match id folded once."""
+        head = _summary(self.program, meeting.session.title, meeting.number, "")
+        match_id = self._match_ids.get(meeting.match_id)
+        if match_id is None:
+            match_id = self._match_ids[meeting.match_id] = escape_text(meeting.match_id + ")")
+        return folded_after("SUMMARY", head, match_id)
+
     def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[bytes]:
         """The encoded lines that define the event (all but UID, stamp, sequence, status)."""
-        program = self.program
-        session = meeting.session
-        # what every match meeting there and then shares first, folded once (see
-        # text_line_after); then who, their handout and a move
-        shared = [self.agenda(meeting), ""]
-        if meeting.location:
-            shared.append(f"Where: {meeting.location}")
-        if meeting.video and is_url(meeting.video):
-            shared.append(f"Video: {meeting.video}")
-        contact = program.contact
-        if contact.name or contact.email:
-            who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
-            shared.append(f"Questions: {who.strip()}")
-        names = ", ".join(m.name or m.id for m in attendees)
-        description = [f"Who: {names}" if names else "Who: (no members)"]
-        if meeting.match_id and 1 < len(attendees) <= 12:
-            description.extend(_local_times(meeting, attendees, program.timezone))
-        if program.handouts_url:
-            description.append(f"Handout: {self.handout(meeting)}")
-        if meeting.moved:
-            description.append(f"Moved from {long_date(meeting.planned)}.")
+        text, place = self.shared(meeting)
         lines = [
             when_line("DTSTART", meeting.start),
             when_line("DTEND", meeting.end),
-            text_line_after(
-                "SUMMARY",
-                _summary(program, session.title, meeting.number, ""),
-                meeting.match_id + ")",
-            ),
+            self.summary(meeting),
+            *place,
+            folded_after("DESCRIPTION", text, self.description(meeting, attendees)),
+            self.categories.get(meeting.session.kind, self.categories["regular"]),
         ]
-        place = meeting.location or (meeting.video if is_url(meeting.video) else "")
-        if place:
-            lines.append(self.line("LOCATION", place))
-        if meeting.video and is_url(meeting.video):
-            lines.append(self.line("URL", meeting.video))
-        lines.append(
-            text_line_after("DESCRIPTION", "\n".join([*shared, ""]), "\n".join(description))
-        )
-        lines.append(self.categories.get(session.kind, self.categories["regular"]))
         if self.organizer:
             lines.append(self.organizer)
         for member in attendees:

@@ -18,11 +18,11 @@ from peerkit.cli.common import (
     handle_errors,
     hold_lock,
     load_checked,
-    out,
     parse_now,
     print_json,
     print_problems,
     progress_bar,
+    write_out,
 )
 from peerkit.errors import DataError, PeerkitError, UsageError
 from peerkit.validate import suggest
@@ -164,9 +164,12 @@ def calendar_command(
         err.print(note, markup=False)
     verb = "would write" if dry_run else "wrote"
     recipients = {invite.path: invite.members for invite in result.invitations}
+    # one write, not a Rich print a file: a large program writes 15,000 files
+    lines = []
     for name in sorted(result.files):
         to = f" (for {', '.join(recipients[name])})" if name in recipients else ""
-        out.print(f"{verb} {folder / name}{to}", markup=False)
+        lines.append(f"{verb} {folder / name}{to}\n")
+    write_out("".join(lines))
     counts = ", ".join(f"{n} {change}" for change, n in result.counts().items()) or "no events"
     err.print(
         f"[green]done:[/] {result.label}: {counts}; "

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -26,6 +26,10 @@ from peerkit.cli.common import (
     shown,
 )
 from peerkit.errors import DataError, PeerkitError
+
+if TYPE_CHECKING:
+    from peerkit.model import Mail
+    from peerkit.send import SendResult
 
 PASSWORD_VARIABLE = "PEERKIT_SMTP_PASSWORD"
 
@@ -60,22 +64,12 @@ def send_command(
 
     Example: peerkit send sample-program --only 'reminder/*'
     """
-    from peerkit.send import send_outbox, summary
+    from peerkit.send import send_outbox
 
     if not dry_run:
         hold_lock(folder)
     loaded = load_checked(folder)
-    mail = loaded.program.mail
-    password = None
-    if not dry_run and mail.user:
-        password = os.environ.get(PASSWORD_VARIABLE)
-        if password is None:
-            if not sys.stdin.isatty():
-                msg = f"no password for {mail.user}: {PASSWORD_VARIABLE} is not set"
-                raise PeerkitError(msg, f"set {PASSWORD_VARIABLE}, or run on a terminal")
-            import getpass
-
-            password = getpass.getpass(f"SMTP password for {mail.user}@{mail.host}: ")
+    password = None if dry_run else _password(loaded.program.mail)
     show = err.is_terminal and not dry_run
     with _progress(show) as report:
         result = send_outbox(
@@ -89,10 +83,35 @@ def send_command(
         )
     if result.problems:
         raise DataError(result.problems)
+    _print_result(result, format)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _password(mail: Mail) -> str | None:
+    """The SMTP password: from PEERKIT_SMTP_PASSWORD, else asked for on a terminal."""
+    if not mail.user:
+        return None
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        msg = f"no password for {mail.user}: {PASSWORD_VARIABLE} is not set"
+        raise PeerkitError(msg, f"set {PASSWORD_VARIABLE}, or run on a terminal")
+    import getpass
+
+    return getpass.getpass(f"SMTP password for {mail.user}@{mail.host}: ")
+
+
+def _print_result(result: SendResult, format: TextJson) -> None:
+    """What was sent and what is left on stdout; what was refused, why sending stopped and
+    the counts on stderr."""
+    from peerkit.send import summary
+
     if format is TextJson.json:
         print_json(summary(result))
     else:
-        verb = "would send" if dry_run else "left"
+        verb = "would send" if result.dry_run else "left"
         for message in result.sent:
             out.print(f"sent {', '.join(message.to)}  {message.file}", markup=False)
         for message in result.left:
@@ -104,15 +123,12 @@ def send_command(
         err.print(f"[red]error:[/] {escape(shown(result.failure))}")
         if result.hint:
             err.print(f"    [dim]hint:[/] {escape(result.hint)}")
-    sent = len(result.sent)
-    left = len(result.left)
-    what = f"{left} would be sent" if dry_run else f"{sent} sent, {left} left"
+    sent, left = len(result.sent), len(result.left)
+    what = f"{left} would be sent" if result.dry_run else f"{sent} sent, {left} left"
     err.print(
         f"{'[green]done:[/]' if result.ok else '[red]stopped:[/]'} {what}, "
         f"{result.already} sent before, {len(result.refused)} refused"
     )
-    if not result.ok:
-        raise typer.Exit(1)
 
 
 @contextmanager
