@@ -774,8 +774,10 @@ def grid_records(
         values: dict[str, Node] = {}
         for name, cell in zip(header, row, strict=False):
             if name:
-                text = str(cell.value or "").strip()
-                values[name] = cell.placed_like(text if text else None)
+                value = cell.value
+                text = str(value or "").strip()
+                # a cell already as read back (most are) is its own node
+                values[name] = cell if text and text == value else cell.placed_like(text or None)
         where = row[0] if row else Node(None, Location(""))
         records.append(where.placed_like(values, dict(header_locs)))
     return records
