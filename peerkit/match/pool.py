@@ -132,6 +132,8 @@ class Pool:
     # the distinct rows of `slots` and each member's row among them
     slot_kinds: np.ndarray[Any, Any] | None = None
     slot_kind: np.ndarray[Any, Any] | None = None
+    # the first common start of a set of slot kinds (`peerkit.match.score.common_start`)
+    starts: dict[tuple[int, ...], str] = field(default_factory=dict)
 
     def common_slots(self, rows: Any, cols: Any) -> np.ndarray[Any, Any]:
         """How many meeting starts each (row, col) pair shares (0: no common slot)."""
@@ -199,7 +201,8 @@ def build_pool(
     n = len(members)
     index = {m.id: i for i, m in enumerate(members)}
     day = round_start(folder, round_name, start) or program.start
-    offsets = np.array([utc_offset(m.timezone, day) for m in members], dtype=float)
+    zone_offsets = {z: utc_offset(z, day) for z in {m.timezone for m in members}}
+    offsets = np.array([zone_offsets[m.timezone] for m in members], dtype=float)
     levels = np.full((n, len(LEVELS)), np.nan)
     for i, member in enumerate(members):
         for k, name in enumerate(LEVELS):
@@ -222,11 +225,19 @@ def build_pool(
     # Goals, offers and the common ground share one vocabulary so they can be compared.
     topics: dict[str, int] = {}
     made: dict[str, tuple[list[int], list[int], dict[str, int]]] = {}
+    normals: dict[str, str] = {}  # each distinct text normalised once
     for name in sorted(list_fields):
         words: dict[str, int] = topics if name in ("ground", "goals", "offers") else {}
         rows, cols = [], []
         for k, member in enumerate(members):
-            for item in sorted({normal(v) for v in _member_set(member, name) if normal(v)}):
+            found = set()
+            for v in _member_set(member, name):
+                item = normals.get(v)
+                if item is None:
+                    item = normals[v] = normal(v)
+                if item:
+                    found.add(item)
+            for item in sorted(found):
                 rows.append(k)
                 cols.append(words.setdefault(item, len(words)))
         made[name] = (rows, cols, words)

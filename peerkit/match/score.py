@@ -214,13 +214,24 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
 def common_start(pool: Pool, members: Sequence[int]) -> str:
     """The first start (nearest meetings.time) every one of `members` can meet at, as
     `10:00 America/New_York`; empty when they share none."""
+    if pool.slots is None:
+        return ""
+    if pool.slot_kind is not None and pool.slot_kinds is not None:
+        # members of one kind (timezone x availability) share their slots: one look each
+        kinds = tuple(sorted({int(pool.slot_kind[i]) for i in members}))
+        found = pool.starts.get(kinds)
+        if found is None:
+            found = pool.starts[kinds] = _first_start(pool, pool.slot_kinds[list(kinds)])
+        return found
+    return _first_start(pool, pool.slots[list(members)])
+
+
+def _first_start(pool: Pool, slots: Array) -> str:
     import numpy as np
 
     from peerkit.match.slots import order_from
 
-    if pool.slots is None:
-        return ""
-    common = np.logical_and.reduce(pool.slots[list(members)] > 0, axis=0)
+    common = np.logical_and.reduce(slots > 0, axis=0)
     if not common.any():
         return ""
     time = pool.program.meetings.time
