@@ -17,7 +17,7 @@ from peerkit.roster import (
     prepared_record,
     same_people,
 )
-from peerkit.source import Node, grid_records, read_grid, read_yaml
+from peerkit.source import Locations, Node, grid_records, read_grid, read_yaml
 from peerkit.validate import is_email
 
 MAX_MEMBERS = 50_000
@@ -87,9 +87,9 @@ def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, No
         elif kind == "fields":
             custom[name] = cell
     if levels:
-        entries["levels"] = Node(levels, record.loc, {k: v.loc for k, v in levels.items()})
+        entries["levels"] = Node(levels, record.loc, Locations(levels))
     if custom:
-        entries["fields"] = Node(custom, record.loc, {k: v.loc for k, v in custom.items()})
+        entries["fields"] = Node(custom, record.loc, Locations(custom))
     return entries
 
 
@@ -163,7 +163,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         pauses=pauses,
         fields=custom,
         source=record.loc,
-        sources={key: value.loc for key, value in entries.items()},
+        sources=Locations(entries),
     )
 
 
