@@ -256,7 +256,13 @@ def build_pool(
         pool.vocab[name] = sorted(words, key=words.__getitem__)
     for name in sorted((fields | {"manager"}) - list_fields):
         codes: dict[str, int] = {}
-        values = [normal(_single(m, name)) for m in members]
+        values = []
+        for m in members:
+            text = _single(m, name)
+            kept = normals.get(text)
+            if kept is None:
+                kept = normals[text] = normal(text)
+            values.append(kept)
         pool.codes[name] = np.array(
             [codes.setdefault(v, len(codes)) if v else -1 for v in values], dtype=np.int64
         )
