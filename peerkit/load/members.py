@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import cast
 
@@ -16,7 +17,7 @@ from peerkit.roster import (
     prepared_record,
     same_people,
 )
-from peerkit.source import Node, grid_records, read_grid, read_yaml
+from peerkit.source import Locations, Node, grid_records, read_grid, read_yaml
 from peerkit.validate import is_email
 
 MAX_MEMBERS = 50_000
@@ -53,6 +54,20 @@ def _column_key(header: str) -> str:
     return header.strip().lower().replace(" ", "_")
 
 
+@functools.lru_cache(maxsize=1024)
+def _column_role(header: str) -> tuple[str, str]:
+    """What a roster column holds: ("levels", level), ("fields", name), ("entry", key) or
+    ("", "") for a column no member field reads. Asked once per column, not per cell."""
+    name = _column_key(header)
+    if name in LEVELS or name.startswith("levels."):
+        return "levels", name.removeprefix("levels.")
+    if name.startswith("fields."):
+        return "fields", header.strip()[len("fields.") :]
+    if name in MEMBER_KEYS:
+        return "entry", name
+    return "", ""
+
+
 def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, Node]:
     """A roster record's entries; in a table, `knowledge` / `levels.knowledge` and
     `fields.x` columns are folded into `levels` and `fields` (unknown columns were
@@ -64,17 +79,17 @@ def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, No
     custom: dict[str, Node] = {}
     assert isinstance(record.value, dict)
     for header, cell in record.value.items():
-        name = _column_key(header)
-        if name in LEVELS or name.startswith("levels."):
-            levels[name.removeprefix("levels.")] = cell
-        elif name.startswith("fields."):
-            custom[header.strip()[len("fields.") :]] = cell
-        elif name in MEMBER_KEYS:
+        kind, name = _column_role(header)
+        if kind == "entry":
             entries[name] = cell
+        elif kind == "levels":
+            levels[name] = cell
+        elif kind == "fields":
+            custom[name] = cell
     if levels:
-        entries["levels"] = Node(levels, record.loc, {k: v.loc for k, v in levels.items()})
+        entries["levels"] = Node(levels, record.loc, Locations(levels))
     if custom:
-        entries["fields"] = Node(custom, record.loc, {k: v.loc for k, v in custom.items()})
+        entries["fields"] = Node(custom, record.loc, Locations(custom))
     return entries
 
 
@@ -130,7 +145,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         pauses=pauses,
         fields=custom,
         source=record.loc,
-        sources={key: value.loc for key, value in entries.items()},
+        sources=Locations(entries),
     )
 
 

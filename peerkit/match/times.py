@@ -38,6 +38,21 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
     out = list(results)
     counts = Counter[str]()
     notes = []
+    labels: dict[str, str] = {}
+    times: dict[tuple[dt.datetime, str], str] = {}  # few starts, few timezones
+
+    def label(member_id: str) -> str:
+        found = labels.get(member_id)
+        if found is None:
+            found = labels[member_id] = by_id[member_id].label
+        return found
+
+    def when(begin: dt.datetime, timezone: str) -> str:
+        found = times.get((begin, timezone))
+        if found is None:
+            found = times[begin, timezone] = local_day_time(begin, timezone)
+        return found
+
     for day in sorted({r.day for r in results}, key=lambda day: str(day or "")):
         ks = [k for k, r in enumerate(results) if r.day == day]
         days = meeting_days(program, start, day)
@@ -66,7 +81,7 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
                 counts["same_time"] += 1
             begin = dt.datetime.combine(on, dt.time.fromisoformat(slot.time), tzinfo=tz)
             people = tuple(
-                f"{by_id[m].label}: {local_day_time(begin, by_id[m].timezone or program.timezone)}"
+                f"{label(m)}: {when(begin, by_id[m].timezone or program.timezone)}"
                 for m in r.members
                 if m in by_id
             )
