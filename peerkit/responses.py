@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from peerkit.model import (
@@ -652,10 +653,22 @@ def _file_session(grid: _Grid, context: _Context, problems: list[Problem]) -> in
     return named
 
 
+_MISSING = object()  # a text not parsed yet
+
+
+def _column(rows: list[list[str]], index: int) -> list[str]:
+    """One column's cells ("" where a short row has none)."""
+    try:
+        return [row[index] for row in rows]
+    except IndexError:
+        return [row[index] if index < len(row) else "" for row in rows]
+
+
 class _RowReader:
     """Reads the answer rows of one export against one survey: the answers, who gave them,
-    for which match and which session. Parsed answers are memoised per question, since
-    scale and option answers repeat on every row."""
+    for which match and which session. Column by column: the answers, then who answered,
+    then the match and the session; a warning is made (with its cell) only where one is due.
+    Parsed answers, people, timestamps and matches are memoised, since they repeat."""
 
     def __init__(
         self,
@@ -675,59 +688,64 @@ class _RowReader:
         # A survey sent after one session only (a mid-point review) is for that session.
         self.fixed_session = survey.after[0] if len(survey.after) == 1 else None
         self.seen_unknown: set[str] = set()
-        self.times: dict[str, dt.datetime | None] = {}  # timestamps repeat (to the minute)
         self.cache: dict[str, dict[str, AnswerValue | None]] = {
             qid: {} for qid in self.layout.questions
         }
-        # each question column with its question's memo
-        self.slots = [(c, self.cache[c.question]) for c in self.layout.question_cols]
+        kept = [(line, texts) for line, texts in grid.rows if any(texts)]
+        self.lines = [line for line, _ in kept]
+        self.rows = [texts for _, texts in kept]
 
     def read(self) -> list[Response]:
-        responses = []
-        for line, texts in self.grid.rows:
-            if any(texts):
-                response = self.row(line, texts)
-                if response is not None:
-                    responses.append(response)
-        return responses
-
-    def row(self, line: int, texts: list[str]) -> Response | None:
-        """One row's Response (None when it holds no answer and no match)."""
-        loc = Location(self.file, line, 1)
-        answers = self.answers(line, texts)
-        respondent = "" if self.survey.anonymous else self.respondent(texts, loc)
-        match_text, match_cell = self.match_text(line, texts, answers, loc)
-        submitted = self.submitted(texts)
-        # Which session, in order: --session, the session column, the file's name, the
-        # timestamp (below, once the match is known: it meets on its own days).
-        session = self.given_session(line, texts)
-        day = submitted.date() if submitted is not None else None
-        if day is None and session is not None:
-            day = self.context.clock.date_of(session)
-        index = self.context.round_index(day)
-        match_id = _match_for(respondent, match_text, index, match_cell, self.problems)
-        if session is None:
-            session = self.dated_session(submitted, index.by_id.get(match_id), loc)
-        if not (answers or match_id):
-            return None
-        round_name = index.name if match_id else ""
-        return Response(
-            self.survey.name, answers, loc, respondent, match_id, session, submitted, round_name
+        """Every row's Response (rows with no answer and no match left out)."""
+        file, survey, lines = self.file, self.survey.name, self.lines
+        sources = [Location(file, line, 1) for line in lines]
+        answers = self.answers()
+        respondents = [""] * len(lines) if self.survey.anonymous else self.respondents(sources)
+        match_texts = self.match_texts(answers, sources)
+        submitted = self.submitted()
+        sessions = self.given_sessions()
+        matches, rounds, sessions = self.matches_and_sessions(
+            respondents, match_texts, submitted, sessions, sources
         )
+        return [
+            Response(survey, *row)
+            for row in zip(
+                answers, sources, respondents, matches, sessions, submitted, rounds, strict=True
+            )
+            if row[0] or row[3]
+        ]
 
-    def answers(self, line: int, texts: list[str]) -> dict[str, AnswerValue]:
-        """The row's answers by question id (the 0/1 option columns of a multi joined)."""
-        answers: dict[str, AnswerValue] = {}
-        width = len(texts)
-        for column, cache in self.slots:
-            text = texts[column.index] if column.index < width else ""
-            if text:
-                value = cache[text] if text in cache else self.value(column, text, line)
+    def answers(self) -> list[dict[str, AnswerValue]]:
+        """Each row's answers by question id (the 0/1 option columns of a multi joined)."""
+        answers: list[dict[str, AnswerValue]] = [{} for _ in self.rows]
+        for column in self.layout.question_cols:
+            qid = column.question
+            for row, value in zip(answers, self.column_values(column), strict=True):
                 if value is not None:
-                    answers[column.question] = value
+                    row[qid] = value
         if self.layout.option_cols:
-            self.add_options(texts, answers)
+            for texts, row in zip(self.rows, answers, strict=True):
+                self.add_options(texts, row)
         return answers
+
+    def column_values(self, column: Column) -> list[AnswerValue | None]:
+        """One question column's answers, row by row (None where there is none)."""
+        texts = _column(self.rows, column.index)
+        if self.layout.questions[column.question].type == "text":
+            values: list[object] = [
+                (t if len(t) <= MAX_ANSWER_CHARS else _MISSING) if t else None for t in texts
+            ]
+        else:
+            get = self.cache[column.question].get
+            values = [get(t, _MISSING) if t else None for t in texts]
+        cache = self.cache[column.question]
+        for i, value in enumerate(values):
+            if value is _MISSING:
+                text = texts[i]
+                values[i] = (
+                    cache[text] if text in cache else self.value(column, text, self.lines[i])
+                )
+        return values  # type: ignore[return-value]
 
     def value(self, column: Column, text: str, line: int) -> AnswerValue | None:
         """One answer parsed (and memoised, when it is not free text and had no warning)."""
@@ -753,6 +771,26 @@ class _RowReader:
             options = self.layout.questions[qid].options
             answers[qid] = tuple(o for o in options if o in chosen) or tuple(chosen)
 
+    def respondents(self, sources: list[Location]) -> list[str]:
+        """Each row's member; a warning (once per name) for someone not on the roster."""
+        by_role = self.layout.by_role
+        indexes = [c.index for role in _WHO_ROLES for c in by_role.get(role, [])]
+        if not indexes:
+            return [""] * len(self.rows)
+        keys: list[object]
+        if len(indexes) == 1:
+            keys = list(_column(self.rows, indexes[0]))
+        else:
+            keys = list(zip(*(_column(self.rows, i) for i in indexes), strict=True))
+        known: dict[object, str] = {}
+        found = []
+        for key, texts, source in zip(keys, self.rows, sources, strict=True):
+            member = known.get(key)
+            if member is None:
+                member = known[key] = self.respondent(texts, source)
+            found.append(member)
+        return found
+
     def respondent(self, texts: list[str], loc: Location) -> str:
         """The member who answered; a warning (once per name) for someone not on the roster."""
         found = _respondent(texts, self.layout.by_role, self.context)
@@ -770,59 +808,126 @@ class _RowReader:
                 )
         return found
 
-    def match_text(
-        self, line: int, texts: list[str], answers: dict[str, AnswerValue], loc: Location
-    ) -> tuple[str, Callable[[], Location]]:
-        """What the row says its match is (the match_id answer, else a match column), and
-        the cell a warning about it points at (made only for a warning)."""
+    def match_texts(
+        self, answers: list[dict[str, AnswerValue]], sources: list[Location]
+    ) -> list[str]:
+        """What each row says its match is: the match_id answer, else a match column."""
         layout = self.layout
-        text = str(answers.pop("match_id", "")) if layout.match_question else ""
+        texts = [""] * len(self.rows)
+        if layout.match_question:
+            texts = [str(row.pop("match_id", "")) for row in answers]
         for column in layout.match_cols:
-            text = text or _cell(texts, column.index)
-        where = layout.match_column
-        file = self.file
+            cells = _column(self.rows, column.index)
+            texts = [text or cell for text, cell in zip(texts, cells, strict=True)]
+        for i, text in enumerate(texts):
+            if text.startswith("="):
+                # A formula is text, never a match: its digits ("match-2" in a link) must
+                # not pick one.
+                _warn(
+                    self.problems,
+                    self.match_cell(i, sources),
+                    "formula-cell",
+                    f"'{_short(text)}' is a spreadsheet formula, not a match id; it is read "
+                    "as text",
+                    "export the sheet's values, not its formulas, or type the match id",
+                )
+                texts[i] = ""
+        return texts
 
-        def cell() -> Location:
-            return Location(file, line, where.index + 1) if where is not None else loc
+    def match_cell(self, i: int, sources: list[Location]) -> Location:
+        """The cell a warning about row `i`'s match points at: the match_id question's,
+        else a match column's, else the row."""
+        where = self.layout.match_column
+        if where is None:
+            return sources[i]
+        return Location(self.file, self.lines[i], where.index + 1)
 
-        if text.startswith("="):
-            # A formula is text, never a match: its digits ("match-2" in a link) must not pick one.
-            _warn(
-                self.problems,
-                cell(),
-                "formula-cell",
-                f"'{_short(text)}' is a spreadsheet formula, not a match id; it is read as text",
-                "export the sheet's values, not its formulas, or type the match id",
-            )
-            text = ""
-        return text, cell
-
-    def submitted(self, texts: list[str]) -> dt.datetime | None:
-        times = self.times
+    def submitted(self) -> list[dt.datetime | None]:
+        """Each row's submission time: the first time column that holds one."""
+        found: list[dt.datetime | None] = [None] * len(self.rows)
+        times: dict[str, dt.datetime | None] = {}  # timestamps repeat (to the minute)
         for column in self.layout.time_cols:
-            text = _cell(texts, column.index)
-            found = times[text] if text in times else times.setdefault(text, parse_time(text))
-            if found is not None:
-                return found
-        return None
+            cells = _column(self.rows, column.index)
+            found = [
+                known
+                if known is not None
+                else times[text]
+                if text in times
+                else times.setdefault(text, parse_time(text))
+                for known, text in zip(found, cells, strict=True)
+            ]
+        return found
 
-    def given_session(self, line: int, texts: list[str]) -> int | None:
+    def given_sessions(self) -> list[int | None]:
         """--session, else the session column, else the file's name (None: by date)."""
         session = self.context.session
-        if session is None and self.layout.has_session:
-            session = _session(
+        if session is not None or not self.layout.has_session:
+            return [self.named_session if session is None else session] * len(self.rows)
+        found = []
+        for line, texts in zip(self.lines, self.rows, strict=True):
+            number = _session(
                 texts, line, self.layout.by_role, self.file, self.problems, self.context
             )
-        return self.named_session if session is None else session
+            found.append(self.named_session if number is None else number)
+        return found
 
-    def dated_session(
-        self, submitted: dt.datetime | None, match: Match | None, loc: Location
-    ) -> int | None:
-        """The session by the answer's date; the survey's one session; else a warning."""
-        if submitted is not None:
-            return _session_on(
-                submitted.date(), match, self.survey, self.context, loc, self.problems
-            )
+    def matches_and_sessions(
+        self,
+        respondents: list[str],
+        match_texts: list[str],
+        submitted: list[dt.datetime | None],
+        sessions: list[int | None],
+        sources: list[Location],
+    ) -> tuple[list[str], list[str], list[int | None]]:
+        """Each row's match (checked against the round in effect on its day), the round's
+        name, and its session (by its date where nothing else said it)."""
+        context, problems = self.context, self.problems
+        indexes: dict[dt.date | None, _RoundIndex] = {}
+        said: dict[tuple[str, str, str], str] = {}  # (respondent, text, round) → match, no warning
+        dated: dict[tuple[dt.date, str, str], int | None] = {}
+        matches, rounds, found = [], [], []
+        for i, (respondent, text, moment, session) in enumerate(
+            zip(respondents, match_texts, submitted, sessions, strict=True)
+        ):
+            day = moment.date() if moment is not None else None
+            if day is None and session is not None:
+                day = context.clock.date_of(session)
+            index = indexes.get(day) or indexes.setdefault(day, context.round_index(day))
+            key = (respondent, text, index.name)
+            match_id = said.get(key)
+            if match_id is None:
+                before = len(problems)
+                match_id = _match_for(
+                    respondent, text, index, partial(self.match_cell, i, sources), problems
+                )
+                if len(problems) == before:
+                    said[key] = match_id
+            if session is None:
+                if moment is None:
+                    session = self.undated_session(sources[i])
+                else:
+                    on = (moment.date(), match_id, index.name)
+                    if on in dated:
+                        session = dated[on]
+                    else:
+                        before = len(problems)
+                        session = _session_on(
+                            on[0],
+                            index.by_id.get(match_id),
+                            self.survey,
+                            context,
+                            sources[i],
+                            problems,
+                        )
+                        if len(problems) == before:
+                            dated[on] = session
+            matches.append(match_id)
+            rounds.append(index.name if match_id else "")
+            found.append(session)
+        return matches, rounds, found
+
+    def undated_session(self, loc: Location) -> int | None:
+        """The survey's one session; else a warning: nothing says which session it is."""
         if self.fixed_session is not None:
             return self.fixed_session
         _warn(
@@ -836,6 +941,9 @@ class _RowReader:
             f"{self.survey.name}-session-01{Path(self.file).suffix or '.csv'}",
         )
         return None
+
+
+_WHO_ROLES = ("member", "email", "name", "first-name", "last-name")
 
 
 def _read_rows(

@@ -316,12 +316,24 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
     span = program.meetings.duration
     problems = []
     booked: dict[tuple[str, str], list[tuple[int, Match]]] = {}
+    fit: dict[tuple[str, tuple[str, ...], int, str], bool] = {}
+
+    def fitting(member: Member, minute: int, day: str, days: tuple[dt.date, ...]) -> bool:
+        # whether it fits depends on the member's timezone and availability only
+        key = (member.timezone, member.availability, minute, day)
+        if key not in fit:
+            fit[key] = fits_all(program, member, minute, days)
+        return fit[key]
+
+    days_of: dict[str, tuple[dt.date, ...]] = {}  # by a match's `day:`, the same for most
     for match in round_.matches:
         members = [m for m in (folder.member(k) for k in match.members) if m is not None]
-        days = meeting_days(program, start, match.day)
+        days = days_of.get(match.day) or days_of.setdefault(
+            match.day, meeting_days(program, start, match.day)
+        )
         time = match.time or program.meetings.time
         minute = time.hour * 60 + time.minute
-        outside = [m for m in members if not fits_all(program, m, minute, days)]
+        outside = [m for m in members if not fitting(m, minute, match.day, days)]
         # shown on the first meeting day on which it is outside for one of them
         on = next(
             (d for d in days if any(not fits_all(program, m, minute, (d,)) for m in outside)),
