@@ -13,8 +13,12 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
 
 from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Round, Survey
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LOW_HEALTH = 3.0  # a match's mean likert answer below this is at risk
 FALLING_BY = 0.6  # a drop of this much below either of the two sessions before is at risk
@@ -296,43 +300,111 @@ def _health(
     return _round(total / count) if count else None
 
 
-def _scores(responses: Sequence[Response], survey: Survey) -> dict[str, float | None]:
-    scores: dict[str, float | None] = {}
-    for question in survey.questions:
-        if question.type not in ("likert5", "nps"):
-            continue
-        values = [v for r in responses if isinstance(v := r.answers.get(question.id), int)]
-        if question.type == "nps":
-            scores[question.id] = scale_stats(values, question).nps
-        else:
-            scores[question.id] = _round(statistics.fmean(values)) if values else None
-    return scores
+_GroupScores = tuple[float | None, dict[str, float | None], dict[str, int]]
 
 
-def _group(
-    key: str,
-    label: str,
+class _Scale:
+    """A survey's scale answers (likert5, nps) as one array per question, an entry per
+    response (-1: no answer), so that a group's scores are sums over its entries rather than
+    a pass over its responses for each question."""
+
+    def __init__(self, responses: Sequence[Response], survey: Survey) -> None:
+        import numpy as np
+
+        self.questions = [q for q in survey.questions if q.type in ("likert5", "nps")]
+        self.values = {
+            q.id: np.fromiter(
+                (v if isinstance(v := r.answers.get(q.id), int) else -1 for r in responses),
+                dtype=np.int64,
+                count=len(responses),
+            )
+            for q in self.questions
+        }
+
+    def by_group(self, keys: Sequence[object], groups: Sequence[object]) -> list[_GroupScores]:
+        """Each group's health (the mean of all its likert5 answers), scores (mean; NPS
+        for nps) and answer counts by question; `keys` says each response's group."""
+        import numpy as np
+
+        index = {group: i for i, group in enumerate(groups)}
+        codes = np.fromiter((index.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+        return self.scores(codes, len(groups))
+
+    def scores(self, codes: np.ndarray, size: int) -> list[_GroupScores]:
+        import numpy as np
+
+        total = np.zeros(size, dtype=np.int64)
+        count = np.zeros(size, dtype=np.int64)
+        sums: dict[str, tuple[list[int], list[int], list[int]]] = {}
+        for question in self.questions:
+            values = self.values[question.id]
+            given = (codes >= 0) & (values >= 0)
+            where, got = codes[given], values[given]
+            n = np.bincount(where, minlength=size)
+            if question.type == "likert5":
+                part = np.bincount(where, weights=got, minlength=size).astype(np.int64)
+                total += part
+                count += n
+                sums[question.id] = (n.tolist(), part.tolist(), [])
+            else:
+                promoters = np.bincount(where[got >= 9], minlength=size)
+                detractors = np.bincount(where[got <= 6], minlength=size)
+                sums[question.id] = (n.tolist(), promoters.tolist(), detractors.tolist())
+        totals, counts = total.tolist(), count.tolist()
+        found: list[_GroupScores] = []
+        for g in range(size):
+            scores: dict[str, float | None] = {}
+            answered: dict[str, int] = {}
+            for question in self.questions:
+                many, first, second = sums[question.id]
+                k = answered[question.id] = many[g]
+                if not k:
+                    scores[question.id] = None
+                elif question.type == "nps":
+                    scores[question.id] = _round(100 * (first[g] - second[g]) / k, 1)
+                else:
+                    scores[question.id] = _round(first[g] / k)
+            health = _round(totals[g] / counts[g]) if counts[g] else None
+            found.append((health, scores, answered))
+        return found
+
+
+def _match_groups(
+    scale: _Scale,
     responses: Sequence[Response],
-    survey: Survey,
-    totals: Totals,
-    withheld: str = "",
-) -> GroupStats:
-    if withheld:
-        return GroupStats(key, label, None, None, suppressed=True, note=withheld)
-    return GroupStats(
-        key, label, len(responses), _health(responses, survey, totals), _scores(responses, survey)
+    keys: Sequence[tuple[str, str]],
+    by_key: Mapping[tuple[str, str], Sequence[Response]],
+    several_rounds: bool,
+) -> tuple[GroupStats, ...]:
+    """Each (round, match)'s scores, and its health in the latest session it answered."""
+    import numpy as np
+
+    index = {key: i for i, key in enumerate(keys)}
+    codes = np.fromiter(
+        (index.get((r.round, r.match_id), -1) if r.match_id else -1 for r in responses),
+        dtype=np.int64,
+        count=len(responses),
     )
-
-
-def _with_latest(
-    group: GroupStats, survey: Survey, responses: Sequence[Response], totals: Totals
-) -> GroupStats:
-    sessions = [r.session for r in responses if r.session is not None]
-    if not sessions:
-        return group
-    last = max(sessions)
-    latest = _health([r for r in responses if r.session == last], survey, totals)
-    return replace(group, latest=latest, latest_session=last)
+    sessions = np.fromiter(
+        (-1 if r.session is None else r.session for r in responses),
+        dtype=np.int64,
+        count=len(responses),
+    )
+    dated = (codes >= 0) & (sessions >= 0)
+    last = np.full(max(1, len(keys)), -1, dtype=np.int64)
+    np.maximum.at(last, codes[dated], sessions[dated])
+    latest_codes = np.where(dated & (sessions == last[np.maximum(codes, 0)]), codes, -1)
+    scores = scale.scores(codes, len(keys))
+    latest = scale.scores(latest_codes, len(keys))
+    groups = []
+    for i, (round_name, match_id) in enumerate(keys):
+        label = f"{match_id} ({round_name})" if several_rounds and round_name else match_id
+        health, means, _ = scores[i]
+        group = GroupStats(match_id, label, len(by_key[(round_name, match_id)]), health, means)
+        if last[i] >= 0:
+            group = replace(group, latest=latest[i][0], latest_session=int(last[i]))
+        groups.append(replace(group, round=round_name))
+    return tuple(groups)
 
 
 # --- one survey -----------------------------------------------------------------------------
@@ -347,7 +419,6 @@ def tally_survey(
     names: bool = True,
     as_of: dt.date | None = None,
     round_: Round | None = None,
-    totals: Totals | None = None,
 ) -> SurveyTally:
     """Every number of one survey, with the privacy rule applied for anonymous surveys.
 
@@ -381,60 +452,44 @@ def tally_survey(
             by_match_responses[(response.round, response.match_id)].append(response)
     several_rounds = len({key[0] for key in by_match_responses}) > 1
     order = {r.name: i for i, r in enumerate(folder.rounds)}
-    if totals is None:
-        totals = _totals(responses, survey)
     small = {s for s, rs in by_session_responses.items() if anonymous and len(rs) < minimum}
     if len(small) == 1 and len(by_session_responses) > 1:
         # With the total shown, one withheld session could be worked out from the others.
         shown = sorted((len(rs), s) for s, rs in by_session_responses.items() if s not in small)
         small.add(shown[0][1])
+    scale = _Scale(responses, survey)
+    sessions = sorted(by_session_responses)
+    session_scores = scale.by_group([r.session for r in responses], sessions)
     by_session = tuple(
-        _group(
+        GroupStats(
+            str(number), f"session {number}", None, None, suppressed=True, note=too_few(minimum)
+        )
+        if number in small
+        else GroupStats(
             str(number),
             f"session {number}",
-            by_session_responses[number],
-            survey,
-            totals,
-            too_few(minimum) if number in small else "",
+            len(by_session_responses[number]),
+            *session_scores[i][:2],
         )
-        for number in sorted(by_session_responses)
+        for i, number in enumerate(sessions)
     )
     note = ""
     by_match: tuple[GroupStats, ...] = ()
     if anonymous and any(len(rs) < minimum for rs in by_match_responses.values()):
         note = f"per-match results rolled up to the cohort: some matches have {too_few(minimum)}"
     else:
-        by_match = tuple(
-            replace(
-                _with_latest(
-                    _group(
-                        match_id,
-                        f"{match_id} ({round_name})" if several_rounds and round_name else match_id,
-                        by_match_responses[(round_name, match_id)],
-                        survey,
-                        totals,
-                    ),
-                    survey,
-                    by_match_responses[(round_name, match_id)],
-                    totals,
-                ),
-                round=round_name,
-            )
-            for round_name, match_id in sorted(
-                by_match_responses, key=lambda k: (order.get(k[0], -1), k[1])
-            )
-        )
+        keys = sorted(by_match_responses, key=lambda k: (order.get(k[0], -1), k[1]))
+        by_match = _match_groups(scale, responses, keys, by_match_responses, several_rounds)
     trend = []
-    for number in sorted(by_session_responses):
-        group = by_session_responses[number]
-        scores = _scores(group, survey) if number not in small else {}
-        for question in survey.questions:
-            if question.type in ("likert5", "nps"):
-                if number in small:
-                    trend.append(TrendPoint(question.id, number, None, None))
-                    continue
-                n = sum(question.id in r.answers for r in group)
-                trend.append(TrendPoint(question.id, number, scores.get(question.id), n))
+    for i, number in enumerate(sessions):
+        _, scores, counts = session_scores[i]
+        for question in scale.questions:
+            if number in small:
+                trend.append(TrendPoint(question.id, number, None, None))
+            else:
+                trend.append(
+                    TrendPoint(question.id, number, scores.get(question.id), counts[question.id])
+                )
     invited = None
     if not anonymous and round_ is not None:
         # People, not places in matches: a mentor with three mentees is asked once.
@@ -606,7 +661,7 @@ def tally_folder(
     surveys = folder.program.surveys
     order = [name for name in surveys if name in grouped]
     round_ = round_in_effect(folder, as_of, round_name)
-    # Each answer's likert sum and count, once for the survey's tally and its at-risk check.
+    # Each answer's likert sum and count, for the at-risk check.
     totals = {name: _totals(grouped[name], surveys[name]) for name in order}
     tallies = tuple(
         tally_survey(
@@ -617,7 +672,6 @@ def tally_folder(
             names=names,
             as_of=as_of,
             round_=round_,
-            totals=totals[name],
         )
         for name in order
     )
