@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from peerkit.errors import PeerkitError
-from peerkit.model import Folder, Match, Meeting, Member, Problem, Program
+from peerkit.model import Folder, Match, Meeting, Member, Program
 from peerkit.output import BuildOptions, Output
 from peerkit.text import (
     clock,
@@ -50,15 +50,12 @@ def ground_rules(format: str = "groups") -> Mapping[str, tuple[tuple[str, str], 
     }
 
 
-@dataclass
-class AgendaResult:
-    """Handouts rendered for one session: files relative to the program folder, and notes."""
+@dataclass(kw_only=True)
+class AgendaResult(Output):
+    """Handouts rendered for one session (files relative to the program folder)."""
 
     session: int
     round: str
-    files: dict[str, bytes] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 # --- formatting -----------------------------------------------------------------------
@@ -351,10 +348,10 @@ def agenda_step(folder: Folder, options: BuildOptions) -> Output:
     # a job for `peerkit agenda --as pdf`, not for every build
     formats = ("md", "html") if big else AGENDA_FORMATS
     made = render_agenda(folder, str(number), formats=formats, now=moment)
-    notes = [f"handouts for session {made.session} (round {made.round})", *made.notes]
+    made.notes.insert(0, f"handouts for session {made.session} (round {made.round})")
     if big:
-        notes.append(
+        made.notes.append(
             f"no handouts.pdf: more than {BUILD_PDF_LIMIT} matches; "
             f"run `peerkit agenda --session {made.session} --as pdf` for the print file"
         )
-    return Output(files=made.files, notes=notes, problems=made.problems)
+    return made

@@ -163,7 +163,7 @@ class _Row:
     def text(self, key: str) -> str:
         return self.values.get(key, "")
 
-    def where(self, key: str) -> Location:
+    def source_of(self, key: str) -> Location:
         return self.places.get(key, self.loc)
 
 
@@ -229,7 +229,7 @@ class _RowReader:
                 else f"no status for {member or 'this row'}"
             )
             self.warn(
-                row.where("status"),
+                row.source_of("status"),
                 "attendance-status",
                 f"{what}; the row is left out",
                 "write present, absent or excused",
@@ -240,7 +240,7 @@ class _RowReader:
         day = _parse_date(row.text("date"))
         if day is None:
             self.warn(
-                row.where("date"),
+                row.source_of("date"),
                 "attendance-date",
                 f"'{row.text('date')[:40]}' is not a date; the row is left out",
                 "write the meeting date as YYYY-MM-DD, e.g. 2027-03-09",
@@ -258,7 +258,7 @@ class _RowReader:
         )
         if found is None:
             self.warn(
-                row.where("member"),
+                row.source_of("member"),
                 "unknown-member",
                 f"no member has the id '{text[:40]}'; the row is left out",
                 "use the member id from the roster (the sign-in sheet has them)",
@@ -274,7 +274,7 @@ class _RowReader:
         counted = own[0] if len(own) == 1 else ""
         if not written and len(own) > 1:
             self.warn(
-                row.where("match"),
+                row.source_of("match"),
                 "attendance-match",
                 f"{member} is in {len(own)} matches of {in_round} ({', '.join(own)}); "
                 f"the row is counted for {match}",
@@ -282,7 +282,7 @@ class _RowReader:
             )
         elif by_id and match and match not in by_id:
             self.warn(
-                row.where("match"),
+                row.source_of("match"),
                 "unknown-match",
                 f"'{match[:40]}' is not a match of {in_round}; counted for {counted or 'no match'}",
                 "use the match id from the round file (the sign-in sheet has it)",
@@ -290,7 +290,7 @@ class _RowReader:
             match = counted
         elif by_id and match and member not in by_id[match].members:
             self.warn(
-                row.where("match"),
+                row.source_of("match"),
                 "wrong-match",
                 f"{member} is not in {match} of {in_round}; counted for {counted or 'no match'}",
                 "use the member's own match id (the sign-in sheet has it)",
@@ -306,7 +306,7 @@ class _RowReader:
             else f"long after the program ended ({self.folder.program.end})"
         )
         self.warn(
-            row.where("date"),
+            row.source_of("date"),
             "attendance-date",
             f"{day} is {when}; it counts for no session",
             "check the date; meetings are listed by `peerkit calendar`",

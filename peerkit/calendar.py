@@ -520,7 +520,7 @@ def render_calendars(
     if method == "request" and not is_email(program.contact.email):
         result.problems.append(
             Problem(
-                program.where("contact.email"),
+                program.source_of("contact.email"),
                 "calendar-organizer",
                 "--method request needs the program contact's email as the organizer",
                 "add `contact: {name: ..., email: ...}` to program.yaml",
@@ -758,7 +758,7 @@ def _warnings(folder: Folder, round_: Round) -> list[Problem]:
     program = folder.program
     found = []
     for match in round_.matches:
-        where = match.where or Location(round_.file)
+        where = match.source or Location(round_.file)
         if match.day and (is_rrule(program.meetings.cadence) or not valid_day(match.day)):
             reason = (
                 "the program's cadence is an RRULE"

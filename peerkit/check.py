@@ -14,7 +14,7 @@ from peerkit.validate import suggest
 def _check_format(folder: Folder, reader: Reader) -> None:
     program = folder.program
     active = [m for m in folder.members if m.is_active_on(program.start)]
-    where = program.where("format")
+    where = program.source_of("format")
     if program.format == "groups" and len(active) < program.group_size.min:
         reader.report(
             where,
@@ -63,7 +63,7 @@ def _check_format(folder: Folder, reader: Reader) -> None:
     if program.format != "mentoring" and peers:
         first = folder.member(peers[0])
         reader.report(
-            first.location if first else Location(folder.roster_file),
+            first.source if first else Location(folder.roster_file),
             "role",
             f"{len(peers)} member(s) have role mentor/mentee, but format is {program.format}; "
             "roles are ignored",
@@ -78,7 +78,7 @@ def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = Fals
     for session in () if duration_broken else program.sessions:
         if session.agenda_minutes > minutes:
             reader.report(
-                program.where(f"sessions.{(session.entry or session.number) - 1}.agenda"),
+                program.source_of(f"sessions.{(session.entry or session.number) - 1}.agenda"),
                 "agenda-time",
                 f"session {session.number} ({session.title}) has {session.agenda_minutes} minutes "
                 f"of agenda, but meetings last {minutes:.0f}",
@@ -90,7 +90,7 @@ def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = Fals
     count = len(dates)
     if count == 0:
         reader.report(
-            program.where("meetings"),
+            program.source_of("meetings"),
             "schedule",
             f"no meeting falls between start ({program.start}) and end ({program.end})",
             "check start, end, meetings.cadence and meetings.day",
@@ -98,7 +98,7 @@ def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = Fals
     # a session the schedule leaves out, and a skip or move on a day with no meeting, are
     # reported by the loader at their own lines
     for day, new in program.meetings.moved:
-        where = program.where(f"meetings.moved.{day}")
+        where = program.source_of(f"meetings.moved.{day}")
         if not program.start <= new <= program.end:
             reader.report(
                 where,
@@ -109,7 +109,7 @@ def _check_sessions(folder: Folder, reader: Reader, duration_broken: bool = Fals
             )
         if day in program.meetings.skip:
             reader.report(
-                program.where("meetings.moved"),
+                program.source_of("meetings.moved"),
                 "schedule",
                 f"{day} is both skipped and moved",
                 "keep it in only one of `skip` and `moved`",
@@ -147,7 +147,7 @@ def _check_rule_fields(folder: Folder, reader: Reader) -> None:
                 continue
             hint = suggest(name, known, f"use one of: {', '.join(known)}")
             reader.report(
-                folder.program.where(f"{key}.{index}"),
+                folder.program.source_of(f"{key}.{index}"),
                 "unknown-field",
                 f"{key}: no member field is called '{name}', so this rule would do nothing",
                 hint,
@@ -190,9 +190,9 @@ def _broken(problems: list[Problem], where: Location | None) -> bool:
     """Whether an error was reported on the line of `where` (a value that fell back to a default)."""
     return where is not None and any(
         p.severity == "error"
-        and p.location is not None
-        and p.location.file == where.file
-        and p.location.line == where.line
+        and p.source is not None
+        and p.source.file == where.file
+        and p.source.line == where.line
         for p in problems
     )
 
@@ -207,19 +207,21 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
     reader = Reader(problems)
     if folder is not None:
         roster_unread = not folder.members and any(
-            p.location is not None and p.location.file == folder.roster_file for p in problems
+            p.source is not None and p.source.file == folder.roster_file for p in problems
         )
         if not roster_unread:  # a roster that could not be read says nothing about the format
             _check_format(folder, reader)
         program = folder.program
         # a date or length that fell back to a default would only echo that default
         dates_broken = (
-            "start" not in program.locations
-            or _broken(problems, program.where("start"))
-            or _broken(problems, program.where("end"))
+            "start" not in program.sources
+            or _broken(problems, program.source_of("start"))
+            or _broken(problems, program.source_of("end"))
         )
         if not dates_broken:
-            _check_sessions(folder, reader, _broken(problems, program.where("meetings.duration")))
+            _check_sessions(
+                folder, reader, _broken(problems, program.source_of("meetings.duration"))
+            )
         _check_rule_fields(folder, reader)
         from peerkit.match import round_problems
 
@@ -255,7 +257,7 @@ def problems_before_matching(problems: list[Problem], round_file: str | None) ->
     """
     kept = []
     for problem in problems:
-        file = problem.location.file if problem.location else ""
+        file = problem.source.file if problem.source else ""
         if file == round_file:
             continue
         if file.startswith("rounds/") and problem.severity == "error":

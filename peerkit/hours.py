@@ -55,10 +55,10 @@ class Window:
     end: int
 
     def __str__(self) -> str:
-        return f"{calendar.day_abbr[self.weekday]} {clock(self.start)}-{clock(self.end)}"
+        return f"{calendar.day_abbr[self.weekday]} {hhmm(self.start)}-{hhmm(self.end)}"
 
 
-def clock(minutes: int) -> str:
+def hhmm(minutes: int) -> str:
     """Minutes from midnight as `HH:MM` (24:00 for the end of the day)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 

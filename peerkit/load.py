@@ -431,18 +431,18 @@ def slugify(name: str) -> str:
 # --- program.yaml ---------------------------------------------------------------------
 
 
-def _locations(node: Node, prefix: str = "") -> dict[str, Location]:
+def _sources(node: Node, prefix: str = "") -> dict[str, Location]:
     found: dict[str, Location] = {}
     if isinstance(node.value, dict):
         for key, child in node.value.items():
             path = f"{prefix}.{key}" if prefix else key
             found[path] = node.keys.get(key, child.loc)
-            found.update(_locations(child, path))
+            found.update(_sources(child, path))
     elif isinstance(node.value, list):
         for index, child in enumerate(node.value):
             path = f"{prefix}.{index}"
             found[path] = child.loc
-            found.update(_locations(child, path))
+            found.update(_sources(child, path))
     return found
 
 
@@ -1172,7 +1172,7 @@ def load_program(root: Path, reader: Reader) -> Program | None:
             privacy.get("min_group_size"), "privacy.min_group_size", 3, 1, 1000
         ),
         root=root,
-        locations=_locations(node),
+        sources=_sources(node),
         roster=read_roster_import(entries.get("roster"), reader.problems, MEMBER_KEYS),
         handouts_url=_handouts_url(reader, entries.get("handouts_url")),
         mail=_mail(reader, entries.get("mail")),
@@ -1296,8 +1296,8 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         left=left,
         pauses=pauses,
         fields=custom,
-        location=record.loc,
-        locations={key: value.loc for key, value in entries.items()},
+        source=record.loc,
+        sources={key: value.loc for key, value in entries.items()},
     )
 
 
@@ -1416,7 +1416,7 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     else:
         if spec.columns or spec.ignore:
             reader.report(
-                program.where("roster") if program else Location("program.yaml"),
+                program.source_of("roster") if program else Location("program.yaml"),
                 "roster-column",
                 f"roster.columns and roster.ignore name the columns of an export (members.csv "
                 f"or members.xlsx); {rel} is read by its keys, so they do nothing",
@@ -1437,13 +1437,13 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
             continue
         if member.id in seen:
             reader.report(
-                member.location,
+                member.source,
                 "duplicate-id",
                 f"member id '{member.id}' is used twice (first at line {seen[member.id].line})",
                 "give one of them its own `id:`",
             )
             continue
-        seen[member.id] = member.location
+        seen[member.id] = member.source
         members.append(member)
     same_people(members, reader.problems)
     reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
@@ -1477,7 +1477,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
         return None
     entries = reader.mapping(node, "", ("round", "start", "end", "summary", "matches", "unmatched"))
     if "summary" in entries and "unmatched" not in entries and isinstance(node.value, dict):
-        last = max((loc.line for loc in _locations(node).values()), default=node.loc.line)
+        last = max((loc.line for loc in _sources(node).values()), default=node.loc.line)
         reader.report(
             Location(rel, last, 1),
             "round-truncated",
@@ -1508,7 +1508,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
                 location=reader.place(fields.get("location"), "matches.location"),
                 day=reader.text(fields.get("day"), "matches.day"),
                 time=reader.time(fields.get("time"), "matches.time", None),
-                where=item.loc,
+                source=item.loc,
             )
         )
     unmatched = []
@@ -1539,7 +1539,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
         file=rel,
         start=start,
         end=end,
-        where=entries["start"].loc if "start" in entries else node.loc,
+        source=entries["start"].loc if "start" in entries else node.loc,
     )
 
 
@@ -1599,7 +1599,7 @@ def date_rounds(rounds: Sequence[Round], program: Program, reader: Reader) -> tu
         first = index == 0 and (earliest is None or earliest > program.start)
         if not first:
             reader.report(
-                round_.where or Location(round_.file),
+                round_.source or Location(round_.file),
                 "round-start",
                 f"round '{round_.name}' has no start date, and it is not the first round",
                 "add `start: YYYY-MM-DD` to the round file: the day its matches take over "
@@ -1611,7 +1611,7 @@ def date_rounds(rounds: Sequence[Round], program: Program, reader: Reader) -> tu
     for earlier, later in itertools.pairwise(result):
         if earlier.start == later.start and not {earlier.name, later.name} & guessed:
             reader.report(
-                later.where or Location(later.file),
+                later.source or Location(later.file),
                 "round-start",
                 f"rounds '{earlier.name}' and '{later.name}' both start on {later.start}",
                 "give the later round a later `start:` (peerkit match --round NAME --start DATE)",
@@ -1619,7 +1619,7 @@ def date_rounds(rounds: Sequence[Round], program: Program, reader: Reader) -> tu
     for round_ in result:
         if round_.start is not None and not program.start <= round_.start <= program.end:
             reader.report(
-                round_.where or Location(round_.file),
+                round_.source or Location(round_.file),
                 "round-start",
                 f"round '{round_.name}' starts on {round_.start}, outside the program "
                 f"({program.start} to {program.end})",
@@ -1655,23 +1655,25 @@ def check_references(folder: Folder, reader: Reader) -> None:
     kept_apart = "manager" in folder.program.matching.rules.not_same
     outside_managers(folder.members, reader.problems, kept_apart)
     for member in folder.members:
-        refs.extend((other, member.where("avoid"), f"{member.id}: avoid") for other in member.avoid)
+        refs.extend(
+            (other, member.source_of("avoid"), f"{member.id}: avoid") for other in member.avoid
+        )
         if member.manager == member.id:
-            reader.report(member.where("manager"), "value", f"{member.id} is their own manager")
+            reader.report(member.source_of("manager"), "value", f"{member.id} is their own manager")
         if member.id in member.avoid:
             reader.report(
-                member.where("avoid"),
+                member.source_of("avoid"),
                 "value",
                 f"{member.id}: avoid lists {member.id} themselves",
                 f"take {member.id} out of their own `avoid:` list",
             )
     program = folder.program
     for index, pin in enumerate(program.matching.pins):
-        loc = program.where(f"matching.pins.{index}")
+        loc = program.source_of(f"matching.pins.{index}")
         refs.extend((member_id, loc, "matching.pins") for member_id in pin)
     _check_refs(reader, ids, refs, known)
     roster_failed = any(
-        p.severity == "error" and p.location is not None and p.location.file == folder.roster_file
+        p.severity == "error" and p.source is not None and p.source.file == folder.roster_file
         for p in reader.problems
     )
     for round_ in folder.rounds:
@@ -1698,7 +1700,7 @@ def check_references(folder: Folder, reader: Reader) -> None:
             case_hint = member_reference_hint(gone, folded)
             if case_hint:  # a hand edit that wrote the id in another case
                 reader.report(
-                    match.where or Location(round_.file),
+                    match.source or Location(round_.file),
                     "unknown-member",
                     f"match {match.id}: no member has the id '{gone}'",
                     f"{case_hint} in {round_.file}",
@@ -1707,7 +1709,7 @@ def check_references(folder: Folder, reader: Reader) -> None:
             # A round names members as they were when it was made: an id missing now
             # is most often someone taken off the roster, not a typo.
             reader.report(
-                match.where or Location(round_.file),
+                match.source or Location(round_.file),
                 "unknown-member",
                 f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
                 f"if they left, put them back in {folder.roster_file} with `left: DATE` "

@@ -60,22 +60,22 @@ class Location:
 class Problem:
     """Something wrong (or worth a look) in the program folder."""
 
-    location: Location | None
+    source: Location | None
     code: str
     message: str
     hint: str = ""
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        where = str(self.location) if self.location else "peerkit"
+        where = str(self.source) if self.source else "peerkit"
         return f"{where}: {self.severity}[{self.code}]: {self.message}"
 
     def sort_key(self) -> tuple[str, int, int, str]:
-        loc = self.location or Location("")
+        loc = self.source or Location("")
         return (loc.file, loc.line, loc.col, self.code)
 
     def as_dict(self) -> dict[str, object]:
-        loc = self.location
+        loc = self.source
         return {
             "file": loc.file if loc else None,
             "line": loc.line if loc else None,
@@ -245,7 +245,7 @@ class Program:
     surveys: Mapping[str, Survey]
     min_group_size: int  # privacy: no score shown for fewer respondents
     root: Path
-    locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
+    sources: Mapping[str, Location] = field(default_factory=dict, compare=False)
     # A stable slug that calendar UIDs hang on (`id:`), so a rename never duplicates events;
     # empty when program.yaml has none (the calendar then keeps one in calendars.yaml).
     id: str = ""
@@ -254,11 +254,11 @@ class Program:
     handouts_url: str = ""
     mail: Mail = field(default_factory=Mail)
 
-    def where(self, key_path: str) -> Location:
-        """The location of a key path like `meetings.duration` (or the file, if unknown)."""
+    def source_of(self, key_path: str) -> Location:
+        """Where a key path like `meetings.duration` was written (or the file, if unknown)."""
         while key_path:
-            if key_path in self.locations:
-                return self.locations[key_path]
+            if key_path in self.sources:
+                return self.sources[key_path]
             key_path = key_path.rpartition(".")[0]
         return Location("program.yaml")
 
@@ -301,12 +301,12 @@ class Member:
     # spans away from the program, each (from, until) with both days included
     pauses: tuple[tuple[dt.date, dt.date], ...] = ()
     fields: Mapping[str, str] = field(default_factory=dict)
-    location: Location = field(default=Location("members.yaml"), compare=False)
+    source: Location = field(default=Location("members.yaml"), compare=False)
     # where each field's value was written (for messages that point at the value)
-    locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
+    sources: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
-    def where(self, key: str) -> Location:
-        return self.locations.get(key, self.location)
+    def source_of(self, key: str) -> Location:
+        return self.sources.get(key, self.source)
 
     @property
     def label(self) -> str:
@@ -354,7 +354,7 @@ class Match:
     location: str = ""  # overrides meetings.location
     day: str = ""  # overrides meetings.day
     time: dt.time | None = None  # overrides meetings.time
-    where: Location | None = field(default=None, compare=False)
+    source: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -401,7 +401,7 @@ class Round:
         None  # None only for a round file that gives none (loader: program start)
     )
     end: dt.date | None = None  # the last day it runs, when the file says so
-    where: Location | None = field(default=None, compare=False)
+    source: Location | None = field(default=None, compare=False)
 
     def match_of(self, member_id: str) -> Match | None:
         return next((m for m in self.matches if member_id in m.members), None)

@@ -587,7 +587,7 @@ def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxRe
     if not sender:
         result.problems.append(
             Problem(
-                program.where("mail"),
+                program.source_of("mail"),
                 "mail-from",
                 "the outbox needs a sender: neither mail.from nor contact.email is an address",
                 "add `mail: {from: coordinator@example.org}` or `contact: {email: ...}`",
@@ -619,7 +619,7 @@ def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxRe
     for member in sorted(maker.no_email.values(), key=lambda m: m.id):
         result.problems.append(
             Problem(
-                member.where("email"),
+                member.source_of("email"),
                 "no-email",
                 f"{member.id} has no email address: no message is made for them",
                 "add `email:` to the member, or tell them yourself",

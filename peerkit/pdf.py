@@ -142,7 +142,7 @@ def glyph_problems(html: str, members: Iterable[Member]) -> list[Problem]:
         named.update(lacking)
         problems.append(
             Problem(
-                member.where("name"),
+                member.source_of("name"),
                 "font",
                 f"no installed font has {_chars(lacking)} in {member.name!r} ({member.id}): "
                 "the PDF prints them as empty boxes",

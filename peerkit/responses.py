@@ -1326,7 +1326,7 @@ def fold_repeats(problems: Sequence[Problem], keep: int = FOLD_AFTER) -> list[Pr
     """
     groups: dict[tuple[str, str], list[Problem]] = {}
     for problem in sorted(problems, key=lambda p: p.sort_key()):
-        file = problem.location.file if problem.location else ""
+        file = problem.source.file if problem.source else ""
         groups.setdefault((file, problem.code), []).append(problem)
     kept: list[Problem] = []
     for (_file, code), group in groups.items():
@@ -1335,7 +1335,7 @@ def fold_repeats(problems: Sequence[Problem], keep: int = FOLD_AFTER) -> list[Pr
         kept.extend(plain[:keep])
         rest = plain[keep:]
         count = len(rest)
-        lines = [p.location.line for p in rest if p.location and p.location.line]
+        lines = [p.source.line for p in rest if p.source and p.source.line]
         for summary in folded:
             found = FOLDED.match(summary.message)
             assert found is not None
@@ -1348,7 +1348,7 @@ def fold_repeats(problems: Sequence[Problem], keep: int = FOLD_AFTER) -> list[Pr
         first = min([*rest, *folded], key=lambda p: p.sort_key())
         kept.append(
             Problem(
-                first.location,
+                first.source,
                 code,
                 f"and {count} more like this{span}",
                 group[0].hint,

@@ -274,7 +274,7 @@ def header_fields(
         block = _roster_block(unknown_names, spec, member_keys)
         top = unknown[0]
         unknown[0] = Problem(
-            top.location,
+            top.source,
             top.code,
             top.message,
             f"{top.hint}. For all {len(unknown)} unknown columns at once, start from this in "
@@ -579,7 +579,7 @@ def language_codes(
 
 
 def _row(member: Member) -> str:
-    loc = member.location
+    loc = member.source
     return f"{loc.file}:{loc.line}" if loc.line else loc.file
 
 
@@ -595,7 +595,7 @@ def same_people(members: Sequence[Member], problems: list[Problem]) -> None:
         if other is not member and other.id != member.id:
             problems.append(
                 _problem(
-                    member.where("id"),
+                    member.source_of("id"),
                     "duplicate-id",
                     f"member ids '{member.id}' ({_row(member)}) and '{other.id}' "
                     f"({_row(other)}) differ only in case",
@@ -611,7 +611,7 @@ def same_people(members: Sequence[Member], problems: list[Problem]) -> None:
             if other is not member:
                 problems.append(
                     _problem(
-                        member.where("email"),
+                        member.source_of("email"),
                         "duplicate-person",
                         f"{member.id} ({_row(member)}) has the same email as {other.id} "
                         f"({_row(other)}): {member.email}",
@@ -631,7 +631,7 @@ def same_people(members: Sequence[Member], problems: list[Problem]) -> None:
         both_emails = member.email and other.email
         problems.append(
             _problem(
-                member.where("name"),
+                member.source_of("name"),
                 "duplicate-person",
                 f"{member.id} ({_row(member)}) and {other.id} ({_row(other)}) are both "
                 f"'{member.name}'{org}" + (", with different emails" if both_emails else ""),
@@ -671,7 +671,7 @@ def outside_managers(
         if hint:
             problems.append(
                 _problem(
-                    member.where("manager"),
+                    member.source_of("manager"),
                     "unknown-member",
                     f"{member.id}: manager '{manager}' is no member's id, but "
                     f"'{folded[manager.casefold()]}' is",
@@ -686,10 +686,10 @@ def outside_managers(
     shown = ", ".join(f"{name} ({len(outside[name])})" for name in names[:10])
     if len(names) > 10:
         shown += f" and {len(names) - 10} more"
-    first = min((m for group in outside.values() for m in group), key=lambda m: m.location)
+    first = min((m for group in outside.values() for m in group), key=lambda m: m.source)
     problems.append(
         _problem(
-            first.where("manager"),
+            first.source_of("manager"),
             "outside-manager",
             f"{len(names)} manager(s) named in the roster are not members: {shown}; "
             + (
@@ -708,7 +708,7 @@ def outside_managers(
 def _cause(problem: Problem) -> tuple[object, ...]:
     """What problems of one cause share: file, code, severity, and the words but for the
     values quoted."""
-    loc = problem.location
+    loc = problem.source
     return (
         loc.file if loc else "",
         problem.code,
@@ -728,13 +728,13 @@ def collapse_repeats(problems: list[Problem]) -> list[Problem]:
     done: set[int] = set()
     for problem in problems:
         group = groups[_cause(problem)]
-        if len({p.location.line if p.location else 0 for p in group}) <= REPEATS_SHOWN:
+        if len({p.source.line if p.source else 0 for p in group}) <= REPEATS_SHOWN:
             result.append(problem)
             continue
         if id(group) in done:
             continue
         done.add(id(group))
-        lines = sorted({p.location.line for p in group[1:] if p.location and p.location.line})
+        lines = sorted({p.source.line for p in group[1:] if p.source and p.source.line})
         shown = ", ".join(str(line) for line in lines[:LINES_SHOWN])
         if len(lines) > LINES_SHOWN:
             shown += f" and {len(lines) - LINES_SHOWN} more"
@@ -742,6 +742,6 @@ def collapse_repeats(problems: list[Problem]) -> list[Problem]:
         if shown:
             message += f" (lines {shown})"
         result.append(
-            Problem(group[0].location, group[0].code, message, group[0].hint, group[0].severity)
+            Problem(group[0].source, group[0].code, message, group[0].hint, group[0].severity)
         )
     return result

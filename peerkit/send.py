@@ -249,7 +249,7 @@ def send_outbox(
     if not mail.host:
         result.problems.append(
             Problem(
-                folder.program.where("mail.smtp"),
+                folder.program.source_of("mail.smtp"),
                 "mail-smtp",
                 "there is no SMTP server to send through",
                 "add `mail: {smtp: smtp.example.org:587, security: starttls, user: ...}`",

@@ -36,13 +36,11 @@ SESSION_QUESTION = Question(id="session", text="Session number", type="text", re
 NPS_ENDS = ("Not at all likely", "Extremely likely")
 
 
-@dataclass
-class SurveyResult:
-    """Forms rendered for one or more surveys: files relative to the program folder."""
+@dataclass(kw_only=True)
+class SurveyResult(Output):
+    """Forms rendered for one or more surveys (files relative to the program folder)."""
 
     surveys: list[str] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 def survey_questions(survey: Survey) -> tuple[Question, ...]:
@@ -296,5 +294,5 @@ def surveys_step(folder: Folder, options: BuildOptions) -> Output:
     """The `build` stage: every survey in every format."""
 
     made = render_surveys(folder)
-    notes = [f"forms for {len(made.surveys)} survey(s): {', '.join(made.surveys)}", *made.notes]
-    return Output(files=made.files, notes=notes)
+    made.notes.insert(0, f"forms for {len(made.surveys)} survey(s): {', '.join(made.surveys)}")
+    return made

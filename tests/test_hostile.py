@@ -21,7 +21,7 @@ CSV_ROSTER = "id,name,email,organization,languages,knowledge\n" + "".join(
 
 def codes(root: Path) -> list[tuple[str, int, str]]:
     return [
-        (p.location.file if p.location else "", p.location.line if p.location else 0, p.code)
+        (p.source.file if p.source else "", p.source.line if p.source else 0, p.code)
         for p in check_folder(root)[1]
     ]
 
@@ -54,7 +54,7 @@ def test_non_utf8_yaml_names_the_line(tmp_path: Path) -> None:
     program = (MINIMAL_PROGRAM + "organization: Caf\xe9 Ltd\n").encode("cp1252")
     root = write_folder(tmp_path, {"program.yaml": program, "members.csv": CSV_ROSTER})
     result = check_folder(root)[1]
-    assert [(p.location.line if p.location else 0, p.code) for p in result] == [(6, "encoding")]
+    assert [(p.source.line if p.source else 0, p.code) for p in result] == [(6, "encoding")]
     assert "UTF-8" in result[0].hint
 
 
@@ -78,7 +78,7 @@ def test_roster_encodings_from_other_tools(tmp_path: Path, encode: object) -> No
     assert [m.name for m in folder.members][:2] == ["Zoë Café", "Member 1"]
     assert folder.members[0].languages == ("en", "fr")
     assert folder.members[3].levels.knowledge == 4
-    assert folder.members[1].location.line == 3
+    assert folder.members[1].source.line == 3
 
 
 def test_semicolon_csv_from_european_excel(tmp_path: Path) -> None:
@@ -105,11 +105,11 @@ def test_unknown_csv_column_and_quoted_newline(tmp_path: Path) -> None:
     root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": text})
     folder, problems = check_folder(root)
     # reported once, at the header cell, not once per row
-    assert [(p.code, str(p.location)) for p in problems] == [("unknown-key", "members.csv:1:3")]
+    assert [(p.code, str(p.source)) for p in problems] == [("unknown-key", "members.csv:1:3")]
     assert problems[0].hint.startswith("did you mean 'department'? map it to a member field")
     assert "fields.deparment" in problems[0].hint
     assert folder is not None
-    assert folder.members[1].location.line == 4
+    assert folder.members[1].source.line == 4
 
 
 def test_roster_with_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,7 +142,7 @@ def test_xlsx_roster_and_a_fake_one(tmp_path: Path) -> None:
     folder, problems = check_folder(root)
     assert problems == []
     assert folder is not None
-    assert [(m.id, m.levels.knowledge, m.location.line) for m in folder.members] == [
+    assert [(m.id, m.levels.knowledge, m.source.line) for m in folder.members] == [
         ("ana", 3, 2),
         ("ben", 4, 3),
     ]
@@ -189,7 +189,7 @@ def test_hostile_values_are_only_text(tmp_path: Path) -> None:
 
 def errors(root: Path) -> list[tuple[str, int, str]]:
     return [
-        (p.location.file if p.location else "", p.location.line if p.location else 0, p.code)
+        (p.source.file if p.source else "", p.source.line if p.source else 0, p.code)
         for p in check_folder(root)[1]
         if p.severity == "error"
     ]
@@ -228,8 +228,8 @@ def test_a_csv_column_given_twice_is_an_error(tmp_path: Path) -> None:
     root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": roster})
     assert errors(root) == [("members.csv", 1, "duplicate-column")]
     problem = check_folder(root)[1][0]
-    assert problem.location is not None
-    assert problem.location.col == 4
+    assert problem.source is not None
+    assert problem.source.col == 4
     assert "first in column 3" in problem.message
 
 
@@ -241,7 +241,7 @@ def test_a_quoted_header_full_of_semicolons_stays_comma_separated(tmp_path: Path
     assert folder is not None
     assert [m.id for m in folder.members] == ["a", "b"]
     assert [p.code for p in problems] == ["unknown-key"]  # the odd goals column, at 1:3
-    assert problems[0].location == load.Location("members.csv", 1, 3)
+    assert problems[0].source == load.Location("members.csv", 1, 3)
 
 
 def test_mixed_encodings_warn_at_the_first_bad_line(tmp_path: Path) -> None:
@@ -254,7 +254,7 @@ def test_mixed_encodings_warn_at_the_first_bad_line(tmp_path: Path) -> None:
     )
     root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": roster})
     folder, problems = check_folder(root)
-    assert [(p.location.line if p.location else 0, p.code, p.severity) for p in problems] == [
+    assert [(p.source.line if p.source else 0, p.code, p.severity) for p in problems] == [
         (4, "encoding", "warning")
     ]
     assert folder is not None
@@ -311,7 +311,7 @@ def test_nonsense_values_are_errors_at_their_line(
     program = "".join(kept) + extra
     root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
     problems = [p for p in check_folder(root)[1] if p.severity == "error"]
-    assert [(p.location.line if p.location else 0, p.code) for p in problems][:1] == [(line, code)]
+    assert [(p.source.line if p.source else 0, p.code) for p in problems][:1] == [(line, code)]
     assert words in problems[0].message
     assert "Traceback" not in run("check", root).output
 

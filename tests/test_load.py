@@ -25,8 +25,8 @@ def only(problems: list[Problem], code: str) -> Problem:
 
 
 def where(problem: Problem) -> tuple[str, int, int]:
-    assert problem.location is not None
-    return (problem.location.file, problem.location.line, problem.location.col)
+    assert problem.source is not None
+    return (problem.source.file, problem.source.line, problem.source.col)
 
 
 def test_sample_program_loads_without_problems() -> None:
@@ -143,9 +143,9 @@ def test_yaml_syntax_error_and_tab(tmp_path: Path) -> None:
         {"program.yaml": MINIMAL_PROGRAM + "goals: [unclosed\n", "members.yaml": MINIMAL_MEMBERS},
     )
     problem = only(problems_of(root), "yaml-syntax")
-    assert problem.location is not None
-    assert problem.location.file == "program.yaml"
-    assert problem.location.line >= 6
+    assert problem.source is not None
+    assert problem.source.file == "program.yaml"
+    assert problem.source.line >= 6
     root = write_folder(
         tmp_path / "b",
         {
@@ -374,8 +374,8 @@ def test_the_roster_sheet_of_a_workbook(tmp_path: Path) -> None:
 def round_codes(root: Path) -> list[tuple[str, int, str, str]]:
     return [
         (
-            p.location.file if p.location else "",
-            p.location.line if p.location else 0,
+            p.source.file if p.source else "",
+            p.source.line if p.source else 0,
             p.code,
             p.severity,
         )

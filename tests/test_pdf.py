@@ -269,7 +269,7 @@ def test_text_outside_names_is_one_warning(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(peerkit.pdf, "installed_coverage", lambda: ([0x20], [0x7E]))
     problems = glyph_problems("<h1>Ünïcode &amp; 東京</h1><p>\u200f \u00a0</p>", [])
     assert len(problems) == 1
-    assert problems[0].location is None
+    assert problems[0].source is None
     assert problems[0].severity == "warning"
     assert "'Ü' (U+00DC)" in problems[0].message
     assert "東" in problems[0].message

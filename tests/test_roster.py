@@ -131,8 +131,8 @@ def only(problems: list[Problem], code: str) -> Problem:
 
 
 def where(problem: Problem) -> tuple[str, int, int]:
-    assert problem.location is not None
-    return (problem.location.file, problem.location.line, problem.location.col)
+    assert problem.source is not None
+    return (problem.source.file, problem.source.line, problem.source.col)
 
 
 def errors(problems: list[Problem]) -> list[str]:
@@ -161,7 +161,7 @@ def test_an_hr_export_loads_as_written_and_matches(tmp_path: Path) -> None:
     assert folder.members[3].languages == ("en", "hi")
     assert folder.members[7].left == dt.date(2027, 11, 30)
     # the sep= line is line 1: the first member is on line 3
-    assert (first.location.file, first.location.line) == ("members.csv", 3)
+    assert (first.source.file, first.source.line) == ("members.csv", 3)
     # managers outside the roster: one warning, naming each manager once
     outside = only(problems, "outside-manager")
     assert outside.severity == "warning"
@@ -291,7 +291,7 @@ def test_unknown_column_names_the_field_fields_and_the_mapping(tmp_path: Path) -
     text = "id,name,Location,Work Email\nana,Ana,NYC,ana@example.org\nben,Ben,LDN,b@example.org\n"
     root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": text})
     problems = check_folder(root)[1]
-    found = {p.location.col: p for p in problems if p.location and p.code == "unknown-key"}
+    found = {p.source.col: p for p in problems if p.source and p.code == "unknown-key"}
     assert sorted(found) == [3, 4]
     location, email = found[3], found[4]
     assert location.message == "unknown column 'Location'"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +20,7 @@ from peerkit.cli.common import (
     load_checked,
     out,
     parse_now,
+    print_json,
     print_problems,
     progress_bar,
 )
@@ -158,7 +158,7 @@ def calendar_command(
             "events": [event.as_dict() for event in result.events],
             "invitations": [invite.as_dict() for invite in result.invitations],
         }
-        out.print(json.dumps(payload, indent=2, ensure_ascii=False), markup=False)
+        print_json(payload)
         return
     for note in result.notes:
         err.print(note, markup=False)

@@ -16,8 +16,9 @@ from peerkit.cli.common import (
     out,
     parse_now,
     print_as_of,
+    print_json,
     print_problems,
-    problems_json,
+    problem_items,
 )
 
 
@@ -34,7 +35,7 @@ def _github(root: Path, problems: list[object]) -> str:
     lines = []
     for problem in problems:
         assert isinstance(problem, Problem)
-        loc = problem.location
+        loc = problem.source
         parts = []
         if loc is not None:
             parts.append(f"file={shown_path(root, loc.file)}")
@@ -67,7 +68,7 @@ def check_command(
 
     loaded, problems = check_folder(folder, data=True)
     if format is CheckFormat.json:
-        out.print(problems_json(folder, problems), markup=False)
+        print_json(problem_items(folder, problems))
     elif format is CheckFormat.github:
         if problems:
             out.print(_github(folder, list(problems)), markup=False)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -168,7 +167,7 @@ def shown(text: str) -> str:
 
 
 def problem_line(root: Path, problem: Problem) -> str:
-    loc = problem.location
+    loc = problem.source
     where = "peerkit"
     if loc is not None:
         where = shown_path(root, loc.file)
@@ -190,15 +189,15 @@ def print_problems(root: Path, problems: Sequence[Problem]) -> None:
         err.print(f"{errors} error(s), {warnings} warning(s)")
 
 
-def problems_json(root: Path, problems: Sequence[Problem]) -> str:
+def problem_items(root: Path, problems: Sequence[Problem]) -> list[dict[str, object]]:
+    """The problems as `--format json` shows them, each file as the user named the folder."""
     items = []
     for problem in problems:
         item = problem.as_dict()
         if isinstance(item["file"], str):
             item["file"] = shown_path(root, item["file"])
         items.append(item)
-    # json escapes C0 itself; C1 and bidi controls stay raw without this
-    return json.dumps(items, indent=2, ensure_ascii=False).translate(_JSON_CONTROLS)
+    return items
 
 
 def print_as_of(folder: Folder, now: dt.datetime | None) -> None:

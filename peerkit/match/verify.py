@@ -27,7 +27,7 @@ def check_rounds(folder: Folder) -> list[Problem]:
         seen: Counter[str] = Counter()
         first_at: dict[str, str] = {}
         for match in round_.matches:
-            where = match.where or Location(round_.file)
+            where = match.source or Location(round_.file)
             ids = [m for m in match.members if m in pool.index]
             for member_id in ids:
                 seen[member_id] += 1
@@ -97,7 +97,7 @@ def check_rounds(folder: Folder) -> list[Problem]:
             if count > limit:
                 where = next(
                     (
-                        m.where
+                        m.source
                         for m in round_.matches
                         if member_id in m.members and m.id != first_at[member_id]
                     ),
@@ -131,7 +131,7 @@ def _over_capacity(folder: Folder, round_: Round, pool: Pool) -> list[Problem]:
             if len(taken) > mentor.capacity >= before:
                 problems.append(
                     Problem(
-                        match.where or Location(round_.file),
+                        match.source or Location(round_.file),
                         "over-capacity",
                         f"mentor {mentor.label} has capacity {mentor.capacity} but is given "
                         f"{len(taken)} mentee(s) in round {round_.name}: "
@@ -157,7 +157,7 @@ def pin_problems(folder: Folder) -> list[Problem]:
             if len(mentees) > mentor.capacity:
                 problems.append(
                     Problem(
-                        program.where(f"matching.pins.{index}"),
+                        program.source_of(f"matching.pins.{index}"),
                         "over-capacity",
                         f"matching.pins: the pin gives mentor {mentor.label} "
                         f"{len(mentees)} mentee(s) ({', '.join(m.label for m in mentees)}), "
@@ -208,7 +208,7 @@ def _paused_problem(
     until = next(u for b, u in member.pauses if b <= start <= u)
     back = until + dt.timedelta(days=1)
     return Problem(
-        match.where or Location(round_.file),
+        match.source or Location(round_.file),
         "paused-matched",
         f"match {match.id}: {member.id} is on a pause until {until} when round {round_.name} "
         f"begins ({start}); they meet in it from {back}",
@@ -221,7 +221,7 @@ def _paused_problem(
 
 def _inactive_problem(folder: Folder, round_: Round, match: Match, member: Member) -> Problem:
     """A member of a match who is not active: leaving is normal life, not a broken round."""
-    where = match.where or Location(round_.file)
+    where = match.source or Location(round_.file)
     redo = f"peerkit match {folder.root} --round {round_.name} --force"
     others = [m for m in match.members if m != member.id]
     if member.left is None:
@@ -294,7 +294,7 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
         ids = ", ".join(m.id for m in matches)
         problems.append(
             Problem(
-                matches[1].where or Location(round_.file),
+                matches[1].source or Location(round_.file),
                 "same-time",
                 f"{member_id}'s matches {ids} all meet at {time} ({day})",
                 f"give each of {', '.join(m.id for m in matches[1:])} its own `time:` in "
@@ -309,7 +309,7 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
 def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Problem]:
     """A match whose time (its `time:`, else meetings.time) falls outside a member's own
     hours or availability, and a member whose matches overlap (not just start together)."""
-    from peerkit.hours import clock, local_day_time, zone
+    from peerkit.hours import hhmm, local_day_time, zone
     from peerkit.match.slots import fits_all, meeting_days, place, windows_text
 
     program = folder.program
@@ -340,7 +340,7 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
             days[0],
         )
         begin = dt.datetime.combine(on, time, tzinfo=zone(program.timezone))
-        where = match.where or Location(round_.file)
+        where = match.source or Location(round_.file)
         for member in members:
             booked.setdefault((member.id, match.day), []).append((minute, match))
         if not outside:
@@ -376,12 +376,12 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
             if a < b < a + length:  # the same start is `same-time`
                 problems.append(
                     Problem(
-                        second.where or Location(round_.file),
+                        second.source or Location(round_.file),
                         "overlap",
-                        f"{_label(folder, member_id)} has {first.id} at {clock(a)} and "
-                        f"{second.id} at {clock(b)}: the meetings overlap "
+                        f"{_label(folder, member_id)} has {first.id} at {hhmm(a)} and "
+                        f"{second.id} at {hhmm(b)}: the meetings overlap "
                         f"({length} minutes each)",
-                        f"move {second.id}'s `time:` to {clock(a + length)} or later",
+                        f"move {second.id}'s `time:` to {hhmm(a + length)} or later",
                         "warning",
                     )
                 )
