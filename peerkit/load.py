@@ -50,9 +50,9 @@ from peerkit.model import (
     Survey,
     Unmatched,
 )
+from peerkit.repeats import collapse_repeats
 from peerkit.roster import (
     MEMBER_ID_RE,
-    collapse_repeats,
     header_fields,
     language_codes,
     member_reference_hint,

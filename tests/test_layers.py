@@ -40,8 +40,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.tally",
         "peerkit.responses",
         "peerkit.attendance",
-        "peerkit.timeline",
     ),
+    # the responses' rooms, each on those below: the Folder-facing entry (peerkit.responses),
+    # the row reader, who/which match/which session, the column mapping, the export formats,
+    # answer values
+    ("peerkit.responses.rows",),
+    ("peerkit.responses.resolve", "peerkit.responses.columns"),
+    ("peerkit.responses.read", "peerkit.responses.values"),
+    # the one date → session rule and the choosers every stage uses
+    ("peerkit.timeline",),
     ("peerkit.load", "peerkit.roster"),
     # what the loader is built on: reading files, and the meetings a cadence makes
     ("peerkit.source", "peerkit.schedule"),
@@ -49,6 +56,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "peerkit",
         "peerkit.model",
+        "peerkit.repeats",
         "peerkit.errors",
         "peerkit.validate",
         "peerkit.output",

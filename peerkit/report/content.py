@@ -274,7 +274,8 @@ def gather(
         read_attendance,
         summarize_attendance,
     )
-    from peerkit.responses import fold_repeats, load_responses, read_responses
+    from peerkit.repeats import fold_repeats
+    from peerkit.responses import load_responses, read_responses
     from peerkit.tally import round_in_effect, tally_folder
     from peerkit.timeline import as_of_day
 
@@ -326,7 +327,8 @@ def data_problems(folder: Folder) -> list[Problem]:
     report leaves it out.
     """
     from peerkit.attendance import load_attendance
-    from peerkit.responses import fold_repeats, load_responses
+    from peerkit.repeats import fold_repeats
+    from peerkit.responses import load_responses
 
     problems = [*load_responses(folder).problems, *load_attendance(folder).problems]
     # a file that cannot be read at all stays an error: tally and build would stop on it
