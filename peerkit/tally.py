@@ -9,7 +9,6 @@ must see how each one is doing.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -193,13 +192,37 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 def scale_stats(values: Sequence[int], question: Question, missing: int = 0) -> QuestionStats:
     """Distribution, mean, median, top-2-box (likert5) or NPS (nps) of scale answers."""
-    counter = Counter(values)
+    return counted_stats(Counter(values), question, missing)
+
+
+def _median(counter: Mapping[int, int], n: int) -> float:
+    """The median of `n` answers counted by value (as statistics.median of the answers)."""
+
+    def kth(k: int) -> int:  # the k-th smallest answer, from 0
+        seen = 0
+        for value in sorted(counter):
+            seen += counter[value]
+            if k < seen:
+                return value
+        raise AssertionError(k)
+
+    if n % 2:
+        return float(kth(n // 2))
+    return (kth(n // 2 - 1) + kth(n // 2)) / 2
+
+
+def counted_stats(
+    counter: Mapping[int, int], question: Question, missing: int = 0
+) -> QuestionStats:
+    """`scale_stats` of answers counted by value (value → how many gave it)."""
     if question.type == "likert5":
         labels = question.options if len(question.options) == 5 else LIKERT5_LABELS
         distribution = {labels[i - 1]: counter.get(i, 0) for i in range(1, 6)}
     else:
         distribution = {str(i): counter.get(i, 0) for i in range(11)}
-    n = len(values)
+    n = sum(counter.values())
+    # the sum of whole answers is exact, so this is statistics.fmean's mean
+    mean = sum(value * many for value, many in counter.items()) / n if n else None
     stats = QuestionStats(
         question.id,
         question.text,
@@ -207,8 +230,8 @@ def scale_stats(values: Sequence[int], question: Question, missing: int = 0) -> 
         n,
         missing,
         distribution,
-        mean=_round(statistics.fmean(values)) if n else None,
-        median=_round(float(statistics.median(values)), 1) if n else None,
+        mean=_round(mean),
+        median=_round(_median(counter, n), 1) if n else None,
     )
     if question.type == "likert5":
         top = counter.get(4, 0) + counter.get(5, 0)
@@ -321,6 +344,28 @@ class _Scale:
             for q in self.questions
         }
 
+    def stats(self, question: Question, responses: int) -> QuestionStats:
+        """`question_stats` of a scale question, from its array."""
+        import numpy as np
+
+        values = self.values[question.id]
+        counts = np.bincount(values[values >= 0], minlength=11).tolist()
+        counter = {value: many for value, many in enumerate(counts) if many}
+        return counted_stats(counter, question, responses - sum(counts))
+
+    def totals(self, responses: Sequence[Response]) -> Totals:
+        """Each response's likert5 sum and count (`_totals`), from the arrays."""
+        import numpy as np
+
+        likert = [self.values[q.id] for q in self.questions if q.type == "likert5"]
+        if not likert:
+            return dict.fromkeys(map(id, responses), (0, 0))
+        stack = np.vstack(likert)
+        given = stack >= 0
+        sums = np.where(given, stack, 0).sum(axis=0).tolist()
+        counts = given.sum(axis=0).tolist()
+        return dict(zip(map(id, responses), zip(sums, counts, strict=True), strict=True))
+
     def by_group(self, keys: Sequence[object], groups: Sequence[object]) -> list[_GroupScores]:
         """Each group's health (the mean of all its likert5 answers), scores (mean; NPS
         for nps) and answer counts by question; `keys` says each response's group."""
@@ -419,6 +464,7 @@ def tally_survey(
     names: bool = True,
     as_of: dt.date | None = None,
     round_: Round | None = None,
+    scale: _Scale | None = None,
 ) -> SurveyTally:
     """Every number of one survey, with the privacy rule applied for anonymous surveys.
 
@@ -438,8 +484,12 @@ def tally_survey(
             files=tuple(files),
             note=f"{too_few(minimum)}: no result is shown for this anonymous survey",
         )
+    if scale is None:
+        scale = _Scale(responses, survey)
     questions = tuple(
-        question_stats(q, responses, member_names, anonymous=anonymous)
+        scale.stats(q, len(responses))
+        if q.type in ("likert5", "nps")
+        else question_stats(q, responses, member_names, anonymous=anonymous)
         for q in survey.questions
         if q.id != "match_id"
     )
@@ -457,7 +507,6 @@ def tally_survey(
         # With the total shown, one withheld session could be worked out from the others.
         shown = sorted((len(rs), s) for s, rs in by_session_responses.items() if s not in small)
         small.add(shown[0][1])
-    scale = _Scale(responses, survey)
     sessions = sorted(by_session_responses)
     session_scores = scale.by_group([r.session for r in responses], sessions)
     by_session = tuple(
@@ -662,7 +711,8 @@ def tally_folder(
     order = [name for name in surveys if name in grouped]
     round_ = round_in_effect(folder, as_of, round_name)
     # Each answer's likert sum and count, for the at-risk check.
-    totals = {name: _totals(grouped[name], surveys[name]) for name in order}
+    scales = {name: _Scale(grouped[name], surveys[name]) for name in order}
+    totals = {name: scales[name].totals(grouped[name]) for name in order}
     tallies = tuple(
         tally_survey(
             folder,
@@ -672,6 +722,7 @@ def tally_folder(
             names=names,
             as_of=as_of,
             round_=round_,
+            scale=scales[name],
         )
         for name in order
     )
