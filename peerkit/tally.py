@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
-from peerkit.model import LIKERT5_LABELS, Folder, Question, Response, Round, Survey
+from peerkit.model import LIKERT5_LABELS, Folder, Match, Question, Response, Round, Survey
 
 if TYPE_CHECKING:
     import numpy as np
@@ -502,26 +502,8 @@ def tally_survey(
             by_match_responses[(response.round, response.match_id)].append(response)
     several_rounds = len({key[0] for key in by_match_responses}) > 1
     order = {r.name: i for i, r in enumerate(folder.rounds)}
-    small = {s for s, rs in by_session_responses.items() if anonymous and len(rs) < minimum}
-    if len(small) == 1 and len(by_session_responses) > 1:
-        # With the total shown, one withheld session could be worked out from the others.
-        shown = sorted((len(rs), s) for s, rs in by_session_responses.items() if s not in small)
-        small.add(shown[0][1])
-    sessions = sorted(by_session_responses)
-    session_scores = scale.by_group([r.session for r in responses], sessions)
-    by_session = tuple(
-        GroupStats(
-            str(number), f"session {number}", None, None, suppressed=True, note=too_few(minimum)
-        )
-        if number in small
-        else GroupStats(
-            str(number),
-            f"session {number}",
-            len(by_session_responses[number]),
-            *session_scores[i][:2],
-        )
-        for i, number in enumerate(sessions)
-    )
+    small = _withheld_sessions(by_session_responses, minimum) if anonymous else set()
+    by_session, trend = _session_groups(scale, responses, by_session_responses, small, minimum)
     note = ""
     by_match: tuple[GroupStats, ...] = ()
     if anonymous and any(len(rs) < minimum for rs in by_match_responses.values()):
@@ -529,16 +511,6 @@ def tally_survey(
     else:
         keys = sorted(by_match_responses, key=lambda k: (order.get(k[0], -1), k[1]))
         by_match = _match_groups(scale, responses, keys, by_match_responses, several_rounds)
-    trend = []
-    for i, number in enumerate(sessions):
-        _, scores, counts = session_scores[i]
-        for question in scale.questions:
-            if number in small:
-                trend.append(TrendPoint(question.id, number, None, None))
-            else:
-                trend.append(
-                    TrendPoint(question.id, number, scores.get(question.id), counts[question.id])
-                )
     invited = None
     if not anonymous and round_ is not None:
         # People, not places in matches: a mentor with three mentees is asked once.
@@ -551,11 +523,51 @@ def tally_survey(
         questions,
         by_session,
         by_match,
-        tuple(trend),
+        trend,
         tuple(files),
         invited,
         note,
     )
+
+
+def _withheld_sessions(by_session: Mapping[int, Sequence[Response]], minimum: int) -> set[int]:
+    """The sessions of an anonymous survey whose numbers are not shown: too few answers."""
+    small = {s for s, rs in by_session.items() if len(rs) < minimum}
+    if len(small) == 1 and len(by_session) > 1:
+        # With the total shown, one withheld session could be worked out from the others.
+        shown = sorted((len(rs), s) for s, rs in by_session.items() if s not in small)
+        small.add(shown[0][1])
+    return small
+
+
+def _session_groups(
+    scale: _Scale,
+    responses: Sequence[Response],
+    by_session: Mapping[int, Sequence[Response]],
+    small: set[int],
+    minimum: int,
+) -> tuple[tuple[GroupStats, ...], tuple[TrendPoint, ...]]:
+    """Each session's scores, and each scale question's trend over the sessions."""
+    sessions = sorted(by_session)
+    scores = scale.by_group([r.session for r in responses], sessions)
+    groups: list[GroupStats] = []
+    trend: list[TrendPoint] = []
+    for (health, means, counts), number in zip(scores, sessions, strict=True):
+        if number in small:
+            withheld = too_few(minimum)
+            groups.append(
+                GroupStats(
+                    str(number), f"session {number}", None, None, suppressed=True, note=withheld
+                )
+            )
+            trend.extend(TrendPoint(q.id, number, None, None) for q in scale.questions)
+            continue
+        many = len(by_session[number])
+        groups.append(GroupStats(str(number), f"session {number}", many, health, means))
+        trend.extend(
+            TrendPoint(q.id, number, means.get(q.id), counts[q.id]) for q in scale.questions
+        )
+    return tuple(groups), tuple(trend)
 
 
 # --- at-risk matches ------------------------------------------------------------------------
@@ -573,6 +585,103 @@ def _held_by(folder: Folder, as_of: dt.date | None) -> set[int] | None:
         for m in meeting_dates(program.meetings, program.start, program.end)
         if m.date <= as_of
     }
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """One identified survey's answers to the matches of the round judged, by (match,
+    session); its latest session, and the latest that was run and held."""
+
+    survey: Survey
+    sums: Totals
+    per: Mapping[tuple[str, int], list[Response]]
+    sessions_of: Mapping[str, set[int]]
+    latest: int | None
+    last_run: int | None
+
+
+def _answered(
+    survey: Survey,
+    responses: Sequence[Response],
+    round_: Round,
+    held: set[int] | None,
+    asked: set[str],
+    sums: Totals,
+) -> _Answered:
+    per: dict[tuple[str, int], list[Response]] = defaultdict(list)
+    sessions_of: dict[str, set[int]] = defaultdict(set)
+    answered_in: dict[int, set[str]] = defaultdict(set)
+    for response in responses:
+        if response.session is not None and response.respondent:
+            answered_in[response.session].add(response.respondent)
+        if (
+            response.match_id
+            and response.session is not None
+            and response.round in (round_.name, "")
+        ):
+            per[(response.match_id, response.session)].append(response)
+            sessions_of[response.match_id].add(response.session)
+    sessions = sorted({r.session for r in responses if r.session is not None})
+    run = [
+        s
+        for s in sessions
+        if (held is None or s in held)
+        and asked
+        and len(answered_in[s] & asked) >= RUN_SHARE * len(asked)
+    ]
+    latest = sessions[-1] if sessions else None
+    return _Answered(survey, sums, per, sessions_of, latest, run[-1] if run else None)
+
+
+def _score_signals(
+    answered: _Answered, match: Match, names: Mapping[str, str]
+) -> list[tuple[int, str]]:
+    """Low or falling scores of a match, and a member's low ones in the latest session."""
+    survey, sums, per = answered.survey, answered.sums, answered.per
+    signals = []
+    own = sorted(answered.sessions_of.get(match.id, ()))
+    healths = [(s, _health(per[(match.id, s)], survey, sums)) for s in own]
+    healths = [(s, h) for s, h in healths if h is not None]
+    if healths and healths[-1][1] is not None and healths[-1][1] < LOW_HEALTH:
+        s, h = healths[-1]
+        signals.append((WEIGHT_LOW, f"low {survey.name} scores: {h:.1f} of 5 after session {s}"))
+    if len(healths) >= 2:
+        s1, h1 = healths[-1]
+        s0, h0 = max(healths[-3:-1], key=lambda item: item[1] or 0.0)
+        if h0 is not None and h1 is not None and h0 - h1 >= FALLING_BY:
+            signals.append(
+                (
+                    WEIGHT_FALLING,
+                    f"{survey.name} scores falling: {h0:.1f} → {h1:.1f} from session {s0} to {s1}",
+                )
+            )
+    latest = answered.latest
+    if latest is not None:
+        for member in match.members:
+            mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
+            low = _health(mine, survey, sums)
+            if low is not None and low <= LOW_MEMBER:
+                who = names.get(member, member)
+                signals.append(
+                    (WEIGHT_LOW, f"{who} rated session {latest} {low:.1f} of 5 on average")
+                )
+    return signals
+
+
+def _quiet_signals(
+    answered: _Answered, match: Match, asked: set[str], names: Mapping[str, str]
+) -> list[tuple[int, str]]:
+    """Members asked who gave no answer after the latest session that was run."""
+    last_run = answered.last_run
+    if last_run is None:
+        return []
+    gave = {r.respondent for r in answered.per.get((match.id, last_run), [])}
+    expected = [m for m in match.members if m in asked]
+    quiet = [names.get(m, m) for m in expected if m not in gave]
+    if not quiet:
+        return []
+    who = "any member" if len(quiet) == len(expected) else ", ".join(quiet)
+    return [(WEIGHT_QUIET, f"no {answered.survey.name} answer after session {last_run} from {who}")]
 
 
 def at_risk_matches(
@@ -601,74 +710,13 @@ def at_risk_matches(
     for survey, responses in surveys:
         if survey.anonymous:
             continue  # never single out a match from an anonymous survey
-        per: dict[tuple[str, int], list[Response]] = defaultdict(list)
-        sessions_of: dict[str, set[int]] = defaultdict(set)
-        answered_in: dict[int, set[str]] = defaultdict(set)
-        for response in responses:
-            if response.session is not None and response.respondent:
-                answered_in[response.session].add(response.respondent)
-            if (
-                response.match_id
-                and response.session is not None
-                and response.round in (round_.name, "")
-            ):
-                per[(response.match_id, response.session)].append(response)
-                sessions_of[response.match_id].add(response.session)
-        sessions = sorted({r.session for r in responses if r.session is not None})
-        latest = sessions[-1] if sessions else None
-        run = [
-            s
-            for s in sessions
-            if (held is None or s in held)
-            and asked
-            and len(answered_in[s] & asked) >= RUN_SHARE * len(asked)
-        ]
-        last_run = run[-1] if run else None
         sums = (totals or {}).get(survey.name)
         if sums is None:
             sums = _totals(responses, survey)
+        answered = _answered(survey, responses, round_, held, asked, sums)
         for match in round_.matches:
-            own = sorted(sessions_of.get(match.id, ()))
-            healths = [(s, _health(per[(match.id, s)], survey, sums)) for s in own]
-            healths = [(s, h) for s, h in healths if h is not None]
-            if healths and healths[-1][1] is not None and healths[-1][1] < LOW_HEALTH:
-                s, h = healths[-1]
-                signals[match.id].append(
-                    (WEIGHT_LOW, f"low {survey.name} scores: {h:.1f} of 5 after session {s}")
-                )
-            if len(healths) >= 2:
-                s1, h1 = healths[-1]
-                s0, h0 = max(healths[-3:-1], key=lambda item: item[1] or 0.0)
-                if h0 is not None and h1 is not None and h0 - h1 >= FALLING_BY:
-                    signals[match.id].append(
-                        (
-                            WEIGHT_FALLING,
-                            f"{survey.name} scores falling: {h0:.1f} → {h1:.1f} "
-                            f"from session {s0} to {s1}",
-                        )
-                    )
-            if latest is not None:
-                for member in match.members:
-                    mine = [r for r in per.get((match.id, latest), []) if r.respondent == member]
-                    low = _health(mine, survey, sums)
-                    if low is not None and low <= LOW_MEMBER:
-                        signals[match.id].append(
-                            (
-                                WEIGHT_LOW,
-                                f"{names.get(member, member)} rated session {latest} "
-                                f"{low:.1f} of 5 on average",
-                            )
-                        )
-            if last_run is None:
-                continue
-            answered = {r.respondent for r in per.get((match.id, last_run), [])}
-            expected = [m for m in match.members if m in asked]
-            quiet = [names.get(m, m) for m in expected if m not in answered]
-            if quiet:
-                who = "any member" if len(quiet) == len(expected) else ", ".join(quiet)
-                signals[match.id].append(
-                    (WEIGHT_QUIET, f"no {survey.name} answer after session {last_run} from {who}")
-                )
+            signals[match.id].extend(_score_signals(answered, match, names))
+            signals[match.id].extend(_quiet_signals(answered, match, asked, names))
     for match_id, reasons in (attendance_reasons or {}).items():
         signals[match_id].extend((WEIGHT_ATTENDANCE, reason) for reason in reasons)
     members = {m.id: m.members for m in round_.matches}
