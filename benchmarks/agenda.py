@@ -40,7 +40,7 @@ def make_folder(root: Path, members: int) -> Path:
 
 def main() -> None:
     from peerkit.agenda import render_agenda
-    from peerkit.load import load_folder
+    from peerkit.load.folder import load_folder
     from peerkit.survey import render_surveys
 
     sizes = [int(a) for a in sys.argv[1:]] or [100, 1000, 10000]

@@ -58,7 +58,7 @@ def write_responses(root: Path) -> int:
     """A year of check-in answers for the round the first build made, in one export."""
     from tally import google_forms, sample_rows
 
-    from peerkit.load import load_folder
+    from peerkit.load.folder import load_folder
 
     folder, problems = load_folder(root)
     assert folder is not None, problems

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from peerkit.calendar import render_calendars
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.write import write_files
 
 MEMBERS = 10_000

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # then stand in for the standard library's calendar module.
 sys.path[0] = str(ROOT)
 
-from peerkit.load import load_folder  # noqa: E402
+from peerkit.load.folder import load_folder  # noqa: E402
 from peerkit.match import match_round  # noqa: E402
 from peerkit.model import Folder  # noqa: E402
 
@@ -251,8 +251,8 @@ def main() -> None:
         for count in sizes:
             folder = make_roster(Path(tmp) / f"mentoring-{count}", count, "mentoring")
             result, seconds = timed(lambda f=folder: match_round(f, "bench"))
-            total = result.summary["total"]
-            best = total if result.summary["optimal"] else mentoring_exact(folder)
+            total = result.summary.total
+            best = total if result.summary.optimal else mentoring_exact(folder)
             gap = 100 * (best - total) / best if best else 0.0
             row(
                 count,
@@ -260,7 +260,7 @@ def main() -> None:
                 f"{total:.2f}",
                 f"{best:.2f}",
                 f"{gap:.4f}",
-                result.summary["matched"],
+                result.summary.matched,
             )
         print(
             "\npairs (exact: every feasible pair given to the blossom algorithm; "
@@ -282,7 +282,7 @@ def main() -> None:
                 shown,
                 f"{bound:.2f}",
                 f"{gap:.4f}",
-                "yes" if result.summary["optimal"] else "no",
+                "yes" if result.summary.optimal else "no",
             )
         print(
             "\ngroups of 4-6 (objective: each member's mean score with teammates, summed; "
@@ -303,10 +303,10 @@ def main() -> None:
         for count in [c for c in sizes if c <= 1000]:
             folder = make_roster(Path(tmp) / f"groups-{count}", count, "groups")
             result, seconds = timed(lambda f=folder: match_round(f, "bench"))
-            greedy = match_round(folder, "bench", effort=0.0).summary["total"]
+            greedy = match_round(folder, "bench", effort=0.0).summary.total
             cpsat = groups_cpsat(folder, args.cpsat_seconds, partners=None if count <= 200 else 20)
             summary = result.summary
-            ours = summary["total"]
+            ours = summary.total
             if cpsat is None:
                 theirs, their_bound = "not installed", "-"
             elif cpsat.objective is None:
@@ -330,8 +330,8 @@ def main() -> None:
                 f"{greedy:.2f}",
                 theirs,
                 their_bound,
-                f"{summary['bound']:.2f}",
-                f"{summary['gap_percent']:.2f}",
+                f"{summary.bound:.2f}",
+                f"{summary.gap_percent:.2f}",
                 best,
             )
 

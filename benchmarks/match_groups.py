@@ -23,7 +23,7 @@ sys.path[0] = str(Path(__file__).resolve().parent)  # harness, not the stdlib's 
 from harness import best, peerkit  # noqa: E402
 from match import groups_cpsat, make_roster  # noqa: E402
 
-from peerkit.load import load_folder  # noqa: E402
+from peerkit.load.folder import load_folder  # noqa: E402
 from peerkit.match import match_round  # noqa: E402
 
 
@@ -42,7 +42,7 @@ def main() -> None:
         shutil.rmtree(folder.root / "rounds")
         fresh, _ = load_folder(folder.root)
         assert fresh is not None
-        greedy = match_round(fresh, "bench", effort=0.0).summary["total"]
+        greedy = match_round(fresh, "bench", effort=0.0).summary.total
         cpsat = groups_cpsat(fresh, ours.wall, partners=20)
     print(f"\ngroups of 4-6, {args.members} members")
     print(ours.line("peerkit match"))

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from benchmarks.calendars import make_folder
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.outbox import render_outbox
 
 

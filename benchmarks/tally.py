@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.model import LIKERT5_LABELS, Folder, Match
 from peerkit.schedule import meeting_dates
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from peerkit.load import Reader, load_folder, sort_problems
+from peerkit.load.folder import load_folder, sort_problems
+from peerkit.load.reader import Reader
 from peerkit.model import LEVELS, Folder, Location, Problem
 from peerkit.model import has_errors as has_errors  # the CLI asks check for it
 from peerkit.validate import suggest
@@ -232,7 +233,7 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
         if not roster_unread:
             _check_unplaced(folder, reader)
         if data:
-            from peerkit.calendar_state import read_state
+            from peerkit.calendar.state import read_state
 
             # a hand-edited or broken record of what members were sent: before a build uses it
             reader.problems.extend(read_state(root)[1])

@@ -6,18 +6,20 @@ stage can point the coordinator at the line that caused a problem.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 Format = Literal["mentoring", "pairs", "groups"]
 Role = Literal["mentor", "mentee", "peer"]
 QuestionType = Literal["likert5", "nps", "choice", "multi", "text"]
 Severity = Literal["error", "warning"]
 SessionKind = Literal["kickoff", "regular", "closing"]
+CadenceKind = Literal["weekly", "biweekly", "monthly", "rrule"]
 
 FORMATS: tuple[str, ...] = ("mentoring", "pairs", "groups")
 ROLES: tuple[str, ...] = ("mentor", "mentee", "peer")
@@ -99,12 +101,101 @@ class GroupSize:
     max: int = 6
 
 
+CADENCES: tuple[str, ...] = ("weekly", "biweekly", "monthly")
+WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
+WEEKDAYS.update({name.lower(): index for index, name in enumerate(calendar.day_abbr)})
+ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "last": -1,
+}
+ORDINAL_WORDS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often the program meets: weekly, biweekly, monthly, or an RRULE (RFC 5545).
+
+    Two cadences are the same when they meet alike, however they were written; `str()`
+    gives what program.yaml said (`Fortnightly` stays `Fortnightly`)."""
+
+    kind: CadenceKind = "monthly"
+    rule: str = ""  # the RRULE without an `RRULE:` prefix, when `kind` is "rrule"
+    text: str = field(default="", compare=False)  # as written
+
+    @classmethod
+    def parse(cls, text: str) -> Cadence | None:
+        """`weekly`, `biweekly` (or `fortnightly`) or `monthly` in any case, or an RRULE
+        (`FREQ=…` or `RRULE:FREQ=…`, its rule not checked here); None for anything else."""
+        written = text.strip()
+        word = written.lower()
+        if word == "fortnightly":
+            word = "biweekly"
+        if word in CADENCES:
+            return cls(cast(CadenceKind, word), "", written)
+        if written.upper().startswith("RRULE:"):
+            return cls("rrule", written.split(":", 1)[1], written)
+        if written.upper().startswith("FREQ="):
+            return cls("rrule", written, written)
+        return None
+
+    @property
+    def is_rrule(self) -> bool:
+        return self.kind == "rrule"
+
+    def __str__(self) -> str:
+        return self.text or self.rule or self.kind
+
+
+@dataclass(frozen=True)
+class DayRule:
+    """A meeting day: a weekday, and which one in the month (`second Tuesday`, `last Friday`)
+    or every one the cadence gives (`Tuesday`).
+
+    `weekday` (0 is Monday) is None when the text names no day: a match's `day:` in a round
+    file edited by hand, which the calendar says it does not use. Two days are the same
+    when they name the same day; `str()` gives what the file said."""
+
+    weekday: int | None
+    ordinal: int | None = None  # 1 to 5, or -1 for the last; None: every such weekday
+    text: str = field(default="", compare=False)  # as written
+
+    @classmethod
+    def parse(cls, text: str) -> DayRule:
+        """`Tuesday`, `tuesdays`, `Tue`, `second Tuesday`, `2nd tue`, `last-Friday`."""
+        words = text.lower().replace("-", " ").split()
+        if len(words) == 1 and words[0].rstrip("s") in WEEKDAYS:
+            return cls(WEEKDAYS[words[0].rstrip("s")], None, text)
+        if len(words) == 2 and words[0] in ORDINALS and words[1].rstrip("s") in WEEKDAYS:
+            return cls(WEEKDAYS[words[1].rstrip("s")], ORDINALS[words[0]], text)
+        return cls(None, None, text)
+
+    @property
+    def known(self) -> bool:
+        """Whether the text names a day."""
+        return self.weekday is not None
+
+    def __str__(self) -> str:
+        if self.text or self.weekday is None:
+            return self.text
+        name = calendar.day_name[self.weekday]
+        return f"{ORDINAL_WORDS[self.ordinal]} {name}" if self.ordinal else name
+
+
 @dataclass(frozen=True)
 class Meetings:
-    """When and where matches meet. `cadence` is weekly, biweekly, monthly or an RRULE."""
+    """When and where matches meet."""
 
-    cadence: str = "monthly"
-    day: str = ""  # "second Tuesday", "Tuesday", "last Friday"; empty: the start date's weekday
+    cadence: Cadence = field(default_factory=Cadence)
+    day: DayRule | None = None  # None: the start date's weekday
     time: dt.time = dt.time(9, 0)
     duration: dt.timedelta = dt.timedelta(hours=1)
     location: str = ""
@@ -352,7 +443,7 @@ class Match:
     reasons: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     location: str = ""  # overrides meetings.location
-    day: str = ""  # overrides meetings.day
+    day: DayRule | None = None  # overrides meetings.day
     time: dt.time | None = None  # overrides meetings.time
     source: Location | None = field(default=None, compare=False)
 
@@ -387,6 +478,206 @@ class Unmatched:
     reason: str
 
 
+def _whole(value: object, default: int = 0) -> int:
+    """An int from a round file's summary (the loader keeps scalars as text)."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
+
+
+def _real(value: object, default: float = 0.0) -> float:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return default
+
+
+def _flag(value: object) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value if item is not None)
+    return ()
+
+
+@dataclass(frozen=True)
+class RoundChanges:
+    """What a `--fill` round changed from the round it takes over from (`changes:`)."""
+
+    source_round: str  # `from:` in the round file
+    kept: int = 0
+    new: int = 0
+    grown: tuple[str, ...] = ()
+    ended: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+    paused: tuple[str, ...] = ()
+    joined: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()
+    orphaned: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """The `changes:` block, keys in the round file's order."""
+        lists = {key: list(getattr(self, key)) for key in CHANGE_LISTS}
+        return {"from": self.source_round, "kept": self.kept, "new": self.new, **lists}
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> RoundChanges:
+        lists = {key: _texts(data.get(key)) for key in CHANGE_LISTS}
+        return cls(
+            str(data.get("from") or ""),
+            _whole(data.get("kept")),
+            _whole(data.get("new")),
+            grown=lists["grown"],
+            ended=lists["ended"],
+            left=lists["left"],
+            paused=lists["paused"],
+            joined=lists["joined"],
+            returned=lists["returned"],
+            orphaned=lists["orphaned"],
+            unmatched=lists["unmatched"],
+        )
+
+
+CHANGE_LISTS = ("grown", "ended", "left", "paused", "joined", "returned", "orphaned", "unmatched")
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """A round's `summary:` block: how many were matched, how good the matching is, and
+    what was kept, moved or changed. `match` makes it; `load` reads it back from the
+    round file (an old file's missing keys take their defaults, unknown keys are ignored)."""
+
+    format: str = ""
+    seed: int = 0
+    members: int = 0
+    active: int = 0
+    inactive: int = 0
+    matches: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    matched_percent: float = 0.0
+    mean_score: float = 0.0
+    total: float = 0.0
+    bound: float = 0.0
+    gap_percent: float = 0.0
+    optimal: bool = False
+    objective: str = ""
+    max_score: float = 0.0
+    locked: int = 0
+    pinned: int = 0
+    rules: tuple[str, ...] = ()
+    weights: Mapping[str, float] = field(default_factory=dict)
+    # mentoring only (None in the other formats)
+    spread: bool | None = None
+    mentor_loads: Mapping[int, int] | None = None  # mentees per mentor -> how many mentors
+    lowest_member_score: float | None = None
+    # written only when not 0
+    staggered: int = 0
+    moved_into_hours: int = 0
+    no_common_slot: int = 0
+    same_time: int = 0
+    changes: RoundChanges | None = None  # a --fill round
+
+    def as_dict(self) -> dict[str, object]:
+        """The block as the round file and `--format json` give it, keys in file order."""
+        data: dict[str, object] = {
+            "format": self.format,
+            "seed": self.seed,
+            "members": self.members,
+            "active": self.active,
+            "inactive": self.inactive,
+            "matches": self.matches,
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "matched_percent": self.matched_percent,
+            "mean_score": self.mean_score,
+            "total": self.total,
+            "bound": self.bound,
+            "gap_percent": self.gap_percent,
+            "optimal": self.optimal,
+            "objective": self.objective,
+            "max_score": self.max_score,
+            "locked": self.locked,
+            "pinned": self.pinned,
+            "rules": list(self.rules),
+            "weights": dict(self.weights),
+        }
+        if self.spread is not None:
+            data["spread"] = self.spread
+        if self.mentor_loads is not None:
+            data["mentor_loads"] = dict(self.mentor_loads)
+        if self.lowest_member_score is not None:
+            data["lowest_member_score"] = self.lowest_member_score
+        for key in ("staggered", "moved_into_hours", "no_common_slot", "same_time"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        if self.changes is not None:
+            data["changes"] = self.changes.as_dict()
+        return data
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> RoundSummary:
+        """The summary a round file's `summary:` block gives (values may be text)."""
+
+        def count(key: str) -> int:
+            return _whole(data.get(key))
+
+        def real(key: str) -> float:
+            return _real(data.get(key))
+
+        weights, loads, changes = data.get("weights"), data.get("mentor_loads"), data.get("changes")
+        return cls(
+            format=str(data.get("format") or ""),
+            seed=count("seed"),
+            members=count("members"),
+            active=count("active"),
+            inactive=count("inactive"),
+            matches=count("matches"),
+            matched=count("matched"),
+            unmatched=count("unmatched"),
+            matched_percent=real("matched_percent"),
+            mean_score=real("mean_score"),
+            total=real("total"),
+            bound=real("bound"),
+            gap_percent=real("gap_percent"),
+            optimal=_flag(data.get("optimal")),
+            objective=str(data.get("objective") or ""),
+            max_score=real("max_score"),
+            locked=count("locked"),
+            pinned=count("pinned"),
+            rules=_texts(data.get("rules")),
+            weights=(
+                {str(k): _real(v) for k, v in weights.items()} if isinstance(weights, dict) else {}
+            ),
+            spread=_flag(data["spread"]) if "spread" in data else None,
+            mentor_loads=(
+                {_whole(k): _whole(v) for k, v in loads.items()}
+                if isinstance(loads, dict)
+                else None
+            ),
+            lowest_member_score=real("lowest_member_score")
+            if "lowest_member_score" in data
+            else None,
+            staggered=count("staggered"),
+            moved_into_hours=count("moved_into_hours"),
+            no_common_slot=count("no_common_slot"),
+            same_time=count("same_time"),
+            changes=RoundChanges.from_mapping(changes) if isinstance(changes, dict) else None,
+        )
+
+
 @dataclass(frozen=True)
 class Round:
     """The matches of one period of the program: from `start` until the next round begins
@@ -395,7 +686,7 @@ class Round:
     name: str
     matches: tuple[Match, ...]
     unmatched: tuple[Unmatched, ...] = ()
-    summary: Mapping[str, object] = field(default_factory=dict)
+    summary: RoundSummary = field(default_factory=RoundSummary)
     file: str = ""  # relative to the program folder
     start: dt.date | None = (
         None  # None only for a round file that gives none (loader: program start)

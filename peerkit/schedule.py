@@ -8,24 +8,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from peerkit.model import Match, Meeting, Meetings, Program, Session
-
-WEEKDAYS = {name.lower(): index for index, name in enumerate(calendar.day_name)}
-WEEKDAYS.update({name.lower(): index for index, name in enumerate(calendar.day_abbr)})
-ORDINALS = {
-    "first": 1,
-    "1st": 1,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
-    "fifth": 5,
-    "5th": 5,
-    "last": -1,
-}
-CADENCES = ("weekly", "biweekly", "monthly")
+from peerkit.model import DayRule, Match, Meeting, Meetings, Program, Session
 
 
 @dataclass(frozen=True)
@@ -41,20 +24,6 @@ class MeetingDate:
         return self.date != self.planned
 
 
-def parse_day(text: str) -> tuple[int | None, int] | None:
-    """`second Tuesday` → (2, 1); `Tuesday` → (None, 1); None when it is not a day."""
-    words = text.lower().replace("-", " ").split()
-    if len(words) == 1 and words[0].rstrip("s") in WEEKDAYS:
-        return (None, WEEKDAYS[words[0].rstrip("s")])
-    if len(words) == 2 and words[0] in ORDINALS and words[1].rstrip("s") in WEEKDAYS:
-        return (ORDINALS[words[0]], WEEKDAYS[words[1].rstrip("s")])
-    return None
-
-
-def is_rrule(cadence: str) -> bool:
-    return cadence.upper().lstrip().startswith(("FREQ=", "RRULE:"))
-
-
 def _nth_weekday(year: int, month: int, ordinal: int, weekday: int) -> dt.date | None:
     days = [
         day
@@ -67,20 +36,20 @@ def _nth_weekday(year: int, month: int, ordinal: int, weekday: int) -> dt.date |
 
 
 def _planned_dates(meetings: Meetings, start: dt.date, end: dt.date) -> list[dt.date]:
-    cadence = meetings.cadence.strip()
-    if is_rrule(cadence):
+    cadence = meetings.cadence
+    if cadence.is_rrule:
         from dateutil.rrule import rrulestr
 
-        text = cadence.split(":", 1)[1] if cadence.upper().startswith("RRULE:") else cadence
         begin = dt.datetime.combine(start, dt.time(0))
-        rule = rrulestr(text, dtstart=begin)
+        rule = rrulestr(cadence.rule, dtstart=begin)
         finish = dt.datetime.combine(end, dt.time(23, 59))
         return [moment.date() for moment in rule.between(begin, finish, inc=True)]
-    day = parse_day(meetings.day) if meetings.day else None
-    ordinal, weekday = day if day else (None, start.weekday())
-    if cadence in ("weekly", "biweekly"):
+    # a day that names no day (a hand-edited match `day:`) is the start date's weekday
+    day = meetings.day if meetings.day is not None and meetings.day.weekday is not None else None
+    weekday = day.weekday if day is not None and day.weekday is not None else start.weekday()
+    if cadence.kind in ("weekly", "biweekly"):
         first = start + dt.timedelta(days=(weekday - start.weekday()) % 7)
-        step = dt.timedelta(days=7 if cadence == "weekly" else 14)
+        step = dt.timedelta(days=7 if cadence.kind == "weekly" else 14)
         dates = []
         while first <= end:
             dates.append(first)
@@ -93,7 +62,7 @@ def _planned_dates(meetings: Meetings, start: dt.date, end: dt.date) -> list[dt.
             last = calendar.monthrange(year, month)[1]
             candidate: dt.date | None = dt.date(year, month, min(start.day, last))
         else:
-            candidate = _nth_weekday(year, month, ordinal or 1, weekday)
+            candidate = _nth_weekday(year, month, day.ordinal or 1, weekday)
         if candidate is not None and start <= candidate <= end:
             dates.append(candidate)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -118,7 +87,7 @@ def meeting_dates(meetings: Meetings, start: dt.date, end: dt.date) -> list[Meet
 
 @functools.lru_cache(maxsize=64)
 def _dates_for_day(
-    meetings: Meetings, start: dt.date, end: dt.date, day: str
+    meetings: Meetings, start: dt.date, end: dt.date, day: DayRule | None
 ) -> tuple[MeetingDate, ...]:
     """The program's meeting dates as a match that meets on another `day` holds them.
 
@@ -127,7 +96,7 @@ def _dates_for_day(
     break or a booked room applies to every match whatever its day.
     """
     program_dates = tuple(meeting_dates(meetings, start, end))
-    if not day or day == meetings.day or is_rrule(meetings.cadence) or parse_day(day) is None:
+    if day is None or day == meetings.day or meetings.cadence.is_rrule or not day.known:
         return program_dates
     base = _planned_dates(meetings, start, end)
     own = _planned_dates(replace(meetings, day=day), start, end)
@@ -145,11 +114,6 @@ def _dates_for_day(
     return tuple(
         MeetingDate(number, date, planned) for number, (date, planned) in enumerate(held, start=1)
     )
-
-
-def valid_day(day: str) -> bool:
-    """Whether `day` names a meeting day (`second Tuesday`, `Tuesday`, `last Friday`)."""
-    return parse_day(day) is not None
 
 
 def held_sessions(
@@ -194,7 +158,7 @@ def _held(sessions: tuple[Session, ...], count: int) -> tuple[Session, ...]:
 
 def _meetings(
     program: Program,
-    day: str,
+    day: DayRule | None,
     time: dt.time,
     location: str,
     match_id: str,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peerkit.errors import PeerkitError, UsageError
-from peerkit.model import Folder, Match, Meeting, Program, Round
+from peerkit.model import DayRule, Folder, Match, Meeting, Program, Round
 from peerkit.validate import suggest
 
 # An answer or attendance row dated this long after the program's end still belongs to
@@ -178,7 +178,7 @@ class SessionClock:
         self._meetings: dict[Match | None, Sequence[Meeting]] = {}
         # by (the match's own meeting day, date): a match's meeting dates follow only from its
         # day rule, so the thousands of matches on the program's day share one entry
-        self._found: dict[tuple[str, dt.date], int | None] = {}
+        self._found: dict[tuple[DayRule | None, dt.date], int | None] = {}
         self._dates: dict[int, dt.date] = {}
 
     def meetings(self, match: Match | None = None) -> Sequence[Meeting]:
@@ -194,7 +194,7 @@ class SessionClock:
 
     def session_on(self, day: dt.date, match: Match | None = None) -> int | None:
         """As `session_on(program, day, match)`."""
-        own_day = match.day if match is not None else ""
+        own_day = match.day if match is not None else None
         key = (own_day, day)
         if key not in self._found:
             meetings = self.meetings(match) if own_day else self.meetings()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from peerkit.agenda import render_agenda
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.model import Folder
 from peerkit.text import escape_markdown
 from tests.conftest import assert_golden, run, write_folder

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from peerkit.build import BuildOptions
 from peerkit.calendar import calendar_step
 from peerkit.ics import text_line
-from peerkit.load import load_folder
-from peerkit.model import Match
+from peerkit.load.folder import load_folder
+from peerkit.model import DayRule, Match
 from peerkit.schedule import meetings_for, program_meetings
 from tests.conftest import SAMPLE, UPDATE_GOLDEN, assert_golden, run
 
@@ -150,7 +150,13 @@ def test_program_meetings_keep_wall_clock_time_across_dst() -> None:
 def test_match_overrides_day_time_and_location_keeping_skips_and_moves() -> None:
     folder, _ = load_folder(SAMPLE)
     assert folder is not None
-    match = Match("m", ("a", "b"), day="second Wednesday", time=dt.time(18, 30), location="Here")
+    match = Match(
+        "m",
+        ("a", "b"),
+        day=DayRule.parse("second Wednesday"),
+        time=dt.time(18, 30),
+        location="Here",
+    )
     meetings = meetings_for(folder.program, match)
     assert [m.date for m in meetings] == TEAM_B_DATES
     assert all(m.start.hour == 18 and m.start.minute == 30 for m in meetings)
@@ -1446,7 +1452,7 @@ def test_a_state_file_from_before_keeps_the_uids_it_was_sent_with(program: Path)
 def test_fast_state_reader_agrees_with_yaml(program: Path) -> None:
     import yaml
 
-    from peerkit.calendar_state import _parse_state, _parse_state_lines
+    from peerkit.calendar.state import _parse_state, _parse_state_lines
 
     set_member(program, "frank@mullerbrewing.example.com", "    left: 2027-05-01\n")
     export(program)
@@ -1483,7 +1489,9 @@ def test_sessions_are_fitted_to_the_schedule(program: Path) -> None:
     ]
     assert folder.program.surveys["final"].after == (13,)
     assert folder.program.surveys["checkin"].after == tuple(range(1, 14))
-    team_b = meetings_for(folder.program, Match("team-b", ("a", "b"), day="second Wednesday"))
+    team_b = meetings_for(
+        folder.program, Match("team-b", ("a", "b"), day=DayRule.parse("second Wednesday"))
+    )
     assert team_b[-1].session.kind == "closing"
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from peerkit import load
 from peerkit.check import check_folder
+from peerkit.load import members as load_members
+from peerkit.model import Location
 from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, run, write_folder
 
 CSV_ROSTER = "id,name,email,organization,languages,knowledge\n" + "".join(
@@ -113,7 +114,7 @@ def test_unknown_csv_column_and_quoted_newline(tmp_path: Path) -> None:
 
 
 def test_roster_with_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(load, "MAX_MEMBERS", 3)
+    monkeypatch.setattr(load_members, "MAX_MEMBERS", 3)
     root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": CSV_ROSTER})
     assert codes(root) == [("members.csv", 5, "too-many-rows")]
 
@@ -241,7 +242,7 @@ def test_a_quoted_header_full_of_semicolons_stays_comma_separated(tmp_path: Path
     assert folder is not None
     assert [m.id for m in folder.members] == ["a", "b"]
     assert [p.code for p in problems] == ["unknown-key"]  # the odd goals column, at 1:3
-    assert problems[0].source == load.Location("members.csv", 1, 3)
+    assert problems[0].source == Location("members.csv", 1, 3)
 
 
 def test_mixed_encodings_warn_at_the_first_bad_line(tmp_path: Path) -> None:

@@ -27,8 +27,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.outbox",
         "peerkit.send",
     ),
-    # the calendar's rooms: what was sent before (calendars.yaml)
-    ("peerkit.calendar_state",),
+    # the calendar's rooms: the export, its iTIP messages, which file holds what, what an
+    # event says, which events there are, what was sent before (calendars.yaml)
+    ("peerkit.calendar.export",),
+    ("peerkit.calendar.invitations",),
+    ("peerkit.calendar.layout", "peerkit.calendar.body"),
+    ("peerkit.calendar.events",),
+    ("peerkit.calendar.state",),
     # the report's rooms: what it says, its charts, its data, its page, its build stage
     ("peerkit.report.step",),
     ("peerkit.report.page",),
@@ -49,7 +54,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("peerkit.responses.read", "peerkit.responses.values"),
     # the one date → session rule and the choosers every stage uses
     ("peerkit.timeline",),
-    ("peerkit.load", "peerkit.roster"),
+    # the loader's rooms: the whole folder, the files, the parts of program.yaml, one file's values
+    ("peerkit.load", "peerkit.load.folder"),
+    ("peerkit.load.program", "peerkit.load.rounds"),
+    (
+        "peerkit.load.members",
+        "peerkit.load.meetings",
+        "peerkit.load.matching",
+        "peerkit.load.sessions",
+        "peerkit.load.mail",
+    ),
+    ("peerkit.load.reader", "peerkit.roster"),
     # what the loader is built on: reading files, and the meetings a cadence makes
     ("peerkit.source", "peerkit.schedule"),
     # leaf helpers

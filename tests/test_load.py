@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from peerkit.check import check_folder
-from peerkit.load import load_folder, slugify
-from peerkit.model import Problem
+from peerkit.load.folder import load_folder
+from peerkit.load.reader import slugify
+from peerkit.model import Cadence, DayRule, Problem
+from peerkit.schedule import program_meetings
 from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, SAMPLE, run, write_folder
 
 
@@ -56,7 +59,8 @@ def test_minimal_program_gets_defaults(folder: Path) -> None:
     assert problems == []
     assert loaded is not None
     program = loaded.program
-    assert program.meetings.cadence == "monthly"
+    assert program.meetings.cadence == Cadence("monthly")
+    assert program.meetings.day is None
     assert [s.kind for s in program.sessions] == ["kickoff"] + ["regular"] * 4 + ["closing"]
     # shipped agendas are fitted to the (default one-hour) meeting
     assert all(s.agenda_minutes <= 60 for s in program.sessions)
@@ -495,3 +499,44 @@ def test_escape_sequences_are_shown_escaped_on_the_terminal(folder: Path) -> Non
     as_json = run("check", folder, "--format", "json")
     assert "\x9b" not in as_json.stdout
     assert "\\u009b" in as_json.stdout
+
+
+def test_cadence_is_parsed_once_into_a_value_that_prints_as_written() -> None:
+    fortnightly = Cadence.parse("Fortnightly")
+    assert fortnightly == Cadence("biweekly")
+    assert str(fortnightly) == "Fortnightly"
+    assert Cadence.parse("WEEKLY") == Cadence("weekly")
+    rule = Cadence.parse("RRULE:FREQ=MONTHLY;BYDAY=2TU")
+    assert rule == Cadence("rrule", "FREQ=MONTHLY;BYDAY=2TU")
+    assert rule is not None
+    assert rule.is_rrule
+    assert str(rule) == "RRULE:FREQ=MONTHLY;BYDAY=2TU"
+    assert Cadence.parse("FREQ=WEEKLY") == Cadence("rrule", "FREQ=WEEKLY")
+    assert Cadence.parse("every other week") is None
+    assert str(Cadence()) == "monthly"
+
+
+def test_a_day_is_a_weekday_and_which_one_in_the_month() -> None:
+    assert DayRule.parse("second Tuesday") == DayRule(1, 2)
+    assert DayRule.parse("2nd tue") == DayRule(1, 2)
+    assert DayRule.parse("last-Friday") == DayRule(4, -1)
+    assert DayRule.parse("Thursdays") == DayRule(3)
+    assert str(DayRule.parse("2nd tue")) == "2nd tue"  # what the file said
+    assert str(DayRule(4, -1)) == "last Friday"
+    unknown = DayRule.parse("someday")
+    assert not unknown.known
+    assert str(unknown) == "someday"
+
+
+def test_meetings_hold_the_parsed_cadence_and_day(tmp_path: Path) -> None:
+    program = MINIMAL_PROGRAM + "meetings:\n  cadence: Fortnightly\n  day: tuesdays\n"
+    root = write_folder(tmp_path, {"program.yaml": program, "members.yaml": MINIMAL_MEMBERS})
+    loaded, problems = load_folder(root)
+    assert problems == []
+    assert loaded is not None
+    meetings = loaded.program.meetings
+    assert meetings.cadence == Cadence("biweekly")
+    assert meetings.day == DayRule(1)
+    dates = [m.date for m in program_meetings(loaded.program)]
+    assert {d.weekday() for d in dates} == {1}
+    assert {(b - a).days for a, b in itertools.pairwise(dates)} == {14}

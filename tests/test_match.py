@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 
 from peerkit.check import check_folder
 from peerkit.cli import app
-from peerkit.load import Reader, load_folder, load_round
+from peerkit.load.folder import load_folder
+from peerkit.load.reader import Reader
+from peerkit.load.rounds import load_round
 from peerkit.match import match_round
 from peerkit.match.pool import build_pool
 from peerkit.match.rules import feasible_block
@@ -81,8 +83,8 @@ def test_planted_pairs_are_found(tmp_path: Path) -> None:
     folder = loaded(make_program(tmp_path / "p", members))
     result = match_round(folder, "r1")
     assert pairs_of(result) == {frozenset({"ana", "ben"}), frozenset({"cho", "dan"})}
-    assert result.summary["optimal"] is True
-    assert result.summary["gap_percent"] == 0
+    assert result.summary.optimal is True
+    assert result.summary.gap_percent == 0
     first = result.matches[0]
     assert first.members == ("ana", "ben")
     assert any("common ground: cash, hiring, pricing" in r for r in first.reasons)
@@ -215,7 +217,7 @@ def test_groups_are_balanced_and_keep_rules(tmp_path: Path) -> None:
     for match in result.matches:
         orgs = [folder.member(m).organization for m in match.members]  # type: ignore[union-attr]
         assert len(set(orgs)) == len(orgs)
-    assert result.summary["bound"] >= result.summary["total"]
+    assert result.summary.bound >= result.summary.total
 
 
 # --- the CLI, round files, pins, locks, repeats ---------------------------------------
@@ -254,7 +256,7 @@ def test_round_file_reads_back_and_is_deterministic(tmp_path: Path) -> None:
     second = match_round(folder, "2027-q1")
     assert first.text == second.text
     other_seed = match_round(folder, "2027-q1", seed=99)
-    assert other_seed.summary["seed"] == 99
+    assert other_seed.summary.seed == 99
     path = tmp_path / "round.yaml"
     path.write_text(first.text)
     reader = Reader()
@@ -263,7 +265,45 @@ def test_round_file_reads_back_and_is_deterministic(tmp_path: Path) -> None:
     assert back is not None
     assert [(m.id, m.members) for m in back.matches] == [(m.id, m.members) for m in first.matches]
     assert back.matches[0].score == first.matches[0].score
-    assert back.summary["format"] == "pairs"
+    assert back.summary == first.summary  # the summary block reads back as it was made
+    assert back.summary.format == "pairs"
+
+
+def test_an_old_round_files_summary_still_reads(tmp_path: Path) -> None:
+    """A round file from before a summary key existed reads with that key's default, and a
+    key peerkit does not know (or no longer writes) is ignored."""
+    path = tmp_path / "old.yaml"
+    path.write_text(
+        "round: old\n"
+        "summary:\n"
+        "  format: pairs\n"
+        "  seed: 7\n"
+        "  matched: 4\n"
+        "  optimal: true\n"
+        "  weights: {common_ground: 3, levels: 1}\n"
+        "  retired_key: 12\n"
+        "  changes:\n"
+        "    from: before\n"
+        "    kept: 1\n"
+        "    left: [a, b]\n"
+        "matches:\n"
+        "  - id: match-01\n"
+        "    members: [a, b]\n"
+        "unmatched: []\n"
+    )
+    reader = Reader()
+    back = load_round(path, "rounds/old.yaml", reader)
+    assert not reader.problems
+    assert back is not None
+    summary = back.summary
+    assert (summary.format, summary.seed, summary.matched, summary.optimal) == ("pairs", 7, 4, True)
+    assert summary.weights == {"common_ground": 3.0, "levels": 1.0}
+    assert (summary.total, summary.rules, summary.mentor_loads) == (0.0, (), None)
+    assert summary.changes is not None
+    assert (summary.changes.source_round, summary.changes.kept) == ("before", 1)
+    assert summary.changes.left == ("a", "b")
+    assert summary.changes.joined == ()
+    assert "retired_key" not in summary.as_dict()
 
 
 def test_pins_and_locks_survive_rematch(tmp_path: Path) -> None:
@@ -333,7 +373,7 @@ def test_inactive_members_are_left_out(tmp_path: Path) -> None:
     ]
     result = match_round(loaded(make_program(tmp_path / "p", members)), "r1")
     assert pairs_of(result) == {frozenset({"a", "b"})}
-    assert result.summary["inactive"] == 2
+    assert result.summary.inactive == 2
 
 
 def test_bad_round_name_is_a_usage_error(tmp_path: Path) -> None:
@@ -612,7 +652,7 @@ def test_groups_match_brute_force_on_small_rosters(base: Folder) -> None:
                 block = score[t][:, t]
                 value += (block.sum() - block.trace()) / 3
             best = max(best, value)
-        assert result.summary["total"] == pytest.approx(best, abs=1e-3)
+        assert result.summary.total == pytest.approx(best, abs=1e-3)
 
 
 # --- pairs above the all-pairs limit: proven optimal ----------------------------------
@@ -717,5 +757,5 @@ def test_large_pairs_round_reports_optimal(tmp_path: Path) -> None:
     again = match_round(folder, "r1")
     assert result.text == again.text
     assert sum(len(m.members) for m in result.matches) == 350
-    assert result.summary["optimal"] is True
-    assert result.summary["gap_percent"] == 0.0
+    assert result.summary.optimal is True
+    assert result.summary.gap_percent == 0.0

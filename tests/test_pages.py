@@ -319,17 +319,13 @@ def printed(request: pytest.FixtureRequest) -> Printed:
 def report_print_html(root: Path) -> str:
     """The HTML `peerkit report` prints its PDF from, made by the same library calls."""
     from peerkit.cli.common import parse_now
-    from peerkit.load import load_folder
-    from peerkit.report import build_report, gather, report_html
+    from peerkit.load.folder import load_folder
+    from peerkit.report import gather, report_html
 
     folder, problems = load_folder(root)
     assert folder is not None, problems
     moment = parse_now(NOW)
-    inputs = gather(folder, now=moment)
-    report = build_report(
-        folder, inputs.tally, inputs.attendance, moment, inputs.problems, inputs.as_of, inputs.notes
-    )
-    return report_html(folder, report, for_print=True)
+    return report_html(folder, gather(folder, now=moment).report, for_print=True)
 
 
 # --- the tests ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import peerkit.pdf
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.pdf import font_package, glyph_problems, html_to_pdf, installed_coverage
 from tests.conftest import run
 

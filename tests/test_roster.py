@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from peerkit.check import check_folder
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.model import Problem
 from peerkit.roster import language_code
 from peerkit.text import safe_filename, unique_filename

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from tests.test_match import make_program, person, run
 
 
@@ -496,6 +496,11 @@ def test_fill_keeps_whole_matches_and_matches_the_others(tmp_path: Path) -> None
         "orphaned": ["p3", "p7"],
         "unmatched": [],
     }
+    back = load_folder(root)[0]
+    assert back is not None
+    changes = back.round("summer").summary.changes  # type: ignore[union-attr]
+    assert changes is not None
+    assert changes.as_dict() == data["summary"]["changes"]  # read back as written
     assert "# Made with --fill: it takes over from round spring on 2027-04-01." in text
     # longest-waiting first: p10 and p7 since 2027-03-01, p3 since 2027-03-20, then the new
     assert "p10 (returned, 31 days), p7 (orphaned, 31 days), p3 (orphaned, 12 days), p11" in (

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from peerkit.check import check_folder
 from peerkit.cli import app
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.match import flow as flow_module
 from peerkit.match import match_round
 from peerkit.match.pool import Pool, build_pool
@@ -280,14 +280,14 @@ def test_no_proof_is_reported_as_not_optimal(
     folder = random_mentoring(tmp_path, 400, seed=3)
     result = match_round(folder, "r1")
     summary = result.summary
-    assert summary["optimal"] is False
-    assert summary["bound"] > summary["total"]
-    assert summary["gap_percent"] > 0
+    assert summary.optimal is False
+    assert summary.bound > summary.total
+    assert summary.gap_percent > 0
     monkeypatch.setattr(flow_module, "PROOF_ROUNDS", 12)
     proven = match_round(folder, "r1").summary
-    assert proven["optimal"] is True
-    assert proven["bound"] == proven["total"]
-    assert proven["total"] >= summary["total"]
+    assert proven.optimal is True
+    assert proven.bound == proven.total
+    assert proven.total >= summary.total
 
 
 # --- fair loads -------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def test_spread_leaves_no_mentor_idle_that_could_take_over(
             )
             assert not ok.any(), f"{idle} has nobody while {busy} has {mentees}"
     summary = result.summary
-    counts = summary["mentor_loads"]
+    counts = summary.mentor_loads
     assert sum(counts.values()) == len(load)
     assert counts == {
         k: sum(len(v) == k for v in load.values()) for k in range(max(map(len, load.values())) + 1)
@@ -348,11 +348,11 @@ def test_spread_gives_every_mentor_one_before_anyone_two(tmp_path: Path) -> None
         [("ana", "cy"), ("ben", "di")],
         [("ana", "di"), ("ben", "cy")],
     )
-    assert spread.summary["mentor_loads"] == {0: 0, 1: 2}
-    assert spread.summary["spread"] is True
-    assert spread.summary["optimal"] is True
+    assert spread.summary.mentor_loads == {0: 0, 1: 2}
+    assert spread.summary.spread is True
+    assert spread.summary.optimal is True
     lowest = min(m.score for m in spread.matches)
-    assert spread.summary["lowest_member_score"] == lowest
+    assert spread.summary.lowest_member_score == lowest
     assert "spread: true" in spread.text
     assert "mentor_loads: {0: 0, 1: 2}" in spread.text
 
@@ -361,8 +361,8 @@ def test_spread_gives_every_mentor_one_before_anyone_two(tmp_path: Path) -> None
         "r1",
     )
     assert sorted(m.members for m in packed.matches) == [("ana", "cy"), ("ana", "di")]
-    assert packed.summary["mentor_loads"] == {0: 1, 1: 0, 2: 1}
-    assert packed.summary["total"] > spread.summary["total"]
+    assert packed.summary.mentor_loads == {0: 1, 1: 0, 2: 1}
+    assert packed.summary.total > spread.summary.total
 
 
 def test_spread_is_validated_at_its_line(tmp_path: Path) -> None:
@@ -390,7 +390,7 @@ def test_capacity_counts_the_mentees_of_a_pinned_match(tmp_path: Path) -> None:
         by_mentor.setdefault(match.members[0], []).extend(match.members[1:])
     assert sorted(by_mentor["ana"]) == ["e0", "e1", "e2"]  # full: the pin holds three
     assert by_mentor["ben"] == ["e3"]
-    assert result.summary["mentor_loads"] == {0: 0, 1: 1, 2: 0, 3: 1}
+    assert result.summary.mentor_loads == {0: 0, 1: 1, 2: 0, 3: 1}
 
 
 # --- pairs: the cycle-cover bound from the candidates' scores ---------------------------
@@ -457,19 +457,19 @@ def test_large_pairs_round_reports_the_cycle_cover_bound(
     pool = build_pool(folder, list(folder.members), "r1")
     score, ok = dense_pairs(pool, np.arange(pool.size))
     dense = cycle_cover_bound(score, ok)
-    assert dense - 1e-3 <= summary["bound"] <= dense * (1 + 1e-4) + 1e-3
+    assert dense - 1e-3 <= summary.bound <= dense * (1 + 1e-4) + 1e-3
     a, b = np.nonzero(np.triu(ok, 1))
     best = _blossom(pool.size, a, b, np.rint(score[a, b] * SCALE))
     optimum = sum(float(score[x, y]) for x, y in best)
-    assert summary["matches"] == len(best)  # every member paired, as the optimum does
+    assert summary.matches == len(best)  # every member paired, as the optimum does
     members = [pool.index[m] for match in result.matches for m in match.members]
     assert len(members) == len(set(members)) == 600
     for match in result.matches:
         i, j = (pool.index[m] for m in match.members)
         assert ok[i, j]
-    assert optimum * (1 - 1e-3) <= summary["total"] <= optimum + 1e-3
-    assert summary["total"] <= summary["bound"]
-    assert 0 <= summary["gap_percent"] < 0.1
+    assert optimum * (1 - 1e-3) <= summary.total <= optimum + 1e-3
+    assert summary.total <= summary.bound
+    assert 0 <= summary.gap_percent < 0.1
 
 
 def test_mentoring_again_is_the_same_and_a_new_round_repeats_nobody(tmp_path: Path) -> None:
@@ -478,14 +478,14 @@ def test_mentoring_again_is_the_same_and_a_new_round_repeats_nobody(tmp_path: Pa
     folder = random_mentoring(tmp_path, 300, seed=21)
     first = match_round(folder, "r1")
     assert match_round(folder, "r1").text == first.text
-    assert first.summary["optimal"] is True
+    assert first.summary.optimal is True
     (tmp_path / "rounds").mkdir()
     (tmp_path / "rounds" / "r1.yaml").write_text(first.text, encoding="utf-8")
     later = match_round(check_folder(tmp_path)[0], "r2", start=dt.date(2027, 6, 1))  # type: ignore[arg-type]
     before = {frozenset(m.members) for m in first.matches}
     assert not before & {frozenset(m.members) for m in later.matches}
-    assert later.summary["optimal"] is True
-    assert later.summary["matched"] == first.summary["matched"]
+    assert later.summary.optimal is True
+    assert later.summary.matched == first.summary.matched
 
 
 @pytest.mark.parametrize(("count", "keep"), [(600, 8), (1500, 40), (45, 50)])

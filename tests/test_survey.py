@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from peerkit.load import load_folder
+from peerkit.load.folder import load_folder
 from peerkit.model import Folder
 from peerkit.survey import render_surveys, survey_questions, xlsform_rows
 from tests.conftest import MINIMAL_MEMBERS, assert_golden, run, write_folder

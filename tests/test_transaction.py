@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from peerkit.build import BuildResult
-from peerkit.calendar_state import read_state
+from peerkit.calendar.state import read_state
 from peerkit.check import check_folder
 from peerkit.write import LOCK_FILE, STAGING, folder_lock, write_files
 from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, ROOT, run, write_folder

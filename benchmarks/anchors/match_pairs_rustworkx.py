@@ -21,7 +21,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent.parent)
 import numpy as np  # noqa: E402
 import rustworkx as rx  # noqa: E402
 
-from peerkit.load import load_folder  # noqa: E402
+from peerkit.load.folder import load_folder  # noqa: E402
 from peerkit.match.pool import build_pool  # noqa: E402
 from peerkit.match.solve import scored_pairs  # noqa: E402
 

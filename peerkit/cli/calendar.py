@@ -40,7 +40,7 @@ RoundOpt = Annotated[
     typer.Option(
         "--round",
         "-r",
-        help="Only this round's events, and the cancellations dated in its period "
+        help="Round name: only this round's events, and the cancellations dated in its period "
         "(default: every round, the program's whole timeline).",
     ),
 ]
@@ -110,7 +110,7 @@ def calendar_command(
     Example: peerkit calendar sample-program --round 2027 --now 2026-12-01
     """
     from peerkit.calendar import render_calendars
-    from peerkit.calendar_state import STATE_FILE
+    from peerkit.calendar.state import STATE_FILE
     from peerkit.write import write_files
 
     moment = parse_now(now)

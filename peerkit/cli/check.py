@@ -18,7 +18,7 @@ from peerkit.cli.common import (
     print_as_of,
     print_json,
     print_problems,
-    problem_items,
+    problems_data,
 )
 
 
@@ -68,7 +68,7 @@ def check_command(
 
     loaded, problems = check_folder(folder, data=True)
     if format is CheckFormat.json:
-        print_json(problem_items(folder, problems))
+        print_json(problems_data(folder, problems))
     elif format is CheckFormat.github:
         if problems:
             out.print(_github(folder, list(problems)), markup=False)

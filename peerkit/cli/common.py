@@ -54,10 +54,6 @@ SessionOpt = Annotated[
         show_default=False,
     ),
 ]
-SurveyOpt = Annotated[
-    str | None,
-    typer.Option("--survey", help="The survey's name in program.yaml.", show_default=False),
-]
 
 
 def parse_now(value: str | None) -> dt.datetime | None:
@@ -189,8 +185,8 @@ def print_problems(root: Path, problems: Sequence[Problem]) -> None:
         err.print(f"{errors} error(s), {warnings} warning(s)")
 
 
-def problem_items(root: Path, problems: Sequence[Problem]) -> list[dict[str, object]]:
-    """The problems as `--format json` shows them, each file as the user named the folder."""
+def problems_data(root: Path, problems: Sequence[Problem]) -> list[dict[str, object]]:
+    """The problems as `--format json` gives them (files as the coordinator can open them)."""
     items = []
     for problem in problems:
         item = problem.as_dict()

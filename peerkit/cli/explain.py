@@ -75,6 +75,24 @@ def explain_command(
 
     Example: peerkit explain sample-program ana-ruiz ben-okafor
     """
+    folder, member, other = split_arguments(arguments)
+    from peerkit.match.explain import explain
+
+    result = explain(load_checked(folder), member, other, round)
+    if format is TextJson.json:
+        print_json(result.as_dict())
+        return
+    for note in result.notes:
+        out.print(escape(note))
+    if other is not None:
+        print_pair(result.pairs[0], result.round, result)
+        return
+    print_standing(result)
+    print_alternatives(result)
+
+
+def split_arguments(arguments: list[str]) -> tuple[Path, str, str | None]:
+    """`[DIR] MEMBER [OTHER]` as (folder, member, other)."""
     folder = Path()
     # An existing folder is the folder, even alone: `peerkit explain sample-program`.
     if arguments and Path(arguments[0]).is_dir():
@@ -85,21 +103,12 @@ def explain_command(
     if len(arguments) > 2:
         msg = "give one or two member ids, after the folder: peerkit explain [DIR] MEMBER [OTHER]"
         raise UsageError(msg, "e.g. peerkit explain sample-program ana-ruiz ben-okafor")
-    member = arguments[0]
-    other = arguments[1] if len(arguments) > 1 else None
-    from peerkit.match.explain import explain
+    return folder, arguments[0], arguments[1] if len(arguments) > 1 else None
 
-    loaded = load_checked(folder)
-    result = explain(loaded, member, other, round)
-    if format is TextJson.json:
-        print_json(result.as_dict())
-        return
+
+def print_standing(result: Explanation) -> None:
+    """The member's matches and each partner, or why they are unmatched."""
     member = result.member  # as the roster writes it, whatever case was typed
-    for note in result.notes:
-        out.print(escape(note))
-    if other is not None:
-        print_pair(result.pairs[0], result.round, result)
-        return
     if result.match is not None:
         for match in result.matches or (result.match,):
             partners = ", ".join(result.label(m) for m in match.members if m != member)
@@ -118,6 +127,10 @@ def explain_command(
         )
     else:
         out.print(f"there is no round yet; showing who {member} could be matched with")
+
+
+def print_alternatives(result: Explanation) -> None:
+    """The best feasible alternatives, and who each rule excluded."""
     if result.alternatives:
         out.print("\n[bold]best feasible alternatives[/]")
         for pair in result.alternatives:

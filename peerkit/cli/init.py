@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from peerkit.cli.common import err, handle_errors, out
+from peerkit.cli.common import (
+    DryRunOpt,
+    FormatOpt,
+    TextJson,
+    err,
+    handle_errors,
+    out,
+    print_json,
+)
 from peerkit.errors import UsageError
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
@@ -19,7 +27,7 @@ STARTER_ID = b"id: spring-peer-mentoring-2027 "
 def _with_id(program: bytes, folder: Path) -> bytes:
     """The starter program.yaml with an `id:` of the folder's name, so two programs made
     from the starter never share calendar UIDs."""
-    from peerkit.load import slugify
+    from peerkit.load.reader import slugify
 
     slug = slugify(folder.resolve().name)
     if not slug or STARTER_ID not in program:
@@ -37,6 +45,8 @@ def init_command(
             "--force", help="Write into a folder that is not empty (existing files are kept)."
         ),
     ] = False,
+    dry_run: DryRunOpt = False,
+    format: FormatOpt = TextJson.text,
 ) -> None:
     """Create a program folder with a commented example that passes `peerkit check`.
 
@@ -54,7 +64,7 @@ def init_command(
     # out/ is rebuilt; the other two exist only while a command writes (or after a kill -9)
     files[".gitignore"] = b"out/\n.peerkit-staging/\n.peerkit.lock\n"
     files["program.yaml"] = _with_id(files["program.yaml"], folder)
-    from peerkit.load import ROSTER_FILES
+    from peerkit.load.members import ROSTER_FILES
 
     has_roster = any((folder / name).exists() for name in ROSTER_FILES)
     kept = sorted(
@@ -64,8 +74,15 @@ def init_command(
     )
     for name in kept:  # never replace a coordinator's program, roster or .gitignore
         del files[name]
-    for path in write_files(folder, files):
-        out.print(f"wrote {path}", markup=False)
+    written = [folder / name for name in sorted(files)] if dry_run else write_files(folder, files)
+    if format is TextJson.json:
+        print_json(
+            {"folder": str(folder), "files": sorted(files), "kept": kept, "dry_run": dry_run}
+        )
+        return
+    verb = "would write" if dry_run else "wrote"
+    for path in written:
+        out.print(f"{verb} {path}", markup=False)
     for name in kept:
         err.print(f"kept your own {name if (folder / name).exists() else 'roster'} in {folder}")
     err.print(f"next: edit {folder / 'program.yaml'}, then run `peerkit check {folder}`")

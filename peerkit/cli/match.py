@@ -14,6 +14,7 @@ from peerkit.cli.common import (
     DryRunOpt,
     FormatOpt,
     TextJson,
+    deprecated,
     err,
     handle_errors,
     hold_lock,
@@ -36,15 +37,15 @@ def summary_line(result: RoundResult) -> str:
     summary = result.summary
     gap = (
         "proven optimal"
-        if summary["optimal"]
-        else f"at most {summary['gap_percent']}% below the best possible"
+        if summary.optimal
+        else f"at most {summary.gap_percent}% below the best possible"
     )
     since = f" (from {result.start})" if result.start else ""
     return (
-        f"round {result.name}{since}: {summary['matched']} of {summary['active']} active members "
-        f"matched ({summary['matched_percent']}%) in {summary['matches']} matches, "
-        f"mean score {summary['mean_score']} of {summary['max_score']}, "
-        f"total {summary['total']} ({gap}); {len(summary['rules'])} rules applied"
+        f"round {result.name}{since}: {summary.matched} of {summary.active} active members "
+        f"matched ({summary.matched_percent}%) in {summary.matches} matches, "
+        f"mean score {summary.mean_score} of {summary.max_score}, "
+        f"total {summary.total} ({gap}); {len(summary.rules)} rules applied"
     )
 
 
@@ -53,7 +54,9 @@ def changes_line(result: RoundResult) -> str:
     from peerkit.match.roundfile import changes_text
 
     changes = result.changes
-    return f"changes from round {changes['from']}: {changes_text(changes, result.unmatched)}"
+    if changes is None:
+        return ""
+    return f"changes from round {changes.source_round}: {changes_text(changes, result.unmatched)}"
 
 
 def parse_start(value: str | None) -> dt.date | None:
@@ -147,7 +150,8 @@ def match_command(
     ] = False,
     dry_run: DryRunOpt = False,
     format: FormatOpt = TextJson.text,
-    limit: Annotated[int, typer.Option("--limit", help="Rows shown in the table.", min=1)] = 50,
+    rows: Annotated[int, typer.Option("--rows", help="Rows shown in the table.", min=1)] = 50,
+    old_limit: Annotated[int | None, typer.Option("--limit", hidden=True, min=1)] = None,
 ) -> None:
     """Match the members under the rules and write rounds/NAME.yaml.
 
@@ -167,6 +171,9 @@ def match_command(
     from peerkit.match import default_round_name, match_round
     from peerkit.write import write_files
 
+    if old_limit is not None:  # `--limit` is send's "at most this many messages"
+        deprecated("--limit", "--rows")
+        rows = old_limit
     begins = parse_start(start)
     if not dry_run:
         hold_lock(folder)
@@ -198,7 +205,7 @@ def match_command(
         data["dry_run"] = dry_run
         print_json(data)
         return
-    print_round(result, limit, {m.id: m.label for m in loaded.members})
+    print_round(result, rows, {m.id: m.label for m in loaded.members})
     out.print(escape(summary_line(result)))
     if result.changes:
         out.print(escape(changes_line(result)))

@@ -77,7 +77,7 @@ def report_command(
     Example: peerkit report sample-program --as html
     """
     from peerkit.model import Problem, has_errors
-    from peerkit.report import build_report, gather, report_dict, report_files
+    from peerkit.report import gather, report_dict, report_files
     from peerkit.timeline import choose_round
 
     formats = [f.value for f in file_as] if file_as else [f.value for f in ReportFile]
@@ -102,15 +102,7 @@ def report_command(
     if has_errors(inputs.problems):
         raise DataError(inputs.problems)
     print_problems(folder, inputs.problems)
-    report = build_report(
-        loaded,
-        inputs.tally,
-        inputs.attendance,
-        moment,
-        inputs.problems,
-        inputs.as_of,
-        inputs.notes,
-    )
+    report = inputs.report
     font_problems: list[Problem] = []
     files = report_files(loaded, report, formats, paper.value, font_problems)
     print_problems(folder, font_problems)

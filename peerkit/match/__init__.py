@@ -206,7 +206,7 @@ def to_round(result: RoundResult) -> Round:
         result.name,
         matches,
         result.unmatched,
-        dict(result.summary),
+        result.summary,
         result.file,
         start=result.start,
         end=result.end,
@@ -229,8 +229,8 @@ def match_step(folder: Folder, options: BuildOptions) -> Output:
         return Output(problems=[problem])
     summary = result.summary
     note = (
-        f"made round {name}: {summary['matched']} of {summary['active']} members in "
-        f"{summary['matches']} matches ({result.file})"
+        f"made round {name}: {summary.matched} of {summary.active} members in "
+        f"{summary.matches} matches ({result.file})"
     )
     made = replace(folder, rounds=(*folder.rounds, to_round(result)))
     return Output({result.file: result.text.encode()}, [note], folder=made)

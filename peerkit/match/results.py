@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from peerkit.model import Match, Unmatched
+from peerkit.model import DayRule, Match, RoundChanges, RoundSummary, Unmatched
 
 Progress = Callable[[str, float], None]
 
@@ -28,7 +27,7 @@ class MatchResult:
     locked: bool = False
     pinned: bool = False
     location: str = ""
-    day: str = ""
+    day: DayRule | None = None
     time: str = ""
     raw_score: float = 0.0  # `score` before rounding to the round file's 3 decimals
     # one line per member for people reading the round file: `Ana Lima (E1001): Tue 10:00 EST`
@@ -55,13 +54,17 @@ class RoundResult:
     format: str
     matches: tuple[MatchResult, ...]
     unmatched: tuple[Unmatched, ...]
-    summary: dict[str, Any]
+    summary: RoundSummary
     file: str  # relative to the program folder
     text: str = ""  # the round file
     notes: tuple[str, ...] = ()
     start: dt.date | None = None  # the day the round takes over
     end: dt.date | None = None  # its last day, when the round file said so
-    changes: dict[str, Any] = field(default_factory=dict)  # a --fill round: what changed
+
+    @property
+    def changes(self) -> RoundChanges | None:
+        """What a --fill round changed (None for any other round)."""
+        return self.summary.changes
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -69,11 +72,11 @@ class RoundResult:
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
             "file": self.file,
-            "summary": dict(self.summary),
+            "summary": self.summary.as_dict(),
             "matches": [m.as_dict() for m in self.matches],
             "unmatched": [{"member": u.member, "reason": u.reason} for u in self.unmatched],
             "notes": list(self.notes),
-            "changes": dict(self.changes),
+            "changes": self.changes.as_dict() if self.changes else {},
         }
 
 

@@ -1,7 +1,7 @@
 """The round file `rounds/NAME.yaml` as text: commented, deterministic, easy to edit by hand.
 
 It is written by hand here (not by a YAML dumper) so that it keeps its comments, its key
-order and one short line per value, and diffs cleanly in git. `peerkit.load.load_round`
+order and one short line per value, and diffs cleanly in git. `peerkit.load.rounds.load_round`
 reads it back.
 """
 
@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from peerkit.match.fill import FillPlan
     from peerkit.match.results import RoundResult
+    from peerkit.model import RoundChanges, RoundSummary, Unmatched
 
 PLAIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
 YAML_WORDS = frozenset(
@@ -49,9 +50,9 @@ def flow_map(values: Mapping[str, object]) -> str:
     return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in values.items()) + "}"
 
 
-def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
+def _summary_lines(summary: RoundSummary) -> list[str]:
     lines = ["summary:"]
-    for key, value in summary.items():
+    for key, value in summary.as_dict().items():
         if isinstance(value, Mapping) and any(isinstance(v, list | tuple) for v in value.values()):
             lines.append(f"  {key}:")
             lines.extend(
@@ -68,30 +69,30 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _time_comments(summary: Mapping[str, Any]) -> list[str]:
+def _time_comments(summary: RoundSummary) -> list[str]:
     """Say why matches meet at the times they do (each has its `time:`, in the program's
     timezone; the comment under each match id gives every member's own time)."""
     lines = []
-    if summary.get("staggered"):
+    if summary.staggered:
         lines += [
             "# Members in several matches (a mentor with several mentees) meet them one after",
             "# the other: those matches have their own `time:`. Change it to suit them.",
         ]
-    if summary.get("moved_into_hours"):
+    if summary.moved_into_hours:
         lines += [
-            f"# {summary['moved_into_hours']} match(es) meet at another time than meetings.time,"
+            f"# {summary.moved_into_hours} match(es) meet at another time than meetings.time,"
             " so that the",
             "# meeting falls inside every member's own hours and availability (see `time:`).",
         ]
-    if summary.get("no_common_slot"):
+    if summary.no_common_slot:
         lines += [
-            f"# {summary['no_common_slot']} match(es) have no time inside every member's hours:"
+            f"# {summary.no_common_slot} match(es) have no time inside every member's hours:"
             " agree one",
             "# with them and set `time:` (`peerkit check` says whose hours it is outside).",
         ]
-    if summary.get("same_time"):
+    if summary.same_time:
         lines += [
-            f"# {summary['same_time']} match(es) meet at the same time as another match of one",
+            f"# {summary.same_time} match(es) meet at the same time as another match of one",
             "# of their members: give them their own `time:` (and `day:` if need be).",
         ]
     return lines
@@ -116,12 +117,12 @@ def _names(ids: Sequence[str], limit: int = 12) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def changes_text(changes: Mapping[str, Any], unmatched: Sequence[Any] = ()) -> str:
+def changes_text(changes: RoundChanges, unmatched: Sequence[Unmatched] = ()) -> str:
     """`kept 5 matches, 2 new; left: b; joined: d; ...`: what a --fill round changed."""
     parts = [
-        f"kept {changes['kept']} match(es)"
-        + (f" ({_names(changes['grown'])} with a new member)" if changes.get("grown") else ""),
-        f"{changes['new']} new match(es)",
+        f"kept {changes.kept} match(es)"
+        + (f" ({_names(changes.grown)} with a new member)" if changes.grown else ""),
+        f"{changes.new} new match(es)",
     ]
     for key, label in (
         ("ended", "ended"),
@@ -131,10 +132,10 @@ def changes_text(changes: Mapping[str, Any], unmatched: Sequence[Any] = ()) -> s
         ("returned", "returned"),
         ("orphaned", "orphaned"),
     ):
-        if changes.get(key):
-            parts.append(f"{label}: {_names(changes[key])}")
+        if getattr(changes, key):
+            parts.append(f"{label}: {_names(getattr(changes, key))}")
     why = {u.member: u.reason for u in unmatched}
-    still = list(changes.get("unmatched", ()))
+    still = list(changes.unmatched)
     if still:
         parts.append(
             "still unmatched: "
@@ -147,7 +148,7 @@ def changes_text(changes: Mapping[str, Any], unmatched: Sequence[Any] = ()) -> s
 
 
 def _fill_comments(result: RoundResult, plan: FillPlan | None) -> list[str]:
-    if plan is None or not result.changes:
+    if plan is None or result.changes is None:
         return []
     import textwrap
 
@@ -174,13 +175,13 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
     summary = result.summary
     lines = [
         f"# Round {result.name} of {program_name}, made by `peerkit match` "
-        f"(format {summary.get('format')}, seed {summary.get('seed')}).",
+        f"(format {summary.format}, seed {summary.seed}).",
         *_period_comments(result),
         *_fill_comments(result, plan),
         "# This file is yours to edit: move members between matches, or add `locked: true`",
         "# to a match to keep it when you run `peerkit match --force` again.",
         "# `peerkit check` tells you if an edit breaks a matching rule.",
-        f"# Scores are out of {summary.get('max_score')}; `terms` shows each part of the score.",
+        f"# Scores are out of {summary.max_score}; `terms` shows each part of the score.",
         "# `bound` is an upper limit on the best total possible; this round is at most",
         "# `gap_percent` below it (`optimal: true`: proven the best there is).",
         *_time_comments(summary),
@@ -202,7 +203,7 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
         for key in ("location", "day", "time"):
             value = getattr(match, key)
             if value:
-                lines.append(f"    {key}: {scalar(value)}")
+                lines.append(f"    {key}: {scalar(str(value))}")
         if match.reasons:
             lines.append("    reasons:")
             lines.extend(f"      - {scalar(reason)}" for reason in match.reasons)

@@ -24,7 +24,7 @@ from peerkit.hours import (
     parse_availability,
     zone,
 )
-from peerkit.model import Member, Program
+from peerkit.model import DayRule, Member, Program
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 STEPS = 96  # quarter hours in a day
 
 
-def meeting_days(program: Program, start: dt.date, day: str = "") -> tuple[dt.date, ...]:
+def meeting_days(
+    program: Program, start: dt.date, day: DayRule | None = None
+) -> tuple[dt.date, ...]:
     """The dates a match of a round starting on `start` meets on (its own `day:` if any):
     a slot must fit on each of them, so that clocks changing in one country and not yet
     in another never push a meeting out of someone's hours."""
@@ -46,7 +48,7 @@ def meeting_days(program: Program, start: dt.date, day: str = "") -> tuple[dt.da
     return later or tuple(dates[-1:]) or (start,)
 
 
-def first_meeting(program: Program, start: dt.date, day: str = "") -> dt.date:
+def first_meeting(program: Program, start: dt.date, day: DayRule | None = None) -> dt.date:
     """The round's first meeting date on or after `start` (how local times are shown)."""
     return meeting_days(program, start, day)[0]
 
@@ -260,3 +262,8 @@ def _hm(minutes: int) -> str:
 def local_times(program: Program, members: Sequence[Member], start: dt.datetime) -> list[str]:
     """`Ana Lima (E1001) 10:00 EDT` for each member: the meeting where each of them is."""
     return [f"{m.label} {local_day_time(start, m.timezone or program.timezone)}" for m in members]
+
+
+def meeting_slot(program: Program, day: DayRule | None, time: str) -> tuple[str, str]:
+    """The day (as written) and time a match meets at: its own, else the program's."""
+    return (str(day or program.meetings.day or ""), time or program.meetings.time.strftime("%H:%M"))

@@ -7,113 +7,155 @@ import itertools
 from collections import Counter
 
 from peerkit.hours import hours_text
-from peerkit.match.make import meeting_slot, ruled_pairs
+from peerkit.match.draft import ruled_pairs
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
-from peerkit.model import Folder, Location, Match, Member, Problem, Round
+from peerkit.match.slots import meeting_slot
+from peerkit.model import DayRule, Folder, Location, Match, Member, Problem, Round
 
 
 def check_rounds(folder: Folder) -> list[Problem]:
     """See `peerkit.match.round_problems`."""
+    return [problem for round_ in folder.rounds for problem in _round_problems(folder, round_)]
+
+
+def _round_problems(folder: Folder, round_: Round) -> list[Problem]:
+    """Everything wrong with one round: each match, then times, capacity and doubles."""
+    start = round_date(folder, round_)
+    named = {m for match in round_.matches for m in match.members}
+    known = [m for m in folder.members if m.id in named]
+    pool = build_pool(folder, known, round_.name, start, continued(folder, round_))
+    problems: list[Problem] = []
+    for match in round_.matches:
+        problems.extend(_match_problems(folder, round_, pool, match, start))
+    problems.extend(_same_time(folder, round_))
+    problems.extend(_slot_problems(folder, round_, start))
+    if folder.program.format == "mentoring":
+        problems.extend(_over_capacity(folder, round_, pool))
+    problems.extend(_matched_twice(folder, round_, pool))
+    return problems
+
+
+def _match_problems(
+    folder: Folder, round_: Round, pool: Pool, match: Match, start: dt.date
+) -> list[Problem]:
+    """A match's members who do not take part on the start, its size, the rules it
+    breaks and (mentoring) its roles."""
+    where = match.source or Location(round_.file)
+    ids = [m for m in match.members if m in pool.index]
+    problems = []
+    for member_id in ids:
+        member = pool.members[pool.index[member_id]]
+        if _paused_at_start(member, start):
+            problems.append(_paused_problem(folder, round_, match, member, start))
+        elif not member.is_active_on(start) or member.left is not None:
+            problems.append(_inactive_problem(folder, round_, match, member))
+    if len(match.members) < 2:
+        problems.append(
+            Problem(
+                where,
+                "match-size",
+                f"match {match.id} has fewer than two members",
+                "add a member or delete the match",
+            )
+        )
+    if len(ids) < 2:
+        return problems
+    idx = [pool.index[m] for m in ids]
+    problems.extend(_rule_problems(folder, round_, pool, match, idx))
+    if folder.program.format == "mentoring":
+        problems.extend(_role_problems(pool, match, idx, where))
+    return problems
+
+
+def _rule_problems(
+    folder: Folder, round_: Round, pool: Pool, match: Match, idx: list[int]
+) -> list[Problem]:
+    """Each rule a pair of the match breaks (a warning when the match is locked or pinned)."""
     import numpy as np
 
     program = folder.program
-    problems: list[Problem] = []
-    for round_ in folder.rounds:
-        start = round_date(folder, round_)
-        named = {m for match in round_.matches for m in match.members}
-        known = [m for m in folder.members if m.id in named]
-        pool = build_pool(folder, known, round_.name, start, continued(folder, round_))
-        seen: Counter[str] = Counter()
-        first_at: dict[str, str] = {}
-        for match in round_.matches:
-            where = match.source or Location(round_.file)
-            ids = [m for m in match.members if m in pool.index]
-            for member_id in ids:
-                seen[member_id] += 1
-                first_at.setdefault(member_id, match.id)
-                member = pool.members[pool.index[member_id]]
-                if _paused_at_start(member, start):
-                    problems.append(_paused_problem(folder, round_, match, member, start))
-                elif not member.is_active_on(start) or member.left is not None:
-                    problems.append(_inactive_problem(folder, round_, match, member))
-            if len(match.members) < 2:
-                problems.append(
-                    Problem(
-                        where,
-                        "match-size",
-                        f"match {match.id} has fewer than two members",
-                        "add a member or delete the match",
-                    )
-                )
-            if len(ids) < 2:
+    masks = broken_block(pool, np.array(idx), np.array(idx))
+    edges = ruled_pairs(pool, idx)
+    pos = {v: k for k, v in enumerate(idx)}
+    problems = []
+    for rule, mask in masks.items():
+        for i, j in edges:
+            if not mask[pos[i], pos[j]]:
                 continue
-            idx = [pool.index[m] for m in ids]
-            masks = broken_block(pool, np.array(idx), np.array(idx))
-            edges = ruled_pairs(pool, idx)
-            pos = {v: k for k, v in enumerate(idx)}
-            for rule, mask in masks.items():
-                for i, j in edges:
-                    if mask[pos[i], pos[j]]:
-                        locked = match.locked or any(
-                            set(p) >= {pool.members[i].id, pool.members[j].id}
-                            for p in program.matching.pins
-                        )
-                        problems.append(
-                            Problem(
-                                where,
-                                "match-rule",
-                                f"match {match.id} breaks the rule '{rule_label(program, rule)}': "
-                                f"{rule_detail(pool, rule, i, j)}"
-                                + (" (kept: the match is locked or pinned)" if locked else ""),
-                                "move one of them to another match, or re-match this round with "
-                                f"`peerkit match {folder.root} --round {round_.name} --force`",
-                                "warning" if locked else "error",
-                            )
-                        )
-            if program.format == "mentoring":
-                roles = Counter(pool.members[i].role for i in idx)
-                if roles["mentor"] != 1 or roles["mentee"] < 1:
-                    problems.append(
-                        Problem(
-                            where,
-                            "match-roles",
-                            f"match {match.id} should have one mentor and their mentee(s), "
-                            f"but has {roles['mentor']} mentor(s) and {roles['mentee']} mentee(s)",
-                            "set `role:` in the roster or fix the match",
-                        )
-                    )
-        problems.extend(_same_time(folder, round_))
-        problems.extend(_slot_problems(folder, round_, start))
-        if program.format == "mentoring":
-            problems.extend(_over_capacity(folder, round_, pool))
-        for member_id, count in sorted(seen.items()):
-            member = pool.members[pool.index[member_id]]
-            limit = 1
-            if program.format == "mentoring":
-                if member.role == "mentor":
-                    continue  # a mentor's limit is in mentees: _over_capacity
-                limit = program.matching.mentors_per_mentee
-            if count > limit:
-                where = next(
-                    (
-                        m.source
-                        for m in round_.matches
-                        if member_id in m.members and m.id != first_at[member_id]
-                    ),
-                    None,
-                ) or Location(round_.file)
-                what = f"{count} matches" + (f" (limit {limit})" if limit > 1 else "")
-                problems.append(
-                    Problem(
-                        where,
-                        "matched-twice",
-                        f"{member_id} is in {what} in round {round_.name}",
-                        "keep each member in one match"
-                        if limit == 1
-                        else "raise their capacity or remove a match",
-                    )
+            locked = match.locked or any(
+                set(p) >= {pool.members[i].id, pool.members[j].id} for p in program.matching.pins
+            )
+            problems.append(
+                Problem(
+                    match.source or Location(round_.file),
+                    "match-rule",
+                    f"match {match.id} breaks the rule '{rule_label(program, rule)}': "
+                    f"{rule_detail(pool, rule, i, j)}"
+                    + (" (kept: the match is locked or pinned)" if locked else ""),
+                    "move one of them to another match, or re-match this round with "
+                    f"`peerkit match {folder.root} --round {round_.name} --force`",
+                    "warning" if locked else "error",
                 )
+            )
+    return problems
+
+
+def _role_problems(pool: Pool, match: Match, idx: list[int], where: Location) -> list[Problem]:
+    """A mentoring match needs one mentor and at least one mentee."""
+    roles = Counter(pool.members[i].role for i in idx)
+    if roles["mentor"] == 1 and roles["mentee"] >= 1:
+        return []
+    return [
+        Problem(
+            where,
+            "match-roles",
+            f"match {match.id} should have one mentor and their mentee(s), "
+            f"but has {roles['mentor']} mentor(s) and {roles['mentee']} mentee(s)",
+            "set `role:` in the roster or fix the match",
+        )
+    ]
+
+
+def _matched_twice(folder: Folder, round_: Round, pool: Pool) -> list[Problem]:
+    """A member in more matches than they may be (a mentee: mentors_per_mentee), at the
+    first match after the one they are in first."""
+    program = folder.program
+    seen: Counter[str] = Counter()
+    first_at: dict[str, str] = {}
+    for match in round_.matches:
+        for member_id in (m for m in match.members if m in pool.index):
+            seen[member_id] += 1
+            first_at.setdefault(member_id, match.id)
+    problems = []
+    for member_id, count in sorted(seen.items()):
+        member = pool.members[pool.index[member_id]]
+        limit = 1
+        if program.format == "mentoring":
+            if member.role == "mentor":
+                continue  # a mentor's limit is in mentees: _over_capacity
+            limit = program.matching.mentors_per_mentee
+        if count <= limit:
+            continue
+        where = next(
+            (
+                m.source
+                for m in round_.matches
+                if member_id in m.members and m.id != first_at[member_id]
+            ),
+            None,
+        ) or Location(round_.file)
+        what = f"{count} matches" + (f" (limit {limit})" if limit > 1 else "")
+        problems.append(
+            Problem(
+                where,
+                "matched-twice",
+                f"{member_id} is in {what} in round {round_.name}",
+                "keep each member in one match"
+                if limit == 1
+                else "raise their capacity or remove a match",
+            )
+        )
     return problems
 
 
@@ -185,9 +227,9 @@ def continued(folder: Folder, round_: Round) -> list[tuple[str, ...]]:
     a --fill round when its summary says whose matches it kept (`changes: {from: NAME}`)."""
     from peerkit.timeline import earlier_rounds
 
-    changes = round_.summary.get("changes")
+    changes = round_.summary.changes
     earlier = earlier_rounds(folder, round_)
-    if not earlier or not isinstance(changes, dict) or changes.get("from") != earlier[-1].name:
+    if not earlier or changes is None or changes.source_round != earlier[-1].name:
         return []
     before = {m.id: set(m.members) for m in earlier[-1].matches}
     return [
@@ -315,17 +357,19 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
     program = folder.program
     span = program.meetings.duration
     problems = []
-    booked: dict[tuple[str, str], list[tuple[int, Match]]] = {}
-    fit: dict[tuple[str, tuple[str, ...], int, str], bool] = {}
+    booked: dict[tuple[str, DayRule | None], list[tuple[int, Match]]] = {}
+    fit: dict[tuple[str, tuple[str, ...], int, DayRule | None], bool] = {}
 
-    def fitting(member: Member, minute: int, day: str, days: tuple[dt.date, ...]) -> bool:
+    def fitting(
+        member: Member, minute: int, day: DayRule | None, days: tuple[dt.date, ...]
+    ) -> bool:
         # whether it fits depends on the member's timezone and availability only
         key = (member.timezone, member.availability, minute, day)
         if key not in fit:
             fit[key] = fits_all(program, member, minute, days)
         return fit[key]
 
-    days_of: dict[str, tuple[dt.date, ...]] = {}  # by a match's `day:`, the same for most
+    days_of: dict[DayRule | None, tuple[dt.date, ...]] = {}  # by a match's `day:`, most alike
     for match in round_.matches:
         members = [m for m in (folder.member(k) for k in match.members) if m is not None]
         days = days_of.get(match.day) or days_of.setdefault(
@@ -370,7 +414,9 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
             )
         )
     length = int(span.total_seconds() // 60)
-    for (member_id, _), times in sorted(booked.items(), key=lambda x: x[0]):
+    for (member_id, _), times in sorted(
+        booked.items(), key=lambda x: (x[0][0], str(x[0][1] or ""))
+    ):
         times.sort(key=lambda t: t[0])
         for (a, first), (b, second) in itertools.pairwise(times):
             if a < b < a + length:  # the same start is `same-time`

@@ -240,14 +240,30 @@ def build_report(
 
 @dataclass(frozen=True)
 class Inputs:
-    """Responses and attendance read from the folder, with what went wrong reading them."""
+    """Responses and attendance read from the folder, with what went wrong reading them;
+    `report` is the report made from them (`tally`, `report` and `build` all start here)."""
 
+    folder: Folder = field(repr=False, compare=False)
     tally: Tally
     attendance: AttendanceSummary | None
     problems: tuple[Problem, ...]
     exports: int
     as_of: dt.date | None = None  # the date the data runs to (or --now, when later)
     notes: tuple[str, ...] = ()
+    now: dt.datetime | None = None
+
+    @functools.cached_property
+    def report(self) -> Report:
+        """The report's content from these inputs, made on first use (a tally never needs it)."""
+        return build_report(
+            self.folder,
+            self.tally,
+            self.attendance,
+            self.now,
+            self.problems,
+            self.as_of,
+            self.notes,
+        )
 
 
 def gather(
@@ -316,7 +332,8 @@ def gather(
         round_name=round_name,
     )
     ordered = sorted(problems, key=lambda p: p.sort_key())
-    return Inputs(tally, summary, tuple(ordered), len(exports), as_of, (note,) if note else ())
+    notes = (note,) if note else ()
+    return Inputs(folder, tally, summary, tuple(ordered), len(exports), as_of, notes, now)
 
 
 def data_problems(folder: Folder) -> list[Problem]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peerkit.model import Folder
 from peerkit.output import BuildOptions, Output
-from peerkit.report.content import build_report, gather
+from peerkit.report.content import gather
 from peerkit.report.page import report_files, tally_files
 
 
@@ -25,15 +25,6 @@ def report_step(folder: Folder, options: BuildOptions) -> Output:
         return result
     inputs = gather(folder, now=options.now)
     result.problems.extend(inputs.problems)
-    report = build_report(
-        folder,
-        inputs.tally,
-        inputs.attendance,
-        options.now,
-        inputs.problems,
-        inputs.as_of,
-        inputs.notes,
-    )
     if exports:
         result.files.update(tally_files(folder, inputs.tally))
         for survey in inputs.tally.surveys:
@@ -43,6 +34,6 @@ def report_step(folder: Folder, options: BuildOptions) -> Output:
             )
     else:
         result.notes.append("no survey exports in responses/; no tally")
-    result.files.update(report_files(folder, report, problems=result.problems))
+    result.files.update(report_files(folder, inputs.report, problems=result.problems))
     result.notes.append(f"{len(inputs.tally.at_risk)} match(es) need attention")
     return result

@@ -1,0 +1,206 @@
+"""The encoded lines of each event: what a meeting says (title, agenda, who, where), as
+iCalendar content lines, with whatever recurs across events encoded once.
+
+Every meeting is its own VEVENT (no RRULE): calcurse ignores RECURRENCE-ID and miscounts
+COUNT next to EXDATE, and each meeting carries its own session title and agenda.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+
+from peerkit.calendar.state import EventRecord
+from peerkit.ics import (
+    address_line,
+    alarm_bytes,
+    categories_line,
+    text_line,
+    text_line_after,
+    uri_line,
+    when_line,
+)
+from peerkit.model import Folder, Meeting, Member, Program
+from peerkit.text import clock, long_date
+from peerkit.validate import is_email, is_url
+
+
+def _local_times(meeting: Meeting, attendees: Sequence[Member], timezone: str) -> list[str]:
+    """`Local times: Ana Lima 10:00 EST, Ravi Rao 20:30 IST` when the members' clocks differ."""
+    from peerkit.hours import local_time
+
+    offsets = {meeting.start.astimezone(_tz(m.timezone or timezone)).utcoffset() for m in attendees}
+    if len(offsets) < 2:
+        return []
+    shown = ", ".join(
+        f"{m.name or m.id} {local_time(meeting.start, m.timezone or timezone)}" for m in attendees
+    )
+    return [f"Local times: {shown}"]
+
+
+def _tz(name: str) -> dt.tzinfo:
+    from peerkit.hours import zone
+
+    return zone(name)
+
+
+def _summary(program: Program, session_title: str, number: int, match_id: str) -> str:
+    """`Program: 3. Title (match)`; all but the match id and `)` when match_id is empty."""
+    head = f"{program.name}: {number}. {session_title} ("
+    return head + f"{match_id})" if match_id else head
+
+
+class EventLines:
+    """Renders events for one program as encoded lines, encoding what recurs once."""
+
+    def __init__(self, folder: Folder) -> None:
+        self.folder = folder
+        self.program = folder.program
+        self._attendee: dict[str, bytes | None] = {}
+        self._agenda: dict[tuple[int, dt.time], str] = {}
+        self._static: dict[tuple[str, str], bytes] = {}
+        contact = self.program.contact
+        self.organizer = b""
+        if contact.email and is_email(contact.email):
+            self.organizer = address_line("ORGANIZER", contact.email, contact.name or contact.email)
+        self.kinds = {"kickoff": "Kickoff", "closing": "Closing", "regular": "Session"}
+        self.categories = {
+            kind: categories_line([self.program.name, label]) for kind, label in self.kinds.items()
+        }
+        reminder = self.program.meetings.reminder
+        self.alarm = b""
+        if reminder is not None and reminder > dt.timedelta(0):
+            self.alarm = alarm_bytes("Reminder: " + self.program.name, reminder)
+
+    def attendee(self, member: Member) -> bytes | None:
+        """The member's ATTENDEE line, or None without a usable email."""
+        if member.id not in self._attendee:
+            line = None
+            if is_email(member.email):
+                line = address_line(
+                    "ATTENDEE",
+                    member.email,
+                    member.name or member.id,
+                    role="REQ-PARTICIPANT",
+                    partstat="NEEDS-ACTION",
+                    rsvp="TRUE",
+                )
+            self._attendee[member.id] = line
+        return self._attendee[member.id]
+
+    def agenda(self, meeting: Meeting) -> str:
+        """The session's part of DESCRIPTION: the same for every match at that time.
+        Nothing in it depends on other meetings (no "of 12"), so a skip elsewhere leaves it."""
+        key = (meeting.number, meeting.start.timetz().replace(tzinfo=None))
+        if key not in self._agenda:
+            session = meeting.session
+            lines = [f"Session {meeting.number}: {session.title}"]
+            if session.topics:
+                lines.append("Topics: " + ", ".join(session.topics))
+            if session.agenda:
+                lines.append("")
+                length = int((meeting.end - meeting.start).total_seconds() // 60)
+                lines.append(f"Agenda ({max(length, session.agenda_minutes)} minutes):")
+                moment = meeting.start
+                for block in session.agenda:
+                    lines.append(f"{clock(moment)}  {block.title} ({block.minutes} min)")
+                    moment += dt.timedelta(minutes=block.minutes)
+                left = int((meeting.end - moment).total_seconds() // 60)
+                if left > 0:  # as the handout shows it (agenda.py's filler block)
+                    lines.append(f"{clock(moment)}  Open time and wrap-up ({left} min)")
+            self._agenda[key] = "\n".join(lines)
+        return self._agenda[key]
+
+    def line(self, name: str, value: str) -> bytes:
+        """A TEXT or URI line that recurs in many events (LOCATION, URL), encoded once."""
+        key = (name, value)
+        if key not in self._static:
+            self._static[key] = uri_line(name, value) if name == "URL" else text_line(name, value)
+        return self._static[key]
+
+    def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[bytes]:
+        """The encoded lines that define the event (all but UID, stamp, sequence, status)."""
+        program = self.program
+        session = meeting.session
+        # what every match meeting there and then shares first, folded once (see
+        # text_line_after); then who, their handout and a move
+        shared = [self.agenda(meeting), ""]
+        if meeting.location:
+            shared.append(f"Where: {meeting.location}")
+        if meeting.video and is_url(meeting.video):
+            shared.append(f"Video: {meeting.video}")
+        contact = program.contact
+        if contact.name or contact.email:
+            who = f"{contact.name} <{contact.email}>" if contact.email else contact.name
+            shared.append(f"Questions: {who.strip()}")
+        names = ", ".join(m.name or m.id for m in attendees)
+        description = [f"Who: {names}" if names else "Who: (no members)"]
+        if meeting.match_id and 1 < len(attendees) <= 12:
+            description.extend(_local_times(meeting, attendees, program.timezone))
+        if program.handouts_url:
+            description.append(f"Handout: {self.handout(meeting)}")
+        if meeting.moved:
+            description.append(f"Moved from {long_date(meeting.planned)}.")
+        lines = [
+            when_line("DTSTART", meeting.start),
+            when_line("DTEND", meeting.end),
+            text_line_after(
+                "SUMMARY",
+                _summary(program, session.title, meeting.number, ""),
+                meeting.match_id + ")",
+            ),
+        ]
+        place = meeting.location or (meeting.video if is_url(meeting.video) else "")
+        if place:
+            lines.append(self.line("LOCATION", place))
+        if meeting.video and is_url(meeting.video):
+            lines.append(self.line("URL", meeting.video))
+        lines.append(
+            text_line_after("DESCRIPTION", "\n".join([*shared, ""]), "\n".join(description))
+        )
+        lines.append(self.categories.get(session.kind, self.categories["regular"]))
+        if self.organizer:
+            lines.append(self.organizer)
+        for member in attendees:
+            line = self.attendee(member)
+            if line:
+                lines.append(line)
+        lines.append(self.line("TRANSP", "OPAQUE"))
+        if self.alarm:
+            lines.append(self.alarm)
+        return lines
+
+    def handout(self, meeting: Meeting) -> str:
+        """Where this match's handout for the session is published: `peerkit agenda`'s
+        out/agenda/session-NN/MATCH.html under the program's `handouts_url`."""
+        from peerkit.text import safe_filename as handout_name
+
+        name = handout_name(meeting.match_id)
+        if name in ("all", "handouts"):  # the names of the combined files
+            name = f"match-{name}"
+        return f"{self.program.handouts_url}/session-{meeting.number:02d}/{name}.html"
+
+    def cancelled_body(self, match_id: str, number: int, record: EventRecord) -> list[bytes]:
+        """What is left of a vanished event: enough for a client to find and cancel it."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(self.program.timezone)
+        start = dt.datetime.fromisoformat(record.start).astimezone(zone)
+        end = dt.datetime.fromisoformat(record.end).astimezone(zone)
+        session = self.program.session(number)
+        title = session.title if session else f"Session {number}"
+        summary = "Cancelled: " + _summary(self.program, title, number, match_id)
+        lines = [
+            when_line("DTSTART", start),
+            when_line("DTEND", end),
+            text_line("SUMMARY", summary),
+        ]
+        if self.organizer:
+            lines.append(self.organizer)
+        return lines
+
+
+def body_hash(lines: Sequence[bytes]) -> str:
+    """What an event says, whatever the fold: a re-export only updates what changed."""
+    return hashlib.sha256(b"".join(lines).replace(b"\r\n ", b"")).hexdigest()[:16]

@@ -1,0 +1,301 @@
+"""The roster (members.yaml, .csv or .xlsx) → Members, in file order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import cast
+
+from peerkit.load.reader import MAX_NAME, Reader, slugify
+from peerkit.model import LEVELS, ROLES, Levels, Location, Member, Program, Role, RosterImport
+from peerkit.repeats import collapse_repeats
+from peerkit.roster import (
+    MEMBER_ID_RE,
+    header_fields,
+    language_codes,
+    prepared_record,
+    same_people,
+)
+from peerkit.source import Node, grid_records, read_grid, read_yaml
+from peerkit.validate import is_email
+
+MAX_MEMBERS = 50_000
+ROSTER_FILES = ("members.yaml", "members.yml", "members.csv", "members.xlsx")
+
+MEMBER_KEYS = (
+    "id",
+    "name",
+    "email",
+    "role",
+    "organization",
+    "department",
+    "manager",
+    "industry",
+    "timezone",
+    "languages",
+    "levels",
+    "goals",
+    "offers",
+    "obstacles",
+    "capacity",
+    "availability",
+    "avoid",
+    "active",
+    "left",
+    "pause",
+    "fields",
+    "notes",
+    "private",
+)
+
+
+def _column_key(header: str) -> str:
+    return header.strip().lower().replace(" ", "_")
+
+
+def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, Node]:
+    """A roster record's entries; in a table, `knowledge` / `levels.knowledge` and
+    `fields.x` columns are folded into `levels` and `fields` (unknown columns were
+    reported once, from the header)."""
+    if not tabular:
+        return reader.mapping(record, "member", MEMBER_KEYS)
+    entries: dict[str, Node] = {}
+    levels: dict[str, Node] = {}
+    custom: dict[str, Node] = {}
+    assert isinstance(record.value, dict)
+    for header, cell in record.value.items():
+        name = _column_key(header)
+        if name in LEVELS or name.startswith("levels."):
+            levels[name.removeprefix("levels.")] = cell
+        elif name.startswith("fields."):
+            custom[header.strip()[len("fields.") :]] = cell
+        elif name in MEMBER_KEYS:
+            entries[name] = cell
+    if levels:
+        entries["levels"] = Node(levels, record.loc, {k: v.loc for k, v in levels.items()})
+    if custom:
+        entries["fields"] = Node(custom, record.loc, {k: v.loc for k, v in custom.items()})
+    return entries
+
+
+def _member(reader: Reader, record: Node, program: Program | None, tabular: bool) -> Member | None:
+    entries = _member_entries(record, reader, tabular)
+    if not isinstance(record.value, dict):
+        reader.wrong(record, "member", "a mapping with at least `name:`")
+        return None
+    name = reader.text(entries.get("name"), "name", limit=MAX_NAME)
+    given_id = reader.text(entries.get("id"), "id", limit=MAX_NAME)
+    if not name and not given_id:
+        reader.report(record.loc, "missing", "a member has neither a name nor an id", "add `name:`")
+        return None
+    member_id = given_id or slugify(name)
+    if given_id and not MEMBER_ID_RE.match(given_id):
+        reader.report(
+            entries["id"].loc,
+            "member-id",
+            f"id '{given_id}' is not a valid member id",
+            f"use letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
+        )
+    elif not member_id:
+        reader.report(
+            record.loc, "member-id", f"no id can be made from the name '{name}'", "add `id:`"
+        )
+    email = reader.text(entries.get("email"), "email")
+    if email and not is_email(email):
+        reader.report(
+            entries["email"].loc,
+            "email",
+            f"email '{email}' is not an email address",
+            "write it like ana@example.org",
+        )
+    level_entries = reader.mapping(entries.get("levels"), "levels", LEVELS)
+    levels = Levels(
+        *(reader.integer(level_entries.get(k), f"levels.{k}", 0, 1, 5) or None for k in LEVELS)
+    )
+    custom = {
+        key: reader.text(value, f"fields.{key}")
+        for key, value in reader.mapping(entries.get("fields"), "fields").items()
+    }
+    default_tz = program.timezone if program else "UTC"
+    left = reader.date(entries.get("left"), "left")
+    pauses = _pauses(reader, entries.get("pause"))
+    return Member(
+        id=member_id or "?",
+        name=name or member_id,
+        email=email,
+        role=cast(Role, reader.choice(entries.get("role"), "role", ROLES, "peer")),
+        organization=reader.text(entries.get("organization"), "organization"),
+        department=reader.text(entries.get("department"), "department"),
+        manager=reader.text(entries.get("manager"), "manager"),
+        industry=reader.text(entries.get("industry"), "industry"),
+        timezone=reader.timezone(entries.get("timezone"), "timezone", default_tz),
+        languages=language_codes(
+            reader.strings(entries.get("languages"), "languages"),
+            entries.get("languages"),
+            reader.problems,
+        ),
+        levels=levels,
+        goals=reader.strings(entries.get("goals"), "goals"),
+        offers=reader.strings(entries.get("offers"), "offers"),
+        obstacles=reader.strings(entries.get("obstacles"), "obstacles"),
+        capacity=reader.integer(
+            entries.get("capacity"), "capacity", program.capacity if program else 1, 0, 1000
+        ),
+        availability=_availability(reader, entries.get("availability"), record.loc),
+        avoid=reader.strings(entries.get("avoid"), "avoid"),
+        active=reader.boolean(entries.get("active"), "active", True),
+        left=left,
+        pauses=pauses,
+        fields=custom,
+        source=record.loc,
+        sources={key: value.loc for key, value in entries.items()},
+    )
+
+
+def _availability(reader: Reader, node: Node | None, where: Location) -> tuple[str, ...]:
+    """`availability: Tue 09:00-12:00; Thu 14:00-17:00`: weekly windows of local time,
+    kept written the one way (`Tue 09:00-12:00`); an entry that is not one is an error."""
+    from peerkit.hours import SYNTAX, parse_window
+
+    kept: list[str] = []
+    for entry in reader.strings(node, "availability"):
+        windows, why = parse_window(entry)
+        if why:
+            reader.report(
+                node.loc if node is not None else where,
+                "availability",
+                f"availability: {why}",
+                f"write weekly windows of the member's local time, e.g. {SYNTAX}; "
+                "separate windows with `;`",
+            )
+            continue
+        kept.extend(str(w) for w in windows)
+    return tuple(dict.fromkeys(kept))
+
+
+def _pauses(reader: Reader, node: Node | None) -> tuple[tuple[dt.date, dt.date], ...]:
+    """`pause: {from: DATE, until: DATE}` (or a list of them): spans a member is away."""
+    if node is None or node.value in (None, ""):
+        return ()
+    items = node.value if isinstance(node.value, list) else [node]
+    spans = []
+    for item in items:
+        if isinstance(item, Node) and isinstance(item.value, str) and ".." in item.value:
+            # a roster cell: `2027-03-01..2027-05-31`
+            begin_text, _, until_text = item.value.partition("..")
+            begin = reader.date(Node(begin_text.strip(), item.loc), "pause.from")
+            until = reader.date(Node(until_text.strip(), item.loc), "pause.until")
+            where = item
+        else:
+            fields = reader.mapping(item, "pause", ("from", "until"))
+            if not isinstance(item.value, dict):
+                continue
+            begin = reader.date(fields.get("from"), "pause.from")
+            until = reader.date(fields.get("until"), "pause.until")
+            where = item
+            if "from" not in fields or "until" not in fields:
+                reader.report(
+                    where.loc,
+                    "missing",
+                    "pause: needs both `from:` and `until:` (the first and last day away)",
+                    "write it like `pause: {from: 2027-03-01, until: 2027-05-31}`",
+                )
+                continue
+        if begin is None or until is None:
+            continue
+        if until < begin:
+            reader.report(
+                where.loc,
+                "date-order",
+                f"pause: until ({until}) is before from ({begin})",
+                "swap the two dates or fix the year",
+            )
+            continue
+        spans.append((begin, until))
+    return tuple(sorted(spans))
+
+
+def _roster_file(root: Path, reader: Reader) -> Path | None:
+    found = [root / name for name in ROSTER_FILES if (root / name).is_file()]
+    if not found:
+        reader.report(
+            Location("members.yaml"),
+            "missing-file",
+            f"there is no roster in {root}",
+            "add members.yaml (or members.csv / members.xlsx) with one entry per member",
+        )
+        return None
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        reader.report(
+            Location(found[1].name),
+            "roster",
+            f"there are several rosters ({names}); peerkit reads only {found[0].name}",
+            "keep one roster file",
+            "warning",
+        )
+    return found[0]
+
+
+def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Member, ...]:
+    """The roster (members.yaml, .csv or .xlsx) as Members, in file order."""
+    path = _roster_file(root, reader)
+    if path is None:
+        return ()
+    rel = path.name
+    records: list[Node]
+    tabular = path.suffix != ".yaml" and path.suffix != ".yml"
+    spec = program.roster if program else RosterImport()
+    first_problem = len(reader.problems)
+    if tabular:
+        grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
+        if grid is None:
+            return ()
+        if grid:  # each column renamed to the member field it holds (roster.columns)
+            grid = [header_fields(grid[0], spec, reader.problems, MEMBER_KEYS, rel), *grid[1:]]
+        records = grid_records(grid)
+        header = {str(c.value) for c in grid[0]} if grid else set()
+        if not {"name", "id"} & header:
+            reader.report(
+                grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
+                "header",
+                "the roster has no `name` or `id` column",
+                "the first row must name the columns: id, name, email, role, ...; or map the "
+                'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
+            )
+            return ()
+    else:
+        if spec.columns or spec.ignore:
+            reader.report(
+                program.source_of("roster") if program else Location("program.yaml"),
+                "roster-column",
+                f"roster.columns and roster.ignore name the columns of an export (members.csv "
+                f"or members.xlsx); {rel} is read by its keys, so they do nothing",
+                "remove them, or use the export itself as the roster",
+                "warning",
+            )
+        node = read_yaml(path, rel, reader.problems)
+        if node is None:
+            return ()
+        if isinstance(node.value, dict) and "members" in node.value:
+            node = node.value["members"]
+        records = reader.items(node, "members")
+    members: list[Member] = []
+    seen: dict[str, Location] = {}
+    for record in records:
+        member = _member(reader, prepared_record(record, spec, reader.problems), program, tabular)
+        if member is None:
+            continue
+        if member.id in seen:
+            reader.report(
+                member.source,
+                "duplicate-id",
+                f"member id '{member.id}' is used twice (first at line {seen[member.id].line})",
+                "give one of them its own `id:`",
+            )
+            continue
+        seen[member.id] = member.source
+        members.append(member)
+    same_people(members, reader.problems)
+    reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
+    return tuple(members)

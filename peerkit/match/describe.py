@@ -1,0 +1,219 @@
+"""The matches as written: each draft's score by term, its reasons in words, the rules it
+satisfies and its id; and why a member is left out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from peerkit.match.draft import Draft, directed_pair, id_key, order_members, ruled_pairs
+from peerkit.match.pool import Pool
+from peerkit.match.results import TOP_REASONS, MatchResult
+from peerkit.match.rules import broken_block, rule_label
+from peerkit.match.score import TERMS, pair_reasons
+
+
+def written_matches(
+    pool: Pool, drafts: list[Draft], rules: list[str], reserved: set[str]
+) -> list[MatchResult]:
+    """The matches as written; new ones are numbered around the kept ids and `reserved`
+    ones (a `--fill` round never gives a new match an id of the round before)."""
+    for draft in drafts:
+        draft.members = order_members(pool, draft.members)
+    described = list(zip(drafts, _describe_all(pool, drafts, rules), strict=True))
+    used_ids = {d.old.id for d in drafts if d.old is not None} | reserved
+    fresh = sorted(
+        (d for d in drafts if d.old is None), key=lambda d: [pool.members[i].id for i in d.members]
+    )
+    width = max(2, len(str(len(drafts) + len(reserved))))
+    ids: dict[int, str] = {}
+    number = 0
+    for draft in fresh:
+        while True:
+            number += 1
+            candidate = f"match-{number:0{width}d}"
+            if candidate not in used_ids:
+                break
+        ids[id(draft)] = candidate
+    results = []
+    for draft, (score, terms, reasons, satisfied) in described:
+        old = draft.old
+        results.append(
+            MatchResult(
+                id=old.id if old else ids[id(draft)],
+                members=tuple(pool.members[i].id for i in draft.members),
+                score=round(score, 3),
+                terms=terms,
+                raw_score=score,
+                reasons=tuple(reasons),
+                rules=tuple(satisfied),
+                locked=draft.locked,
+                pinned=draft.pinned,
+                location=old.location if old else "",
+                day=old.day if old else None,
+                time=old.time.strftime("%H:%M") if old and old.time else "",
+            )
+        )
+    return sorted(results, key=lambda r: id_key(r.id))
+
+
+def _describe_all(
+    pool: Pool, drafts: list[Draft], rules: list[str]
+) -> list[tuple[float, dict[str, float], list[str], list[str]]]:
+    """Score, terms, reasons and the rules satisfied of every match, in one pass."""
+    import numpy as np
+
+    from peerkit.match.score import edge_terms
+
+    edges = [ruled_pairs(pool, draft.members) for draft in drafts]
+    flat = [(k, *directed_pair(pool, i, j)) for k, pairs in enumerate(edges) for i, j in pairs]
+    owner = np.array([f[0] for f in flat], dtype=np.int64)
+    rows = np.array([f[1] for f in flat], dtype=np.int64)
+    cols = np.array([f[2] for f in flat], dtype=np.int64)
+    directed = np.array([f[3] for f in flat], dtype=bool)
+    values = {term: np.zeros(len(flat)) for term in TERMS}
+    for flag in (False, True):
+        picked = np.flatnonzero(directed == flag)
+        if len(picked):
+            made = edge_terms(pool, rows[picked], cols[picked], flag)
+            for term in TERMS:
+                values[term][picked] = made[term]
+    counts = np.bincount(owner, minlength=len(drafts)).clip(1)
+    totals = {
+        term: np.bincount(owner, values[term], minlength=len(drafts)) / counts for term in TERMS
+    }
+    described = []
+    for k, draft in enumerate(drafts):
+        mine = {term: float(totals[term][k]) for term in TERMS}
+        broken = _broken(pool, draft.members, edges[k]) if draft.locked or draft.pinned else set()
+        reasons = _reasons(pool, draft.members, edges[k], mine)
+        if broken:
+            kept = "locked" if draft.locked else "pinned"
+            labels = ", ".join(rule_label(pool.program, r) for r in sorted(broken))
+            reasons.insert(0, f"{kept} although it breaks: {labels}")
+        described.append(
+            (
+                sum(mine.values()),
+                {term: round(value, 3) for term, value in mine.items()},
+                reasons,
+                [rule_label(pool.program, r) for r in rules if r not in broken],
+            )
+        )
+    return described
+
+
+def _broken(pool: Pool, members: list[int], edges: list[tuple[int, int]]) -> set[str]:
+    import numpy as np
+
+    idx = np.array(members)
+    position = {v: k for k, v in enumerate(members)}
+    masks = broken_block(pool, idx, idx)
+    return {
+        rule
+        for rule, mask in masks.items()
+        if any(mask[position[i], position[j]] for i, j in edges)
+    }
+
+
+def _reasons(
+    pool: Pool, members: list[int], edges: list[tuple[int, int]], totals: dict[str, float]
+) -> list[str]:
+    """The strongest terms of a match, in words."""
+    said: dict[str, str] = {}
+    if len(edges) == 1:
+        row, col, directed = directed_pair(pool, *edges[0])
+        said = pair_reasons(pool, row, col, directed)
+    reasons = []
+    for term in sorted(TERMS, key=lambda t: (-totals[t], TERMS.index(t))):
+        if totals[term] <= 0:
+            continue
+        text = said.get(term, "") if len(edges) == 1 else _group_reason(pool, members, term)
+        if text:
+            reasons.append(text)
+        if len(reasons) == TOP_REASONS:
+            break
+    return reasons
+
+
+def _group_reason(pool: Pool, members: Sequence[int], term: str) -> str:
+    """A term in words for a trio or team."""
+    if term == "common_ground":
+        counts = Counter(item for i in members for item in set(pool.items("ground", i)))
+        shared = [
+            f"{item} ({n})"
+            for item, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+            if n > 1
+        ]
+        return f"common ground: {', '.join(shared[:4])}" if shared else ""
+    if term == "goals_offers":
+        met = sum(
+            1
+            for i in members
+            for j in members
+            if i != j and set(pool.items("goals", i)) & set(pool.items("offers", j))
+        )
+        return f"{met} member-to-member offers meet a teammate's goal" if met else ""
+    if term == "levels":
+        return "complementary knowledge, experience and authority"
+    if term == "timezone":
+        spread = float(pool.offsets[list(members)].max() - pool.offsets[list(members)].min())
+        return (
+            "everyone in the same time zone offset"
+            if spread == 0
+            else f"time zones within {spread:g}h"
+        )
+    if term == "availability":
+        from peerkit.match.score import common_start
+
+        common = common_start(pool, list(members))
+        return f"all can meet from {common}" if common else "no common meeting slot"
+    if term == "diversity":
+        parts = []
+        for name in pool.program.matching.diversity:
+            values = {pool.text(name, i).casefold() for i in members if pool.text(name, i)}
+            parts.append(f"{len(values)} different {name} values")
+        return f"diverse: {', '.join(parts)}"
+    return ""
+
+
+def why_unmatched(pool: Pool, i: int, team: bool = False) -> str:
+    """Why member i is left out: the rules that exclude every partner, or what ran out."""
+    import numpy as np
+
+    member = pool.members[i]
+    others = feasible_candidates(pool, i)
+    if len(others) == 0:
+        return "there is nobody they could be matched with (no member of the other role)"
+    masks = broken_block(pool, np.array([i]), others)
+    ok = np.ones(len(others), dtype=bool)
+    for mask in masks.values():
+        ok &= ~mask[0]
+    if not ok.any():
+        counts = sorted(
+            ((rule, int(mask[0].sum())) for rule, mask in masks.items() if mask[0].any()),
+            key=lambda x: (-x[1], x[0]),
+        )
+        parts = [f"{rule_label(pool.program, r)} rules out {n}" for r, n in counts]
+        return f"no feasible partner: {'; '.join(parts)}"
+    feasible = int(ok.sum())
+    if team:
+        return (
+            f"no team where they fit every teammate under the rules ({feasible} member(s) fit them, "
+            "but not together)"
+        )
+    if pool.program.format == "mentoring":
+        if member.role == "mentor":
+            return "no mentee was left for them: each feasible mentee fitted another mentor better"
+        return f"capacity exhausted: the {feasible} mentor(s) they may have are full"
+    return f"every feasible partner ({feasible}) was paired with someone they fit better"
+
+
+def feasible_candidates(pool: Pool, i: int) -> Any:
+    import numpy as np
+
+    role = pool.members[i].role
+    if pool.program.format == "mentoring" and role in ("mentor", "mentee"):
+        other = "mentee" if role == "mentor" else "mentor"
+        return np.array([k for k, m in enumerate(pool.members) if m.role == other], dtype=np.int64)
+    return np.array([k for k in range(pool.size) if k != i], dtype=np.int64)

@@ -1,0 +1,69 @@
+"""A match being made, as indices into the pool: its members and how it is ruled and ordered."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from peerkit.match.pool import Pool
+from peerkit.model import Match
+
+
+@dataclass
+class Draft:
+    """A match being made, as pool indices."""
+
+    members: list[int]
+    locked: bool = False
+    pinned: bool = False
+    old: Match | None = None
+    extra: list[str] = field(default_factory=list)
+
+
+def directed_pair(pool: Pool, i: int, j: int) -> tuple[int, int, bool]:
+    """(row, col, directed): the mentee first when one is a mentor and the other a mentee."""
+    if pool.program.format == "mentoring":
+        a, b = pool.members[i], pool.members[j]
+        if a.role == "mentor" and b.role == "mentee":
+            return j, i, True
+        if a.role == "mentee" and b.role == "mentor":
+            return i, j, True
+    return i, j, False
+
+
+def ruled_pairs(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
+    """The pairs inside a match that are scored and ruled: mentor-mentee pairs in
+    mentoring, every two members otherwise."""
+    pairs = [(a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
+    if pool.program.format == "mentoring":
+        directed = [p for p in pairs if directed_pair(pool, *p)[2]]
+        return directed or pairs
+    return pairs
+
+
+def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
+    """Mentees per mentor and mentors per mentee in `drafts` (a match may hold several)."""
+    used: Counter[int] = Counter()
+    for draft in drafts:
+        roles = [pool.members[i].role for i in draft.members]
+        mentors = [i for i, role in zip(draft.members, roles, strict=True) if role == "mentor"]
+        mentees = [i for i, role in zip(draft.members, roles, strict=True) if role == "mentee"]
+        for i in mentors:
+            used[i] += len(mentees)
+        for i in mentees:
+            used[i] += len(mentors)
+    return used
+
+
+def order_members(pool: Pool, members: list[int]) -> list[int]:
+    """Mentors first, then by id."""
+    rank = {"mentor": 0, "mentee": 1, "peer": 1}
+    if pool.program.format != "mentoring":
+        return sorted(members, key=lambda i: pool.members[i].id)
+    return sorted(members, key=lambda i: (rank[pool.members[i].role], pool.members[i].id))
+
+
+def id_key(match_id: str) -> tuple[str, int, str]:
+    head, _, tail = match_id.rpartition("-")
+    return (head, int(tail), "") if tail.isdigit() else (match_id, 0, match_id)
