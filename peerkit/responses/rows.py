@@ -132,20 +132,18 @@ class RowReader:
     def column_values(self, column: Column) -> list[AnswerValue | None]:
         """One question column's answers, row by row (None where there is none)."""
         texts = _column(self.rows, column.index)
+        cache = self.cache[column.question]
         if self.layout.questions[column.question].type == "text":
             values: list[object] = [
                 (t if len(t) <= MAX_ANSWER_CHARS else _MISSING) if t else None for t in texts
             ]
         else:
-            get = self.cache[column.question].get
-            values = [get(t, _MISSING) if t else None for t in texts]
-        cache = self.cache[column.question]
-        for i, value in enumerate(values):
-            if value is _MISSING:
-                text = texts[i]
-                values[i] = (
-                    cache[text] if text in cache else self.value(column, text, self.lines[i])
-                )
+            cache.setdefault("", None)  # an empty cell is no answer
+            get = cache.get
+            values = [get(t, _MISSING) for t in texts]
+        for i in [i for i, value in enumerate(values) if value is _MISSING]:
+            text = texts[i]
+            values[i] = cache[text] if text in cache else self.value(column, text, self.lines[i])
         return values  # type: ignore[return-value]
 
     def value(self, column: Column, text: str, line: int) -> AnswerValue | None:
@@ -284,6 +282,7 @@ class RowReader:
         """Each row's match (checked against the round in effect on its day), the round's
         name, and its session (by its date where nothing else said it)."""
         clock, round_index = self.context.clock, self.context.round_index
+        rounds_on: dict[dt.date | None, tuple[RoundIndex, str]] = {}
         matches, rounds, found = [], [], []
         for i, (respondent, text, moment, session) in enumerate(
             zip(respondents, match_texts, submitted, sessions, strict=True)
@@ -291,8 +290,10 @@ class RowReader:
             day = moment.date() if moment is not None else None
             if day is None and session is not None:
                 day = clock.date_of(session)
-            index = round_index(day)
-            name = index.name
+            if day not in rounds_on:
+                index = round_index(day)
+                rounds_on[day] = (index, index.name)
+            index, name = rounds_on[day]
             match_id = self.said.get((respondent, text, name))
             if match_id is None:
                 match_id = self.match_of(
