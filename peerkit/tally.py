@@ -335,12 +335,11 @@ class _Scale:
         import numpy as np
 
         self.questions = [q for q in survey.questions if q.type in ("likert5", "nps")]
+        answers = [r.answers for r in responses]
         self.values = {
-            q.id: np.fromiter(
-                (v if isinstance(v := r.answers.get(q.id), int) else -1 for r in responses),
-                dtype=np.int64,
-                count=len(responses),
-            )
+            q.id: np.array(
+                [v if isinstance(v := a.get(q.id), int) else -1 for a in answers], dtype=np.int64
+            ).reshape(len(answers))
             for q in self.questions
         }
 
