@@ -12,27 +12,18 @@ from peerkit.source import Table
 
 RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 
-TOOLS = {
-    "google-forms": "Google Forms",
-    "microsoft-forms": "Microsoft Forms",
-    "surveymonkey": "SurveyMonkey",
-    "qualtrics": "Qualtrics",
-    "kobo": "KoboToolbox/ODK",
-    "plain": "plain CSV/XLSX",
-}
-
-
 KOBO_MARKERS = frozenset(
     {"_uuid", "_submission_time", "meta/instanceid", "_id", "_index", "meta-instanceid", "key"}
 )
 QUALTRICS_NOT_ANSWERS = frozenset({"survey preview", "survey test", "spam", "1", "2", "16"})
-# Likert labels tools write besides ours (Qualtrics and SurveyMonkey wordings).
 
 Row = tuple[int, list[str]]
 
 
 @dataclass
 class Grid:
+    """One export as its tool wrote it: header texts per column and the answer rows."""
+
     file: str
     tool: str
     headers: list[str]  # one text per column, used for matching
@@ -44,6 +35,7 @@ class Grid:
 
 
 def cell(texts: list[str], index: int) -> str:
+    """A row's cell ("" past the end of a short row)."""
     return texts[index] if index < len(texts) else ""
 
 

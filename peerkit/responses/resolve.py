@@ -23,8 +23,6 @@ from peerkit.responses.read import Grid, cell
 from peerkit.responses.values import leading_number, normalize, short, slug, warn
 from peerkit.timeline import SessionClock
 
-# --- one file -------------------------------------------------------------------------------
-
 
 @dataclass
 class RoundIndex:

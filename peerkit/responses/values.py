@@ -23,6 +23,7 @@ TIME_PATTERN = re.compile(
 )
 
 
+# Likert labels tools write besides ours (Qualtrics and SurveyMonkey wordings).
 LIKERT_WORDS = {
     "strongly disagree": 1,
     "disagree": 2,
