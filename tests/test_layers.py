@@ -46,6 +46,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.responses",
         "peerkit.attendance",
     ),
+    # the tally's rooms: who is asked and which matches are at risk, the numbers, the results
+    ("peerkit.tally.risk",),
+    ("peerkit.tally.numbers",),
+    ("peerkit.tally.results",),
     # the responses' rooms, each on those below: the Folder-facing entry (peerkit.responses),
     # the row reader, who/which match/which session, the column mapping, the export formats,
     # answer values

@@ -117,7 +117,7 @@ def print_tally(tally: object) -> None:
     """The tally as tables on stdout."""
     from rich.table import Table
 
-    from peerkit.tally import Tally
+    from peerkit.tally.results import Tally
 
     assert isinstance(tally, Tally)
     for survey in tally.surveys:

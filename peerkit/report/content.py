@@ -15,7 +15,8 @@ from pathlib import Path
 
 from peerkit.attendance import AttendanceSummary
 from peerkit.model import Folder, Problem
-from peerkit.tally import QuestionStats, SurveyTally, Tally, active_members, too_few
+from peerkit.tally.results import QuestionStats, SurveyTally, Tally, too_few
+from peerkit.tally.risk import active_members
 
 GOAL_KEYWORDS_FILE = Path(__file__).parent.parent / "goal_keywords.yaml"
 
@@ -183,7 +184,7 @@ def build_report(
     `as_of` is the one "as of" day (`gather` takes it from timeline.as_of: `--now`, else
     today in the program's timezone); without it, the tally's, else that of `now`.
     """
-    from peerkit.tally import round_in_effect
+    from peerkit.tally.risk import round_in_effect
     from peerkit.timeline import as_of_day
 
     program = folder.program
@@ -292,7 +293,8 @@ def gather(
     )
     from peerkit.repeats import fold_repeats
     from peerkit.responses import load_responses, read_responses
-    from peerkit.tally import round_in_effect, tally_folder
+    from peerkit.tally import tally_folder
+    from peerkit.tally.risk import round_in_effect
     from peerkit.timeline import as_of_day
 
     if paths is None and survey is None and not overrides and session is None and not round_name:
