@@ -40,14 +40,12 @@ def tally_survey(
     anonymous = survey.anonymous
     member_names = {m.id: m.name for m in folder.members} if names and not anonymous else {}
     if anonymous and len(responses) < minimum:
+        questions = tuple(
+            withheld_stats(q, minimum) for q in survey.questions if q.id != "match_id"
+        )
+        note = f"{too_few(minimum)}: no result is shown for this anonymous survey"
         return SurveyTally(
-            survey.name,
-            survey.title,
-            anonymous,
-            None,
-            tuple(withheld_stats(q, minimum) for q in survey.questions if q.id != "match_id"),
-            files=tuple(files),
-            note=f"{too_few(minimum)}: no result is shown for this anonymous survey",
+            survey.name, survey.title, anonymous, None, questions, files=tuple(files), note=note
         )
     if scale is None:
         scale = Scale(responses, survey)
@@ -58,15 +56,7 @@ def tally_survey(
         for q in survey.questions
         if q.id != "match_id"
     )
-    by_session_responses: dict[int, list[Response]] = defaultdict(list)
-    by_match_responses: dict[tuple[str, str], list[Response]] = defaultdict(list)
-    for response in responses:
-        if response.session is not None:
-            by_session_responses[response.session].append(response)
-        if response.match_id:
-            by_match_responses[(response.round, response.match_id)].append(response)
-    several_rounds = len({key[0] for key in by_match_responses}) > 1
-    order = {r.name: i for i, r in enumerate(folder.rounds)}
+    by_session_responses, by_match_responses = _by_session_and_match(responses)
     small = _withheld_sessions(by_session_responses, minimum) if anonymous else set()
     by_session, trend = _session_groups(scale, responses, by_session_responses, small, minimum)
     note = ""
@@ -74,6 +64,8 @@ def tally_survey(
     if anonymous and any(len(rs) < minimum for rs in by_match_responses.values()):
         note = f"per-match results rolled up to the cohort: some matches have {too_few(minimum)}"
     else:
+        several_rounds = len({key[0] for key in by_match_responses}) > 1
+        order = {r.name: i for i, r in enumerate(folder.rounds)}
         keys = sorted(by_match_responses, key=lambda k: (order.get(k[0], -1), k[1]))
         by_match = match_groups(scale, responses, keys, by_match_responses, several_rounds)
     invited = None
@@ -93,6 +85,20 @@ def tally_survey(
         invited,
         note,
     )
+
+
+def _by_session_and_match(
+    responses: Sequence[Response],
+) -> tuple[dict[int, list[Response]], dict[tuple[str, str], list[Response]]]:
+    """The responses by session, and by (round, match)."""
+    by_session: dict[int, list[Response]] = defaultdict(list)
+    by_match: dict[tuple[str, str], list[Response]] = defaultdict(list)
+    for response in responses:
+        if response.session is not None:
+            by_session[response.session].append(response)
+        if response.match_id:
+            by_match[(response.round, response.match_id)].append(response)
+    return by_session, by_match
 
 
 def _withheld_sessions(by_session: Mapping[int, Sequence[Response]], minimum: int) -> set[int]:
