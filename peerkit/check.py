@@ -246,7 +246,7 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
             reader.problems.extend(read_state(root)[1])
         if data and not has_errors(reader.problems):
             from peerkit.attendance import ATTENDANCE_FILE
-            from peerkit.responses import export_files
+            from peerkit.responses.read import export_files
 
             if export_files(root) or (root / ATTENDANCE_FILE).is_file():
                 from peerkit.report import data_problems

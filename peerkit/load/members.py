@@ -9,9 +9,9 @@ from typing import cast
 
 from peerkit.load.reader import MAX_NAME, Reader, slugify
 from peerkit.model import LEVELS, ROLES, Levels, Location, Member, Program, Role, RosterImport
+from peerkit.repeats import collapse_repeats
 from peerkit.roster import (
     MEMBER_ID_RE,
-    collapse_repeats,
     header_fields,
     language_codes,
     prepared_record,

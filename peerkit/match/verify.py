@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter
+from collections.abc import Callable
 
 from peerkit.hours import hours_text
 from peerkit.match.draft import ruled_pairs
@@ -351,7 +352,25 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
 def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Problem]:
     """A match whose time (its `time:`, else meetings.time) falls outside a member's own
     hours or availability, and a member whose matches overlap (not just start together)."""
-    outside = [_outside_hours(folder, round_, match, start) for match in round_.matches]
+    from peerkit.match.slots import fits_all, meeting_days
+
+    program = folder.program
+    days_of: dict[DayRule | None, tuple[dt.date, ...]] = {}  # by a match's `day:`, most alike
+    fit: dict[tuple[str, tuple[str, ...], int, DayRule | None], bool] = {}
+
+    def days(day: DayRule | None) -> tuple[dt.date, ...]:
+        if day not in days_of:
+            days_of[day] = meeting_days(program, start, day)
+        return days_of[day]
+
+    def fits(member: Member, minute: int, day: DayRule | None) -> bool:
+        # whether it fits depends on the member's timezone and availability only
+        key = (member.timezone, member.availability, minute, day)
+        if key not in fit:
+            fit[key] = fits_all(program, member, minute, days(day))
+        return fit[key]
+
+    outside = [_outside_hours(folder, round_, match, days, fits) for match in round_.matches]
     return [p for p in outside if p is not None] + _overlaps(folder, round_)
 
 
@@ -361,18 +380,25 @@ def _minute(program: Program, match: Match) -> int:
     return time.hour * 60 + time.minute
 
 
-def _outside_hours(folder: Folder, round_: Round, match: Match, start: dt.date) -> Problem | None:
+def _outside_hours(
+    folder: Folder,
+    round_: Round,
+    match: Match,
+    days_of: Callable[[DayRule | None], tuple[dt.date, ...]],
+    fits: Callable[[Member, int, DayRule | None], bool],
+) -> Problem | None:
     """The match's time outside one of its members' hours or availability, with a time
-    inside everyone's (or their windows, when none is)."""
+    inside everyone's (or their windows, when none is). `days_of` and `fits` remember what
+    they worked out: most matches share their days, and members their zone and hours."""
     from peerkit.hours import local_day_time, zone
-    from peerkit.match.slots import fits_all, meeting_days, place, windows_text
+    from peerkit.match.slots import fits_all, place, windows_text
 
     program = folder.program
     members = [m for m in (folder.member(k) for k in match.members) if m is not None]
-    days = meeting_days(program, start, match.day)
+    days = days_of(match.day)
     time = match.time or program.meetings.time
     minute = _minute(program, match)
-    outside = [m for m in members if not fits_all(program, m, minute, days)]
+    outside = [m for m in members if not fits(m, minute, match.day)]
     if not outside:
         return None
     # shown on the first meeting day on which it is outside for one of them
