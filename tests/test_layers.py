@@ -68,7 +68,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.load.sessions",
         "peerkit.load.mail",
     ),
-    ("peerkit.load.reader", "peerkit.roster"),
+    # the roster's rooms: an export's header, the `roster:` mapping and the whole roster's
+    # checks, its dates and languages
+    ("peerkit.load.reader", "peerkit.roster", "peerkit.roster.header"),
+    ("peerkit.roster.columns", "peerkit.roster.people"),
+    ("peerkit.roster.dates", "peerkit.roster.languages"),
     # what the loader is built on: reading files, and the meetings a cadence makes
     ("peerkit.source", "peerkit.schedule"),
     # leaf helpers

@@ -14,7 +14,7 @@ import yaml
 from peerkit.check import check_folder
 from peerkit.load.folder import load_folder
 from peerkit.model import Problem
-from peerkit.roster import language_code
+from peerkit.roster.languages import language_code
 from peerkit.text import safe_filename, unique_filename
 from peerkit.validate import is_timezone, timezone_hint
 from tests.conftest import MINIMAL_PROGRAM, run, write_folder

@@ -12,7 +12,7 @@ from peerkit.load.program import load_program
 from peerkit.load.reader import Reader
 from peerkit.load.rounds import date_rounds, load_rounds
 from peerkit.model import Folder, Location, Problem, Program, Round
-from peerkit.roster import member_reference_hint, outside_managers
+from peerkit.roster.people import member_reference_hint, outside_managers
 from peerkit.validate import suggest
 
 

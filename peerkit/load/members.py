@@ -10,13 +10,10 @@ from typing import cast
 from peerkit.load.reader import MAX_NAME, Reader, slugify
 from peerkit.model import LEVELS, ROLES, Levels, Location, Member, Program, Role, RosterImport
 from peerkit.repeats import collapse_repeats
-from peerkit.roster import (
-    MEMBER_ID_RE,
-    header_fields,
-    language_codes,
-    prepared_record,
-    same_people,
-)
+from peerkit.roster.dates import prepared_record
+from peerkit.roster.header import header_fields
+from peerkit.roster.languages import language_codes
+from peerkit.roster.people import MEMBER_ID_RE, same_people
 from peerkit.source import Locations, Node, grid_records, read_grid, read_yaml
 from peerkit.validate import is_email
 

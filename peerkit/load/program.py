@@ -28,7 +28,7 @@ from peerkit.model import (
     Problem,
     Program,
 )
-from peerkit.roster import read_roster_import
+from peerkit.roster.columns import read_roster_import
 from peerkit.source import Node, parse_yaml, read_yaml
 from peerkit.validate import is_email, is_url
 
