@@ -25,7 +25,7 @@ from peerkit.model import (
 )
 
 if TYPE_CHECKING:
-    from peerkit.source import Node
+    from peerkit.source.node import Node
 
 ATTENDANCE_FILE = "attendance.csv"
 STATUS_WORDS: Mapping[str, AttendanceStatus] = {
@@ -128,7 +128,7 @@ def read_attendance(
     date (or `round_name`, `--round`), the session of that match's meeting on or before it.
     """
     from peerkit.repeats import fold_repeats
-    from peerkit.source import grid_records, read_grid
+    from peerkit.source.grid import grid_records, read_grid
 
     problems: list[Problem] = []
     path = folder.root / ATTENDANCE_FILE

@@ -120,7 +120,7 @@ def test_roster_with_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_huge_yaml_is_refused_with_advice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("peerkit.source.MAX_YAML_BYTES", 100)
+    monkeypatch.setattr("peerkit.source.yaml_tree.MAX_YAML_BYTES", 100)
     root = write_folder(
         tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": "- {name: A}\n" * 20}
     )

@@ -75,6 +75,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("peerkit.roster.dates", "peerkit.roster.languages"),
     # what the loader is built on: reading files, and the meetings a cadence makes
     ("peerkit.source", "peerkit.schedule"),
+    # the reading rooms: YAML made a tree and tables made records, on the checks and sheets
+    # they read with, on decoding bytes, on the located value tree
+    ("peerkit.source.yaml_tree", "peerkit.source.grid"),
+    ("peerkit.source.yaml_guards", "peerkit.source.tables"),
+    ("peerkit.source.decode",),
+    ("peerkit.source.node",),
     # leaf helpers
     (
         "peerkit",

@@ -7,7 +7,7 @@ import re
 
 from peerkit.load.reader import Reader
 from peerkit.model import MAIL_SECURITY, Mail
-from peerkit.source import Node
+from peerkit.source.node import Node
 from peerkit.validate import is_email
 
 SMTP_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?$")

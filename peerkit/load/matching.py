@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from peerkit.load.reader import Reader
 from peerkit.model import DEFAULT_WEIGHTS, LEVELS, Matching, Rules
-from peerkit.source import Node
+from peerkit.source.node import Node
 
 MAX_WEIGHT = 1000.0
 

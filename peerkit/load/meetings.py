@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from peerkit import schedule
 from peerkit.load.reader import Reader
 from peerkit.model import Cadence, DayRule, Location, Meetings
-from peerkit.source import Node
+from peerkit.source.node import Node
 
 MEETING_KEYS = (
     "cadence",

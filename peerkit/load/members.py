@@ -14,7 +14,9 @@ from peerkit.roster.dates import prepared_record
 from peerkit.roster.header import header_fields
 from peerkit.roster.languages import language_codes
 from peerkit.roster.people import MEMBER_ID_RE, same_people
-from peerkit.source import Locations, Node, grid_records, read_grid, read_yaml
+from peerkit.source.grid import grid_records, read_grid
+from peerkit.source.node import Locations, Node
+from peerkit.source.yaml_tree import read_yaml
 from peerkit.validate import is_email
 
 MAX_MEMBERS = 50_000

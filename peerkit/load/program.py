@@ -29,7 +29,8 @@ from peerkit.model import (
     Program,
 )
 from peerkit.roster.columns import read_roster_import
-from peerkit.source import Node, parse_yaml, read_yaml
+from peerkit.source.node import Node
+from peerkit.source.yaml_tree import parse_yaml, read_yaml
 from peerkit.validate import is_email, is_url
 
 # More meetings than this is a cadence typo (e.g. FREQ=HOURLY), not a program.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from peerkit.model import Location, Problem, Severity
-from peerkit.source import Node
+from peerkit.source.node import Node
 from peerkit.validate import is_timezone, is_url, suggest, timezone_hint
 
 DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|min|mins|minutes?|hours?|days?)", re.IGNORECASE)

@@ -12,7 +12,8 @@ from typing import Any
 
 from peerkit.load.reader import Reader, key_sources
 from peerkit.model import DayRule, Location, Match, Program, Round, RoundSummary, Unmatched
-from peerkit.source import Node, read_yaml
+from peerkit.source.node import Node
+from peerkit.source.yaml_tree import read_yaml
 
 ROUND_MATCH_KEYS = (
     "id",

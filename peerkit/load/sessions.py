@@ -21,7 +21,7 @@ from peerkit.model import (
     SessionKind,
     Survey,
 )
-from peerkit.source import Node
+from peerkit.source.node import Node
 from peerkit.validate import is_url, suggest
 
 

@@ -25,7 +25,7 @@ from peerkit.responses.read import detect_tool, export_files, stripped_rows
 from peerkit.responses.resolve import ReadContext
 from peerkit.responses.rows import read_rows
 from peerkit.responses.values import short, warn
-from peerkit.source import read_table
+from peerkit.source.tables import read_table
 
 
 def read_export(

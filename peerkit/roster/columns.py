@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from peerkit.model import LEVELS, Problem, RosterImport, folded_column
 from peerkit.roster.dates import read_date_format
-from peerkit.source import Node
+from peerkit.source.node import Node
 from peerkit.validate import closest, suggest
 
 ROSTER_KEYS = ("columns", "ignore", "date_format")

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from peerkit.model import Problem, RosterImport
-from peerkit.source import Node
+from peerkit.source.node import Node
 
 _ISO_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 _SLASHED = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from peerkit.model import LEVELS, Location, Problem, RosterImport, folded_column
 from peerkit.roster.columns import field_keys, field_name, plain_key, target_key
-from peerkit.source import Node
+from peerkit.source.node import Node
 from peerkit.validate import closest
 
 

@@ -9,7 +9,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from peerkit.model import Problem
-from peerkit.source import Node, parse_yaml
+from peerkit.source.node import Node
+from peerkit.source.yaml_tree import parse_yaml
 from peerkit.validate import closest, suggest
 
 _LIST_SEPARATORS = re.compile(r"[,;/|]")
