@@ -109,50 +109,53 @@ def _columns(
         return columns, written
     targets: dict[str, str] = {}  # field key → the column mapped to it first
     for header, target in node.value.items():
-        loc = target.loc
-        key = target.value.strip() if isinstance(target.value, str) else ""
-        if not key:
-            problems.append(
-                Problem(
-                    loc,
-                    "roster-column",
-                    f"roster.columns: '{header}' is mapped to nothing",
-                    "give the member field it holds, e.g. email, or fields.NAME for your own",
-                )
-            )
-            continue
-        if not key.startswith("fields."):  # `fields.Site` keeps its case, as in a header
-            key = key.casefold()
-        if not _is_field(key, member_keys):
-            known = field_keys(member_keys)
-            close = closest(key, known)
-            problems.append(
-                Problem(
-                    loc,
-                    "roster-column",
-                    f"roster.columns: '{header}' is mapped to '{key}', which is no member field",
-                    (f"did you mean '{close}'? " if close else "")
-                    + f"use one of: {', '.join(known)}; "
-                    + f"or `fields.{field_name(header)}` to keep it as your own field",
-                )
-            )
-            continue
-        same = targets.get(target_key(key))
-        if same is not None:
-            problems.append(
-                Problem(
-                    loc,
-                    "roster-column",
-                    f"roster.columns: '{header}' and '{same}' are both mapped to {key}; "
-                    "a member has one value there",
-                    "map only one of them; list the other in `roster.ignore`",
-                )
-            )
+        key, problem = _mapped_field(header, target, member_keys, targets)
+        if problem is not None:
+            problems.append(problem)
             continue
         targets[target_key(key)] = header
         columns[folded_column(header)] = key
         written[folded_column(header)] = header
     return columns, written
+
+
+def _mapped_field(
+    header: str, target: Node, member_keys: Sequence[str], targets: dict[str, str]
+) -> tuple[str, Problem | None]:
+    """The field key `header` is mapped to, or why it cannot be (mapped to nothing, to no
+    member field, or to a field an earlier column holds)."""
+    loc = target.loc
+    key = target.value.strip() if isinstance(target.value, str) else ""
+    if not key:
+        return key, Problem(
+            loc,
+            "roster-column",
+            f"roster.columns: '{header}' is mapped to nothing",
+            "give the member field it holds, e.g. email, or fields.NAME for your own",
+        )
+    if not key.startswith("fields."):  # `fields.Site` keeps its case, as in a header
+        key = key.casefold()
+    if not _is_field(key, member_keys):
+        known = field_keys(member_keys)
+        close = closest(key, known)
+        return key, Problem(
+            loc,
+            "roster-column",
+            f"roster.columns: '{header}' is mapped to '{key}', which is no member field",
+            (f"did you mean '{close}'? " if close else "")
+            + f"use one of: {', '.join(known)}; "
+            + f"or `fields.{field_name(header)}` to keep it as your own field",
+        )
+    same = targets.get(target_key(key))
+    if same is not None:
+        return key, Problem(
+            loc,
+            "roster-column",
+            f"roster.columns: '{header}' and '{same}' are both mapped to {key}; "
+            "a member has one value there",
+            "map only one of them; list the other in `roster.ignore`",
+        )
+    return key, None
 
 
 def target_key(key: str) -> str:

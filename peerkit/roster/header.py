@@ -25,47 +25,64 @@ def header_fields(
     a column of `roster.columns` or `roster.ignore` missing from the file is a warning."""
     renamed: list[Node] = []
     first: dict[str, tuple[str, Location]] = {}
-    present: set[str] = set()
     unknown: list[Problem] = []
     unknown_names: list[str] = []
     for cell in header:
         text = str(cell.value or "").strip()
-        name = folded_column(text)
-        present.add(name)
-        key = ""
-        if not text or name in spec.ignore:
-            key = ""
-        elif name in spec.columns:
-            key = spec.columns[name]
-        elif _is_member_column(plain_key(text), member_keys):
-            key = plain_key(text)
-        else:
+        key = _column_field(text, spec, member_keys)
+        if key is None:
             unknown.append(_unknown_column(cell.loc, text, member_keys))
             unknown_names.append(text)
-        if key:
+        elif key:
             target = target_key(key.casefold() if not key.startswith("fields.") else key)
             if target in first:
                 problems.append(_second_column(cell.loc, text, key, *first[target]))
                 key = ""
             else:
                 first[target] = (text, cell.loc)
-        renamed.append(Node(key, cell.loc))
+        renamed.append(Node(key or "", cell.loc))
     if len(unknown) > 1:
-        block = _roster_block(unknown_names, spec, member_keys)
-        top = unknown[0]
-        unknown[0] = Problem(
-            top.source,
-            top.code,
-            top.message,
-            f"{top.hint}. For all {len(unknown)} unknown columns at once, start from this in "
-            f"program.yaml (then check each field): {block}",
-            top.severity,
-        )
+        unknown[0] = _with_block(unknown[0], unknown_names, spec, member_keys)
     problems.extend(unknown)
+    problems.extend(_missing_columns(header, spec, rel))
+    return renamed
+
+
+def _column_field(text: str, spec: RosterImport, member_keys: Sequence[str]) -> str | None:
+    """The member field a header cell holds: blank for an ignored (or empty) column, None
+    for an unknown one."""
+    name = folded_column(text)
+    if not text or name in spec.ignore:
+        return ""
+    if name in spec.columns:
+        return spec.columns[name]
+    plain = plain_key(text)
+    return plain if _is_member_column(plain, member_keys) else None
+
+
+def _with_block(
+    top: Problem, names: Sequence[str], spec: RosterImport, member_keys: Sequence[str]
+) -> Problem:
+    """The first unknown column's problem, its hint ending with a `roster:` entry for all."""
+    block = _roster_block(names, spec, member_keys)
+    return Problem(
+        top.source,
+        top.code,
+        top.message,
+        f"{top.hint}. For all {len(names)} unknown columns at once, start from this in "
+        f"program.yaml (then check each field): {block}",
+        top.severity,
+    )
+
+
+def _missing_columns(header: list[Node], spec: RosterImport, rel: str) -> list[Problem]:
+    """A warning for each column of `roster.columns` or `roster.ignore` not in the file."""
+    present = {folded_column(str(cell.value or "").strip()) for cell in header}
+    found = []
     for name in sorted((set(spec.columns) | spec.ignore) - present):
         shown = spec.written.get(name, name)
         where = "roster.columns" if name in spec.columns else "roster.ignore"
-        problems.append(
+        found.append(
             Problem(
                 Location("program.yaml"),
                 "roster-column",
@@ -75,7 +92,7 @@ def header_fields(
                 "warning",
             )
         )
-    return renamed
+    return found
 
 
 def _is_member_column(key: str, member_keys: Sequence[str]) -> bool:
