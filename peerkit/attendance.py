@@ -107,7 +107,7 @@ class AttendanceSummary:
 
 
 def _parse_date(text: str) -> dt.date | None:
-    from peerkit.responses import parse_time
+    from peerkit.responses.values import parse_time
 
     moment = parse_time(text)
     return moment.date() if moment is not None else None
@@ -127,7 +127,7 @@ def read_attendance(
     Each row belongs to (member, match, session): the match of the round in effect on its
     date (or `round_name`, `--round`), the session of that match's meeting on or before it.
     """
-    from peerkit.responses import fold_repeats
+    from peerkit.repeats import fold_repeats
     from peerkit.source import grid_records, read_grid
 
     problems: list[Problem] = []

@@ -11,6 +11,10 @@ from peerkit.model import LEVELS, Folder, Location, Problem
 from peerkit.model import has_errors as has_errors  # the CLI asks check for it
 from peerkit.validate import suggest
 
+# peerkit.calendar.state.STATE_FILE, named here so that a folder without one does not
+# import the calendar package (~60 ms of `peerkit check`)
+CALENDAR_STATE = "calendars.yaml"
+
 
 def _check_format(folder: Folder, reader: Reader) -> None:
     program = folder.program
@@ -224,22 +228,25 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
                 folder, reader, _broken(problems, program.source_of("meetings.duration"))
             )
         _check_rule_fields(folder, reader)
-        from peerkit.match import round_problems
+        derived: list[Problem] = []
+        if folder.rounds or program.matching.pins:  # else there is nothing to verify
+            from peerkit.match import round_problems
 
-        derived = round_problems(folder)
+            derived = round_problems(folder)
         if dates_broken:  # "began 2000-01-01" would come from the default start
             derived = [p for p in derived if p.code != "member-left"]
         reader.problems.extend(derived)
         if not roster_unread:
             _check_unplaced(folder, reader)
-        if data:
+        state = root / CALENDAR_STATE
+        if data and (state.exists() or state.is_symlink()):  # read_state: absent is empty
             from peerkit.calendar.state import read_state
 
             # a hand-edited or broken record of what members were sent: before a build uses it
             reader.problems.extend(read_state(root)[1])
         if data and not has_errors(reader.problems):
             from peerkit.attendance import ATTENDANCE_FILE
-            from peerkit.responses import export_files
+            from peerkit.responses.read import export_files
 
             if export_files(root) or (root / ATTENDANCE_FILE).is_file():
                 from peerkit.report import data_problems

@@ -25,13 +25,9 @@ from peerkit.validate import closest, suggest
 # A member id: any stable code of letters, digits, `-`, `_` and `.` (`E1001`, `ana-r`).
 MEMBER_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ROSTER_KEYS = ("columns", "ignore", "date_format")
-# A group of more than this many problems with one cause is shown as one, with a count.
-REPEATS_SHOWN = 3
-LINES_SHOWN = 5
 _ISO_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 _SLASHED = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _LIST_SEPARATORS = re.compile(r"[,;/|]")
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 
 
 def _problem(
@@ -703,45 +699,3 @@ def outside_managers(
             "warning",
         )
     )
-
-
-def _cause(problem: Problem) -> tuple[object, ...]:
-    """What problems of one cause share: file, code, severity, and the words but for the
-    values quoted."""
-    loc = problem.source
-    return (
-        loc.file if loc else "",
-        problem.code,
-        problem.severity,
-        _QUOTED.sub("_", problem.message),
-        _QUOTED.sub("_", problem.hint),
-    )
-
-
-def collapse_repeats(problems: list[Problem]) -> list[Problem]:
-    """Problems of one cause down many rows (the same code, message and hint but for the
-    values quoted) as one, at the first row, with a count and the first lines."""
-    groups: dict[tuple[object, ...], list[Problem]] = {}
-    for problem in problems:
-        groups.setdefault(_cause(problem), []).append(problem)
-    result: list[Problem] = []
-    done: set[int] = set()
-    for problem in problems:
-        group = groups[_cause(problem)]
-        if len({p.source.line if p.source else 0 for p in group}) <= REPEATS_SHOWN:
-            result.append(problem)
-            continue
-        if id(group) in done:
-            continue
-        done.add(id(group))
-        lines = sorted({p.source.line for p in group[1:] if p.source and p.source.line})
-        shown = ", ".join(str(line) for line in lines[:LINES_SHOWN])
-        if len(lines) > LINES_SHOWN:
-            shown += f" and {len(lines) - LINES_SHOWN} more"
-        message = f"{group[0].message} — and {len(group) - 1} more like it"
-        if shown:
-            message += f" (lines {shown})"
-        result.append(
-            Problem(group[0].source, group[0].code, message, group[0].hint, group[0].severity)
-        )
-    return result

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -92,6 +92,31 @@ class Node:
     @property
     def is_scalar(self) -> bool:
         return self.value is None or isinstance(self.value, str)
+
+
+class Locations(Mapping[str, Location]):
+    """Where each of `nodes` was written, each Location made when asked for: a member's
+    `sources` has one per field and few are ever pointed at."""
+
+    __slots__ = ("_nodes",)
+
+    def __init__(self, nodes: Mapping[str, Node]) -> None:
+        self._nodes = nodes
+
+    def __getitem__(self, key: str) -> Location:
+        return self._nodes[key].loc
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[dict[str, Location]], tuple[dict[str, Location]]]:
+        return dict, (dict(self),)  # copied or pickled: a plain dict of Locations
 
 
 def _problem(file: str, line: int, col: int, code: str, message: str, hint: str = "") -> Problem:
@@ -774,8 +799,10 @@ def grid_records(
         values: dict[str, Node] = {}
         for name, cell in zip(header, row, strict=False):
             if name:
-                text = str(cell.value or "").strip()
-                values[name] = cell.placed_like(text if text else None)
+                value = cell.value
+                text = str(value or "").strip()
+                # a cell already as read back (most are) is its own node
+                values[name] = cell if text and text == value else cell.placed_like(text or None)
         where = row[0] if row else Node(None, Location(""))
         records.append(where.placed_like(values, dict(header_locs)))
     return records

@@ -1611,3 +1611,11 @@ def test_a_longer_meeting_lists_the_open_time_the_handout_shows(program: Path) -
     assert description.endswith("11:30  Open time and wrap-up (30 min)") or (
         "\\n11:30  Open time and wrap-up (30 min)" in description
     )
+
+
+def test_check_names_the_calendar_state_file() -> None:
+    """`peerkit check` looks for the calendar state by name before importing the package."""
+    from peerkit.calendar.state import STATE_FILE
+    from peerkit.check import CALENDAR_STATE
+
+    assert CALENDAR_STATE == STATE_FILE

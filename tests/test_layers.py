@@ -45,8 +45,19 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.tally",
         "peerkit.responses",
         "peerkit.attendance",
-        "peerkit.timeline",
     ),
+    # the tally's rooms: who is asked and which matches are at risk, the numbers, the results
+    ("peerkit.tally.risk",),
+    ("peerkit.tally.numbers",),
+    ("peerkit.tally.results",),
+    # the responses' rooms, each on those below: the Folder-facing entry (peerkit.responses),
+    # the row reader, who/which match/which session, the column mapping, the export formats,
+    # answer values
+    ("peerkit.responses.rows",),
+    ("peerkit.responses.resolve", "peerkit.responses.columns"),
+    ("peerkit.responses.read", "peerkit.responses.values"),
+    # the one date → session rule and the choosers every stage uses
+    ("peerkit.timeline",),
     # the loader's rooms: the whole folder, the files, the parts of program.yaml, one file's values
     ("peerkit.load", "peerkit.load.folder"),
     ("peerkit.load.program", "peerkit.load.rounds"),
@@ -64,6 +75,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "peerkit",
         "peerkit.model",
+        "peerkit.repeats",
         "peerkit.errors",
         "peerkit.validate",
         "peerkit.output",

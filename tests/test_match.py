@@ -24,7 +24,8 @@ from peerkit.match import match_round
 from peerkit.match.pool import build_pool
 from peerkit.match.rules import feasible_block
 from peerkit.match.score import score_block
-from peerkit.model import Folder, Levels, Member, Rules
+from peerkit.model import DayRule, Folder, Levels, Member, Rules
+from peerkit.schedule import meetings_for
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample-program"
 runner = CliRunner()
@@ -325,6 +326,27 @@ def test_pins_and_locks_survive_rematch(tmp_path: Path) -> None:
     kept = {tuple(m["members"]): m.get("locked", False) for m in again["matches"]}
     assert kept[tuple(other["members"])] is True
     assert ("p0", "p3") in kept
+
+
+def test_a_kept_match_keeps_its_day_as_written(tmp_path: Path) -> None:
+    members = [person(f"p{k}", goals=[f"g{k}"]) for k in range(4)]
+    root = make_program(tmp_path / "p", members)
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    path = root / "rounds" / "r1.yaml"
+    first = yaml.safe_load(path.read_text())["matches"][0]["id"]
+    text = path.read_text().replace(
+        f"  - id: {first}\n", f"  - id: {first}\n    locked: true\n    day: 3rd wed\n"
+    )
+    path.write_text(text)
+    folder = loaded(root)
+    assert next(m for m in folder.rounds[0].matches if m.id == first).day == DayRule(2, 3)
+    redo = run("match", str(root), "--round", "r1", "--force", "--seed", "3")
+    assert redo.exit_code == 0, redo.output
+    again = yaml.safe_load(path.read_text())
+    assert {m["id"]: m.get("day") for m in again["matches"]}[first] == "3rd wed"
+    kept = next(m for m in loaded(root).rounds[0].matches if m.id == first)
+    meetings = meetings_for(folder.program, kept)
+    assert {(m.date.weekday(), (m.date.day - 1) // 7) for m in meetings} == {(2, 2)}
 
 
 def test_second_round_repeats_nobody(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from peerkit.cli import app
 from peerkit.model import Question
-from peerkit.responses import normalize, parse_multi, parse_scale, parse_time
+from peerkit.responses.values import normalize, parse_multi, parse_scale, parse_time
 from tests.conftest import SAMPLE, two_rounds
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"

@@ -205,7 +205,9 @@ def match_command(
         data["dry_run"] = dry_run
         print_json(data)
         return
-    print_round(result, rows, {m.id: m.label for m in loaded.members})
+    shown = {m for match in result.matches[:rows] for m in match.members}
+    shown.update(item.member for item in result.unmatched[:rows])
+    print_round(result, rows, {m.id: m.label for m in loaded.members if m.id in shown})
     out.print(escape(summary_line(result)))
     if result.changes:
         out.print(escape(changes_line(result)))

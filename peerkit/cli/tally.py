@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -115,7 +117,7 @@ def print_tally(tally: object) -> None:
     """The tally as tables on stdout."""
     from rich.table import Table
 
-    from peerkit.tally import Tally
+    from peerkit.tally.results import Tally
 
     assert isinstance(tally, Tally)
     for survey in tally.surveys:
@@ -207,6 +209,36 @@ def tally_command(
 
     Example: peerkit tally sample-program --survey checkin --format json
     """
+    with _collector_paused():
+        _tally(folder, files, survey, map, format, no_names, round, session, now, dry_run)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the command runs: it makes millions of small
+    objects (rows, answers, responses) and no reference cycles, and the collector's passes
+    over them cost a tenth of the command."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _tally(
+    folder: Path,
+    files: list[Path] | None,
+    survey: str | None,
+    map: list[str] | None,
+    format: TallyFormat,
+    no_names: bool,
+    round: str | None,
+    session: int | None,
+    now: str | None,
+    dry_run: bool,
+) -> None:
     from peerkit.model import has_errors
     from peerkit.report import gather, tally_files
     from peerkit.timeline import as_of, choose_round, choose_session

@@ -11,7 +11,7 @@ from peerkit.load.members import ROSTER_FILES, load_roster
 from peerkit.load.program import load_program
 from peerkit.load.reader import Reader
 from peerkit.load.rounds import date_rounds, load_rounds
-from peerkit.model import Folder, Location, Problem
+from peerkit.model import Folder, Location, Problem, Program, Round
 from peerkit.roster import member_reference_hint, outside_managers
 from peerkit.validate import suggest
 
@@ -36,9 +36,24 @@ def check_references(folder: Folder, reader: Reader) -> None:
     someone outside the program (said once)."""
     ids = set(folder.members_by_id)
     known = sorted(ids)
-    refs: list[tuple[str, Location, str]] = []
     kept_apart = "manager" in folder.program.matching.rules.not_same
     outside_managers(folder.members, reader.problems, kept_apart)
+    refs = [*_member_refs(folder, reader), *_pin_refs(folder.program)]
+    _check_refs(reader, ids, refs, known)
+    roster_failed = any(
+        p.severity == "error" and p.source is not None and p.source.file == folder.roster_file
+        for p in reader.problems
+    )
+    for round_ in folder.rounds:
+        _check_round_members(folder, round_, reader, ids, roster_failed)
+
+
+Ref = tuple[str, Location, str]  # (member id, where it is written, what names it)
+
+
+def _member_refs(folder: Folder, reader: Reader) -> list[Ref]:
+    """Members' `avoid:` lists (and a member who avoids or manages themselves)."""
+    refs: list[Ref] = []
     for member in folder.members:
         refs.extend(
             (other, member.source_of("avoid"), f"{member.id}: avoid") for other in member.avoid
@@ -52,56 +67,61 @@ def check_references(folder: Folder, reader: Reader) -> None:
                 f"{member.id}: avoid lists {member.id} themselves",
                 f"take {member.id} out of their own `avoid:` list",
             )
-    program = folder.program
+    return refs
+
+
+def _pin_refs(program: Program) -> list[Ref]:
+    refs: list[Ref] = []
     for index, pin in enumerate(program.matching.pins):
         loc = program.source_of(f"matching.pins.{index}")
         refs.extend((member_id, loc, "matching.pins") for member_id in pin)
-    _check_refs(reader, ids, refs, known)
-    roster_failed = any(
-        p.severity == "error" and p.source is not None and p.source.file == folder.roster_file
-        for p in reader.problems
-    )
-    for round_ in folder.rounds:
-        missing = [
-            (match, gone)
-            for match in round_.matches
-            for gone in match.members
-            if gone and gone not in ids
-        ]
-        if roster_failed and missing:
-            # a roster that did not load whole says nothing about who left: one note, not
-            # one error per member of every round
-            reader.report(
-                Location(round_.file),
-                "unknown-member",
-                f"{len(missing)} member(s) of round {round_.name} are not in "
-                f"{folder.roster_file}, which has errors",
-                f"fix the errors in {folder.roster_file} first",
-                "warning",
-            )
-            continue
-        folded = {member_id.casefold(): member_id for member_id in known}
-        for match, gone in missing:
-            case_hint = member_reference_hint(gone, folded)
-            if case_hint:  # a hand edit that wrote the id in another case
-                reader.report(
-                    match.source or Location(round_.file),
-                    "unknown-member",
-                    f"match {match.id}: no member has the id '{gone}'",
-                    f"{case_hint} in {round_.file}",
-                )
-                continue
-            # A round names members as they were when it was made: an id missing now
-            # is most often someone taken off the roster, not a typo.
+    return refs
+
+
+def _check_round_members(
+    folder: Folder, round_: Round, reader: Reader, ids: set[str], roster_failed: bool
+) -> None:
+    """A round's members who are not on the roster: most often someone who left."""
+    missing = [
+        (match, gone)
+        for match in round_.matches
+        for gone in match.members
+        if gone and gone not in ids
+    ]
+    if roster_failed and missing:
+        # a roster that did not load whole says nothing about who left: one note, not
+        # one error per member of every round
+        reader.report(
+            Location(round_.file),
+            "unknown-member",
+            f"{len(missing)} member(s) of round {round_.name} are not in "
+            f"{folder.roster_file}, which has errors",
+            f"fix the errors in {folder.roster_file} first",
+            "warning",
+        )
+        return
+    folded = {member_id.casefold(): member_id for member_id in sorted(ids)}
+    for match, gone in missing:
+        case_hint = member_reference_hint(gone, folded)
+        if case_hint:  # a hand edit that wrote the id in another case
             reader.report(
                 match.source or Location(round_.file),
                 "unknown-member",
-                f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
-                f"if they left, put them back in {folder.roster_file} with `left: DATE` "
-                f"(their meetings stop then); otherwise delete '{gone}' from {match.id} in "
-                f"{round_.file}, or re-match the round with "
-                f"`peerkit match {folder.root} --round {round_.name} --force`",
+                f"match {match.id}: no member has the id '{gone}'",
+                f"{case_hint} in {round_.file}",
             )
+            continue
+        # A round names members as they were when it was made: an id missing now
+        # is most often someone taken off the roster, not a typo.
+        reader.report(
+            match.source or Location(round_.file),
+            "unknown-member",
+            f"match {match.id}: '{gone}' is no longer on the roster ({folder.roster_file})",
+            f"if they left, put them back in {folder.roster_file} with `left: DATE` "
+            f"(their meetings stop then); otherwise delete '{gone}' from {match.id} in "
+            f"{round_.file}, or re-match the round with "
+            f"`peerkit match {folder.root} --round {round_.name} --force`",
+        )
 
 
 def load_folder(root: Path) -> tuple[Folder | None, list[Problem]]:

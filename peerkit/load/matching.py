@@ -9,62 +9,88 @@ from peerkit.source import Node
 MAX_WEIGHT = 1000.0
 
 
+MATCHING_KEYS = ("rules", "weights", "seed", "pins", "diversity", "mentors_per_mentee", "spread")
+RULE_KEYS = (
+    "differ_in_one_of",
+    "not_same",
+    "share_one_of",
+    "max_timezone_gap",
+    "availability_overlap",
+    "no_repeat",
+)
+
+
 def load_matching(reader: Reader, node: Node | None) -> Matching:
-    keys = ("rules", "weights", "seed", "pins", "diversity", "mentors_per_mentee", "spread")
-    entries = reader.mapping(node, "matching", keys)
-    rule_keys = (
-        "differ_in_one_of",
-        "not_same",
-        "share_one_of",
-        "max_timezone_gap",
-        "availability_overlap",
-        "no_repeat",
+    """`matching:`, each part read by its own step."""
+    entries = reader.mapping(node, "matching", MATCHING_KEYS)
+    rules = _rules(reader, entries.get("rules"))
+    weights = _weights(reader, entries.get("weights"))
+    pins = _pins(reader, entries.get("pins"))
+    return Matching(
+        rules=rules,
+        weights=weights,
+        seed=reader.integer(entries.get("seed"), "matching.seed", 0, 0, 2**32 - 1),
+        pins=pins,
+        diversity=reader.strings(entries.get("diversity"), "matching.diversity"),
+        mentors_per_mentee=reader.integer(
+            entries.get("mentors_per_mentee"), "matching.mentors_per_mentee", 1, 1, 5
+        ),
+        spread=reader.boolean(entries.get("spread"), "matching.spread", True),
     )
-    rules_node = entries.get("rules")
-    rule_entries = reader.mapping(rules_node, "matching.rules", rule_keys)
-    differ = reader.strings(rule_entries.get("differ_in_one_of"), "matching.rules.differ_in_one_of")
+
+
+def _rules(reader: Reader, node: Node | None) -> Rules:
+    """`matching.rules:` the hard rules (a match that breaks one is never made)."""
+    entries = reader.mapping(node, "matching.rules", RULE_KEYS)
+    differ = reader.strings(entries.get("differ_in_one_of"), "matching.rules.differ_in_one_of")
     for level in differ:
         if level not in LEVELS:
             reader.report(
-                rule_entries["differ_in_one_of"].loc,
+                entries["differ_in_one_of"].loc,
                 "value",
                 f"matching.rules.differ_in_one_of: '{level}' is not a level",
                 f"use any of: {', '.join(LEVELS)}",
             )
-    rules = Rules(
+    return Rules(
         differ_in_one_of=tuple(level for level in differ if level in LEVELS),
-        not_same=reader.strings(rule_entries.get("not_same"), "matching.rules.not_same"),
-        share_one_of=reader.strings(
-            rule_entries.get("share_one_of"), "matching.rules.share_one_of"
-        ),
-        max_timezone_gap=_timezone_gap(reader, rule_entries.get("max_timezone_gap")),
+        not_same=reader.strings(entries.get("not_same"), "matching.rules.not_same"),
+        share_one_of=reader.strings(entries.get("share_one_of"), "matching.rules.share_one_of"),
+        max_timezone_gap=_timezone_gap(reader, entries.get("max_timezone_gap")),
         availability_overlap=reader.boolean(
-            rule_entries.get("availability_overlap"), "matching.rules.availability_overlap", False
+            entries.get("availability_overlap"), "matching.rules.availability_overlap", False
         ),
-        no_repeat=reader.boolean(rule_entries.get("no_repeat"), "matching.rules.no_repeat", True),
+        no_repeat=reader.boolean(entries.get("no_repeat"), "matching.rules.no_repeat", True),
     )
+
+
+def _weights(reader: Reader, node: Node | None) -> dict[str, float]:
+    """`matching.weights:` the soft-score terms' weights; the shipped ones for the others."""
     weights = dict(DEFAULT_WEIGHTS)
-    for name, value in reader.mapping(
-        entries.get("weights"), "matching.weights", tuple(DEFAULT_WEIGHTS)
-    ).items():
+    for name, value in reader.mapping(node, "matching.weights", tuple(DEFAULT_WEIGHTS)).items():
         number = reader.number(value, f"matching.weights.{name}", None)
-        if number is not None and name in weights:
-            if number < 0:
-                reader.report(
-                    value.loc, "range", f"matching.weights.{name} is negative", "use 0 or more"
-                )
-            elif number > MAX_WEIGHT:
-                reader.report(
-                    value.loc,
-                    "range",
-                    f"matching.weights.{name}: {number:g} is far too large a weight",
-                    f"use 0 to {MAX_WEIGHT:g}; weights only compare with each other, e.g. 1 to 5",
-                )
-            else:
-                weights[name] = number
+        if number is None or name not in weights:
+            continue
+        if number < 0:
+            reader.report(
+                value.loc, "range", f"matching.weights.{name} is negative", "use 0 or more"
+            )
+        elif number > MAX_WEIGHT:
+            reader.report(
+                value.loc,
+                "range",
+                f"matching.weights.{name}: {number:g} is far too large a weight",
+                f"use 0 to {MAX_WEIGHT:g}; weights only compare with each other, e.g. 1 to 5",
+            )
+        else:
+            weights[name] = number
+    return weights
+
+
+def _pins(reader: Reader, node: Node | None) -> tuple[tuple[str, ...], ...]:
+    """`matching.pins:` lists of members always matched together, each member in one."""
     pins = []
-    pinned: dict[str, int] = {}
-    for item in reader.items(entries.get("pins"), "matching.pins"):
+    pinned: dict[str, int] = {}  # member id → the line of its pin
+    for item in reader.items(node, "matching.pins"):
         group = reader.strings(item, "matching.pins")
         twice = sorted({m for m in group if group.count(m) > 1 or m in pinned})
         if twice:
@@ -86,17 +112,7 @@ def load_matching(reader: Reader, node: Node | None) -> Matching:
         else:
             pins.append(group)
             pinned.update(dict.fromkeys(group, item.loc.line))
-    return Matching(
-        rules=rules,
-        weights=weights,
-        seed=reader.integer(entries.get("seed"), "matching.seed", 0, 0, 2**32 - 1),
-        pins=tuple(pins),
-        diversity=reader.strings(entries.get("diversity"), "matching.diversity"),
-        mentors_per_mentee=reader.integer(
-            entries.get("mentors_per_mentee"), "matching.mentors_per_mentee", 1, 1, 5
-        ),
-        spread=reader.boolean(entries.get("spread"), "matching.spread", True),
-    )
+    return tuple(pins)
 
 
 def _timezone_gap(reader: Reader, node: Node | None) -> float | None:

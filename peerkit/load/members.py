@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import cast
 
 from peerkit.load.reader import MAX_NAME, Reader, slugify
 from peerkit.model import LEVELS, ROLES, Levels, Location, Member, Program, Role, RosterImport
+from peerkit.repeats import collapse_repeats
 from peerkit.roster import (
     MEMBER_ID_RE,
-    collapse_repeats,
     header_fields,
     language_codes,
     prepared_record,
     same_people,
 )
-from peerkit.source import Node, grid_records, read_grid, read_yaml
+from peerkit.source import Locations, Node, grid_records, read_grid, read_yaml
 from peerkit.validate import is_email
 
 MAX_MEMBERS = 50_000
@@ -53,6 +54,20 @@ def _column_key(header: str) -> str:
     return header.strip().lower().replace(" ", "_")
 
 
+@functools.lru_cache(maxsize=1024)
+def _column_role(header: str) -> tuple[str, str]:
+    """What a roster column holds: ("levels", level), ("fields", name), ("entry", key) or
+    ("", "") for a column no member field reads. Asked once per column, not per cell."""
+    name = _column_key(header)
+    if name in LEVELS or name.startswith("levels."):
+        return "levels", name.removeprefix("levels.")
+    if name.startswith("fields."):
+        return "fields", header.strip()[len("fields.") :]
+    if name in MEMBER_KEYS:
+        return "entry", name
+    return "", ""
+
+
 def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, Node]:
     """A roster record's entries; in a table, `knowledge` / `levels.knowledge` and
     `fields.x` columns are folded into `levels` and `fields` (unknown columns were
@@ -64,17 +79,17 @@ def _member_entries(record: Node, reader: Reader, tabular: bool) -> dict[str, No
     custom: dict[str, Node] = {}
     assert isinstance(record.value, dict)
     for header, cell in record.value.items():
-        name = _column_key(header)
-        if name in LEVELS or name.startswith("levels."):
-            levels[name.removeprefix("levels.")] = cell
-        elif name.startswith("fields."):
-            custom[header.strip()[len("fields.") :]] = cell
-        elif name in MEMBER_KEYS:
+        kind, name = _column_role(header)
+        if kind == "entry":
             entries[name] = cell
+        elif kind == "levels":
+            levels[name] = cell
+        elif kind == "fields":
+            custom[name] = cell
     if levels:
-        entries["levels"] = Node(levels, record.loc, {k: v.loc for k, v in levels.items()})
+        entries["levels"] = Node(levels, record.loc, Locations(levels))
     if custom:
-        entries["fields"] = Node(custom, record.loc, {k: v.loc for k, v in custom.items()})
+        entries["fields"] = Node(custom, record.loc, Locations(custom))
     return entries
 
 
@@ -88,26 +103,8 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
     if not name and not given_id:
         reader.report(record.loc, "missing", "a member has neither a name nor an id", "add `name:`")
         return None
-    member_id = given_id or slugify(name)
-    if given_id and not MEMBER_ID_RE.match(given_id):
-        reader.report(
-            entries["id"].loc,
-            "member-id",
-            f"id '{given_id}' is not a valid member id",
-            f"use letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
-        )
-    elif not member_id:
-        reader.report(
-            record.loc, "member-id", f"no id can be made from the name '{name}'", "add `id:`"
-        )
-    email = reader.text(entries.get("email"), "email")
-    if email and not is_email(email):
-        reader.report(
-            entries["email"].loc,
-            "email",
-            f"email '{email}' is not an email address",
-            "write it like ana@example.org",
-        )
+    member_id = _member_id(reader, record, entries, name, given_id)
+    email = _email(reader, entries.get("email"))
     level_entries = reader.mapping(entries.get("levels"), "levels", LEVELS)
     levels = Levels(
         *(reader.integer(level_entries.get(k), f"levels.{k}", 0, 1, 5) or None for k in LEVELS)
@@ -148,8 +145,39 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         pauses=pauses,
         fields=custom,
         source=record.loc,
-        sources={key: value.loc for key, value in entries.items()},
+        sources=Locations(entries),
     )
+
+
+def _member_id(
+    reader: Reader, record: Node, entries: dict[str, Node], name: str, given_id: str
+) -> str:
+    """The `id:` given, else one made from the name (`Zoë O'Brien` → `zoe-obrien`)."""
+    member_id = given_id or slugify(name)
+    if given_id and not MEMBER_ID_RE.match(given_id):
+        reader.report(
+            entries["id"].loc,
+            "member-id",
+            f"id '{given_id}' is not a valid member id",
+            f"use letters, digits, '-', '_' or '.', e.g. '{slugify(given_id) or 'ana-r'}'",
+        )
+    elif not member_id:
+        reader.report(
+            record.loc, "member-id", f"no id can be made from the name '{name}'", "add `id:`"
+        )
+    return member_id
+
+
+def _email(reader: Reader, node: Node | None) -> str:
+    email = reader.text(node, "email")
+    if node is not None and email and not is_email(email):
+        reader.report(
+            node.loc,
+            "email",
+            f"email '{email}' is not an email address",
+            "write it like ana@example.org",
+        )
+    return email
 
 
 def _availability(reader: Reader, node: Node | None, where: Location) -> tuple[str, ...]:
@@ -242,44 +270,73 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     path = _roster_file(root, reader)
     if path is None:
         return ()
-    rel = path.name
-    records: list[Node]
     tabular = path.suffix != ".yaml" and path.suffix != ".yml"
     spec = program.roster if program else RosterImport()
     first_problem = len(reader.problems)
     if tabular:
-        grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
-        if grid is None:
-            return ()
-        if grid:  # each column renamed to the member field it holds (roster.columns)
-            grid = [header_fields(grid[0], spec, reader.problems, MEMBER_KEYS, rel), *grid[1:]]
-        records = grid_records(grid)
-        header = {str(c.value) for c in grid[0]} if grid else set()
-        if not {"name", "id"} & header:
-            reader.report(
-                grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
-                "header",
-                "the roster has no `name` or `id` column",
-                "the first row must name the columns: id, name, email, role, ...; or map the "
-                'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
-            )
-            return ()
+        records = _table_records(path, spec, reader)
     else:
-        if spec.columns or spec.ignore:
-            reader.report(
-                program.source_of("roster") if program else Location("program.yaml"),
-                "roster-column",
-                f"roster.columns and roster.ignore name the columns of an export (members.csv "
-                f"or members.xlsx); {rel} is read by its keys, so they do nothing",
-                "remove them, or use the export itself as the roster",
-                "warning",
-            )
-        node = read_yaml(path, rel, reader.problems)
-        if node is None:
-            return ()
-        if isinstance(node.value, dict) and "members" in node.value:
-            node = node.value["members"]
-        records = reader.items(node, "members")
+        records = _yaml_records(path, program, reader)
+    if records is None:
+        return ()
+    members = _members(reader, records, spec, program, tabular)
+    same_people(members, reader.problems)
+    reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
+    return tuple(members)
+
+
+def _table_records(path: Path, spec: RosterImport, reader: Reader) -> list[Node] | None:
+    """A CSV or XLSX roster's rows as records, each column renamed to the member field it
+    holds (`roster.columns`); None when it cannot be read or names no member."""
+    rel = path.name
+    grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
+    if grid is None:
+        return None
+    if grid:
+        grid = [header_fields(grid[0], spec, reader.problems, MEMBER_KEYS, rel), *grid[1:]]
+    records = grid_records(grid)
+    header = {str(c.value) for c in grid[0]} if grid else set()
+    if not {"name", "id"} & header:
+        reader.report(
+            grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
+            "header",
+            "the roster has no `name` or `id` column",
+            "the first row must name the columns: id, name, email, role, ...; or map the "
+            'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
+        )
+        return None
+    return records
+
+
+def _yaml_records(path: Path, program: Program | None, reader: Reader) -> list[Node] | None:
+    """members.yaml's entries (under `members:`, or a bare list)."""
+    rel = path.name
+    spec = program.roster if program else RosterImport()
+    if spec.columns or spec.ignore:
+        reader.report(
+            program.source_of("roster") if program else Location("program.yaml"),
+            "roster-column",
+            f"roster.columns and roster.ignore name the columns of an export (members.csv "
+            f"or members.xlsx); {rel} is read by its keys, so they do nothing",
+            "remove them, or use the export itself as the roster",
+            "warning",
+        )
+    node = read_yaml(path, rel, reader.problems)
+    if node is None:
+        return None
+    if isinstance(node.value, dict) and "members" in node.value:
+        node = node.value["members"]
+    return reader.items(node, "members")
+
+
+def _members(
+    reader: Reader,
+    records: list[Node],
+    spec: RosterImport,
+    program: Program | None,
+    tabular: bool,
+) -> list[Member]:
+    """The records as Members; an id used twice keeps its first member."""
     members: list[Member] = []
     seen: dict[str, Location] = {}
     for record in records:
@@ -296,6 +353,4 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
             continue
         seen[member.id] = member.source
         members.append(member)
-    same_people(members, reader.problems)
-    reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
-    return tuple(members)
+    return members

@@ -62,9 +62,36 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
             "at the end if you removed it on purpose",
         )
         return None
+    matches = _matches(reader, entries.get("matches"))
+    unmatched = _unmatched(reader, entries.get("unmatched"))
+    summary = _plain(entries.get("summary"))
+    start = reader.date(entries.get("start"), "start")
+    end = reader.date(entries.get("end"), "end")
+    if start and end and end < start:
+        reader.report(
+            entries["end"].loc,
+            "date-order",
+            f"the round ends ({end}) before it starts ({start})",
+            "fix `end:`, or delete it (a round runs until the next round starts)",
+        )
+        end = None
+    return Round(
+        name=reader.text(entries.get("round"), "round") or path.stem,
+        matches=matches,
+        unmatched=unmatched,
+        summary=RoundSummary.from_mapping(summary if isinstance(summary, dict) else {}),
+        file=rel,
+        start=start,
+        end=end,
+        source=entries["start"].loc if "start" in entries else node.loc,
+    )
+
+
+def _matches(reader: Reader, node: Node | None) -> tuple[Match, ...]:
+    """`matches:`, each with an id (`match-01`, … when it has none); an id used twice is an error."""
     matches = []
     seen: set[str] = set()
-    for index, item in enumerate(reader.items(entries.get("matches"), "matches"), start=1):
+    for index, item in enumerate(reader.items(node, "matches"), start=1):
         fields = reader.mapping(item, "matches", ROUND_MATCH_KEYS)
         match_id = reader.text(fields.get("id"), "matches.id") or f"match-{index:02d}"
         if match_id in seen:
@@ -86,8 +113,12 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
                 source=item.loc,
             )
         )
+    return tuple(matches)
+
+
+def _unmatched(reader: Reader, node: Node | None) -> tuple[Unmatched, ...]:
     unmatched = []
-    for item in reader.items(entries.get("unmatched"), "unmatched"):
+    for item in reader.items(node, "unmatched"):
         fields = reader.mapping(item, "unmatched", ("member", "reason"))
         unmatched.append(
             Unmatched(
@@ -95,27 +126,7 @@ def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
                 reader.text(fields.get("reason"), "unmatched.reason"),
             )
         )
-    summary = _plain(entries.get("summary"))
-    start = reader.date(entries.get("start"), "start")
-    end = reader.date(entries.get("end"), "end")
-    if start and end and end < start:
-        reader.report(
-            entries["end"].loc,
-            "date-order",
-            f"the round ends ({end}) before it starts ({start})",
-            "fix `end:`, or delete it (a round runs until the next round starts)",
-        )
-        end = None
-    return Round(
-        name=reader.text(entries.get("round"), "round") or path.stem,
-        matches=tuple(matches),
-        unmatched=tuple(unmatched),
-        summary=RoundSummary.from_mapping(summary if isinstance(summary, dict) else {}),
-        file=rel,
-        start=start,
-        end=end,
-        source=entries["start"].loc if "start" in entries else node.loc,
-    )
+    return tuple(unmatched)
 
 
 def _day(text: str) -> DayRule | None:

@@ -76,47 +76,11 @@ def load_sessions(
 ) -> tuple[Session, ...]:
     """The session each meeting holds: the program's own `sessions:` fitted to the schedule's
     `count` meetings (kickoff first, closing last), or the shipped ones, one per meeting."""
-    shipped = reader.mapping(defaults, "").get("sessions")
-    by_kind = {}
-    for item in reader.items(shipped, "sessions"):
-        session = _session(reader, item, 1)
-        agenda = _fit_agenda(session.agenda, minutes)
-        by_kind[session.kind] = replace(session, agenda=agenda)
+    by_kind = _shipped_sessions(reader, defaults, minutes)
     items = reader.items(node, "sessions") if node is not None and node.value else []
     if items:
-        written = [
-            replace(_session(reader, item, number), entry=number)
-            for number, item in enumerate(items, start=1)
-        ]
-        if not count or len(written) == count:
-            return tuple(written)
-        held, dropped = schedule.held_sessions(
-            written, count, lambda number: replace(by_kind["regular"], number=number)
-        )
-        for session in dropped:
-            reader.report(
-                items[session.entry - 1].loc,
-                "sessions",
-                f"sessions.{session.entry - 1}: session {session.entry} ({session.title}) is "
-                f"left out: the schedule has {count} meetings for {len(written)} sessions, "
-                "and the closing stays on the last meeting",
-                "add a meeting (fewer `skip:` dates or a later `end`), or remove a session",
-                "warning",
-            )
-        added = [s.number for s in held if not s.entry]
-        if added:
-            shown = ", ".join(str(n) for n in added[:10])
-            if len(added) > 10:
-                shown += f" and {len(added) - 10} more"
-            reader.report(
-                node.loc if node is not None else None,
-                "sessions",
-                f"the schedule has {count} meetings but {len(written)} sessions are defined: "
-                f"meeting(s) {shown} hold the shipped '{by_kind['regular'].title}' session",
-                "add sessions so there is one per meeting",
-                "warning",
-            )
-        return held
+        assert node is not None
+        return _written_sessions(reader, node, items, count, by_kind)
     sessions = []
     for number in range(1, max(count, 1) + 1):
         if number == 1:
@@ -129,6 +93,57 @@ def load_sessions(
         # the session number is shown beside the title everywhere
         sessions.append(replace(base, number=number))
     return tuple(sessions)
+
+
+def _shipped_sessions(reader: Reader, defaults: Node, minutes: int) -> dict[SessionKind, Session]:
+    """The shipped session of each kind, its agenda fitted to the meeting's `minutes`."""
+    shipped = reader.mapping(defaults, "").get("sessions")
+    by_kind = {}
+    for item in reader.items(shipped, "sessions"):
+        session = _session(reader, item, 1)
+        agenda = _fit_agenda(session.agenda, minutes)
+        by_kind[session.kind] = replace(session, agenda=agenda)
+    return by_kind
+
+
+def _written_sessions(
+    reader: Reader, node: Node, items: list[Node], count: int, by_kind: dict[SessionKind, Session]
+) -> tuple[Session, ...]:
+    """The program's own sessions on the schedule's `count` meetings: those left out, and
+    meetings holding a shipped session, are said (warnings)."""
+    written = [
+        replace(_session(reader, item, number), entry=number)
+        for number, item in enumerate(items, start=1)
+    ]
+    if not count or len(written) == count:
+        return tuple(written)
+    held, dropped = schedule.held_sessions(
+        written, count, lambda number: replace(by_kind["regular"], number=number)
+    )
+    for session in dropped:
+        reader.report(
+            items[session.entry - 1].loc,
+            "sessions",
+            f"sessions.{session.entry - 1}: session {session.entry} ({session.title}) is "
+            f"left out: the schedule has {count} meetings for {len(written)} sessions, "
+            "and the closing stays on the last meeting",
+            "add a meeting (fewer `skip:` dates or a later `end`), or remove a session",
+            "warning",
+        )
+    added = [s.number for s in held if not s.entry]
+    if added:
+        shown = ", ".join(str(n) for n in added[:10])
+        if len(added) > 10:
+            shown += f" and {len(added) - 10} more"
+        reader.report(
+            node.loc,
+            "sessions",
+            f"the schedule has {count} meetings but {len(written)} sessions are defined: "
+            f"meeting(s) {shown} hold the shipped '{by_kind['regular'].title}' session",
+            "add sessions so there is one per meeting",
+            "warning",
+        )
+    return held
 
 
 def held_after(surveys: dict[str, Survey], sessions: Sequence[Session]) -> dict[str, Survey]:
@@ -159,78 +174,92 @@ def held_after(surveys: dict[str, Survey], sessions: Sequence[Session]) -> dict[
 def _survey(reader: Reader, name: str, node: Node, sessions: int) -> Survey:
     key = f"surveys.{name}"
     entries = reader.mapping(node, key, ("title", "questions", "after", "anonymous", "link"))
-    questions = []
-    seen: dict[str, Location] = {}
-    for index, item in enumerate(reader.items(entries.get("questions"), f"{key}.questions")):
-        qkey = f"{key}.questions.{index}"
-        q = reader.mapping(item, qkey, ("id", "text", "type", "options", "required"))
-        qid = reader.text(q.get("id"), f"{qkey}.id")
-        if not qid:
-            reader.report(item.loc, "missing", f"{qkey}: the question has no id", "add `id: ...`")
-            continue
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", qid):
-            reader.report(
-                q["id"].loc,
-                "question-id",
-                f"{qkey}.id: '{qid}' is not a valid question id",
-                "use letters, digits and _ (it becomes a column name), e.g. progress_goals",
-            )
-        if qid in seen:
-            reader.report(
-                q["id"].loc,
-                "duplicate-question",
-                f"{key}: question id '{qid}' is used twice (first on line {seen[qid].line})",
-                "give each question its own id; tallies group answers by it",
-            )
-            continue
-        seen[qid] = q["id"].loc
-        qtype = reader.choice(q.get("type"), f"{qkey}.type", QUESTION_TYPES, "likert5")
-        options = reader.strings(q.get("options"), f"{qkey}.options")
-        if qtype in ("choice", "multi") and not options:
-            reader.report(
-                item.loc,
-                "missing",
-                f"{qkey}: a {qtype} question needs options",
-                "add `options: [first, second, ...]`",
-            )
-        questions.append(
-            Question(
-                id=qid,
-                text=reader.text(q.get("text"), f"{qkey}.text") or qid,
-                type=cast(QuestionType, qtype),
-                options=options,
-                required=reader.boolean(q.get("required"), f"{qkey}.required", False),
-            )
-        )
-    after: list[int] = []
-    after_node = entries.get("after")
-    if after_node is not None and after_node.is_scalar:
-        if reader.text(after_node, f"{key}.after").lower() == "every":
-            after = list(range(1, sessions + 1))
-        else:
-            number = reader.integer(after_node, f"{key}.after", 0, 1)
-            after = [number] if number else []
-    else:
-        for item in reader.items(after_node, f"{key}.after"):
-            number = reader.integer(item, f"{key}.after", 0, 1)
-            if number > sessions:
-                reader.report(
-                    item.loc,
-                    "range",
-                    f"{key}.after: there is no session {number} (the program has {sessions})",
-                    "use a session number from 1 to the number of sessions, or `every`",
-                )
-            elif number:
-                after.append(number)
+    questions = _questions(reader, key, entries.get("questions"))
+    after = _after(reader, key, entries.get("after"), sessions)
     anonymous = reader.boolean(entries.get("anonymous"), f"{key}.anonymous", False)
     return Survey(
         name=name,
         title=reader.text(entries.get("title"), f"{key}.title") or name.replace("_", " ").title(),
-        questions=tuple(questions),
-        after=tuple(after),
+        questions=questions,
+        after=after,
         anonymous=anonymous,
         link=_survey_link(reader, entries.get("link"), f"{key}.link", anonymous),
     )
+
+
+def _questions(reader: Reader, key: str, node: Node | None) -> tuple[Question, ...]:
+    """A survey's `questions:`; one without an id, or with an id used before, is left out."""
+    questions = []
+    seen: dict[str, Location] = {}
+    for index, item in enumerate(reader.items(node, f"{key}.questions")):
+        question = _question(reader, key, f"{key}.questions.{index}", item, seen)
+        if question is not None:
+            questions.append(question)
+    return tuple(questions)
+
+
+def _question(
+    reader: Reader, key: str, qkey: str, item: Node, seen: dict[str, Location]
+) -> Question | None:
+    q = reader.mapping(item, qkey, ("id", "text", "type", "options", "required"))
+    qid = reader.text(q.get("id"), f"{qkey}.id")
+    if not qid:
+        reader.report(item.loc, "missing", f"{qkey}: the question has no id", "add `id: ...`")
+        return None
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", qid):
+        reader.report(
+            q["id"].loc,
+            "question-id",
+            f"{qkey}.id: '{qid}' is not a valid question id",
+            "use letters, digits and _ (it becomes a column name), e.g. progress_goals",
+        )
+    if qid in seen:
+        reader.report(
+            q["id"].loc,
+            "duplicate-question",
+            f"{key}: question id '{qid}' is used twice (first on line {seen[qid].line})",
+            "give each question its own id; tallies group answers by it",
+        )
+        return None
+    seen[qid] = q["id"].loc
+    qtype = reader.choice(q.get("type"), f"{qkey}.type", QUESTION_TYPES, "likert5")
+    options = reader.strings(q.get("options"), f"{qkey}.options")
+    if qtype in ("choice", "multi") and not options:
+        reader.report(
+            item.loc,
+            "missing",
+            f"{qkey}: a {qtype} question needs options",
+            "add `options: [first, second, ...]`",
+        )
+    return Question(
+        id=qid,
+        text=reader.text(q.get("text"), f"{qkey}.text") or qid,
+        type=cast(QuestionType, qtype),
+        options=options,
+        required=reader.boolean(q.get("required"), f"{qkey}.required", False),
+    )
+
+
+def _after(reader: Reader, key: str, node: Node | None, sessions: int) -> tuple[int, ...]:
+    """A survey's `after:` the session numbers it follows: one, a list, or `every`."""
+    if node is not None and node.is_scalar:
+        if reader.text(node, f"{key}.after").lower() == "every":
+            return tuple(range(1, sessions + 1))
+        number = reader.integer(node, f"{key}.after", 0, 1)
+        return (number,) if number else ()
+    after: list[int] = []
+    for item in reader.items(node, f"{key}.after"):
+        number = reader.integer(item, f"{key}.after", 0, 1)
+        if number > sessions:
+            reader.report(
+                item.loc,
+                "range",
+                f"{key}.after: there is no session {number} (the program has {sessions})",
+                "use a session number from 1 to the number of sessions, or `every`",
+            )
+        elif number:
+            after.append(number)
+    return tuple(after)
 
 
 SURVEY_LINK_FIELDS = ("match", "email", "session")

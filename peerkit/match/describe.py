@@ -83,6 +83,7 @@ def _describe_all(
     totals = {
         term: np.bincount(owner, values[term], minlength=len(drafts)) / counts for term in TERMS
     }
+    rule_labels = {r: rule_label(pool.program, r) for r in rules}
     described = []
     for k, draft in enumerate(drafts):
         mine = {term: float(totals[term][k]) for term in TERMS}
@@ -97,7 +98,7 @@ def _describe_all(
                 sum(mine.values()),
                 {term: round(value, 3) for term, value in mine.items()},
                 reasons,
-                [rule_label(pool.program, r) for r in rules if r not in broken],
+                [rule_labels[r] for r in rules if r not in broken],
             )
         )
     return described

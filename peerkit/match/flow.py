@@ -77,14 +77,15 @@ def candidate_graph(
         ok = feasible_block(pool, block, mentors)
         masked = np.where(ok, score, -np.inf)
         if ok.any():
-            low = min(low, float(score[ok].min()))
-            high = max(high, float(score[ok].max()))
+            low = min(low, float(np.min(score, where=ok, initial=np.inf)))
+            high = max(high, float(masked.max()))
         if keep >= width:
             r, c = np.nonzero(ok)
         else:
-            part = np.argpartition(-masked, keep, axis=1)
+            np.negative(masked, out=masked)  # the best first
+            part = np.argpartition(masked, keep, axis=1)
             lines = np.arange(len(block))
-            left_best[start : start + len(block)] = masked[lines, part[:, keep]]
+            left_best[start : start + len(block)] = -masked[lines, part[:, keep]]
             r = np.repeat(lines, keep)
             c = part[:, :keep].ravel()
             good = ok[r, c]

@@ -1,8 +1,8 @@
 """Making a round, step by step (`make_round`): who takes part on its start, what is kept
 (a --fill round's whole matches, locked matches, pins), the format's solver
 (`match.formats`), a --fill round's seats for those who wait (`match.waiting`), who is
-left and why, the matches as written (`match.describe`) in their weekly slots, and the
-summary (`model.RoundSummary`) the round file starts with."""
+left and why, the matches as written (`match.describe`) in their weekly slots
+(`match.times`), and the summary (`model.RoundSummary`) the round file starts with."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from peerkit.errors import PeerkitError
-from peerkit.hours import hours_text
 from peerkit.match.describe import why_unmatched, written_matches
 from peerkit.match.draft import Draft, id_key, mentoring_loads
 from peerkit.match.fill import FillPlan, plan_fill
@@ -27,11 +26,11 @@ from peerkit.match.results import MatchResult, Progress, RoundResult
 from peerkit.match.roundfile import dump_round
 from peerkit.match.rules import applied_rules, rule_label
 from peerkit.match.score import weights
+from peerkit.match.times import Placed, place_matches, time_notes
 from peerkit.match.waiting import fill_changes, prefer_waiting, seat_in_kept
 from peerkit.model import (
     Folder,
     Member,
-    Program,
     RoundChanges,
     RoundSummary,
     Unmatched,
@@ -84,15 +83,6 @@ def _kept(
             drafts.append(Draft(members, pinned=True))
             used.update(members)
     return drafts, notes
-
-
-@dataclass(frozen=True)
-class Placed:
-    """The matches as written, with their weekly slots and what placing them counted."""
-
-    results: list[MatchResult]
-    times: dict[str, int]  # staggered, moved, no_common_slot, same_time
-    slot_notes: list[str]
 
 
 @dataclass(frozen=True)
@@ -149,13 +139,13 @@ def make_round(
     unmatched = _unmatched(pool, drafts, solved.reasons)
     reserved = {m.id for m in plan.previous.matches} if plan else set()
     rules = applied_rules(folder.program)
-    placed = Placed(*_stagger(pool, written_matches(pool, drafts, rules, reserved), start))
+    placed = place_matches(pool, written_matches(pool, drafts, rules, reserved), start)
     results = placed.results
     changes = fill_changes(plan, results, unmatched) if plan else None
     scores = _scores(pool, results, exact, solved.bound)
     made = Made(drafts, placed, unmatched, len(inactive), rules, changes, scores)
     summary = _summary(folder, pool, seed, made)
-    notes.extend(_time_notes(folder.program, rel, placed))
+    notes.extend(time_notes(folder.program, rel, placed))
     notes.extend(_later_repeats(folder, name, start, results))
     result = RoundResult(
         name,
@@ -283,94 +273,6 @@ def _scores(pool: Pool, results: Sequence[MatchResult], exact: bool, bound: floa
         gap_percent=round(100 * (full_bound - total) / full_bound, 3) if full_bound > 0 else 0.0,
         optimal=exact and pool.program.format != "groups",
     )
-
-
-def _time_notes(program: Program, rel: str, placed: Placed) -> list[str]:
-    """What placing the matches in time did, for the coordinator (in the command's notes)."""
-    times = placed.times
-    notes = []
-    if times.get("staggered"):
-        notes.append(
-            f"{times['staggered']} match(es) of members with several matches (mentors with "
-            f"several mentees) meet one after the other: each has its own `time:` in {rel}, "
-            f"{_duration(program.meetings.duration)} apart; change `time:` to suit them"
-        )
-    if times.get("moved"):
-        notes.append(
-            f"{times['moved']} match(es) meet at another time than meetings.time so that it "
-            f"falls inside every member's hours ({hours_text(program.meetings.hours)} local) "
-            f"and availability: see `time:` in {rel}"
-        )
-    if times.get("no_common_slot"):
-        notes.extend(placed.slot_notes)
-    if times.get("same_time"):
-        notes.append(
-            f"{times['same_time']} match(es) meet at the same time as another match of one of "
-            f"their members (no free time was left that day); set `time:` on them in {rel}"
-        )
-    return notes
-
-
-def _stagger(
-    pool: Pool, results: list[MatchResult], start: dt.date
-) -> tuple[list[MatchResult], dict[str, int], list[str]]:
-    """Give every match its weekly slot (`time:`, see `peerkit.match.slots`): inside each
-    member's own hours and availability, a member's several matches one after the other.
-
-    Kept (locked) matches keep their time; the counts say how many were staggered (a member
-    has another match at meetings.time), moved into members' hours, left with no common
-    slot, or still at the same time as another match of one of their members."""
-    from peerkit.hours import local_day_time, zone
-    from peerkit.match.slots import meeting_days, place, windows_text
-
-    program = pool.program
-    tz = zone(program.timezone)
-    by_id = {m.id: m for m in pool.members}
-    usual = program.meetings.time.strftime("%H:%M")
-    several = Counter(m for r in results for m in r.members)
-    out = list(results)
-    counts = Counter[str]()
-    notes = []
-    for day in sorted({r.day for r in results}, key=lambda day: str(day or "")):
-        ks = [k for k, r in enumerate(results) if r.day == day]
-        days = meeting_days(program, start, day)
-        on = days[0]
-        placed = place(
-            program,
-            by_id,
-            [(results[k].members, results[k].time) for k in ks],
-            days,
-            [results[k].locked for k in ks],
-        )
-        for k, slot in zip(ks, placed, strict=True):
-            r = results[k]
-            if not r.locked and slot.time != usual:
-                shared = any(several[m] > 1 for m in r.members)
-                counts["staggered" if shared and slot.fits else "moved"] += 1
-            if not slot.fits:
-                counts["no_common_slot"] += 1
-                windows = "; ".join(windows_text(program, by_id[m], on) for m in r.members)
-                notes.append(
-                    f"{r.id} has no slot inside every member's hours and availability "
-                    f"({windows}); it meets at {slot.time} ({program.timezone}): agree a time "
-                    "with them and set its `time:`, or widen meetings.hours"
-                )
-            if not slot.free:
-                counts["same_time"] += 1
-            begin = dt.datetime.combine(on, dt.time.fromisoformat(slot.time), tzinfo=tz)
-            people = tuple(
-                f"{by_id[m].label}: {local_day_time(begin, by_id[m].timezone or program.timezone)}"
-                for m in r.members
-                if m in by_id
-            )
-            out[k] = replace(r, time=slot.time, people=people)
-    return out, dict(counts), notes
-
-
-def _duration(span: dt.timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    return (f"{hours}h" if hours else "") + (f"{rest}m" if rest or not hours else "")
 
 
 def _later_repeats(

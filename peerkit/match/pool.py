@@ -79,6 +79,35 @@ def previous_partners(
 
 
 @dataclass
+class SetRows:
+    """A 0/1 matrix by rows (CSR without its data): member i holds the value codes
+    `indices[indptr[i]:indptr[i + 1]]`, ascending. scipy is only imported for `csr()`,
+    which products over a large vocabulary need."""
+
+    indptr: np.ndarray[Any, Any]
+    indices: np.ndarray[Any, Any]
+    shape: tuple[int, int]
+    _csr: sparse.csr_matrix | None = None
+
+    def csr(self) -> sparse.csr_matrix:
+        if self._csr is None:
+            import numpy as np
+            from scipy import sparse
+
+            data = np.ones(len(self.indices), dtype=np.float32)
+            self._csr = sparse.csr_matrix((data, self.indices, self.indptr), shape=self.shape)
+        return self._csr
+
+    def dense(self) -> np.ndarray[Any, Any]:
+        import numpy as np
+
+        matrix = np.zeros(self.shape, dtype=np.float32)
+        rows = np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+        matrix[rows, self.indices] = 1
+        return matrix
+
+
+@dataclass
 class Pool:
     """The members of one round, indexed 0..n-1, as arrays."""
 
@@ -87,7 +116,7 @@ class Pool:
     index: dict[str, int]
     offsets: np.ndarray[Any, Any]
     levels: np.ndarray[Any, Any]  # (n, 3) floats, NaN where unknown
-    sets: dict[str, sparse.csr_matrix] = field(default_factory=dict)
+    sets: dict[str, SetRows] = field(default_factory=dict)
     sizes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     vocab: dict[str, list[str]] = field(default_factory=dict)
     codes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)  # -1: empty
@@ -103,6 +132,8 @@ class Pool:
     # the distinct rows of `slots` and each member's row among them
     slot_kinds: np.ndarray[Any, Any] | None = None
     slot_kind: np.ndarray[Any, Any] | None = None
+    # the first common start of a set of slot kinds (`peerkit.match.score.common_start`)
+    starts: dict[tuple[int, ...], str] = field(default_factory=dict)
 
     def common_slots(self, rows: Any, cols: Any) -> np.ndarray[Any, Any]:
         """How many meeting starts each (row, col) pair shares (0: no common slot)."""
@@ -164,14 +195,14 @@ def build_pool(
     """The arrays of `members` for rules and scores, with the pairs forbidden one by one,
     as of the round's start (`start`, else its file's; see `previous_partners`)."""
     import numpy as np
-    from scipy import sparse
 
     program = folder.program
     members = list(members)
     n = len(members)
     index = {m.id: i for i, m in enumerate(members)}
     day = round_start(folder, round_name, start) or program.start
-    offsets = np.array([utc_offset(m.timezone, day) for m in members], dtype=float)
+    zone_offsets = {z: utc_offset(z, day) for z in {m.timezone for m in members}}
+    offsets = np.array([zone_offsets[m.timezone] for m in members], dtype=float)
     levels = np.full((n, len(LEVELS)), np.nan)
     for i, member in enumerate(members):
         for k, name in enumerate(LEVELS):
@@ -194,26 +225,44 @@ def build_pool(
     # Goals, offers and the common ground share one vocabulary so they can be compared.
     topics: dict[str, int] = {}
     made: dict[str, tuple[list[int], list[int], dict[str, int]]] = {}
+    normals: dict[str, str] = {}  # each distinct text normalised once
     for name in sorted(list_fields):
         words: dict[str, int] = topics if name in ("ground", "goals", "offers") else {}
         rows, cols = [], []
         for k, member in enumerate(members):
-            for item in sorted({normal(v) for v in _member_set(member, name) if normal(v)}):
+            found = set()
+            for v in _member_set(member, name):
+                item = normals.get(v)
+                if item is None:
+                    item = normals[v] = normal(v)
+                if item:
+                    found.add(item)
+            for item in sorted(found):
                 rows.append(k)
                 cols.append(words.setdefault(item, len(words)))
         made[name] = (rows, cols, words)
     for name, (rows, cols, words) in made.items():
-        data = np.ones(len(rows), dtype=np.float32)
-        matrix = sparse.csr_matrix((data, (rows, cols)), shape=(n, max(len(words), 1)))
-        matrix.sort_indices()
+        width = max(len(words), 1)
+        counts = np.bincount(np.asarray(rows, dtype=np.int64), minlength=n)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        # rows come in member order; within a member, codes ascending (as csr sorts them)
+        key = np.asarray(rows, dtype=np.int64) * width + np.asarray(cols, dtype=np.int64)
+        indices = (np.sort(key) % width).astype(np.int32)
+        matrix = SetRows(indptr, indices, (n, width))
         pool.sets[name] = matrix
-        pool.sizes[name] = np.asarray(matrix.sum(axis=1)).ravel().astype(np.float32)
-        if matrix.shape[1] <= DENSE_VOCABULARY:
-            pool.dense[name] = matrix.toarray()
+        pool.sizes[name] = counts.astype(np.float32)
+        if width <= DENSE_VOCABULARY:
+            pool.dense[name] = matrix.dense()
         pool.vocab[name] = sorted(words, key=words.__getitem__)
     for name in sorted((fields | {"manager"}) - list_fields):
         codes: dict[str, int] = {}
-        values = [normal(_single(m, name)) for m in members]
+        values = []
+        for m in members:
+            text = _single(m, name)
+            kept = normals.get(text)
+            if kept is None:
+                kept = normals[text] = normal(text)
+            values.append(kept)
         pool.codes[name] = np.array(
             [codes.setdefault(v, len(codes)) if v else -1 for v in values], dtype=np.int64
         )

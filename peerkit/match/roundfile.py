@@ -7,6 +7,7 @@ reads it back.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -29,12 +30,19 @@ def scalar(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return _number(value)
-    text = str(value)
+    return _text(str(value))
+
+
+# A round file says the same rule, term score and time thousands of times: each is
+# written out once.
+@functools.lru_cache(maxsize=4096)
+def _text(text: str) -> str:
     if PLAIN_RE.match(text) and text.lower() not in YAML_WORDS:
         return text
     return json.dumps(text, ensure_ascii=False)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def _number(value: float) -> str:
     if isinstance(value, int):
         return str(value)

@@ -38,7 +38,7 @@ def shared(pool: Pool, a: str, b: str, rows: Array, cols: Array) -> Array:
     if a in pool.dense and b in pool.dense:
         product: Array = pool.dense[a][rows] @ pool.dense[b][cols].T
         return product
-    return (pool.sets[a][rows] @ pool.sets[b][cols].T).toarray()
+    return (pool.sets[a].csr()[rows] @ pool.sets[b].csr()[cols].T).toarray()
 
 
 def _jaccard(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
@@ -48,9 +48,14 @@ def _jaccard(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
     if not sizes.any():
         return np.zeros((len(rows), len(cols)), dtype=np.float32)
     inter = shared(pool, name, name, rows, cols)
-    union = sizes[rows][:, None] + sizes[cols][None, :] - inter
+    union = np.add.outer(sizes[rows], sizes[cols])
+    union -= inter
     # Where the union is empty so is the intersection: 0 / 1 is 0.
-    return inter / np.maximum(union, 1)
+    np.maximum(union, 1, out=union)
+    if inter.dtype == union.dtype:
+        np.divide(inter, union, out=inter)
+        return inter
+    return inter / union
 
 
 def _inverse(values: Array) -> Array:
@@ -77,31 +82,44 @@ def terms_block(
         terms["common_ground"] = _jaccard(pool, "ground", rows, cols)
     if "goals_offers" in only:
         inverse = _inverse(pool.sizes["goals"])
-        met = shared(pool, "goals", "offers", rows, cols) * inverse[rows][:, None]
+        met = shared(pool, "goals", "offers", rows, cols)
+        met *= inverse[rows][:, None]
         if not directed:
-            back = shared(pool, "offers", "goals", rows, cols) * inverse[cols][None, :]
-            met = (met + back) * 0.5
+            back = shared(pool, "offers", "goals", rows, cols)
+            back *= inverse[cols][None, :]
+            met += back
+            met *= 0.5
         terms["goals_offers"] = met
     if "levels" in only:
         known = ~np.isnan(pool.levels)
         value = np.nan_to_num(pool.levels).astype(np.float32)
-        total = np.zeros(shape, dtype=np.float32)
         everyone = known[rows].all() and known[cols].all()  # the usual case: no masks
+        total = np.zeros(shape, dtype=np.float32)
+        diff = np.empty(shape, dtype=np.float32)
         for k in range(value.shape[1]):
             a, b = value[rows, k][:, None], value[cols, k][None, :]
-            diff = np.maximum(b - a, 0) if directed else np.abs(a - b)
+            np.subtract(b, a, out=diff)
+            if directed:
+                np.maximum(diff, 0, out=diff)
+            else:
+                np.abs(diff, out=diff)
             if not everyone:
                 diff *= known[rows, k][:, None] & known[cols, k][None, :]
             total += diff
         if everyone:
-            terms["levels"] = total * np.float32(1 / (4 * value.shape[1]))
+            total *= np.float32(1 / (4 * value.shape[1]))
+            terms["levels"] = total
         else:
             count = known[rows].astype(np.float32) @ known[cols].T.astype(np.float32)
             terms["levels"] = total / (4 * np.maximum(count, 1))
     if "timezone" in only:
         offsets = pool.offsets.astype(np.float32)
-        gap = np.abs(offsets[rows][:, None] - offsets[cols][None, :])
-        terms["timezone"] = 1 - np.minimum(gap, 12) / 12
+        gap = np.subtract.outer(offsets[rows], offsets[cols])
+        np.abs(gap, out=gap)
+        np.minimum(gap, 12, out=gap)
+        gap /= 12
+        np.subtract(1, gap, out=gap)
+        terms["timezone"] = gap
     if "availability" in only:
         terms["availability"] = (pool.common_slots(rows, cols) > 0).astype(np.float32)
     if "diversity" in only:
@@ -114,22 +132,33 @@ def terms_block(
                 differ += both & (shared(pool, name, name, rows, cols) == 0)
             elif name in pool.codes:
                 x, y = pool.codes[name][rows], pool.codes[name][cols]
-                differ += (x[:, None] >= 0) & (y[None, :] >= 0) & (x[:, None] != y[None, :])
-        terms["diversity"] = differ / len(fields) if fields else differ
+                apart = x[:, None] != y[None, :]
+                if (x < 0).any() or (y < 0).any():
+                    apart &= (x[:, None] >= 0) & (y[None, :] >= 0)
+                differ += apart
+        if len(fields) > 1:
+            differ /= len(fields)
+        terms["diversity"] = differ
     return terms
 
 
 def score_block(pool: Pool, rows: Array, cols: Array, directed: bool = False) -> Array:
-    """The weighted score of every (row, col) pair."""
+    """The weighted score of every (row, col) pair (float64: the terms' weighted sum, in
+    the order of TERMS)."""
     import numpy as np
 
     weight = weights(pool)
     used = [term for term in TERMS if weight[term]]
     terms = terms_block(pool, rows, cols, directed, used)
-    total = np.zeros((len(rows), len(cols)))
+    total: Array = None
     for term, values in terms.items():
-        total += weight[term] * values
-    return total
+        if weight[term] != 1:  # x * 1.0 is x
+            values *= weight[term]  # in place: what `weight * values` gives
+        if total is None:
+            total = values.astype(np.float64)  # 0.0 + x is x
+        else:
+            total += values
+    return np.zeros((len(rows), len(cols))) if total is None else total
 
 
 def pair_terms(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str, float]:
@@ -185,13 +214,24 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
 def common_start(pool: Pool, members: Sequence[int]) -> str:
     """The first start (nearest meetings.time) every one of `members` can meet at, as
     `10:00 America/New_York`; empty when they share none."""
+    if pool.slots is None:
+        return ""
+    if pool.slot_kind is not None and pool.slot_kinds is not None:
+        # members of one kind (timezone x availability) share their slots: one look each
+        kinds = tuple(sorted({int(pool.slot_kind[i]) for i in members}))
+        found = pool.starts.get(kinds)
+        if found is None:
+            found = pool.starts[kinds] = _first_start(pool, pool.slot_kinds[list(kinds)])
+        return found
+    return _first_start(pool, pool.slots[list(members)])
+
+
+def _first_start(pool: Pool, slots: Array) -> str:
     import numpy as np
 
     from peerkit.match.slots import order_from
 
-    if pool.slots is None:
-        return ""
-    common = np.logical_and.reduce(pool.slots[list(members)] > 0, axis=0)
+    common = np.logical_and.reduce(slots > 0, axis=0)
     if not common.any():
         return ""
     time = pool.program.meetings.time

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter
+from collections.abc import Callable
 
 from peerkit.hours import hours_text
 from peerkit.match.draft import ruled_pairs
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
 from peerkit.match.slots import meeting_slot
-from peerkit.model import DayRule, Folder, Location, Match, Member, Problem, Round
+from peerkit.model import DayRule, Folder, Location, Match, Member, Problem, Program, Round
 
 
 def check_rounds(folder: Folder) -> list[Problem]:
@@ -351,61 +352,101 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
 def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Problem]:
     """A match whose time (its `time:`, else meetings.time) falls outside a member's own
     hours or availability, and a member whose matches overlap (not just start together)."""
-    from peerkit.hours import hhmm, local_day_time, zone
-    from peerkit.match.slots import fits_all, meeting_days, place, windows_text
+    from peerkit.match.slots import fits_all, meeting_days
 
     program = folder.program
-    span = program.meetings.duration
-    problems = []
+    days_of: dict[DayRule | None, tuple[dt.date, ...]] = {}  # by a match's `day:`, most alike
+    fit: dict[tuple[str, tuple[str, ...], int, DayRule | None], bool] = {}
+
+    def days(day: DayRule | None) -> tuple[dt.date, ...]:
+        if day not in days_of:
+            days_of[day] = meeting_days(program, start, day)
+        return days_of[day]
+
+    def fits(member: Member, minute: int, day: DayRule | None) -> bool:
+        # whether it fits depends on the member's timezone and availability only
+        key = (member.timezone, member.availability, minute, day)
+        if key not in fit:
+            fit[key] = fits_all(program, member, minute, days(day))
+        return fit[key]
+
+    outside = [_outside_hours(folder, round_, match, days, fits) for match in round_.matches]
+    return [p for p in outside if p is not None] + _overlaps(folder, round_)
+
+
+def _minute(program: Program, match: Match) -> int:
+    """When the match meets, in minutes from midnight (its `time:`, else meetings.time)."""
+    time = match.time or program.meetings.time
+    return time.hour * 60 + time.minute
+
+
+def _outside_hours(
+    folder: Folder,
+    round_: Round,
+    match: Match,
+    days_of: Callable[[DayRule | None], tuple[dt.date, ...]],
+    fits: Callable[[Member, int, DayRule | None], bool],
+) -> Problem | None:
+    """The match's time outside one of its members' hours or availability, with a time
+    inside everyone's (or their windows, when none is). `days_of` and `fits` remember what
+    they worked out: most matches share their days, and members their zone and hours."""
+    from peerkit.hours import local_day_time, zone
+    from peerkit.match.slots import fits_all, place, windows_text
+
+    program = folder.program
+    members = [m for m in (folder.member(k) for k in match.members) if m is not None]
+    days = days_of(match.day)
+    time = match.time or program.meetings.time
+    minute = _minute(program, match)
+    outside = [m for m in members if not fits(m, minute, match.day)]
+    if not outside:
+        return None
+    # shown on the first meeting day on which it is outside for one of them
+    on = next(
+        (d for d in days if any(not fits_all(program, m, minute, (d,)) for m in outside)),
+        days[0],
+    )
+    begin = dt.datetime.combine(on, time, tzinfo=zone(program.timezone))
+    told = "; ".join(
+        f"{local_day_time(begin, m.timezone or program.timezone)} for {m.label}" for m in outside
+    )
+    best = place(program, {m.id: m for m in members}, [(match.members, "")], days)[0]
+    hint = (
+        f"set `time: '{best.time}'` on {match.id} ({program.timezone}): inside everyone's "
+        "hours and availability"
+        if best.fits
+        else "no time fits them all ("
+        + "; ".join(windows_text(program, m, on) for m in members)
+        + "): agree one with them, or move a member to another match"
+    )
+    return Problem(
+        match.source or Location(round_.file),
+        "outside-hours",
+        f"match {match.id} meets at {time:%H:%M} {program.timezone} on {on:%a %Y-%m-%d}: "
+        f"{told}, outside their hours ({hours_text(program.meetings.hours)} local"
+        + (" and their availability)" if any(m.availability for m in outside) else ")"),
+        hint,
+        "warning",
+    )
+
+
+def _overlaps(folder: Folder, round_: Round) -> list[Problem]:
+    """A member whose two matches on the same day overlap (the same start is `same-time`)."""
+    from peerkit.hours import hhmm
+
+    program = folder.program
     booked: dict[tuple[str, DayRule | None], list[tuple[int, Match]]] = {}
     for match in round_.matches:
-        members = [m for m in (folder.member(k) for k in match.members) if m is not None]
-        days = meeting_days(program, start, match.day)
-        time = match.time or program.meetings.time
-        minute = time.hour * 60 + time.minute
-        outside = [m for m in members if not fits_all(program, m, minute, days)]
-        # shown on the first meeting day on which it is outside for one of them
-        on = next(
-            (d for d in days if any(not fits_all(program, m, minute, (d,)) for m in outside)),
-            days[0],
-        )
-        begin = dt.datetime.combine(on, time, tzinfo=zone(program.timezone))
-        where = match.source or Location(round_.file)
-        for member in members:
-            booked.setdefault((member.id, match.day), []).append((minute, match))
-        if not outside:
-            continue
-        told = "; ".join(
-            f"{local_day_time(begin, m.timezone or program.timezone)} for {m.label}"
-            for m in outside
-        )
-        best = place(program, {m.id: m for m in members}, [(match.members, "")], days)[0]
-        hint = (
-            f"set `time: '{best.time}'` on {match.id} ({program.timezone}): inside everyone's "
-            "hours and availability"
-            if best.fits
-            else "no time fits them all ("
-            + "; ".join(windows_text(program, m, on) for m in members)
-            + "): agree one with them, or move a member to another match"
-        )
-        problems.append(
-            Problem(
-                where,
-                "outside-hours",
-                f"match {match.id} meets at {time:%H:%M} {program.timezone} on {on:%a %Y-%m-%d}: "
-                f"{told}, outside their hours ({hours_text(program.meetings.hours)} local"
-                + (" and their availability)" if any(m.availability for m in outside) else ")"),
-                hint,
-                "warning",
-            )
-        )
-    length = int(span.total_seconds() // 60)
+        for member in (m for m in (folder.member(k) for k in match.members) if m is not None):
+            booked.setdefault((member.id, match.day), []).append((_minute(program, match), match))
+    length = int(program.meetings.duration.total_seconds() // 60)
+    problems = []
     for (member_id, _), times in sorted(
         booked.items(), key=lambda x: (x[0][0], str(x[0][1] or ""))
     ):
         times.sort(key=lambda t: t[0])
         for (a, first), (b, second) in itertools.pairwise(times):
-            if a < b < a + length:  # the same start is `same-time`
+            if a < b < a + length:
                 problems.append(
                     Problem(
                         second.source or Location(round_.file),

@@ -10,7 +10,7 @@ from typing import Any
 
 from peerkit.attendance import AttendanceSummary
 from peerkit.report.content import Report
-from peerkit.tally import QuestionStats, SurveyTally
+from peerkit.tally.results import QuestionStats, SurveyTally
 
 PALETTE = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 … 5, red to blue
 NPS_COLORS = ("#b2182b", "#d9d9d9", "#2166ac")

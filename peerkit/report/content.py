@@ -15,7 +15,8 @@ from pathlib import Path
 
 from peerkit.attendance import AttendanceSummary
 from peerkit.model import Folder, Problem
-from peerkit.tally import QuestionStats, SurveyTally, Tally, active_members, too_few
+from peerkit.tally.results import QuestionStats, SurveyTally, Tally, too_few
+from peerkit.tally.risk import active_members
 
 GOAL_KEYWORDS_FILE = Path(__file__).parent.parent / "goal_keywords.yaml"
 
@@ -183,7 +184,7 @@ def build_report(
     `as_of` is the one "as of" day (`gather` takes it from timeline.as_of: `--now`, else
     today in the program's timezone); without it, the tally's, else that of `now`.
     """
-    from peerkit.tally import round_in_effect
+    from peerkit.tally.risk import round_in_effect
     from peerkit.timeline import as_of_day
 
     program = folder.program
@@ -290,8 +291,10 @@ def gather(
         read_attendance,
         summarize_attendance,
     )
-    from peerkit.responses import fold_repeats, load_responses, read_responses
-    from peerkit.tally import round_in_effect, tally_folder
+    from peerkit.repeats import fold_repeats
+    from peerkit.responses import load_responses, read_responses
+    from peerkit.tally import tally_folder
+    from peerkit.tally.risk import round_in_effect
     from peerkit.timeline import as_of_day
 
     if paths is None and survey is None and not overrides and session is None and not round_name:
@@ -343,7 +346,8 @@ def data_problems(folder: Folder) -> list[Problem]:
     report leaves it out.
     """
     from peerkit.attendance import load_attendance
-    from peerkit.responses import fold_repeats, load_responses
+    from peerkit.repeats import fold_repeats
+    from peerkit.responses import load_responses
 
     problems = [*load_responses(folder).problems, *load_attendance(folder).problems]
     # a file that cannot be read at all stays an error: tally and build would stop on it

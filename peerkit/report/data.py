@@ -8,7 +8,7 @@ import dataclasses
 
 from peerkit.jsontext import json_text
 from peerkit.report.content import Report
-from peerkit.tally import QuestionStats, SurveyTally, Tally
+from peerkit.tally.results import QuestionStats, SurveyTally, Tally
 
 
 def report_dict(report: Report) -> dict[str, object]:

@@ -12,7 +12,7 @@ from peerkit.report.charts import all_charts
 from peerkit.report.content import Report
 from peerkit.report.data import report_json, report_rows, tally_rows
 from peerkit.tables import csv_bytes
-from peerkit.tally import Tally, too_few
+from peerkit.tally.results import Tally, too_few
 
 AT_RISK_SHOWN = 15  # matches listed on the page; JSON and CSV keep every one
 
