@@ -1,7 +1,9 @@
 """How long `peerkit calendar` takes for a 10,000-member program of pairs with 12 sessions.
 
-Times the render (every file in memory), the write, and a second export that reads the
-state file back (the usual case once a program is running).
+First the whole command as a user runs it, in a subprocess (start-up, load and check, the
+export, 15,000 files written, the list of them printed): a first export, and a second that
+reads the state file back (the usual case once a program is running); the goal is 10 s.
+Then the library's parts in this process: the render (every file in memory) and the write.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import harness
 from peerkit.calendar import render_calendars
 from peerkit.load.folder import load_folder
 from peerkit.write import write_files
@@ -50,8 +53,19 @@ def make_folder(root: Path) -> None:
     (rounds / "bench.yaml").write_text("\n".join(matches) + "\n", encoding="utf-8")
 
 
+GOAL = 10.0  # seconds, the whole command
+
+
 def main() -> None:
     now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp) / "command"
+        root.mkdir()
+        make_folder(root)
+        print(f"peerkit calendar, {MEMBERS:,} members (goal <= {GOAL:g} s whole command)")
+        for label in ("first export", "second export"):
+            ran = harness.run(harness.peerkit("calendar", root, "--now", now.date().isoformat()))
+            print(ran.line(f"  {label}"))
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
         make_folder(root)

@@ -52,19 +52,11 @@ def content_line(name: str, value: Any) -> bytes:
 
 
 def escape_text(value: str) -> str:
-    """A TEXT value cleaned and escaped as the library's vText escapes it (in its order:
-    a literal \\N first, then backslashes, semicolons, commas, line breaks), without making
-    a vText for each value; a test holds the two equal."""
-    return (
-        clean_text(value)
-        .replace("\\N", "\n")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
+    """A TEXT value cleaned, then escaped by the library's vText."""
+    from icalendar import vText
+
+    escaped: bytes = vText(clean_text(value)).to_ical()
+    return escaped.decode("utf-8")
 
 
 def text_line(name: str, value: str) -> bytes:
@@ -95,24 +87,15 @@ def folded_after(name: str, shared: str, escaped: str) -> bytes:
 
 
 def fold(line: str) -> bytes:
-    """An escaped content line folded as the library folds it (its `_foldline`), no final
-    CRLF: pieces of at most 74 octets, cut on a character boundary, and never right after a
-    backslash or caret, which moves to the next piece (the start of an escape)."""
+    """An escaped content line folded by the library (pieces of at most 75 octets on a
+    character boundary, CRLF and a space), no final CRLF."""
     data = line.encode("utf-8")
     if len(data) < 75:  # what the library leaves as it is: nothing to fold
         return data
-    pieces = []
-    start, size = 0, len(data)
-    while size - start > 74:
-        cut = start + 74
-        while data[cut] & 0xC0 == 0x80:  # inside a character: cut before it
-            cut -= 1
-        if data[cut - 1] in b"\\^" and cut - start > 1:
-            cut -= 1
-        pieces.append(data[start:cut])
-        start = cut
-    pieces.append(data[start:])
-    return b"\r\n ".join(pieces)
+    from icalendar.parser import Contentline
+
+    folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+    return folded
 
 
 def uri_line(name: str, value: str) -> bytes:

@@ -92,12 +92,11 @@ class Message:
         }
 
 
-@dataclass
-class OutboxResult:
+@dataclass(kw_only=True)
+class OutboxResult(Output):
+    """The messages due (files relative to the program folder)."""
+
     messages: list[Message] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = dict.fromkeys(PURPOSES, 0)

@@ -46,13 +46,12 @@ Method = Literal["request"]
 Progress = Callable[[str, float], None]  # (phase, fraction done)
 
 
-@dataclass
-class CalendarResult:
+@dataclass(kw_only=True)
+class CalendarResult(Output):
+    """The calendars made (files relative to the program folder) and every event in them."""
+
     round: str = ""  # the round asked for with --round, else every round, comma-separated
-    files: dict[str, bytes] = field(default_factory=dict)  # relative to the program folder
     events: list[CalendarEvent] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     rounds: list[str] = field(default_factory=list)  # the rounds whose events are here
     invitations: list[Invitation] = field(default_factory=list)  # with method="request"
 

@@ -221,9 +221,19 @@ def _parse_state(data: Any) -> State:
     return state
 
 
+# printable ASCII but `"` and `\\`: what json.dumps writes as it is between quotes
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")
+
+
+def _quoted(text: str) -> str:
+    """`json.dumps(text)`, quicker for the plain ids, dates and hashes the state is made of
+    (a JSON string is a valid YAML double-quoted scalar)."""
+    return f'"{text}"' if _PLAIN.fullmatch(text) else json.dumps(text)
+
+
 def state_text(state: State) -> bytes:
     """The state as YAML a coordinator can review in git: a line per event, sorted."""
-    q = json.dumps  # a JSON string is a valid YAML double-quoted scalar
+    q = _quoted
     lines = [
         "# Written by `peerkit calendar`: each event as it was last exported, so that a",
         "# re-export raises SEQUENCE for changed meetings and cancels vanished ones. Events",

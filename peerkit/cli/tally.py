@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -29,6 +29,9 @@ from peerkit.cli.common import (
 )
 from peerkit.errors import DataError, UsageError
 from peerkit.validate import suggest
+
+if TYPE_CHECKING:
+    from peerkit.tally.results import AtRisk, QuestionStats, SurveyTally
 
 
 class TallyFormat(StrEnum):
@@ -114,73 +117,88 @@ def _fmt(value: float | None, digits: int = 2, suffix: str = "") -> str:
 
 
 def print_tally(tally: object) -> None:
-    """The tally as tables on stdout."""
-    from rich.table import Table
-
+    """The tally as tables on stdout: each survey, then the matches at risk."""
     from peerkit.tally.results import Tally
 
     assert isinstance(tally, Tally)
     for survey in tally.surveys:
-        kind = "anonymous" if survey.anonymous else "identified"
-        count = "withheld" if survey.respondents is None else str(survey.respondents)
-        out.print(f"[bold]{escape(survey.title)}[/] ({survey.survey}, {kind}): {count} response(s)")
-        for source in survey.files:
-            out.print(f"  from {escape(source.file)} ({source.tool}, {source.rows} row(s))")
-        if survey.note:
-            out.print(f"  [yellow]{escape(survey.note)}[/]")
-        table = Table(show_edge=False, pad_edge=False)
-        for name, justify in (
-            ("question", "left"),
-            ("type", "left"),
-            ("n", "right"),
-            ("missing", "right"),
-            ("mean", "right"),
-            ("median", "right"),
-            ("top-2", "right"),
-            ("NPS / counts", "left"),
-        ):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
-        for q in survey.questions:
-            if q.suppressed:
-                table.add_row(q.id, q.type, "", "", "", "", "", escape(q.note))
-                continue
-            extra = ""
-            if q.nps is not None:
-                extra = f"{q.nps:+.1f} ({q.promoters}/{q.passives}/{q.detractors})"
-            elif q.counts:
-                extra = ", ".join(f"{k} {v}" for k, v in q.counts.items())
-            elif q.comments:
-                extra = f"{len(q.comments)} comment(s)"
-            table.add_row(
-                q.id,
-                q.type,
-                str(q.n),
-                str(q.missing),
-                _fmt(q.mean),
-                _fmt(q.median, 1),
-                _fmt(q.top2_box, 1, "%"),
-                escape(extra),
-            )
-        out.print(table)
-        if len(survey.by_session) > 1:
-            trend = ", ".join(
-                f"S{g.key} {g.note if g.suppressed else _fmt(g.health)}" for g in survey.by_session
-            )
-            out.print(f"  by session (mean of all answers): {escape(trend)}")
-        out.print()
+        _print_survey(survey)
     if tally.at_risk:
-        from peerkit.report.page import AT_RISK_SHOWN
-
-        out.print(f"[bold red]At risk[/] ({len(tally.at_risk)} match(es), worst first):")
-        for risk in tally.at_risk[:AT_RISK_SHOWN]:
-            out.print(f"  {escape(risk.match)} ({escape(', '.join(risk.members))})")
-            for reason in risk.reasons:
-                out.print(f"    - {escape(reason)}")
-        rest = len(tally.at_risk) - AT_RISK_SHOWN
-        if rest > 0:
-            out.print(f"  … and {rest} more with fewer signals (--format json lists every one)")
+        _print_at_risk(tally.at_risk)
     elif tally.surveys:
         out.print("[green]No match at risk.[/]")
+
+
+QUESTION_COLUMNS = (
+    ("question", "left"),
+    ("type", "left"),
+    ("n", "right"),
+    ("missing", "right"),
+    ("mean", "right"),
+    ("median", "right"),
+    ("top-2", "right"),
+    ("NPS / counts", "left"),
+)
+
+
+def _print_survey(survey: SurveyTally) -> None:
+    """Where a survey's answers came from, a row per question, and its trend by session."""
+    from rich.table import Table
+
+    kind = "anonymous" if survey.anonymous else "identified"
+    count = "withheld" if survey.respondents is None else str(survey.respondents)
+    out.print(f"[bold]{escape(survey.title)}[/] ({survey.survey}, {kind}): {count} response(s)")
+    for source in survey.files:
+        out.print(f"  from {escape(source.file)} ({source.tool}, {source.rows} row(s))")
+    if survey.note:
+        out.print(f"  [yellow]{escape(survey.note)}[/]")
+    table = Table(show_edge=False, pad_edge=False)
+    for name, justify in QUESTION_COLUMNS:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for q in survey.questions:
+        table.add_row(*_question_row(q))
+    out.print(table)
+    if len(survey.by_session) > 1:
+        trend = ", ".join(
+            f"S{g.key} {g.note if g.suppressed else _fmt(g.health)}" for g in survey.by_session
+        )
+        out.print(f"  by session (mean of all answers): {escape(trend)}")
+    out.print()
+
+
+def _question_row(q: QuestionStats) -> tuple[str, ...]:
+    if q.suppressed:
+        return (q.id, q.type, "", "", "", "", "", escape(q.note))
+    extra = ""
+    if q.nps is not None:
+        extra = f"{q.nps:+.1f} ({q.promoters}/{q.passives}/{q.detractors})"
+    elif q.counts:
+        extra = ", ".join(f"{k} {v}" for k, v in q.counts.items())
+    elif q.comments:
+        extra = f"{len(q.comments)} comment(s)"
+    return (
+        q.id,
+        q.type,
+        str(q.n),
+        str(q.missing),
+        _fmt(q.mean),
+        _fmt(q.median, 1),
+        _fmt(q.top2_box, 1, "%"),
+        escape(extra),
+    )
+
+
+def _print_at_risk(at_risk: Sequence[AtRisk]) -> None:
+    from peerkit.report.page import AT_RISK_SHOWN
+
+    out.print(f"[bold red]At risk[/] ({len(at_risk)} match(es), worst first):")
+    for risk in at_risk[:AT_RISK_SHOWN]:
+        out.print(f"  {escape(risk.match)} ({escape(', '.join(risk.members))})")
+        for reason in risk.reasons:
+            out.print(f"    - {escape(reason)}")
+    rest = len(at_risk) - AT_RISK_SHOWN
+    if rest > 0:
+        out.print(f"  … and {rest} more with fewer signals (--format json lists every one)")
 
 
 @handle_errors

@@ -198,76 +198,105 @@ def build_pool(
 
     program = folder.program
     members = list(members)
-    n = len(members)
     index = {m.id: i for i, m in enumerate(members)}
     day = round_start(folder, round_name, start) or program.start
     zone_offsets = {z: utc_offset(z, day) for z in {m.timezone for m in members}}
     offsets = np.array([zone_offsets[m.timezone] for m in members], dtype=float)
-    levels = np.full((n, len(LEVELS)), np.nan)
-    for i, member in enumerate(members):
-        for k, name in enumerate(LEVELS):
-            value = member.levels.get(name)
-            if value is not None:
-                levels[i, k] = value
-    pool = Pool(program, members, index, offsets, levels)
-    from peerkit.match.slots import mask, meeting_days
-
-    days = meeting_days(program, day)
-    pool.slot_day = days[0]
-    kinds, kind = mask(program, members, days)
-    pool.slot_kinds, pool.slot_kind = kinds.astype(np.float32), kind
-    pool.slots = pool.slot_kinds[kind]
+    pool = Pool(program, members, index, offsets, _levels(members))
+    _add_slots(pool, day)
     rules = program.matching.rules
     fields = {*rules.not_same, *rules.share_one_of, *program.matching.diversity} - {"manager"}
     list_fields = _list_fields(members, [*BASE_SETS, *fields])
     if rules.availability_overlap:
         list_fields.add("availability")
-    # Goals, offers and the common ground share one vocabulary so they can be compared.
+    normals: dict[str, str] = {}  # each distinct text normalised once
+    _add_sets(pool, sorted(list_fields), normals)
+    _add_codes(pool, sorted((fields | {"manager"}) - list_fields), normals)
+    _forbid_pairs(pool, folder, round_name, start, continuing)
+    return pool
+
+
+def _levels(members: Sequence[Member]) -> Any:
+    """Each member's levels (knowledge, experience…) as a row, NaN where not given."""
+    import numpy as np
+
+    levels = np.full((len(members), len(LEVELS)), np.nan)
+    for i, member in enumerate(members):
+        for k, name in enumerate(LEVELS):
+            value = member.levels.get(name)
+            if value is not None:
+                levels[i, k] = value
+    return levels
+
+
+def _add_slots(pool: Pool, day: dt.date) -> None:
+    """The weekly slots each member can meet in, on the round's first meeting day."""
+    import numpy as np
+
+    from peerkit.match.slots import mask, meeting_days
+
+    days = meeting_days(pool.program, day)
+    pool.slot_day = days[0]
+    kinds, kind = mask(pool.program, pool.members, days)
+    pool.slot_kinds, pool.slot_kind = kinds.astype(np.float32), kind
+    pool.slots = pool.slot_kinds[kind]
+
+
+def _normal(text: str, normals: dict[str, str]) -> str:
+    found = normals.get(text)
+    if found is None:
+        found = normals[text] = normal(text)
+    return found
+
+
+def _add_sets(pool: Pool, names: Sequence[str], normals: dict[str, str]) -> None:
+    """Every list field (goals, offers, languages…) as rows of codes. Goals, offers and the
+    common ground share one vocabulary so they can be compared."""
     topics: dict[str, int] = {}
     made: dict[str, tuple[list[int], list[int], dict[str, int]]] = {}
-    normals: dict[str, str] = {}  # each distinct text normalised once
-    for name in sorted(list_fields):
+    for name in names:
         words: dict[str, int] = topics if name in ("ground", "goals", "offers") else {}
         rows, cols = [], []
-        for k, member in enumerate(members):
-            found = set()
-            for v in _member_set(member, name):
-                item = normals.get(v)
-                if item is None:
-                    item = normals[v] = normal(v)
-                if item:
-                    found.add(item)
+        for k, member in enumerate(pool.members):
+            found = {_normal(v, normals) for v in _member_set(member, name)} - {""}
             for item in sorted(found):
                 rows.append(k)
                 cols.append(words.setdefault(item, len(words)))
         made[name] = (rows, cols, words)
     for name, (rows, cols, words) in made.items():
-        width = max(len(words), 1)
-        counts = np.bincount(np.asarray(rows, dtype=np.int64), minlength=n)
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        # rows come in member order; within a member, codes ascending (as csr sorts them)
-        key = np.asarray(rows, dtype=np.int64) * width + np.asarray(cols, dtype=np.int64)
-        indices = (np.sort(key) % width).astype(np.int32)
-        matrix = SetRows(indptr, indices, (n, width))
-        pool.sets[name] = matrix
-        pool.sizes[name] = counts.astype(np.float32)
-        if width <= DENSE_VOCABULARY:
-            pool.dense[name] = matrix.dense()
-        pool.vocab[name] = sorted(words, key=words.__getitem__)
-    for name in sorted((fields | {"manager"}) - list_fields):
+        _add_set(pool, name, rows, cols, words)
+
+
+def _add_set(
+    pool: Pool, name: str, rows: list[int], cols: list[int], words: dict[str, int]
+) -> None:
+    import numpy as np
+
+    n = len(pool.members)
+    width = max(len(words), 1)
+    counts = np.bincount(np.asarray(rows, dtype=np.int64), minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    # rows come in member order; within a member, codes ascending (as csr sorts them)
+    key = np.asarray(rows, dtype=np.int64) * width + np.asarray(cols, dtype=np.int64)
+    indices = (np.sort(key) % width).astype(np.int32)
+    matrix = SetRows(indptr, indices, (n, width))
+    pool.sets[name] = matrix
+    pool.sizes[name] = counts.astype(np.float32)
+    if width <= DENSE_VOCABULARY:
+        pool.dense[name] = matrix.dense()
+    pool.vocab[name] = sorted(words, key=words.__getitem__)
+
+
+def _add_codes(pool: Pool, names: Sequence[str], normals: dict[str, str]) -> None:
+    """Every single-valued field (department, manager…) as one code per member, -1 empty."""
+    import numpy as np
+
+    for name in names:
         codes: dict[str, int] = {}
-        values = []
-        for m in members:
-            text = _single(m, name)
-            kept = normals.get(text)
-            if kept is None:
-                kept = normals[text] = normal(text)
-            values.append(kept)
+        values = [_normal(_single(m, name), normals) for m in pool.members]
         pool.codes[name] = np.array(
             [codes.setdefault(v, len(codes)) if v else -1 for v in values], dtype=np.int64
         )
-    _forbid_pairs(pool, folder, round_name, start, continuing)
-    return pool
 
 
 def _single(member: Member, name: str) -> str:

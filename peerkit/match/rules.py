@@ -107,13 +107,21 @@ def broken_block(pool: Pool, rows: Array, cols: Array) -> dict[str, np.ndarray[A
     if rules.no_repeat:
         broken["no_repeat"] = np.zeros(shape, dtype=bool)
     if pool.forbidden:
-        positions = {int(j): k for k, j in enumerate(cols)}
-        for r, i in enumerate(rows):
-            for j, rule in pool.forbidden.get(int(i), {}).items():
-                k = positions.get(j)
-                if k is not None and rule in broken:
-                    broken[rule][r, k] = True
+        _mark_forbidden(pool, rows, cols, broken)
     return broken
+
+
+def _mark_forbidden(
+    pool: Pool, rows: Array, cols: Array, broken: dict[str, np.ndarray[Any, Any]]
+) -> None:
+    """The pairs forbidden one by one (avoid, no_repeat, a member's own manager) marked
+    under their rule."""
+    positions = {int(j): k for k, j in enumerate(cols)}
+    for r, i in enumerate(rows):
+        for j, rule in pool.forbidden.get(int(i), {}).items():
+            k = positions.get(j)
+            if k is not None and rule in broken:
+                broken[rule][r, k] = True
 
 
 def feasible_block(pool: Pool, rows: Array, cols: Array) -> np.ndarray[Any, Any]:

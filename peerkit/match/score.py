@@ -15,7 +15,7 @@ A pair's score is the weighted sum; with default weights it lies between 0 and 1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from peerkit.match.pool import Pool
@@ -76,70 +76,108 @@ def terms_block(
     import numpy as np
 
     rows, cols = np.asarray(rows), np.asarray(cols)
+    # in the order of _TERM_BLOCKS: score_block adds them up in this order
+    return {
+        term: block(pool, rows, cols, directed)
+        for term, block in _TERM_BLOCKS.items()
+        if term in only
+    }
+
+
+def _ground_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
+    return _jaccard(pool, "ground", rows, cols)
+
+
+def _goals_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
+    """The share of one's goals the other offers (both ways, averaged, unless directed)."""
+    inverse = _inverse(pool.sizes["goals"])
+    met = shared(pool, "goals", "offers", rows, cols)
+    met *= inverse[rows][:, None]
+    if not directed:
+        back = shared(pool, "offers", "goals", rows, cols)
+        back *= inverse[cols][None, :]
+        met += back
+        met *= 0.5
+    return met
+
+
+def _levels_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
+    """How far apart the levels are (directed: only the mentor above counts), over the
+    levels both gave, 0..1."""
+    import numpy as np
+
     shape = (len(rows), len(cols))
-    terms: dict[str, np.ndarray[Any, Any]] = {}
-    if "common_ground" in only:
-        terms["common_ground"] = _jaccard(pool, "ground", rows, cols)
-    if "goals_offers" in only:
-        inverse = _inverse(pool.sizes["goals"])
-        met = shared(pool, "goals", "offers", rows, cols)
-        met *= inverse[rows][:, None]
-        if not directed:
-            back = shared(pool, "offers", "goals", rows, cols)
-            back *= inverse[cols][None, :]
-            met += back
-            met *= 0.5
-        terms["goals_offers"] = met
-    if "levels" in only:
-        known = ~np.isnan(pool.levels)
-        value = np.nan_to_num(pool.levels).astype(np.float32)
-        everyone = known[rows].all() and known[cols].all()  # the usual case: no masks
-        total = np.zeros(shape, dtype=np.float32)
-        diff = np.empty(shape, dtype=np.float32)
-        for k in range(value.shape[1]):
-            a, b = value[rows, k][:, None], value[cols, k][None, :]
-            np.subtract(b, a, out=diff)
-            if directed:
-                np.maximum(diff, 0, out=diff)
-            else:
-                np.abs(diff, out=diff)
-            if not everyone:
-                diff *= known[rows, k][:, None] & known[cols, k][None, :]
-            total += diff
-        if everyone:
-            total *= np.float32(1 / (4 * value.shape[1]))
-            terms["levels"] = total
+    known = ~np.isnan(pool.levels)
+    value = np.nan_to_num(pool.levels).astype(np.float32)
+    everyone = known[rows].all() and known[cols].all()  # the usual case: no masks
+    total = np.zeros(shape, dtype=np.float32)
+    diff = np.empty(shape, dtype=np.float32)
+    for k in range(value.shape[1]):
+        a, b = value[rows, k][:, None], value[cols, k][None, :]
+        np.subtract(b, a, out=diff)
+        if directed:
+            np.maximum(diff, 0, out=diff)
         else:
-            count = known[rows].astype(np.float32) @ known[cols].T.astype(np.float32)
-            terms["levels"] = total / (4 * np.maximum(count, 1))
-    if "timezone" in only:
-        offsets = pool.offsets.astype(np.float32)
-        gap = np.subtract.outer(offsets[rows], offsets[cols])
-        np.abs(gap, out=gap)
-        np.minimum(gap, 12, out=gap)
-        gap /= 12
-        np.subtract(1, gap, out=gap)
-        terms["timezone"] = gap
-    if "availability" in only:
-        terms["availability"] = (pool.common_slots(rows, cols) > 0).astype(np.float32)
-    if "diversity" in only:
-        fields = pool.program.matching.diversity
-        differ = np.zeros(shape, dtype=np.float32)
-        for name in fields:
-            if name in pool.sets:
-                sizes = pool.sizes[name]
-                both = (sizes[rows][:, None] > 0) & (sizes[cols][None, :] > 0)
-                differ += both & (shared(pool, name, name, rows, cols) == 0)
-            elif name in pool.codes:
-                x, y = pool.codes[name][rows], pool.codes[name][cols]
-                apart = x[:, None] != y[None, :]
-                if (x < 0).any() or (y < 0).any():
-                    apart &= (x[:, None] >= 0) & (y[None, :] >= 0)
-                differ += apart
-        if len(fields) > 1:
-            differ /= len(fields)
-        terms["diversity"] = differ
-    return terms
+            np.abs(diff, out=diff)
+        if not everyone:
+            diff *= known[rows, k][:, None] & known[cols, k][None, :]
+        total += diff
+    if everyone:
+        total *= np.float32(1 / (4 * value.shape[1]))
+        return total
+    count = known[rows].astype(np.float32) @ known[cols].T.astype(np.float32)
+    return total / (4 * np.maximum(count, 1))
+
+
+def _timezone_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
+    """1 in the same zone, 0 twelve hours or more apart."""
+    import numpy as np
+
+    offsets = pool.offsets.astype(np.float32)
+    gap = np.subtract.outer(offsets[rows], offsets[cols])
+    np.abs(gap, out=gap)
+    np.minimum(gap, 12, out=gap)
+    gap /= 12
+    np.subtract(1, gap, out=gap)
+    return gap
+
+
+def _availability_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
+    import numpy as np
+
+    return (pool.common_slots(rows, cols) > 0).astype(np.float32)
+
+
+def _diversity_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
+    """The share of matching.diversity fields on which the two differ (both given)."""
+    import numpy as np
+
+    fields = pool.program.matching.diversity
+    differ = np.zeros((len(rows), len(cols)), dtype=np.float32)
+    for name in fields:
+        if name in pool.sets:
+            sizes = pool.sizes[name]
+            both = (sizes[rows][:, None] > 0) & (sizes[cols][None, :] > 0)
+            differ += both & (shared(pool, name, name, rows, cols) == 0)
+        elif name in pool.codes:
+            x, y = pool.codes[name][rows], pool.codes[name][cols]
+            apart = x[:, None] != y[None, :]
+            if (x < 0).any() or (y < 0).any():
+                apart &= (x[:, None] >= 0) & (y[None, :] >= 0)
+            differ += apart
+    if len(fields) > 1:
+        differ /= len(fields)
+    return differ
+
+
+_TERM_BLOCKS: dict[str, Callable[[Pool, Array, Array, bool], Array]] = {
+    "common_ground": _ground_block,
+    "goals_offers": _goals_block,
+    "levels": _levels_block,
+    "timezone": _timezone_block,
+    "availability": _availability_block,
+    "diversity": _diversity_block,
+}
 
 
 def score_block(pool: Pool, rows: Array, cols: Array, directed: bool = False) -> Array:
