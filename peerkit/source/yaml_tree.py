@@ -103,21 +103,34 @@ def _convert_mapping(
             continue
         mark = key_node.start_mark
         if key in key_at and problems is not None:
-            shown = key if len(key) <= 60 else key[:57] + "..."
-            problems.append(
-                problem_at(
-                    rel,
-                    mark.line + 1,
-                    mark.column + 1,
-                    "duplicate-key",
-                    f"the key '{shown}' is given twice here (first on line {key_at[key][0]}); "
-                    "only one value can count",
-                    "delete one of the two, or merge their values",
-                )
-            )
+            problems.append(_duplicate_key(rel, mark, key, key_at[key][0]))
             continue
         mapping[key] = converted
         key_at[key] = (mark.line + 1, mark.column + 1)
+    if merged:
+        _merge_bases(merged, mapping, key_at)
+    mark = node.start_mark
+    return Node(mapping, None, NO_KEYS, rel, mark.line + 1, mark.column + 1, key_at)
+
+
+def _duplicate_key(rel: str, mark: yaml.Mark, key: str, first_line: int) -> Problem:
+    shown = key if len(key) <= 60 else key[:57] + "..."
+    return problem_at(
+        rel,
+        mark.line + 1,
+        mark.column + 1,
+        "duplicate-key",
+        f"the key '{shown}' is given twice here (first on line {first_line}); "
+        "only one value can count",
+        "delete one of the two, or merge their values",
+    )
+
+
+def _merge_bases(
+    merged: list[Node], mapping: dict[str, Node], key_at: dict[str, tuple[int, int]]
+) -> None:
+    """`<<: *base` keys: each key the mapping does not write itself, from the first base
+    that has it, with where that base wrote it."""
     for base in merged:
         if isinstance(base.value, dict):
             for key, value_node in base.value.items():
@@ -125,8 +138,6 @@ def _convert_mapping(
                 if key not in key_at:
                     loc = base.keys.get(key, base.loc)
                     key_at[key] = (loc.line, loc.col)
-    mark = node.start_mark
-    return Node(mapping, None, NO_KEYS, rel, mark.line + 1, mark.column + 1, key_at)
 
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
