@@ -48,8 +48,22 @@ def read_roster_import(
             problems.append(Problem(loc, "unknown-key", f"unknown key 'roster.{name}'", hint))
     entries = node.value
     columns, written = _columns(entries.get("columns"), problems, member_keys)
+    ignore = _ignored(entries.get("ignore"), columns, written, problems)
+    return RosterImport(
+        columns=columns,
+        ignore=ignore,
+        date_format=read_date_format(entries.get("date_format"), problems),
+        written=written,
+    )
+
+
+def _ignored(
+    node: Node | None, columns: dict[str, str], written: dict[str, str], problems: list[Problem]
+) -> frozenset[str]:
+    """`roster.ignore`: the columns to skip (folded), each not also mapped in `columns`;
+    how each was written goes into `written`."""
     ignore: set[str] = set()
-    for item in _texts(entries.get("ignore"), "roster.ignore", problems):
+    for item in _texts(node, "roster.ignore", problems):
         name = folded_column(str(item.value))
         if name in columns:
             problems.append(
@@ -63,12 +77,7 @@ def read_roster_import(
             continue
         ignore.add(name)
         written.setdefault(name, str(item.value))
-    return RosterImport(
-        columns=columns,
-        ignore=frozenset(ignore),
-        date_format=read_date_format(entries.get("date_format"), problems),
-        written=written,
-    )
+    return frozenset(ignore)
 
 
 def _texts(node: Node | None, key: str, problems: list[Problem]) -> list[Node]:
