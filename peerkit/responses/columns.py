@@ -125,26 +125,27 @@ META_HEADERS = frozenset(
 # --- mapping columns to questions ---------------------------------------------------------
 
 
+# The columns that say who answered, about what and when, in the order a header is tried.
+META_ROLES = (
+    ("member", MEMBER_HEADERS),
+    ("session", SESSION_HEADERS),
+    ("match", MATCH_HEADERS),
+    ("email", EMAIL_HEADERS),
+    ("first-name", FIRST_NAME_HEADERS),
+    ("last-name", LAST_NAME_HEADERS),
+    ("name", NAME_HEADERS),
+    ("time", TIME_HEADERS),
+    ("meta", META_HEADERS),
+)
+
+
 def _meta_role(header: str, tool: str) -> str:
     key = header.strip().casefold()
     words = normalize(header)
-    if key in MEMBER_HEADERS or words in MEMBER_HEADERS:
-        return "member"
-    if key in SESSION_HEADERS or words in SESSION_HEADERS:
-        return "session"
-    if key in MATCH_HEADERS or words in MATCH_HEADERS:
-        return "match"
-    if key in EMAIL_HEADERS or words in EMAIL_HEADERS:
-        return "email"
-    if key in FIRST_NAME_HEADERS or words in FIRST_NAME_HEADERS:
-        return "first-name"
-    if key in LAST_NAME_HEADERS or words in LAST_NAME_HEADERS:
-        return "last-name"
-    if key in NAME_HEADERS or words in NAME_HEADERS:
-        return "name"
-    if key in TIME_HEADERS or words in TIME_HEADERS:
-        return "time"
-    if key in META_HEADERS or words in META_HEADERS or key.startswith("_"):
+    for role, headers in META_ROLES:
+        if key in headers or words in headers:
+            return role
+    if key.startswith("_"):
         return "meta"
     if tool == "microsoft-forms" and key.startswith(("points - ", "feedback - ")):
         return "meta"
