@@ -31,6 +31,8 @@ from peerkit.timeline import as_of, round_period
 from peerkit.validate import is_email
 
 if TYPE_CHECKING:  # the calendars are rendered only when an outbox needs them
+    from email.policy import EmailPolicy
+
     from peerkit.calendar import CalendarEvent, CalendarResult
 
 Purpose = Literal["introduction", "invitation", "update", "cancellation", "reminder", "survey"]
@@ -529,6 +531,50 @@ def _as_request(ics: bytes) -> bytes:
     return head + b"METHOD:REQUEST\r\n" + ics.removeprefix(head) if ics.startswith(head) else ics
 
 
+def _smtp_policy() -> EmailPolicy:
+    """The email package's SMTP policy, remembering what it parsed and folded.
+
+    Most headers of an outbox repeat from message to message (the sender, the date, each
+    part's Content-Type and encoding), and the policy parses each one into a tree and
+    folds it again every time: thousands of messages spent most of their time there.
+    A header's value and fold depend only on its name and text, so each distinct one is
+    parsed and folded once; the bytes are the policy's own."""
+    from email.policy import EmailPolicy
+
+    class Remembering(EmailPolicy):
+        parsed: dict[tuple[str, str], Any]
+        folded: dict[int, tuple[Any, bytes]]  # id(header) → (the header, kept alive; bytes)
+        counts: dict[str, int | None]
+
+        def header_max_count(self, name: str) -> int | None:
+            # the library makes a new header class on each look-up
+            if name not in self.counts:
+                self.counts[name] = super().header_max_count(name)
+            return self.counts[name]
+
+        def header_store_parse(self, name: str, value: Any) -> Any:
+            if type(value) is not str:  # a header object, kept as it is
+                return super().header_store_parse(name, value)
+            key = (name, value)
+            made = self.parsed.get(key)
+            if made is None:
+                made = self.parsed[key] = super().header_store_parse(name, value)
+            return made
+
+        def fold_binary(self, name: str, value: Any) -> bytes:
+            # by the header object itself: a remembered one is folded once for all
+            made = self.folded.get(id(value))
+            if made is None or made[0] is not value:
+                made = self.folded[id(value)] = (value, super().fold_binary(name, value))
+            return made[1]
+
+    policy = Remembering(linesep="\r\n")  # what email.policy.SMTP is
+    object.__setattr__(policy, "parsed", {})  # policies are frozen; the memos are not
+    object.__setattr__(policy, "folded", {})
+    object.__setattr__(policy, "counts", {})
+    return policy
+
+
 def _message(
     due: _Due,
     env_text: Any,
@@ -537,8 +583,8 @@ def _message(
     sender: str,
     moment: dt.datetime,
     parts: dict[tuple[str, str, int], EmailMessage],
+    policy: EmailPolicy,
 ) -> EmailMessage:
-    from email.policy import SMTP
     from email.utils import format_datetime, formataddr
 
     from peerkit.render import render_template
@@ -546,7 +592,7 @@ def _message(
     context = dict(base) | due.context
     text = render_template(env_text, f"mail/{due.purpose}.txt.j2", context)
     html = render_template(env_html, f"mail/{due.purpose}.html.j2", context)
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=policy)
     message["From"] = sender
     message["To"] = formataddr((due.member.name, due.member.email))
     message["Subject"] = due.subject
@@ -563,7 +609,7 @@ def _message(
         part = parts.get(key)
         if part is None:
             maintype, subtype = kind.split("/")
-            part = EmailMessage(policy=SMTP)
+            part = EmailMessage(policy=policy)
             part.set_content(
                 data,
                 maintype=maintype,
@@ -619,8 +665,9 @@ def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxRe
     env_text = environment(folder.root, html=False)
     env_html = environment(folder.root, html=True)
     parts: dict[tuple[str, str, int], EmailMessage] = {}
+    policy = _smtp_policy()
     for due in maker.due:
-        made = _message(due, env_text, env_html, maker.base, sender, moment, parts)
+        made = _message(due, env_text, env_html, maker.base, sender, moment, parts, policy)
         data = made.as_bytes()
         result.messages.append(
             Message(
