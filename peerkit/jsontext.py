@@ -24,8 +24,10 @@ _OPTIONS = (
     | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_DATACLASS
 )
-# How orjson writes a float the standard library writes with a two-digit exponent.
-_OTHER_FLOAT = re.compile(r"0\.0000|\de-\d(?!\d)")
+# How orjson writes a float the standard library writes with a two-digit exponent: 0.0000…,
+# or a digit then e-N. Searched from the fixed "e-" (a pattern starting with \d scans a
+# 9 MB text in 0.15 s, this one in 5 ms).
+_EXPONENT = re.compile(r"e-\d(?!\d)")
 
 
 def json_text(data: object) -> str:
@@ -34,6 +36,13 @@ def json_text(data: object) -> str:
         text = orjson.dumps(data, default=str, option=_OPTIONS).decode("utf-8")
     except TypeError:  # orjson.JSONEncodeError: keys that are not text, a huge int
         text = ""
-    if not text or _OTHER_FLOAT.search(text):
+    if not text or _other_float(text):
         text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True, default=str)
     return text
+
+
+def _other_float(text: str) -> bool:
+    """Whether `text` has a float json.dumps writes differently (see _EXPONENT)."""
+    if "0.0000" in text:
+        return True
+    return any(text[m.start() - 1 : m.start()].isdigit() for m in _EXPONENT.finditer(text))

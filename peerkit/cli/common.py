@@ -110,7 +110,7 @@ def print_json(data: object) -> None:
     from peerkit.jsontext import json_text
 
     text = json_text(data)
-    if _UNSAFE_IN_JSON.search(text):
+    if not text.isascii() and _UNSAFE_IN_JSON.search(text):
         text = text.translate(_JSON_CONTROLS)
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
