@@ -153,12 +153,17 @@ def _blocks(meeting: Meeting) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def handout_context(
-    folder: Folder, match: Match, meeting: Meeting, next_meeting: Meeting | None, sessions: int
+    folder: Folder,
+    match: Match,
+    meeting: Meeting,
+    next_meeting: Meeting | None,
+    sessions: int,
+    columns: list[dict[str, str]],
 ) -> tuple[dict[str, Any], list[str]]:
-    """The context of one match's handout (documented at the top of agenda.md.j2)."""
+    """The context of one match's handout (documented at the top of agenda.md.j2), with
+    the `handout_columns` of the folder (the same for every match: made once)."""
     program = folder.program
     session = meeting.session
-    columns = handout_columns(folder)
     members: list[dict[str, Any]] = []
     for member_id in match.members:
         member = folder.member(member_id)
@@ -262,6 +267,7 @@ def render_agenda(
         result.notes.append(f"round '{round_.name}' has no matches; no handouts written")
         return result
     handouts = []
+    columns = handout_columns(folder)
     for match in matches:
         meetings = meetings_for(program, match)
         if number > len(meetings):
@@ -269,7 +275,7 @@ def render_agenda(
             continue
         meeting = meetings[number - 1]
         following = meetings[number] if number < len(meetings) else None
-        context, notes = handout_context(folder, match, meeting, following, len(meetings))
+        context, notes = handout_context(folder, match, meeting, following, len(meetings), columns)
         handouts.append(context)
         result.notes.extend(n for n in notes if n not in result.notes)
     base = {"program": program_context(program), "paper": paper}
