@@ -178,6 +178,7 @@ class _RowReader:
         self.problems = problems
         self.clock = SessionClock(folder.program)
         self.rounds: dict[str, tuple[Round | None, dict[str, list[Match]]]] = {}
+        self.named: dict[str, str] | None = None  # a name or e-mail, casefolded → member id
 
     def warn(self, loc: Location, code: str, message: str, hint: str) -> None:
         self.problems.append(Problem(loc, code, message, hint, "warning"))
@@ -252,10 +253,12 @@ class _RowReader:
         folder = self.folder
         if folder.member(text) is not None:
             return text
-        key = text.casefold()
-        found = next(
-            (m.id for m in folder.members if key in (m.name.casefold(), m.email.casefold())), None
-        )
+        if self.named is None:  # made once: a sheet of names would scan the roster per row
+            self.named = {}
+            for m in folder.members:  # the first member with the name or e-mail
+                self.named.setdefault(m.name.casefold(), m.id)
+                self.named.setdefault(m.email.casefold(), m.id)
+        found = self.named.get(text.casefold())
         if found is None:
             self.warn(
                 row.source_of("member"),

@@ -70,6 +70,15 @@ def test_rates_per_member_match_and_session(tmp_path: Path) -> None:
     assert sessions == [(1, "2027-01-12", 66.7), (2, "2027-02-09", 50.0), (3, "2027-03-09", 75.0)]
 
 
+def test_rows_may_name_members_by_name_or_email_in_any_case(tmp_path: Path) -> None:
+    named = ATTENDANCE.replace(",ana,", ",ana ruiz,").replace(",ben,", ",BEN@example.org,")
+    data = summary(make_program(tmp_path, named))
+    members = {m["member"]: m for m in data["members"]}  # type: ignore[union-attr]
+    assert (members["ana"]["present"], members["ana"]["rate"]) == (3, 100.0)
+    assert (members["ben"]["excused"], members["ben"]["rate"]) == (1, 33.3)
+    assert data["records"] == 16
+
+
 def test_text_output_names_who_missed_two_in_a_row(tmp_path: Path) -> None:
     result = runner.invoke(app, ["attendance", "rates", str(make_program(tmp_path))])
     assert result.exit_code == 0
