@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import typing
 from enum import Enum
@@ -46,9 +47,15 @@ def _options() -> list[tuple[str, tuple[str, ...], Any]]:
     for name, command in commands:
         for param in command.params:
             if param.opts and param.opts[0].startswith("-"):
-                annotation = param.type_descriptor.annotation
+                annotation = _annotation(command, param.name)
                 found.append((name, (*param.opts, *param.secondary_opts), annotation))
     return found
+
+
+def _annotation(command: Any, name: str) -> Any:
+    """The type a command's function declares for its parameter `name` (Annotated's
+    metadata left out), read from the function itself rather than from Typer's insides."""
+    return typing.get_type_hints(inspect.unwrap(command.callback))[name]
 
 
 # Every option of every command, as `--help` shows them (hidden ones are old spellings,
@@ -122,8 +129,8 @@ TABLE: dict[str, set[tuple[str, ...]]] = {
 SAME_HELP = ("--now", "--dry-run", "--paper", "--no-names")
 
 
-def _params() -> list[tuple[str, Any]]:
-    """(command, click parameter) of every option of every command, hidden ones too."""
+def _params() -> list[tuple[str, Any, Any]]:
+    """(command, click parameter, type) of every option of every command, hidden ones too."""
     group: Any = typer.main.get_command(app)
     found = []
     for name, command in group.commands.items():
@@ -131,13 +138,17 @@ def _params() -> list[tuple[str, Any]]:
         for full, each in [(f"{name} {sub}", c) for sub, c in subcommands.items()] or [
             (name, command)
         ]:
-            found += [(full, p) for p in each.params if p.opts and p.opts[0].startswith("-")]
+            found += [
+                (full, p, _annotation(each, p.name))
+                for p in each.params
+                if p.opts and p.opts[0].startswith("-")
+            ]
     return found
 
 
 def test_the_option_table_of_every_command() -> None:
     shown: dict[str, set[tuple[str, ...]]] = {}
-    for name, param in _params():
+    for name, param, _ in _params():
         if not param.hidden:
             shown.setdefault(name, set()).add((*param.opts, *param.secondary_opts))
     for name in TABLE:
@@ -153,11 +164,11 @@ def _bare(annotation: Any) -> Any:
 
 def test_a_shared_option_means_the_same_in_every_command() -> None:
     helps: dict[str, set[str]] = {}
-    for name, param in _params():
+    for name, param, annotation in _params():
         flag = param.opts[0]
         if flag in SAME_HELP:
             helps.setdefault(flag, set()).add(param.help)
-        kind = _bare(param.type_descriptor.annotation)
+        kind = _bare(annotation)
         if flag == "--round":
             assert kind is str, name  # a round's name, never a number
             assert "round" in param.help.casefold(), name
