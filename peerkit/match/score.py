@@ -187,16 +187,19 @@ def score_block(pool: Pool, rows: Array, cols: Array, directed: bool = False) ->
 
     weight = weights(pool)
     used = [term for term in TERMS if weight[term]]
-    terms = terms_block(pool, rows, cols, directed, used)
-    total: Array = None
-    for term, values in terms.items():
+    terms = list(terms_block(pool, rows, cols, directed, used).items())
+    for term, values in terms:
         if weight[term] != 1:  # x * 1.0 is x
             values *= weight[term]  # in place: what `weight * values` gives
-        if total is None:
-            total = values.astype(np.float64)  # 0.0 + x is x
-        else:
-            total += values
-    return np.zeros((len(rows), len(cols))) if total is None else total
+    if not terms:
+        return np.zeros((len(rows), len(cols)))
+    if len(terms) == 1:
+        return terms[0][1].astype(np.float64)  # 0.0 + x is x
+    # the first two added in float64 in one pass (what float64(a) + b gives), then the rest
+    total: Array = np.add(terms[0][1], terms[1][1], dtype=np.float64)
+    for _, values in terms[2:]:
+        total += values
+    return total
 
 
 def pair_terms(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str, float]:
