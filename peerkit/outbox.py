@@ -216,7 +216,11 @@ class _Maker:
 
             request = is_email(self.program.contact.email)
             self._rendered = render_calendars(
-                self.folder, None, now=self.moment, method="request" if request else None
+                self.folder,
+                None,
+                now=self.moment,
+                method="request" if request else None,
+                changed_only=True,
             )
         return self._rendered
 

@@ -75,9 +75,12 @@ def render_calendars(
     method: Method | None = None,
     only: str | None = None,
     progress: Progress | None = None,
+    changed_only: bool = False,
 ) -> CalendarResult:
     """Every calendar file of the program's whole timeline (or of one round's events), and
-    the updated `calendars.yaml`, in memory.
+    the updated `calendars.yaml`, in memory; with `method="request"` the iTIP messages of
+    every event too, or (`changed_only`, what the outbox sends) of those that changed
+    since `calendars.yaml`.
 
     Each match meets only inside its round's period, so when a round starts the earlier
     round's later meetings are cancelled; a member who leaves or pauses is out of the
@@ -114,7 +117,11 @@ def render_calendars(
     years = (min(export.years), max(export.years))
     result.files.update(calendar_files(folder, export.placed, only, years))
     if method == "request":
-        result.invitations = itip_messages(folder, export.lines, export.placed, only, years)
+        placed = export.placed
+        if changed_only:
+            changed = {e.uid for e in export.events if e.change != "unchanged"}
+            placed = [event for event in placed if event.uid in changed]
+        result.invitations = itip_messages(folder, export.lines, placed, only, years)
         result.files.update((invite.path, invite.ics) for invite in result.invitations)
     result.events.sort(key=lambda e: (e.start, e.match, e.round, e.session))
     return result
