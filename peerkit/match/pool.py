@@ -137,6 +137,10 @@ class Pool:
     starts: dict[tuple[int, ...], str] = field(default_factory=dict)
     # each member's values of a list field, as `items` gives them, made on its first call
     listed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # the distinct rows of `levels` and of `offsets`, and each member's (see `kinds`)
+    _kinds: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
+        default_factory=dict
+    )
 
     def common_slots(self, rows: Any, cols: Any) -> np.ndarray[Any, Any]:
         """How many meeting starts each (row, col) pair shares (0: no common slot)."""
@@ -153,6 +157,22 @@ class Pool:
             return found
         product: np.ndarray[Any, Any] = self.slots[rows] @ self.slots[cols].T
         return product
+
+    def kinds(self, name: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """The distinct values of `levels` or `offsets` (rows of them) and each member's
+        index among them: a term of two members' levels or zones is a small table of kinds
+        looked up, where computing it for every pair of a block is many full passes."""
+        found = self._kinds.get(name)
+        if found is None:
+            import numpy as np
+
+            values = self.levels if name == "levels" else self.offsets
+            # NaN (a level not given) is never equal to itself: key on a stand-in
+            _, first, inverse = np.unique(
+                np.nan_to_num(values, nan=-1.0), axis=0, return_index=True, return_inverse=True
+            )
+            found = self._kinds[name] = (values[first], inverse.reshape(-1))
+        return found
 
     @property
     def size(self) -> int:

@@ -103,13 +103,25 @@ def _goals_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
 
 def _levels_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
     """How far apart the levels are (directed: only the mentor above counts), over the
-    levels both gave, 0..1."""
+    levels both gave, 0..1: each pair of kinds of levels once, then looked up."""
+    import numpy as np
+
+    levels, kind = pool.kinds("levels")
+    everyone = not np.isnan(pool.levels[rows]).any() and not np.isnan(pool.levels[cols]).any()
+    every = np.arange(len(levels))
+    table = _levels_table(levels, every, every, directed, everyone)
+    found: Array = table[kind[rows]][:, kind[cols]]
+    return found
+
+
+def _levels_table(levels: Array, rows: Array, cols: Array, directed: bool, everyone: bool) -> Array:
+    """The levels term of every (row, col) pair of `levels`; `everyone`: all are known
+    in the block (the usual case: no masks)."""
     import numpy as np
 
     shape = (len(rows), len(cols))
-    known = ~np.isnan(pool.levels)
-    value = np.nan_to_num(pool.levels).astype(np.float32)
-    everyone = known[rows].all() and known[cols].all()  # the usual case: no masks
+    known = ~np.isnan(levels)
+    value = np.nan_to_num(levels).astype(np.float32)
     total = np.zeros(shape, dtype=np.float32)
     diff = np.empty(shape, dtype=np.float32)
     for k in range(value.shape[1]):
@@ -133,13 +145,15 @@ def _timezone_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Arr
     """1 in the same zone, 0 twelve hours or more apart."""
     import numpy as np
 
-    offsets = pool.offsets.astype(np.float32)
-    gap = np.subtract.outer(offsets[rows], offsets[cols])
+    zones, kind = pool.kinds("offsets")  # each pair of offsets once, then looked up
+    offsets = zones.astype(np.float32)
+    gap = np.subtract.outer(offsets, offsets)
     np.abs(gap, out=gap)
     np.minimum(gap, 12, out=gap)
     gap /= 12
     np.subtract(1, gap, out=gap)
-    return gap
+    found: Array = gap[kind[rows]][:, kind[cols]]
+    return found
 
 
 def _availability_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
