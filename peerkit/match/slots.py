@@ -215,11 +215,17 @@ def place(
             ok = all(fits_all(program, m, start, days) for m in known(ids))
             placed[k] = Placed(text(start), ok, free(ids, start))
             book(ids, start)
-    fitting = {
-        k: _in_order(order, [fit.starts(p) for p in known(ids)])
-        for k, (ids, _) in enumerate(matches)
-        if k not in placed
-    }
+    # members of few kinds: the starts a set of kinds shares are put in order once
+    shared: dict[tuple[frozenset[int], ...], list[int]] = {}
+
+    def starts(ids: Sequence[str]) -> list[int]:
+        sets = tuple(fit.starts(p) for p in known(ids))
+        found = shared.get(sets)
+        if found is None:
+            found = shared[sets] = _in_order(order, sets)
+        return found
+
+    fitting = {k: starts(ids) for k, (ids, _) in enumerate(matches) if k not in placed}
     for k in sorted(fitting, key=lambda k: (len(fitting[k]), k)):
         ids = matches[k][0]
         choice = next((m for m in fitting[k] if free(ids, m)), None)
