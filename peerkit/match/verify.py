@@ -81,6 +81,8 @@ def _rule_problems(
     pos = {v: k for k, v in enumerate(idx)}
     problems = []
     for rule, mask in masks.items():
+        if not mask.any():  # the usual case: no pair of the match breaks it
+            continue
         for i, j in edges:
             if not mask[pos[i], pos[j]]:
                 continue
@@ -327,13 +329,14 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
     program = folder.program
     slots: dict[tuple[str, str, str], list[Match]] = {}
     for match in round_.matches:
-        time = match.time.strftime("%H:%M") if match.time else ""
+        day, time = meeting_slot(
+            program, match.day, match.time.strftime("%H:%M") if match.time else ""
+        )
         for member_id in match.members:
-            slots.setdefault((member_id, *meeting_slot(program, match.day, time)), []).append(match)
+            slots.setdefault((member_id, day, time), []).append(match)
     problems = []
-    for (member_id, day, time), matches in sorted(slots.items()):
-        if len(matches) < 2:
-            continue
+    for member_id, day, time in sorted(key for key, found in slots.items() if len(found) > 1):
+        matches = slots[member_id, day, time]
         ids = ", ".join(m.id for m in matches)
         problems.append(
             Problem(
