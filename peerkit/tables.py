@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 _FORMULA = ("=", "+", "-", "@")
 _UNSAFE_FIRST = frozenset((*_FORMULA, "\t", "\r"))
+# first characters of a cell that is safe as it is (letters and digits: no formula, no blank)
+_PLAIN_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 def safe_cell(value: object) -> str:
@@ -29,7 +31,16 @@ def csv_bytes(rows: Sequence[Sequence[object]]) -> bytes:
     """Rows as UTF-8 CSV with a BOM (so Excel reads accents), every cell made safe."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([_cell(value) for value in row] for row in rows)
+    # most cells are empty or plain text: those are kept as they are without a call
+    writer.writerows(
+        [
+            value
+            if type(value) is str and (not value or value[0] in _PLAIN_FIRST)
+            else _cell(value)
+            for value in row
+        ]
+        for row in rows
+    )
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 

@@ -162,6 +162,12 @@ def _quiet_signals(
     return [(WEIGHT_QUIET, f"no {answered.survey.name} answer after session {last_run} from {who}")]
 
 
+def _label(folder: Folder, member_id: str) -> str:
+    """`Ana Lima (E1001)`: names beside ids (asked only for the matches at risk)."""
+    member = folder.member(member_id)
+    return member.label if member is not None else member_id
+
+
 def at_risk_matches(
     folder: Folder,
     surveys: Sequence[tuple[Survey, Sequence[Response]]],
@@ -181,7 +187,6 @@ def at_risk_matches(
     if round_ is None:
         return ()
     names = {m.id: m.name for m in folder.members}
-    labels = {m.id: m.label for m in folder.members}  # `Ana Lima (E1001)`: names beside ids
     held = _held_by(folder, as_of)
     asked = asked_members(folder, as_of, round_)
     signals: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -201,7 +206,7 @@ def at_risk_matches(
     found = [
         AtRisk(
             match_id,
-            tuple(labels.get(m, m) for m in members.get(match_id, ())),
+            tuple(_label(folder, m) for m in members.get(match_id, ())),
             tuple(text for _, text in signals[match_id]),
             sum(weight for weight, _ in signals[match_id]),
         )
