@@ -138,7 +138,7 @@ class Pool:
     # each member's values of a list field, as `items` gives them, made on its first call
     listed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     # the distinct rows of `levels` and of `offsets`, and each member's (see `kinds`)
-    _kinds: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
+    distinct: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
         default_factory=dict
     )
 
@@ -162,7 +162,7 @@ class Pool:
         """The distinct values of `levels` or `offsets` (rows of them) and each member's
         index among them: a term of two members' levels or zones is a small table of kinds
         looked up, where computing it for every pair of a block is many full passes."""
-        found = self._kinds.get(name)
+        found = self.distinct.get(name)
         if found is None:
             import numpy as np
 
@@ -171,7 +171,7 @@ class Pool:
             _, first, inverse = np.unique(
                 np.nan_to_num(values, nan=-1.0), axis=0, return_index=True, return_inverse=True
             )
-            found = self._kinds[name] = (values[first], inverse.reshape(-1))
+            found = self.distinct[name] = (values[first], inverse.reshape(-1))
         return found
 
     @property

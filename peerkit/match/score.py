@@ -108,36 +108,34 @@ def _levels_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array
 
     levels, kind = pool.kinds("levels")
     everyone = not np.isnan(pool.levels[rows]).any() and not np.isnan(pool.levels[cols]).any()
-    every = np.arange(len(levels))
-    table = _levels_table(levels, every, every, directed, everyone)
+    table = _levels_table(levels, directed, everyone)
     found: Array = table[kind[rows]][:, kind[cols]]
     return found
 
 
-def _levels_table(levels: Array, rows: Array, cols: Array, directed: bool, everyone: bool) -> Array:
-    """The levels term of every (row, col) pair of `levels`; `everyone`: all are known
-    in the block (the usual case: no masks)."""
+def _levels_table(levels: Array, directed: bool, everyone: bool) -> Array:
+    """The levels term of every pair of rows of `levels` (row i the mentee when
+    `directed`); `everyone`: no level of the block is unknown (the usual case: no masks)."""
     import numpy as np
 
-    shape = (len(rows), len(cols))
+    shape = (len(levels), len(levels))
     known = ~np.isnan(levels)
     value = np.nan_to_num(levels).astype(np.float32)
     total = np.zeros(shape, dtype=np.float32)
     diff = np.empty(shape, dtype=np.float32)
     for k in range(value.shape[1]):
-        a, b = value[rows, k][:, None], value[cols, k][None, :]
-        np.subtract(b, a, out=diff)
+        np.subtract(value[None, :, k], value[:, k, None], out=diff)
         if directed:
             np.maximum(diff, 0, out=diff)
         else:
             np.abs(diff, out=diff)
         if not everyone:
-            diff *= known[rows, k][:, None] & known[cols, k][None, :]
+            diff *= known[:, k, None] & known[None, :, k]
         total += diff
     if everyone:
         total *= np.float32(1 / (4 * value.shape[1]))
         return total
-    count = known[rows].astype(np.float32) @ known[cols].T.astype(np.float32)
+    count = known.astype(np.float32) @ known.T.astype(np.float32)
     return total / (4 * np.maximum(count, 1))
 
 
