@@ -54,12 +54,26 @@ def _summary(program: Program, session_title: str, number: int, match_id: str) -
     return head + f"{match_id})" if match_id else head
 
 
+def event_lines(folder: Folder) -> EventLines:
+    """The folder's EventLines, the same one while the folder is the same object: `build`
+    renders the calendars twice (its calendar stage, then the outbox's iTIP requests,
+    stamped with its own moment), and what each event says is worked out once for both."""
+    if not _LAST or _LAST[0][0] is not folder:
+        _LAST[:] = [(folder, EventLines(folder))]
+    return _LAST[0][1]
+
+
+_LAST: list[tuple[Folder, EventLines]] = []  # the last folder asked for and its lines
+
+
 class EventLines:
     """Renders events for one program as encoded lines, encoding what recurs once."""
 
     def __init__(self, folder: Folder) -> None:
         self.folder = folder
         self.program = folder.program
+        # (meeting, attendees) -> the event's lines and their digest (see `described`)
+        self._described: dict[tuple[Meeting, tuple[str, ...]], tuple[list[bytes], str]] = {}
         self._attendee: dict[str, bytes | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
         self._static: dict[tuple[str, str], bytes] = {}
@@ -167,6 +181,15 @@ class EventLines:
         if match_id is None:
             match_id = self._match_ids[meeting.match_id] = escape_text(meeting.match_id + ")")
         return folded_after("SUMMARY", head, match_id)
+
+    def described(self, meeting: Meeting, attendees: Sequence[Member]) -> tuple[list[bytes], str]:
+        """The event's `body` and its `body_hash`, remembered (see `event_lines`)."""
+        key = (meeting, tuple(m.id for m in attendees))
+        found = self._described.get(key)
+        if found is None:
+            body = self.body(meeting, attendees)
+            found = self._described[key] = (body, body_hash(body))
+        return found
 
     def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[bytes]:
         """The encoded lines that define the event (all but UID, stamp, sequence, status)."""

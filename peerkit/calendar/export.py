@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from peerkit.calendar.body import EventLines, body_hash
+from peerkit.calendar.body import event_lines
 from peerkit.calendar.events import (
     CalendarEvent,
     Span,
@@ -166,7 +166,7 @@ class _Export:
         start = dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC)
         self.default_stamp = utc_stamp(start)
         self.old = upgrade(folder, state)
-        self.lines = EventLines(folder)
+        self.lines = event_lines(folder)
         self.rounds: dict[str, dict[str, MatchRecord]] = {}
         self.placed: list[Placed] = []
         self.events: list[CalendarEvent] = []
@@ -254,8 +254,7 @@ class _Export:
         """One meeting that goes ahead, placed; its record for the state."""
         match_id = span.match.id
         attending = tuple(m.id for m in attendees)
-        body = self.lines.body(meeting, attendees)
-        digest = body_hash(body)
+        body, digest = self.lines.described(meeting, attendees)
         sequence, change, stamp = revision(prior, digest, self.stamp_now)
         uid = (prior.uid if prior else "") or event_uid(
             self.program_id, span.origin, match_id, meeting.planned
