@@ -4,7 +4,7 @@ of both under out/report/ and out/tally/.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from peerkit.jsontext import json_text
 from peerkit.model import Folder, Problem
@@ -17,13 +17,21 @@ from peerkit.tally.results import Tally, too_few
 AT_RISK_SHOWN = 15  # matches listed on the page; JSON and CSV keep every one
 
 
-def report_html(folder: Folder, report: Report, *, for_print: bool = False) -> str:
-    """The report page; charts are inline SVG, so the page needs no network and no files."""
+def report_html(
+    folder: Folder,
+    report: Report,
+    *,
+    for_print: bool = False,
+    charts: Mapping[str, str] | None = None,
+) -> str:
+    """The report page; charts are inline SVG, so the page needs no network and no files
+    (`charts`: the report's `all_charts`, when they are made already)."""
     from markupsafe import Markup
 
     from peerkit.render import environment, render_template
 
-    svgs = {key: Markup(svg) for key, svg in all_charts(report).items()}
+    made = all_charts(report) if charts is None else charts
+    svgs = {key: Markup(svg) for key, svg in made.items()}
     env = environment(folder.root, html=True)
     return render_template(
         env,
@@ -49,8 +57,10 @@ def report_files(
     """out/report/report.{html,json,csv,pdf}: the formats asked for; names the PDF cannot
     print (no installed font has them) are added to `problems`."""
     files: dict[str, bytes] = {}
+    charts = all_charts(report) if "html" in formats or "pdf" in formats else {}
     if "html" in formats:
-        files["out/report/report.html"] = report_html(folder, report).encode("utf-8")
+        page = report_html(folder, report, charts=charts)
+        files["out/report/report.html"] = page.encode("utf-8")
     if "json" in formats:
         files["out/report/report.json"] = report_json(report)
     if "csv" in formats:
@@ -58,7 +68,7 @@ def report_files(
     if "pdf" in formats:
         from peerkit.pdf import glyph_problems, html_to_pdf
 
-        html = report_html(folder, report, for_print=True)
+        html = report_html(folder, report, for_print=True, charts=charts)
         if problems is not None:
             problems.extend(glyph_problems(html, folder.members))
         moment = folder.program.start
