@@ -543,18 +543,24 @@ def _smtp_policy() -> EmailPolicy:
     folds it again every time: thousands of messages spent most of their time there.
     A header's value and fold depend only on its name and text, so each distinct one is
     parsed and folded once; the bytes are the policy's own."""
+    from email.headerregistry import HeaderRegistry
     from email.policy import EmailPolicy
+
+    class Registry(HeaderRegistry):
+        """The library's registry makes a new class (type()) for every header it is
+        asked for; each name's is made once here."""
+
+        made: dict[str, Any]
+
+        def __getitem__(self, name: str) -> Any:
+            key = name.lower()
+            if key not in self.made:
+                self.made[key] = super().__getitem__(name)
+            return self.made[key]
 
     class Remembering(EmailPolicy):
         parsed: dict[tuple[str, str], Any]
         folded: dict[int, tuple[Any, bytes]]  # id(header) → (the header, kept alive; bytes)
-        counts: dict[str, int | None]
-
-        def header_max_count(self, name: str) -> int | None:
-            # the library makes a new header class on each look-up
-            if name not in self.counts:
-                self.counts[name] = super().header_max_count(name)
-            return self.counts[name]
 
         def header_store_parse(self, name: str, value: Any) -> Any:
             if type(value) is not str:  # a header object, kept as it is
@@ -572,10 +578,11 @@ def _smtp_policy() -> EmailPolicy:
                 made = self.folded[id(value)] = (value, super().fold_binary(name, value))
             return made[1]
 
-    policy = Remembering(linesep="\r\n")  # what email.policy.SMTP is
+    registry = Registry()
+    registry.made = {}
+    policy = Remembering(linesep="\r\n", header_factory=registry)  # email.policy.SMTP's
     object.__setattr__(policy, "parsed", {})  # policies are frozen; the memos are not
     object.__setattr__(policy, "folded", {})
-    object.__setattr__(policy, "counts", {})
     return policy
 
 
