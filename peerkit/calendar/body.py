@@ -54,24 +54,28 @@ def _summary(program: Program, session_title: str, number: int, match_id: str) -
     return head + f"{match_id})" if match_id else head
 
 
-def event_lines(folder: Folder) -> EventLines:
-    """The folder's EventLines, the same one while the folder is the same object: `build`
-    renders the calendars twice (its calendar stage, then the outbox's iTIP requests,
-    stamped with its own moment), and what each event says is worked out once for both."""
-    if not _LAST or _LAST[0][0] is not folder:
-        _LAST[:] = [(folder, EventLines(folder))]
-    return _LAST[0][1]
+def event_lines(folder: Folder, *, remember: bool = False) -> EventLines:
+    """The folder's EventLines. `build` renders the calendars twice (its calendar stage,
+    then the outbox's iTIP requests, stamped with its own moment): its first render asks to
+    `remember` what each event says, and a later render of the same folder object gets
+    those lines back. A render on its own keeps nothing."""
+    if _LAST and _LAST[0][0] is folder:
+        return _LAST[0][1]
+    lines = EventLines(folder, remember=remember)
+    _LAST[:] = [(folder, lines)] if remember else []
+    return lines
 
 
-_LAST: list[tuple[Folder, EventLines]] = []  # the last folder asked for and its lines
+_LAST: list[tuple[Folder, EventLines]] = []  # the folder whose event lines are remembered
 
 
 class EventLines:
     """Renders events for one program as encoded lines, encoding what recurs once."""
 
-    def __init__(self, folder: Folder) -> None:
+    def __init__(self, folder: Folder, *, remember: bool = False) -> None:
         self.folder = folder
         self.program = folder.program
+        self.remember = remember
         # (meeting, attendees) -> the event's lines and their digest (see `described`)
         self._described: dict[tuple[Meeting, tuple[str, ...]], tuple[list[bytes], str]] = {}
         self._attendee: dict[str, bytes | None] = {}
@@ -183,7 +187,10 @@ class EventLines:
         return folded_after("SUMMARY", head, match_id)
 
     def described(self, meeting: Meeting, attendees: Sequence[Member]) -> tuple[list[bytes], str]:
-        """The event's `body` and its `body_hash`, remembered (see `event_lines`)."""
+        """The event's `body` and its `body_hash` (remembered: see `event_lines`)."""
+        if not self.remember:
+            body = self.body(meeting, attendees)
+            return body, body_hash(body)
         key = (meeting, tuple(m.id for m in attendees))
         found = self._described.get(key)
         if found is None:

@@ -76,11 +76,13 @@ def render_calendars(
     only: str | None = None,
     progress: Progress | None = None,
     changed_only: bool = False,
+    remember: bool = False,
 ) -> CalendarResult:
     """Every calendar file of the program's whole timeline (or of one round's events), and
     the updated `calendars.yaml`, in memory; with `method="request"` the iTIP messages of
     every event too, or (`changed_only`, what the outbox sends) of those that changed
-    since `calendars.yaml`.
+    since `calendars.yaml`. `remember`: keep what each event says for a later render of
+    the same folder (build's outbox renders them again).
 
     Each match meets only inside its round's period, so when a round starts the earlier
     round's later meetings are cancelled; a member who leaves or pauses is out of the
@@ -104,7 +106,7 @@ def render_calendars(
     for round_ in scope:
         result.problems.extend(_warnings(folder, round_))
 
-    export = _Export(folder, round_name, state, now)
+    export = _Export(folder, round_name, state, now, remember)
     export.run(progress)
     recorded = recorded_state(state, export.state(), only, sent_to(export.placed, only))
     result.files[STATE_FILE] = state_text(recorded)
@@ -153,7 +155,12 @@ class _Export:
     """One export under way: the events placed so far and the state they leave."""
 
     def __init__(
-        self, folder: Folder, round_name: str | None, state: State, now: dt.datetime | None
+        self,
+        folder: Folder,
+        round_name: str | None,
+        state: State,
+        now: dt.datetime | None,
+        remember: bool,
     ) -> None:
         from peerkit.load.reader import slugify
 
@@ -166,7 +173,7 @@ class _Export:
         start = dt.datetime.combine(program.start, dt.time(0), tzinfo=dt.UTC)
         self.default_stamp = utc_stamp(start)
         self.old = upgrade(folder, state)
-        self.lines = event_lines(folder)
+        self.lines = event_lines(folder, remember=remember)
         self.rounds: dict[str, dict[str, MatchRecord]] = {}
         self.placed: list[Placed] = []
         self.events: list[CalendarEvent] = []
@@ -463,7 +470,7 @@ def calendar_step(folder: Folder, options: BuildOptions) -> Output:
     if not folder.rounds:
         result.notes.append("skipped: no round file in rounds/ yet (run `peerkit match` first)")
         return result
-    made = render_calendars(folder, None, now=options.now)
+    made = render_calendars(folder, None, now=options.now, remember=True)  # for the outbox
     result.files.update(made.files)
     result.notes.extend(made.notes)
     result.problems.extend(made.problems)
