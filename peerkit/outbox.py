@@ -550,7 +550,9 @@ def _smtp_policy() -> EmailPolicy:
         """The library's registry makes a new class (type()) for every header it is
         asked for; each name's is made once here."""
 
-        made: dict[str, Any]
+        def __init__(self) -> None:
+            super().__init__()
+            self.made: dict[str, Any] = {}
 
         def __getitem__(self, name: str) -> Any:
             key = name.lower()
@@ -578,9 +580,7 @@ def _smtp_policy() -> EmailPolicy:
                 made = self.folded[id(value)] = (value, super().fold_binary(name, value))
             return made[1]
 
-    registry = Registry()
-    registry.made = {}
-    policy = Remembering(linesep="\r\n", header_factory=registry)  # email.policy.SMTP's
+    policy = Remembering(linesep="\r\n", header_factory=Registry())  # email.policy.SMTP's
     object.__setattr__(policy, "parsed", {})  # policies are frozen; the memos are not
     object.__setattr__(policy, "folded", {})
     return policy

@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from peerkit.model import LEVELS, Folder, Member, Program, Round
 from peerkit.timeline import earlier_rounds
@@ -158,7 +158,9 @@ class Pool:
         product: np.ndarray[Any, Any] = self.slots[rows] @ self.slots[cols].T
         return product
 
-    def kinds(self, name: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    def kinds(
+        self, name: Literal["levels", "offsets"]
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """The distinct values of `levels` or `offsets` (rows of them) and each member's
         index among them: a term of two members' levels or zones is a small table of kinds
         looked up, where computing it for every pair of a block is many full passes."""
