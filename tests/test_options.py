@@ -38,18 +38,10 @@ STDOUT_FORMATS = {"text", "json", "csv", "html", "github"}
 
 def _options() -> list[tuple[str, tuple[str, ...], Any]]:
     """(command, flags, type) of every option of every command."""
-    group: Any = typer.main.get_command(app)
-    commands = []
-    for name, command in group.commands.items():
-        subcommands = getattr(command, "commands", {})
-        commands += [(f"{name} {sub}", c) for sub, c in subcommands.items()] or [(name, command)]
-    found = []
-    for name, command in commands:
-        for param in command.params:
-            if param.opts and param.opts[0].startswith("-"):
-                annotation = _annotation(command, param.name)
-                found.append((name, (*param.opts, *param.secondary_opts), annotation))
-    return found
+    return [
+        (name, (*param.opts, *param.secondary_opts), annotation)
+        for name, param, annotation in _params()
+    ]
 
 
 def _annotation(command: Any, name: str) -> Any:
