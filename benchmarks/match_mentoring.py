@@ -82,17 +82,15 @@ def byte_compile() -> None:
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "peerkit")], check=True)
 
 
-def run_peerkit(folder: Path, times: int) -> tuple[Run, dict[str, object]]:
-    """The fastest of `times` runs of `peerkit match` (each from no round file)."""
+def run_peerkit(folder: Path) -> tuple[Run, dict[str, object]]:
+    """One run of `peerkit match` from no round file, and the summary it wrote."""
     import yaml
 
-    runs = []
-    for _ in range(times):
-        shutil.rmtree(folder / "rounds", ignore_errors=True)
-        runs.append(best(peerkit("match", folder, "--round", "bench"), 1))
+    shutil.rmtree(folder / "rounds", ignore_errors=True)
+    ran = best(peerkit("match", folder, "--round", "bench"), 1)
     text = (folder / "rounds" / "bench.yaml").read_text(encoding="utf-8")
     summary: dict[str, object] = yaml.safe_load(text)["summary"]
-    return min(runs, key=lambda r: r.wall), summary
+    return ran, summary
 
 
 def main() -> None:
@@ -124,8 +122,8 @@ def main() -> None:
         anchors, spreads, plains = [], [], []
         for _ in range(args.times):
             anchors.append(best(argv, 1))
-            spreads.append(run_peerkit(spread, 1))
-            plains.append(run_peerkit(plain, 1))
+            spreads.append(run_peerkit(spread))
+            plains.append(run_peerkit(plain))
         anchor = min(anchors, key=lambda r: r.wall)
         ours, summary = min(spreads, key=lambda r: r[0].wall)
         ours_plain, summary_plain = min(plains, key=lambda r: r[0].wall)
