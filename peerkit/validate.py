@@ -8,6 +8,7 @@ calendars can invite).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 
@@ -32,6 +33,7 @@ def is_url(value: str) -> bool:
     return bool(_URL.fullmatch(value))
 
 
+@functools.lru_cache(maxsize=1024)  # a roster names a few zones thousands of times
 def is_timezone(name: str) -> bool:
     """An IANA timezone name this system knows (`Europe/Paris`), never a path, and never an
     abbreviation or fixed offset that tzdata also knows (`EST`, `CET`: see timezone_hint)."""
