@@ -8,6 +8,8 @@ with a mentee -- a penalty on every slot of a mentor after its first -- then the
 from __future__ import annotations
 
 import random
+import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typer.testing import CliRunner
 from peerkit.check import check_folder
 from peerkit.cli import app
 from peerkit.load.folder import load_folder
+from peerkit.match import blocks as blocks_module
 from peerkit.match import flow as flow_module
 from peerkit.match import match_round
 from peerkit.match.pool import Pool, build_pool
@@ -248,6 +251,58 @@ def test_large_rosters_equal_the_dense_assignment(
     if spread:
         assert used == ref_used
     assert solved.exact is True
+
+
+def test_blocks_come_back_in_their_order_whichever_thread_ends_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(blocks_module, "cores", lambda: 2)
+    threads: set[str] = set()
+
+    def work(start: int) -> int:
+        threads.add(threading.current_thread().name)
+        time.sleep(0.02 if start % 2 == 0 else 0.0)  # the even blocks end last
+        return start * 10
+
+    assert list(blocks_module.map_blocks(work, range(0, 8, 2))) == [0, 20, 40, 60]
+    assert list(blocks_module.map_blocks(work, range(1, 9, 2))) == [10, 30, 50, 70]
+    assert len(threads) == 2
+
+
+def test_an_error_in_a_block_is_raised_and_the_blocks_not_begun_never_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(blocks_module, "cores", lambda: 2)
+    ran: list[int] = []
+
+    def work(start: int) -> int:
+        ran.append(start)
+        if start == 0:
+            raise ValueError("block 0")
+        time.sleep(0.01)
+        return start
+
+    with pytest.raises(ValueError, match="block 0"):
+        list(blocks_module.map_blocks(work, range(100)))
+    assert len(ran) < 10
+
+
+def test_candidates_are_the_same_on_one_core_and_on_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = instance_of(random_mentoring(tmp_path, 900, seed=4))
+    monkeypatch.setattr(flow_module, "BLOCK_CELLS", 5_000)  # 20 blocks
+    made = []
+    for cores in (1, 2):
+        monkeypatch.setattr(blocks_module, "cores", lambda cores=cores: cores)
+        graph, left_best, low, high = flow_module.candidate_graph(
+            case.pool, case.mentees, case.mentors, 5, lambda _p, _d: None
+        )
+        made.append((graph.rows, graph.cols, graph.scores, left_best, low, high))
+    one, two = made
+    assert len(one[0]) == 5 * len(case.mentees)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_proof_adds_left_out_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

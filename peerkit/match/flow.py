@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from peerkit.match.blocks import map_blocks
 from peerkit.match.pool import Pool
 from peerkit.match.rules import feasible_block
 from peerkit.match.score import score_block
@@ -68,33 +69,45 @@ def candidate_graph(
 
     width = len(mentors)
     step = max(1, BLOCK_CELLS // max(width, 1))
-    found_r, found_c, found_s = [], [], []
-    left_best = np.full(len(mentees), -np.inf)
-    low, high = np.inf, -np.inf
-    for start in range(0, len(mentees), step):
+
+    def best_of(start: int) -> tuple[Array, Array, Array, Array, float, float]:
+        """The block's candidates (rows from 0), best left out, low and high."""
         block = mentees[start : start + step]
         score = score_block(pool, block, mentors, directed=True)
         ok = feasible_block(pool, block, mentors)
         masked = np.where(ok, score, -np.inf)
+        low, high = np.inf, -np.inf
         if ok.any():
             # (a masked min: np.min's where= takes half as long again)
-            low = min(low, float(np.where(ok, score, np.inf).min()))
-            high = max(high, float(masked.max()))
+            low = float(np.where(ok, score, np.inf).min())
+            high = float(masked.max())
         if keep >= width:
             r, c = np.nonzero(ok)
+            left = np.full(len(block), -np.inf)
         else:
             np.negative(masked, out=masked)  # the best first
             part = np.argpartition(masked, keep, axis=1)
             lines = np.arange(len(block))
-            left_best[start : start + len(block)] = -masked[lines, part[:, keep]]
+            left = -masked[lines, part[:, keep]]
             r = np.repeat(lines, keep)
             c = part[:, :keep].ravel()
             good = ok[r, c]
             r, c = r[good], c[good]
+        return r, c, score[r, c], left, low, high
+
+    found_r, found_c, found_s = [], [], []
+    left_best = np.full(len(mentees), -np.inf)
+    low, high = np.inf, -np.inf
+    starts = range(0, len(mentees), step)
+    for start, (r, c, s, left, block_low, block_high) in zip(
+        starts, map_blocks(best_of, starts), strict=True
+    ):
         found_r.append(r + start)
         found_c.append(c)
-        found_s.append(score[r, c])
-        progress("scoring mentors", min(1.0, (start + len(block)) / max(len(mentees), 1)))
+        found_s.append(s)
+        left_best[start : start + len(left)] = left
+        low, high = min(low, block_low), max(high, block_high)
+        progress("scoring mentors", min(1.0, (start + len(left)) / max(len(mentees), 1)))
     if not found_r:
         empty = np.zeros(0, dtype=np.int64)
         return Graph(empty, empty, np.zeros(0)), left_best, 0.0, 0.0
@@ -333,9 +346,11 @@ def _violators(
     progress("proving optimal", 0.0)
     width = len(mentors)
     keys = np.sort(rows * width + cols)
-    found_r, found_c, found_s = [], [], []
     step = max(1, BLOCK_CELLS // max(width, 1))
-    for start in range(0, len(suspects), step):
+
+    def violating(start: int) -> tuple[Array, Array, Array]:
+        """The block's fresh pairs of negative reduced cost, the most negative few of each
+        mentee (enough to move the flow, few arcs): mentee positions, mentors, scores."""
         block = suspects[start : start + step]
         score = score_block(pool, mentees[block], mentors, directed=True)
         ok = feasible_block(pool, mentees[block], mentors)
@@ -346,15 +361,19 @@ def _violators(
         at = np.searchsorted(keys, flat).clip(0, max(len(keys) - 1, 0))
         fresh = keys[at] != flat if len(keys) else np.ones(len(flat), dtype=bool)
         r, c = r[fresh], c[fresh]
+        order = np.lexsort((reduced[r, c], r))
+        rank = np.arange(len(order)) - np.searchsorted(r[order], r[order], side="left")
+        pick = order[rank < ADDED_PER_MENTEE]
+        return block[r[pick]], c[pick], score[r[pick], c[pick]]
+
+    found_r, found_c, found_s = [], [], []
+    starts = range(0, len(suspects), step)
+    for start, (r, c, s) in zip(starts, map_blocks(violating, starts), strict=True):
         if len(r):
-            # The most negative few of each mentee: enough to move the flow, few arcs.
-            order = np.lexsort((reduced[r, c], r))
-            rank = np.arange(len(order)) - np.searchsorted(r[order], r[order], side="left")
-            pick = order[rank < ADDED_PER_MENTEE]
-            found_r.append(block[r[pick]])
-            found_c.append(c[pick])
-            found_s.append(score[r[pick], c[pick]])
-        progress("proving optimal", min(1.0, (start + len(block)) / len(suspects)))
+            found_r.append(r)
+            found_c.append(c)
+            found_s.append(s)
+        progress("proving optimal", min(1.0, (start + step) / len(suspects)))
     if not found_r:
         return None
     return (
