@@ -153,18 +153,25 @@ def with_roster(base: Folder, members: list[Member], spread: bool = True) -> Fol
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(members=rosters(), spread=st.booleans(), keep=st.integers(1, 4))
+@given(
+    members=rosters(),
+    spread=st.booleans(),
+    keep=st.integers(1, 4),
+    eased=st.sampled_from([flow_module.EASED_PAIRS, 0]),
+)
 def test_flow_equals_the_dense_assignment(
-    base: Folder, members: list[Member], spread: bool, keep: int
+    base: Folder, members: list[Member], spread: bool, keep: int, eased: int
 ) -> None:
-    # `keep` best mentors per mentee: the proof must add every pair that matters.
+    # `keep` best mentors per mentee: the proof must add every pair that matters. With
+    # eased costs of 0 pairs (unmatched and spread cost 1), the first solve is mostly wrong
+    # on the levels and the solve with the true costs must take over.
     case = instance_of(with_roster(base, members, spread))
-    original = flow_module.CANDIDATES
-    flow_module.CANDIDATES = keep
+    original = flow_module.CANDIDATES, flow_module.EASED_PAIRS
+    flow_module.CANDIDATES, flow_module.EASED_PAIRS = keep, eased
     try:
         matched, used, total, solved = solved_figures(case, spread)
     finally:
-        flow_module.CANDIDATES = original
+        flow_module.CANDIDATES, flow_module.EASED_PAIRS = original
     check_solution(case, solved)
     ref_matched, ref_used, ref_total = dense_reference(case, spread)
     assert matched == ref_matched
@@ -251,6 +258,74 @@ def test_large_rosters_equal_the_dense_assignment(
     if spread:
         assert used == ref_used
     assert solved.exact is True
+
+
+def watch_levels(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each `_levels_best` call answers, from now on."""
+    told: list[bool] = []
+    check = flow_module._levels_best
+
+    def levels_best(*args: Any) -> bool:
+        told.append(check(*args))
+        return told[-1]
+
+    monkeypatch.setattr(flow_module, "_levels_best", levels_best)
+    return told
+
+
+@pytest.mark.parametrize(
+    ("share", "spread", "level"),
+    [
+        (4, False, "unmatched"),  # more mentees than places: who stays unmatched
+        (2, True, "unmatched"),
+        (2, True, "spread"),  # more places than mentees: who gets a second mentee
+    ],
+)
+def test_eased_costs_give_way_to_the_true_ones_when_a_level_is_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: int, spread: bool, level: str
+) -> None:
+    # One level eased to a cost of 1, less than most pairs: the eased optimum leaves
+    # mentees unmatched (or mentors idle) to score better. `_levels_best` must see it and
+    # the true costs solve again.
+    def eased(costs: flow_module.Costs) -> flow_module.Costs:
+        if level == "unmatched":
+            return replace(costs, unmatched=1)
+        return replace(costs, spread=1)
+
+    monkeypatch.setattr(flow_module.Costs, "eased", eased)
+    told = watch_levels(monkeypatch)
+    folder = random_mentoring(tmp_path, 300, seed=5, mentor_share=share)
+    case = instance_of(folder)
+    matched, used, total, solved = solved_figures(case, spread)
+    assert told
+    assert told[0] is False
+    check_solution(case, solved)
+    ref_matched, ref_used, ref_total = dense_reference(case, spread)
+    assert (matched, total) == (ref_matched, pytest.approx(ref_total, abs=1e-5 * matched))
+    if spread:
+        assert used == ref_used
+    assert solved.exact is True
+
+
+def test_eased_costs_are_taken_when_the_levels_are_best(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The usual case: every mentee matched, every mentor with a mentee before any has two.
+    told = watch_levels(monkeypatch)
+    folder = random_mentoring(tmp_path, 600, seed=8)
+    case = instance_of(folder)
+    units = len(case.mentees)
+    costs = flow_module.costs_for(units, units + len(case.mentors) + 1, 0.0, 10.0, True)
+    eased = costs.eased()
+    assert (eased.scale, eased.widest) == (costs.scale, costs.widest)
+    assert eased.spread == flow_module.EASED_PAIRS * costs.widest + 1 < costs.spread
+    assert eased.unmatched == flow_module.EASED_PAIRS * (eased.spread + costs.widest) + 1
+    assert eased.unmatched < costs.unmatched
+    matched, used, total, _ = solved_figures(case, True)
+    assert told == [True]
+    ref_matched, ref_used, ref_total = dense_reference(case, True)
+    assert (matched, used) == (ref_matched, ref_used)
+    assert total == pytest.approx(ref_total, abs=1e-5 * matched)
 
 
 def test_blocks_come_back_in_their_order_whichever_thread_ends_first(

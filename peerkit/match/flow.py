@@ -7,7 +7,9 @@ best score, in integers) or straight to the sink (the mentee stays unmatched, co
 `spread`, a mentor's first mentee costs nothing and every further one `spread`. The
 constants are chosen so that `unmatched` outweighs any sum of spread and score costs and
 `spread` any sum of score costs: the optimum is lexicographic -- most mentees matched,
-then most mentors with a mentee, then the best total score.
+then most mentors with a mentee, then the best total score. Costs that large make
+OR-Tools slower, so each flow is first solved with smaller ones (`Costs.eased`) and kept
+when two reachability checks show its counts are the best (`_levels_best`).
 
 The proof: shortest-path distances in the residual network of an optimal flow are node
 prices under which no residual arc has a negative reduced cost. A pair left out of the
@@ -35,6 +37,7 @@ PROOF_ROUNDS = 12  # times violators are added and the flow solved again
 ADDED_PER_MENTEE = 20  # most negative left-out pairs added per mentee and round
 BLOCK_CELLS = 2_000_000  # pairs re-scored per numpy block in the proof
 MAX_SCALE = 10**6  # integer cost units per score point, at most
+EASED_PAIRS = 8  # pairs' worth of cost that spread and unmatched are first solved with
 COST_LIMIT = 2**50  # largest arc cost: exact in floats, no overflow in OR-Tools' scaling
 
 
@@ -127,6 +130,7 @@ class Costs:
 
     scale: int
     high: float  # the best feasible score: its cost is 0
+    widest: int  # more than any pair's cost
     spread: int  # each mentee of a mentor after its first (0: spread off)
     unmatched: int  # each unit a mentee is left without a mentor
 
@@ -134,6 +138,18 @@ class Costs:
         import numpy as np
 
         return np.rint((self.high - scores) * self.scale).astype(np.int64)
+
+    def eased(self) -> Costs:
+        """The same pair costs, with spread and unmatched worth `EASED_PAIRS` pairs rather
+        than every unit's: OR-Tools' cost scaling takes a phase per factor of five of the
+        largest cost, and these solve in about half the time. Their optimum is the
+        lexicographic one unless a better level needs a longer chain of changes, which
+        `_levels_best` tells."""
+        spread = EASED_PAIRS * self.widest + 1 if self.spread else 0
+        unmatched = EASED_PAIRS * (spread + self.widest) + 1
+        if unmatched >= self.unmatched:
+            return self
+        return Costs(self.scale, self.high, self.widest, spread, unmatched)
 
 
 def costs_for(units: int, nodes: int, low: float, high: float, spread: bool) -> Costs:
@@ -144,7 +160,7 @@ def costs_for(units: int, nodes: int, low: float, high: float, spread: bool) -> 
         extra = units * widest + 1 if spread else 0
         unmatched = units * (extra + widest) + 1
         if scale == 1 or (unmatched < COST_LIMIT and unmatched * (nodes + 1) < 2**62):
-            return Costs(scale, high, extra, unmatched)
+            return Costs(scale, high, widest, extra, unmatched)
         scale //= 10
 
 
@@ -176,13 +192,19 @@ def solve_flow(
     sink = count_e + count_r
     free_first = np.minimum(capacity, np.where(taken > 0, 0, 1)) if spread else capacity
     rows, cols, scores = graph.rows, graph.cols, graph.scores
+    fixed = _fixed_arcs(wanted, capacity, free_first, costs, sink)
+    eased = costs.eased()
+    eased_fixed = _fixed_arcs(wanted, capacity, free_first, eased, sink)
     added = 0
     for solves in range(1, PROOF_ROUNDS + 1):
         progress("assigning mentors", (solves - 1) / PROOF_ROUNDS)
-        flows, loads_arcs = _min_cost_flow(
-            rows, cols, costs.of(scores), wanted, capacity, free_first, costs, sink
-        )
-        prices = _prices(rows, cols, costs.of(scores), flows, loads_arcs, wanted, costs, sink)
+        pair_costs = costs.of(scores)
+        flows, fixed_flows = _min_cost_flow(rows, cols, pair_costs, eased_fixed, wanted, sink)
+        if eased is not costs and not _levels_best(
+            rows, cols, flows, fixed, fixed_flows, count_e, count_r
+        ):
+            flows, fixed_flows = _min_cost_flow(rows, cols, pair_costs, fixed, wanted, sink)
+        prices = _prices(rows, cols, pair_costs, flows, fixed, fixed_flows, count_e, sink)
         if prices is None:
             break
         extra = _violators(
@@ -219,57 +241,135 @@ def _best_total(graph: Graph, wanted: Array) -> float:
     return float(graph.scores[order][rank < wanted[rows]].sum())
 
 
+@dataclass(frozen=True)
+class FixedArcs:
+    """The arcs besides the pairs: each mentee's to the sink (unmatched), then each mentor's
+    free arc (its first mentee: cost 0) and spread arc (the others: cost `spread`)."""
+
+    tails: Array
+    heads: Array
+    caps: Array
+    costs: Array
+    free: Array  # the mentors with a free arc, then those with a spread arc
+    spread: Array
+
+
+def _fixed_arcs(
+    wanted: Array, capacity: Array, free_first: Array, costs: Costs, sink: int
+) -> FixedArcs:
+    import numpy as np
+
+    count_e = len(wanted)
+    first, rest = free_first, capacity - free_first
+    free, spread = np.flatnonzero(first > 0), np.flatnonzero(rest > 0)
+    return FixedArcs(
+        tails=np.concatenate([np.arange(count_e), count_e + free, count_e + spread]),
+        heads=np.full(count_e + len(free) + len(spread), sink),
+        caps=np.concatenate([wanted, first[free], rest[spread]]).astype(np.int64),
+        costs=np.concatenate(
+            [
+                np.full(count_e, costs.unmatched, dtype=np.int64),
+                np.zeros(len(free), dtype=np.int64),
+                np.full(len(spread), costs.spread, dtype=np.int64),
+            ]
+        ),
+        free=free,
+        spread=spread,
+    )
+
+
 def _min_cost_flow(
-    rows: Array,
-    cols: Array,
-    pair_costs: Array,
-    wanted: Array,
-    capacity: Array,
-    free_first: Array,
-    costs: Costs,
-    sink: int,
-) -> tuple[Array, tuple[Array, ...]]:
-    """OR-Tools' min-cost flow: the flow on each candidate pair, and the other arcs
-    (tails, heads, costs, flows: the unmatched and the mentor-to-sink arcs)."""
+    rows: Array, cols: Array, pair_costs: Array, fixed: FixedArcs, wanted: Array, sink: int
+) -> tuple[Array, Array]:
+    """OR-Tools' min-cost flow: the flow on each candidate pair and on each fixed arc."""
     import numpy as np
     from ortools.graph.python import min_cost_flow
 
     count_e = len(wanted)
-    count_r = len(capacity)
-    mentor_nodes = count_e + np.arange(count_r)
-    first = free_first
-    rest = capacity - free_first
-    tails = np.concatenate(
-        [rows, np.arange(count_e), mentor_nodes[first > 0], mentor_nodes[rest > 0]]
-    )
-    heads = np.concatenate(
-        [count_e + cols, np.full(count_e + int((first > 0).sum()) + int((rest > 0).sum()), sink)]
-    )
-    caps = np.concatenate(
-        [np.ones(len(rows), dtype=np.int64), wanted, first[first > 0], rest[rest > 0]]
-    )
-    unit = np.concatenate(
-        [
-            pair_costs,
-            np.full(count_e, costs.unmatched),
-            np.zeros(int((first > 0).sum()), dtype=np.int64),
-            np.full(int((rest > 0).sum()), costs.spread),
-        ]
-    )
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int64), heads.astype(np.int64), caps.astype(np.int64), unit.astype(np.int64)
+        np.concatenate([rows, fixed.tails]).astype(np.int64),
+        np.concatenate([count_e + cols, fixed.heads]).astype(np.int64),
+        np.concatenate([np.ones(len(rows), dtype=np.int64), fixed.caps]),
+        np.concatenate([pair_costs, fixed.costs]).astype(np.int64),
     )
-    supplies = np.concatenate([wanted, np.zeros(count_r, dtype=np.int64), [-int(wanted.sum())]])
-    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies.astype(np.int64))
+    supplies = np.zeros(sink + 1, dtype=np.int64)
+    supplies[:count_e] = wanted
+    supplies[sink] = -int(wanted.sum())
+    solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
     status = solver.solve()
     if status != solver.OPTIMAL:  # pragma: no cover - every unit may go unmatched
         msg = f"min-cost flow failed ({status})"
         raise RuntimeError(msg)
     flows = np.asarray(solver.flows(arcs), dtype=np.int64)
     n = len(rows)
-    other = (tails[n:], heads[n:], unit[n:], flows[n:], caps[n:])
-    return flows[:n], other
+    return flows[:n], flows[n:]
+
+
+def _levels_best(
+    rows: Array,
+    cols: Array,
+    flows: Array,
+    fixed: FixedArcs,
+    fixed_flows: Array,
+    count_e: int,
+    count_r: int,
+) -> bool:
+    """Whether a flow optimal under eased costs is optimal under the true ones. True when
+    no mentee left unmatched could be matched by moving others along candidate pairs (no
+    path in the residual network from it to a mentor with room: the most mentees are
+    matched) and, with spread, no mentee could move from a mentor's spread arc towards a
+    mentor without a mentee (the most mentors have one). Any flow better under the true
+    costs would then be alike in both counts, and two such flows differ by the same
+    amount under either costs: by their pairs' costs alone."""
+    import numpy as np
+
+    unmatched = np.flatnonzero(fixed_flows[:count_e] > 0)
+    free_flow = fixed_flows[count_e : count_e + len(fixed.free)]
+    spread_flow = fixed_flows[count_e + len(fixed.free) :]
+    free_caps = fixed.caps[count_e : count_e + len(fixed.free)]
+    spread_caps = fixed.caps[count_e + len(fixed.free) :]
+    first_room = np.zeros(count_r, dtype=bool)  # a mentor without its first mentee
+    first_room[fixed.free[free_flow < free_caps]] = True
+    room = first_room.copy()  # a mentor who could take one more
+    room[fixed.spread[spread_flow < spread_caps]] = True
+    if len(unmatched) and _reaches(rows, cols, flows, count_e, unmatched, [], room):
+        return False
+    crowded = fixed.spread[spread_flow > 0]  # mentors with a mentee beyond their first
+    return not (len(crowded) and _reaches(rows, cols, flows, count_e, [], crowded, first_room))
+
+
+def _reaches(
+    rows: Array,
+    cols: Array,
+    flows: Array,
+    count_e: int,
+    from_mentees: Array,
+    from_mentors: Array,
+    targets: Array,
+) -> bool:
+    """Whether a path in the residual network of the pairs (a mentee to a candidate mentor
+    it is not with, a mentor to a mentee it is with) leads from one of the given mentees
+    or mentors to a mentor in `targets` (a mask)."""
+    import numpy as np
+
+    root = count_e + len(targets)
+    used = flows > 0
+    tail = np.concatenate(
+        [rows[~used], count_e + cols[used], np.full(len(from_mentees) + len(from_mentors), root)]
+    )
+    head = np.concatenate(
+        [
+            count_e + cols[~used],
+            rows[used],
+            np.asarray(from_mentees, dtype=np.int64),
+            count_e + np.asarray(from_mentors, dtype=np.int64),
+        ]
+    )
+    distance = _shortest_from_root(tail, head, np.zeros(len(tail), dtype=np.int64), root + 1, root)
+    assert distance is not None  # no cost is negative
+    reached = distance[count_e:root] < np.iinfo(np.int64).max // 4
+    return bool((reached & targets).any())
 
 
 def _prices(
@@ -277,24 +377,23 @@ def _prices(
     cols: Array,
     pair_costs: Array,
     flows: Array,
-    other: tuple[Array, ...],
-    wanted: Array,
-    costs: Costs,
+    fixed: FixedArcs,
+    fixed_flows: Array,
+    count_e: int,
     sink: int,
 ) -> Array | None:
     """Node prices: shortest-path distances in the residual network from a root joined
     to every node at cost 0 (None if a negative cycle shows the flow is not optimal)."""
     import numpy as np
 
-    count_e = len(wanted)
-    o_tail, o_head, o_cost, o_flow, o_cap = other
     tail = np.concatenate([rows, count_e + cols])
     head = np.concatenate([count_e + cols, rows])
     cost = np.concatenate([pair_costs, -pair_costs])
     live = np.concatenate([flows == 0, flows > 0])
-    tail = np.concatenate([tail[live], o_tail[o_flow < o_cap], o_head[o_flow > 0]])
-    head = np.concatenate([head[live], o_head[o_flow < o_cap], o_tail[o_flow > 0]])
-    cost = np.concatenate([cost[live], o_cost[o_flow < o_cap], -o_cost[o_flow > 0]])
+    ahead, back = fixed_flows < fixed.caps, fixed_flows > 0
+    tail = np.concatenate([tail[live], fixed.tails[ahead], fixed.heads[back]])
+    head = np.concatenate([head[live], fixed.heads[ahead], fixed.tails[back]])
+    cost = np.concatenate([cost[live], fixed.costs[ahead], -fixed.costs[back]])
     root = sink + 1
     tail = np.concatenate([tail, np.full(root, root)])
     head = np.concatenate([head, np.arange(root)])
