@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from peerkit.match.blocks import map_blocks
 from peerkit.match.pool import Pool
 from peerkit.match.rules import feasible_block
 from peerkit.match.score import score_block
@@ -131,30 +132,36 @@ def scored_peers(
     value = np.full((n, len(starts), width), -np.inf)
     column = np.zeros((n, len(starts), width), dtype=np.int64)
     counts = np.zeros(n, dtype=np.int64)
-    done = 0
-    tiles = len(starts) * (len(starts) + 1) // 2
-    for ti, top in enumerate(starts):
-        rows = np.arange(top, min(n, top + side))
-        for tj in range(ti, len(starts)):
-            left = starts[tj]
-            cols = np.arange(left, min(n, left + side))
-            score = score_block(pool, free[rows], free[cols])
-            ok = feasible_block(pool, free[rows], free[cols])
-            masked = np.where(ok, score, -np.inf)
-            for lines, others, block, slot in (
-                (rows, cols, masked, tj),
-                *([(cols, rows, masked.T, ti)] if tj != ti else []),
-            ):
-                counts[lines] += np.isfinite(block).sum(axis=1)
-                if block.shape[1] > width:
-                    part = np.argpartition(-block, width - 1, axis=1)[:, :width]
-                else:
-                    part = np.broadcast_to(np.arange(block.shape[1]), (len(lines), block.shape[1]))
-                picked = np.take_along_axis(block, part, axis=1)
-                value[lines, slot, : part.shape[1]] = picked
-                column[lines, slot, : part.shape[1]] = others[part]
-            done += 1
-            progress(phase, done / tiles)
+    tiles = [(ti, tj) for ti in range(len(starts)) for tj in range(ti, len(starts))]
+
+    def best_of(k: int) -> list[tuple[Array, int, Array, Array, Array]]:
+        """Tile k's best `width` of each row and (transposed) each column: for each, the
+        members, the tile's slot, the values, their columns and the feasible counts."""
+        ti, tj = tiles[k]
+        rows = np.arange(starts[ti], min(n, starts[ti] + side))
+        cols = np.arange(starts[tj], min(n, starts[tj] + side))
+        score = score_block(pool, free[rows], free[cols])
+        ok = feasible_block(pool, free[rows], free[cols])
+        masked = np.where(ok, score, -np.inf)
+        found = []
+        for lines, others, block, slot in (
+            (rows, cols, masked, tj),
+            *([(cols, rows, masked.T, ti)] if tj != ti else []),
+        ):
+            if block.shape[1] > width:
+                part = np.argpartition(-block, width - 1, axis=1)[:, :width]
+            else:
+                part = np.broadcast_to(np.arange(block.shape[1]), (len(lines), block.shape[1]))
+            picked = np.take_along_axis(block, part, axis=1)
+            found.append((lines, slot, picked, others[part], np.isfinite(block).sum(axis=1)))
+        return found
+
+    for done, found in enumerate(map_blocks(best_of, range(len(tiles))), start=1):
+        for lines, slot, picked, picked_columns, feasible in found:
+            counts[lines] += feasible
+            value[lines, slot, : picked.shape[1]] = picked
+            column[lines, slot, : picked.shape[1]] = picked_columns
+        progress(phase, done / len(tiles))
     merged = value.reshape(n, -1)
     order = np.argsort(-merged, axis=1, kind="stable")[:, :width]
     best_values = np.take_along_axis(merged, order, axis=1)
