@@ -22,17 +22,18 @@ def cores() -> int:
     return max(1, os.cpu_count() or 1)  # pragma: no cover - not Linux
 
 
-def map_blocks(work: Callable[[int], T], starts: range) -> Iterator[T]:
-    """`work(start)` for each of `starts`, in their order, a block per core at a time."""
-    workers = min(len(starts), cores())
+def map_blocks(work: Callable[[int], T], blocks: range) -> Iterator[T]:
+    """`work(block)` for each of `blocks` (a block's first row, or its number), in their
+    order, a block per core at a time."""
+    workers = min(len(blocks), cores())
     if workers <= 1:
-        yield from map(work, starts)
+        yield from map(work, blocks)
         return
     from concurrent.futures import ThreadPoolExecutor
 
     executor = ThreadPoolExecutor(workers, thread_name_prefix="peerkit-block")
     try:
-        yield from executor.map(work, starts)
+        yield from executor.map(work, blocks)
     finally:
         # an error or Ctrl-C in the consumer: the blocks not begun are not begun
         executor.shutdown(wait=True, cancel_futures=True)

@@ -194,7 +194,9 @@ def solve_flow(
     rows, cols, scores = graph.rows, graph.cols, graph.scores
     fixed = _fixed_arcs(wanted, capacity, free_first, costs, sink)
     eased = costs.eased()
-    eased_fixed = _fixed_arcs(wanted, capacity, free_first, eased, sink)
+    eased_fixed = (
+        fixed if eased is costs else _fixed_arcs(wanted, capacity, free_first, eased, sink)
+    )
     added = 0
     for solves in range(1, PROOF_ROUNDS + 1):
         progress("assigning mentors", (solves - 1) / PROOF_ROUNDS)
