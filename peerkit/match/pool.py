@@ -27,6 +27,16 @@ BASE_SETS = ("ground", "goals", "offers", "availability")
 DENSE_VOCABULARY = 1024  # distinct values up to which a set is also kept dense
 
 
+def look_up(table: Any, row_kinds: Any, col_kinds: Any) -> np.ndarray[Any, Any]:
+    """`table[row_kinds[i], col_kinds[j]]` for every (i, j), in row order: a term of
+    every pair of a block, read from a small table of the members' kinds."""
+    # rows then columns is six times faster than one np.ix_ lookup of both; take() keeps
+    # the block in row order (chained indexing leaves it in column order, and every
+    # block added to it then walks memory across the rows)
+    found: np.ndarray[Any, Any] = table[row_kinds].take(col_kinds, axis=1)
+    return found
+
+
 def normal(text: str) -> str:
     """Values compare without case or surrounding space: 'Food ' is 'food'."""
     return " ".join(text.casefold().split())
@@ -150,11 +160,9 @@ class Pool:
             and self.slot_kind is not None
             and len(self.slot_kinds) <= 64
         ):
-            # few kinds of member (timezone x availability): look the pairs up, the rows
-            # then the columns (six times faster than one np.ix_ lookup of both)
+            # few kinds of member (timezone x availability): look the pairs up
             table = self.slot_kinds @ self.slot_kinds.T
-            found: np.ndarray[Any, Any] = table[self.slot_kind[rows]][:, self.slot_kind[cols]]
-            return found
+            return look_up(table, self.slot_kind[rows], self.slot_kind[cols])
         product: np.ndarray[Any, Any] = self.slots[rows] @ self.slots[cols].T
         return product
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from peerkit.match.pool import Pool
+from peerkit.match.pool import Pool, look_up
 from peerkit.model import DEFAULT_WEIGHTS
 
 if TYPE_CHECKING:
@@ -109,8 +109,7 @@ def _levels_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array
     levels, kind = pool.kinds("levels")
     everyone = not np.isnan(pool.levels[rows]).any() and not np.isnan(pool.levels[cols]).any()
     table = _levels_table(levels, directed, everyone)
-    found: Array = table[kind[rows]][:, kind[cols]]
-    return found
+    return look_up(table, kind[rows], kind[cols])
 
 
 def _levels_table(levels: Array, directed: bool, everyone: bool) -> Array:
@@ -150,8 +149,7 @@ def _timezone_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Arr
     np.minimum(gap, 12, out=gap)
     gap /= 12
     np.subtract(1, gap, out=gap)
-    found: Array = gap[kind[rows]][:, kind[cols]]
-    return found
+    return look_up(gap, kind[rows], kind[cols])
 
 
 def _availability_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
