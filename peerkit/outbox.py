@@ -610,10 +610,15 @@ def _message(
     message["Date"] = format_datetime(moment)
     message["Message-ID"] = message_id(due.purpose, due.key, due.member.id, sender)
     message["X-Peerkit-Purpose"] = due.purpose
+    # Multipart boundaries are fixed, not random: the same input gives the same bytes, and
+    # a boundary every message shares is parsed and folded once (a boundary of its own
+    # was a third of an outbox's time). No part can hold one: quoted-printable writes
+    # `=` as `=3D` and base64 has neither `=_` nor `-`.
     message.set_content(text, cte="quoted-printable")
+    message.make_alternative(boundary="=_peerkit_alternative")
     message.add_alternative(html, subtype="html", cte="quoted-printable")
     if due.attachments:
-        message.make_mixed()
+        message.make_mixed(boundary="=_peerkit_mixed")
     for name, kind, data, params in due.attachments:
         # a match's calendar goes to each of its members: encoded once, the same part each time
         key = (name, kind, id(data))
@@ -632,13 +637,9 @@ def _message(
             del part["MIME-Version"]
             parts[key] = part
         message.attach(part)
-    # multipart boundaries from the Message-ID, not random: the same input, the same bytes
-    stem = message["Message-ID"].strip("<>").split("@")[0]
-    for index, part in enumerate(message.walk()):
+    for part in message.walk():
         if part is not message and "MIME-Version" in part:
             del part["MIME-Version"]  # the email package repeats it in each part
-        if part.is_multipart():
-            part.set_boundary(f"=_peerkit_{stem}_{index}")
     return message
 
 
