@@ -81,8 +81,8 @@ def render_calendars(
     """Every calendar file of the program's whole timeline (or of one round's events), and
     the updated `calendars.yaml`, in memory; with `method="request"` the iTIP messages of
     every event too, or (`changed_only`, what the outbox sends) of those that changed
-    since `calendars.yaml`. `remember`: keep what each event says for a later render of
-    the same folder (build's outbox renders them again).
+    since `calendars.yaml` and are not over by `now`. `remember`: keep what each event
+    says for a later render of the same folder (build's outbox renders them again).
 
     Each match meets only inside its round's period, so when a round starts the earlier
     round's later meetings are cancelled; a member who leaves or pauses is out of the
@@ -121,7 +121,12 @@ def render_calendars(
     if method == "request":
         placed = export.placed
         if changed_only:
-            changed = {e.uid for e in export.events if e.change != "unchanged"}
+            # (an event that is over by `now` needs no message either)
+            changed = {
+                e.uid
+                for e in export.events
+                if e.change != "unchanged" and (now is None or e.end > now)
+            }
             placed = [event for event in placed if event.uid in changed]
         result.invitations = itip_messages(folder, export.lines, placed, only, years)
         result.files.update((invite.path, invite.ics) for invite in result.invitations)
