@@ -11,7 +11,7 @@ from peerkit.match.draft import Draft, directed_pair, id_key, order_members, rul
 from peerkit.match.pool import Pool
 from peerkit.match.results import TOP_REASONS, MatchResult
 from peerkit.match.rules import broken_block, rule_label
-from peerkit.match.score import TERMS, pair_reasons
+from peerkit.match.score import TERMS, pair_reason
 
 
 def written_matches(
@@ -80,13 +80,14 @@ def _describe_all(
             for term in TERMS:
                 values[term][picked] = made[term]
     counts = np.bincount(owner, minlength=len(drafts)).clip(1)
-    totals = {
-        term: np.bincount(owner, values[term], minlength=len(drafts)) / counts for term in TERMS
+    totals = {  # as lists: one float at a time is slow from numpy
+        term: (np.bincount(owner, values[term], minlength=len(drafts)) / counts).tolist()
+        for term in TERMS
     }
     rule_labels = {r: rule_label(pool.program, r) for r in rules}
     described = []
     for k, draft in enumerate(drafts):
-        mine = {term: float(totals[term][k]) for term in TERMS}
+        mine = {term: totals[term][k] for term in TERMS}
         broken = _broken(pool, draft.members, edges[k]) if draft.locked or draft.pinned else set()
         reasons = _reasons(pool, draft.members, edges[k], mine)
         if broken:
@@ -120,16 +121,17 @@ def _broken(pool: Pool, members: list[int], edges: list[tuple[int, int]]) -> set
 def _reasons(
     pool: Pool, members: list[int], edges: list[tuple[int, int]], totals: dict[str, float]
 ) -> list[str]:
-    """The strongest terms of a match, in words."""
-    said: dict[str, str] = {}
-    if len(edges) == 1:
-        row, col, directed = directed_pair(pool, *edges[0])
-        said = pair_reasons(pool, row, col, directed)
+    """The strongest terms of a match, in words (a pair's worded only as far as needed:
+    most rounds have thousands)."""
+    row, col, directed = directed_pair(pool, *edges[0]) if len(edges) == 1 else (0, 0, False)
     reasons = []
-    for term in sorted(TERMS, key=lambda t: (-totals[t], TERMS.index(t))):
+    for term in sorted(TERMS, key=lambda t: -totals[t]):  # stable: ties in TERMS order
         if totals[term] <= 0:
             continue
-        text = said.get(term, "") if len(edges) == 1 else _group_reason(pool, members, term)
+        if len(edges) == 1:
+            text = pair_reason(pool, term, row, col, directed)
+        else:
+            text = _group_reason(pool, members, term)
         if text:
             reasons.append(text)
         if len(reasons) == TOP_REASONS:

@@ -222,21 +222,35 @@ def pair_terms(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str, 
 
 
 def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str, str]:
-    """Each term of a pair in words (empty when the term adds nothing)."""
-    a, b = pool.members[i], pool.members[j]
-    said: dict[str, str] = {}
+    """Each term of a pair in words (left out when the term adds nothing)."""
+    said = {term: pair_reason(pool, term, i, j, directed) for term in TERMS}
+    return {term: text for term, text in said.items() if text}
+
+
+def pair_reason(pool: Pool, term: str, i: int, j: int, directed: bool = False) -> str:
+    """One term of a pair in words (empty when it adds nothing)."""
+    return _REASONS[term](pool, i, j, directed)
+
+
+def _ground_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
     shared = sorted(set(pool.items("ground", i)) & set(pool.items("ground", j)))
-    if shared:
-        said["common_ground"] = f"common ground: {', '.join(shared)}"
+    return f"common ground: {', '.join(shared)}" if shared else ""
+
+
+def _goals_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
+    a, b = pool.members[i].id, pool.members[j].id
     met = sorted(set(pool.items("goals", i)) & set(pool.items("offers", j)))
     back = [] if directed else sorted(set(pool.items("goals", j)) & set(pool.items("offers", i)))
     parts = []
     if met:
-        parts.append(f"{b.id} offers {', '.join(met)} to {a.id}")
+        parts.append(f"{b} offers {', '.join(met)} to {a}")
     if back:
-        parts.append(f"{a.id} offers {', '.join(back)} to {b.id}")
-    if parts:
-        said["goals_offers"] = "; ".join(parts)
+        parts.append(f"{a} offers {', '.join(back)} to {b}")
+    return "; ".join(parts)
+
+
+def _levels_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
+    a, b = pool.members[i], pool.members[j]
     levels = []
     for name in ("knowledge", "experience", "authority"):
         x, y = a.levels.get(name), b.levels.get(name)
@@ -245,21 +259,36 @@ def pair_reasons(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str
             levels.append(
                 f"mentor {name} {y}, mentee {x}" if directed else f"{name} {a.id} {x}, {b.id} {y}"
             )
-    if levels:
-        said["levels"] = f"complementary levels ({'; '.join(levels)})"
+    return f"complementary levels ({'; '.join(levels)})" if levels else ""
+
+
+def _timezone_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
     gap = abs(float(pool.offsets[i] - pool.offsets[j]))
-    said["timezone"] = "same time zone offset" if gap == 0 else f"{gap:g}h apart"
+    return "same time zone offset" if gap == 0 else f"{gap:g}h apart"
+
+
+def _availability_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
     common = common_start(pool, [i, j])
-    if common:
-        said["availability"] = f"both can meet from {common} inside their hours"
+    return f"both can meet from {common} inside their hours" if common else ""
+
+
+def _diversity_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
     differ = []
     for name in pool.program.matching.diversity:
         first, second = pool.text(name, i), pool.text(name, j)
         if first and second and first.casefold() != second.casefold():
             differ.append(f"{name} {first} / {second}")
-    if differ:
-        said["diversity"] = f"different {'; '.join(differ)}"
-    return said
+    return f"different {'; '.join(differ)}" if differ else ""
+
+
+_REASONS: dict[str, Callable[[Pool, int, int, bool], str]] = {
+    "common_ground": _ground_reason,
+    "goals_offers": _goals_reason,
+    "levels": _levels_reason,
+    "timezone": _timezone_reason,
+    "availability": _availability_reason,
+    "diversity": _diversity_reason,
+}
 
 
 def common_start(pool: Pool, members: Sequence[int]) -> str:
