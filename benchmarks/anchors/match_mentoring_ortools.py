@@ -4,7 +4,8 @@ read members.csv, score every mentee against every mentor with numpy, keep each 
 
     python benchmarks/anchors/match_mentoring_ortools.py members.csv [--capacity 2]
 
-It scores as peerkit does with its default weights for the rosters benchmarks/ generate
+It scores as peerkit does with its default weights, but for availability (the benchmark's
+folder sets `weights: {availability: 0}` for it), on the rosters benchmarks/ generate
 (goals, offers, obstacles, three levels, timezone, department, industry): common ground
 (Jaccard of goals + obstacles) x3, the mentee's goals the mentor offers x3, the mentor's
 levels above the mentee's x1, timezone closeness x1, a different industry x1, and no two
