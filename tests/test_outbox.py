@@ -15,6 +15,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from peerkit.calendar import render_calendars
 from peerkit.check import check_folder
 from peerkit.model import Folder
 from peerkit.outbox import fill_link, render_outbox
@@ -442,6 +443,18 @@ def test_a_member_who_leaves_gets_a_cancellation_and_the_others_an_update(sample
     # the same folder and moment, the same messages
     again = render_outbox(loaded(sample), now=at("2027-02-01"))
     assert again.files == made.files
+
+
+def test_requests_are_made_only_for_meetings_not_over(sample: Path) -> None:
+    # nothing sent yet, mid-year: the meetings held already need no message, and get none
+    (sample / "calendars.yaml").unlink(missing_ok=True)
+    now = at("2027-06-01")
+    made = render_calendars(loaded(sample), None, now=now, method="request", changed_only=True)
+    events = {e.uid: e for e in made.events}
+    wanted = {uid for uid, e in events.items() if e.change != "unchanged" and e.end > now}
+    assert {i.uid for i in made.invitations} == wanted
+    assert len(wanted) > 10
+    assert any(e.end <= now and e.change != "unchanged" for e in events.values())
 
 
 def test_a_skipped_meeting_is_cancelled_for_everyone(sample: Path) -> None:
