@@ -263,7 +263,7 @@ class _RowReader:
             self.warn(
                 row.source_of("member"),
                 "unknown-member",
-                f"no member has the id '{text[:40]}'; the row is left out",
+                f"no member has the id, name or e-mail '{text[:40]}'; the row is left out",
                 "use the member id from the roster (the sign-in sheet has them)",
             )
         return found

@@ -101,7 +101,10 @@ def test_bad_rows_are_located_warnings_and_left_out(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     err = result.stderr
     assert "attendance.csv:18:1: warning[attendance-date]: '2027-02-30' is not a date" in err
-    assert "attendance.csv:19:3: warning[unknown-member]: no member has the id 'nobody'" in err
+    assert (
+        "attendance.csv:19:3: warning[unknown-member]: no member has the id, name or e-mail 'nobody'"
+        in err
+    )
     assert "attendance.csv:20:4: warning[attendance-status]: 'maybe' is not a status" in err
     assert "attendance.csv:21:2: warning[unknown-match]: 'team-z' is not a match" in err
     assert "attendance.csv:22:4: warning[attendance-status]: no status for gus" in err
