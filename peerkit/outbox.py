@@ -254,6 +254,9 @@ class _Maker:
                 self.survey_requests(round_, match, meetings)
         if self.folder.rounds:
             self.itip()
+        # what is due holds the calendars it attaches: the rest of the render (every
+        # member's and match's files, a year of events) need not stay in memory
+        self._rendered = self._calendars = None
 
     def introductions(self, round_: Round, match: Match, meetings: Sequence[Meeting]) -> None:
         first = meetings[0]
@@ -535,6 +538,11 @@ def _as_request(ics: bytes) -> bytes:
     return head + b"METHOD:REQUEST\r\n" + ics.removeprefix(head) if ics.startswith(head) else ics
 
 
+# Headers each message has its own of: remembering them would keep every one of thousands
+# of parsed headers alive (their parse trees were most of an outbox's memory) for nothing.
+_OWN_HEADERS = frozenset({"to", "subject", "message-id"})
+
+
 def _smtp_policy() -> EmailPolicy:
     """The email package's SMTP policy, remembering what it parsed and folded.
 
@@ -565,8 +573,8 @@ def _smtp_policy() -> EmailPolicy:
         folded: dict[int, tuple[Any, bytes]]  # id(header) → (the header, kept alive; bytes)
 
         def header_store_parse(self, name: str, value: Any) -> Any:
-            if type(value) is not str:  # a header object, kept as it is
-                return super().header_store_parse(name, value)
+            if type(value) is not str or name.lower() in _OWN_HEADERS:
+                return super().header_store_parse(name, value)  # parsed as it is
             key = (name, value)
             made = self.parsed.get(key)
             if made is None:
@@ -574,6 +582,8 @@ def _smtp_policy() -> EmailPolicy:
             return made
 
         def fold_binary(self, name: str, value: Any) -> bytes:
+            if name.lower() in _OWN_HEADERS:
+                return super().fold_binary(name, value)
             # by the header object itself: a remembered one is folded once for all
             made = self.folded.get(id(value))
             if made is None or made[0] is not value:
