@@ -5,10 +5,12 @@
 
 The sample program as a mentoring program with a generated roster: a first `build`
 matches the round; then a year of check-in answers is written for that round (Google
-Forms, one file) and `build` runs again, as a coordinator runs it mid-year. Each build
-runs as a user runs it, in a subprocess, with WeasyPrint's PDF rendering replaced by an
-empty file (PDFs aside, as issue 15 measures it); the time of each stage is printed.
-Goal: <= 60 s for the build with responses.
+Forms, one file) and `build` runs again, as a coordinator runs it mid-year; then once
+more on a copy with nothing sent yet (no out/, no calendars.yaml): every meeting still
+to come is an invitation. Each build runs as a user runs it, in a subprocess, with
+WeasyPrint's PDF rendering replaced by an empty file (PDFs aside, as issue 15 measures
+it); the time of each stage is printed.
+Goal: <= 60 s for each build with responses.
 """
 
 from __future__ import annotations
@@ -130,8 +132,13 @@ def main() -> None:
         timed_build(root, "build, first (matches the round)")
         rows = write_responses(root)
         print(f"{rows:,} check-in answers written to responses/checkin-all.csv")
+        fresh = Path(temp) / "fresh"
+        shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("out", "calendars.yaml"))
         timed_build(root, "build, with responses")
-        print(f"{'goal':<34}the build with responses <= 60 s")
+        # the same folder as a coordinator could first hand it over: nothing sent yet, so
+        # every meeting still to come is an invitation in the outbox
+        timed_build(fresh, "build, with responses, nothing sent")
+        print(f"{'goal':<34}each build with responses <= 60 s")
 
 
 if __name__ == "__main__":
