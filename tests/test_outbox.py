@@ -125,6 +125,31 @@ def test_notes_and_private_fields_never_reach_a_message(sample: Path) -> None:
             assert all(secret.group(1) not in part for part in parts), path
 
 
+def test_a_line_break_in_a_name_or_title_never_starts_a_header(sample: Path) -> None:
+    members = sample / "members.yaml"
+    text = members.read_text(encoding="utf-8")
+    members.write_text(
+        text.replace("name: Frank Müller", 'name: "Frank\\r\\nBcc: evil@example.org"'),
+        encoding="utf-8",
+    )
+    program = sample / "program.yaml"
+    text = program.read_text(encoding="utf-8")
+    program.write_text(text.replace("name: ", 'name: "Peer\\nBcc: evil@example.org" #', 1))
+    made = render_outbox(loaded(sample), now=at(BEFORE_KICKOFF))
+    franks = [m for m in made.messages if m.to == "frank@mullerbrewing.example.com"]
+    assert franks
+    for message in made.messages:
+        parsed = parse(message.data)
+        assert all("Bcc" not in part for part in parsed.walk())
+        assert "\n" not in parsed["Subject"]
+        if message.purpose == "introduction":
+            assert parsed["Subject"].startswith("Peer Bcc: evil@example.org: meet your team")
+    assert (
+        parse(franks[0].data)["To"]
+        == '"Frank Bcc: evil@example.org" <frank@mullerbrewing.example.com>'
+    )
+
+
 def test_no_introductions_once_the_match_has_met(sample: Path) -> None:
     made = render_outbox(loaded(sample), now=at("2027-01-13"))
     assert made.counts()["introduction"] == 0
