@@ -105,11 +105,16 @@ def test_unknown_csv_column_and_quoted_newline(tmp_path: Path) -> None:
     text = 'id,name,deparment\nana,"Ana\nLima",Sales\nben,Ben,Ops\n'
     root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": text})
     folder, problems = check_folder(root)
-    # reported once, at the header cell, not once per row
-    assert [(p.code, str(p.source)) for p in problems] == [("unknown-key", "members.csv:1:3")]
+    # reported once, at the header cell, not once per row; the quoted line break in a
+    # name is read as a space, with a warning at its cell
+    assert [(p.code, str(p.source)) for p in problems] == [
+        ("unknown-key", "members.csv:1:3"),
+        ("name-line-break", "members.csv:2:2"),
+    ]
     assert problems[0].hint.startswith("did you mean 'department'? map it to a member field")
     assert "fields.deparment" in problems[0].hint
     assert folder is not None
+    assert folder.members[0].name == "Ana Lima"
     assert folder.members[1].source.line == 4
 
 

@@ -665,3 +665,15 @@ def test_a_round_file_naming_an_id_in_another_case(tmp_path: Path) -> None:
     assert wrong.hint == "ids keep their case: write 'E1001' in rounds/r1.yaml"
     unused = only(problems, "roster-column")
     assert (unused.severity, where(unused)) == ("warning", ("program.yaml", 6, 1))
+
+
+def test_a_line_break_in_a_name_is_read_as_a_space(tmp_path: Path) -> None:
+    members = (
+        'members:\n  - {id: ana, name: "Ana\\r\\nBcc: x@example.org"}\n  - {id: ben, name: Ben}\n'
+    )
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": members})
+    folder, problems = check_folder(root)
+    assert folder is not None
+    assert folder.member("ana").name == "Ana Bcc: x@example.org"
+    [warning] = [p for p in problems if p.code == "name-line-break"]
+    assert (warning.severity, where(warning)) == ("warning", ("members.yaml", 2, 21))

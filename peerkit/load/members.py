@@ -97,7 +97,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
     if not isinstance(record.value, dict):
         reader.wrong(record, "member", "a mapping with at least `name:`")
         return None
-    name = reader.text(entries.get("name"), "name", limit=MAX_NAME)
+    name = _one_line_name(reader, entries.get("name"))
     given_id = reader.text(entries.get("id"), "id", limit=MAX_NAME)
     if not name and not given_id:
         reader.report(record.loc, "missing", "a member has neither a name nor an id", "add `name:`")
@@ -146,6 +146,21 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
         source=record.loc,
         sources=Locations(entries),
     )
+
+
+def _one_line_name(reader: Reader, node: Node | None) -> str:
+    """`name:`; a line break in it (a quoted YAML value can hold one) is read as a space."""
+    name = reader.text(node, "name", limit=MAX_NAME)
+    if node is not None and len(name.splitlines()) > 1:
+        reader.report(
+            node.loc,
+            "name-line-break",
+            f"name: '{' '.join(name.split())}' holds a line break; it is read as a space",
+            "write the name on one line",
+            "warning",
+        )
+        return " ".join(name.split())
+    return name
 
 
 def _member_id(
