@@ -48,6 +48,13 @@ def at(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=DAY_START)
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace `old` (which must be there) by `new` in a file of the folder."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def add_to_program(root: Path, text: str) -> None:
     path = root / "program.yaml"
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
@@ -126,15 +133,8 @@ def test_notes_and_private_fields_never_reach_a_message(sample: Path) -> None:
 
 
 def test_a_line_break_in_a_name_or_title_never_starts_a_header(sample: Path) -> None:
-    members = sample / "members.yaml"
-    text = members.read_text(encoding="utf-8")
-    members.write_text(
-        text.replace("name: Frank Müller", 'name: "Frank\\r\\nBcc: evil@example.org"'),
-        encoding="utf-8",
-    )
-    program = sample / "program.yaml"
-    text = program.read_text(encoding="utf-8")
-    program.write_text(text.replace("name: ", 'name: "Peer\\nBcc: evil@example.org" #', 1))
+    edit(sample / "members.yaml", "name: Frank Müller", 'name: "Frank\\r\\nBcc: evil@example.org"')
+    edit(sample / "program.yaml", "name: ", 'name: "Peer\\nBcc: evil@example.org" #')
     made = render_outbox(loaded(sample), now=at(BEFORE_KICKOFF))
     franks = [m for m in made.messages if m.to == "frank@mullerbrewing.example.com"]
     assert franks
@@ -179,11 +179,8 @@ def test_a_changed_team_is_introduced_again(sample: Path) -> None:
 
 
 def test_a_member_who_left_gets_only_cancellations_and_is_not_shown(sample: Path) -> None:
-    members = sample / "members.yaml"
-    text = members.read_text(encoding="utf-8")
-    members.write_text(
-        text.replace("  - id: dev-patel\n", "  - id: dev-patel\n    left: 2027-01-02\n"),
-        encoding="utf-8",
+    edit(
+        sample / "members.yaml", "  - id: dev-patel\n", "  - id: dev-patel\n    left: 2027-01-02\n"
     )
     made = render_outbox(loaded(sample), now=at(BEFORE_KICKOFF))
     assert {m.purpose for m in made.messages if m.member == "dev-patel"} == {"cancellation"}
@@ -392,12 +389,7 @@ def test_program_templates_override_the_shipped_ones(sample: Path) -> None:
 
 
 def test_html_bodies_escape_roster_values(sample: Path) -> None:
-    members = sample / "members.yaml"
-    text = members.read_text(encoding="utf-8")
-    members.write_text(
-        text.replace("organization: Ruiz Landscaping", "organization: <b>Ruiz</b>"),
-        encoding="utf-8",
-    )
+    edit(sample / "members.yaml", "organization: Ruiz Landscaping", "organization: <b>Ruiz</b>")
     made = render_outbox(loaded(sample), now=at(BEFORE_KICKOFF))
     ben = next(m for m in made.messages if m.member == "bianca-romano")
     html = parse(ben.data).get_body(("html",)).get_content()
@@ -428,11 +420,8 @@ def test_a_member_who_leaves_gets_a_cancellation_and_the_others_an_update(sample
     assert run("calendar", sample, "--now", BEFORE_KICKOFF).exit_code == 0  # state recorded
     quiet = render_outbox(loaded(sample), now=at("2027-02-01"))
     assert quiet.counts()["update"] == quiet.counts()["cancellation"] == 0
-    members = sample / "members.yaml"
-    text = members.read_text(encoding="utf-8")
-    members.write_text(
-        text.replace("  - id: dev-patel\n", "  - id: dev-patel\n    left: 2027-05-01\n"),
-        encoding="utf-8",
+    edit(
+        sample / "members.yaml", "  - id: dev-patel\n", "  - id: dev-patel\n    left: 2027-05-01\n"
     )
     made = render_outbox(loaded(sample), now=at("2027-02-01"))
     cancellations = [m for m in made.messages if m.purpose == "cancellation"]
@@ -484,13 +473,10 @@ def test_requests_are_made_only_for_meetings_not_over(sample: Path) -> None:
 
 def test_a_skipped_meeting_is_cancelled_for_everyone(sample: Path) -> None:
     assert run("calendar", sample, "--now", BEFORE_KICKOFF).exit_code == 0
-    program = sample / "program.yaml"
-    text = program.read_text(encoding="utf-8")
-    program.write_text(
-        text.replace(
-            "    - 2027-07-13          # summer break\n", "    - 2027-07-13\n    - 2027-08-10\n"
-        ),
-        encoding="utf-8",
+    edit(
+        sample / "program.yaml",
+        "    - 2027-07-13          # summer break\n",
+        "    - 2027-07-13\n    - 2027-08-10\n",
     )
     made = render_outbox(loaded(sample), now=at("2027-02-01"))
     cancellations = [m for m in made.messages if m.purpose == "cancellation"]
