@@ -36,8 +36,9 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", _LINE_BREAKS.sub("\n", value))
 
 
-def _clean_param(value: str) -> str:
-    """A parameter value (CN=…) on one line: a line break or control character is a space."""
+def one_line(value: str) -> str:
+    """A value on one line (a parameter's CN=…, a mail header): a line break or control
+    character is a space, or gone."""
     return " ".join(clean_text(value).replace("\n", " ").split())
 
 
@@ -115,7 +116,7 @@ def address_line(name: str, email: str, common_name: str, **params: str) -> byte
     from icalendar import vCalAddress
 
     address = vCalAddress(f"mailto:{email}")
-    address.params["CN"] = _clean_param(common_name) or email
+    address.params["CN"] = one_line(common_name) or email
     for key, value in params.items():
         address.params[key.replace("_", "-").upper()] = value
     return content_line(name, address)

@@ -24,6 +24,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from peerkit.ics import one_line
 from peerkit.model import Folder, Match, Meeting, Member, Problem, Program, Round, Survey
 from peerkit.output import BuildOptions, Output
 from peerkit.text import clock, long_date, program_context, unique_filename
@@ -115,16 +116,10 @@ def sender_of(program: Program) -> str:
     from email.utils import formataddr
 
     if program.mail.sender:
-        return _one_line(program.mail.sender)
+        return one_line(program.mail.sender)
     if is_email(program.contact.email):
-        return formataddr((_one_line(program.contact.name), program.contact.email))
+        return formataddr((one_line(program.contact.name), program.contact.email))
     return ""
-
-
-def _one_line(text: str) -> str:
-    """A header's text on one line: a line break in a name or title (a quoted YAML value
-    can hold one) would end the header and start another."""
-    return " ".join(text.split())
 
 
 def _on_clock(
@@ -628,8 +623,8 @@ def _message(
     html = render_template(env_html, f"mail/{due.purpose}.html.j2", context)
     message = EmailMessage(policy=policy)
     message["From"] = sender
-    message["To"] = formataddr((_one_line(due.member.name), due.member.email))
-    message["Subject"] = _one_line(due.subject)
+    message["To"] = formataddr((one_line(due.member.name), due.member.email))
+    message["Subject"] = one_line(due.subject)
     message["Date"] = format_datetime(moment)
     message["Message-ID"] = message_id(due.purpose, due.key, due.member.id, sender)
     message["X-Peerkit-Purpose"] = due.purpose
