@@ -36,13 +36,15 @@ test: lint
 # Refresh the lock after changing a dependency in pyproject.toml (pins that still fit are kept),
 # or take the newest releases with `make lock UPGRADE=--upgrade`. One lock for every platform and
 # Python >= 3.11 (--universal), the build backend included (and `editables`, which hatchling
-# asks for to install peerkit editable). uv runs from its own venv, so a
-# broken lock never stands in the way of writing a new one.
+# asks for to install peerkit editable). Extras stay on their pins (fonttools[woff]==...): pip
+# 23 in hash-checking mode otherwise looks up `fonttools[woff]`, which WeasyPrint asks for, as
+# a requirement of its own, finds a newer release and stops ("must have their versions pinned").
+# uv runs from its own venv, so a broken lock never stands in the way of writing a new one.
 lock:
 	test -x $(LOCK_VENV)/bin/uv || { $(PY) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet --no-input uv==$(UV_VERSION); }
 	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], 'editables~=0.3', sep='\\n')" \
 	  | $(LOCK_VENV)/bin/uv pip compile pyproject.toml - --extra test --extra bench --universal --python-version 3.11 \
-	      --generate-hashes $(UPGRADE) --quiet --custom-compile-command 'make lock' -o $(LOCK)
+	      --generate-hashes --no-strip-extras $(UPGRADE) --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) sample-program/out
