@@ -36,6 +36,20 @@ def _terminate(signum: int, frame: "FrameType | None") -> None:
     raise KeyboardInterrupt
 
 
+def _end_now(code: int) -> None:
+    """End the process with `code` once its output is flushed, without tearing down the
+    interpreter: freeing a big command's millions of objects one by one (and the collector's
+    last pass over them) took a tenth of a second at 10,000 members, after the command was
+    done. Every file is closed by then. Returns when the output cannot be flushed (a pipe
+    closed early), and the interpreter ends as usual."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
+
+
 def main() -> None:
     try:
         gc.set_threshold(*GC_THRESHOLDS)
@@ -51,6 +65,8 @@ def main() -> None:
     except SystemExit as exc:
         if exc.code == 130 and _terminated:
             sys.exit(143)
+        if exc.code is None or isinstance(exc.code, int):
+            _end_now(exc.code or 0)
         raise
 
 

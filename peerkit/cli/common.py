@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -275,6 +276,20 @@ def _with_locks(command: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R
 
 
 Progress = Callable[[str, float], None]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a command runs: tally and match make millions of
+    small objects (rows, answers, roster cells, matches) and almost no reference cycles, and
+    the collector's passes over them cost a tenth of tally and 0.1 s of a round of 10,000."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from peerkit.cli.common import (
     DryRunOpt,
     FormatOpt,
     TextJson,
+    collector_paused,
     deprecated,
     err,
     handle_errors,
@@ -177,19 +178,20 @@ def match_command(
     begins = parse_start(start)
     if not dry_run:
         hold_lock(folder)
-    loaded = load_for_match(folder, round)
-    name = round or default_round_name(loaded)
-    show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal
-    with progress_bar(show, "matching") as report:
-        result = match_round(
-            loaded,
-            name,
-            start=begins,
-            fill=fill,
-            seed=seed,
-            force=force or dry_run,
-            progress=report,
-        )
+    with collector_paused():  # reading and matching 10,000 members: millions of objects
+        loaded = load_for_match(folder, round)
+        name = round or default_round_name(loaded)
+        show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal
+        with progress_bar(show, "matching") as report:
+            result = match_round(
+                loaded,
+                name,
+                start=begins,
+                fill=fill,
+                seed=seed,
+                force=force or dry_run,
+                progress=report,
+            )
     if not dry_run:
         target = folder / result.file
         if target.exists() and not force:  # made meanwhile by someone else

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,6 +14,7 @@ from peerkit.cli.common import (
     DirArg,
     DryRunOpt,
     NowOpt,
+    collector_paused,
     err,
     handle_errors,
     hold_lock,
@@ -227,22 +226,8 @@ def tally_command(
 
     Example: peerkit tally sample-program --survey checkin --format json
     """
-    with _collector_paused():
+    with collector_paused():
         _tally(folder, files, survey, map, format, no_names, round, session, now, dry_run)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the command runs: it makes millions of small
-    objects (rows, answers, responses) and no reference cycles, and the collector's passes
-    over them cost a tenth of the command."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _tally(
