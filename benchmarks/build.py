@@ -90,6 +90,8 @@ def build_run(folder: str, times_file: str) -> None:
                 return stage(*args)  # type: ignore[arg-type]
             finally:
                 times[name] = (time.perf_counter() - start, time.process_time() - cpu)
+                # written after each stage: a command that succeeds ends with os._exit
+                Path(times_file).write_text(json.dumps(times), encoding="utf-8")
 
         return run_stage  # type: ignore[return-value]
 
@@ -97,10 +99,7 @@ def build_run(folder: str, times_file: str) -> None:
     sys.argv = ["peerkit", "build", folder, "--now", NOW]
     from peerkit.__main__ import main
 
-    try:
-        main()
-    finally:
-        Path(times_file).write_text(json.dumps(times), encoding="utf-8")
+    main()
 
 
 def timed_build(root: Path, label: str) -> None:

@@ -781,3 +781,32 @@ def test_large_pairs_round_reports_optimal(tmp_path: Path) -> None:
     assert sum(len(m.members) for m in result.matches) == 350
     assert result.summary.optimal is True
     assert result.summary.gap_percent == 0.0
+
+
+def test_a_placed_match_keeps_every_field_but_its_time_and_people() -> None:
+    from dataclasses import fields
+
+    from peerkit.match.results import MatchResult
+
+    match = MatchResult(
+        "match-07",
+        ("ana", "ben"),
+        4.5,
+        {"levels": 1.0},
+        ("shared goals",),
+        ("not same department",),
+        locked=True,
+        pinned=True,
+        location="Room 2",
+        day=DayRule(weekday=1, ordinal=2),
+        time="10:00",
+        raw_score=4.4999,
+        people=("old line",),
+    )
+    placed = match.placed("11:15", ("Ana: Tue 11:15 CET", "Ben: Tue 10:15 GMT"))
+    assert placed == replace(
+        match, time="11:15", people=("Ana: Tue 11:15 CET", "Ben: Tue 10:15 GMT")
+    )
+    assert {
+        f.name for f in fields(MatchResult) if getattr(placed, f.name) == getattr(match, f.name)
+    } == {f.name for f in fields(MatchResult)} - {"time", "people"}

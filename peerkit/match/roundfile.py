@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from peerkit.model import RoundChanges, RoundSummary, Unmatched
 
 PLAIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
+ESCAPED_RE = re.compile(r'["\\\x00-\x1f]')  # what JSON (so YAML's double quotes) escapes
 YAML_WORDS = frozenset(
     {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", ".nan", ".inf"}
 )
@@ -33,13 +34,16 @@ def scalar(value: object) -> str:
     return _text(str(value))
 
 
-# A round file says the same rule, term score and time thousands of times: each is
-# written out once.
-@functools.lru_cache(maxsize=4096)
 def _text(text: str) -> str:
     if PLAIN_RE.match(text) and text.lower() not in YAML_WORDS:
         return text
+    if ESCAPED_RE.search(text) is None:  # json.dumps would only add the quotes
+        return f'"{text}"'
     return json.dumps(text, ensure_ascii=False)
+
+
+# A round file says the same term score thousands of times, and each match's rules alike:
+# each is written out once.
 
 
 @functools.lru_cache(maxsize=4096, typed=True)
@@ -56,6 +60,13 @@ def flow(values: Sequence[object]) -> str:
 
 def flow_map(values: Mapping[str, object]) -> str:
     return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in values.items()) + "}"
+
+
+@functools.lru_cache(maxsize=64)
+def _item_lines(key: str, items: tuple[str, ...]) -> str:
+    """`    rules:` and one `      - item` line each (one string: a match's rules are most
+    often every match's)."""
+    return "\n".join([f"    {key}:", *(f"      - {_text(item)}" for item in items)])
 
 
 def _summary_lines(summary: RoundSummary) -> list[str]:
@@ -199,25 +210,26 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
         *_summary_lines(summary),
         "matches:" if result.matches else "matches: []",
     ]
+    text, number = _text, _number
     for match in result.matches:
-        lines.append(f"  - id: {scalar(match.id)}")
+        lines.append(f"  - id: {text(match.id)}")
         # who they are and when they meet where each of them is (the file is edited by people)
-        lines.extend(f"    # {line}" for line in match.people)
-        lines.append(f"    members: {flow(match.members)}")
+        lines.extend([f"    # {line}" for line in match.people])
+        lines.append("    members: [" + ", ".join([text(m) for m in match.members]) + "]")
         if match.locked:
             lines.append("    locked: true")
-        lines.append(f"    score: {_number(match.score)}")
-        lines.append(f"    terms: {flow_map(match.terms)}")
+        lines.append(f"    score: {number(match.score)}")
+        terms = ", ".join([f"{k}: {number(v)}" for k, v in match.terms.items()])
+        lines.append(f"    terms: {{{terms}}}")
         for key in ("location", "day", "time"):
             value = getattr(match, key)
             if value:
-                lines.append(f"    {key}: {scalar(str(value))}")
+                lines.append(f"    {key}: {text(str(value))}")
         if match.reasons:
             lines.append("    reasons:")
-            lines.extend(f"      - {scalar(reason)}" for reason in match.reasons)
+            lines.extend([f"      - {text(reason)}" for reason in match.reasons])
         if match.rules:
-            lines.append("    rules:")
-            lines.extend(f"      - {scalar(rule)}" for rule in match.rules)
+            lines.append(_item_lines("rules", match.rules))
     lines.append("unmatched:" if result.unmatched else "unmatched: []")
     for item in result.unmatched:
         lines.append(f"  - member: {scalar(item.member)}")

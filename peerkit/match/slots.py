@@ -218,8 +218,16 @@ def place(
     # members of few kinds: the starts a set of kinds shares are put in order once
     shared: dict[tuple[frozenset[int], ...], list[int]] = {}
 
+    of_member: dict[str, frozenset[int]] = {}
+
+    def member_starts(member_id: str) -> frozenset[int]:
+        found = of_member.get(member_id)
+        if found is None:
+            found = of_member[member_id] = fit.starts(members[member_id])
+        return found
+
     def starts(ids: Sequence[str]) -> list[int]:
-        sets = tuple(fit.starts(p) for p in known(ids))
+        sets = tuple([member_starts(m) for m in ids if m in members])
         found = shared.get(sets)
         if found is None:
             found = shared[sets] = _in_order(order, sets)

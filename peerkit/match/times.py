@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from peerkit.hours import hours_text, local_day_time, zone
 from peerkit.match.pool import Pool
@@ -39,7 +39,8 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
     counts = Counter[str]()
     notes = []
     labels: dict[str, str] = {}
-    times: dict[tuple[dt.datetime, str], str] = {}  # few starts, few timezones
+    # `Tue 10:00 EST` for each start and timezone: few of either, thousands of matches
+    times: dict[tuple[dt.date, str, str], str] = {}
 
     def label(member_id: str) -> str:
         found = labels.get(member_id)
@@ -47,10 +48,12 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
             found = labels[member_id] = by_id[member_id].label
         return found
 
-    def when(begin: dt.datetime, timezone: str) -> str:
-        found = times.get((begin, timezone))
+    def when(on: dt.date, start: str, member_id: str) -> str:
+        timezone = by_id[member_id].timezone or program.timezone
+        found = times.get((on, start, timezone))
         if found is None:
-            found = times[begin, timezone] = local_day_time(begin, timezone)
+            begin = dt.datetime.combine(on, dt.time.fromisoformat(start), tzinfo=tz)
+            found = times[on, start, timezone] = local_day_time(begin, timezone)
         return found
 
     for day in sorted({r.day for r in results}, key=lambda day: str(day or "")):
@@ -79,13 +82,10 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
                 )
             if not slot.free:
                 counts["same_time"] += 1
-            begin = dt.datetime.combine(on, dt.time.fromisoformat(slot.time), tzinfo=tz)
             people = tuple(
-                f"{label(m)}: {when(begin, by_id[m].timezone or program.timezone)}"
-                for m in r.members
-                if m in by_id
+                [f"{label(m)}: {when(on, slot.time, m)}" for m in r.members if m in by_id]
             )
-            out[k] = replace(r, time=slot.time, people=people)
+            out[k] = r.placed(slot.time, people)
     return Placed(out, dict(counts), notes)
 
 
