@@ -257,11 +257,34 @@ def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     try:
         with folder_lock(root):
             check_targets(root, files)
-            return _transaction(root, files)
+            changed = _changed(root, files)
+            if changed:
+                _transaction(root, changed)
+            return [root / relative for relative in _order(files)]
     finally:
         if created_root:  # `init` into a new folder that could not be filled: remove it
             with contextlib.suppress(OSError):
                 root.rmdir()  # (only if empty)
+
+
+def _changed(root: Path, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files whose target is not already a plain file holding the same bytes: a file
+    that would not change is not written again (a build rewrote thousands of unchanged
+    agendas and messages, and touched their times for rsync, make and backups)."""
+    top = os.fspath(root)
+    changed = {}
+    for relative, data in files.items():
+        path = os.path.join(top, relative)
+        try:
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_size == len(data):
+                with open(path, "rb") as stream:
+                    if stream.read() == data:
+                        continue
+        except OSError:
+            pass  # nothing there, or unreadable: written (and any error said) as usual
+        changed[relative] = data
+    return changed
 
 
 def _order(files: Mapping[str, bytes]) -> list[str]:
@@ -279,7 +302,7 @@ def _write_new(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
+def _transaction(root: Path, files: Mapping[str, bytes]) -> None:
     staging = root / STAGING
     order = _order(files)
     nothing_changed = "nothing was changed: the folder is as it was before this command"
@@ -344,7 +367,6 @@ def _transaction(root: Path, files: Mapping[str, bytes]) -> list[Path]:
         with contextlib.suppress(OSError):  # done: the plan must not be rolled back any more
             os.unlink(os.path.join(staging, _PLAN))
         _remove(staging)
-    return [root / relative for relative in order]
 
 
 def _commit(top: str, staging: str, order: list[str], folders: list[str]) -> None:
