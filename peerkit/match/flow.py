@@ -500,6 +500,7 @@ def _shortest_from_root(
     distance = np.full(size, big, dtype=np.int64)
     distance[root] = 0
     frontier = np.array([root], dtype=np.int64)
+    changed = np.zeros(size, dtype=bool)  # the nodes whose distance a pass lowered
     for _ in range(size + 1):
         counts = start[frontier + 1] - start[frontier]
         if counts.sum() == 0:
@@ -513,7 +514,9 @@ def _shortest_from_root(
             return distance
         target, reach = target[better], reach[better]
         np.minimum.at(distance, target, reach)
-        frontier = np.unique(target)
+        changed[target] = True  # (np.unique would sort them: a mask is linear)
+        frontier = np.flatnonzero(changed)
+        changed[frontier] = False
     return None
 
 
