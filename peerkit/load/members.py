@@ -49,6 +49,9 @@ MEMBER_KEYS = (
 )
 
 
+_LEVEL_KEYS = tuple((name, f"levels.{name}") for name in LEVELS)  # (field, as messages say it)
+
+
 def _column_key(header: str) -> str:
     return header.strip().lower().replace(" ", "_")
 
@@ -106,7 +109,7 @@ def _member(reader: Reader, record: Node, program: Program | None, tabular: bool
     email = _email(reader, entries.get("email"))
     level_entries = reader.mapping(entries.get("levels"), "levels", LEVELS)
     levels = Levels(
-        *(reader.integer(level_entries.get(k), f"levels.{k}", 0, 1, 5) or None for k in LEVELS)
+        *[reader.integer(level_entries.get(k), key, 0, 1, 5) or None for k, key in _LEVEL_KEYS]
     )
     custom = {
         key: reader.text(value, f"fields.{key}")

@@ -260,7 +260,7 @@ class Reader:
             value = node.value
             if len(value) > MAX_TEXT:
                 value = self.too_long(node, key, value, MAX_TEXT)
-            return tuple(part.strip() for part in value.split(";") if part.strip())
+            return tuple([part for part in map(str.strip, value.split(";")) if part])
         if isinstance(node.value, list):
             items = []
             for item in node.value:
