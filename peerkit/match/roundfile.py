@@ -44,8 +44,6 @@ def _text(text: str) -> str:
 
 # A round file says the same term score thousands of times, and each match's rules alike:
 # each is written out once.
-
-
 @functools.lru_cache(maxsize=4096, typed=True)
 def _number(value: float) -> str:
     if isinstance(value, int):
