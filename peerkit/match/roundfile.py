@@ -53,11 +53,11 @@ def _number(value: float) -> str:
 
 
 def flow(values: Sequence[object]) -> str:
-    return "[" + ", ".join(scalar(v) for v in values) + "]"
+    return "[" + ", ".join([scalar(v) for v in values]) + "]"
 
 
 def flow_map(values: Mapping[str, object]) -> str:
-    return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in values.items()) + "}"
+    return "{" + ", ".join([f"{k}: {scalar(v)}" for k, v in values.items()]) + "}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -208,24 +208,22 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
         *_summary_lines(summary),
         "matches:" if result.matches else "matches: []",
     ]
-    text, number = _text, _number
     for match in result.matches:
-        lines.append(f"  - id: {text(match.id)}")
+        lines.append(f"  - id: {_text(match.id)}")
         # who they are and when they meet where each of them is (the file is edited by people)
         lines.extend([f"    # {line}" for line in match.people])
-        lines.append("    members: [" + ", ".join([text(m) for m in match.members]) + "]")
+        lines.append(f"    members: {flow(match.members)}")
         if match.locked:
             lines.append("    locked: true")
-        lines.append(f"    score: {number(match.score)}")
-        terms = ", ".join([f"{k}: {number(v)}" for k, v in match.terms.items()])
-        lines.append(f"    terms: {{{terms}}}")
+        lines.append(f"    score: {_number(match.score)}")
+        lines.append(f"    terms: {flow_map(match.terms)}")
         for key in ("location", "day", "time"):
             value = getattr(match, key)
             if value:
-                lines.append(f"    {key}: {text(str(value))}")
+                lines.append(f"    {key}: {_text(str(value))}")
         if match.reasons:
             lines.append("    reasons:")
-            lines.extend([f"      - {text(reason)}" for reason in match.reasons])
+            lines.extend([f"      - {_text(reason)}" for reason in match.reasons])
         if match.rules:
             lines.append(_item_lines("rules", match.rules))
     lines.append("unmatched:" if result.unmatched else "unmatched: []")
