@@ -20,7 +20,6 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -611,54 +610,35 @@ def _message(
     base: Mapping[str, Any],
     sender: str,
     moment: dt.datetime,
-    parts: dict[tuple[str, str, int], EmailMessage],
+    parts: dict[tuple[str, str, int], bytes],
     policy: EmailPolicy,
-) -> EmailMessage:
+) -> tuple[str, bytes]:
+    """The message's id and its bytes."""
     from email.utils import format_datetime, formataddr
 
+    from peerkit.mime import file_part, message_bytes
     from peerkit.render import render_template
 
     context = dict(base) | due.context
     text = render_template(env_text, f"mail/{due.purpose}.txt.j2", context)
     html = render_template(env_html, f"mail/{due.purpose}.html.j2", context)
-    message = EmailMessage(policy=policy)
-    message["From"] = sender
-    message["To"] = formataddr((one_line(due.member.name), due.member.email))
-    message["Subject"] = one_line(due.subject)
-    message["Date"] = format_datetime(moment)
-    message["Message-ID"] = message_id(due.purpose, due.key, due.member.id, sender)
-    message["X-Peerkit-Purpose"] = due.purpose
-    # Multipart boundaries are fixed, not random: the same input gives the same bytes, and
-    # a boundary every message shares is parsed and folded once (a boundary of its own
-    # was a third of an outbox's time). No part can hold one: quoted-printable writes
-    # `=` as `=3D` and base64 has neither `=_` nor `-`.
-    message.set_content(text, cte="quoted-printable")
-    message.make_alternative(boundary="=_peerkit_alternative")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
-    if due.attachments:
-        message.make_mixed(boundary="=_peerkit_mixed")
+    identity = message_id(due.purpose, due.key, due.member.id, sender)
+    headers = [
+        ("From", sender),
+        ("To", formataddr((one_line(due.member.name), due.member.email))),
+        ("Subject", one_line(due.subject)),
+        ("Date", format_datetime(moment)),
+        ("Message-ID", identity),
+        ("X-Peerkit-Purpose", due.purpose),
+    ]
+    files = []
     for name, kind, data, params in due.attachments:
         # a match's calendar goes to each of its members: encoded once, the same part each time
         key = (name, kind, id(data))
-        part = parts.get(key)
-        if part is None:
-            maintype, subtype = kind.split("/")
-            part = EmailMessage(policy=policy)
-            part.set_content(
-                data,
-                maintype=maintype,
-                subtype=subtype,
-                disposition="attachment",
-                filename=name,
-                params=dict(params),
-            )
-            del part["MIME-Version"]
-            parts[key] = part
-        message.attach(part)
-    for part in message.walk():
-        if part is not message and "MIME-Version" in part:
-            del part["MIME-Version"]  # the email package repeats it in each part
-    return message
+        if key not in parts:
+            parts[key] = file_part(policy, name, kind, data, params)
+        files.append(parts[key])
+    return identity, message_bytes(policy, headers, text, html, files)
 
 
 def message_id(purpose: str, key: str, member_id: str, sender: str) -> str:
@@ -694,14 +674,15 @@ def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxRe
     maker.run()
     env_text = environment(folder.root, html=False)
     env_html = environment(folder.root, html=True)
-    parts: dict[tuple[str, str, int], EmailMessage] = {}
+    parts: dict[tuple[str, str, int], bytes] = {}
     policy = _smtp_policy()
     for due in maker.due:
-        made = _message(due, env_text, env_html, maker.base, sender, moment, parts, policy)
-        data = made.as_bytes()
+        identity, data = _message(
+            due, env_text, env_html, maker.base, sender, moment, parts, policy
+        )
         result.messages.append(
             Message(
-                message_id=str(dict(made.raw_items())["Message-ID"]),  # not parsed again
+                message_id=identity,
                 purpose=due.purpose,
                 member=due.member.id,
                 to=due.member.email,
