@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 ALTERNATIVE = "=_peerkit_alternative"
 MIXED = "=_peerkit_mixed"
 MAX_LINE = 78  # the SMTP policy's max_line_length: quoted-printable and base64 lines
-_BASE64_CHUNK = MAX_LINE // 4 * 3  # bytes per base64 line, as the email package takes them
+_BASE64_LINE = MAX_LINE // 4 * 4  # characters a base64 line holds: 57 bytes' worth
 _LINE_END = re.compile(r"\r\n|\r|\n")  # how the generator splits what it writes in lines
 
 
@@ -70,13 +70,12 @@ def file_part(
         params=dict(params),
     )
     del part["MIME-Version"]
+    # 57 bytes a line, as the email package encodes them: the whole encoded, then cut
+    encoded = binascii.b2a_base64(data, newline=False)
     lines = [
-        binascii.b2a_base64(data[start : start + _BASE64_CHUNK])
-        for start in range(0, len(data), _BASE64_CHUNK)
+        encoded[at : at + _BASE64_LINE] + b"\r\n" for at in range(0, len(encoded), _BASE64_LINE)
     ]
-    return (
-        header_lines(policy, part.raw_items()) + b"\r\n" + b"".join(lines).replace(b"\n", b"\r\n")
-    )
+    return header_lines(policy, part.raw_items()) + b"\r\n" + b"".join(lines)
 
 
 def _text(subtype: str, text: str) -> bytes:

@@ -16,6 +16,7 @@ is built here from chosen fields, never from `notes` or `private`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -643,11 +644,16 @@ def _message(
 
 def message_id(purpose: str, key: str, member_id: str, sender: str) -> str:
     """`<uuid5@sender's domain>`: the same message about the same thing keeps its id."""
+    name = f"{purpose}\x1f{key}\x1f{member_id}"
+    return f"<{uuid.uuid5(NAMESPACE, name)}@{_domain(sender)}>"
+
+
+@functools.lru_cache(maxsize=16)
+def _domain(sender: str) -> str:
+    """The domain of the sender's address (asked once per outbox, not per message)."""
     from email.utils import parseaddr
 
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "peerkit.invalid"
-    name = f"{purpose}\x1f{key}\x1f{member_id}"
-    return f"<{uuid.uuid5(NAMESPACE, name)}@{domain}>"
+    return parseaddr(sender)[1].rpartition("@")[2] or "peerkit.invalid"
 
 
 def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxResult:
