@@ -36,31 +36,74 @@ def header_lines(policy: EmailPolicy, headers: Iterable[tuple[str, str]]) -> byt
     )
 
 
-def message_bytes(
-    policy: EmailPolicy,
-    headers: Sequence[tuple[str, str]],
-    text: str,
-    html: str,
-    files: Sequence[bytes],
-) -> bytes:
-    """The whole message: `headers` (MIME-Version and Content-Type are added), the text and
-    HTML alternatives and the attached `files` (each made by `file_part`)."""
-    alternative = _multipart(
-        policy, "alternative", ALTERNATIVE, [_text("plain", text), _text("html", html)]
-    )
-    body = alternative if not files else _multipart(policy, "mixed", MIXED, [alternative, *files])
-    return header_lines(policy, headers) + b"MIME-Version: 1.0\r\n" + body
+Attached = tuple[str, str, bytes, Mapping[str, str]]  # file name, MIME type, data, params
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")  # a file name the headers hold as it is
 
 
-def file_part(
-    policy: EmailPolicy, name: str, kind: str, data: bytes, params: Mapping[str, str]
-) -> bytes:
-    """An attached file (`kind`: its MIME type), base64, with `params` on its Content-Type."""
+class Writer:
+    """Writes messages under one policy; an attached file's part is made once for all the
+    messages that attach the same data, and a file's headers once per type, parameters
+    and length of a plain name."""
+
+    def __init__(self, policy: EmailPolicy) -> None:
+        self.policy = policy
+        self._parts: dict[
+            tuple[str, str, int, tuple[tuple[str, str], ...]], tuple[bytes, bytes]
+        ] = {}
+        self._heads: dict[tuple[str, tuple[tuple[str, str], ...], int], bytes] = {}
+
+    def message(
+        self, headers: Sequence[tuple[str, str]], text: str, html: str, files: Sequence[Attached]
+    ) -> bytes:
+        """The whole message: `headers` (MIME-Version and Content-Type are added), the text
+        and HTML alternatives and the attached `files`."""
+        policy = self.policy
+        alternative = _multipart(
+            policy, "alternative", ALTERNATIVE, [_text("plain", text), _text("html", html)]
+        )
+        parts = [alternative, *(self._file(*file) for file in files)]
+        body = alternative if not files else _multipart(policy, "mixed", MIXED, parts)
+        return header_lines(policy, headers) + b"MIME-Version: 1.0\r\n" + body
+
+    def _file(self, name: str, kind: str, data: bytes, params: Mapping[str, str]) -> bytes:
+        """An attached file, base64, with `params` on its Content-Type."""
+        key = (name, kind, id(data), tuple(params.items()))  # (the data kept: its id stays its)
+        made = self._parts.get(key)
+        if made is None or made[0] is not data:
+            # 57 bytes a line, as the email package encodes them: the whole encoded, then cut
+            encoded = binascii.b2a_base64(data, newline=False)
+            lines = [
+                encoded[at : at + _BASE64_LINE] + b"\r\n"
+                for at in range(0, len(encoded), _BASE64_LINE)
+            ]
+            made = self._parts[key] = (
+                data,
+                self._file_headers(name, kind, params) + b"\r\n" + b"".join(lines),
+            )
+        return made[1]
+
+    def _file_headers(self, name: str, kind: str, params: Mapping[str, str]) -> bytes:
+        """The email package's headers of an attached file. Those of a plain name differ
+        from those of another as long only by the name: they are made once, for a
+        stand-in, and the name put in its place."""
+        if not _PLAIN_NAME.fullmatch(name):
+            return _file_headers(self.policy, name, kind, params)
+        key = (kind, tuple(params.items()), len(name))
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = _file_headers(self.policy, "_" * len(name), kind, params)
+        stand_in = b'filename="' + b"_" * len(name) + b'"'
+        if head.count(stand_in) != 1:  # not as expected: made for the name itself
+            return _file_headers(self.policy, name, kind, params)
+        return head.replace(stand_in, b'filename="' + name.encode("ascii") + b'"')
+
+
+def _file_headers(policy: EmailPolicy, name: str, kind: str, params: Mapping[str, str]) -> bytes:
+    """An attached file's headers, as set_content makes them (they do not depend on the data)."""
     from email.message import EmailMessage
 
     maintype, subtype = kind.split("/")
     part = EmailMessage(policy=policy)
-    # the headers alone: they do not depend on the data
     part.set_content(
         b"",
         maintype=maintype,
@@ -70,12 +113,7 @@ def file_part(
         params=dict(params),
     )
     del part["MIME-Version"]
-    # 57 bytes a line, as the email package encodes them: the whole encoded, then cut
-    encoded = binascii.b2a_base64(data, newline=False)
-    lines = [
-        encoded[at : at + _BASE64_LINE] + b"\r\n" for at in range(0, len(encoded), _BASE64_LINE)
-    ]
-    return header_lines(policy, part.raw_items()) + b"\r\n" + b"".join(lines)
+    return header_lines(policy, part.raw_items())
 
 
 def _text(subtype: str, text: str) -> bytes:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the calendars are rendered only when an outbox needs them
     from email.policy import EmailPolicy
 
     from peerkit.calendar import CalendarEvent, CalendarResult
+    from peerkit.mime import Writer
 
 Purpose = Literal["introduction", "invitation", "update", "cancellation", "reminder", "survey"]
 PURPOSES: tuple[Purpose, ...] = (
@@ -611,13 +612,11 @@ def _message(
     base: Mapping[str, Any],
     sender: str,
     moment: dt.datetime,
-    parts: dict[tuple[str, str, int], bytes],
-    policy: EmailPolicy,
+    writer: Writer,
 ) -> tuple[str, bytes]:
     """The message's id and its bytes."""
     from email.utils import format_datetime, formataddr
 
-    from peerkit.mime import file_part, message_bytes
     from peerkit.render import render_template
 
     context = dict(base) | due.context
@@ -632,14 +631,7 @@ def _message(
         ("Message-ID", identity),
         ("X-Peerkit-Purpose", due.purpose),
     ]
-    files = []
-    for name, kind, data, params in due.attachments:
-        # a match's calendar goes to each of its members: encoded once, the same part each time
-        key = (name, kind, id(data))
-        if key not in parts:
-            parts[key] = file_part(policy, name, kind, data, params)
-        files.append(parts[key])
-    return identity, message_bytes(policy, headers, text, html, files)
+    return identity, writer.message(headers, text, html, due.attachments)
 
 
 def message_id(purpose: str, key: str, member_id: str, sender: str) -> str:
@@ -659,6 +651,7 @@ def _domain(sender: str) -> str:
 def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxResult:
     """Every message due as of `now` (default: this moment), the merge CSV and the
     manifest `peerkit send` reads, in memory."""
+    from peerkit.mime import Writer
     from peerkit.render import environment
     from peerkit.tables import csv_bytes
 
@@ -680,12 +673,9 @@ def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxRe
     maker.run()
     env_text = environment(folder.root, html=False)
     env_html = environment(folder.root, html=True)
-    parts: dict[tuple[str, str, int], bytes] = {}
-    policy = _smtp_policy()
+    writer = Writer(_smtp_policy())
     for due in maker.due:
-        identity, data = _message(
-            due, env_text, env_html, maker.base, sender, moment, parts, policy
-        )
+        identity, data = _message(due, env_text, env_html, maker.base, sender, moment, writer)
         result.messages.append(
             Message(
                 message_id=identity,

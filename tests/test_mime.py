@@ -11,7 +11,7 @@ from email.utils import formataddr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peerkit.mime import ALTERNATIVE, MIXED, file_part, message_bytes
+from peerkit.mime import ALTERNATIVE, MIXED, Writer
 from peerkit.outbox import _smtp_policy
 
 File = tuple[str, str, bytes, dict[str, str]]
@@ -50,8 +50,7 @@ def by_email_package(
 def by_peerkit(
     policy: EmailPolicy, headers: list[tuple[str, str]], text: str, html: str, files: list[File]
 ) -> bytes:
-    parts = [file_part(policy, name, kind, data, params) for name, kind, data, params in files]
-    return message_bytes(policy, headers, text, html, parts)
+    return Writer(policy).message(headers, text, html, files)
 
 
 # every character but lone surrogates (which no template gives), line ends of every kind
@@ -65,12 +64,16 @@ bodies = st.lists(
 one_line = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=90)
 files = st.lists(
     st.tuples(
-        st.one_of(st.sampled_from(["match-01.ics", "handout.pdf"]), one_line.filter(str.strip)),
+        st.one_of(
+            st.sampled_from(["match-01.ics", "handout.pdf"]),
+            st.from_regex(r"[A-Za-z0-9._-]{1,40}", fullmatch=True),  # a plain name, any length
+            one_line.filter(str.strip),
+        ),
         st.sampled_from(["text/calendar", "application/pdf", "text/html"]),
         st.binary(max_size=400),
         st.sampled_from([{}, {"method": "REQUEST", "charset": "utf-8"}, {"method": "CANCEL"}]),
     ),
-    max_size=2,
+    max_size=3,
 )
 
 
@@ -95,6 +98,22 @@ def test_the_bytes_are_the_email_packages(
         assert by_peerkit(policy, headers, text, html, attached) == by_email_package(
             policy, headers, text, html, attached
         )
+
+
+def test_files_of_one_writer_are_each_their_own() -> None:
+    """A writer remembers each file's part and a plain name's headers: the next message
+    with other files of the same length gets its own names and data, as if written alone."""
+    writer = Writer(SMTP)
+    headers = headers_of("Ana", "Reminder")
+    params = {"method": "REQUEST", "charset": "utf-8"}
+    for k in range(3):
+        files: list[File] = [
+            (f"match-{k:02d}.ics", "text/calendar", f"BEGIN:VCALENDAR {k}".encode(), params),
+            (f"Handout {k}.pdf", "application/pdf", bytes([k]) * 100, {}),
+        ]
+        made = writer.message(headers, "text", "<p>html</p>", files)
+        assert made == by_email_package(SMTP, headers, "text", "<p>html</p>", files)
+        assert f'filename="match-{k:02d}.ics"'.encode() in made
 
 
 def test_a_message_reads_back_as_written() -> None:
