@@ -37,6 +37,7 @@ def header_lines(policy: EmailPolicy, headers: Iterable[tuple[str, str]]) -> byt
 
 
 Attached = tuple[str, str, bytes, Mapping[str, str]]  # file name, MIME type, data, params
+_OWN = frozenset({"To", "Message-ID"})  # headers no two messages share
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")  # a file name the headers hold as it is
 
 
@@ -51,6 +52,7 @@ class Writer:
             tuple[str, str, int, tuple[tuple[str, str], ...]], tuple[bytes, bytes]
         ] = {}
         self._heads: dict[tuple[str, tuple[tuple[str, str], ...], int], bytes] = {}
+        self._lines: dict[tuple[str, str], bytes] = {}  # a header that repeats, folded
 
     def message(
         self, headers: Sequence[tuple[str, str]], text: str, html: str, files: Sequence[Attached]
@@ -63,7 +65,21 @@ class Writer:
         )
         parts = [alternative, *(self._file(*file) for file in files)]
         body = alternative if not files else _multipart(policy, "mixed", MIXED, parts)
-        return header_lines(policy, headers) + b"MIME-Version: 1.0\r\n" + body
+        return self._header_lines(headers) + b"MIME-Version: 1.0\r\n" + body
+
+    def _header_lines(self, headers: Sequence[tuple[str, str]]) -> bytes:
+        """`header_lines`; each header but the recipient and the message id is folded once
+        for all the messages it is the same in (a long subject was parsed to be folded)."""
+        lines = []
+        for header in headers:
+            if header[0] in _OWN:
+                lines.append(header_lines(self.policy, [header]))
+                continue
+            line = self._lines.get(header)
+            if line is None:
+                line = self._lines[header] = header_lines(self.policy, [header])
+            lines.append(line)
+        return b"".join(lines)
 
     def _file(self, name: str, kind: str, data: bytes, params: Mapping[str, str]) -> bytes:
         """An attached file, base64, with `params` on its Content-Type."""

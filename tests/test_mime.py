@@ -101,12 +101,13 @@ def test_the_bytes_are_the_email_packages(
 
 
 def test_files_of_one_writer_are_each_their_own() -> None:
-    """A writer remembers each file's part and a plain name's headers: the next message
-    with other files of the same length gets its own names and data, as if written alone."""
+    """A writer remembers each file's part, a plain name's headers and the headers that
+    repeat: each message gets its own names, data and headers, as if written alone."""
     writer = Writer(SMTP)
-    headers = headers_of("Ana", "Reminder")
     params = {"method": "REQUEST", "charset": "utf-8"}
-    for k in range(3):
+    for k in range(4):
+        # a subject long enough to be folded, the same in every other message
+        headers = headers_of(f"Ana {k}", f"Reminder: session {k % 2}, " + "a long title " * 6)
         files: list[File] = [
             (f"match-{k:02d}.ics", "text/calendar", f"BEGIN:VCALENDAR {k}".encode(), params),
             (f"Handout {k}.pdf", "application/pdf", bytes([k]) * 100, {}),
