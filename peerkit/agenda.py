@@ -281,10 +281,11 @@ def render_agenda(
     base = {"program": program_context(program), "paper": paper}
     folder_name = f"{OUT_DIR}/session-{number:02d}"
     names = _file_names([h["match"]["id"] for h in handouts])
+    loaded: dict[str, Any] = {}  # the two templates, looked up once for thousands of handouts
     if "md" in formats:
         env = _environment(folder.root, html=False)
         for handout, name in zip(handouts, names, strict=True):
-            text = render_template(env, "agenda.md.j2", base | {"handout": handout})
+            text = render_template(env, "agenda.md.j2", base | {"handout": handout}, loaded)
             result.files[f"{folder_name}/{name}.md"] = text.encode("utf-8")
     if "html" in formats or "pdf" in formats:
         env = _environment(folder.root, html=True)
@@ -293,7 +294,9 @@ def render_agenda(
             if only is None:  # one match's handout never replaces every match's page
                 result.files[f"{folder_name}/all.html"] = combined.encode("utf-8")
             for handout, name in zip(handouts, names, strict=True):
-                page = render_template(env, "agenda.html.j2", base | {"handouts": [handout]})
+                page = render_template(
+                    env, "agenda.html.j2", base | {"handouts": [handout]}, loaded
+                )
                 result.files[f"{folder_name}/{name}.html"] = page.encode("utf-8")
         if "pdf" in formats:
             from peerkit.pdf import glyph_problems, html_to_pdf

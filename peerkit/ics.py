@@ -26,6 +26,8 @@ PRODID = "-//peerkit//peerkit calendar//EN"
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _SUSPECT = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\r]")
+# what clean_text or the library's TEXT escaping changes: the above, LF, \\ ; and ,
+_ESCAPED = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029\\\\;,]")
 
 
 def clean_text(value: str) -> str:
@@ -53,7 +55,15 @@ def content_line(name: str, value: Any) -> bytes:
 
 
 def escape_text(value: str) -> str:
-    """A TEXT value cleaned, then escaped by the library's vText."""
+    """A TEXT value cleaned, then escaped by the library's vText (a value with nothing to
+    clean or escape is what the library gives back: most are, and a calendar has 100,000)."""
+    if not _ESCAPED.search(value):
+        return value
+    return library_escaped(value)
+
+
+def library_escaped(value: str) -> str:
+    """`escape_text` the long way: cleaned, then through the library's vText."""
     from icalendar import vText
 
     escaped: bytes = vText(clean_text(value)).to_ical()

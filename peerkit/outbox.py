@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # the calendars are rendered only when an outbox needs them
     from email.policy import EmailPolicy
 
     from peerkit.calendar import CalendarEvent, CalendarResult
-    from peerkit.mime import Writer
 
 Purpose = Literal["introduction", "invitation", "update", "cancellation", "reminder", "survey"]
 PURPOSES: tuple[Purpose, ...] = (
@@ -605,33 +604,48 @@ def _smtp_policy() -> EmailPolicy:
     return policy
 
 
-def _message(
-    due: _Due,
-    env_text: Any,
-    env_html: Any,
-    base: Mapping[str, Any],
-    sender: str,
-    moment: dt.datetime,
-    writer: Writer,
-) -> tuple[str, bytes]:
-    """The message's id and its bytes."""
-    from email.utils import format_datetime, formataddr
+class _Composer:
+    """Writes each message due: its two templates rendered, its headers and parts."""
 
-    from peerkit.render import render_template
+    def __init__(self, folder: Folder, base: Mapping[str, Any], sender: str, moment: dt.datetime):
+        from email.utils import format_datetime
 
-    context = dict(base) | due.context
-    text = render_template(env_text, f"mail/{due.purpose}.txt.j2", context)
-    html = render_template(env_html, f"mail/{due.purpose}.html.j2", context)
-    identity = message_id(due.purpose, due.key, due.member.id, sender)
-    headers = [
-        ("From", sender),
-        ("To", formataddr((one_line(due.member.name), due.member.email))),
-        ("Subject", one_line(due.subject)),
-        ("Date", format_datetime(moment)),
-        ("Message-ID", identity),
-        ("X-Peerkit-Purpose", due.purpose),
-    ]
-    return identity, writer.message(headers, text, html, due.attachments)
+        from peerkit.mime import Writer
+        from peerkit.render import environment
+
+        self.envs = {
+            "txt": environment(folder.root, html=False),
+            "html": environment(folder.root, html=True),
+        }
+        self.base = base
+        self.sender = sender
+        self.date = format_datetime(moment)
+        self.writer = Writer(_smtp_policy())
+        self.templates: dict[str, Any] = {}  # each looked up once, not twice a message
+
+    def compose(self, due: _Due) -> tuple[str, bytes]:
+        """The message's id and its bytes."""
+        from email.utils import formataddr
+
+        from peerkit.render import render_template
+
+        context = dict(self.base) | due.context
+        text, html = (
+            render_template(
+                self.envs[kind], f"mail/{due.purpose}.{kind}.j2", context, self.templates
+            )
+            for kind in ("txt", "html")
+        )
+        identity = message_id(due.purpose, due.key, due.member.id, self.sender)
+        headers = [
+            ("From", self.sender),
+            ("To", formataddr((one_line(due.member.name), due.member.email))),
+            ("Subject", one_line(due.subject)),
+            ("Date", self.date),
+            ("Message-ID", identity),
+            ("X-Peerkit-Purpose", due.purpose),
+        ]
+        return identity, self.writer.message(headers, text, html, due.attachments)
 
 
 def message_id(purpose: str, key: str, member_id: str, sender: str) -> str:
@@ -651,8 +665,6 @@ def _domain(sender: str) -> str:
 def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxResult:
     """Every message due as of `now` (default: this moment), the merge CSV and the
     manifest `peerkit send` reads, in memory."""
-    from peerkit.mime import Writer
-    from peerkit.render import environment
     from peerkit.tables import csv_bytes
 
     program = folder.program
@@ -671,11 +683,9 @@ def render_outbox(folder: Folder, *, now: dt.datetime | None = None) -> OutboxRe
         return result
     maker = _Maker(folder, moment)
     maker.run()
-    env_text = environment(folder.root, html=False)
-    env_html = environment(folder.root, html=True)
-    writer = Writer(_smtp_policy())
+    composer = _Composer(folder, maker.base, sender, moment)
     for due in maker.due:
-        identity, data = _message(due, env_text, env_html, maker.base, sender, moment, writer)
+        identity, data = composer.compose(due)
         result.messages.append(
             Message(
                 message_id=identity,

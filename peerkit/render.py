@@ -69,12 +69,20 @@ def score_class(value: float | None) -> str:
     return "bad" if value < 3 else "fair" if value < 4 else "good"
 
 
-def render_template(env: Any, name: str, context: Mapping[str, object]) -> str:
-    """Render one template; any template error becomes a TemplateError naming file and line."""
+def render_template(
+    env: Any, name: str, context: Mapping[str, object], loaded: dict[str, Any] | None = None
+) -> str:
+    """Render one template; any template error becomes a TemplateError naming file and line.
+    `loaded`: the templates looked up already, by name (Jinja looks at the file's time each
+    time, to reload a changed one; a run that renders thousands needs to once)."""
     import jinja2
 
     try:
-        template = env.get_template(name)
+        template = loaded.get(name) if loaded is not None else None
+        if template is None:
+            template = env.get_template(name)
+            if loaded is not None:
+                loaded[name] = template
         text: str = template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name

@@ -207,6 +207,13 @@ def test_any_text_stays_one_property_and_reads_back(text: str) -> None:
     ).replace("\x85", "").replace("\u2028", "").replace("\u2029", "")
 
 
+@given(st.text(max_size=60) | st.sampled_from(["a\\Nb", "\\", "x;y,z", "tab\tok", "\x85"]))
+def test_text_with_nothing_to_escape_is_kept_as_the_library_keeps_it(text: str) -> None:
+    from peerkit.ics import escape_text, library_escaped
+
+    assert escape_text(text) == library_escaped(text)
+
+
 _FOLD_TEXT = st.text(
     alphabet=st.sampled_from(["a", "\\", "^", ",", ";", "é", "😀", "中", " ", "N", "\r"]),
     max_size=400,
