@@ -222,6 +222,7 @@ class _Maker:
                 now=self.moment,
                 method="request" if request else None,
                 changed_only=True,
+                matches_only=True,
             )
         return self._rendered
 

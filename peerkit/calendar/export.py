@@ -77,12 +77,14 @@ def render_calendars(
     progress: Progress | None = None,
     changed_only: bool = False,
     remember: bool = False,
+    matches_only: bool = False,
 ) -> CalendarResult:
     """Every calendar file of the program's whole timeline (or of one round's events), and
     the updated `calendars.yaml`, in memory; with `method="request"` the iTIP messages of
     every event too, or (`changed_only`, what the outbox sends) of those that changed
     since `calendars.yaml` and are not over by `now`. `remember`: keep what each event
     says for a later render of the same folder (build's outbox renders them again).
+    `matches_only`: of the files, only each match's calendar (what the outbox attaches).
 
     Each match meets only inside its round's period, so when a round starts the earlier
     round's later meetings are cancelled; a member who leaves or pauses is out of the
@@ -108,8 +110,9 @@ def render_calendars(
 
     export = _Export(folder, round_name, state, now, remember)
     export.run(progress)
-    recorded = recorded_state(state, export.state(), only, sent_to(export.placed, only))
-    result.files[STATE_FILE] = state_text(recorded)
+    if not matches_only:
+        recorded = recorded_state(state, export.state(), only, sent_to(export.placed, only))
+        result.files[STATE_FILE] = state_text(recorded)
     result.events = export.events
     if not export.placed:
         result.notes.append(f"{result.label} has no meetings to put in calendars")
@@ -117,7 +120,7 @@ def render_calendars(
     if progress:
         progress("calendar files", 1.0)
     years = (min(export.years), max(export.years))
-    result.files.update(calendar_files(folder, export.placed, only, years))
+    result.files.update(calendar_files(folder, export.placed, only, years, matches_only))
     if method == "request":
         placed = export.placed
         if changed_only:

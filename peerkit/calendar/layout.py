@@ -54,9 +54,14 @@ def sent_to(placed: Sequence[Placed], only: str | None) -> set[tuple[str, str]]:
 
 
 def calendar_files(
-    folder: Folder, placed: list[Placed], only: str | None, years: tuple[int, int]
+    folder: Folder,
+    placed: list[Placed],
+    only: str | None,
+    years: tuple[int, int],
+    matches_only: bool = False,
 ) -> dict[str, bytes]:
-    """Every calendar file (all of them, or those of `only`), by path in the folder."""
+    """Every calendar file (all of them, or those of `only`; or only each match's), by path
+    in the folder."""
     name = folder.program.name
     tzid = folder.program.timezone
     placed.sort(key=lambda o: o.key)
@@ -65,7 +70,7 @@ def calendar_files(
     def pack(label: str, path: str, events: list[bytes]) -> None:
         files[f"{OUT_DIR}/{path}.ics"] = calendar_bytes(label, tzid, years, events)
 
-    if only is None:
+    if only is None and not matches_only:
         pack(name, "program", _confirmed_first(placed))
     by_match: dict[str, list[Placed]] = {}
     for event in placed:
@@ -74,6 +79,8 @@ def calendar_files(
         if only in (None, match_id):
             path = f"matches/{unique_filename(match_id)}"
             pack(f"{name}: {match_id}", path, _confirmed_first(items))
+    if matches_only:
+        return files
     for member_id, events in _member_events(placed):
         if only in (None, member_id):
             member = folder.member(member_id)
