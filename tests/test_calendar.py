@@ -207,17 +207,37 @@ def test_any_text_stays_one_property_and_reads_back(text: str) -> None:
     ).replace("\x85", "").replace("\u2028", "").replace("\u2029", "")
 
 
-@given(st.text(max_size=60) | st.sampled_from(["a\\Nb", "\\", "x;y,z", "tab\tok", "\x85"]))
-def test_text_with_nothing_to_escape_is_kept_as_the_library_keeps_it(text: str) -> None:
-    from peerkit.ics import escape_text, library_escaped
+_ESCAPE_TEXT = st.lists(
+    st.one_of(
+        st.characters(), st.sampled_from(["\\", "\\N", ";", ",", "\r\n", "\r", "\n", "\x85"])
+    ),
+    max_size=80,
+).map("".join)
 
-    assert escape_text(text) == library_escaped(text)
+
+@given(_ESCAPE_TEXT)
+def test_text_is_escaped_as_the_library_escapes_it(text: str) -> None:
+    from icalendar import vText
+
+    from peerkit.ics import clean_text, escape_text
+
+    assert escape_text(text) == vText(clean_text(text)).to_ical().decode("utf-8")
 
 
 _FOLD_TEXT = st.text(
     alphabet=st.sampled_from(["a", "\\", "^", ",", ";", "é", "😀", "中", " ", "N", "\r"]),
     max_size=400,
 )
+
+
+@given(_FOLD_TEXT)
+def test_a_line_is_folded_as_the_library_folds_it(text: str) -> None:
+    from icalendar.parser import Contentline
+
+    from peerkit.ics import escape_text, fold
+
+    line = f"DESCRIPTION:{escape_text(text)}"
+    assert fold(line) == Contentline(line).to_ical()
 
 
 @given(_FOLD_TEXT, st.integers(min_value=0, max_value=80))
