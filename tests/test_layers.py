@@ -97,6 +97,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "peerkit.pdf",
         "peerkit.render",
         "peerkit.ics",
+        "peerkit.mime",
     ),
 )
 
