@@ -33,11 +33,25 @@ def environment(program_root: Path | None, *, html: bool) -> Any:
     return _environment(tuple(folders), html)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # what `getattr` finds on a dict before its items
+
+
 @functools.lru_cache(maxsize=32)
 def _environment(folders: tuple[str, ...], html: bool) -> Any:
     import jinja2
 
-    env = jinja2.Environment(
+    class Environment(jinja2.Environment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            """`session.title` on a dict: what Jinja would find, without the AttributeError
+            it raises and catches first (a third of a handout's render)."""
+            if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
+    env = Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=html,

@@ -395,6 +395,21 @@ def test_undefined_name_in_template_names_file_and_line(sample_round: Path) -> N
     assert re.search(r"agenda\.html\.j2:2: template error: .*nope", result.stderr), result.stderr
 
 
+def test_a_dot_on_a_dict_finds_what_jinja_finds() -> None:
+    import jinja2
+
+    from peerkit.render import environment
+
+    ours = environment(None, html=False)
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    source = "{{ d.title }} {{ d.items | default('') is callable }} {{ d.keys()|list }}"
+    context = {"d": {"title": "Kickoff", "items": 3, "keys": "k"}}
+    assert ours.from_string(source).render(context) == plain.from_string(source).render(context)
+    assert ours.from_string(source).render(context) == "Kickoff True ['title', 'items', 'keys']"
+    with pytest.raises(jinja2.UndefinedError, match="nope"):
+        ours.from_string("{{ d.nope }}").render(context)
+
+
 def test_a_member_who_left_is_not_on_later_handouts(sample_round: Path) -> None:
     folder = loaded(sample_round)
     first = render_agenda(folder, "1", formats=("md",), only="match-03").files
