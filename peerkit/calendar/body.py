@@ -22,30 +22,9 @@ from peerkit.ics import (
     uri_line,
     when_line,
 )
-from peerkit.model import Folder, Meeting, Member, Program
+from peerkit.model import Folder, Meeting, Member, Program, Session
 from peerkit.text import clock, long_date
 from peerkit.validate import is_email, is_url
-
-
-def _local_times(meeting: Meeting, attendees: Sequence[Member], timezone: str) -> list[str]:
-    """`Local times: Ana Lima 10:00 EST, Ravi Rao 20:30 IST` when the members' clocks differ."""
-    zones = {m.timezone or timezone for m in attendees}
-    if len(zones) < 2:  # one clock for all
-        return []
-    from peerkit.hours import local_time
-
-    if len({meeting.start.astimezone(_tz(name)).utcoffset() for name in zones}) < 2:
-        return []
-    shown = ", ".join(
-        f"{m.name or m.id} {local_time(meeting.start, m.timezone or timezone)}" for m in attendees
-    )
-    return [f"Local times: {shown}"]
-
-
-def _tz(name: str) -> dt.tzinfo:
-    from peerkit.hours import zone
-
-    return zone(name)
 
 
 def _summary(program: Program, session_title: str, number: int, match_id: str) -> str:
@@ -76,13 +55,15 @@ class EventLines:
         self.folder = folder
         self.program = folder.program
         self.remember = remember
-        # (meeting, attendees) -> the event's lines and their digest (see `described`)
-        self._described: dict[tuple[Meeting, tuple[str, ...]], tuple[list[bytes], str]] = {}
+        # a meeting's fields and attendees -> its session, the event's lines and their
+        # digest (see `described`)
+        self._described: dict[tuple[object, ...], tuple[Session, list[bytes], str]] = {}
         self._attendee: dict[str, bytes | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
         self._static: dict[tuple[str, str], bytes] = {}
         self._shared: dict[tuple[int, dt.time, str, str], tuple[str, list[bytes]]] = {}
         self._match_ids: dict[str, str] = {}
+        self._local: dict[tuple[dt.datetime, str], tuple[str, dt.timedelta | None]] = {}
         contact = self.program.contact
         self.organizer = b""
         if contact.email and is_email(contact.email):
@@ -165,13 +146,39 @@ class EventLines:
             self._shared[key] = ("\n".join([*text, ""]), lines)
         return self._shared[key]
 
+    def local_times(self, meeting: Meeting, attendees: Sequence[Member]) -> list[str]:
+        """`Local times: Ana Lima 10:00 EST, Ravi Rao 20:30 IST` when the members' clocks
+        differ then; each member's clock at each start worked out once."""
+        timezone = self.program.timezone
+        zones = {m.timezone or timezone for m in attendees}
+        if len(zones) < 2:  # one clock for all
+            return []
+        if len({self.local_time(meeting.start, name)[1] for name in zones}) < 2:
+            return []
+        shown = ", ".join(
+            f"{m.name or m.id} {self.local_time(meeting.start, m.timezone or timezone)[0]}"
+            for m in attendees
+        )
+        return [f"Local times: {shown}"]
+
+    def local_time(self, start: dt.datetime, timezone: str) -> tuple[str, dt.timedelta | None]:
+        """`06:30 BRT` and the zone's offset from UTC at `start`."""
+        key = (start, timezone)
+        found = self._local.get(key)
+        if found is None:
+            from peerkit.hours import local_time, zone
+
+            offset = start.astimezone(zone(timezone)).utcoffset()
+            found = self._local[key] = (local_time(start, timezone), offset)
+        return found
+
     def description(self, meeting: Meeting, attendees: Sequence[Member]) -> str:
         """The match's own part of DESCRIPTION, escaped: who, their local times, their
         handout, a move."""
         names = ", ".join(m.name or m.id for m in attendees)
         text = [f"Who: {names}" if names else "Who: (no members)"]
         if meeting.match_id and 1 < len(attendees) <= 12:
-            text.extend(_local_times(meeting, attendees, self.program.timezone))
+            text.extend(self.local_times(meeting, attendees))
         if self.program.handouts_url:
             text.append(f"Handout: {self.handout(meeting)}")
         if meeting.moved:
@@ -191,12 +198,25 @@ class EventLines:
         if not self.remember:
             body = self.body(meeting, attendees)
             return body, body_hash(body)
-        key = (meeting, tuple(m.id for m in attendees))
+        # every field but the session, whose hash would walk its whole agenda: it is
+        # compared on a hit instead
+        key = (
+            meeting.number,
+            meeting.start,
+            meeting.end,
+            meeting.planned,
+            meeting.location,
+            meeting.video,
+            meeting.moved,
+            meeting.match_id,
+            meeting.members,
+            tuple(m.id for m in attendees),
+        )
         found = self._described.get(key)
-        if found is None:
+        if found is None or not (found[0] is meeting.session or found[0] == meeting.session):
             body = self.body(meeting, attendees)
-            found = self._described[key] = (body, body_hash(body))
-        return found
+            found = self._described[key] = (meeting.session, body, body_hash(body))
+        return found[1], found[2]
 
     def body(self, meeting: Meeting, attendees: Sequence[Member]) -> list[bytes]:
         """The encoded lines that define the event (all but UID, stamp, sequence, status)."""
