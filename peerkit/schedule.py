@@ -165,6 +165,30 @@ def _meetings(
     match_id: str,
     members: tuple[str, ...],
 ) -> list[Meeting]:
+    """The meetings, made once for the last program asked about: a build asks for each
+    match's in every stage (calendar, handouts, outbox)."""
+    if not _MADE or _MADE[0][0] is not program:
+        _MADE[:] = [(program, {})]
+    made = _MADE[0][1]
+    key = (day, time, location, match_id, members)
+    found = made.get(key)
+    if found is None:
+        found = made[key] = tuple(_make_meetings(program, day, time, location, match_id, members))
+    return list(found)
+
+
+# the program whose meetings are kept, and them by what `_meetings` was given
+_MADE: list[tuple[Program, dict[tuple[object, ...], tuple[Meeting, ...]]]] = []
+
+
+def _make_meetings(
+    program: Program,
+    day: DayRule | None,
+    time: dt.time,
+    location: str,
+    match_id: str,
+    members: tuple[str, ...],
+) -> list[Meeting]:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(program.timezone)
