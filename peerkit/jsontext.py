@@ -13,6 +13,7 @@ number, never NaN.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -46,3 +47,29 @@ def _other_float(text: str) -> bool:
     if "0.0000" in text:
         return True
     return any(text[m.start() - 1 : m.start()].isdigit() for m in _EXPONENT.finditer(text))
+
+
+_LEAVES = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}  # each dataclass's field names, in order
+
+
+def plain_values(value: object) -> object:
+    """Dataclasses made dicts and tuples lists, all the way down, as `dataclasses.asdict`
+    makes them but without its deep copy of every leaf (a tally of 100,000 answers has a
+    million); a value of any other kind is kept as it is."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if names is not None:
+        return {name: plain_values(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
+        return [v if type(v) in _LEAVES else plain_values(v) for v in value]  # type: ignore[attr-defined]
+    if kind is dict:
+        return {
+            k: v if type(v) in _LEAVES else plain_values(v)
+            for k, v in value.items()  # type: ignore[attr-defined]
+        }
+    return value

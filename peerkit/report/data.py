@@ -4,16 +4,15 @@ peerkit.tables, whose cells a spreadsheet shows but never runs).
 
 from __future__ import annotations
 
-import dataclasses
-
-from peerkit.jsontext import json_text
+from peerkit.jsontext import json_text, plain_values
 from peerkit.report.content import Report
 from peerkit.tally.results import QuestionStats, SurveyTally, Tally
 
 
 def report_dict(report: Report) -> dict[str, object]:
     """The report as plain data (dates as ISO text)."""
-    data = dataclasses.asdict(report)
+    data = plain_values(report)
+    assert isinstance(data, dict)
     data["problems"] = [p.as_dict() for p in report.problems]
     return data
 

@@ -3,7 +3,9 @@ the at-risk matches; and their plain values for JSON (`Tally.as_dict`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+
+from peerkit.jsontext import plain_values
 
 
 def too_few(min_group_size: int) -> str:
@@ -107,35 +109,7 @@ class Tally:
     round: str = ""  # the round in effect on that date (or --round): its matches are judged
 
     def as_dict(self) -> dict[str, object]:
-        """Plain values (dicts, lists, numbers, text), as `dataclasses.asdict` gives them
-        but without its deep copies: a tally of 100,000 answers has a million leaves."""
-        plain = _plain(self)
+        """Plain values (dicts, lists, numbers, text): see `plain_values`."""
+        plain = plain_values(self)
         assert isinstance(plain, dict)
         return plain
-
-
-_LEAVES = (str, int, float, bool, type(None))
-
-
-def _plain(value: object) -> object:
-    kind = type(value)
-    if kind in _LEAVES:
-        return value
-    names = _FIELDS.get(kind)
-    if names is not None:
-        return {name: _plain(getattr(value, name)) for name in names}
-    if kind is tuple or kind is list:
-        return [v if type(v) in _LEAVES else _plain(v) for v in value]  # type: ignore[attr-defined]
-    if kind is dict:
-        return {
-            k: v if type(v) in _LEAVES else _plain(v)
-            for k, v in value.items()  # type: ignore[attr-defined]
-        }
-    return value
-
-
-# The fields of each result type, in order, for Tally.as_dict.
-_RESULTS = (Comment, QuestionStats, GroupStats, TrendPoint, SourceFile, SurveyTally, AtRisk)
-_FIELDS: dict[type, tuple[str, ...]] = {
-    kind: tuple(f.name for f in fields(kind)) for kind in (*_RESULTS, Tally)
-}
