@@ -73,7 +73,9 @@ def num(value: float | None, digits: int = 2, suffix: str = "") -> Any:
 
     if value is None:
         return Markup('<span class="na">–</span>')
-    return Markup(escape("%.*f" % (digits, value)) + escape(suffix))  # noqa: UP031
+    # digits, a sign, a point, or inf/nan: nothing in it to escape
+    text = Markup("%.*f" % (digits, value))  # noqa: UP031
+    return text + escape(suffix) if suffix else text
 
 
 def score_class(value: float | None) -> str:
