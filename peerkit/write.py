@@ -239,6 +239,7 @@ def check_targets(root: Path, files: Mapping[str, bytes] | list[str]) -> None:
 
 def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
     """Write every file (paths relative to `root`) as one transaction: all or nothing.
+    Returns the paths written: a file already holding the same bytes is left as it is.
 
     Every target is checked before anything is written; then the files are written into
     a staging folder and moved into place, `LAST` files last. Any failure or interrupt
@@ -260,7 +261,7 @@ def write_files(root: Path, files: Mapping[str, bytes]) -> list[Path]:
             changed = _changed(root, files)
             if changed:
                 _transaction(root, changed)
-            return [root / relative for relative in _order(files)]
+            return [root / relative for relative in _order(changed)]
     finally:
         if created_root:  # `init` into a new folder that could not be filled: remove it
             with contextlib.suppress(OSError):

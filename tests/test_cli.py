@@ -130,9 +130,23 @@ def test_build_on_sample_program(sample: Path) -> None:
     result = run("build", sample, "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert not (sample / "out").exists()
-    result = run("build", sample)
+    result = run("build", sample, "--now", "2027-01-05")
     assert result.exit_code == 0, result.stderr
-    assert "done:" in result.stderr
+    made = len(list((sample / "out").rglob("*.*")))
+    # calendars.yaml, as sent in the sample, says what it said
+    assert f"done: {made} file(s) written, 1 already up to date\n" in result.stderr
+    # again: nothing changed, and the summary says so rather than "wrote" it all again
+    again = run("build", sample, "--now", "2027-01-05")
+    assert f"done: 0 file(s) written, {made + 1} already up to date\n" in again.stderr
+    assert f"wrote    0 file(s) in {sample / 'out/agenda'}, 16 already up to date" in again.stdout
+    # one edited session title: only what names it is written again
+    program = (sample / "program.yaml").read_text(encoding="utf-8")
+    (sample / "program.yaml").write_text(
+        program.replace("title: Kickoff", "title: Kick-off", 1), encoding="utf-8"
+    )
+    edited = run("build", sample, "--now", "2027-01-05")
+    assert "done: 0 file(s)" not in edited.stderr
+    assert "already up to date" in edited.stderr
 
 
 def test_every_command_has_help_with_an_example() -> None:

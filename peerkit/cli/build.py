@@ -45,17 +45,31 @@ def build_command(
     if has_errors(result.problems):
         raise DataError(result.problems)
     print_problems(folder, result.problems)
+    written = set(result.files)
     if not dry_run:
-        write_files(folder, result.files)
+        written = {
+            path.relative_to(folder).as_posix() for path in write_files(folder, result.files)
+        }
     if format is TextJson.json:
         print_json({"files": sorted(result.files), "dry_run": dry_run})
         return
     for step, note in result.notes:
         err.print(f"{step}: {note}")
     verb = "would write" if dry_run else "wrote"
-    for directory, count in sorted(Counter(_folder_of(name) for name in result.files).items()):
-        out.print(f"{verb} {count:>4} file(s) in {folder / directory}", markup=False)
-    err.print(f"[green]done:[/] {len(result.files)} file(s) {'to write' if dry_run else 'written'}")
+    made = Counter(_folder_of(name) for name in result.files)
+    changed = Counter(_folder_of(name) for name in written)
+    for directory, count in sorted(made.items()):
+        same = count - changed[directory]
+        kept = f", {same} already up to date" if same else ""
+        out.print(
+            f"{verb} {changed[directory]:>4} file(s) in {folder / directory}{kept}", markup=False
+        )
+    if dry_run:
+        err.print(f"[green]done:[/] {len(result.files)} file(s) to write")
+    else:
+        same = len(result.files) - len(written)
+        kept = f", {same} already up to date" if same else ""
+        err.print(f"[green]done:[/] {len(written)} file(s) written{kept}")
 
 
 def _folder_of(name: str) -> str:
