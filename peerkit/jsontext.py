@@ -60,11 +60,6 @@ def plain_values(value: object) -> object:
     kind = type(value)
     if kind in _LEAVES:
         return value
-    names = _FIELDS.get(kind)
-    if names is None and dataclasses.is_dataclass(kind):
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
-    if names is not None:
-        return {name: plain_values(getattr(value, name)) for name in names}
     if kind is tuple or kind is list:
         return [v if type(v) in _LEAVES else plain_values(v) for v in value]  # type: ignore[attr-defined]
     if kind is dict:
@@ -72,4 +67,9 @@ def plain_values(value: object) -> object:
             k: v if type(v) in _LEAVES else plain_values(v)
             for k, v in value.items()  # type: ignore[attr-defined]
         }
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(kind):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    if names is not None:
+        return {name: plain_values(getattr(value, name)) for name in names}
     return value
