@@ -157,6 +157,10 @@ def _held(sessions: tuple[Session, ...], count: int) -> tuple[Session, ...]:
     return held_sessions(sessions, count)[0]
 
 
+# the program whose meetings are kept, and them by what `_meetings` was given
+_MADE: list[tuple[Program, dict[tuple[object, ...], tuple[Meeting, ...]]]] = []
+
+
 def _meetings(
     program: Program,
     day: DayRule | None,
@@ -171,24 +175,9 @@ def _meetings(
         _MADE[:] = [(program, {})]
     made = _MADE[0][1]
     key = (day, time, location, match_id, members)
-    found = made.get(key)
-    if found is None:
-        found = made[key] = tuple(_make_meetings(program, day, time, location, match_id, members))
-    return list(found)
+    if key in made:
+        return list(made[key])
 
-
-# the program whose meetings are kept, and them by what `_meetings` was given
-_MADE: list[tuple[Program, dict[tuple[object, ...], tuple[Meeting, ...]]]] = []
-
-
-def _make_meetings(
-    program: Program,
-    day: DayRule | None,
-    time: dt.time,
-    location: str,
-    match_id: str,
-    members: tuple[str, ...],
-) -> list[Meeting]:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(program.timezone)
@@ -223,6 +212,7 @@ def _make_meetings(
                 members=members,
             )
         )
+    made[key] = tuple(meetings)
     return meetings
 
 

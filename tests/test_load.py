@@ -540,3 +540,28 @@ def test_meetings_hold_the_parsed_cadence_and_day(tmp_path: Path) -> None:
     dates = [m.date for m in program_meetings(loaded.program)]
     assert {d.weekday() for d in dates} == {1}
     assert {(b - a).days for a, b in itertools.pairwise(dates)} == {14}
+
+
+def test_meetings_follow_the_program_they_are_asked_for(tmp_path: Path) -> None:
+    """Meetings are kept for the program in hand; another program (an edit, a reload) has
+    its own, and a caller's list is its own to change."""
+    from dataclasses import replace
+
+    from peerkit.model import Match
+    from peerkit.schedule import meetings_for
+
+    root = write_folder(
+        tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.yaml": MINIMAL_MEMBERS}
+    )
+    loaded, _ = load_folder(root)
+    assert loaded is not None
+    program = loaded.program
+    match = Match("m1", ("a", "b"))
+    first = meetings_for(program, match)
+    first.clear()
+    again = meetings_for(program, match)
+    assert len(again) == len(program_meetings(program))
+    assert {m.match_id for m in again} == {"m1"}
+    later = replace(program, meetings=replace(program.meetings, time=dt.time(18, 30)))
+    assert {m.start.time() for m in meetings_for(later, match)} == {dt.time(18, 30)}
+    assert meetings_for(program, match) == again  # back to the first: made again, the same
