@@ -136,14 +136,39 @@ def categories_line(values: Sequence[str]) -> bytes:
 
 
 def address_line(name: str, email: str, common_name: str, **params: str) -> bytes:
-    """ORGANIZER or ATTENDEE: mailto:email with CN and the other parameters."""
+    """ORGANIZER or ATTENDEE: mailto:email with CN and the other parameters, as the library
+    writes it (a test holds it to the library's). Written here when every value is plain:
+    a calendar has an ATTENDEE line for each of 10,000 members, and the library's took
+    70 us each."""
+    cn = one_line(common_name) or email
+    named = {key.replace("_", "-").upper(): value for key, value in params.items()}
+    plain = named.keys() <= _PLAIN_KEYS and _PLAIN_VALUES.fullmatch("".join(named.values()))
+    if plain and not _NOT_PLAIN_ADDRESS.search(email):
+        # quoted when it holds a space or an apostrophe too (one that RFC 6868's `^'` stands
+        # for does not count)
+        quoted = _QUOTED_CN.search(cn)
+        if _RFC_6868.search(cn):
+            cn = _RFC_6868.sub(lambda m: _RFC_6868_ESCAPES[m[0]], cn)
+        named["CN"] = f'"{cn}"' if quoted else cn
+        shown = ";".join(f"{key}={named[key]}" for key in sorted(named))
+        return fold(f"{name};{shown}:mailto:{email}") + b"\r\n"
     from icalendar import vCalAddress
 
     address = vCalAddress(f"mailto:{email}")
-    address.params["CN"] = one_line(common_name) or email
-    for key, value in params.items():
-        address.params[key.replace("_", "-").upper()] = value
+    address.params["CN"] = cn
+    for key, value in named.items():
+        address.params[key] = value
     return content_line(name, address)
+
+
+# Parameters the library writes as they are (ROLE=REQ-PARTICIPANT, RSVP=TRUE), an address
+# with nothing it would change, and RFC 6868's escapes in a parameter value
+_PLAIN_KEYS = frozenset({"ROLE", "PARTSTAT", "RSVP"})
+_PLAIN_VALUES = re.compile(r"[A-Z0-9-]*")
+_NOT_PLAIN_ADDRESS = re.compile(r"[^!#-~]")
+_RFC_6868 = re.compile(r'\^|\r\n|\r|\n|"')
+_RFC_6868_ESCAPES = {"^": "^^", "\r\n": "^n", "\r": "^n", "\n": "^n", '"': "^'"}
+_QUOTED_CN = re.compile("[,;:\u2019 ']")
 
 
 def is_exact_local(moment: dt.datetime) -> bool:

@@ -251,6 +251,41 @@ def test_a_shared_beginning_folded_once_gives_the_whole_line(text: str, shift: i
     assert folded_after("DESCRIPTION", head, escape_text(rest)) == expected
 
 
+_NAME_TEXT = st.text(
+    alphabet=st.sampled_from(
+        ["a", "Ñ", " ", "'", '"', "^", ",", ";", ":", "\u2019", "\n", "\t", "中"]
+    ),
+    max_size=40,
+)
+_ADDRESS = st.sampled_from(["ana@example.org", "o'brien+x@example.org", "zoë@example.org"])
+_PARAMS = st.sampled_from(
+    [
+        {},
+        {"role": "REQ-PARTICIPANT", "partstat": "NEEDS-ACTION", "rsvp": "TRUE"},
+        {"role": "CHAIR"},
+        {"rsvp": "TRUE", "cutype": "INDIVIDUAL"},
+        {"partstat": "needs action"},
+        {"dir": "ABC"},
+    ]
+)
+
+
+@given(_NAME_TEXT, _ADDRESS, _PARAMS)
+def test_an_address_line_is_written_as_the_library_writes_it(
+    name: str, email: str, params: dict[str, str]
+) -> None:
+    from icalendar import vCalAddress
+
+    from peerkit.ics import address_line, content_line, one_line
+
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = one_line(name) or email
+    for key, value in params.items():
+        address.params[key.upper()] = value
+    expected = content_line("ATTENDEE", address)
+    assert address_line("ATTENDEE", email, name, **params) == expected
+
+
 # --- the files --------------------------------------------------------------------------
 
 
