@@ -157,8 +157,16 @@ def _held(sessions: tuple[Session, ...], count: int) -> tuple[Session, ...]:
     return held_sessions(sessions, count)[0]
 
 
-# the program whose meetings are kept, and them by what `_meetings` was given
-_MADE: list[tuple[Program, dict[tuple[object, ...], tuple[Meeting, ...]]]] = []
+_Slot = tuple[MeetingDate, Session, dt.datetime, dt.datetime]
+# the program whose meetings are kept: them by what `_meetings` was given, and each
+# meeting's date, session, start and end by day and time
+_MADE: list[
+    tuple[
+        Program,
+        dict[tuple[object, ...], tuple[Meeting, ...]],
+        dict[tuple[DayRule | None, dt.time], list[_Slot]],
+    ]
+] = []
 
 
 def _meetings(
@@ -170,27 +178,51 @@ def _meetings(
     members: tuple[str, ...],
 ) -> list[Meeting]:
     """The meetings, made once for the last program asked about: a build asks for each
-    match's in every stage (calendar, handouts, outbox)."""
+    match's in every stage (calendar, handouts, outbox), and most matches meet on the
+    same day at the same time."""
     if not _MADE or _MADE[0][0] is not program:
-        _MADE[:] = [(program, {})]
-    made = _MADE[0][1]
+        _MADE[:] = [(program, {}, {})]
+    _, made, timed = _MADE[0]
     key = (day, time, location, match_id, members)
     if key in made:
         return list(made[key])
+    slots = timed.get((day, time))
+    if slots is None:
+        slots = timed[(day, time)] = _slots(program, day, time)
+    video = program.meetings.video
+    if location.startswith(("https://", "http://")):
+        # a match that meets online gives its own link as its location
+        video, location = location, ""
+    meetings = [
+        Meeting(
+            number=dated.number,
+            session=session,
+            start=start,
+            end=end,
+            planned=dated.planned,
+            location=location,
+            video=video,
+            moved=dated.moved,
+            match_id=match_id,
+            members=members,
+        )
+        for dated, session, start, end in slots
+    ]
+    made[key] = tuple(meetings)
+    return meetings
 
+
+def _slots(program: Program, day: DayRule | None, time: dt.time) -> list[_Slot]:
+    """Each meeting's date, session, start and end for a match meeting on `day` at `time`."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(program.timezone)
     setting = program.meetings
-    video = setting.video
-    if location.startswith(("https://", "http://")):
-        # a match that meets online gives its own link as its location
-        video, location = location, ""
-    meetings = []
     dates = _dates_for_day(setting, program.start, program.end, day)
     # a match on its own day can have one meeting more or less than the program: the
     # kickoff and the closing still fall on its first and last
     sessions = _held(program.sessions, len(dates))
+    slots = []
     for dated in dates:
         # a time that does not exist on that day (clocks jump forward) becomes the
         # same moment written the way clocks show it, e.g. 02:30 → 03:30
@@ -198,22 +230,8 @@ def _meetings(
         start = start.astimezone(zone)
         # real elapsed time: a meeting that spans a clock change still lasts `duration`
         end = (start.astimezone(dt.UTC) + setting.duration).astimezone(zone)
-        meetings.append(
-            Meeting(
-                number=dated.number,
-                session=sessions[dated.number - 1],
-                start=start,
-                end=end,
-                planned=dated.planned,
-                location=location,
-                video=video,
-                moved=dated.moved,
-                match_id=match_id,
-                members=members,
-            )
-        )
-    made[key] = tuple(meetings)
-    return meetings
+        slots.append((dated, sessions[dated.number - 1], start, end))
+    return slots
 
 
 def program_meetings(program: Program) -> list[Meeting]:
