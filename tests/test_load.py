@@ -565,3 +565,51 @@ def test_meetings_follow_the_program_they_are_asked_for(tmp_path: Path) -> None:
     later = replace(program, meetings=replace(program.meetings, time=dt.time(18, 30)))
     assert {m.start.time() for m in meetings_for(later, match)} == {dt.time(18, 30)}
     assert meetings_for(program, match) == again  # back to the first: made again, the same
+
+
+def test_a_workbook_is_read_as_a_spreadsheet_shows_it(tmp_path: Path) -> None:
+    """From A1, empty cells included; numbers, dates, times and booleans as text; an error
+    value (which calamine reads as blank) as its text, as openpyxl reads it."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from peerkit.source.tables import read_table
+
+    book = Workbook()
+    sheet = book.active
+    sheet["B2"] = "  x  "
+    sheet["C3"] = 1.5
+    sheet["A4"] = dt.datetime(2027, 1, 12, 16, 2, 30)  # noqa: DTZ001 (a workbook's clock)
+    sheet["B4"] = dt.date(2027, 1, 2)
+    sheet["C4"] = dt.time(13, 30)
+    sheet["A5"] = True
+    sheet["B5"] = 4.0
+    sheet["C5"] = 0.1
+    path = tmp_path / "answers.xlsx"
+    book.save(path)
+    problems: list[Problem] = []
+    table = read_table(path, "answers.xlsx", problems)
+    assert table is not None
+    assert problems == []
+    assert table.rows == [
+        ["", "", ""],
+        ["", "  x  ", ""],
+        ["", "", "1.5"],
+        ["2027-01-12 16:02:30", "2027-01-02", "13:30:00"],
+        ["true", "4", "0.1"],
+    ]
+    assert table.lines == [1, 2, 3, 4, 5]
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<c r="C5"[^>]*>.*?</c>', b'<c r="C5" t="e"><v>#N/A</v></c>', data)
+            target.writestr(item, data)
+    path.write_bytes(out.getvalue())
+    table = read_table(path, "answers.xlsx", problems)
+    assert table is not None
+    assert table.rows[4] == ["true", "4", "#N/A"]
