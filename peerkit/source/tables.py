@@ -102,16 +102,18 @@ def _parse_csv(text: str, rel: str, problems: list[Problem], max_rows: int) -> T
 
 
 def _cell_text(value: object) -> str:
-    if type(value) is float:  # most cells of an export that are not text
+    """A workbook cell as text: most cells of an export that are not text are numbers and
+    times, so those come first."""
+    if isinstance(value, float):
         return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, dt.datetime):
+        if value.hour or value.minute or value.second or value.microsecond:
+            return value.isoformat(sep=" ")
+        return value.date().isoformat()
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
