@@ -2,6 +2,7 @@
 
     python benchmarks/tally.py              # `peerkit tally` beside pandas, 100,000 rows
     python benchmarks/tally.py --rows 20000 # a smaller run
+    python benchmarks/tally.py --xlsx       # the answers as a Microsoft Forms workbook
     python benchmarks/tally.py --sample sample-program
         # (re)write the sample program's responses/ and attendance.csv for sessions 1-3
         # from its round file: Google Forms, Microsoft Forms and SurveyMonkey exports
@@ -268,9 +269,9 @@ def large_program(root: Path, members: int) -> None:
     (root / "rounds" / "bench.yaml").write_text("\n".join(teams) + "\n", encoding="utf-8")
 
 
-def make_benchmark(root: Path, rows_wanted: int) -> tuple[Path, list[str]]:
+def make_benchmark(root: Path, rows_wanted: int, xlsx: bool = False) -> tuple[Path, list[str]]:
     """10,000 members answer the check-in after each of 11 sessions, in one Google Forms
-    file; the export and the program's meeting dates."""
+    file (or a Microsoft Forms workbook); the export and the program's meeting dates."""
     large_program(root, max(10, rows_wanted // 10))
     folder, _ = load_folder(root)
     assert folder is not None
@@ -280,25 +281,28 @@ def make_benchmark(root: Path, rows_wanted: int) -> tuple[Path, list[str]]:
         if len(rows) >= rows_wanted:
             break
     (root / "responses").mkdir()
-    export = root / "responses" / "checkin-all.csv"
-    export.write_bytes(google_forms(folder, rows[:rows_wanted]))
+    if xlsx:
+        export = root / "responses" / "checkin-all.xlsx"
+        microsoft_forms(folder, rows[:rows_wanted], export)
+    else:
+        export = root / "responses" / "checkin-all.csv"
+        export.write_bytes(google_forms(folder, rows[:rows_wanted]))
     program = folder.program
     days = [m.date.isoformat() for m in meeting_dates(program.meetings, program.start, program.end)]
     return export, days
 
 
-def benchmark(rows_wanted: int, runs: int) -> None:
+def benchmark(rows_wanted: int, runs: int, xlsx: bool = False) -> None:
     """`peerkit tally` (text, then --format json) beside pandas on the same export."""
     from harness import PYTHON, best, peerkit, ratio
 
     anchor_script = Path(__file__).resolve().parent / "anchors" / "tally_pandas.py"
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "program"
-        export, days = make_benchmark(root, rows_wanted)
+        export, days = make_benchmark(root, rows_wanted, xlsx)
         size = export.stat().st_size
-        print(
-            f"{rows_wanted:,} rows in one Google Forms export ({size / 1e6:.1f} MB); best of {runs}"
-        )
+        tool = "Microsoft Forms workbook" if xlsx else "Google Forms export"
+        print(f"{rows_wanted:,} rows in one {tool} ({size / 1e6:.1f} MB); best of {runs}")
         for fmt in ("text", "json"):
             ours = best(peerkit("tally", root, "--format", fmt, "--now", NOW), runs)
             meetings = ",".join(days)
@@ -318,11 +322,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3, help="runs of each; the best counts")
     parser.add_argument("--sample", type=Path, help="write sample data into this program folder")
+    parser.add_argument(
+        "--xlsx", action="store_true", help="the answers as a Microsoft Forms workbook"
+    )
     args = parser.parse_args()
     if args.sample:
         write_sample(args.sample)
     else:
-        benchmark(args.rows, args.runs)
+        benchmark(args.rows, args.runs, args.xlsx)
 
 
 if __name__ == "__main__":

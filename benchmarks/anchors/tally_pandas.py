@@ -1,5 +1,6 @@
-"""The anchor for `peerkit tally`: pandas reading one Google Forms export and working out
-the same statistics, printed as JSON (or a short text) on stdout.
+"""The anchor for `peerkit tally`: pandas reading one export (a Google Forms CSV, or a
+Microsoft Forms workbook through `read_excel`) and working out the same statistics,
+printed as JSON (or a short text) on stdout.
 
     python benchmarks/anchors/tally_pandas.py EXPORT.csv --meetings 2027-01-06,2027-02-03,...
         [--format json|text]
@@ -24,6 +25,25 @@ LOW_HEALTH = 3.0
 LOW_MEMBER = 2.0
 
 
+def read(export: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """The answers as text (email, match, then the questions), each answer's day, and the
+    likert scores (1-5) by question."""
+    if export.endswith(".xlsx"):  # Microsoft Forms: ID, Start time, Completion time, Email, Name
+        raw = pd.read_excel(export, engine="calamine")  # pandas' default from version 4
+        days = pd.to_datetime(raw["Completion time"]).to_numpy("datetime64[D]")
+        raw = raw.drop(columns=["ID", "Start time", "Completion time", "Name"])
+        likert = [c for c in raw.columns[2:] if pd.api.types.is_numeric_dtype(raw[c])]
+        scores = pd.DataFrame({c: raw[c].astype(float) for c in likert})
+        return raw.astype(object).where(raw.notna(), "").astype(str), days, scores
+    frame = pd.read_csv(export, dtype=str, keep_default_na=False)
+    when = frame.columns[0]
+    days = pd.to_datetime(frame[when], format="%m/%d/%Y %H:%M:%S").to_numpy("datetime64[D]")
+    frame = frame.drop(columns=[when])
+    likert = [c for c in frame.columns[2:] if frame[c].isin(LABELS).any()]
+    codes = {label: float(i) for i, label in enumerate(LABELS, start=1)}
+    return frame, days, pd.DataFrame({c: frame[c].map(codes) for c in likert})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("export")
@@ -31,15 +51,12 @@ def main() -> None:
     parser.add_argument("--format", choices=("json", "text"), default="json")
     args = parser.parse_args()
 
-    frame = pd.read_csv(args.export, dtype=str, keep_default_na=False)
-    when, email, match = frame.columns[:3]
-    likert = [c for c in frame.columns[3:] if frame[c].isin(LABELS).any()]
-    comments = [c for c in frame.columns[3:] if c not in likert]
-    codes = {label: float(i) for i, label in enumerate(LABELS, start=1)}
-    scores = pd.DataFrame({c: frame[c].map(codes) for c in likert})
+    frame, days, scores = read(args.export)
+    email, match = frame.columns[:2]
+    likert = list(scores.columns)
+    comments = [c for c in frame.columns[2:] if c not in likert]
 
     meetings = np.array(args.meetings.split(","), dtype="datetime64[D]")
-    days = pd.to_datetime(frame[when], format="%m/%d/%Y %H:%M:%S").to_numpy("datetime64[D]")
     session = np.searchsorted(meetings, days, side="right")  # 0: before the first meeting
     total = scores.sum(axis=1, skipna=True)
     count = scores.notna().sum(axis=1)
