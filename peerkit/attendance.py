@@ -153,18 +153,23 @@ class _Row:
 
     def __init__(self, node: Node) -> None:
         assert isinstance(node.value, dict)
-        cells = {key.casefold(): cell for key, cell in node.value.items()}
+        self.node = node
+        self.cells = {key.casefold(): cell for key, cell in node.value.items()}
         self.values = {
-            k: c.value.strip() if isinstance(c.value, str) else "" for k, c in cells.items()
+            k: c.value.strip() if isinstance(c.value, str) else "" for k, c in self.cells.items()
         }
-        self.places = {k: c.loc for k, c in cells.items()}
-        self.loc = node.loc
 
     def text(self, key: str) -> str:
         return self.values.get(key, "")
 
     def source_of(self, key: str) -> Location:
-        return self.places.get(key, self.loc)
+        """Where the cell is (made only for a warning), or the row without one."""
+        cell = self.cells.get(key)
+        return cell.loc if cell is not None else self.node.loc
+
+
+# the round in effect, each member's matches in it, and its matches by id
+_InEffect = tuple[Round | None, dict[str, list[Match]], dict[str, Match]]
 
 
 class _RowReader:
@@ -177,14 +182,18 @@ class _RowReader:
         self.round_name = round_name
         self.problems = problems
         self.clock = SessionClock(folder.program)
-        self.rounds: dict[str, tuple[Round | None, dict[str, list[Match]]]] = {}
+        self.rounds: dict[str, _InEffect] = {}  # by round name
+        self.days: dict[dt.date, _InEffect] = {}  # by the day of a row
         self.named: dict[str, str] | None = None  # a name or e-mail, casefolded → member id
 
     def warn(self, loc: Location, code: str, message: str, hint: str) -> None:
         self.problems.append(Problem(loc, code, message, hint, "warning"))
 
-    def round_on(self, day: dt.date) -> tuple[Round | None, dict[str, list[Match]]]:
-        """The round in effect on `day`, and each member's matches in it."""
+    def round_on(self, day: dt.date) -> _InEffect:
+        """The round in effect on `day`, each member's matches in it, and its matches by
+        id (worked out once a day and once a round: an export has 100,000 rows)."""
+        if day in self.days:
+            return self.days[day]
         from peerkit.timeline import choose_round
 
         folder = self.folder
@@ -195,8 +204,10 @@ class _RowReader:
             for found in round_.matches if round_ is not None else ():
                 for member_id in found.members:
                     several[member_id].append(found)
-            self.rounds[key] = (round_, dict(several))
-        return self.rounds[key]
+            by_id = {m.id: m for m in round_.matches} if round_ is not None else {}
+            self.rounds[key] = (round_, dict(several), by_id)
+        self.days[day] = self.rounds[key]
+        return self.days[day]
 
     def read(self, node: Node) -> AttendanceRecord | None:
         row = _Row(node)
@@ -211,9 +222,8 @@ class _RowReader:
         member = self.member(row, member_text) if day else None
         if status is None or day is None or member is None:
             return None
-        round_, several = self.round_on(day)
-        match = self.match(row, member, round_, [m.id for m in several.get(member, [])])
-        by_id = {m.id: m for m in round_.matches} if round_ is not None else {}
+        round_, several, by_id = self.round_on(day)
+        match = self.match(row, member, round_, by_id, [m.id for m in several.get(member, [])])
         session = self.clock.session_on(day, by_id.get(match))
         if session is None and self.clock.count():
             self.unplaced(row, day, by_id.get(match))
@@ -268,9 +278,15 @@ class _RowReader:
             )
         return found
 
-    def match(self, row: _Row, member: str, round_: Round | None, own: list[str]) -> str:
+    def match(
+        self,
+        row: _Row,
+        member: str,
+        round_: Round | None,
+        by_id: dict[str, Match],
+        own: list[str],
+    ) -> str:
         """The match the row counts for: its match column, checked against the member's."""
-        by_id = {m.id: m for m in round_.matches} if round_ is not None else {}
         in_round = f"round '{round_.name}'" if round_ is not None else "the round"
         written = row.text("match")
         match = written or (own[0] if own else "")
