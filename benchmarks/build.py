@@ -5,9 +5,9 @@
 
 The sample program as a mentoring program with a generated roster: a first `build`
 matches the round; then a year of check-in answers is written for that round (Google
-Forms, one file) and `build` runs again, as a coordinator runs it mid-year; then once
-more on a copy with nothing sent yet (no out/, no calendars.yaml): every meeting still
-to come is an invitation. Each build runs as a user runs it, in a subprocess, with
+Forms, one file) with its sign-in sheets (attendance.csv), and `build` runs again, as a
+coordinator runs it mid-year; then once more on a copy with nothing sent yet (no out/,
+no calendars.yaml): every meeting still to come is an invitation. Each build runs as a user runs it, in a subprocess, with
 WeasyPrint's PDF rendering replaced by an empty file (PDFs aside, as issue 15 measures
 it); the time of each stage is printed.
 Goal: <= 60 s for each build with responses.
@@ -57,8 +57,9 @@ def make_program(root: Path, count: int, seed: int = 1) -> None:
 
 
 def write_responses(root: Path) -> int:
-    """A year of check-in answers for the round the first build made, in one export."""
-    from tally import google_forms, sample_rows
+    """A year of check-in answers for the round the first build made, in one export, and
+    the sign-in sheets of those sessions in attendance.csv."""
+    from tally import attendance_csv, google_forms, sample_rows
 
     from peerkit.load.folder import load_folder
 
@@ -69,6 +70,7 @@ def write_responses(root: Path) -> int:
         rows.extend(sample_rows(folder, session))
     (root / "responses").mkdir(exist_ok=True)
     (root / "responses" / "checkin-all.csv").write_bytes(google_forms(folder, rows))
+    (root / "attendance.csv").write_bytes(attendance_csv(folder, 11))
     return len(rows)
 
 
@@ -130,7 +132,7 @@ def main() -> None:
         print(f"{args.members:,} members, mentoring (capacity 2), PDFs aside")
         timed_build(root, "build, first (matches the round)")
         rows = write_responses(root)
-        print(f"{rows:,} check-in answers written to responses/checkin-all.csv")
+        print(f"{rows:,} check-in answers written to responses/checkin-all.csv, and attendance.csv")
         fresh = Path(temp) / "fresh"
         shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("out", "calendars.yaml"))
         timed_build(root, "build, with responses")
