@@ -120,7 +120,7 @@ def record_line(message: Outgoing, at: dt.datetime) -> bytes:
 def outgoing(folder: Folder) -> tuple[list[Outgoing], list[Problem]]:
     """The messages out/outbox/outbox.json lists, read from their .eml files."""
     from email.parser import BytesHeaderParser
-    from email.policy import default
+    from email.policy import compat32
     from email.utils import getaddresses, parseaddr
 
     root = folder.root
@@ -146,7 +146,9 @@ def outgoing(folder: Folder) -> tuple[list[Outgoing], list[Problem]]:
             )
         ]
     messages, problems = [], []
-    parser = BytesHeaderParser(policy=default)
+    # the headers as text (compat32): only addresses, the Message-ID and the purpose are
+    # read, and the default policy's header objects took 1 ms a message
+    parser = BytesHeaderParser(policy=compat32)
     for item in listed:
         file = str(item.get("file", ""))
         path = root / file
@@ -161,7 +163,7 @@ def outgoing(folder: Folder) -> tuple[list[Outgoing], list[Problem]]:
             )
             continue
         data = path.read_bytes()
-        headers = parser.parsebytes(data)
+        headers = parser.parsebytes(_head(data))
         message_id = str(headers.get("Message-ID", "")).strip()
         sender = parseaddr(str(headers.get("From", "")))[1]
         to = tuple(addr for _, addr in getaddresses([str(v) for v in headers.get_all("To", [])]))
@@ -186,6 +188,13 @@ def outgoing(folder: Folder) -> tuple[list[Outgoing], list[Problem]]:
             )
         )
     return messages, problems
+
+
+def _head(message: bytes) -> bytes:
+    """A message's header lines, up to the blank line before its body (read to its end,
+    the body would be parsed as well)."""
+    ends = [at for at in (message.find(b"\r\n\r\n"), message.find(b"\n\n")) if at >= 0]
+    return message[: min(ends) + 2] if ends else message
 
 
 def chosen(message: Outgoing, pattern: str | None) -> bool:
