@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 from collections.abc import Sequence
+from dataclasses import fields
 
 from peerkit.calendar.state import EventRecord
 from peerkit.ics import (
@@ -46,6 +48,9 @@ def event_lines(folder: Folder, *, remember: bool = False) -> EventLines:
 
 
 _LAST: list[tuple[Folder, EventLines]] = []  # the folder whose event lines are remembered
+# A meeting's fields but its session, whose hash would walk its whole agenda: a remembered
+# event is found by these, and its session compared on a hit instead.
+_UNLESS_SESSION = operator.attrgetter(*(f.name for f in fields(Meeting) if f.name != "session"))
 
 
 class EventLines:
@@ -55,8 +60,8 @@ class EventLines:
         self.folder = folder
         self.program = folder.program
         self.remember = remember
-        # a meeting's fields and attendees -> its session, the event's lines and their
-        # digest (see `described`)
+        # a meeting's fields but its session, and its attendees -> its session, the
+        # event's lines and their digest (see `described`)
         self._described: dict[tuple[object, ...], tuple[Session, list[bytes], str]] = {}
         self._attendee: dict[str, bytes | None] = {}
         self._agenda: dict[tuple[int, dt.time], str] = {}
@@ -198,20 +203,7 @@ class EventLines:
         if not self.remember:
             body = self.body(meeting, attendees)
             return body, body_hash(body)
-        # every field but the session, whose hash would walk its whole agenda: it is
-        # compared on a hit instead
-        key = (
-            meeting.number,
-            meeting.start,
-            meeting.end,
-            meeting.planned,
-            meeting.location,
-            meeting.video,
-            meeting.moved,
-            meeting.match_id,
-            meeting.members,
-            tuple(m.id for m in attendees),
-        )
+        key = (_UNLESS_SESSION(meeting), tuple(m.id for m in attendees))
         found = self._described.get(key)
         if found is None or not (found[0] is meeting.session or found[0] == meeting.session):
             body = self.body(meeting, attendees)
