@@ -59,17 +59,20 @@ def build_command(
     made = Counter(_folder_of(name) for name in result.files)
     changed = Counter(_folder_of(name) for name in written)
     for directory, count in sorted(made.items()):
-        same = count - changed[directory]
-        kept = f", {same} already up to date" if same else ""
+        kept = _up_to_date(count - changed[directory])
         out.print(
             f"{verb} {changed[directory]:>4} file(s) in {folder / directory}{kept}", markup=False
         )
     if dry_run:
         err.print(f"[green]done:[/] {len(result.files)} file(s) to write")
     else:
-        same = len(result.files) - len(written)
-        kept = f", {same} already up to date" if same else ""
+        kept = _up_to_date(len(result.files) - len(written))
         err.print(f"[green]done:[/] {len(written)} file(s) written{kept}")
+
+
+def _up_to_date(count: int) -> str:
+    """`, 37 already up to date` after a count of files written; nothing when none were."""
+    return f", {count} already up to date" if count else ""
 
 
 def _folder_of(name: str) -> str:
