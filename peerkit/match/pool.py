@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -205,21 +206,31 @@ class Pool:
         return ", ".join(value) if isinstance(value, tuple) else value
 
 
-def _member_set(member: Member, name: str) -> Sequence[str]:
-    if name == "ground":
-        return (*member.goals, *member.obstacles)
-    value = member.value(name)
-    if isinstance(value, tuple):
-        return value
-    return (value,) if value else ()
+def _columns(members: Sequence[Member], names: Iterable[str]) -> dict[str, list[Any]]:
+    """Each field of `names` for every member, as `Member.value` gives it (and the common
+    ground: goals then obstacles), read a field at a time: a round asks for tens of
+    thousands of values."""
+    custom = set().union(*(m.fields for m in members))
+    columns: dict[str, list[Any]] = {}
+    for name in names:
+        if name == "ground":
+            columns[name] = [(*m.goals, *m.obstacles) for m in members]
+        elif name in custom or name in LEVELS:
+            columns[name] = [m.value(name) for m in members]
+        else:
+            columns[name] = [
+                v if isinstance(v, str | tuple) else ""
+                for v in (getattr(m, name, "") for m in members)
+            ]
+    return columns
 
 
-def _list_fields(members: Sequence[Member], names: Iterable[str]) -> set[str]:
+def _list_fields(columns: dict[str, list[Any]]) -> set[str]:
     """Fields holding lists (a set matrix each); the others hold one value (a code each)."""
     return {
         name
-        for name in names
-        if name in BASE_SETS or any(isinstance(m.value(name), tuple) for m in members)
+        for name, values in columns.items()
+        if name in BASE_SETS or any(isinstance(v, tuple) for v in values)
     }
 
 
@@ -244,12 +255,15 @@ def build_pool(
     _add_slots(pool, day)
     rules = program.matching.rules
     fields = {*rules.not_same, *rules.share_one_of, *program.matching.diversity} - {"manager"}
-    list_fields = _list_fields(members, [*BASE_SETS, *fields])
+    columns = _columns(members, [*BASE_SETS, *sorted(fields), "manager"])
+    list_fields = _list_fields({k: v for k, v in columns.items() if k != "manager"})
     if rules.availability_overlap:
         list_fields.add("availability")
     normals: dict[str, str] = {}  # each distinct text normalised once
-    _add_sets(pool, sorted(list_fields), normals)
-    _add_codes(pool, sorted((fields | {"manager"}) - list_fields), normals)
+    _add_sets(pool, {name: columns[name] for name in sorted(list_fields)}, normals)
+    _add_codes(
+        pool, {name: columns[name] for name in sorted(columns.keys() - list_fields)}, normals
+    )
     _forbid_pairs(pool, folder, round_name, start, continuing)
     return pool
 
@@ -258,13 +272,9 @@ def _levels(members: Sequence[Member]) -> Any:
     """Each member's levels (knowledge, experience…) as a row, NaN where not given."""
     import numpy as np
 
-    levels = np.full((len(members), len(LEVELS)), np.nan)
-    for i, member in enumerate(members):
-        for k, name in enumerate(LEVELS):
-            value = member.levels.get(name)
-            if value is not None:
-                levels[i, k] = value
-    return levels
+    get = operator.attrgetter(*LEVELS)
+    # (None, a level not given, becomes NaN)
+    return np.array([get(m.levels) for m in members], dtype=float).reshape(-1, len(LEVELS))
 
 
 def _add_slots(pool: Pool, day: dt.date) -> None:
@@ -287,27 +297,45 @@ def _normal(text: str, normals: dict[str, str]) -> str:
     return found
 
 
-def _add_sets(pool: Pool, names: Sequence[str], normals: dict[str, str]) -> None:
+def _add_sets(pool: Pool, columns: dict[str, list[Any]], normals: dict[str, str]) -> None:
     """Every list field (goals, offers, languages…) as rows of codes. Goals, offers and the
-    common ground share one vocabulary so they can be compared."""
+    common ground share one vocabulary so they can be compared. A value's code is its
+    place of first use, reading the members in order and each one's values sorted."""
+    made: dict[str, tuple[Any, Any, dict[str, int]]] = {}
     topics: dict[str, int] = {}
-    made: dict[str, tuple[list[int], list[int], dict[str, int]]] = {}
-    for name in names:
+    for name, values in columns.items():
         words: dict[str, int] = topics if name in ("ground", "goals", "offers") else {}
-        rows, cols = [], []
-        for k, member in enumerate(pool.members):
-            found = {_normal(v, normals) for v in _member_set(member, name)} - {""}
-            for item in sorted(found):
-                rows.append(k)
-                cols.append(words.setdefault(item, len(words)))
+        rows, cols = _coded(values, words, normals)
         made[name] = (rows, cols, words)
     for name, (rows, cols, words) in made.items():
         _add_set(pool, name, rows, cols, words)
 
 
-def _add_set(
-    pool: Pool, name: str, rows: list[int], cols: list[int], words: dict[str, int]
-) -> None:
+def _coded(values: list[Any], words: dict[str, int], normals: dict[str, str]) -> tuple[Any, Any]:
+    """(member, code) of each distinct normal value of each member, by member and then
+    value; values new to `words` get the next codes in that order."""
+    import numpy as np
+
+    lists = [v if isinstance(v, tuple) else (v,) if v else () for v in values]
+    flat = [item for items in lists for item in items]
+    spelled = {text: _normal(text, normals) for text in set(flat)}
+    vocabulary = sorted(set(spelled.values()) - {""})
+    width = max(len(vocabulary), 1)
+    rank = {word: k for k, word in enumerate(vocabulary)}  # a value's place, sorted
+    of_text = {text: rank.get(word, -1) for text, word in spelled.items()}
+    ranks = np.fromiter(map(of_text.__getitem__, flat), dtype=np.int64, count=len(flat))
+    owners = np.repeat(np.arange(len(lists)), [len(items) for items in lists])
+    kept = ranks >= 0
+    pairs = np.unique(owners[kept] * width + ranks[kept])  # by member, then value
+    rows, ranked = pairs // width, pairs % width
+    used, first = np.unique(ranked, return_index=True)
+    for k in used[np.argsort(first, kind="stable")].tolist():
+        words.setdefault(vocabulary[k], len(words))
+    code = np.array([words.get(word, -1) for word in vocabulary], dtype=np.int64)
+    return rows, code[ranked]
+
+
+def _add_set(pool: Pool, name: str, rows: Any, cols: Any, words: dict[str, int]) -> None:
     import numpy as np
 
     n = len(pool.members)
@@ -325,21 +353,16 @@ def _add_set(
     pool.vocab[name] = sorted(words, key=words.__getitem__)
 
 
-def _add_codes(pool: Pool, names: Sequence[str], normals: dict[str, str]) -> None:
+def _add_codes(pool: Pool, columns: dict[str, list[Any]], normals: dict[str, str]) -> None:
     """Every single-valued field (department, manager…) as one code per member, -1 empty."""
     import numpy as np
 
-    for name in names:
+    for name, values in columns.items():
         codes: dict[str, int] = {}
-        values = [_normal(_single(m, name), normals) for m in pool.members]
+        texts = [_normal(", ".join(v) if isinstance(v, tuple) else v, normals) for v in values]
         pool.codes[name] = np.array(
-            [codes.setdefault(v, len(codes)) if v else -1 for v in values], dtype=np.int64
+            [codes.setdefault(v, len(codes)) if v else -1 for v in texts], dtype=np.int64
         )
-
-
-def _single(member: Member, name: str) -> str:
-    value = member.value(name)
-    return ", ".join(value) if isinstance(value, tuple) else value
 
 
 def _forbid_pairs(
