@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +26,7 @@ FORMATS: tuple[str, ...] = ("mentoring", "pairs", "groups")
 ROLES: tuple[str, ...] = ("mentor", "mentee", "peer")
 QUESTION_TYPES: tuple[str, ...] = ("likert5", "nps", "choice", "multi", "text")
 LEVELS: tuple[str, ...] = ("knowledge", "experience", "authority")
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
 LIKERT5_LABELS: tuple[str, ...] = (
     "Strongly disagree",
     "Disagree",
@@ -399,14 +401,18 @@ class Member:
     def source_of(self, key: str) -> Location:
         return self.sources.get(key, self.source)
 
-    @property
+    @cached_property
     def label(self) -> str:
         """The member as a person reads them: `Ana Lima (E1001)`; the name alone when the
         id is only the name written as an id (`ana-lima`), the id alone when unnamed."""
         if not self.name:
             return self.id
-        slug = "-".join("".join(c if c.isalnum() else " " for c in self.name.casefold()).split())
-        if self.id.casefold() in (slug, self.name.casefold()):
+        folded = self.name.casefold()
+        if folded.isascii():  # (the same words: an ASCII letter or digit is alphanumeric)
+            slug = "-".join(filter(None, _NOT_ASCII_ALNUM.split(folded)))
+        else:
+            slug = "-".join("".join(c if c.isalnum() else " " for c in folded).split())
+        if self.id.casefold() in (slug, folded):
             return self.id if self.name.casefold() == self.id.casefold() else self.name
         return f"{self.name} ({self.id})"
 

@@ -68,26 +68,31 @@ def _describe_all(
 
     edges = [ruled_pairs(pool, draft.members) for draft in drafts]
     flat = [(k, *directed_pair(pool, i, j)) for k, pairs in enumerate(edges) for i, j in pairs]
-    owner = np.array([f[0] for f in flat], dtype=np.int64)
-    rows = np.array([f[1] for f in flat], dtype=np.int64)
-    cols = np.array([f[2] for f in flat], dtype=np.int64)
-    directed = np.array([f[3] for f in flat], dtype=bool)
-    values = {term: np.zeros(len(flat)) for term in TERMS}
+    owner, rows, cols, directed = (
+        np.array(column, dtype=kind)
+        for column, kind in zip(
+            zip(*flat, strict=True) if flat else ((), (), (), ()),
+            (np.int64, np.int64, np.int64, bool),
+            strict=True,
+        )
+    )
+    values = np.zeros((len(flat), len(TERMS)))
     for flag in (False, True):
         picked = np.flatnonzero(directed == flag)
         if len(picked):
             made = edge_terms(pool, rows[picked], cols[picked], flag)
-            for term in TERMS:
-                values[term][picked] = made[term]
+            for t, term in enumerate(TERMS):
+                values[picked, t] = made[term]
     counts = np.bincount(owner, minlength=len(drafts)).clip(1)
-    totals = {  # as lists: one float at a time is slow from numpy
-        term: (np.bincount(owner, values[term], minlength=len(drafts)) / counts).tolist()
-        for term in TERMS
-    }
-    rule_labels = {r: rule_label(pool.program, r) for r in rules}
+    sums = np.zeros((len(drafts), len(TERMS)))
+    np.add.at(sums, owner, values)
+    # each match's terms as a row of floats (one float at a time is slow from numpy)
+    totals = (sums / counts[:, None]).tolist()
+    rule_labels = [rule_label(pool.program, r) for r in rules]
     described = []
     for k, draft in enumerate(drafts):
-        mine = {term: totals[term][k] for term in TERMS}
+        row = totals[k]
+        mine = dict(zip(TERMS, row, strict=True))
         broken = _broken(pool, draft.members, edges[k]) if draft.locked or draft.pinned else set()
         reasons = _reasons(pool, draft.members, edges[k], mine)
         if broken:
@@ -96,10 +101,10 @@ def _describe_all(
             reasons.insert(0, f"{kept} although it breaks: {labels}")
         described.append(
             (
-                sum(mine.values()),
+                sum(row),
                 {term: round(value, 3) for term, value in mine.items()},
                 reasons,
-                [rule_labels[r] for r in rules if r not in broken],
+                [label for r, label in zip(rules, rule_labels, strict=True) if r not in broken],
             )
         )
     return described

@@ -195,9 +195,9 @@ class Pool:
         found = self.listed.get(name)
         if found is None:
             matrix, words = self.sets[name], self.vocab[name]
-            ends, codes = matrix.indptr.tolist(), matrix.indices.tolist()
+            spelled = [words[k] for k in matrix.indices.tolist()]
             found = self.listed[name] = [
-                tuple(words[k] for k in codes[a:b]) for a, b in itertools.pairwise(ends)
+                tuple(spelled[a:b]) for a, b in itertools.pairwise(matrix.indptr.tolist())
             ]
         return found[i]
 

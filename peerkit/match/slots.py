@@ -113,11 +113,15 @@ def fits_all(program: Program, member: Member, minute: int, days: Sequence[dt.da
     """Whether a meeting at `minute` of the day (program timezone) fits the member on every
     one of `days`."""
     tz = zone(program.timezone)
-    time = dt.time(minute // 60, minute % 60)
+    time = _clock(minute)
     return all(
         fits(program, member, dt.datetime.combine(day, time, tzinfo=tz))
         for day in _distinct(program, member.timezone or program.timezone, days)
     )
+
+
+def _clock(minute: int) -> dt.time:
+    return dt.time(minute // 60, minute % 60)
 
 
 class _Fit:
@@ -129,11 +133,20 @@ class _Fit:
 
     def starts(self, member: Member) -> frozenset[int]:
         key = (member.timezone or self.program.timezone, member.availability)
-        if key not in self.rows:
-            self.rows[key] = frozenset(
-                m for m in range(0, 24 * 60, 15) if fits_all(self.program, member, m, self.days)
+        found = self.rows.get(key)
+        if found is None:
+            program = self.program
+            tz = zone(program.timezone)
+            days = _distinct(program, key[0], self.days)
+            found = self.rows[key] = frozenset(
+                minute
+                for minute in range(0, 24 * 60, 15)
+                if all(
+                    fits(program, member, dt.datetime.combine(day, _clock(minute), tzinfo=tz))
+                    for day in days
+                )
             )
-        return self.rows[key]
+        return found
 
 
 def mask(

@@ -38,15 +38,8 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
     out = list(results)
     counts = Counter[str]()
     notes = []
-    labels: dict[str, str] = {}
     # `Tue 10:00 EST` for each start and timezone: few of either, thousands of matches
     times: dict[tuple[dt.date, str, str], str] = {}
-
-    def label(member_id: str) -> str:
-        found = labels.get(member_id)
-        if found is None:
-            found = labels[member_id] = by_id[member_id].label
-        return found
 
     def when(on: dt.date, start: str, member_id: str) -> str:
         timezone = by_id[member_id].timezone or program.timezone
@@ -83,7 +76,7 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
             if not slot.free:
                 counts["same_time"] += 1
             people = tuple(
-                [f"{label(m)}: {when(on, slot.time, m)}" for m in r.members if m in by_id]
+                [f"{by_id[m].label}: {when(on, slot.time, m)}" for m in r.members if m in by_id]
             )
             out[k] = r.placed(slot.time, people)
     return Placed(out, dict(counts), notes)
