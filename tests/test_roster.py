@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from peerkit.check import check_folder
 from peerkit.load.folder import load_folder
@@ -677,3 +679,76 @@ def test_a_line_break_in_a_name_is_read_as_a_space(tmp_path: Path) -> None:
     assert folder.member("ana").name == "Ana Bcc: x@example.org"
     [warning] = [p for p in problems if p.code == "name-line-break"]
     assert (warning.severity, where(warning)) == ("warning", ("members.yaml", 2, 21))
+
+
+# Cells good and bad for each column of a roster, to read two ways (see below).
+_CELLS = {
+    "id": ("E1001", "e1001", "ana-r", "x y", "-bad", "", " E1002 "),
+    "Full Name": ("Ana Lima", "Zoë O'Brien", "", "  Ben  ", "Ana\nLima", "李雷", "x" * 201),
+    "name": ("Ana Lima", "Ben Carter", "", "Ana Lima"),
+    "email": ("ana@example.org", "not an email", "", "BEN@EXAMPLE.ORG"),
+    "Role": ("mentor", "Mentee", "peer", "boss", ""),
+    "department": ("Sales", " sales ", ""),
+    "manager": ("E1001", "M9000", ""),
+    "timezone": ("Europe/Paris", "EST", "Mars/Olympus", "", "UTC"),
+    "languages": ("English; Deutsch", "en", "Klingon", ""),
+    "knowledge": ("3", "2.0", "0", "9", "x", ""),
+    "levels.experience": ("1", "5", "", "2.5"),
+    "levels.wisdom": ("1", ""),
+    "goals": ("Sales; hiring", "hiring", "", ";;", "x" * 5001),
+    "offers": ("sales", "", "Hiring;Sales"),
+    "capacity": ("2", "0", "1001", "two", ""),
+    "availability": ("Tue 09:00-12:00", "sometimes", "Mon 10:00-11:00; Thu 14:00-16:00", ""),
+    "avoid": ("E1001", "E1001; E1002", ""),
+    "active": ("yes", "false", "maybe", ""),
+    "left": ("2027-05-01", "05/14/2027", "2027-13-40", ""),
+    "pause": ("2027-03-01..2027-04-01", "soon", ""),
+    "fields.site": ("NYC", ""),
+    "notes": ("kind", ""),
+    "levels": ("3", ""),
+}
+
+
+def _cell(column: str) -> st.SearchStrategy[str]:
+    """A cell of `column`: most often one of its first two (good) values."""
+    values = _CELLS[column]
+    return st.sampled_from(values[:2]) | st.sampled_from(values[:2]) | st.sampled_from(values)
+
+
+@given(
+    st.lists(st.sampled_from(sorted(_CELLS)), min_size=1, max_size=8, unique=True),
+    st.data(),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_table_roster_reads_as_it_reads_cell_by_cell(
+    tmp_path: Path, columns: list[str], data: st.DataObject
+) -> None:
+    """Rows with nothing wrong are made straight from their text; every Member, where it
+    was written and every problem are as when each row is read cell by cell."""
+    from peerkit.load import members as roster
+
+    header = ["id", *[c for c in columns if c != "id"]]
+    rows = [
+        [data.draw(_cell(c)) for c in header][
+            : data.draw(st.sampled_from((len(header), len(header) - 1)))
+        ]
+        for _ in range(data.draw(st.integers(1, 6)))
+    ]
+    root = write_folder(
+        tmp_path / f"prog{len(list(tmp_path.iterdir()))}",
+        {"program.yaml": MINIMAL_PROGRAM, "members.csv": csv_text(tuple(header), rows)},
+    )
+
+    def read() -> tuple[list[tuple[object, ...]], list[str]]:
+        folder, problems = load_folder(root)
+        members = folder.members if folder else ()
+        return [(m, m.source, dict(m.sources)) for m in members], [
+            f"{p.severity} {p.source} {p}" for p in problems
+        ]
+
+    fast = read()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(roster._TableRows, "member", lambda self, row, line: None)
+        assert read() == fast

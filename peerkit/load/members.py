@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from peerkit.load.reader import MAX_NAME, Reader, slugify
 from peerkit.model import LEVELS, ROLES, Levels, Location, Member, Program, Role, RosterImport
@@ -14,8 +15,9 @@ from peerkit.roster.dates import prepared_record
 from peerkit.roster.header import header_fields
 from peerkit.roster.languages import language_codes
 from peerkit.roster.people import MEMBER_ID_RE, same_people
-from peerkit.source.grid import grid_records, read_grid
-from peerkit.source.node import Locations, Node
+from peerkit.source.grid import grid_records
+from peerkit.source.node import NO_KEYS, Locations, Node, RowLocations
+from peerkit.source.tables import read_table
 from peerkit.source.yaml_tree import read_yaml
 from peerkit.validate import is_email
 
@@ -287,42 +289,211 @@ def load_roster(root: Path, program: Program | None, reader: Reader) -> tuple[Me
     path = _roster_file(root, reader)
     if path is None:
         return ()
-    tabular = path.suffix != ".yaml" and path.suffix != ".yml"
     spec = program.roster if program else RosterImport()
     first_problem = len(reader.problems)
-    if tabular:
-        records = _table_records(path, spec, reader)
+    if path.suffix != ".yaml" and path.suffix != ".yml":
+        made = _table_members(path, spec, program, reader)
     else:
         records = _yaml_records(path, program, reader)
-    if records is None:
+        made = None
+        if records is not None:
+            made = [
+                _member(reader, prepared_record(r, spec, reader.problems), program, False)
+                for r in records
+            ]
+    if made is None:
         return ()
-    members = _members(reader, records, spec, program, tabular)
+    members = _members(reader, made)
     same_people(members, reader.problems)
     reader.problems[first_problem:] = collapse_repeats(reader.problems[first_problem:])
     return tuple(members)
 
 
-def _table_records(path: Path, spec: RosterImport, reader: Reader) -> list[Node] | None:
-    """A CSV or XLSX roster's rows as records, each column renamed to the member field it
-    holds (`roster.columns`); None when it cannot be read or names no member."""
+def _table_members(
+    path: Path, spec: RosterImport, program: Program | None, reader: Reader
+) -> list[Member | None] | None:
+    """A CSV or XLSX roster's rows as Members, each column renamed to the member field it
+    holds (`roster.columns`); None when it cannot be read or names no member. A row whose
+    every value reads without a problem is made straight from its text (`_TableRows`);
+    any other row is read cell by cell, as a YAML entry is, and says what is wrong."""
     rel = path.name
-    grid = read_grid(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
-    if grid is None:
+    table = read_table(path, rel, reader.problems, MAX_MEMBERS, ("members", "roster"))
+    if table is None:
         return None
-    if grid:
-        grid = [header_fields(grid[0], spec, reader.problems, MEMBER_KEYS, rel), *grid[1:]]
-    records = grid_records(grid)
-    header = {str(c.value) for c in grid[0]} if grid else set()
-    if not {"name", "id"} & header:
+    header: list[Node] = []
+    if table.rows:
+        cells = [
+            Node(text, None, NO_KEYS, rel, table.lines[0], col)
+            for col, text in enumerate(table.rows[0], start=1)
+        ]
+        header = header_fields(cells, spec, reader.problems, MEMBER_KEYS, rel)
+    names = [str(c.value or "").strip() for c in header]
+    if not {"name", "id"} & set(names):
         reader.report(
-            grid[0][0].loc if grid and grid[0] else Location(rel, 1, 1),
+            header[0].loc if header else Location(rel, 1, 1),
             "header",
             "the roster has no `name` or `id` column",
             "the first row must name the columns: id, name, email, role, ...; or map the "
             'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
         )
         return None
-    return records
+    plain = _TableRows(names, rel, program)
+    made: list[Member | None] = []
+    for row, line in zip(table.rows[1:], table.lines[1:], strict=True):
+        if all(not text.strip() for text in row):
+            continue
+        member = plain.member(row, line)
+        if member is None:
+            cells = [
+                Node(text, None, NO_KEYS, rel, line, col) for col, text in enumerate(row, start=1)
+            ]
+            record = grid_records([header, cells])[0]
+            member = _member(reader, prepared_record(record, spec, reader.problems), program, True)
+        made.append(member)
+    return made
+
+
+Convert = Callable[[Reader, Node | None], Any]
+_UNSEEN = object()
+_WRONG = object()  # a text some problem is found with
+
+
+class _TableRows:
+    """Members made straight from a table's rows, for the rows with nothing wrong.
+
+    Each column's texts are converted once each by the reader's own conversions (a
+    column of 10,000 rows holds few distinct roles, timezones or levels), on a reader of
+    their own: a text with any problem, a row without a name or id, or one giving when a
+    member left or pauses is left to the general reading (`member` returns None), which
+    reports it at its row and column."""
+
+    def __init__(self, header: list[str], file: str, program: Program | None) -> None:
+        self.file = file
+        self.columns: list[tuple[int, str, Convert, dict[str, Any]]] = []
+        entries: dict[str, int] = {}
+        grouped: dict[str, int] = {}  # `levels` and `fields`: the row's first column
+        self.custom: list[str] = []
+        self.usable = True
+        converts = _conversions(program)
+        for col, name in enumerate(header):
+            kind, key = _column_role(name) if name else ("", "")
+            if kind == "entry":
+                self.usable &= key not in ("levels", "fields")
+                entries[key] = col + 1
+                if key in converts:
+                    self.columns.append((col, key, converts[key], {}))
+            elif kind == "levels":
+                self.usable &= key in LEVELS
+                grouped["levels"] = 1
+                label = f"levels.{key}"
+                self.columns.append((col, key, _level(label), {}))
+            elif kind == "fields":
+                grouped["fields"] = 1
+                self.custom.append(key)
+                self.columns.append((col, f"fields.{key}", _custom(key), {}))
+        self.sources = {**entries, **grouped}
+        self.width = len(header)
+        self.scratch = Reader()  # the conversions' own problems, only ever counted
+        self.defaults = {key: convert(self.scratch, None) for key, convert in converts.items()}
+
+    def _converted(self, convert: Convert, text: str) -> Any:
+        """What `convert` makes of a cell's `text` (as an empty cell: None), or `_WRONG`
+        when it finds a problem with it."""
+        scratch = self.scratch
+        value = convert(scratch, Node(text or None))
+        if scratch.problems:
+            scratch.problems.clear()
+            return _WRONG
+        return value
+
+    def member(self, row: list[str], line: int) -> Member | None:
+        """The row's Member, or None when the general reading must make it."""
+        if not self.usable or len(row) < self.width:
+            return None
+        values = dict(self.defaults)
+        for col, key, convert, known in self.columns:
+            text = row[col]
+            found = known.get(text, _UNSEEN)
+            if found is _UNSEEN:
+                found = known[text] = self._converted(convert, text.strip())
+            if found is _WRONG:
+                return None
+            values[key] = found
+        name, given_id = values["name"], values["id"]
+        member_id = given_id or slugify(name)
+        if not member_id:
+            return None
+        return Member(
+            id=member_id,
+            name=name or member_id,
+            email=values["email"],
+            role=values["role"],
+            organization=values["organization"],
+            department=values["department"],
+            manager=values["manager"],
+            industry=values["industry"],
+            timezone=values["timezone"],
+            languages=values["languages"],
+            levels=Levels(*[values.get(k) for k in LEVELS]),
+            goals=values["goals"],
+            offers=values["offers"],
+            obstacles=values["obstacles"],
+            capacity=values["capacity"],
+            availability=values["availability"],
+            avoid=values["avoid"],
+            active=values["active"],
+            fields={key: values.get(f"fields.{key}", "") for key in self.custom},
+            source=Location(self.file, line, 1),
+            sources=RowLocations(self.file, line, self.sources),
+        )
+
+
+def _conversions(program: Program | None) -> dict[str, Convert]:
+    """How `_member` reads each field of a roster row (left and pause: any date at all is
+    left to it)."""
+    timezone = program.timezone if program else "UTC"
+    capacity = program.capacity if program else 1
+
+    def text(key: str) -> Convert:
+        return lambda reader, node: reader.text(node, key)
+
+    def strings(key: str) -> Convert:
+        return lambda reader, node: reader.strings(node, key)
+
+    def member_id(reader: Reader, node: Node | None) -> Any:
+        given = reader.text(node, "id", limit=MAX_NAME)
+        return _WRONG if given and not MEMBER_ID_RE.match(given) else given
+
+    def dated(reader: Reader, node: Node | None) -> Any:
+        return None if node is None else _WRONG  # (the default: no date)
+
+    return {
+        "id": member_id,
+        "name": _one_line_name,
+        "email": _email,
+        "role": lambda reader, node: reader.choice(node, "role", ROLES, "peer"),
+        **{key: text(key) for key in ("organization", "department", "manager", "industry")},
+        "timezone": lambda reader, node: reader.timezone(node, "timezone", timezone),
+        "languages": lambda reader, node: language_codes(
+            reader.strings(node, "languages"), node, reader.problems
+        ),
+        **{key: strings(key) for key in ("goals", "offers", "obstacles", "avoid")},
+        "capacity": lambda reader, node: reader.integer(node, "capacity", capacity, 0, 1000),
+        "availability": lambda reader, node: _availability(
+            reader, node, node.loc if node else Location("")
+        ),
+        "active": lambda reader, node: reader.boolean(node, "active", True),
+        "left": dated,
+        "pause": dated,
+    }
+
+
+def _level(key: str) -> Convert:
+    return lambda reader, node: reader.integer(node, key, 0, 1, 5) or None
+
+
+def _custom(key: str) -> Convert:
+    return lambda reader, node: reader.text(node, f"fields.{key}")
 
 
 def _yaml_records(path: Path, program: Program | None, reader: Reader) -> list[Node] | None:
@@ -346,18 +517,11 @@ def _yaml_records(path: Path, program: Program | None, reader: Reader) -> list[N
     return reader.items(node, "members")
 
 
-def _members(
-    reader: Reader,
-    records: list[Node],
-    spec: RosterImport,
-    program: Program | None,
-    tabular: bool,
-) -> list[Member]:
-    """The records as Members; an id used twice keeps its first member."""
+def _members(reader: Reader, made: Iterable[Member | None]) -> list[Member]:
+    """The Members made; an id used twice keeps its first member."""
     members: list[Member] = []
     seen: dict[str, Location] = {}
-    for record in records:
-        member = _member(reader, prepared_record(record, spec, reader.problems), program, tabular)
+    for member in made:
         if member is None:
             continue
         if member.id in seen:

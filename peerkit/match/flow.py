@@ -239,6 +239,13 @@ def _best_total(graph: Graph, wanted: Array) -> float:
 
     if len(graph.rows) == 0:
         return 0.0
+    rows = graph.rows
+    if wanted.max() <= 1 and bool((rows[1:] >= rows[:-1]).all()):
+        # one mentor each, and each mentee's candidates together (as they are made):
+        # the best of each run of a mentee's pairs
+        starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+        best = np.maximum.reduceat(graph.scores, starts)
+        return float(best[wanted[rows[starts]] > 0].sum())
     order = np.lexsort((-graph.scores, graph.rows))
     rows = graph.rows[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")

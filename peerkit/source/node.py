@@ -100,6 +100,31 @@ class Locations(Mapping[str, Location]):
         return dict, (dict(self),)  # copied or pickled: a plain dict of Locations
 
 
+class RowLocations(Mapping[str, Location]):
+    """Where each field of a table's row was written: the row's line and each field's
+    column (`cols`, shared by the rows of one table), each Location made when asked for."""
+
+    __slots__ = ("_cols", "_file", "_line")
+
+    def __init__(self, file: str, line: int, cols: Mapping[str, int]) -> None:
+        self._file, self._line, self._cols = file, line, cols
+
+    def __getitem__(self, key: str) -> Location:
+        return Location(self._file, self._line, self._cols[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cols)
+
+    def __len__(self) -> int:
+        return len(self._cols)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[dict[str, Location]], tuple[dict[str, Location]]]:
+        return dict, (dict(self),)
+
+
 def problem_at(file: str, line: int, col: int, code: str, message: str, hint: str = "") -> Problem:
     """An error at a line and column of `file` (0, 0: the whole file)."""
     return Problem(Location(file, line, col), code, message, hint)
