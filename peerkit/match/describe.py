@@ -3,6 +3,7 @@ satisfies and its id; and why a member is left out."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -102,7 +103,7 @@ def _describe_all(
         described.append(
             (
                 sum(row),
-                {term: round(value, 3) for term, value in mine.items()},
+                dict(zip(TERMS, map(round, row, itertools.repeat(3)), strict=True)),
                 reasons,
                 [label for r, label in zip(rules, rule_labels, strict=True) if r not in broken],
             )
@@ -130,7 +131,7 @@ def _reasons(
     most rounds have thousands)."""
     row, col, directed = directed_pair(pool, *edges[0]) if len(edges) == 1 else (0, 0, False)
     reasons = []
-    for term in sorted(TERMS, key=lambda t: -totals[t]):  # stable: ties in TERMS order
+    for term in sorted(TERMS, key=totals.__getitem__, reverse=True):  # ties in TERMS order
         if totals[term] <= 0:
             continue
         if len(edges) == 1:
