@@ -744,7 +744,7 @@ def test_a_table_roster_reads_as_it_reads_cell_by_cell(
     def read() -> tuple[list[tuple[object, ...]], list[str]]:
         folder, problems = load_folder(root)
         members = folder.members if folder else ()
-        return [(m, m.source, dict(m.sources)) for m in members], [
+        return [(m, m.source, list(m.sources.items())) for m in members], [
             f"{p.severity} {p.source} {p}" for p in problems
         ]
 

@@ -371,8 +371,8 @@ class _TableRows:
         self.file = file
         self.columns: list[tuple[int, str, Convert, dict[str, Any]]] = []
         entries: dict[str, int] = {}
-        grouped: dict[str, int] = {}  # `levels` and `fields`: the row's first column
         self.custom: list[str] = []
+        levels = False
         self.usable = True
         converts = _conversions(program)
         for col, name in enumerate(header):
@@ -384,14 +384,14 @@ class _TableRows:
                     self.columns.append((col, key, converts[key], {}))
             elif kind == "levels":
                 self.usable &= key in LEVELS
-                grouped["levels"] = 1
-                label = f"levels.{key}"
-                self.columns.append((col, key, _level(label), {}))
+                levels = True
+                self.columns.append((col, key, _level(f"levels.{key}"), {}))
             elif kind == "fields":
-                grouped["fields"] = 1
                 self.custom.append(key)
                 self.columns.append((col, f"fields.{key}", _custom(key), {}))
-        self.sources = {**entries, **grouped}
+        # where each field was written; `levels` and `fields` where the row starts
+        grouped = [*(["levels"] if levels else []), *(["fields"] if self.custom else [])]
+        self.sources = {**entries, **dict.fromkeys(grouped, 1)}
         self.width = len(header)
         self.scratch = Reader()  # the conversions' own problems, only ever counted
         self.defaults = {key: convert(self.scratch, None) for key, convert in converts.items()}
@@ -465,7 +465,7 @@ def _conversions(program: Program | None) -> dict[str, Convert]:
         return _WRONG if given and not MEMBER_ID_RE.match(given) else given
 
     def dated(reader: Reader, node: Node | None) -> Any:
-        return None if node is None else _WRONG  # (the default: no date)
+        return None if node is None or node.value is None else _WRONG  # (an empty cell)
 
     return {
         "id": member_id,
