@@ -22,38 +22,40 @@ def written_matches(
     ones (a `--fill` round never gives a new match an id of the round before)."""
     for draft in drafts:
         draft.members = order_members(pool, draft.members)
-    described = list(zip(drafts, _describe_all(pool, drafts, rules), strict=True))
+    described = _describe_all(pool, drafts, rules)
     used_ids = {d.old.id for d in drafts if d.old is not None} | reserved
-    fresh = sorted(
-        (d for d in drafts if d.old is None), key=lambda d: [pool.members[i].id for i in d.members]
-    )
+    id_of = [m.id for m in pool.members]
+    members = [tuple(map(id_of.__getitem__, d.members)) for d in drafts]
+    fresh = sorted((k for k, d in enumerate(drafts) if d.old is None), key=members.__getitem__)
     width = max(2, len(str(len(drafts) + len(reserved))))
     ids: dict[int, str] = {}
     number = 0
-    for draft in fresh:
+    for k in fresh:
         while True:
             number += 1
             candidate = f"match-{number:0{width}d}"
             if candidate not in used_ids:
                 break
-        ids[id(draft)] = candidate
+        ids[k] = candidate
     results = []
-    for draft, (score, terms, reasons, satisfied) in described:
+    for k, (draft, (score, terms, reasons, satisfied)) in enumerate(
+        zip(drafts, described, strict=True)
+    ):
         old = draft.old
         results.append(
             MatchResult(
-                id=old.id if old else ids[id(draft)],
-                members=tuple(pool.members[i].id for i in draft.members),
-                score=round(score, 3),
-                terms=terms,
-                raw_score=score,
-                reasons=tuple(reasons),
-                rules=tuple(satisfied),
-                locked=draft.locked,
-                pinned=draft.pinned,
-                location=old.location if old else "",
-                day=old.day if old else None,
-                time=old.time.strftime("%H:%M") if old and old.time else "",
+                old.id if old else ids[k],
+                members[k],
+                round(score, 3),
+                terms,
+                reasons,
+                satisfied,
+                draft.locked,
+                draft.pinned,
+                old.location if old else "",
+                old.day if old else None,
+                old.time.strftime("%H:%M") if old and old.time else "",
+                score,
             )
         )
     return sorted(results, key=lambda r: id_key(r.id))
@@ -61,7 +63,7 @@ def written_matches(
 
 def _describe_all(
     pool: Pool, drafts: list[Draft], rules: list[str]
-) -> list[tuple[float, dict[str, float], list[str], list[str]]]:
+) -> list[tuple[float, dict[str, float], tuple[str, ...], tuple[str, ...]]]:
     """Score, terms, reasons and the rules satisfied of every match, in one pass."""
     import numpy as np
 
@@ -87,25 +89,36 @@ def _describe_all(
     counts = np.bincount(owner, minlength=len(drafts)).clip(1)
     sums = np.zeros((len(drafts), len(TERMS)))
     np.add.at(sums, owner, values)
-    # each match's terms as a row of floats (one float at a time is slow from numpy)
-    totals = (sums / counts[:, None]).tolist()
+    means = sums / counts[:, None]
+    # each match's terms as a row of floats (one float at a time is slow from numpy), and
+    # its terms strongest first (a stable sort: ties in TERMS order)
+    totals = means.tolist()
+    ranked = np.argsort(-means, axis=1, kind="stable").tolist()
+    # a lone pair's (mentee, mentor, directed), as `flat` has it
+    first = np.searchsorted(owner, np.arange(len(drafts))).tolist()
     rule_labels = [rule_label(pool.program, r) for r in rules]
+    every_rule = tuple(rule_labels)
     described = []
     for k, draft in enumerate(drafts):
         row = totals[k]
-        mine = dict(zip(TERMS, row, strict=True))
-        broken = _broken(pool, draft.members, edges[k]) if draft.locked or draft.pinned else set()
-        reasons = _reasons(pool, draft.members, edges[k], mine)
-        if broken:
-            kept = "locked" if draft.locked else "pinned"
-            labels = ", ".join(rule_label(pool.program, r) for r in sorted(broken))
-            reasons.insert(0, f"{kept} although it breaks: {labels}")
+        pair = flat[first[k]][1:] if len(edges[k]) == 1 else None
+        reasons = _reasons(pool, draft.members, pair, row, ranked[k])
+        satisfied = every_rule
+        if draft.locked or draft.pinned:
+            broken = _broken(pool, draft.members, edges[k])
+            if broken:
+                kept = "locked" if draft.locked else "pinned"
+                labels = ", ".join(rule_label(pool.program, r) for r in sorted(broken))
+                reasons.insert(0, f"{kept} although it breaks: {labels}")
+                satisfied = tuple(
+                    label for r, label in zip(rules, rule_labels, strict=True) if r not in broken
+                )
         described.append(
             (
                 sum(row),
                 dict(zip(TERMS, map(round, row, itertools.repeat(3)), strict=True)),
-                reasons,
-                [label for r, label in zip(rules, rule_labels, strict=True) if r not in broken],
+                tuple(reasons),
+                satisfied,
             )
         )
     return described
@@ -125,23 +138,25 @@ def _broken(pool: Pool, members: list[int], edges: list[tuple[int, int]]) -> set
 
 
 def _reasons(
-    pool: Pool, members: list[int], edges: list[tuple[int, int]], totals: dict[str, float]
+    pool: Pool,
+    members: list[int],
+    pair: tuple[int, int, bool] | None,
+    totals: list[float],
+    ranked: list[int],
 ) -> list[str]:
-    """The strongest terms of a match, in words (a pair's worded only as far as needed:
-    most rounds have thousands)."""
-    row, col, directed = directed_pair(pool, *edges[0]) if len(edges) == 1 else (0, 0, False)
+    """The strongest terms of a match (`ranked`: the indexes of TERMS, strongest first), in
+    words; `pair` is a lone pair's (row, col, directed). A pair's terms are worded only as
+    far as needed: most rounds have thousands."""
     reasons = []
-    for term in sorted(TERMS, key=totals.__getitem__, reverse=True):  # ties in TERMS order
-        if totals[term] <= 0:
-            continue
-        if len(edges) == 1:
-            text = pair_reason(pool, term, row, col, directed)
-        else:
-            text = _group_reason(pool, members, term)
+    for t in ranked:
+        if totals[t] <= 0:
+            break
+        term = TERMS[t]
+        text = pair_reason(pool, term, *pair) if pair else _group_reason(pool, members, term)
         if text:
             reasons.append(text)
-        if len(reasons) == TOP_REASONS:
-            break
+            if len(reasons) == TOP_REASONS:
+                break
     return reasons
 
 

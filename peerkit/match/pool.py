@@ -148,6 +148,8 @@ class Pool:
     starts: dict[tuple[int, ...], str] = field(default_factory=dict)
     # each member's values of a list field, as `items` gives them, made on its first call
     listed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # each member's value of a field as `text` gives it, made on its first call
+    texts: dict[str, list[str]] = field(default_factory=dict)
     # the distinct rows of `levels` and of `offsets`, and each member's (see `kinds`)
     distinct: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
         default_factory=dict
@@ -202,8 +204,12 @@ class Pool:
         return found[i]
 
     def text(self, name: str, i: int) -> str:
-        value = self.members[i].value(name)
-        return ", ".join(value) if isinstance(value, tuple) else value
+        """Field `name` of member i as text (every member's made on the first call)."""
+        found = self.texts.get(name)
+        if found is None:
+            values = [m.value(name) for m in self.members]
+            found = self.texts[name] = [", ".join(v) if isinstance(v, tuple) else v for v in values]
+        return found[i]
 
 
 def _columns(members: Sequence[Member], names: Iterable[str]) -> dict[str, list[Any]]:

@@ -233,14 +233,18 @@ def pair_reason(pool: Pool, term: str, i: int, j: int, directed: bool = False) -
 
 
 def _ground_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
-    shared = sorted(set(pool.items("ground", i)) & set(pool.items("ground", j)))
+    shared = sorted(set(pool.items("ground", i)).intersection(pool.items("ground", j)))
     return f"common ground: {', '.join(shared)}" if shared else ""
 
 
 def _goals_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
     a, b = pool.members[i].id, pool.members[j].id
-    met = sorted(set(pool.items("goals", i)) & set(pool.items("offers", j)))
-    back = [] if directed else sorted(set(pool.items("goals", j)) & set(pool.items("offers", i)))
+    met = sorted(set(pool.items("goals", i)).intersection(pool.items("offers", j)))
+    back = (
+        []
+        if directed
+        else sorted(set(pool.items("goals", j)).intersection(pool.items("offers", i)))
+    )
     parts = []
     if met:
         parts.append(f"{b} offers {', '.join(met)} to {a}")
@@ -263,7 +267,7 @@ def _levels_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
 
 
 def _timezone_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
-    gap = abs(float(pool.offsets[i] - pool.offsets[j]))
+    gap = abs(pool.offsets.item(i) - pool.offsets.item(j))
     return "same time zone offset" if gap == 0 else f"{gap:g}h apart"
 
 
