@@ -354,6 +354,11 @@ def _table_members(
 
 
 Convert = Callable[[Reader, Node | None], Any]
+# the Member fields that are a column's value as converted (see `_conversions`)
+_AS_CONVERTED = (
+    *("email", "role", "organization", "department", "manager", "industry", "timezone"),
+    *("languages", "goals", "offers", "obstacles", "capacity", "availability", "avoid", "active"),
+)
 _UNSEEN = object()
 _WRONG = object()  # a text some problem is found with
 
@@ -426,25 +431,11 @@ class _TableRows:
         return Member(
             id=member_id,
             name=name or member_id,
-            email=values["email"],
-            role=values["role"],
-            organization=values["organization"],
-            department=values["department"],
-            manager=values["manager"],
-            industry=values["industry"],
-            timezone=values["timezone"],
-            languages=values["languages"],
             levels=Levels(*[values.get(k) for k in LEVELS]),
-            goals=values["goals"],
-            offers=values["offers"],
-            obstacles=values["obstacles"],
-            capacity=values["capacity"],
-            availability=values["availability"],
-            avoid=values["avoid"],
-            active=values["active"],
             fields={key: values.get(f"fields.{key}", "") for key in self.custom},
             source=Location(self.file, line, 1),
             sources=RowLocations(self.file, line, self.sources),
+            **{key: values[key] for key in _AS_CONVERTED},
         )
 
 

@@ -75,23 +75,19 @@ class Node:
         return self.value is None or isinstance(self.value, str)
 
 
-class Locations(Mapping[str, Location]):
-    """Where each of `nodes` was written, each Location made when asked for: a member's
-    `sources` has one per field and few are ever pointed at."""
+class _Places(Mapping[str, Location]):
+    """Where each of a mapping's keys was written, each Location made when asked for (a
+    member's `sources` has one per field and few are ever pointed at)."""
 
-    __slots__ = ("_nodes",)
+    __slots__ = ("_by_key",)
 
-    def __init__(self, nodes: Mapping[str, Node]) -> None:
-        self._nodes = nodes
-
-    def __getitem__(self, key: str) -> Location:
-        return self._nodes[key].loc
+    _by_key: Mapping[str, object]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._nodes)
+        return iter(self._by_key)
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return len(self._by_key)
 
     def __repr__(self) -> str:
         return repr(dict(self))
@@ -100,29 +96,30 @@ class Locations(Mapping[str, Location]):
         return dict, (dict(self),)  # copied or pickled: a plain dict of Locations
 
 
-class RowLocations(Mapping[str, Location]):
+class Locations(_Places):
+    """Where each of `nodes` was written."""
+
+    __slots__ = ("_nodes",)
+
+    def __init__(self, nodes: Mapping[str, Node]) -> None:
+        self._by_key = self._nodes = nodes
+
+    def __getitem__(self, key: str) -> Location:
+        return self._nodes[key].loc
+
+
+class RowLocations(_Places):
     """Where each field of a table's row was written: the row's line and each field's
-    column (`cols`, shared by the rows of one table), each Location made when asked for."""
+    column (`cols`, shared by the rows of one table)."""
 
     __slots__ = ("_cols", "_file", "_line")
 
     def __init__(self, file: str, line: int, cols: Mapping[str, int]) -> None:
-        self._file, self._line, self._cols = file, line, cols
+        self._file, self._line = file, line
+        self._by_key = self._cols = cols
 
     def __getitem__(self, key: str) -> Location:
         return Location(self._file, self._line, self._cols[key])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._cols)
-
-    def __len__(self) -> int:
-        return len(self._cols)
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
-    def __reduce__(self) -> tuple[type[dict[str, Location]], tuple[dict[str, Location]]]:
-        return dict, (dict(self),)
 
 
 def problem_at(file: str, line: int, col: int, code: str, message: str, hint: str = "") -> Problem:
