@@ -716,3 +716,20 @@ def test_several_mentors_per_mentee_equal_the_lp(
     if spread:
         assert len({c for _, c in found.pairs}) == used
     assert sum(found.scores) == pytest.approx(total, abs=1e-5 * max(places, 1))
+
+
+@given(st.integers(1, 40), st.integers(0, 300), st.integers(0, 2**32 - 1), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_the_best_total_is_each_mentees_wanted_best_scores(
+    mentees: int, pairs: int, seed: int, several: bool
+) -> None:
+    """The bound: each mentee's `wanted` best candidate scores, summed, whether every mentee
+    wants at most one mentor or some want several."""
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.integers(0, mentees, pairs))
+    scores = rng.integers(0, 9000, pairs) / 1000
+    wanted = rng.integers(0, 3 if several else 2, mentees)
+    graph = flow_module.Graph(rows, rows, scores)
+    best = [sorted(scores[rows == i].tolist(), reverse=True)[: wanted[i]] for i in range(mentees)]
+    expected = float(np.array([s for scores_of in best for s in scores_of]).sum())
+    assert flow_module._best_total(graph, wanted) == pytest.approx(expected, abs=1e-9)
