@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import partial
+from itertools import zip_longest
 from pathlib import Path
 
 from peerkit.model import (
@@ -54,14 +55,6 @@ class Layout:
 _MISSING = object()  # a text not parsed yet
 
 
-def _column(rows: list[list[str]], index: int) -> list[str]:
-    """One column's cells ("" where a short row has none)."""
-    try:
-        return [row[index] for row in rows]
-    except IndexError:
-        return [row[index] if index < len(row) else "" for row in rows]
-
-
 class RowReader:
     """Reads the answer rows of one export against one survey: the answers, who gave them,
     for which match and which session. Column by column: the answers, then who answered,
@@ -95,6 +88,16 @@ class RowReader:
         kept = [(line, texts) for line, texts in grid.rows if any(texts)]
         self.lines = [line for line, _ in kept]
         self.rows = [texts for _, texts in kept]
+        self.by_column: list[tuple[str, ...]] | None = None
+
+    def column(self, index: int) -> tuple[str, ...]:
+        """One column's cells ("" where a short row has none). Every column is cut out in
+        one pass the first time: a pass per column walks all the rows again."""
+        if self.by_column is None:
+            self.by_column = list(zip_longest(*self.rows, fillvalue=""))
+        if index < len(self.by_column):
+            return self.by_column[index]
+        return ("",) * len(self.rows)
 
     def read(self) -> list[Response]:
         """Every row's Response (rows with no answer and no match left out)."""
@@ -131,7 +134,7 @@ class RowReader:
 
     def column_values(self, column: Column) -> list[AnswerValue | None]:
         """One question column's answers, row by row (None where there is none)."""
-        texts = _column(self.rows, column.index)
+        texts = self.column(column.index)
         cache = self.cache[column.question]
         if self.layout.questions[column.question].type == "text":
             values: list[object] = [
@@ -139,12 +142,27 @@ class RowReader:
             ]
         else:
             cache.setdefault("", None)  # an empty cell is no answer
+            self.parse_distinct(column, texts)
             get = cache.get
             values = [get(t, _MISSING) for t in texts]
+        if _MISSING not in values:  # the usual case: every text parsed without a warning
+            return values  # type: ignore[return-value]
         for i in [i for i, value in enumerate(values) if value is _MISSING]:
             text = texts[i]
             values[i] = cache[text] if text in cache else self.value(column, text, self.lines[i])
         return values  # type: ignore[return-value]
+
+    def parse_distinct(self, column: Column, texts: tuple[str, ...]) -> None:
+        """Memoise each distinct text of a (not free text) column that parses without a
+        warning; one that warns is left to be parsed on each of its rows, to warn there."""
+        question = self.layout.questions[column.question]
+        cache = self.cache[column.question]
+        where = Location(self.file)
+        for text in dict.fromkeys(texts).keys() - cache.keys():
+            scratch: list[Problem] = []
+            value = parse_answer(text, question, where, scratch)
+            if not scratch:
+                cache[text] = value
 
     def value(self, column: Column, text: str, line: int) -> AnswerValue | None:
         """One answer parsed (and memoised, when it is not free text and had no warning)."""
@@ -180,9 +198,9 @@ class RowReader:
             return [""] * len(self.rows)
         keys: list[object]
         if len(indexes) == 1:
-            keys = list(_column(self.rows, indexes[0]))
+            keys = list(self.column(indexes[0]))
         else:
-            keys = list(zip(*(_column(self.rows, i) for i in indexes), strict=True))
+            keys = list(zip(*(self.column(i) for i in indexes), strict=True))
         known: dict[object, str] = {}
         found = []
         for key, texts, source in zip(keys, self.rows, sources, strict=True):
@@ -218,7 +236,7 @@ class RowReader:
         if layout.match_question:
             texts = [str(row.pop("match_id", "")) for row in answers]
         for column in layout.match_cols:
-            cells = _column(self.rows, column.index)
+            cells = self.column(column.index)
             texts = [text or cell for text, cell in zip(texts, cells, strict=True)]
         for i, text in enumerate(texts):
             if text.startswith("="):
@@ -247,7 +265,7 @@ class RowReader:
         found: list[dt.datetime | None] = [None] * len(self.rows)
         times: dict[str, dt.datetime | None] = {}  # timestamps repeat (to the minute)
         for column in self.layout.time_cols:
-            cells = _column(self.rows, column.index)
+            cells = self.column(column.index)
             found = [
                 known
                 if known is not None
@@ -283,6 +301,7 @@ class RowReader:
         name, and its session (by its date where nothing else said it)."""
         clock, round_index = self.context.clock, self.context.round_index
         rounds_on: dict[dt.date | None, tuple[RoundIndex, str]] = {}
+        dated = self.dated
         matches, rounds, found = [], [], []
         for i, (respondent, text, moment, session) in enumerate(
             zip(respondents, match_texts, submitted, sessions, strict=True)
@@ -300,11 +319,12 @@ class RowReader:
                     respondent, text, index, partial(self.match_cell, i, sources)
                 )
             if session is None:
-                session = (
-                    self.undated_session(sources[i])
-                    if moment is None
-                    else self.dated_session(moment.date(), match_id, index, sources[i])
-                )
+                if day is None:
+                    session = self.undated_session(sources[i])
+                elif (day, match_id, name) in dated:
+                    session = dated[day, match_id, name]
+                else:
+                    session = self.dated_session(day, match_id, index, sources[i])
             matches.append(match_id)
             rounds.append(name if match_id else "")
             found.append(session)
@@ -323,15 +343,13 @@ class RowReader:
     def dated_session(
         self, day: dt.date, match_id: str, index: RoundIndex, source: Location
     ) -> int | None:
-        """The session an answer of `day` is for, memoised when all was well."""
-        key = (day, match_id, index.name)
-        if key in self.dated:
-            return self.dated[key]
+        """The session an answer of `day` is for (not yet in `dated`), memoised there when
+        all was well."""
         before = len(self.problems)
         match = index.by_id.get(match_id)
         session = session_on_day(day, match, self.survey, self.context, source, self.problems)
         if len(self.problems) == before:
-            self.dated[key] = session
+            self.dated[day, match_id, index.name] = session
         return session
 
     def undated_session(self, loc: Location) -> int | None:
