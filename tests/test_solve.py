@@ -27,7 +27,7 @@ from peerkit.load.folder import load_folder
 from peerkit.match import blocks as blocks_module
 from peerkit.match import flow as flow_module
 from peerkit.match import match_round
-from peerkit.match.pool import Pool, build_pool
+from peerkit.match.pool import Pool, build_pool, sorted_distinct
 from peerkit.match.rules import feasible_block
 from peerkit.match.score import score_block
 from peerkit.match.solve import solve_mentoring
@@ -733,3 +733,11 @@ def test_the_best_total_is_each_mentees_wanted_best_scores(
     best = [sorted(scores[rows == i].tolist(), reverse=True)[: wanted[i]] for i in range(mentees)]
     expected = float(np.array([s for scores_of in best for s in scores_of]).sum())
     assert flow_module._best_total(graph, wanted) == pytest.approx(expected, abs=1e-9)
+
+
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=60))
+def test_sorted_distinct_is_np_unique(values: list[int]) -> None:
+    array = np.array(values, dtype=np.int64)
+    found = sorted_distinct(array)
+    assert found.dtype == np.int64
+    assert found.tolist() == np.unique(array).tolist() == sorted(set(values))

@@ -317,6 +317,18 @@ def _add_sets(pool: Pool, columns: dict[str, list[Any]], normals: dict[str, str]
         _add_set(pool, name, rows, cols, words)
 
 
+def sorted_distinct(values: Any) -> np.ndarray[Any, Any]:
+    """The distinct integers of a 1-d array, sorted: `np.unique` without the masked-array
+    check whose first call imports numpy.ma (12 ms of a command)."""
+    import numpy as np
+
+    ordered = np.sort(np.asarray(values).ravel())
+    keep = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    found: np.ndarray[Any, Any] = ordered[keep]
+    return found
+
+
 def _coded(values: list[Any], words: dict[str, int], normals: dict[str, str]) -> tuple[Any, Any]:
     """(member, code) of each distinct normal value of each member, by member and then
     value; values new to `words` get the next codes in that order."""
@@ -332,7 +344,7 @@ def _coded(values: list[Any], words: dict[str, int], normals: dict[str, str]) ->
     ranks = np.fromiter(map(of_text.__getitem__, flat), dtype=np.int64, count=len(flat))
     owners = np.repeat(np.arange(len(lists)), [len(items) for items in lists])
     kept = ranks >= 0
-    pairs = np.unique(owners[kept] * width + ranks[kept])  # by member, then value
+    pairs = sorted_distinct(owners[kept] * width + ranks[kept])  # by member, then value
     rows, ranked = pairs // width, pairs % width
     used, first = np.unique(ranked, return_index=True)
     for k in used[np.argsort(first, kind="stable")].tolist():

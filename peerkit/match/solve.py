@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from peerkit.match.blocks import map_blocks
-from peerkit.match.pool import Pool
+from peerkit.match.pool import Pool, sorted_distinct
 from peerkit.match.rules import feasible_block
 from peerkit.match.score import score_block
 
@@ -429,7 +429,7 @@ def _best_partners(score: Array, ok: Array, keep: int) -> tuple[Array, Array]:
     b = part.ravel()
     good = np.isfinite(masked[a, b])
     lo, hi = np.minimum(a[good], b[good]), np.maximum(a[good], b[good])
-    keys = np.unique(lo * n + hi)
+    keys = sorted_distinct(lo * n + hi)
     return keys // n, keys % n
 
 
@@ -485,7 +485,7 @@ def _certified(
             break
         # Prices break a pair the candidates left out: add those pairs and price again.
         extra_a, extra_b = np.nonzero(short)
-        keys = np.unique(np.concatenate([lo * n + hi, extra_a * n + extra_b]))
+        keys = sorted_distinct(np.concatenate([lo * n + hi, extra_a * n + extra_b]))
         lo, hi = keys // n, keys % n
     else:
         return matched, False, None
@@ -508,7 +508,7 @@ def _certified(
         # Many near-equal scores (or a real gap): the proof would cost a full solve. The
         # priced pairs and the least slack ones still make a better matching likely.
         first = np.argpartition(slack[near_a, near_b], limit - 1)[:limit]
-        keys = np.unique(
+        keys = sorted_distinct(
             np.concatenate([keys[first], lo * n + hi, [x * n + y for x, y in matched]])
         )
     progress("matching pairs", 0.5)
