@@ -42,12 +42,18 @@ def _environment(folders: tuple[str, ...], html: bool) -> Any:
 
     class Environment(jinja2.Environment):
         def getattr(self, obj: Any, attribute: str) -> Any:
-            """`session.title` on a dict: what Jinja would find, without the AttributeError
-            it raises and catches first (a third of a handout's render)."""
+            """`session.title`: what Jinja would find. On a dict without the AttributeError
+            it raises and catches first (a third of a handout's render); on an object
+            without a second call (a tally's thousands of comments)."""
             if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
                 try:
                     return obj[attribute]
                 except KeyError:
+                    pass
+            else:
+                try:
+                    return getattr(obj, attribute)
+                except AttributeError:
                     pass
             return super().getattr(obj, attribute)
 
