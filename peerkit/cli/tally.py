@@ -278,11 +278,10 @@ def _tally(
         if format is TallyFormat.json:
             print_json(inputs.tally.as_dict())
         raise typer.Exit(0 if not files else 1)
-    made = tally_files(loaded, inputs.tally)
+    data = inputs.tally.as_dict()
+    made = tally_files(loaded, inputs.tally, data)
     if format is TallyFormat.json:
-        data = inputs.tally.as_dict()
-        data["problems"] = [p.as_dict() for p in inputs.problems]
-        print_json(data)
+        print_json({**data, "problems": [p.as_dict() for p in inputs.problems]})
     elif format is TallyFormat.csv:
         write_out(made["out/tally/tally.csv"].decode("utf-8-sig"))
     elif format is TallyFormat.html:

@@ -90,11 +90,13 @@ def tally_html(folder: Folder, tally: Tally) -> str:
     return render_template(env, "tally.html.j2", context)
 
 
-def tally_files(folder: Folder, tally: Tally) -> dict[str, bytes]:
-    """out/tally/tally.{json,csv,html}."""
-    data = json_text(tally.as_dict())
+def tally_files(
+    folder: Folder, tally: Tally, data: Mapping[str, object] | None = None
+) -> dict[str, bytes]:
+    """out/tally/tally.{json,csv,html}; `data`: `tally.as_dict()`, when the caller made it."""
+    text = json_text(tally.as_dict() if data is None else data)
     return {
-        "out/tally/tally.json": (data + "\n").encode("utf-8"),
+        "out/tally/tally.json": (text + "\n").encode("utf-8"),
         "out/tally/tally.csv": csv_bytes(tally_rows(tally)),
         "out/tally/tally.html": tally_html(folder, tally).encode("utf-8"),
     }
