@@ -42,9 +42,15 @@ CSV_HEADER = (
 )
 
 
+_COLUMN = {name: k for k, name in enumerate(CSV_HEADER)}
+
+
 def _row(**values: object) -> list[object]:
     """One CSV row from values named by column; the other cells stay empty."""
-    return [values.get(name, "") for name in CSV_HEADER]
+    row: list[object] = [""] * len(CSV_HEADER)
+    for name, value in values.items():
+        row[_COLUMN[name]] = value
+    return row
 
 
 def _question_row(survey: SurveyTally, scope: str, q: QuestionStats) -> list[object]:
