@@ -410,6 +410,30 @@ def test_a_dot_on_a_dict_finds_what_jinja_finds() -> None:
         ours.from_string("{{ d.nope }}").render(context)
 
 
+def test_a_dot_on_an_object_finds_what_jinja_finds() -> None:
+    """An attribute first, else an item, else undefined: as Jinja's own getattr."""
+    import jinja2
+
+    from peerkit.render import environment
+
+    class Box:
+        title = "Wins"
+
+        def __getitem__(self, key: str) -> str:
+            if key in ("extra", "title"):
+                return f"item {key}"
+            raise KeyError(key)
+
+    ours = environment(None, html=True)
+    plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    source = "{{ b.title }} / {{ b.extra }} / {{ b['title'] }} / {{ n.real }}"
+    context = {"b": Box(), "n": 3}
+    assert ours.from_string(source).render(context) == plain.from_string(source).render(context)
+    assert ours.from_string(source).render(context) == "Wins / item extra / item title / 3"
+    with pytest.raises(jinja2.UndefinedError, match="nope"):
+        ours.from_string("{{ b.nope }}").render(context)
+
+
 def test_a_member_who_left_is_not_on_later_handouts(sample_round: Path) -> None:
     folder = loaded(sample_round)
     first = render_agenda(folder, "1", formats=("md",), only="match-03").files

@@ -846,3 +846,15 @@ def test_csv_cells_never_run_as_formulas() -> None:
     rows = [["a", 1.0, 0.125, None, "", -1.5, 1e20, "  "]]
     text = csv_bytes(rows).decode("utf-8-sig")
     assert text == "a,1,0.125,,,'-1.5,1e+20,  \r\n"
+
+
+def test_short_and_long_rows_read_cell_by_cell(tmp_path: Path) -> None:
+    """A row that stops early has no answer past its end; cells past the header are not read."""
+    rows = ["ana,1,team-a,5", "ben,1,team-a,4,3", "cai,1,team-a,2,5,fine,stray"]
+    root = make_program(tmp_path, files={"responses/checkin.csv": _plain(rows).encode()})
+    checkin = survey_of(tally_json(root, "--now", "2027-03-01"), "checkin")
+    useful, honest = question_of(checkin, "useful"), question_of(checkin, "honest_feedback")
+    assert (useful["n"], useful["missing"], useful["mean"]) == (3, 0, 3.67)
+    assert (honest["n"], honest["missing"], honest["mean"]) == (2, 1, 4.0)
+    comments = question_of(checkin, "comment")["comments"]
+    assert [c["text"] for c in comments] == ["fine"]  # type: ignore[union-attr]
