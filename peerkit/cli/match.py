@@ -19,6 +19,7 @@ from peerkit.cli.common import (
     err,
     handle_errors,
     hold_lock,
+    keep_until_exit,
     out,
     print_json,
     print_problems,
@@ -206,6 +207,7 @@ def match_command(
         data = result.as_dict()
         data["dry_run"] = dry_run
         print_json(data)
+        keep_until_exit(loaded, result, data)
         return
     shown = {m for match in result.matches[:rows] for m in match.members}
     shown.update(item.member for item in result.unmatched[:rows])
@@ -215,3 +217,4 @@ def match_command(
         out.print(escape(changes_line(result)))
     verb = "would write" if dry_run else "wrote"
     err.print(f"{verb} {folder / result.file}", markup=False)
+    keep_until_exit(loaded, result)

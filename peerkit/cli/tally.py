@@ -18,6 +18,7 @@ from peerkit.cli.common import (
     err,
     handle_errors,
     hold_lock,
+    keep_until_exit,
     load_checked,
     out,
     parse_now,
@@ -293,3 +294,4 @@ def _tally(
     verb = "would write" if dry_run else "wrote"
     for name in sorted(made):
         err.print(f"{verb} {escape(str(folder / name))}")
+    keep_until_exit(loaded, inputs, made, data)
