@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from peerkit.check import check_folder
 from peerkit.load.folder import load_folder
@@ -613,3 +615,45 @@ def test_a_workbook_is_read_as_a_spreadsheet_shows_it(tmp_path: Path) -> None:
     table = read_table(path, "answers.xlsx", problems)
     assert table is not None
     assert table.rows[4] == ["true", "4", "#N/A"]
+
+
+def _rows_one_by_one(text: str, max_rows: int) -> tuple[list[list[str]], list[int], str]:
+    """What reading a CSV row by row gives: its rows, the line each starts on, or the error
+    and its line (the way peerkit read every CSV before it read a row a line at once)."""
+    import csv
+    import io
+
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    line = 1
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            if len(rows) > max_rows:
+                return [], [], f"{line}: too-many-rows"
+            rows.append(row)
+            lines.append(line)
+            line = reader.line_num + 1
+    except csv.Error:
+        return [], [], f"{line}: csv"
+    return rows, lines, ""
+
+
+@given(
+    st.text(alphabet='ab,"\r\n \x00', max_size=40),
+    st.integers(min_value=0, max_value=4),
+)
+def test_a_csv_reads_as_it_reads_row_by_row(text: str, max_rows: int) -> None:
+    """Quoted cells over several lines, blank lines, broken quotes, too many rows."""
+    from peerkit.source.tables import _parse_csv
+
+    problems: list[Problem] = []
+    table = _parse_csv(text, "t.csv", problems, max_rows)
+    rows, lines, error = _rows_one_by_one(text, max_rows)
+    if error:
+        assert table is None
+        assert [f"{p.source.line}: {p.code}" for p in problems if p.source] == [error]
+    else:
+        assert table is not None
+        assert problems == []
+        assert (table.rows, table.lines) == (rows, lines)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -76,16 +77,32 @@ class Table:
 def _parse_csv(text: str, rel: str, problems: list[Problem], max_rows: int) -> Table | None:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(64 * 1024 * 1024)
+    try:
+        return _read_csv(text, rel, problems, max_rows)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _read_csv(text: str, rel: str, problems: list[Problem], max_rows: int) -> Table | None:
     declared, skipped = _separator_line(text)
     text = text[skipped:]
+    delimiter = declared or _sniff_delimiter(text)
+    first = 2 if skipped else 1  # the line numbers of the file, `sep=` line included
     try:
-        reader = csv.reader(
-            io.StringIO(text, newline=""), delimiter=declared or _sniff_delimiter(text)
-        )
+        # The usual file: a row a line. Read at once, its rows' lines count up from the first.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        every = list(itertools.islice(reader, max_rows + 2))
+        if len(every) <= max_rows + 1 and reader.line_num == len(every):
+            return Table(rel, every, list(range(first, first + len(every))))
+    except csv.Error:
+        pass
+    # A cell over several lines, too many rows, a broken quote: row by row, to know each
+    # row's line (and the line of what is wrong).
+    line = first
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         rows: list[list[str]] = []
         lines: list[int] = []
-        first = 2 if skipped else 1  # the line numbers of the file, `sep=` line included
-        line = first
         for row in reader:
             if len(rows) > max_rows:
                 problems.append(_too_many_rows(rel, line, max_rows))
@@ -97,8 +114,6 @@ def _parse_csv(text: str, rel: str, problems: list[Problem], max_rows: int) -> T
     except csv.Error as exc:
         problems.append(problem_at(rel, line, 1, "csv", f"the CSV cannot be read: {exc}"))
         return None
-    finally:
-        csv.field_size_limit(old_limit)
 
 
 def _cell_text(value: object) -> str:
