@@ -249,3 +249,27 @@ def test_build_fails_when_no_round_can_be_made(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "error[match]: no round was made" in result.stderr
     assert not (root / "out").exists()
+
+
+def test_what_a_command_made_is_old_when_the_collector_resumes() -> None:
+    """The collector is paused while a command runs; after it, what the command made is in
+    the oldest generation (a collection of the youngest would walk all of it at once)."""
+    import gc
+
+    from peerkit.__main__ import GC_THRESHOLDS
+    from peerkit.cli.common import collector_paused
+
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        gc.collect()
+        with collector_paused():
+            assert not gc.isenabled()
+            made = [[k] for k in range(GC_THRESHOLDS[0])]  # a young collection is due
+        assert gc.isenabled()
+        young = {id(x) for x in gc.get_objects(generation=0)}
+        old = {id(x) for x in gc.get_objects(generation=2)}
+    finally:
+        gc.set_threshold(*before)
+    assert not any(id(x) in young for x in made)
+    assert all(id(x) in old for x in made)
