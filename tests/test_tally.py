@@ -596,7 +596,7 @@ def test_a_google_export_under_its_own_name_takes_sessions_from_timestamps(
         f"responses/{GOOGLE_NAME}:23:1: warning[outside-program]: answered on 2026-12-20, "
         "before the first meeting (2027-01-12); it counts for no session" in result.stderr
     )
-    assert "0 error(s), 1 warning(s)" in result.stderr
+    assert "0 error(s), 1 warning(s) in the answers and attendance" in result.stderr
     by_match = [(g["key"], g["respondents"]) for g in checkin["by_match"]]  # type: ignore[union-attr]
     assert by_match == [("team-a", 13), ("team-b", 9)]  # the early answer counts for Ana's
 

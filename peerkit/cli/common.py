@@ -173,8 +173,12 @@ def problem_line(root: Path, problem: Problem) -> str:
     return shown(f"{where}: {problem.severity}[{problem.code}]: {problem.message}")
 
 
-def print_problems(root: Path, problems: Sequence[Problem]) -> None:
-    """Every problem on stderr, sorted, with its hint; then a count."""
+ANSWERS_AND_ATTENDANCE = "in the answers and attendance"  # a count after the folder's
+
+
+def print_problems(root: Path, problems: Sequence[Problem], about: str = "") -> None:
+    """Every problem on stderr, sorted, with its hint; then a count, and what it is `about`
+    when the folder's own count was printed before it (`in the answers and attendance`)."""
     for problem in problems:
         style = "red" if problem.severity == "error" else "yellow"
         err.print(f"[{style}]{escape(problem_line(root, problem))}[/]")
@@ -183,7 +187,7 @@ def print_problems(root: Path, problems: Sequence[Problem]) -> None:
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     if problems:
-        err.print(f"{errors} error(s), {warnings} warning(s)")
+        err.print(f"{errors} error(s), {warnings} warning(s)" + (f" {about}" if about else ""))
 
 
 def problems_data(root: Path, problems: Sequence[Problem]) -> list[dict[str, object]]:

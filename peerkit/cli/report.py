@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from peerkit.cli.common import (
+    ANSWERS_AND_ATTENDANCE,
     DirArg,
     DryRunOpt,
     NowOpt,
@@ -101,7 +102,7 @@ def report_command(
         inputs = gather(loaded, names=not no_names, progress=status, now=moment, round_name=round)
     if has_errors(inputs.problems):
         raise DataError(inputs.problems)
-    print_problems(folder, inputs.problems)
+    print_problems(folder, inputs.problems, ANSWERS_AND_ATTENDANCE)
     report = inputs.report
     font_problems: list[Problem] = []
     files = report_files(loaded, report, formats, paper.value, font_problems)

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from peerkit.cli.common import (
+    ANSWERS_AND_ATTENDANCE,
     DirArg,
     DryRunOpt,
     NowOpt,
@@ -272,7 +273,7 @@ def _tally(
         )
     if has_errors(inputs.problems):
         raise DataError(inputs.problems)
-    print_problems(folder, inputs.problems)
+    print_problems(folder, inputs.problems, ANSWERS_AND_ATTENDANCE)
     if not inputs.tally.surveys:
         where = "the files given" if files else f"{folder / 'responses'}"
         err.print(f"no survey responses found in {escape(where)}")
