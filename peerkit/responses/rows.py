@@ -158,7 +158,7 @@ class RowReader:
         question = self.layout.questions[column.question]
         cache = self.cache[column.question]
         where = Location(self.file)
-        for text in dict.fromkeys(texts).keys() - cache.keys():
+        for text in set(texts).difference(cache):
             scratch: list[Problem] = []
             value = parse_answer(text, question, where, scratch)
             if not scratch:
