@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -433,6 +434,36 @@ def test_check_finds_hand_edits_that_break_rules(tmp_path: Path) -> None:
     assert "a and b have the same organization (X)" in err
     assert "error[matched-twice]: b is in 2 matches" in err
     assert "r1.yaml:7:5: error[inactive-matched]: match match-03: d is not active" in err
+
+
+def test_check_finds_the_broken_rule_in_a_round_of_many_matches(tmp_path: Path) -> None:
+    """400 pairs, their rules looked at many matches at a time: a pair of one organization
+    is found wherever it is; two members of one organization in different matches are not."""
+    count = 400
+    broken = {0, 127, 128, 250, count - 1}  # the first, at a block's end and start, the last
+    members = []
+    for k in range(count):
+        first, second = ("X", "X") if k in broken else (f"o{2 * k}", f"o{2 * k + 1}")
+        if k in (1, 2):
+            second = "Y"  # the second members of matches 2 and 3 share one: not a problem
+        members += [
+            person(f"p{2 * k}", organization=first),
+            person(f"p{2 * k + 1}", organization=second),
+        ]
+    root = make_program(tmp_path / "p", members, matching="  rules: {not_same: [organization]}\n")
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text(
+        "round: r1\nmatches:\n"
+        + "".join(
+            f"  - id: match-{k + 1:03d}\n    members: [p{2 * k}, p{2 * k + 1}]\n"
+            for k in range(count)
+        )
+    )
+    result = run("check", str(root))
+    assert result.exit_code == 1
+    found = re.findall(r"error\[match-rule\]: match (match-\d+) breaks", result.stderr)
+    assert found == [f"match-{k + 1:03d}" for k in sorted(broken)]
+    assert "p1 and p2" not in result.stderr
 
 
 # --- explain --------------------------------------------------------------------------

@@ -26,9 +26,11 @@ def _round_problems(folder: Folder, round_: Round) -> list[Problem]:
     named = {m for match in round_.matches for m in match.members}
     known = [m for m in folder.members if m.id in named]
     pool = build_pool(folder, known, round_.name, start, continued(folder, round_))
+    groups = [[pool.index[m] for m in match.members if m in pool.index] for match in round_.matches]
+    breaking = _breaking_rules(pool, groups)
     problems: list[Problem] = []
-    for match in round_.matches:
-        problems.extend(_match_problems(folder, round_, pool, match, start))
+    for k, match in enumerate(round_.matches):
+        problems.extend(_match_problems(folder, round_, pool, match, start, k in breaking))
     problems.extend(_same_time(folder, round_))
     problems.extend(_slot_problems(folder, round_, start))
     if folder.program.format == "mentoring":
@@ -37,11 +39,39 @@ def _round_problems(folder: Folder, round_: Round) -> list[Problem]:
     return problems
 
 
+SCREEN_MEMBERS = 256  # members of the matches whose rules are looked at in one block
+
+
+def _breaking_rules(pool: Pool, groups: list[list[int]]) -> set[int]:
+    """The matches (positions in `groups`, each a match's members) in which two members
+    may break a rule: the members of many matches checked as one block, of which only
+    each match's own pairs count (a block per match took a third of checking a round)."""
+    import numpy as np
+
+    found: set[int] = set()
+    start = 0
+    while start < len(groups):
+        stop, size = start, 0
+        while stop < len(groups) and (not size or size + len(groups[stop]) <= SCREEN_MEMBERS):
+            size += len(groups[stop])
+            stop += 1
+        members = np.array([i for group in groups[start:stop] for i in group], dtype=np.int64)
+        owner = np.repeat(np.arange(start, stop), [len(g) for g in groups[start:stop]])
+        broken = np.zeros((len(members), len(members)), dtype=bool)
+        for mask in broken_block(pool, members, members).values():
+            broken |= mask
+        broken &= owner[:, None] == owner[None, :]  # two members of one match
+        np.fill_diagonal(broken, False)  # (a member and themself)
+        found.update(owner[broken.any(axis=1)].tolist())
+        start = stop
+    return found
+
+
 def _match_problems(
-    folder: Folder, round_: Round, pool: Pool, match: Match, start: dt.date
+    folder: Folder, round_: Round, pool: Pool, match: Match, start: dt.date, breaking: bool
 ) -> list[Problem]:
     """A match's members who do not take part on the start, its size, the rules it
-    breaks and (mentoring) its roles."""
+    breaks (`breaking`: some two of its members may) and (mentoring) its roles."""
     where = match.source or Location(round_.file)
     ids = [m for m in match.members if m in pool.index]
     problems = []
@@ -63,7 +93,8 @@ def _match_problems(
     if len(ids) < 2:
         return problems
     idx = [pool.index[m] for m in ids]
-    problems.extend(_rule_problems(folder, round_, pool, match, idx))
+    if breaking:
+        problems.extend(_rule_problems(folder, round_, pool, match, idx))
     if folder.program.format == "mentoring":
         problems.extend(_role_problems(pool, match, idx, where))
     return problems
