@@ -466,6 +466,24 @@ def test_check_finds_the_broken_rule_in_a_round_of_many_matches(tmp_path: Path) 
     assert "p1 and p2" not in result.stderr
 
 
+def test_check_finds_a_mentors_overlapping_meetings(tmp_path: Path) -> None:
+    """Two meetings of one mentor 30 minutes apart (an hour each) overlap; an hour apart not."""
+    members = [person("m", role="mentor"), *(person(e, role="mentee") for e in ("e1", "e2", "e3"))]
+    root = make_program(tmp_path / "p", members, fmt="mentoring")
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text(
+        "round: r1\nmatches:\n"
+        "  - id: match-01\n    members: [m, e1]\n    time: '09:00'\n"
+        "  - id: match-02\n    members: [m, e2]\n    time: '09:30'\n"
+        "  - id: match-03\n    members: [m, e3]\n    time: '10:30'\n"
+    )
+    result = run("check", str(root))
+    found = re.findall(r"warning\[overlap\]: (.*)", result.stderr)
+    assert found == [
+        "M has match-01 at 09:00 and match-02 at 09:30: the meetings overlap (60 minutes each)"
+    ]
+
+
 # --- explain --------------------------------------------------------------------------
 
 

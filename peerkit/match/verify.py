@@ -475,9 +475,8 @@ def _overlaps(folder: Folder, round_: Round) -> list[Problem]:
             booked.setdefault((member.id, match.day), []).append((_minute(program, match), match))
     length = int(program.meetings.duration.total_seconds() // 60)
     problems = []
-    for (member_id, _), times in sorted(
-        booked.items(), key=lambda x: (x[0][0], str(x[0][1] or ""))
-    ):
+    several = [item for item in booked.items() if len(item[1]) > 1]  # (most have one)
+    for (member_id, _), times in sorted(several, key=lambda x: (x[0][0], str(x[0][1] or ""))):
         times.sort(key=lambda t: t[0])
         for (a, first), (b, second) in itertools.pairwise(times):
             if a < b < a + length:
