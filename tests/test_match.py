@@ -480,7 +480,7 @@ def test_check_finds_a_mentors_overlapping_meetings(tmp_path: Path) -> None:
     result = run("check", str(root))
     found = re.findall(r"warning\[overlap\]: (.*)", result.stderr)
     assert found == [
-        "M has match-01 at 09:00 and match-02 at 09:30: the meetings overlap (60 minutes each)"
+        "m has match-01 at 09:00 and match-02 at 09:30: the meetings overlap (60 minutes each)"
     ]
 
 
