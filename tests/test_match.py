@@ -409,6 +409,14 @@ def test_bad_round_name_is_a_usage_error(tmp_path: Path) -> None:
 # --- check on hand-edited round files -------------------------------------------------
 
 
+def check_round(tmp_path: Path, members: list[dict[str, Any]], text: str, **program: str) -> Any:
+    """`peerkit check` of a program of `members` with rounds/r1.yaml holding `text`."""
+    root = make_program(tmp_path / "p", members, **program)
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text(text)
+    return run("check", str(root))
+
+
 def test_check_finds_hand_edits_that_break_rules(tmp_path: Path) -> None:
     members = [
         person("a", organization="X"),
@@ -416,15 +424,15 @@ def test_check_finds_hand_edits_that_break_rules(tmp_path: Path) -> None:
         person("c", organization="Y"),
         person("d", organization="Z", active=False),
     ]
-    root = make_program(tmp_path / "p", members, matching="  rules: {not_same: [organization]}\n")
-    (root / "rounds").mkdir()
-    (root / "rounds" / "r1.yaml").write_text(
+    result = check_round(
+        tmp_path,
+        members,
         "round: r1\nmatches:\n"
         "  - id: match-01\n    members: [a, b]\n"
         "  - id: match-02\n    members: [b, c]\n"
-        "  - id: match-03\n    members: [c, d]\n"
+        "  - id: match-03\n    members: [c, d]\n",
+        matching="  rules: {not_same: [organization]}\n",
     )
-    result = run("check", str(root))
     assert result.exit_code == 1
     err = result.stderr
     assert (
@@ -450,16 +458,10 @@ def test_check_finds_the_broken_rule_in_a_round_of_many_matches(tmp_path: Path) 
             person(f"p{2 * k}", organization=first),
             person(f"p{2 * k + 1}", organization=second),
         ]
-    root = make_program(tmp_path / "p", members, matching="  rules: {not_same: [organization]}\n")
-    (root / "rounds").mkdir()
-    (root / "rounds" / "r1.yaml").write_text(
-        "round: r1\nmatches:\n"
-        + "".join(
-            f"  - id: match-{k + 1:03d}\n    members: [p{2 * k}, p{2 * k + 1}]\n"
-            for k in range(count)
-        )
+    text = "round: r1\nmatches:\n" + "".join(
+        f"  - id: match-{k + 1:03d}\n    members: [p{2 * k}, p{2 * k + 1}]\n" for k in range(count)
     )
-    result = run("check", str(root))
+    result = check_round(tmp_path, members, text, matching="  rules: {not_same: [organization]}\n")
     assert result.exit_code == 1
     found = re.findall(r"error\[match-rule\]: match (match-\d+) breaks", result.stderr)
     assert found == [f"match-{k + 1:03d}" for k in sorted(broken)]
@@ -469,15 +471,15 @@ def test_check_finds_the_broken_rule_in_a_round_of_many_matches(tmp_path: Path) 
 def test_check_finds_a_mentors_overlapping_meetings(tmp_path: Path) -> None:
     """Two meetings of one mentor 30 minutes apart (an hour each) overlap; an hour apart not."""
     members = [person("m", role="mentor"), *(person(e, role="mentee") for e in ("e1", "e2", "e3"))]
-    root = make_program(tmp_path / "p", members, fmt="mentoring")
-    (root / "rounds").mkdir()
-    (root / "rounds" / "r1.yaml").write_text(
+    result = check_round(
+        tmp_path,
+        members,
         "round: r1\nmatches:\n"
         "  - id: match-01\n    members: [m, e1]\n    time: '09:00'\n"
         "  - id: match-02\n    members: [m, e2]\n    time: '09:30'\n"
-        "  - id: match-03\n    members: [m, e3]\n    time: '10:30'\n"
+        "  - id: match-03\n    members: [m, e3]\n    time: '10:30'\n",
+        fmt="mentoring",
     )
-    result = run("check", str(root))
     found = re.findall(r"warning\[overlap\]: (.*)", result.stderr)
     assert found == [
         "m has match-01 at 09:00 and match-02 at 09:30: the meetings overlap (60 minutes each)"
