@@ -468,6 +468,29 @@ def test_check_finds_the_broken_rule_in_a_round_of_many_matches(tmp_path: Path) 
     assert "p1 and p2" not in result.stderr
 
 
+def test_check_finds_an_avoided_mentor_where_both_have_several_matches(tmp_path: Path) -> None:
+    """A mentor with two mentees, avoided by one who has a second mentor: only their own
+    match breaks the rule, wherever else the two of them are."""
+    members = [
+        person("m", role="mentor"),
+        person("n", role="mentor"),
+        person("e1", role="mentee", avoid=["m"]),
+        person("e2", role="mentee"),
+    ]
+    result = check_round(
+        tmp_path,
+        members,
+        "round: r1\nmatches:\n"
+        "  - id: match-01\n    members: [m, e1]\n    time: '09:00'\n"
+        "  - id: match-02\n    members: [m, e2]\n    time: '10:00'\n"
+        "  - id: match-03\n    members: [n, e1]\n    time: '11:00'\n",
+        fmt="mentoring",
+        matching="  mentors_per_mentee: 2\n",
+    )
+    found = re.findall(r"match-rule\]: match (match-\d+) breaks the rule '([^']+)'", result.stderr)
+    assert found == [("match-01", "not on an avoid list")]
+
+
 def test_check_finds_a_mentors_overlapping_meetings(tmp_path: Path) -> None:
     """Two meetings of one mentor 30 minutes apart (an hour each) overlap; an hour apart not."""
     members = [person("m", role="mentor"), *(person(e, role="mentee") for e in ("e1", "e2", "e3"))]

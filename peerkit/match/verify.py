@@ -57,9 +57,13 @@ def _breaking_rules(pool: Pool, groups: list[list[int]]) -> set[int]:
             stop += 1
         members = np.array([i for group in groups[start:stop] for i in group], dtype=np.int64)
         owner = np.repeat(np.arange(start, stop), [len(g) for g in groups[start:stop]])
-        broken = np.zeros((len(members), len(members)), dtype=bool)
-        for mask in broken_block(pool, members, members).values():
-            broken |= mask
+        # each member once (a mentor is in several matches): the rules hold per member
+        distinct, place = np.unique(members, return_inverse=True)
+        place = place.reshape(-1)
+        either = np.zeros((len(distinct), len(distinct)), dtype=bool)
+        for mask in broken_block(pool, distinct, distinct).values():
+            either |= mask
+        broken = either[place][:, place]
         broken &= owner[:, None] == owner[None, :]  # two members of one match
         np.fill_diagonal(broken, False)  # (a member and themself)
         found.update(owner[broken.any(axis=1)].tolist())
