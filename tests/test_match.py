@@ -884,3 +884,33 @@ def test_a_placed_match_keeps_every_field_but_its_time_and_people() -> None:
     assert {
         f.name for f in fields(MatchResult) if getattr(placed, f.name) == getattr(match, f.name)
     } == {f.name for f in fields(MatchResult)} - {"time", "people"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_rules_screen_finds_the_matches_a_block_each_finds(data: st.DataObject) -> None:
+    """Many matches' rules looked at in one block flag exactly the matches whose own block
+    shows two members breaking a rule; members may be in several matches."""
+    import numpy as np
+
+    from peerkit.match.rules import broken_block
+    from peerkit.match.verify import _breaking_rules
+
+    folder = loaded(SAMPLE)
+    pool = build_pool(folder, folder.members, "r1")
+    everyone = list(range(len(pool.members)))
+    groups = data.draw(
+        st.lists(
+            st.lists(st.sampled_from(everyone), min_size=2, max_size=6, unique=True), max_size=90
+        )
+    )
+    expected = set()
+    for k, group in enumerate(groups):
+        members = np.array(group)
+        broken = np.zeros((len(group), len(group)), dtype=bool)
+        for mask in broken_block(pool, members, members).values():
+            broken |= mask
+        np.fill_diagonal(broken, False)
+        if broken.any():
+            expected.add(k)
+    assert _breaking_rules(pool, groups) == expected
