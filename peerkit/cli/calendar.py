@@ -14,9 +14,11 @@ from peerkit.cli.common import (
     FormatOpt,
     NowOpt,
     TextJson,
+    collector_paused,
     err,
     handle_errors,
     hold_lock,
+    keep_until_exit,
     load_checked,
     parse_now,
     print_json,
@@ -116,28 +118,29 @@ def calendar_command(
     moment = parse_now(now)
     if not dry_run:
         hold_lock(folder)
-    loaded = load_checked(folder, now=parse_now(now))
-    if not loaded.rounds:
-        msg = "there is no round file in rounds/, so there are no matches to put in calendars"
-        raise PeerkitError(msg, "run `peerkit match` first to write rounds/NAME.yaml")
-    if round_name is not None and loaded.round(round_name) is None:
-        names = [r.name for r in loaded.rounds]
-        hint = suggest(round_name, names, f"rounds: {', '.join(names)}")
-        msg = f"--round: there is no round '{round_name}' in rounds/"
-        raise UsageError(msg, hint)
-    if only is not None:
-        _check_only(loaded, round_name, only)
-    size = sum(len(r.matches) for r in loaded.rounds if round_name in (None, r.name))
-    show = format is TextJson.text and size >= PROGRESS_FROM and err.is_terminal
-    with progress_bar(show, "calendar events") as report:
-        result = render_calendars(
-            loaded,
-            round_name,
-            now=moment,
-            method=None if method is None else "request",
-            only=only,
-            progress=report,
-        )
+    with collector_paused():  # 10,000 members' calendars: millions of objects, no cycles
+        loaded = load_checked(folder, now=parse_now(now))
+        if not loaded.rounds:
+            msg = "there is no round file in rounds/, so there are no matches to put in calendars"
+            raise PeerkitError(msg, "run `peerkit match` first to write rounds/NAME.yaml")
+        if round_name is not None and loaded.round(round_name) is None:
+            names = [r.name for r in loaded.rounds]
+            hint = suggest(round_name, names, f"rounds: {', '.join(names)}")
+            msg = f"--round: there is no round '{round_name}' in rounds/"
+            raise UsageError(msg, hint)
+        if only is not None:
+            _check_only(loaded, round_name, only)
+        size = sum(len(r.matches) for r in loaded.rounds if round_name in (None, r.name))
+        show = format is TextJson.text and size >= PROGRESS_FROM and err.is_terminal
+        with progress_bar(show, "calendar events") as report:
+            result = render_calendars(
+                loaded,
+                round_name,
+                now=moment,
+                method=None if method is None else "request",
+                only=only,
+                progress=report,
+            )
     from peerkit.model import has_errors
 
     if has_errors(result.problems):
@@ -159,6 +162,7 @@ def calendar_command(
             "invitations": [invite.as_dict() for invite in result.invitations],
         }
         print_json(payload)
+        keep_until_exit(loaded, result)
         return
     for note in result.notes:
         err.print(note, markup=False)
@@ -176,3 +180,4 @@ def calendar_command(
         f"{len(result.files)} file(s) {'to write' if dry_run else 'written'} "
         f"(state in {STATE_FILE})"
     )
+    keep_until_exit(loaded, result)
