@@ -31,9 +31,32 @@ GC_THRESHOLDS = (200_000, 50, 1000)
 BLAS_THREADS = "1"
 
 
-def _terminate(signum: int, frame: "FrameType | None") -> None:
-    _terminated.append(signum)
+# A stop that lands while a finaliser (`__del__`) runs is tried again this much later.
+RETRY_SECONDS = 0.02
+
+
+def _stop(signum: int, frame: "FrameType | None") -> None:
+    """Ctrl-C and SIGTERM: a KeyboardInterrupt where the command is. Not inside a finaliser
+    (WeasyPrint frees its fonts in `__del__`, as the collector finds them): Python prints an
+    exception raised there as "Exception ignored", with a traceback, and drops it, so the
+    command went on to the end. The signal comes again once the finaliser has returned."""
+    if _in_finaliser(frame):
+        import _thread
+        import threading
+
+        threading.Timer(RETRY_SECONDS, _thread.interrupt_main, (signum,)).start()
+        return
+    if signum == signal.SIGTERM:
+        _terminated.append(signum)
     raise KeyboardInterrupt
+
+
+def _in_finaliser(frame: "FrameType | None") -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _end_now(code: int) -> None:
@@ -54,12 +77,14 @@ def main() -> None:
     try:
         gc.set_threshold(*GC_THRESHOLDS)
         os.environ.setdefault("OPENBLAS_NUM_THREADS", BLAS_THREADS)
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
         from peerkit.cli import main as run
 
         run()
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still one line
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, signal.SIG_IGN)  # a second Ctrl-C: still one line
         sys.stderr.write("interrupted\n")
         sys.exit(143 if _terminated else 130)
     except SystemExit as exc:

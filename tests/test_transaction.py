@@ -534,8 +534,9 @@ def test_ctrl_c_during_the_imports_is_exit_130_and_one_line(program: Path, modul
 
 STARTED = """\
 import signal, sys
-from peerkit.__main__ import _terminate, main
-signal.signal(signal.SIGTERM, _terminate)  # as main() does first, before this line's print
+from peerkit.__main__ import _stop, main
+signal.signal(signal.SIGINT, _stop)  # as main() does first, before this line's print
+signal.signal(signal.SIGTERM, _stop)
 sys.argv = ["peerkit", "build", {folder!r}, "--now", "2027-01-15"]
 print("started", flush=True)
 main()
@@ -575,6 +576,36 @@ def test_stopped_at_any_moment_is_never_a_traceback_nor_half_written(
         assert set(tree(program)) == set(tree(built[1]))
     assert not (program / STAGING).exists()
     assert not (program / LOCK_FILE).exists()
+
+
+IN_A_FINALISER = """\
+import os, signal, sys, time
+from peerkit.__main__ import _stop, main
+def command():
+    class Font:  # as WeasyPrint's fonts: freed in __del__, when the collector finds them
+        def __del__(self):
+            os.kill(os.getpid(), signal.{stop})
+            time.sleep(0.1)  # the signal lands here, inside the finaliser
+    Font()
+    time.sleep(3)  # the command goes on only if the stop was lost
+    print("went on to the end")
+import peerkit.cli
+peerkit.cli.main = command
+main()
+"""
+
+
+@pytest.mark.parametrize(("stop", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_stop_inside_a_finaliser_still_stops_the_command(stop: str, code: int) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", IN_A_FINALISER.format(stop=stop)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (code, "", "interrupted\n")
 
 
 # --- calendar --only --------------------------------------------------------------------
