@@ -7,9 +7,11 @@ best score, in integers) or straight to the sink (the mentee stays unmatched, co
 `spread`, a mentor's first mentee costs nothing and every further one `spread`. The
 constants are chosen so that `unmatched` outweighs any sum of spread and score costs and
 `spread` any sum of score costs: the optimum is lexicographic -- most mentees matched,
-then most mentors with a mentee, then the best total score. Costs that large make
-OR-Tools slower, so each flow is first solved with smaller ones (`Costs.eased`) and kept
-when two reachability checks show its counts are the best (`_levels_best`).
+then most mentors with a mentee, then the best total score. OR-Tools is asked for its
+maximum flow of least cost, which matches the most units without the `unmatched` arcs.
+A large `spread` makes it slower, so each flow is first solved with a smaller one
+(`Costs.eased`) and kept when a reachability check shows the most mentors have a mentee
+(`_spread_best`).
 
 The proof: shortest-path distances in the residual network of an optimal flow are node
 prices under which no residual arc has a negative reduced cost. A pair left out of the
@@ -39,7 +41,7 @@ ADDED_PER_MENTEE = 20  # most negative left-out pairs added per mentee and round
 # apiece at 500,000 pairs); blocks four times larger take half as long again
 BLOCK_CELLS = 500_000
 MAX_SCALE = 10**6  # integer cost units per score point, at most
-EASED_PAIRS = 8  # pairs' worth of cost that spread and unmatched are first solved with
+EASED_PAIRS = 8  # pairs' worth of cost that spread is first solved with
 COST_LIMIT = 2**50  # largest arc cost: exact in floats, no overflow in OR-Tools' scaling
 
 
@@ -142,16 +144,15 @@ class Costs:
         return np.rint((self.high - scores) * self.scale).astype(np.int64)
 
     def eased(self) -> Costs:
-        """The same pair costs, with spread and unmatched worth `EASED_PAIRS` pairs rather
-        than every unit's: OR-Tools' cost scaling takes a phase per factor of five of the
+        """The same pair costs, with spread worth `EASED_PAIRS` pairs rather than more than
+        every pair's: OR-Tools' cost scaling takes a phase per factor of five of the
         largest cost, and these solve in about half the time. Their optimum is the
-        lexicographic one unless a better level needs a longer chain of changes, which
-        `_levels_best` tells."""
-        spread = EASED_PAIRS * self.widest + 1 if self.spread else 0
-        unmatched = EASED_PAIRS * (spread + self.widest) + 1
-        if unmatched >= self.unmatched:
+        lexicographic one unless more mentors with a mentee needs a longer chain of
+        changes, which `_spread_best` tells."""
+        spread = EASED_PAIRS * self.widest + 1
+        if spread >= self.spread:
             return self
-        return Costs(self.scale, self.high, self.widest, spread, unmatched)
+        return Costs(self.scale, self.high, self.widest, spread, self.unmatched)
 
 
 def costs_for(units: int, nodes: int, low: float, high: float, spread: bool) -> Costs:
@@ -204,7 +205,7 @@ def solve_flow(
         progress("assigning mentors", (solves - 1) / PROOF_ROUNDS)
         pair_costs = costs.of(scores)
         flows, fixed_flows = _min_cost_flow(rows, cols, pair_costs, eased_fixed, wanted, sink)
-        if eased is not costs and not _levels_best(
+        if eased is not costs and not _spread_best(
             rows, cols, flows, fixed, fixed_flows, count_e, count_r
         ):
             flows, fixed_flows = _min_cost_flow(rows, cols, pair_costs, fixed, wanted, sink)
@@ -292,32 +293,37 @@ def _fixed_arcs(
 def _min_cost_flow(
     rows: Array, cols: Array, pair_costs: Array, fixed: FixedArcs, wanted: Array, sink: int
 ) -> tuple[Array, Array]:
-    """OR-Tools' min-cost flow: the flow on each candidate pair and on each fixed arc."""
+    """OR-Tools' min-cost flow: the flow on each candidate pair and on each fixed arc.
+
+    The solver is given no arc for a unit left unmatched: its maximum flow of least cost
+    matches the most units, which is what `unmatched` costs; a third less time at 10,000
+    members than with those arcs. What each mentee is short of is their flow."""
     import numpy as np
     from ortools.graph.python import min_cost_flow
 
     count_e = len(wanted)
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate([rows, fixed.tails]).astype(np.int64),
-        np.concatenate([count_e + cols, fixed.heads]).astype(np.int64),
-        np.concatenate([np.ones(len(rows), dtype=np.int64), fixed.caps]),
-        np.concatenate([pair_costs, fixed.costs]).astype(np.int64),
+        np.concatenate([rows, fixed.tails[count_e:]]).astype(np.int64),
+        np.concatenate([count_e + cols, fixed.heads[count_e:]]).astype(np.int64),
+        np.concatenate([np.ones(len(rows), dtype=np.int64), fixed.caps[count_e:]]),
+        np.concatenate([pair_costs, fixed.costs[count_e:]]).astype(np.int64),
     )
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[:count_e] = wanted
     supplies[sink] = -int(wanted.sum())
     solver.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supplies)
-    status = solver.solve()
-    if status != solver.OPTIMAL:  # pragma: no cover - every unit may go unmatched
+    status = solver.solve_max_flow_with_min_cost()
+    if status != solver.OPTIMAL:  # pragma: no cover - a flow of 0 is feasible
         msg = f"min-cost flow failed ({status})"
         raise RuntimeError(msg)
     flows = np.asarray(solver.flows(arcs), dtype=np.int64)
     n = len(rows)
-    return flows[:n], flows[n:]
+    short = wanted - np.bincount(rows, weights=flows[:n], minlength=count_e).astype(np.int64)
+    return flows[:n], np.concatenate([short, flows[n:]])
 
 
-def _levels_best(
+def _spread_best(
     rows: Array,
     cols: Array,
     flows: Array,
@@ -327,55 +333,35 @@ def _levels_best(
     count_r: int,
 ) -> bool:
     """Whether a flow optimal under eased costs is optimal under the true ones. True when
-    no mentee left unmatched could be matched by moving others along candidate pairs (no
-    path in the residual network from it to a mentor with room: the most mentees are
-    matched) and, with spread, no mentee could move from a mentor's spread arc towards a
-    mentor without a mentee (the most mentors have one). Any flow better under the true
-    costs would then be alike in both counts, and two such flows differ by the same
-    amount under either costs: by their pairs' costs alone."""
+    no mentee could move from a mentor's spread arc towards a mentor without a mentee (no
+    such path in the residual network: the most mentors have one). Any flow better under
+    the true costs would then match as many (every flow here is a maximum one) and give
+    as many mentors a mentee, and two such flows differ by the same amount under either
+    costs: by their pairs' costs alone."""
     import numpy as np
 
-    unmatched = np.flatnonzero(fixed_flows[:count_e] > 0)
     free_flow = fixed_flows[count_e : count_e + len(fixed.free)]
     spread_flow = fixed_flows[count_e + len(fixed.free) :]
     free_caps = fixed.caps[count_e : count_e + len(fixed.free)]
-    spread_caps = fixed.caps[count_e + len(fixed.free) :]
     first_room = np.zeros(count_r, dtype=bool)  # a mentor without its first mentee
     first_room[fixed.free[free_flow < free_caps]] = True
-    room = first_room.copy()  # a mentor who could take one more
-    room[fixed.spread[spread_flow < spread_caps]] = True
-    if len(unmatched) and _reaches(rows, cols, flows, count_e, unmatched, [], room):
-        return False
     crowded = fixed.spread[spread_flow > 0]  # mentors with a mentee beyond their first
-    return not (len(crowded) and _reaches(rows, cols, flows, count_e, [], crowded, first_room))
+    return not (len(crowded) and _reaches(rows, cols, flows, count_e, crowded, first_room))
 
 
 def _reaches(
-    rows: Array,
-    cols: Array,
-    flows: Array,
-    count_e: int,
-    from_mentees: Array,
-    from_mentors: Array,
-    targets: Array,
+    rows: Array, cols: Array, flows: Array, count_e: int, sources: Array, targets: Array
 ) -> bool:
     """Whether a path in the residual network of the pairs (a mentee to a candidate mentor
-    it is not with, a mentor to a mentee it is with) leads from one of the given mentees
-    or mentors to a mentor in `targets` (a mask)."""
+    it is not with, a mentor to a mentee it is with) leads from one of the mentors
+    `sources` to a mentor in `targets` (a mask)."""
     import numpy as np
 
     root = count_e + len(targets)
     used = flows > 0
-    tail = np.concatenate(
-        [rows[~used], count_e + cols[used], np.full(len(from_mentees) + len(from_mentors), root)]
-    )
+    tail = np.concatenate([rows[~used], count_e + cols[used], np.full(len(sources), root)])
     head = np.concatenate(
-        [
-            count_e + cols[~used],
-            rows[used],
-            np.asarray(from_mentees, dtype=np.int64),
-            count_e + np.asarray(from_mentors, dtype=np.int64),
-        ]
+        [count_e + cols[~used], rows[used], count_e + np.asarray(sources, dtype=np.int64)]
     )
     distance = _shortest_from_root(tail, head, np.zeros(len(tail), dtype=np.int64), root + 1, root)
     assert distance is not None  # no cost is negative
