@@ -41,7 +41,7 @@ ADDED_PER_MENTEE = 20  # most negative left-out pairs added per mentee and round
 # apiece at 500,000 pairs); blocks four times larger take half as long again
 BLOCK_CELLS = 500_000
 MAX_SCALE = 10**6  # integer cost units per score point, at most
-EASED_PAIRS = 8  # pairs' worth of cost that spread is first solved with
+EASED_PAIRS = 2  # pairs' worth of cost that spread is first solved with
 COST_LIMIT = 2**50  # largest arc cost: exact in floats, no overflow in OR-Tools' scaling
 
 
