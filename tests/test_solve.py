@@ -329,6 +329,31 @@ def test_eased_costs_are_taken_when_the_spread_is_best(
     assert total == pytest.approx(ref_total, abs=1e-5 * matched)
 
 
+@pytest.mark.parametrize("size", [5_000, 70_000])  # 16-bit node numbers, and more
+def test_shortest_paths_from_the_root_equal_dijkstra(size: int) -> None:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    rng = np.random.default_rng(size)
+    count = 4 * size
+    tail = rng.integers(0, size, count)
+    head = rng.integers(0, size, count)
+    cost = rng.integers(1, 1_000, count)
+    root = size - 1
+    distance = flow_module._shortest_from_root(tail, head, cost, size, root)
+    assert distance is not None
+    # dijkstra on a csr_matrix: parallel arcs summed, so each keeps its cheapest first
+    order = np.lexsort((cost, head, tail))
+    tail, head, cost = tail[order], head[order], cost[order]
+    first = np.concatenate([[True], (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])])
+    graph = csr_matrix((cost[first], (tail[first], head[first])), shape=(size, size))
+    expected = dijkstra(graph, indices=root)
+    reached = np.isfinite(expected)
+    assert reached.sum() > size // 2
+    assert (distance[reached] == expected[reached]).all()
+    assert (distance[~reached] == np.iinfo(np.int64).max // 4).all()
+
+
 def test_blocks_come_back_in_their_order_whichever_thread_ends_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -383,24 +383,33 @@ def _prices(
     to every node at cost 0 (None if a negative cycle shows the flow is not optimal)."""
     import numpy as np
 
-    tail = np.concatenate([rows, count_e + cols])
-    head = np.concatenate([count_e + cols, rows])
-    cost = np.concatenate([pair_costs, -pair_costs])
-    live = np.concatenate([flows == 0, flows > 0])
+    used = flows > 0
     ahead, back = fixed_flows < fixed.caps, fixed_flows > 0
-    tail = np.concatenate([tail[live], fixed.tails[ahead], fixed.heads[back]])
-    head = np.concatenate([head[live], fixed.heads[ahead], fixed.tails[back]])
-    cost = np.concatenate([cost[live], fixed.costs[ahead], -fixed.costs[back]])
-    root = sink + 1
-    tail = np.concatenate([tail, np.full(root, root)])
-    head = np.concatenate([head, np.arange(root)])
-    cost = np.concatenate([cost, np.zeros(root, dtype=np.int64)])
-    # Parallel arcs (a mentor's free and spread arcs) keep their cheapest: csr would sum them.
-    key = tail.astype(np.int64) * (root + 1) + head
-    order = np.lexsort((cost, key))
-    first = np.concatenate([[True], key[order][1:] != key[order][:-1]])
+    # Parallel arcs (a mentor's free and spread arcs, both ways) keep their cheapest; the
+    # pairs' arcs and the root's are one per two nodes already.
+    fixed_tail = np.concatenate([fixed.tails[ahead], fixed.heads[back]])
+    fixed_head = np.concatenate([fixed.heads[ahead], fixed.tails[back]])
+    fixed_cost = np.concatenate([fixed.costs[ahead], -fixed.costs[back]])
+    order = np.lexsort((fixed_cost, fixed_head, fixed_tail))
+    key_tail, key_head = fixed_tail[order], fixed_head[order]
+    first = np.concatenate(
+        [[True], (key_tail[1:] != key_tail[:-1]) | (key_head[1:] != key_head[:-1])]
+    )
     keepers = order[first]
-    distance = _shortest_from_root(tail[keepers], head[keepers], cost[keepers], root + 1, root)
+    root = sink + 1
+    tail = np.concatenate(
+        [rows[~used], count_e + cols[used], fixed_tail[keepers], np.full(root, root)]
+    )
+    head = np.concatenate([count_e + cols[~used], rows[used], fixed_head[keepers], np.arange(root)])
+    cost = np.concatenate(
+        [
+            pair_costs[~used],
+            -pair_costs[used],
+            fixed_cost[keepers],
+            np.zeros(root, dtype=np.int64),
+        ]
+    )
+    distance = _shortest_from_root(tail, head, cost, root + 1, root)
     if distance is None:  # pragma: no cover - OR-Tools returned an optimal flow
         return None
     prices: Array = np.asarray(distance[:root])
@@ -486,7 +495,8 @@ def _shortest_from_root(
     whose distance changed (None on a negative cycle)."""
     import numpy as np
 
-    order = np.argsort(tail, kind="stable")
+    # grouped by tail; 16-bit keys sort by radix, in a twentieth of the time
+    order = np.argsort(tail.astype(np.uint16) if size <= 2**16 else tail, kind="stable")
     tail, head, cost = tail[order], head[order], cost[order].astype(np.int64)
     start = np.searchsorted(tail, np.arange(size + 1))
     big = np.iinfo(np.int64).max // 4
