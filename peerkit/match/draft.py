@@ -44,16 +44,16 @@ def ruled_pairs(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
 
 def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
     """Mentees per mentor and mentors per mentee in `drafts` (a match may hold several)."""
-    used: Counter[int] = Counter()
+    role = [m.role for m in pool.members]
+    loads = [0] * len(role)
     for draft in drafts:
-        roles = [pool.members[i].role for i in draft.members]
-        mentors = [i for i, role in zip(draft.members, roles, strict=True) if role == "mentor"]
-        mentees = [i for i, role in zip(draft.members, roles, strict=True) if role == "mentee"]
+        mentors = [i for i in draft.members if role[i] == "mentor"]
+        mentees = [i for i in draft.members if role[i] == "mentee"]
         for i in mentors:
-            used[i] += len(mentees)
+            loads[i] += len(mentees)
         for i in mentees:
-            used[i] += len(mentors)
-    return used
+            loads[i] += len(mentors)
+    return Counter({i: n for i, n in enumerate(loads) if n})
 
 
 def order_members(pool: Pool, members: list[int]) -> list[int]:
