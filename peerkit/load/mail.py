@@ -42,10 +42,12 @@ def load_mail(reader: Reader, node: Node | None) -> Mail:
 
 def _sender(reader: Reader, node: Node | None) -> str:
     """`from:` an address, bare or with a name (`Renata Oyelaran <renata@example.org>`)."""
-    from email.utils import parseaddr
-
     sender = reader.text(node, "mail.from")
-    if node is not None and sender and not is_email(parseaddr(sender)[1]):
+    if node is None or not sender:
+        return sender
+    from email.utils import parseaddr  # (5 ms, and socket with it: not without a sender)
+
+    if not is_email(parseaddr(sender)[1]):
         reader.report(
             node.loc,
             "email",
