@@ -44,7 +44,9 @@ def _stop(signum: int, frame: "FrameType | None") -> None:
         import _thread
         import threading
 
-        threading.Timer(RETRY_SECONDS, _thread.interrupt_main, (signum,)).start()
+        again = threading.Timer(RETRY_SECONDS, _thread.interrupt_main, (signum,))
+        again.daemon = True  # a process already on its way out does not wait for it
+        again.start()
         return
     if signum == signal.SIGTERM:
         _terminated.append(signum)
