@@ -67,6 +67,100 @@ def test_total_is_the_sum_of_the_written_matches_with_a_lock(
     assert written["total"] == summary["total"]
 
 
+def mentoring_program(root: Path, capacity: int, pins: str = "") -> Path:
+    """Two mentors of `capacity` mentees and four mentees, matched once into round r1."""
+    members = [
+        *(person(f"m{k}", role="mentor", capacity=capacity, goals=["sales"]) for k in range(2)),
+        *(person(f"e{k}", role="mentee", goals=["sales"]) for k in range(4)),
+    ]
+    root = make_program(root, members, "mentoring", pins)
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    return root
+
+
+def lock_all_of(path: Path, member: str) -> list[str]:
+    """Lock every match of `member` in the round file; their ids."""
+    ids = [m["id"] for m in yaml.safe_load(path.read_text())["matches"] if member in m["members"]]
+    for match_id in ids:
+        lock(path, match_id)
+    return ids
+
+
+def test_a_mentors_locked_matches_are_all_kept(tmp_path: Path) -> None:
+    root = mentoring_program(tmp_path / "p", capacity=2)
+    path = root / "rounds" / "r1.yaml"
+    ids = lock_all_of(path, "m0")
+    assert len(ids) == 2  # both of her mentees
+    before = {m["id"]: m["members"] for m in yaml.safe_load(path.read_text())["matches"]}
+    redo = run("match", str(root), "--round", "r1", "--force", "--seed", "3")
+    assert redo.exit_code == 0, redo.output
+    assert "not kept" not in redo.output
+    after = {m["id"]: m for m in yaml.safe_load(path.read_text())["matches"]}
+    assert [(after[i]["members"], after[i].get("locked")) for i in ids] == [
+        (before[i], True) for i in ids
+    ]
+    assert yaml.safe_load(path.read_text())["summary"]["locked"] == 2
+
+
+def test_locked_matches_beyond_a_mentors_capacity_say_which_is_not_kept(tmp_path: Path) -> None:
+    root = mentoring_program(tmp_path / "p", capacity=2)
+    path = root / "rounds" / "r1.yaml"
+    ids = lock_all_of(path, "m0")
+    text = (root / "members.yaml").read_text().replace("capacity: 2", "capacity: 1", 1)
+    (root / "members.yaml").write_text(text)  # m0 now takes one mentee
+    redo = run("match", str(root), "--round", "r1", "--force")
+    assert redo.exit_code == 0, redo.output
+    said = " ".join(redo.output.split())
+    assert (
+        f"locked match {ids[1]} is not kept: m0 is already in locked match {ids[0]} "
+        "(capacity 1); its members are matched again (lock fewer of their matches in "
+        "rounds/r1.yaml)"
+    ) in said
+    data = yaml.safe_load(path.read_text())
+    assert [m["id"] for m in data["matches"] if m.get("locked")] == [ids[0]]
+    assert sum("m0" in m["members"] for m in data["matches"]) == 1
+
+
+def test_two_locked_pairs_sharing_a_member_keep_the_first(tmp_path: Path) -> None:
+    root = make_program(tmp_path / "p", varied(6))
+    assert run("match", str(root), "--round", "r1").exit_code == 0
+    path = root / "rounds" / "r1.yaml"
+    first, second = yaml.safe_load(path.read_text())["matches"][:2]
+    text = path.read_text().replace(  # the coordinator moves a member into both
+        f"members: {first['members']}".replace("'", ""),
+        f"members: [{first['members'][0]}, {second['members'][0]}]",
+    )
+    path.write_text(text)
+    lock(path, first["id"])
+    lock(path, second["id"])
+    redo = run("match", str(root), "--round", "r1", "--force")
+    assert redo.exit_code == 0, redo.output
+    said = " ".join(redo.output.split())
+    assert (
+        f"locked match {second['id']} is not kept: {second['members'][0]} is already in "
+        f"locked match {first['id']} (one match each)"
+    ) in said
+    data = yaml.safe_load(path.read_text())
+    assert [m["id"] for m in data["matches"] if m.get("locked")] == [first["id"]]
+
+
+def test_a_pin_with_a_mentor_who_has_room_beside_a_locked_match_is_kept(tmp_path: Path) -> None:
+    root = mentoring_program(tmp_path / "p", capacity=2)
+    path = root / "rounds" / "r1.yaml"
+    matches = yaml.safe_load(path.read_text())["matches"]
+    mine = [m for m in matches if "m0" in m["members"]]
+    lock(path, mine[0]["id"])
+    mentee = next(e for e in ("e0", "e1", "e2", "e3") if e not in mine[0]["members"])
+    program = root / "program.yaml"
+    program.write_text(program.read_text() + f"  pins:\n    - [m0, {mentee}]\n")
+    redo = run("match", str(root), "--round", "r1", "--force")
+    assert redo.exit_code == 0, redo.output
+    assert f"pin m0, {mentee}" not in redo.output  # no note: it is applied
+    data = yaml.safe_load(path.read_text())
+    m0 = sorted(tuple(m["members"]) for m in data["matches"] if "m0" in m["members"])
+    assert m0 == sorted([tuple(mine[0]["members"]), ("m0", mentee)])
+
+
 # --- 2. members who leave, members taken off the roster --------------------------------
 
 

@@ -45,18 +45,19 @@ def active_on(folder: Folder, day: dt.date) -> tuple[list[Member], list[Member]]
 
 
 def _kept(
-    folder: Folder, pool: Pool, name: str, plan: FillPlan | None
+    folder: Folder, pool: Pool, name: str, rel: str, plan: FillPlan | None
 ) -> tuple[list[Draft], list[str]]:
     """The whole matches a `--fill` round keeps, locked matches of the round being
-    re-made, then pins from program.yaml."""
+    re-made, then pins from program.yaml. A member is in as many of them as they may be in
+    matches (`_Room`): a mentor's locked matches with two mentees are both kept."""
     drafts: list[Draft] = []
     notes: list[str] = []
-    used: set[int] = set()
+    room = _Room(pool)
     kept_ids: set[str] = set()
     for match in plan.kept if plan else ():
         members = [pool.index[m] for m in match.members]
         drafts.append(Draft(members, locked=True, old=match))
-        used.update(members)
+        room.take(members, f"match {match.id}")
         kept_ids.add(match.id)
     old = folder.round(name)
     for match in old.matches if old else ():
@@ -68,21 +69,79 @@ def _kept(
             notes.append(
                 f"locked match {match.id}: {', '.join(gone)} inactive or unknown, left out"
             )
-        if len(members) >= 2 and not used & set(members):
-            drafts.append(Draft(members, locked=True, old=match))
-            used.update(members)
+        if len(members) < 2:
+            continue
+        full = room.full(members)
+        if full:
+            notes.append(
+                f"locked match {match.id} is not kept: {full}; its members are matched "
+                f"again (lock fewer of their matches in {rel})"
+            )
+            continue
+        drafts.append(Draft(members, locked=True, old=match))
+        room.take(members, f"locked match {match.id}")
     for pin in folder.program.matching.pins:
         members = [pool.index[m] for m in pin if m in pool.index]
         gone = [m for m in pin if m not in pool.index]
         if gone:
             notes.append(f"pin {', '.join(pin)}: {', '.join(gone)} inactive or unknown, left out")
-        if used & set(members):
+        if len(members) < 2:
+            continue
+        if any(set(members) <= set(d.members) for d in drafts):
             notes.append(f"pin {', '.join(pin)}: already in a locked match, kept as locked")
             continue
-        if len(members) >= 2:
-            drafts.append(Draft(members, pinned=True))
-            used.update(members)
+        full = room.full(members)
+        if full:
+            notes.append(f"pin {', '.join(pin)} is not applied: {full}")
+            continue
+        drafts.append(Draft(members, pinned=True))
+        room.take(members, f"the pin {', '.join(pin)}")
     return drafts, notes
+
+
+class _Room:
+    """How many kept matches each member is in, against how many they may be in: in
+    mentoring a mentor counts mentees up to their capacity and a mentee mentors up to
+    matching.mentors_per_mentee; otherwise a member is in one match."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.load: Counter[int] = Counter()
+        self.where: dict[int, list[str]] = {}
+
+    def _counts(self, members: list[int]) -> dict[int, int]:
+        pool = self.pool
+        if pool.program.format != "mentoring":
+            return dict.fromkeys(members, 1)
+        role = [pool.members[i].role for i in members]
+        mentors, mentees = role.count("mentor"), role.count("mentee")
+        other = {"mentor": mentees, "mentee": mentors}
+        return {i: other.get(r, 1) for i, r in zip(members, role, strict=True)}
+
+    def _limit(self, i: int) -> tuple[int, str]:
+        """How many matches (mentoring: mentees or mentors) member i may have, and why."""
+        member, program = self.pool.members[i], self.pool.program
+        if program.format == "mentoring" and member.role == "mentor":
+            return member.capacity, f"capacity {member.capacity}"
+        if program.format == "mentoring" and member.role == "mentee":
+            per = program.matching.mentors_per_mentee
+            return per, f"mentors_per_mentee {per}"
+        return 1, "one match each"
+
+    def full(self, members: list[int]) -> str:
+        """Why the members cannot all be in one more kept match ("" when they can)."""
+        for i, count in self._counts(members).items():
+            limit, why = self._limit(i)
+            if self.load[i] and self.load[i] + count > limit:
+                held = ", ".join(self.where[i])
+                return f"{self.pool.members[i].id} is already in {held} ({why})"
+        return ""
+
+    def take(self, members: list[int], where: str) -> None:
+        """Count a kept match (`where`: it in words, for `full`)."""
+        for i, count in self._counts(members).items():
+            self.load[i] += count
+            self.where.setdefault(i, []).append(where)
 
 
 @dataclass(frozen=True)
@@ -128,7 +187,7 @@ def make_round(
     plan = plan_fill(folder, name, start, active) if fill else None
     continuing = [m.members for m in plan.kept] if plan else ()
     pool = build_pool(folder, active, name, start, continuing)
-    drafts, notes = _kept(folder, pool, name, plan)
+    drafts, notes = _kept(folder, pool, name, rel, plan)
     solved = _solve(pool, drafts, seed, effort, progress)
     drafts = [*drafts, *solved.made]
     exact = solved.exact
