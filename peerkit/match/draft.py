@@ -47,13 +47,17 @@ def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
     role = [m.role for m in pool.members]
     loads = [0] * len(role)
     for draft in drafts:
-        mentors = [i for i in draft.members if role[i] == "mentor"]
-        mentees = [i for i in draft.members if role[i] == "mentee"]
-        for i in mentors:
-            loads[i] += len(mentees)
-        for i in mentees:
-            loads[i] += len(mentors)
+        for i, load in match_loads(role, draft.members).items():
+            loads[i] += load
     return Counter({i: n for i, n in enumerate(loads) if n})
+
+
+def match_loads(role: Sequence[str], members: Sequence[int]) -> dict[int, int]:
+    """What one match adds to its members' loads (`role`: each pool member's): a mentor
+    its mentees, a mentee its mentors; a member of another role is not in the dict."""
+    mentors = [i for i in members if role[i] == "mentor"]
+    mentees = [i for i in members if role[i] == "mentee"]
+    return {**dict.fromkeys(mentors, len(mentees)), **dict.fromkeys(mentees, len(mentors))}
 
 
 def order_members(pool: Pool, members: list[int]) -> list[int]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from peerkit.errors import PeerkitError
 from peerkit.match.describe import why_unmatched, written_matches
-from peerkit.match.draft import Draft, id_key, mentoring_loads
+from peerkit.match.draft import Draft, id_key, match_loads, mentoring_loads
 from peerkit.match.fill import FillPlan, plan_fill
 from peerkit.match.formats import (
     Solved,
@@ -106,17 +106,16 @@ class _Room:
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
+        self.role = [m.role for m in pool.members]
         self.load: Counter[int] = Counter()
         self.where: dict[int, list[str]] = {}
 
     def _counts(self, members: list[int]) -> dict[int, int]:
-        pool = self.pool
-        if pool.program.format != "mentoring":
+        """What a match adds to each member's load: at least one."""
+        if self.pool.program.format != "mentoring":
             return dict.fromkeys(members, 1)
-        role = [pool.members[i].role for i in members]
-        mentors, mentees = role.count("mentor"), role.count("mentee")
-        other = {"mentor": mentees, "mentee": mentors}
-        return {i: other.get(r, 1) for i, r in zip(members, role, strict=True)}
+        loads = match_loads(self.role, members)
+        return {i: loads.get(i, 0) or 1 for i in members}
 
     def _limit(self, i: int) -> tuple[int, str]:
         """How many matches (mentoring: mentees or mentors) member i may have, and why."""
