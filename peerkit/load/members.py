@@ -9,7 +9,17 @@ from pathlib import Path
 from typing import Any, cast
 
 from peerkit.load.reader import MAX_NAME, Reader, slugify
-from peerkit.model import LEVELS, ROLES, Levels, Location, Member, Program, Role, RosterImport
+from peerkit.model import (
+    LEVELS,
+    ROLES,
+    Levels,
+    Location,
+    Member,
+    Program,
+    Role,
+    RosterImport,
+    made_from,
+)
 from peerkit.repeats import collapse_repeats
 from peerkit.roster.dates import prepared_record
 from peerkit.roster.header import header_fields
@@ -337,19 +347,17 @@ def _table_members(
             'export\'s own in program.yaml: `roster: {columns: {"Full Name": name}}`',
         )
         return None
-    plain = _TableRows(names, rel, program)
-    made: list[Member | None] = []
-    for row, line in zip(table.rows[1:], table.lines[1:], strict=True):
-        if all(not text.strip() for text in row):
-            continue
-        member = plain.member(row, line)
-        if member is None:
+    # (a row of blank cells is no member: their text together is blank)
+    kept = [k for k, row in enumerate(table.rows[1:], start=1) if "".join(row).strip()]
+    rows, lines = [table.rows[k] for k in kept], [table.lines[k] for k in kept]
+    made = _TableRows(names, rel, program).members(rows, lines)
+    for k, (row, line) in enumerate(zip(rows, lines, strict=True)):
+        if made[k] is None:
             cells = [
                 Node(text, None, NO_KEYS, rel, line, col) for col, text in enumerate(row, start=1)
             ]
             record = grid_records([header, cells])[0]
-            member = _member(reader, prepared_record(record, spec, reader.problems), program, True)
-        made.append(member)
+            made[k] = _member(reader, prepared_record(record, spec, reader.problems), program, True)
     return made
 
 
@@ -369,7 +377,7 @@ class _TableRows:
     Each column's texts are converted once each by the reader's own conversions (a
     column of 10,000 rows holds few distinct roles, timezones or levels), on a reader of
     their own: a text with any problem, a row without a name or id, or one giving when a
-    member left or pauses is left to the general reading (`member` returns None), which
+    member left or pauses is left to the general reading (`members` gives None), which
     reports it at its row and column."""
 
     def __init__(self, header: list[str], file: str, program: Program | None) -> None:
@@ -411,32 +419,45 @@ class _TableRows:
             return _WRONG
         return value
 
-    def member(self, row: list[str], line: int) -> Member | None:
-        """The row's Member, or None when the general reading must make it."""
-        if not self.usable or len(row) < self.width:
-            return None
-        values = dict(self.defaults)
-        for col, key, convert, known in self.columns:
-            text = row[col]
-            found = known.get(text, _UNSEEN)
-            if found is _UNSEEN:
-                found = known[text] = self._converted(convert, text.strip())
-            if found is _WRONG:
-                return None
-            values[key] = found
+    def members(self, rows: list[list[str]], lines: list[int]) -> list[Member | None]:
+        """Each row's Member, or None where the general reading must make it. Column by
+        column: each distinct text converted once, then looked up for every row."""
+        if not self.usable:
+            return [None] * len(rows)
+        width = self.width
+        full = [k for k, row in enumerate(rows) if len(row) >= width]
+        keys = [key for _, key, _, _ in self.columns]
+        by_column = []
+        for col, _, convert, known in self.columns:
+            texts = [rows[k][col] for k in full]
+            for text in set(texts).difference(known):
+                known[text] = self._converted(convert, text.strip())
+            by_column.append(list(map(known.__getitem__, texts)))
+        made: list[Member | None] = [None] * len(rows)
+        for k, found in zip(full, zip(*by_column, strict=True), strict=True):
+            if _WRONG not in found:
+                values = dict(self.defaults)
+                values.update(zip(keys, found, strict=True))
+                made[k] = self._member(values, lines[k])
+        return made
+
+    def _member(self, values: dict[str, Any], line: int) -> Member | None:
         name, given_id = values["name"], values["id"]
         member_id = given_id or slugify(name)
         if not member_id:
             return None
-        return Member(
+        fields = {key: values[key] for key in _AS_CONVERTED}
+        fields.update(
             id=member_id,
             name=name or member_id,
             levels=Levels(*[values.get(k) for k in LEVELS]),
             fields={key: values.get(f"fields.{key}", "") for key in self.custom},
             source=Location(self.file, line, 1),
             sources=RowLocations(self.file, line, self.sources),
-            **{key: values[key] for key in _AS_CONVERTED},
+            left=None,  # (a row giving one is left to the general reading)
+            pauses=(),
         )
+        return made_from(Member, fields)
 
 
 def _conversions(program: Program | None) -> dict[str, Convert]:
