@@ -24,10 +24,11 @@ class Draft:
 def directed_pair(pool: Pool, i: int, j: int) -> tuple[int, int, bool]:
     """(row, col, directed): the mentee first when one is a mentor and the other a mentee."""
     if pool.program.format == "mentoring":
-        a, b = pool.members[i], pool.members[j]
-        if a.role == "mentor" and b.role == "mentee":
+        roles = pool.roles
+        a, b = roles[i], roles[j]
+        if a == "mentor" and b == "mentee":
             return j, i, True
-        if a.role == "mentee" and b.role == "mentor":
+        if a == "mentee" and b == "mentor":
             return i, j, True
     return i, j, False
 
@@ -37,9 +38,13 @@ def ruled_pairs(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
     mentoring, every two members otherwise."""
     pairs = [(a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
     if pool.program.format == "mentoring":
-        directed = [p for p in pairs if directed_pair(pool, *p)[2]]
+        roles = pool.roles
+        directed = [(a, b) for a, b in pairs if {roles[a], roles[b]} == _MENTORING]
         return directed or pairs
     return pairs
+
+
+_MENTORING = {"mentor", "mentee"}
 
 
 def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
@@ -62,10 +67,10 @@ def match_loads(role: Sequence[str], members: Sequence[int]) -> dict[int, int]:
 
 def order_members(pool: Pool, members: list[int]) -> list[int]:
     """Mentors first, then by id."""
-    rank = {"mentor": 0, "mentee": 1, "peer": 1}
     if pool.program.format != "mentoring":
         return sorted(members, key=lambda i: pool.members[i].id)
-    return sorted(members, key=lambda i: (rank[pool.members[i].role], pool.members[i].id))
+    roles = pool.roles
+    return sorted(members, key=lambda i: (roles[i] != "mentor", pool.members[i].id))
 
 
 def id_key(match_id: str) -> tuple[str, int, str]:

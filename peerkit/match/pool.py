@@ -14,6 +14,7 @@ import itertools
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from peerkit.model import LEVELS, Folder, Member, Program, Round
@@ -190,6 +191,11 @@ class Pool:
     @property
     def size(self) -> int:
         return len(self.members)
+
+    @cached_property
+    def roles(self) -> list[str]:
+        """Each member's role (a round's matches ask thousands of times)."""
+        return [m.role for m in self.members]
 
     def items(self, name: str, i: int) -> tuple[str, ...]:
         """The (normalised) values of list field `name` of member i (every member's made
