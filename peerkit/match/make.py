@@ -39,8 +39,10 @@ from peerkit.model import (
 
 def active_on(folder: Folder, day: dt.date) -> tuple[list[Member], list[Member]]:
     """The members taking part on `day` (the round's start), and the others."""
-    active = [m for m in folder.members if m.is_active_on(day)]
-    inactive = [m for m in folder.members if not m.is_active_on(day)]
+    active: list[Member] = []
+    inactive: list[Member] = []
+    for member in folder.members:
+        (active if member.is_active_on(day) else inactive).append(member)
     return active, inactive
 
 

@@ -212,11 +212,13 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
         lines.append(f"  - id: {_text(match.id)}")
         # who they are and when they meet where each of them is (the file is edited by people)
         lines.extend([f"    # {line}" for line in match.people])
-        lines.append(f"    members: {flow(match.members)}")
+        # (ids are texts and terms numbers: written as `flow` would, without asking)
+        lines.append(f"    members: [{', '.join([_text(m) for m in match.members])}]")
         if match.locked:
             lines.append("    locked: true")
         lines.append(f"    score: {_number(match.score)}")
-        lines.append(f"    terms: {flow_map(match.terms)}")
+        terms = ", ".join([f"{k}: {_number(v)}" for k, v in match.terms.items()])
+        lines.append(f"    terms: {{{terms}}}")
         for key in ("location", "day", "time"):
             value = getattr(match, key)
             if value:
