@@ -367,7 +367,6 @@ _AS_CONVERTED = (
     *("email", "role", "organization", "department", "manager", "industry", "timezone"),
     *("languages", "goals", "offers", "obstacles", "capacity", "availability", "avoid", "active"),
 )
-_UNSEEN = object()
 _WRONG = object()  # a text some problem is found with
 
 

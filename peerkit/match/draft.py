@@ -49,7 +49,7 @@ _MENTORING = {"mentor", "mentee"}
 
 def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
     """Mentees per mentor and mentors per mentee in `drafts` (a match may hold several)."""
-    role = [m.role for m in pool.members]
+    role = pool.roles
     loads = [0] * len(role)
     for draft in drafts:
         for i, load in match_loads(role, draft.members).items():

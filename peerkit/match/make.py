@@ -108,7 +108,7 @@ class _Room:
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
-        self.role = [m.role for m in pool.members]
+        self.role = pool.roles
         self.load: Counter[int] = Counter()
         self.where: dict[int, list[str]] = {}
 
