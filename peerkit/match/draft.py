@@ -38,13 +38,9 @@ def ruled_pairs(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
     mentoring, every two members otherwise."""
     pairs = [(a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
     if pool.program.format == "mentoring":
-        roles = pool.roles
-        directed = [(a, b) for a, b in pairs if {roles[a], roles[b]} == _MENTORING]
+        directed = [p for p in pairs if directed_pair(pool, *p)[2]]
         return directed or pairs
     return pairs
-
-
-_MENTORING = {"mentor", "mentee"}
 
 
 def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:

@@ -108,7 +108,6 @@ class _Room:
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
-        self.role = pool.roles
         self.load: Counter[int] = Counter()
         self.where: dict[int, list[str]] = {}
 
@@ -116,7 +115,7 @@ class _Room:
         """What a match adds to each member's load: at least one."""
         if self.pool.program.format != "mentoring":
             return dict.fromkeys(members, 1)
-        loads = match_loads(self.role, members)
+        loads = match_loads(self.pool.roles, members)
         return {i: loads.get(i, 0) or 1 for i in members}
 
     def _limit(self, i: int) -> tuple[int, str]:

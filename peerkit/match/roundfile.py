@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from peerkit.match.fill import FillPlan
@@ -52,12 +52,13 @@ def _number(value: float) -> str:
     return text if text not in ("-0", "") else "0"
 
 
-def flow(values: Sequence[object]) -> str:
-    return "[" + ", ".join([scalar(v) for v in values]) + "]"
+def flow(values: Sequence[object], write: Callable[[Any], str] = scalar) -> str:
+    """`[a, b]`; `write`: how each value is written (`_text` for texts, asking nothing)."""
+    return "[" + ", ".join([write(v) for v in values]) + "]"
 
 
-def flow_map(values: Mapping[str, object]) -> str:
-    return "{" + ", ".join([f"{k}: {scalar(v)}" for k, v in values.items()]) + "}"
+def flow_map(values: Mapping[str, object], write: Callable[[Any], str] = scalar) -> str:
+    return "{" + ", ".join([f"{k}: {write(v)}" for k, v in values.items()]) + "}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -212,13 +213,12 @@ def dump_round(result: RoundResult, program_name: str, plan: FillPlan | None = N
         lines.append(f"  - id: {_text(match.id)}")
         # who they are and when they meet where each of them is (the file is edited by people)
         lines.extend([f"    # {line}" for line in match.people])
-        # (ids are texts and terms numbers: written as `flow` would, without asking)
-        lines.append(f"    members: [{', '.join([_text(m) for m in match.members])}]")
+        # (ids are texts and terms numbers: written without asking each one's type)
+        lines.append(f"    members: {flow(match.members, _text)}")
         if match.locked:
             lines.append("    locked: true")
         lines.append(f"    score: {_number(match.score)}")
-        terms = ", ".join([f"{k}: {_number(v)}" for k, v in match.terms.items()])
-        lines.append(f"    terms: {{{terms}}}")
+        lines.append(f"    terms: {flow_map(match.terms, _number)}")
         for key in ("location", "day", "time"):
             value = getattr(match, key)
             if value:
