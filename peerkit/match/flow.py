@@ -73,7 +73,8 @@ def candidate_graph(
     pool: Pool, mentees: Array, mentors: Array, keep: int, progress: Progress
 ) -> tuple[Graph, Array, float, float]:
     """Each mentee's `keep` best feasible mentors; per mentee the best score left out
-    (-inf when none is), and the lowest and highest feasible scores of all pairs."""
+    (-inf when none is); a score no feasible pair is below (the lowest of all pairs) and
+    the highest feasible score."""
     import numpy as np
 
     width = len(mentors)
@@ -85,11 +86,8 @@ def candidate_graph(
         score = score_block(pool, block, mentors, directed=True)
         ok = feasible_block(pool, block, mentors)
         masked = np.where(ok, score, -np.inf)
-        low, high = np.inf, -np.inf
-        if ok.any():
-            # (a masked min: np.min's where= takes half as long again)
-            low = float(np.where(ok, score, np.inf).min())
-            high = float(masked.max())
+        # (the lowest feasible score would take a masked pass of its own: any pair's does)
+        low = float(score.min()) if ok.any() else np.inf
         if keep >= width:
             r, c = np.nonzero(ok)
             left = np.full(len(block), -np.inf)
@@ -102,7 +100,9 @@ def candidate_graph(
             c = part[:, :keep].ravel()
             good = ok[r, c]
             r, c = r[good], c[good]
-        return r, c, score[r, c], left, low, high
+        kept = score[r, c]
+        # every mentee's best feasible mentor is among its candidates
+        return r, c, kept, left, low, float(kept.max()) if len(kept) else -np.inf
 
     found_r, found_c, found_s = [], [], []
     left_best = np.full(len(mentees), -np.inf)

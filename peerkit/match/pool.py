@@ -155,6 +155,8 @@ class Pool:
     distinct: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = field(
         default_factory=dict
     )
+    # a term of every pair of kinds (`peerkit.match.score`), made on a block's first ask
+    tables: dict[tuple[str, bool, bool], np.ndarray[Any, Any]] = field(default_factory=dict)
 
     def common_slots(self, rows: Any, cols: Any) -> np.ndarray[Any, Any]:
         """How many meeting starts each (row, col) pair shares (0: no common slot)."""

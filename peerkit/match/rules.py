@@ -65,12 +65,13 @@ def _contains(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
 
 
 def broken_block(pool: Pool, rows: Array, cols: Array) -> dict[str, np.ndarray[Any, Any]]:
-    """For each rule in force, a (len(rows), len(cols)) mask of the pairs that break it."""
+    """For each rule in force, a (len(rows), len(cols)) mask of the pairs that break it
+    (in the order of `applied_rules`); a rule kept pair by pair (own manager, avoid,
+    no_repeat) has a mask only where a pair of the block breaks it."""
     import numpy as np
 
     program = pool.program
     rules = program.matching.rules
-    shape = (len(rows), len(cols))
     broken: dict[str, np.ndarray[Any, Any]] = {}
     if rules.differ_in_one_of:
         picked = [LEVELS.index(name) for name in rules.differ_in_one_of]
@@ -84,7 +85,6 @@ def broken_block(pool: Pool, rows: Array, cols: Array) -> dict[str, np.ndarray[A
         else:
             a, b = pool.codes[name][rows], pool.codes[name][cols]
             broken[f"not_same:{name}"] = (a[:, None] == b[None, :]) & (a[:, None] >= 0)
-    broken["own_manager"] = np.zeros(shape, dtype=bool)
     for name in rules.share_one_of:
         if name in pool.sets:
             sizes = pool.sizes[name]
@@ -103,12 +103,9 @@ def broken_block(pool: Pool, rows: Array, cols: Array) -> dict[str, np.ndarray[A
         listed = np.array([bool(m.availability) for m in pool.members])
         known = listed[rows][:, None] & listed[cols][None, :]
         broken["availability_overlap"] = known & (pool.common_slots(rows, cols) == 0)
-    broken["avoid"] = np.zeros(shape, dtype=bool)
-    if rules.no_repeat:
-        broken["no_repeat"] = np.zeros(shape, dtype=bool)
     if pool.forbidden:
         _mark_forbidden(pool, rows, cols, broken)
-    return broken
+    return {rule: broken[rule] for rule in applied_rules(program) if rule in broken}
 
 
 def _mark_forbidden(
@@ -116,11 +113,15 @@ def _mark_forbidden(
 ) -> None:
     """The pairs forbidden one by one (avoid, no_repeat, a member's own manager) marked
     under their rule."""
+    import numpy as np
+
     positions = {int(j): k for k, j in enumerate(cols)}
     for r, i in enumerate(rows):
         for j, rule in pool.forbidden.get(int(i), {}).items():
             k = positions.get(j)
-            if k is not None and rule in broken:
+            if k is not None:
+                if rule not in broken:
+                    broken[rule] = np.zeros((len(rows), len(cols)), dtype=bool)
                 broken[rule][r, k] = True
 
 
@@ -129,10 +130,9 @@ def feasible_block(pool: Pool, rows: Array, cols: Array) -> np.ndarray[Any, Any]
     import numpy as np
 
     rows, cols = np.asarray(rows), np.asarray(cols)
-    ok = np.ones((len(rows), len(cols)), dtype=bool)
+    ok = rows[:, None] != cols[None, :]
     for mask in broken_block(pool, rows, cols).values():
-        ok &= ~mask
-    ok &= rows[:, None] != cols[None, :]
+        np.greater(ok, mask, out=ok)  # ok and not broken, in one pass
     return ok
 
 

@@ -50,8 +50,9 @@ def _jaccard(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
     inter = shared(pool, name, name, rows, cols)
     union = np.add.outer(sizes[rows], sizes[cols])
     union -= inter
-    # Where the union is empty so is the intersection: 0 / 1 is 0.
-    np.maximum(union, 1, out=union)
+    if not (sizes[rows].all() or sizes[cols].all()):
+        # Where the union is empty so is the intersection: 0 / 1 is 0.
+        np.maximum(union, 1, out=union)
     if inter.dtype == union.dtype:
         np.divide(inter, union, out=inter)
         return inter
@@ -107,8 +108,13 @@ def _levels_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array
     import numpy as np
 
     levels, kind = pool.kinds("levels")
-    everyone = not np.isnan(pool.levels[rows]).any() and not np.isnan(pool.levels[cols]).any()
-    table = _levels_table(levels, directed, everyone)
+    everyone = not np.isnan(levels).any() or (
+        not np.isnan(pool.levels[rows]).any() and not np.isnan(pool.levels[cols]).any()
+    )
+    key = ("levels", directed, everyone)
+    table = pool.tables.get(key)
+    if table is None:
+        table = pool.tables[key] = _levels_table(levels, directed, everyone)
     return look_up(table, kind[rows], kind[cols])
 
 
@@ -143,12 +149,15 @@ def _timezone_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Arr
     import numpy as np
 
     zones, kind = pool.kinds("offsets")  # each pair of offsets once, then looked up
-    offsets = zones.astype(np.float32)
-    gap = np.subtract.outer(offsets, offsets)
-    np.abs(gap, out=gap)
-    np.minimum(gap, 12, out=gap)
-    gap /= 12
-    np.subtract(1, gap, out=gap)
+    gap = pool.tables.get(("timezone", False, False))
+    if gap is None:
+        offsets = zones.astype(np.float32)
+        gap = np.subtract.outer(offsets, offsets)
+        np.abs(gap, out=gap)
+        np.minimum(gap, 12, out=gap)
+        gap /= 12
+        np.subtract(1, gap, out=gap)
+        pool.tables["timezone", False, False] = gap
     return look_up(gap, kind[rows], kind[cols])
 
 
