@@ -446,6 +446,41 @@ def test_no_proof_is_reported_as_not_optimal(
     assert proven.total >= summary.total
 
 
+@pytest.mark.parametrize(("topics", "kept_as"), [(40, "bits"), (300, "dense"), (1500, "sparse")])
+def test_shared_values_are_counted_alike_as_bits_dense_and_sparse(
+    tmp_path: Path, topics: int, kept_as: str
+) -> None:
+    """What two members' goals and offers share, as the pool counts it, is what their sets
+    share, whichever way the pool keeps them (by the number of distinct values)."""
+    from peerkit.match.score import shared
+
+    rng = random.Random(topics)
+    words = [f"topic {k}" for k in range(topics)]
+    members = [
+        person(
+            f"m{k}",
+            role="mentor" if k % 3 == 0 else "mentee",
+            goals=rng.sample(words, rng.randint(0, 12)),
+            offers=rng.sample(words, rng.randint(0, 12)),
+        )
+        for k in range(150)
+    ]
+    write_program(tmp_path, members)
+    folder, _ = load_folder(tmp_path)
+    assert folder is not None
+    pool = build_pool(folder, list(folder.members), "r1")
+    assert ("goals" in pool.bits, "goals" in pool.dense) == (kept_as == "bits", kept_as == "dense")
+    rows, cols = np.arange(0, 150, 2), np.arange(1, 150, 3)
+    for a, b in [("goals", "offers"), ("offers", "goals"), ("ground", "ground")]:
+        counts = np.asarray(shared(pool, a, b, rows, cols))
+        expected = [
+            [len(set(pool.items(a, int(i))) & set(pool.items(b, int(j)))) for j in cols]
+            for i in rows
+        ]
+        assert counts.tolist() == expected
+    assert (score_block(pool, rows, cols) > 0).any()
+
+
 # --- fair loads -------------------------------------------------------------------------
 
 

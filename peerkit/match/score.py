@@ -34,7 +34,14 @@ def weights(pool: Pool) -> dict[str, float]:
 
 
 def shared(pool: Pool, a: str, b: str, rows: Array, cols: Array) -> Array:
-    """How many values list field `a` of each row shares with field `b` of each col."""
+    """How many values list field `a` of each row shares with field `b` of each col (a
+    numeric array: small integers, float or not)."""
+    if a in pool.bits and b in pool.bits:
+        import numpy as np
+
+        # a set of at most 64 values is one integer: the values two share are its 1 bits
+        common = pool.bits[a][rows][:, None] & pool.bits[b][cols][None, :]
+        return np.bitwise_count(common)
     if a in pool.dense and b in pool.dense:
         product: Array = pool.dense[a][rows] @ pool.dense[b][cols].T
         return product
@@ -53,10 +60,8 @@ def _jaccard(pool: Pool, name: str, rows: Array, cols: Array) -> Array:
     if not (sizes[rows].all() or sizes[cols].all()):
         # Where the union is empty so is the intersection: 0 / 1 is 0.
         np.maximum(union, 1, out=union)
-    if inter.dtype == union.dtype:
-        np.divide(inter, union, out=inter)
-        return inter
-    return inter / union
+    np.divide(inter, union, out=union)
+    return union
 
 
 def _inverse(values: Array) -> Array:
@@ -91,12 +96,12 @@ def _ground_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array
 
 def _goals_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
     """The share of one's goals the other offers (both ways, averaged, unless directed)."""
+    import numpy as np
+
     inverse = _inverse(pool.sizes["goals"])
-    met = shared(pool, "goals", "offers", rows, cols)
-    met *= inverse[rows][:, None]
+    met = np.multiply(shared(pool, "goals", "offers", rows, cols), inverse[rows][:, None])
     if not directed:
-        back = shared(pool, "offers", "goals", rows, cols)
-        back *= inverse[cols][None, :]
+        back = np.multiply(shared(pool, "offers", "goals", rows, cols), inverse[cols][None, :])
         met += back
         met *= 0.5
     return met
