@@ -100,6 +100,18 @@ def test_planted_pairs_are_found(tmp_path: Path) -> None:
     }
 
 
+def test_names_print_as_written_without_markup_or_emoji(tmp_path: Path) -> None:
+    """A name with what Rich would read as markup or an emoji code prints as it is."""
+    members = [
+        person("ana", name="Ana :fire: Lima", goals=["pricing"]),
+        person("ben", name="Ben [bold]Carter", goals=["pricing"]),
+    ]
+    result = run("match", str(make_program(tmp_path / "p", members)))
+    assert result.exit_code == 0, result.output
+    assert "Ana :fire: Lima (ana)" in result.output
+    assert "Ben [bold]Carter (ben)" in result.output
+
+
 def test_best_pair_that_breaks_a_rule_is_not_made(tmp_path: Path) -> None:
     members = [
         person("ana", organization="Acme", goals=["pricing", "hiring"]),

@@ -29,8 +29,10 @@ if TYPE_CHECKING:  # imported by `peerkit --help`: the model only where a comman
 P = ParamSpec("P")
 R = TypeVar("R")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: text prints as written (a member called `Sam :fire: Lee` is not given a
+# flame), and the emoji table is not loaded on the first note
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 DirArg = Annotated[
     Path,
