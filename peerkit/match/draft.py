@@ -36,6 +36,8 @@ def directed_pair(pool: Pool, i: int, j: int) -> tuple[int, int, bool]:
 def ruled_pairs(pool: Pool, members: Sequence[int]) -> list[tuple[int, int]]:
     """The pairs inside a match that are scored and ruled: mentor-mentee pairs in
     mentoring, every two members otherwise."""
+    if len(members) == 2:  # most matches: their one pair, whatever the roles
+        return [(members[0], members[1])]
     pairs = [(a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
     if pool.program.format == "mentoring":
         directed = [p for p in pairs if directed_pair(pool, *p)[2]]
