@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from peerkit.match.blocks import map_blocks
-from peerkit.match.pool import Pool
+from peerkit.match.pool import Pool, sorted_distinct
 from peerkit.match.rules import feasible_block
 from peerkit.match.score import score_block
 
@@ -359,16 +359,14 @@ def _reaches(
     `sources` to a mentor in `targets` (a mask)."""
     import numpy as np
 
-    root = count_e + len(targets)
     used = flows > 0
-    tail = np.concatenate([rows[~used], count_e + cols[used], np.full(len(sources), root)])
-    head = np.concatenate(
-        [count_e + cols[~used], rows[used], count_e + np.asarray(sources, dtype=np.int64)]
-    )
-    distance = _shortest_from_root(tail, head, np.zeros(len(tail), dtype=np.int64), root + 1, root)
+    tail = np.concatenate([rows[~used], count_e + cols[used]])
+    head = np.concatenate([count_e + cols[~used], rows[used]])
+    start = np.full(count_e + len(targets), UNREACHED, dtype=np.int64)
+    start[count_e + np.asarray(sources, dtype=np.int64)] = 0
+    distance = _shortest_paths(tail, head, np.zeros(len(tail), dtype=np.int64), start)
     assert distance is not None  # no cost is negative
-    reached = distance[count_e:root] < np.iinfo(np.int64).max // 4
-    return bool((reached & targets).any())
+    return bool(((distance[count_e:] < UNREACHED) & targets).any())
 
 
 def _prices(
@@ -382,7 +380,8 @@ def _prices(
     sink: int,
 ) -> Array | None:
     """Node prices: shortest-path distances in the residual network from a root joined
-    to every node at cost 0 (None if a negative cycle shows the flow is not optimal)."""
+    to every node at cost 0, i.e. from 0 at every node (None if a negative cycle shows
+    the flow is not optimal)."""
     import numpy as np
 
     used = flows > 0
@@ -398,23 +397,10 @@ def _prices(
         [[True], (key_tail[1:] != key_tail[:-1]) | (key_head[1:] != key_head[:-1])]
     )
     keepers = order[first]
-    root = sink + 1
-    tail = np.concatenate(
-        [rows[~used], count_e + cols[used], fixed_tail[keepers], np.full(root, root)]
-    )
-    head = np.concatenate([count_e + cols[~used], rows[used], fixed_head[keepers], np.arange(root)])
-    cost = np.concatenate(
-        [
-            pair_costs[~used],
-            -pair_costs[used],
-            fixed_cost[keepers],
-            np.zeros(root, dtype=np.int64),
-        ]
-    )
-    distance = _shortest_from_root(tail, head, cost, root + 1, root)
-    if distance is None:  # pragma: no cover - OR-Tools returned an optimal flow
-        return None
-    prices: Array = np.asarray(distance[:root])
+    tail = np.concatenate([rows[~used], count_e + cols[used], fixed_tail[keepers]])
+    head = np.concatenate([count_e + cols[~used], rows[used], fixed_head[keepers]])
+    cost = np.concatenate([pair_costs[~used], -pair_costs[used], fixed_cost[keepers]])
+    prices: Array | None = _shortest_paths(tail, head, cost, np.zeros(sink + 1, dtype=np.int64))
     return prices
 
 
@@ -490,27 +476,31 @@ def _violators(
     )
 
 
-def _shortest_from_root(
-    tail: Array, head: Array, cost: Array, size: int, root: int
-) -> Array | None:
-    """Bellman-Ford distances from `root`, one numpy pass over the arcs leaving the nodes
-    whose distance changed (None on a negative cycle)."""
+UNREACHED = 2**61  # the distance of a node no path reaches (any path's is far less)
+
+
+def _shortest_paths(tail: Array, head: Array, cost: Array, start: Array) -> Array | None:
+    """Bellman-Ford distances to each node from the nodes whose `start` distance is below
+    UNREACHED (0 at every node: as if from a root joined to each at cost 0), one numpy pass
+    over the arcs leaving the nodes whose distance changed; None on a negative cycle."""
     import numpy as np
 
+    size = len(start)
+    distance = np.array(start, dtype=np.int64)
+    cost = np.asarray(cost, dtype=np.int64)
+    # the first pass: every arc, to find the nodes it leaves that lower a distance
+    better = (distance[tail] + cost < distance[head]) & (distance[tail] < UNREACHED)
+    frontier = sorted_distinct(tail[better])
     # grouped by tail; 16-bit keys sort by radix, in a twentieth of the time
     order = np.argsort(tail.astype(np.uint16) if size <= 2**16 else tail, kind="stable")
-    tail, head, cost = tail[order], head[order], cost[order].astype(np.int64)
-    start = np.searchsorted(tail, np.arange(size + 1))
-    big = np.iinfo(np.int64).max // 4
-    distance = np.full(size, big, dtype=np.int64)
-    distance[root] = 0
-    frontier = np.array([root], dtype=np.int64)
+    tail, head, cost = tail[order], head[order], cost[order]
+    first = np.searchsorted(tail, np.arange(size + 1))  # each node's first arc
     changed = np.zeros(size, dtype=bool)  # the nodes whose distance a pass lowered
     for _ in range(size + 1):
-        counts = start[frontier + 1] - start[frontier]
+        counts = first[frontier + 1] - first[frontier]
         if counts.sum() == 0:
             return distance
-        offsets = np.repeat(start[frontier] - np.cumsum(counts) + counts, counts)
+        offsets = np.repeat(first[frontier] - np.cumsum(counts) + counts, counts)
         arcs = offsets + np.arange(int(counts.sum()))
         reach = distance[tail[arcs]] + cost[arcs]
         target = head[arcs]
@@ -567,11 +557,7 @@ def assignment_prices(
     tail = np.concatenate([tails[live], heads[~live]])
     head = np.concatenate([heads[live], tails[~live]])
     arc_cost = np.concatenate([unit[live], -unit[~live]])
-    root = sink + 1
-    tail = np.concatenate([tail, np.full(root, root)])
-    head = np.concatenate([head, np.arange(root)])
-    arc_cost = np.concatenate([arc_cost, np.zeros(root, dtype=np.int64)])
-    distance = _shortest_from_root(tail, head, arc_cost, root + 1, root)
+    distance = _shortest_paths(tail, head, arc_cost, np.zeros(sink + 1, dtype=np.int64))
     n = len(rows)
     value = float(weight[flows[:n] > 0].sum())
     if distance is None:  # pragma: no cover - OR-Tools returned an optimal flow

@@ -130,7 +130,7 @@ def feasible_block(pool: Pool, rows: Array, cols: Array) -> np.ndarray[Any, Any]
     import numpy as np
 
     rows, cols = np.asarray(rows), np.asarray(cols)
-    ok = rows[:, None] != cols[None, :]
+    ok: np.ndarray[Any, Any] = rows[:, None] != cols[None, :]
     for mask in broken_block(pool, rows, cols).values():
         np.greater(ok, mask, out=ok)  # ok and not broken, in one pass
     return ok
