@@ -483,6 +483,42 @@ def test_shared_values_are_counted_alike_as_bits_dense_and_sparse(
     assert (score_block(pool, rows, cols) > 0).any()
 
 
+@pytest.mark.parametrize("directed", [True, False])
+def test_folded_terms_score_as_their_weighted_sum(tmp_path: Path, directed: bool) -> None:
+    """Levels, timezone and availability folded into one table of kinds give each pair
+    what the six terms weighted and summed give (levels missing, several zones and days)."""
+    from peerkit.match.score import folded_terms, terms_block, weights
+
+    rng = random.Random(5)
+    zones = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]
+    members = [
+        person(
+            f"m{k}",
+            role="mentor" if k % 3 == 0 else "mentee",
+            timezone=rng.choice(zones),
+            goals=rng.sample(TOPICS, 2),
+            offers=rng.sample(TOPICS, 2),
+            levels={"knowledge": rng.choice([1, 3, 5, None]), "experience": rng.randint(1, 5)},
+            availability=[rng.choice(["Tue 08:00-12:00", "Tue 13:00-17:00", "Wed 09:00-11:00"])],
+        )
+        for k in range(90)
+    ]
+    write_program(tmp_path, members, "  weights: {levels: 2, availability: 0.5}\n")
+    folder, problems = load_folder(tmp_path)
+    assert folder is not None, problems
+    pool = build_pool(folder, list(folder.members), "r1")
+    folded = folded_terms(pool, directed)
+    assert folded is not None
+    assert folded[2] == ("levels", "timezone", "availability")
+    rows, cols = np.arange(0, 90, 3), np.arange(90)
+    weight = weights(pool)
+    terms = terms_block(pool, rows, cols, directed)
+    # each term weighted in float32 (as scoring weighs it), then summed in float64
+    expected = sum((terms[t] * weight[t]).astype(np.float64) for t in terms)
+    assert np.allclose(score_block(pool, rows, cols, directed), expected, rtol=0, atol=1e-9)
+    assert len({round(float(x), 6) for x in expected.ravel()}) > 20  # the terms vary
+
+
 # --- fair loads -------------------------------------------------------------------------
 
 

@@ -163,6 +163,10 @@ class Pool:
     )
     # a term of every pair of kinds (`peerkit.match.score`), made on a block's first ask
     tables: dict[tuple[str, bool, bool], np.ndarray[Any, Any]] = field(default_factory=dict)
+    # by `directed`: those terms folded into one table (`peerkit.match.score.folded_terms`)
+    folded: dict[
+        bool, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], tuple[str, ...]] | None
+    ] = field(default_factory=dict)
 
     def common_slots(self, rows: Any, cols: Any) -> np.ndarray[Any, Any]:
         """How many meeting starts each (row, col) pair shares (0: no common slot)."""

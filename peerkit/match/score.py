@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 TERMS: tuple[str, ...] = tuple(DEFAULT_WEIGHTS)
+# combined kinds (levels x offset x weekly slots) up to which those terms are one table
+# (1,024: 8 MB of float64)
+FOLDED_KINDS = 1024
 Array = Any
 
 
@@ -151,19 +154,24 @@ def _levels_table(levels: Array, directed: bool, everyone: bool) -> Array:
 
 def _timezone_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
     """1 in the same zone, 0 twelve hours or more apart."""
-    import numpy as np
 
     zones, kind = pool.kinds("offsets")  # each pair of offsets once, then looked up
     gap = pool.tables.get(("timezone", False, False))
     if gap is None:
-        offsets = zones.astype(np.float32)
-        gap = np.subtract.outer(offsets, offsets)
-        np.abs(gap, out=gap)
-        np.minimum(gap, 12, out=gap)
-        gap /= 12
-        np.subtract(1, gap, out=gap)
-        pool.tables["timezone", False, False] = gap
+        gap = pool.tables["timezone", False, False] = _timezone_table(zones)
     return look_up(gap, kind[rows], kind[cols])
+
+
+def _timezone_table(zones: Array) -> Array:
+    import numpy as np
+
+    offsets = zones.astype(np.float32)
+    gap = np.subtract.outer(offsets, offsets)
+    np.abs(gap, out=gap)
+    np.minimum(gap, 12, out=gap)
+    gap /= 12
+    np.subtract(1, gap, out=gap)
+    return gap
 
 
 def _availability_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
@@ -206,15 +214,24 @@ _TERM_BLOCKS: dict[str, Callable[[Pool, Array, Array, bool], Array]] = {
 
 def score_block(pool: Pool, rows: Array, cols: Array, directed: bool = False) -> Array:
     """The weighted score of every (row, col) pair (float64: the terms' weighted sum, in
-    the order of TERMS)."""
+    the order of TERMS; those of `folded_terms` first, as one)."""
     import numpy as np
 
     weight = weights(pool)
     used = [term for term in TERMS if weight[term]]
+    folded = folded_terms(pool, directed)
+    if folded is not None:
+        table, kind, held = folded
+        used = [term for term in used if term not in held]
     terms = list(terms_block(pool, rows, cols, directed, used).items())
     for term, values in terms:
         if weight[term] != 1:  # x * 1.0 is x
             values *= weight[term]  # in place: what `weight * values` gives
+    if folded is not None:
+        summed = look_up(table, kind[rows], kind[cols])
+        for _, values in terms:
+            summed += values
+        return summed
     if not terms:
         return np.zeros((len(rows), len(cols)))
     if len(terms) == 1:
@@ -224,6 +241,44 @@ def score_block(pool: Pool, rows: Array, cols: Array, directed: bool = False) ->
     for _, values in terms[2:]:
         total += values
     return total
+
+
+def folded_terms(pool: Pool, directed: bool) -> tuple[Array, Array, tuple[str, ...]] | None:
+    """The weighted terms that are a small table of two members' kinds (levels, timezone,
+    and availability when there are few kinds of weekly slots), summed in one table of
+    their combined kinds: (the float64 table, each member's kind, the terms it holds).
+    Scoring then looks up once where it looked up each; None when fewer than two of
+    those terms count or their kinds combine into more than FOLDED_KINDS."""
+    if directed in pool.folded:
+        return pool.folded[directed]
+    import numpy as np
+
+    weight = weights(pool)
+    parts: list[tuple[str, Array, Array]] = []  # (term, table, each member's kind)
+    if weight["levels"]:
+        levels, kind = pool.kinds("levels")
+        parts.append(("levels", _levels_table(levels, directed, not np.isnan(levels).any()), kind))
+    if weight["timezone"]:
+        zones, kind = pool.kinds("offsets")
+        parts.append(("timezone", _timezone_table(zones), kind))
+    slots, slot_kind = pool.slot_kinds, pool.slot_kind
+    if weight["availability"] and slots is not None and slot_kind is not None and len(slots) <= 64:
+        parts.append(("availability", (slots @ slots.T > 0).astype(np.float32), slot_kind))
+    found = None
+    if len(parts) > 1:
+        codes = np.stack([kind for _, _, kind in parts], axis=1)
+        distinct, kind = np.unique(codes, axis=0, return_inverse=True)
+        if len(distinct) <= FOLDED_KINDS:
+            table = np.zeros((len(distinct), len(distinct)))
+            for column, (term, part, _) in enumerate(parts):
+                k = distinct[:, column]
+                values = part[k[:, None], k[None, :]]
+                if weight[term] != 1:
+                    values *= weight[term]  # in float32, as score_block weighs a term
+                table += values
+            found = (table, kind.reshape(-1), tuple(term for term, _, _ in parts))
+    pool.folded[directed] = found
+    return found
 
 
 def pair_terms(pool: Pool, i: int, j: int, directed: bool = False) -> dict[str, float]:
