@@ -49,8 +49,14 @@ def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
     """Mentees per mentor and mentors per mentee in `drafts` (a match may hold several)."""
     role = pool.roles
     loads = [0] * len(role)
+    pair = {("mentor", "mentee"), ("mentee", "mentor")}
     for draft in drafts:
-        for i, load in match_loads(role, draft.members).items():
+        members = draft.members
+        if len(members) == 2 and (role[members[0]], role[members[1]]) in pair:
+            loads[members[0]] += 1  # most matches: a mentor and a mentee, one each
+            loads[members[1]] += 1
+            continue
+        for i, load in match_loads(role, members).items():
             loads[i] += load
     return Counter({i: n for i, n in enumerate(loads) if n})
 

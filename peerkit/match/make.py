@@ -397,7 +397,7 @@ def _objective(fmt: str) -> str:
 def _load_spread(pool: Pool, drafts: Sequence[Draft]) -> dict[int, int]:
     """How many mentors have 0, 1, 2, ... mentees (every active mentor counted)."""
     used = mentoring_loads(pool, drafts)
-    loads = Counter(used[i] for i, m in enumerate(pool.members) if m.role == "mentor")
+    loads = Counter(used[i] for i, role in enumerate(pool.roles) if role == "mentor")
     return {load: loads.get(load, 0) for load in range(max(loads, default=0) + 1)}
 
 
