@@ -242,10 +242,14 @@ def _columns(members: Sequence[Member], names: Iterable[str]) -> dict[str, list[
         elif name in custom or name in LEVELS:
             columns[name] = [m.value(name) for m in members]
         else:
-            columns[name] = [
-                v if isinstance(v, str | tuple) else ""
-                for v in (getattr(m, name, "") for m in members)
-            ]
+            values = (
+                list(map(operator.attrgetter(name), members))
+                if name in Member.__dataclass_fields__
+                else [getattr(m, name, "") for m in members]
+            )
+            if not set(map(type, values)) <= {str, tuple}:  # (None: an optional field unset)
+                values = [v if isinstance(v, str | tuple) else "" for v in values]
+            columns[name] = values
     return columns
 
 
@@ -352,15 +356,19 @@ def _coded(values: list[Any], words: dict[str, int], normals: dict[str, str]) ->
     value; values new to `words` get the next codes in that order."""
     import numpy as np
 
-    lists = [v if isinstance(v, tuple) else (v,) if v else () for v in values]
-    flat = [item for items in lists for item in items]
+    lists = (
+        values
+        if set(map(type, values)) <= {tuple}
+        else [v if isinstance(v, tuple) else (v,) if v else () for v in values]
+    )
+    flat = list(itertools.chain.from_iterable(lists))
     spelled = {text: _normal(text, normals) for text in set(flat)}
     vocabulary = sorted(set(spelled.values()) - {""})
     width = max(len(vocabulary), 1)
     rank = {word: k for k, word in enumerate(vocabulary)}  # a value's place, sorted
     of_text = {text: rank.get(word, -1) for text, word in spelled.items()}
     ranks = np.fromiter(map(of_text.__getitem__, flat), dtype=np.int64, count=len(flat))
-    owners = np.repeat(np.arange(len(lists)), [len(items) for items in lists])
+    owners = np.repeat(np.arange(len(lists)), list(map(len, lists)))
     kept = ranks >= 0
     pairs = sorted_distinct(owners[kept] * width + ranks[kept])  # by member, then value
     rows, ranked = pairs // width, pairs % width
@@ -400,7 +408,11 @@ def _add_codes(pool: Pool, columns: dict[str, list[Any]], normals: dict[str, str
 
     for name, values in columns.items():
         codes: dict[str, int] = {}
-        texts = [_normal(", ".join(v) if isinstance(v, tuple) else v, normals) for v in values]
+        # each distinct value spelled once (a column of 10,000 holds few)
+        spelled = {
+            v: _normal(", ".join(v) if isinstance(v, tuple) else v, normals) for v in set(values)
+        }
+        texts = list(map(spelled.__getitem__, values))
         pool.codes[name] = np.array(
             [codes.setdefault(v, len(codes)) if v else -1 for v in texts], dtype=np.int64
         )
