@@ -74,6 +74,9 @@ def order_members(pool: Pool, members: list[int]) -> list[int]:
     if pool.program.format != "mentoring":
         return sorted(members, key=lambda i: pool.members[i].id)
     roles = pool.roles
+    if len(members) == 2 and (roles[members[0]] == "mentor") != (roles[members[1]] == "mentor"):
+        # most matches: a mentor and another, the mentor first whatever their ids
+        return list(members) if roles[members[0]] == "mentor" else [members[1], members[0]]
     return sorted(members, key=lambda i: (roles[i] != "mentor", pool.members[i].id))
 
 
