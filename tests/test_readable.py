@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +211,25 @@ def test_level_phrases_say_whose_level_is_whose(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "complementary levels (mentor knowledge 5, mentee 2)" in result.output
     assert "Ada Byrne (E2001) with Grace Hopper (E1001)" in result.output
+
+
+def test_a_mentor_below_the_mentee_is_not_called_complementary(tmp_path: Path) -> None:
+    """Mentoring counts a level only where the mentor is above: one below is not named,
+    and a pair with no level above scores 0 for levels and says nothing of them."""
+    staff = [
+        person("E1001", "Grace Hopper", "mentor", levels={"knowledge": 2, "experience": 5}),
+        person("E2001", "Ada Byrne", "mentee", levels={"knowledge": 4, "experience": 1}),
+        person("E1002", "Lin Wu", "mentor", levels={"knowledge": 1, "experience": 1}),
+    ]
+    root = mentoring(tmp_path / "p", staff)
+    above = run("explain", str(root), "E2001", "E1001")
+    assert above.exit_code == 0, above.output
+    assert "complementary levels (mentor experience 5, mentee 1)" in above.output
+    assert "mentor knowledge" not in above.output
+    below = run("explain", str(root), "E2001", "E1002")
+    assert below.exit_code == 0, below.output
+    assert re.search(r"levels\s+0\.00\s*\n", below.output), below.output
+    assert "complementary levels" not in below.output
 
 
 # --- wording that fits the format ------------------------------------------------------

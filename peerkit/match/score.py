@@ -327,7 +327,8 @@ def _levels_reason(pool: Pool, i: int, j: int, directed: bool) -> str:
     levels = []
     for name in ("knowledge", "experience", "authority"):
         x, y = a.levels.get(name), b.levels.get(name)
-        if x is not None and y is not None and x != y:
+        # mentoring counts a level where the mentor is above, peers one where they differ
+        if x is not None and y is not None and (y > x if directed else x != y):
             # say whose level is whose: `mentor knowledge 5, mentee 2` (i is the mentee)
             levels.append(
                 f"mentor {name} {y}, mentee {x}" if directed else f"{name} {a.id} {x}, {b.id} {y}"
