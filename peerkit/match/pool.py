@@ -163,7 +163,8 @@ class Pool:
     )
     # a term of every pair of kinds (`peerkit.match.score`), made on a block's first ask
     tables: dict[tuple[str, bool, bool], np.ndarray[Any, Any]] = field(default_factory=dict)
-    # by `directed`: those terms folded into one table (`peerkit.match.score.folded_terms`)
+    # by `directed`: the terms that are tables of kinds, folded into one table of the
+    # combined kinds (`peerkit.match.score.folded_terms`); None where they are not
     folded: dict[
         bool, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], tuple[str, ...]] | None
     ] = field(default_factory=dict)

@@ -154,7 +154,6 @@ def _levels_table(levels: Array, directed: bool, everyone: bool) -> Array:
 
 def _timezone_block(pool: Pool, rows: Array, cols: Array, directed: bool) -> Array:
     """1 in the same zone, 0 twelve hours or more apart."""
-
     zones, kind = pool.kinds("offsets")  # each pair of offsets once, then looked up
     gap = pool.tables.get(("timezone", False, False))
     if gap is None:
