@@ -49,10 +49,9 @@ def mentoring_loads(pool: Pool, drafts: Sequence[Draft]) -> Counter[int]:
     """Mentees per mentor and mentors per mentee in `drafts` (a match may hold several)."""
     role = pool.roles
     loads = [0] * len(role)
-    pair = {("mentor", "mentee"), ("mentee", "mentor")}
     for draft in drafts:
         members = draft.members
-        if len(members) == 2 and (role[members[0]], role[members[1]]) in pair:
+        if len(members) == 2 and directed_pair(pool, *members)[2]:
             loads[members[0]] += 1  # most matches: a mentor and a mentee, one each
             loads[members[1]] += 1
             continue
@@ -73,10 +72,11 @@ def order_members(pool: Pool, members: list[int]) -> list[int]:
     """Mentors first, then by id."""
     if pool.program.format != "mentoring":
         return sorted(members, key=lambda i: pool.members[i].id)
+    if len(members) == 2:
+        mentee, mentor, directed = directed_pair(pool, *members)
+        if directed:  # most matches: a mentor and a mentee, the mentor first whatever the ids
+            return [mentor, mentee]
     roles = pool.roles
-    if len(members) == 2 and (roles[members[0]] == "mentor") != (roles[members[1]] == "mentor"):
-        # most matches: a mentor and another, the mentor first whatever their ids
-        return list(members) if roles[members[0]] == "mentor" else [members[1], members[0]]
     return sorted(members, key=lambda i: (roles[i] != "mentor", pool.members[i].id))
 
 
