@@ -234,10 +234,11 @@ def why_unmatched(pool: Pool, i: int, team: bool = False) -> str:
 
 
 def feasible_candidates(pool: Pool, i: int) -> Any:
+    """The members i could be matched with before the rules: the other role in mentoring
+    (a mentor's mentees, a mentee's mentors), everyone else otherwise."""
     import numpy as np
 
-    role = pool.members[i].role
+    role = pool.roles[i]
     if pool.program.format == "mentoring" and role in ("mentor", "mentee"):
-        other = "mentee" if role == "mentor" else "mentor"
-        return np.array([k for k, m in enumerate(pool.members) if m.role == other], dtype=np.int64)
-    return np.array([k for k in range(pool.size) if k != i], dtype=np.int64)
+        return pool.with_role("mentee" if role == "mentor" else "mentor")
+    return np.delete(np.arange(pool.size, dtype=np.int64), i)

@@ -155,6 +155,8 @@ class Pool:
     starts: dict[tuple[int, ...], str] = field(default_factory=dict)
     # each member's values of a list field, as `items` gives them, made on its first call
     listed: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # the members of a role (`with_role`), made on its first call
+    by_role: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     # each member's value of a field as `text` gives it, made on its first call
     texts: dict[str, list[str]] = field(default_factory=dict)
     # the distinct rows of `levels` and of `offsets`, and each member's (see `kinds`)
@@ -209,6 +211,16 @@ class Pool:
     def roles(self) -> list[str]:
         """Each member's role (a round's matches ask thousands of times)."""
         return [m.role for m in self.members]
+
+    def with_role(self, role: str) -> np.ndarray[Any, Any]:
+        """The members of `role`, in the pool's order (made once: every member left
+        unmatched asks for the other role's)."""
+        found = self.by_role.get(role)
+        if found is None:
+            import numpy as np
+
+            found = self.by_role[role] = np.flatnonzero(np.array(self.roles) == role)
+        return found
 
     def items(self, name: str, i: int) -> tuple[str, ...]:
         """The (normalised) values of list field `name` of member i (every member's made
