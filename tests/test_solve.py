@@ -430,6 +430,28 @@ def test_proof_adds_left_out_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert sum(found.scores) == pytest.approx(ref_total, abs=1e-5 * len(found.pairs))
 
 
+def test_prices_settled_again_prove_the_flow_without_solving_it_again(tmp_path: Path) -> None:
+    """Pairs the prices flag may leave the flow optimal all the same (other prices prove
+    it): those prices are found from the old ones, and the flow is not solved again."""
+    case = instance_of(random_mentoring(tmp_path, 60, seed=9))
+    found = flow_module.solve_flow(
+        case.pool,
+        case.mentees,
+        case.mentors,
+        case.capacity,
+        np.ones(len(case.mentees), dtype=np.int64),
+        np.zeros(len(case.mentors), dtype=np.int64),
+        spread=False,
+        progress=lambda _p, _d: None,
+        keep=3,
+    )
+    assert found.proven is True
+    assert found.added > 0
+    assert found.rounds == 1
+    _, _, ref_total = dense_reference(case, False)
+    assert sum(found.scores) == pytest.approx(ref_total, abs=1e-5 * len(found.pairs))
+
+
 def test_no_proof_is_reported_as_not_optimal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,9 @@ The proof: shortest-path distances in the residual network of an optimal flow ar
 prices under which no residual arc has a negative reduced cost. A pair left out of the
 candidate graph whose reduced cost is not negative either cannot improve the flow; when
 every feasible pair left out passes, the flow is optimal on the complete graph. Pairs
-that fail are added and the flow is solved again, until none fails.
+that fail are added; the flow may still be optimal with them (many prices can prove one
+flow, and shortest paths give only one set), so prices are first sought again from the
+ones found, in a few passes, and the flow is solved again only when they do not settle.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ Progress = Callable[[str, float], None]
 CANDIDATES = 50  # best mentors per mentee in the first graph
 PROOF_ROUNDS = 12  # times violators are added and the flow solved again
 ADDED_PER_MENTEE = 20  # most negative left-out pairs added per mentee and round
+REPAIR_PASSES = 40  # Bellman-Ford passes that may settle prices after pairs are added
 # pairs scored per numpy block: a block's arrays stay in the core's cache (1 MB of
 # float32 apiece at 250,000 pairs). Scoring 6,666 mentees x 3,334 mentors took 160-190 ms
 # in blocks of 250,000 pairs, 205-245 ms in blocks of 500,000 (2-core machine, 2 MB of L2
@@ -214,21 +217,32 @@ def solve_flow(
         prices = _prices(rows, cols, pair_costs, flows, fixed, fixed_flows, count_e, sink)
         if prices is None:
             break
-        extra = _violators(
-            pool, mentees, mentors, rows, cols, left_best, prices, costs, count_e, progress
-        )
-        if extra is None:
-            chosen = np.flatnonzero(flows > 0)
-            pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
-            return FlowSolution(
-                pairs, scores[chosen].tolist(), True, solves, added, costs.scale, best_total
+        for _ in range(PROOF_ROUNDS):
+            extra = _violators(
+                pool, mentees, mentors, rows, cols, left_best, prices, costs, count_e, progress
             )
-        new_r, new_c, new_s = extra
-        rows = np.concatenate([rows, new_r])
-        cols = np.concatenate([cols, new_c])
-        scores = np.concatenate([scores, new_s])
-        added += len(new_r)
-        # `left_best` still bounds what is left out: adding pairs only removes some.
+            if extra is None:
+                chosen = np.flatnonzero(flows > 0)
+                pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
+                return FlowSolution(
+                    pairs, scores[chosen].tolist(), True, solves, added, costs.scale, best_total
+                )
+            new_r, new_c, new_s = extra
+            rows = np.concatenate([rows, new_r])
+            cols = np.concatenate([cols, new_c])
+            scores = np.concatenate([scores, new_s])
+            added += len(new_r)
+            # `left_best` still bounds what is left out: adding pairs only removes some.
+            # The flow may be optimal with the pairs added all the same, under other
+            # prices: those are looked for from the ones found, in a few passes, before
+            # the flow is solved again.
+            pair_costs = costs.of(scores)
+            flows = np.concatenate([flows, np.zeros(len(new_r), dtype=flows.dtype)])
+            prices = _prices(
+                rows, cols, pair_costs, flows, fixed, fixed_flows, count_e, sink, prices
+            )
+            if prices is None:
+                break
     chosen = np.flatnonzero(flows > 0)
     pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
     return FlowSolution(
@@ -378,10 +392,12 @@ def _prices(
     fixed_flows: Array,
     count_e: int,
     sink: int,
+    start: Array | None = None,
 ) -> Array | None:
     """Node prices: shortest-path distances in the residual network from a root joined
     to every node at cost 0, i.e. from 0 at every node (None if a negative cycle shows
-    the flow is not optimal)."""
+    the flow is not optimal). From `start` instead (prices of the flow before pairs were
+    added): at most `REPAIR_PASSES` passes, None when they do not settle."""
     import numpy as np
 
     used = flows > 0
@@ -400,8 +416,9 @@ def _prices(
     tail = np.concatenate([rows[~used], count_e + cols[used], fixed_tail[keepers]])
     head = np.concatenate([count_e + cols[~used], rows[used], fixed_head[keepers]])
     cost = np.concatenate([pair_costs[~used], -pair_costs[used], fixed_cost[keepers]])
-    prices: Array | None = _shortest_paths(tail, head, cost, np.zeros(sink + 1, dtype=np.int64))
-    return prices
+    if start is None:
+        return _shortest_paths(tail, head, cost, np.zeros(sink + 1, dtype=np.int64))
+    return _shortest_paths(tail, head, cost, start, REPAIR_PASSES)
 
 
 def _violators(
@@ -479,10 +496,13 @@ def _violators(
 UNREACHED = 2**61  # the distance of a node no path reaches (any path's is far less)
 
 
-def _shortest_paths(tail: Array, head: Array, cost: Array, start: Array) -> Array | None:
+def _shortest_paths(
+    tail: Array, head: Array, cost: Array, start: Array, passes: int | None = None
+) -> Array | None:
     """Bellman-Ford distances to each node from the nodes whose `start` distance is below
     UNREACHED (0 at every node: as if from a root joined to each at cost 0), one numpy pass
-    over the arcs leaving the nodes whose distance changed; None on a negative cycle."""
+    over the arcs leaving the nodes whose distance changed; None on a negative cycle (or
+    when `passes` passes do not settle them)."""
     import numpy as np
 
     size = len(start)
@@ -496,7 +516,7 @@ def _shortest_paths(tail: Array, head: Array, cost: Array, start: Array) -> Arra
     tail, head, cost = tail[order], head[order], cost[order]
     first = np.searchsorted(tail, np.arange(size + 1))  # each node's first arc
     changed = np.zeros(size, dtype=bool)  # the nodes whose distance a pass lowered
-    for _ in range(size + 1):
+    for _ in range(size + 1 if passes is None else passes):
         counts = first[frontier + 1] - first[frontier]
         if counts.sum() == 0:
             return distance
