@@ -338,3 +338,48 @@ def test_slots_fit_everyone_and_never_overlap(members: list[Member], data: st.Da
         clashes = [b - a < span for a, b in itertools.pairwise(starts)]
         flagged = [not s.free for match, s in zip(matches, placed, strict=True) if m in match]
         assert not any(clashes) or any(flagged), (m, starts)
+
+
+def test_a_time_hint_keeps_clear_of_the_members_other_matches(tmp_path: Path) -> None:
+    """Berlin and New York share 09:00-10:15 (New York) on every meeting day: the mentor's
+    two other matches take it, so check must not send the third into either of them."""
+    root = company(tmp_path / "globex", hours="09:00-17:00")
+    (root / "rounds").mkdir()
+    (root / "rounds" / "r1.yaml").write_text(
+        "round: r1\nmatches:\n"
+        "  - id: match-01\n    members: [M21, E00]\n    time: '09:00'\n"
+        "  - id: match-02\n    members: [M21, E02]\n    time: '09:45'\n"
+        "  - id: match-03\n    members: [M21, E01]\n    time: '14:00'\n",
+        encoding="utf-8",
+    )
+    check = run("check", str(root))
+    err = check.stderr
+    assert "warning[outside-hours]: match match-03 meets at 14:00 America/New_York" in err
+    assert (
+        "hint: every time inside everyone's hours and availability on every meeting day is "
+        "taken by another of their matches (match-01, match-02)"
+    ) in err
+    # with one of them moved out of the way, the hint names the time left free
+    text = (root / "rounds" / "r1.yaml").read_text(encoding="utf-8")
+    (root / "rounds" / "r1.yaml").write_text(text.replace("'09:45'", "'12:00'"), "utf-8")
+    err = run("check", str(root)).stderr
+    assert (
+        "hint: set `time: '10:00'` on match-03 (America/New_York): inside everyone's hours "
+        "and availability, clear of their other matches"
+    ) in err
+
+
+def test_a_match_whose_common_times_its_members_other_matches_take_is_told_so(
+    tmp_path: Path,
+) -> None:
+    folder = loaded(company(tmp_path / "globex", hours="09:00-17:00"))
+    program = folder.program
+    members = {m.id: m for m in folder.members}
+    days = meeting_days(program, program.start)
+    taken = [(("M21", "E00"), "09:00"), (("M21", "E02"), "09:45")]
+    *_, third = place(program, members, [*taken, (("M21", "E01"), "")], days, [True, True])
+    assert (third.fits, third.free, third.taken) == (False, True, True)
+    assert third.time not in ("09:00", "09:45")
+    # New York and Bangalore share no time of 09:00-17:00 at all: nothing is taken
+    alone = place(program, members, [(("M00", "E30"), "")], days)[0]
+    assert (alone.fits, alone.taken) == (False, False)

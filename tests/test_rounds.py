@@ -380,11 +380,12 @@ def test_check_warns_when_a_mentor_meets_two_mentees_at_once(tmp_path: Path) -> 
     assert check.exit_code == 0
     assert (
         "r1.yaml:5:5: warning[same-time]: m1's matches match-01, match-02 all meet at 09:00 "
-        "(second Tuesday)"
+        "UTC (second Tuesday)"
     ) in check.stderr
-    assert "give each of match-02 its own `time:` in rounds/r1.yaml, e.g. `time: '10:00'`" in (
-        check.stderr
-    )
+    assert (
+        "hint: set `time: '10:00'` on match-02 (UTC): inside everyone's hours and "
+        "availability, clear of their other matches (in rounds/r1.yaml)"
+    ) in check.stderr
 
 
 # --- 6. rounds are periods: --start, date order, --fill --------------------------------

@@ -124,7 +124,7 @@ def _clock(minute: int) -> dt.time:
     return dt.time(minute // 60, minute % 60)
 
 
-class _Fit:
+class Fit:
     """The starts each kind of member (timezone, availability) can meet at, worked out once."""
 
     def __init__(self, program: Program, days: Sequence[dt.date]) -> None:
@@ -157,7 +157,7 @@ def mask(
     availability) and each member's kind; `kinds[kind]` is the (n, 96) mask."""
     import numpy as np
 
-    fit = _Fit(program, days)
+    fit = Fit(program, days)
     index: dict[tuple[str, tuple[str, ...]], int] = {}
     kind = np.zeros(len(members), dtype=np.int64)
     rows: list[np.ndarray[Any, Any]] = []
@@ -177,11 +177,13 @@ def mask(
 @dataclass(frozen=True)
 class Placed:
     """The slot given to one match: `time` (HH:MM, program timezone), and whether every
-    member can meet then (`fits`) and nobody has another match then (`free`)."""
+    member can meet then (`fits`) and nobody has another match then (`free`); when nothing
+    fits, whether some times would but their other matches take them all (`taken`)."""
 
     time: str
     fits: bool
     free: bool
+    taken: bool = False
 
 
 def place(
@@ -190,6 +192,7 @@ def place(
     matches: Sequence[tuple[tuple[str, ...], str]],
     days: Sequence[dt.date],
     fixed: Sequence[bool] = (),
+    fit: Fit | None = None,
 ) -> list[Placed]:
     """A slot for each match (its members, its current `time:` or ""). Fixed matches
     (locked, kept) keep their time and are placed first; the others go most constrained
@@ -200,7 +203,7 @@ def place(
     usual = program.meetings.time.hour * 60 + program.meetings.time.minute
     busy: dict[str, list[tuple[int, int]]] = {}
     placed: dict[int, Placed] = {}
-    fit = _Fit(program, days)
+    fit = fit or Fit(program, days)  # (one made for `days` may be given: it remembers)
 
     def minute_of(text: str) -> int:
         if not text:
@@ -256,7 +259,7 @@ def place(
             # nothing fits everyone: the nearest free time to meetings.time, flagged; a
             # meeting never runs past midnight, so a late start is not tried
             start = next((m for m in order if m + span <= 24 * 60 and free(ids, m)), usual)
-            placed[k] = Placed(text(start), False, free(ids, start))
+            placed[k] = Placed(text(start), False, free(ids, start), bool(fitting[k]))
         book(ids, minute_of(placed[k].time))
     return [placed[k] for k in range(len(matches))]
 

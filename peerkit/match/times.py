@@ -68,10 +68,16 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
             if not slot.fits:
                 counts["no_common_slot"] += 1
                 windows = "; ".join(windows_text(program, by_id[m], on) for m in r.members)
+                why = (
+                    f"{r.id}: every time inside its members' hours and availability on every "
+                    "meeting day is taken by another of their matches"
+                    if slot.taken
+                    else f"{r.id} has no slot inside every member's hours and availability"
+                )
                 notes.append(
-                    f"{r.id} has no slot inside every member's hours and availability "
-                    f"({windows}); it meets at {slot.time} ({program.timezone}): agree a time "
-                    "with them and set its `time:`, or widen meetings.hours"
+                    f"{why} ({windows}); it meets at {slot.time} ({program.timezone}): "
+                    "agree a time with them and set its `time:`, or "
+                    + ("move a member to another match" if slot.taken else "widen meetings.hours")
                 )
             if not slot.free:
                 counts["same_time"] += 1

@@ -11,7 +11,7 @@ from peerkit.hours import hours_text
 from peerkit.match.draft import ruled_pairs
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
-from peerkit.match.slots import meeting_slot
+from peerkit.match.slots import Fit, meeting_slot
 from peerkit.model import DayRule, Folder, Location, Match, Member, Problem, Program, Round
 
 
@@ -31,8 +31,9 @@ def _round_problems(folder: Folder, round_: Round) -> list[Problem]:
     problems: list[Problem] = []
     for k, match in enumerate(round_.matches):
         problems.extend(_match_problems(folder, round_, pool, match, start, k in breaking))
-    problems.extend(_same_time(folder, round_))
-    problems.extend(_slot_problems(folder, round_, start))
+    hints = _TimeHints(folder, round_)
+    problems.extend(_same_time(folder, round_, start, hints))
+    problems.extend(_slot_problems(folder, round_, start, hints))
     if folder.program.format == "mentoring":
         problems.extend(_over_capacity(folder, round_, pool))
     problems.extend(_matched_twice(folder, round_, pool))
@@ -359,8 +360,10 @@ def _fill_advice(folder: Folder, round_: Round, left: dt.date) -> str:
     )
 
 
-def _same_time(folder: Folder, round_: Round) -> list[Problem]:
+def _same_time(folder: Folder, round_: Round, start: dt.date, hints: _TimeHints) -> list[Problem]:
     """A member whose matches meet at the same moment (a mentor with several mentees)."""
+    from peerkit.match.slots import meeting_days
+
     program = folder.program
     slots: dict[tuple[str, str, str], list[Match]] = {}
     for match in round_.matches:
@@ -373,21 +376,82 @@ def _same_time(folder: Folder, round_: Round) -> list[Problem]:
     for member_id, day, time in sorted(key for key, found in slots.items() if len(found) > 1):
         matches = slots[member_id, day, time]
         ids = ", ".join(m.id for m in matches)
+        moved = matches[1:]
+        days = meeting_days(program, start, moved[0].day)
         problems.append(
             Problem(
-                matches[1].source or Location(round_.file),
+                moved[0].source or Location(round_.file),
                 "same-time",
-                f"{member_id}'s matches {ids} all meet at {time} ({day})",
-                f"give each of {', '.join(m.id for m in matches[1:])} its own `time:` in "
-                f"{round_.file}, e.g. `time: "
-                f"'{_later(program.meetings.time, program.meetings.duration)}'`",
+                f"{member_id}'s matches {ids} all meet at {time} {program.timezone}"
+                + (f" ({day})" if day else ""),
+                (
+                    f"give each of {', '.join(m.id for m in moved)} its own `time:`; for "
+                    f"{moved[0].id}: "
+                    if len(moved) > 1
+                    else ""
+                )
+                + hints.hint(moved[0], days)
+                + f" (in {round_.file})",
                 "warning",
             )
         )
     return problems
 
 
-def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Problem]:
+class _TimeHints:
+    """Times to suggest for a round's matches: inside their members' hours and availability
+    on every meeting day, clear of their other matches. What it works out for one match
+    (each member's matches, which starts fit a kind of member) is kept for the next."""
+
+    def __init__(self, folder: Folder, round_: Round) -> None:
+        self.folder = folder
+        self.matches_of: dict[str, list[Match]] = {}
+        for match in round_.matches:
+            for member_id in match.members:
+                self.matches_of.setdefault(member_id, []).append(match)
+        self.fits: dict[tuple[dt.date, ...], Fit] = {}
+
+    def hint(self, match: Match, days: tuple[dt.date, ...]) -> str:
+        """The time nearest meetings.time for `match` on `days`, in words; or why there is
+        none."""
+        from peerkit.match.slots import place, windows_text
+
+        folder, program = self.folder, self.folder.program
+        members = {m.id: m for m in (folder.member(k) for k in match.members) if m is not None}
+        others = list(
+            {
+                id(other): other
+                for member_id in match.members
+                for other in self.matches_of.get(member_id, ())
+                if other is not match and other.day == match.day
+            }.values()
+        )
+        booked = [(o.members, o.time.strftime("%H:%M") if o.time else "") for o in others]
+        fit = self.fits.get(days) or self.fits.setdefault(days, Fit(program, days))
+        tried = [*booked, (match.members, "")]
+        best = place(program, members, tried, days, [True] * len(booked), fit)[-1]
+        if best.fits:
+            clear = ", clear of their other matches" if others else ""
+            return (
+                f"set `time: '{best.time}'` on {match.id} ({program.timezone}): inside "
+                f"everyone's hours and availability{clear}"
+            )
+        if best.taken:
+            return (
+                "every time inside everyone's hours and availability on every meeting day is "
+                f"taken by another of their matches ({', '.join(o.id for o in others)}): "
+                "agree a time with them, or move a member to another match"
+            )
+        return (
+            "no time fits them all ("
+            + "; ".join(windows_text(program, m, days[0]) for m in members.values())
+            + "): agree one with them, or move a member to another match"
+        )
+
+
+def _slot_problems(
+    folder: Folder, round_: Round, start: dt.date, hints: _TimeHints
+) -> list[Problem]:
     """A match whose time (its `time:`, else meetings.time) falls outside a member's own
     hours or availability, and a member whose matches overlap (not just start together)."""
     from peerkit.match.slots import fits_all, meeting_days
@@ -408,7 +472,7 @@ def _slot_problems(folder: Folder, round_: Round, start: dt.date) -> list[Proble
             fit[key] = fits_all(program, member, minute, days(day))
         return fit[key]
 
-    outside = [_outside_hours(folder, round_, match, days, fits) for match in round_.matches]
+    outside = [_outside_hours(folder, round_, match, days, fits, hints) for match in round_.matches]
     return [p for p in outside if p is not None] + _overlaps(folder, round_)
 
 
@@ -424,12 +488,13 @@ def _outside_hours(
     match: Match,
     days_of: Callable[[DayRule | None], tuple[dt.date, ...]],
     fits: Callable[[Member, int, DayRule | None], bool],
+    hints: _TimeHints,
 ) -> Problem | None:
     """The match's time outside one of its members' hours or availability, with a time
     inside everyone's (or their windows, when none is). `days_of` and `fits` remember what
     they worked out: most matches share their days, and members their zone and hours."""
     from peerkit.hours import local_day_time, zone
-    from peerkit.match.slots import fits_all, place, windows_text
+    from peerkit.match.slots import fits_all
 
     program = folder.program
     members = [m for m in (folder.member(k) for k in match.members) if m is not None]
@@ -448,22 +513,13 @@ def _outside_hours(
     told = "; ".join(
         f"{local_day_time(begin, m.timezone or program.timezone)} for {m.label}" for m in outside
     )
-    best = place(program, {m.id: m for m in members}, [(match.members, "")], days)[0]
-    hint = (
-        f"set `time: '{best.time}'` on {match.id} ({program.timezone}): inside everyone's "
-        "hours and availability"
-        if best.fits
-        else "no time fits them all ("
-        + "; ".join(windows_text(program, m, on) for m in members)
-        + "): agree one with them, or move a member to another match"
-    )
     return Problem(
         match.source or Location(round_.file),
         "outside-hours",
         f"match {match.id} meets at {time:%H:%M} {program.timezone} on {on:%a %Y-%m-%d}: "
         f"{told}, outside their hours ({hours_text(program.meetings.hours)} local"
         + (" and their availability)" if any(m.availability for m in outside) else ")"),
-        hint,
+        hints.hint(match, days),
         "warning",
     )
 
@@ -496,7 +552,3 @@ def _overlaps(folder: Folder, round_: Round) -> list[Problem]:
                     )
                 )
     return problems
-
-
-def _later(time: dt.time, span: dt.timedelta) -> str:
-    return (dt.datetime.combine(dt.date(2000, 1, 1), time) + span).strftime("%H:%M")
