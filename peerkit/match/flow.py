@@ -206,9 +206,9 @@ def solve_flow(
         fixed if eased is costs else _fixed_arcs(wanted, capacity, free_first, eased, sink)
     )
     added = 0
+    pair_costs = costs.of(scores)
     for solves in range(1, PROOF_ROUNDS + 1):
         progress("assigning mentors", (solves - 1) / PROOF_ROUNDS)
-        pair_costs = costs.of(scores)
         flows, fixed_flows = _min_cost_flow(rows, cols, pair_costs, eased_fixed, wanted, sink)
         if eased is not costs and not _spread_best(
             rows, cols, flows, fixed, fixed_flows, count_e, count_r
@@ -236,7 +236,7 @@ def solve_flow(
             # The flow may be optimal with the pairs added all the same, under other
             # prices: those are looked for from the ones found, in a few passes, before
             # the flow is solved again.
-            pair_costs = costs.of(scores)
+            pair_costs = np.concatenate([pair_costs, costs.of(new_s)])
             flows = np.concatenate([flows, np.zeros(len(new_r), dtype=flows.dtype)])
             prices = _prices(
                 rows, cols, pair_costs, flows, fixed, fixed_flows, count_e, sink, prices

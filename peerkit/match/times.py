@@ -68,16 +68,21 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
             if not slot.fits:
                 counts["no_common_slot"] += 1
                 windows = "; ".join(windows_text(program, by_id[m], on) for m in r.members)
-                why = (
-                    f"{r.id}: every time inside its members' hours and availability on every "
-                    "meeting day is taken by another of their matches"
+                why, remedy = (
+                    (
+                        f"{r.id}: every time inside its members' hours and availability on "
+                        "every meeting day is taken by another of their matches",
+                        "move a member to another match",
+                    )
                     if slot.taken
-                    else f"{r.id} has no slot inside every member's hours and availability"
+                    else (
+                        f"{r.id} has no slot inside every member's hours and availability",
+                        "widen meetings.hours",
+                    )
                 )
                 notes.append(
                     f"{why} ({windows}); it meets at {slot.time} ({program.timezone}): "
-                    "agree a time with them and set its `time:`, or "
-                    + ("move a member to another match" if slot.taken else "widen meetings.hours")
+                    f"agree a time with them and set its `time:`, or {remedy}"
                 )
             if not slot.free:
                 counts["same_time"] += 1

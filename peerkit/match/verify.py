@@ -11,7 +11,7 @@ from peerkit.hours import hours_text
 from peerkit.match.draft import ruled_pairs
 from peerkit.match.pool import Pool, build_pool
 from peerkit.match.rules import broken_block, rule_detail, rule_label
-from peerkit.match.slots import Fit, meeting_slot
+from peerkit.match.slots import Fit, fits_all, meeting_days, meeting_slot, place, windows_text
 from peerkit.model import DayRule, Folder, Location, Match, Member, Problem, Program, Round
 
 
@@ -31,9 +31,9 @@ def _round_problems(folder: Folder, round_: Round) -> list[Problem]:
     problems: list[Problem] = []
     for k, match in enumerate(round_.matches):
         problems.extend(_match_problems(folder, round_, pool, match, start, k in breaking))
-    hints = _TimeHints(folder, round_)
-    problems.extend(_same_time(folder, round_, start, hints))
-    problems.extend(_slot_problems(folder, round_, start, hints))
+    hints = _TimeHints(folder, round_, start)
+    problems.extend(_same_time(folder, round_, hints))
+    problems.extend(_slot_problems(folder, round_, hints))
     if folder.program.format == "mentoring":
         problems.extend(_over_capacity(folder, round_, pool))
     problems.extend(_matched_twice(folder, round_, pool))
@@ -360,10 +360,8 @@ def _fill_advice(folder: Folder, round_: Round, left: dt.date) -> str:
     )
 
 
-def _same_time(folder: Folder, round_: Round, start: dt.date, hints: _TimeHints) -> list[Problem]:
+def _same_time(folder: Folder, round_: Round, hints: _TimeHints) -> list[Problem]:
     """A member whose matches meet at the same moment (a mentor with several mentees)."""
-    from peerkit.match.slots import meeting_days
-
     program = folder.program
     slots: dict[tuple[str, str, str], list[Match]] = {}
     for match in round_.matches:
@@ -377,7 +375,6 @@ def _same_time(folder: Folder, round_: Round, start: dt.date, hints: _TimeHints)
         matches = slots[member_id, day, time]
         ids = ", ".join(m.id for m in matches)
         moved = matches[1:]
-        days = meeting_days(program, start, moved[0].day)
         problems.append(
             Problem(
                 moved[0].source or Location(round_.file),
@@ -390,7 +387,7 @@ def _same_time(folder: Folder, round_: Round, start: dt.date, hints: _TimeHints)
                     if len(moved) > 1
                     else ""
                 )
-                + hints.hint(moved[0], days)
+                + hints.hint(moved[0])
                 + f" (in {round_.file})",
                 "warning",
             )
@@ -399,24 +396,31 @@ def _same_time(folder: Folder, round_: Round, start: dt.date, hints: _TimeHints)
 
 
 class _TimeHints:
-    """Times to suggest for a round's matches: inside their members' hours and availability
-    on every meeting day, clear of their other matches. What it works out for one match
-    (each member's matches, which starts fit a kind of member) is kept for the next."""
+    """A round's meeting days, and times to suggest for its matches: inside their members'
+    hours and availability on every meeting day, clear of their other matches. What it
+    works out for one match (the days of a `day:`, each member's matches, which starts fit
+    a kind of member) is kept for the next."""
 
-    def __init__(self, folder: Folder, round_: Round) -> None:
-        self.folder = folder
+    def __init__(self, folder: Folder, round_: Round, start: dt.date) -> None:
+        self.folder, self.start = folder, start
         self.matches_of: dict[str, list[Match]] = {}
         for match in round_.matches:
             for member_id in match.members:
                 self.matches_of.setdefault(member_id, []).append(match)
-        self.fits: dict[tuple[dt.date, ...], Fit] = {}
+        self.days_of: dict[DayRule | None, tuple[dt.date, ...]] = {}
+        self.fits: dict[DayRule | None, Fit] = {}
 
-    def hint(self, match: Match, days: tuple[dt.date, ...]) -> str:
-        """The time nearest meetings.time for `match` on `days`, in words; or why there is
-        none."""
-        from peerkit.match.slots import place, windows_text
+    def days(self, day: DayRule | None) -> tuple[dt.date, ...]:
+        """The dates a match with `day:` (None: the program's day) meets on in the round."""
+        if day not in self.days_of:
+            self.days_of[day] = meeting_days(self.folder.program, self.start, day)
+        return self.days_of[day]
 
+    def hint(self, match: Match) -> str:
+        """The time nearest meetings.time for `match` on its meeting days, in words; or why
+        there is none."""
         folder, program = self.folder, self.folder.program
+        days = self.days(match.day)
         members = {m.id: m for m in (folder.member(k) for k in match.members) if m is not None}
         others = list(
             {
@@ -427,7 +431,9 @@ class _TimeHints:
             }.values()
         )
         booked = [(o.members, o.time.strftime("%H:%M") if o.time else "") for o in others]
-        fit = self.fits.get(days) or self.fits.setdefault(days, Fit(program, days))
+        if match.day not in self.fits:
+            self.fits[match.day] = Fit(program, days)
+        fit = self.fits[match.day]
         tried = [*booked, (match.members, "")]
         best = place(program, members, tried, days, [True] * len(booked), fit)[-1]
         if best.fits:
@@ -449,30 +455,20 @@ class _TimeHints:
         )
 
 
-def _slot_problems(
-    folder: Folder, round_: Round, start: dt.date, hints: _TimeHints
-) -> list[Problem]:
+def _slot_problems(folder: Folder, round_: Round, hints: _TimeHints) -> list[Problem]:
     """A match whose time (its `time:`, else meetings.time) falls outside a member's own
     hours or availability, and a member whose matches overlap (not just start together)."""
-    from peerkit.match.slots import fits_all, meeting_days
-
     program = folder.program
-    days_of: dict[DayRule | None, tuple[dt.date, ...]] = {}  # by a match's `day:`, most alike
     fit: dict[tuple[str, tuple[str, ...], int, DayRule | None], bool] = {}
-
-    def days(day: DayRule | None) -> tuple[dt.date, ...]:
-        if day not in days_of:
-            days_of[day] = meeting_days(program, start, day)
-        return days_of[day]
 
     def fits(member: Member, minute: int, day: DayRule | None) -> bool:
         # whether it fits depends on the member's timezone and availability only
         key = (member.timezone, member.availability, minute, day)
         if key not in fit:
-            fit[key] = fits_all(program, member, minute, days(day))
+            fit[key] = fits_all(program, member, minute, hints.days(day))
         return fit[key]
 
-    outside = [_outside_hours(folder, round_, match, days, fits, hints) for match in round_.matches]
+    outside = [_outside_hours(folder, round_, match, fits, hints) for match in round_.matches]
     return [p for p in outside if p is not None] + _overlaps(folder, round_)
 
 
@@ -486,19 +482,17 @@ def _outside_hours(
     folder: Folder,
     round_: Round,
     match: Match,
-    days_of: Callable[[DayRule | None], tuple[dt.date, ...]],
     fits: Callable[[Member, int, DayRule | None], bool],
     hints: _TimeHints,
 ) -> Problem | None:
     """The match's time outside one of its members' hours or availability, with a time
-    inside everyone's (or their windows, when none is). `days_of` and `fits` remember what
+    inside everyone's (or their windows, when none is). `fits` and `hints` remember what
     they worked out: most matches share their days, and members their zone and hours."""
     from peerkit.hours import local_day_time, zone
-    from peerkit.match.slots import fits_all
 
     program = folder.program
     members = [m for m in (folder.member(k) for k in match.members) if m is not None]
-    days = days_of(match.day)
+    days = hints.days(match.day)
     time = match.time or program.meetings.time
     minute = _minute(program, match)
     outside = [m for m in members if not fits(m, minute, match.day)]
@@ -519,7 +513,7 @@ def _outside_hours(
         f"match {match.id} meets at {time:%H:%M} {program.timezone} on {on:%a %Y-%m-%d}: "
         f"{told}, outside their hours ({hours_text(program.meetings.hours)} local"
         + (" and their availability)" if any(m.availability for m in outside) else ")"),
-        hints.hint(match, days),
+        hints.hint(match),
         "warning",
     )
 
