@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, cast
@@ -421,42 +422,57 @@ class _TableRows:
     def members(self, rows: list[list[str]], lines: list[int]) -> list[Member | None]:
         """Each row's Member, or None where the general reading must make it. Column by
         column: each distinct text converted once, then looked up for every row."""
+        made: list[Member | None] = [None] * len(rows)
         if not self.usable:
-            return [None] * len(rows)
+            return made
         width = self.width
         full = [k for k, row in enumerate(rows) if len(row) >= width]
-        keys = [key for _, key, _, _ in self.columns]
-        by_column = []
-        for col, _, convert, known in self.columns:
+        count = len(full)
+        column: dict[str, list[Any]] = {}
+        wrong: set[int] = set()  # (positions in `full`)
+        for col, key, convert, known in self.columns:
             texts = [rows[k][col] for k in full]
+            bad = set()
             for text in set(texts).difference(known):
-                known[text] = self._converted(convert, text.strip())
-            by_column.append(list(map(known.__getitem__, texts)))
-        made: list[Member | None] = [None] * len(rows)
-        for k, found in zip(full, zip(*by_column, strict=True), strict=True):
-            if _WRONG not in found:
-                values = dict(self.defaults)
-                values.update(zip(keys, found, strict=True))
-                made[k] = self._member(values, lines[k])
-        return made
+                value = known[text] = self._converted(convert, text.strip())
+                if value is _WRONG:
+                    bad.add(text)
+            if bad:
+                wrong.update(p for p, text in enumerate(texts) if text in bad)
+            column[key] = list(map(known.__getitem__, texts))
 
-    def _member(self, values: dict[str, Any], line: int) -> Member | None:
-        name, given_id = values["name"], values["id"]
-        member_id = given_id or slugify(name)
-        if not member_id:
-            return None
-        fields = {key: values[key] for key in _AS_CONVERTED}
-        fields.update(
-            id=member_id,
-            name=name or member_id,
-            levels=Levels(*[values.get(k) for k in LEVELS]),
-            fields={key: values.get(f"fields.{key}", "") for key in self.custom},
-            source=Location(self.file, line, 1),
-            sources=RowLocations(self.file, line, self.sources),
-            left=None,  # (a row giving one is left to the general reading)
-            pauses=(),
+        def values(key: str) -> Iterable[Any]:
+            return column.get(key) or itertools.repeat(self.defaults.get(key), count)
+
+        ids, names = list(values("id")), list(values("name"))
+        levels: dict[tuple[Any, ...], Levels] = {}
+        level_of = zip(*map(values, LEVELS), strict=True)
+        custom = (
+            zip(*(values(f"fields.{key}") for key in self.custom), strict=True)
+            if self.custom
+            else itertools.repeat((), count)
         )
-        return made_from(Member, fields)
+        converted = zip(*map(values, _AS_CONVERTED), strict=True)
+        rows_of = zip(full, converted, level_of, custom, strict=False)
+        file, sources = self.file, self.sources
+        for p, (k, found, given, own) in enumerate(rows_of):
+            member_id = ids[p] or slugify(names[p])
+            if not member_id or p in wrong:
+                continue
+            line = lines[k]
+            fields = dict(zip(_AS_CONVERTED, found, strict=True))
+            fields.update(
+                id=member_id,
+                name=names[p] or member_id,
+                levels=levels.get(given) or levels.setdefault(given, Levels(*given)),
+                fields=dict(zip(self.custom, own, strict=True)),
+                source=Location(file, line, 1),
+                sources=RowLocations(file, line, sources),
+                left=None,  # (a row giving one is left to the general reading)
+                pauses=(),
+            )
+            made[k] = made_from(Member, fields)
+        return made
 
 
 def _conversions(program: Program | None) -> dict[str, Convert]:
