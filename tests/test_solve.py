@@ -470,7 +470,9 @@ def test_no_proof_is_reported_as_not_optimal(
     assert proven.total >= summary.total
 
 
-@pytest.mark.parametrize(("topics", "kept_as"), [(40, "bits"), (300, "dense"), (1500, "sparse")])
+@pytest.mark.parametrize(
+    ("topics", "kept_as"), [(40, "bits"), (200, "bits"), (300, "dense"), (1500, "sparse")]
+)
 def test_shared_values_are_counted_alike_as_bits_dense_and_sparse(
     tmp_path: Path, topics: int, kept_as: str
 ) -> None:

@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 
 # List fields every pool knows (scores use them); rules may add more.
 BASE_SETS = ("ground", "goals", "offers", "availability")
-# distinct values up to which a set is also kept as bits (one uint64 per member), and
-# beyond that up to which as a dense matrix
-BITS_VOCABULARY = 64
+# distinct values up to which a set is also kept as bits (a uint64 per member for each 64
+# values), and beyond that up to which as a dense matrix. At 200 values, counting what
+# 6,666 mentees share with 3,334 mentors took 41 ms in four words' bits, 58 ms as a
+# product of dense matrices (one core; BLAS on one thread, as the blocks' threads run it)
+BITS_VOCABULARY = 256
 DENSE_VOCABULARY = 1024
 
 
@@ -136,8 +138,9 @@ class Pool:
     sizes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     vocab: dict[str, list[str]] = field(default_factory=dict)
     codes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)  # -1: empty
-    # Sets of at most 64 values, each member's as one uint64 (bit k: value k): the values
-    # two share are counted in the bits of an `and`, in half a product's time.
+    # Sets of at most BITS_VOCABULARY values as a (words, n) uint64 array: member i's
+    # value k is bit k % 64 of word k // 64. The values two share are counted in the bits
+    # of an `and`, word by word, in less time than a product takes.
     bits: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     # Dense float32 copies of sets of up to 1,024 values: products of those run on BLAS.
     dense: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
@@ -406,9 +409,12 @@ def _add_set(pool: Pool, name: str, rows: Any, cols: Any, words: dict[str, int])
     pool.sets[name] = matrix
     pool.sizes[name] = counts.astype(np.float32)
     if width <= BITS_VOCABULARY:
-        bits = np.zeros(n, dtype=np.uint64)
-        one = np.left_shift(np.uint64(1), np.asarray(cols, dtype=np.uint64))
-        np.bitwise_or.at(bits, np.asarray(rows, dtype=np.int64), one)
+        codes = np.asarray(cols, dtype=np.uint64)
+        bits = np.zeros(((width + 63) // 64, n), dtype=np.uint64)
+        one = np.left_shift(np.uint64(1), codes % np.uint64(64))
+        np.bitwise_or.at(
+            bits, ((codes // np.uint64(64)).astype(np.int64), np.asarray(rows, dtype=np.int64)), one
+        )
         pool.bits[name] = bits
     elif width <= DENSE_VOCABULARY:
         pool.dense[name] = matrix.dense()

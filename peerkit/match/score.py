@@ -42,9 +42,18 @@ def shared(pool: Pool, a: str, b: str, rows: Array, cols: Array) -> Array:
     if a in pool.bits and b in pool.bits:
         import numpy as np
 
-        # a set of at most 64 values is one integer: the values two share are its 1 bits
-        common = pool.bits[a][rows][:, None] & pool.bits[b][cols][None, :]
-        return np.bitwise_count(common)
+        # each 64 values of a set are one integer: the values two share are the 1 bits
+        # of the words' `and`s
+        left, right = pool.bits[a][:, rows], pool.bits[b][:, cols]
+        common = left[0][:, None] & right[0][None, :]
+        if len(left) == 1:
+            return np.bitwise_count(common)
+        count = np.bitwise_count(common).astype(np.uint16)  # (up to 256: past uint8)
+        counted = np.empty(common.shape, dtype=np.uint8)
+        for word in range(1, len(left)):
+            np.bitwise_and(left[word][:, None], right[word][None, :], out=common)
+            count += np.bitwise_count(common, out=counted)
+        return count
     if a in pool.dense and b in pool.dense:
         product: Array = pool.dense[a][rows] @ pool.dense[b][cols].T
         return product
