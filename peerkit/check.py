@@ -202,11 +202,15 @@ def _broken(problems: list[Problem], where: Location | None) -> bool:
     )
 
 
-def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list[Problem]]:
+def check_folder(
+    root: Path, *, data: bool = False, replacing: str | None = None
+) -> tuple[Folder | None, list[Problem]]:
     """Load the folder and run every check; problems come back sorted by file and line.
 
     With `data`, survey exports in responses/ and attendance.csv are read too (`peerkit
     check`); other commands leave them to tally and report, which read them anyway.
+    `replacing`: the round file `match` is about to replace, whose matches are not checked
+    (what is wrong with them is not said: see `problems_before_matching`).
     """
     folder, problems = load_folder(root)
     reader = Reader(problems)
@@ -232,7 +236,7 @@ def check_folder(root: Path, *, data: bool = False) -> tuple[Folder | None, list
         if folder.rounds or program.matching.pins:  # else there is nothing to verify
             from peerkit.match import round_problems
 
-            derived = round_problems(folder)
+            derived = round_problems(folder, replacing)
         if dates_broken:  # "began 2000-01-01" would come from the default start
             derived = [p for p in derived if p.code != "member-left"]
         reader.problems.extend(derived)

@@ -112,8 +112,9 @@ def load_for_match(folder: Path, name: str | None) -> Folder:
     from peerkit.errors import DataError
     from peerkit.match import round_path
 
-    found, problems = check_folder(folder)
-    shown = problems_before_matching(problems, round_path(name) if name else None)
+    replaced = round_path(name) if name else None
+    found, problems = check_folder(folder, replacing=replaced)
+    shown = problems_before_matching(problems, replaced)
     if found is None or has_errors(shown):
         raise DataError(shown)
     print_problems(folder, shown)

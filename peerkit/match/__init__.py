@@ -184,16 +184,17 @@ def _after_hint(folder: Folder, last: Round) -> str:
     )
 
 
-def round_problems(folder: Folder) -> list[Problem]:
-    """Problems in the round files: a match breaking a hard rule, a member matched twice,
-    an inactive member matched, a mentor over capacity (in mentees) — and pins in
-    program.yaml that would put a mentor over capacity."""
+def round_problems(folder: Folder, skipped: str | None = None) -> list[Problem]:
+    """Problems in the round files (but the file `skipped`): a match breaking a hard rule,
+    a member matched twice, an inactive member matched, a mentor over capacity (in
+    mentees) — and pins in program.yaml that would put a mentor over capacity."""
     from peerkit.match.verify import check_rounds, pin_problems
 
     pinned = pin_problems(folder)
-    if not folder.rounds:
+    rounds = [round_ for round_ in folder.rounds if round_.file != skipped]
+    if not rounds:
         return pinned
-    return pinned + check_rounds(folder)
+    return pinned + check_rounds(folder, rounds)
 
 
 def to_round(result: RoundResult) -> Round:

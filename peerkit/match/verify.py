@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from peerkit.hours import hours_text
 from peerkit.match.draft import ruled_pairs
@@ -15,9 +15,9 @@ from peerkit.match.slots import Fit, fits_all, meeting_days, meeting_slot, place
 from peerkit.model import DayRule, Folder, Location, Match, Member, Problem, Program, Round
 
 
-def check_rounds(folder: Folder) -> list[Problem]:
-    """See `peerkit.match.round_problems`."""
-    return [problem for round_ in folder.rounds for problem in _round_problems(folder, round_)]
+def check_rounds(folder: Folder, rounds: Sequence[Round]) -> list[Problem]:
+    """See `peerkit.match.round_problems`: the problems of `rounds` (of `folder`)."""
+    return [problem for round_ in rounds for problem in _round_problems(folder, round_)]
 
 
 def _round_problems(folder: Folder, round_: Round) -> list[Problem]:
