@@ -78,7 +78,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the reading rooms: YAML made a tree and tables made records, on the checks and sheets
     # they read with, on decoding bytes, on the located value tree
     ("peerkit.source.yaml_tree", "peerkit.source.grid"),
-    ("peerkit.source.yaml_guards", "peerkit.source.tables"),
+    ("peerkit.source.yaml_guards", "peerkit.source.tables", "peerkit.source.written_yaml"),
     ("peerkit.source.decode",),
     ("peerkit.source.node",),
     # leaf helpers

@@ -16,6 +16,9 @@ from peerkit.load.folder import load_folder
 from peerkit.load.reader import slugify
 from peerkit.model import Cadence, DayRule, Problem
 from peerkit.schedule import program_meetings
+from peerkit.source.node import Node
+from peerkit.source.written_yaml import written_tree
+from peerkit.source.yaml_tree import parse_yaml
 from tests.conftest import MINIMAL_MEMBERS, MINIMAL_PROGRAM, SAMPLE, run, write_folder
 
 
@@ -657,3 +660,108 @@ def test_a_csv_reads_as_it_reads_row_by_row(text: str, max_rows: int) -> None:
         assert table is not None
         assert problems == []
         assert (table.rows, table.lines) == (rows, lines)
+
+
+# --- round files read straight from their lines (peerkit.source.written_yaml) ---------
+
+
+def same_tree(fast: Node, slow: Node, path: str = "") -> None:
+    """Two Node trees alike: each value, where it was written, each key and where."""
+    assert type(fast.value) is type(slow.value), path
+    assert (fast.loc, fast.value if fast.is_scalar else None) == (
+        slow.loc,
+        slow.value if slow.is_scalar else None,
+    ), path
+    if isinstance(fast.value, dict) and isinstance(slow.value, dict):
+        assert dict(fast.keys) == dict(slow.keys), path
+        for key in fast.value:
+            same_tree(fast.value[key], slow.value[key], f"{path}.{key}")
+    elif isinstance(fast.value, list) and isinstance(slow.value, list):
+        assert len(fast.value) == len(slow.value), path
+        for k, (a, b) in enumerate(zip(fast.value, slow.value, strict=True)):
+            same_tree(a, b, f"{path}[{k}]")
+
+
+def test_a_round_file_as_written_is_read_as_the_yaml_reader_reads_it() -> None:
+    text = (SAMPLE / "rounds" / "2027.yaml").read_text(encoding="utf-8")
+    # what a hand edit or a later peerkit may write, all still as peerkit writes YAML
+    text += 'extra:\n  - {a: "x, y", b: "q \\"z\\" \\u00e9"}\n  - [1, -2.5, null, "]"]\n'
+    fast = written_tree(text, "rounds/2027.yaml")
+    assert fast is not None
+    problems: list[Problem] = []
+    slow = parse_yaml(text, "rounds/2027.yaml", problems)
+    assert slow is not None
+    assert problems == []
+    same_tree(fast, slow)
+    extra = fast.value["extra"].value  # type: ignore[index, union-attr]
+    assert [n.value for n in extra[1].value] == ["1", "-2.5", "null", "]"]
+    assert extra[0].value["b"].value == 'q "z" é'
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "  - id: m1 # a comment after a value\n",
+        "  - id: 'single quoted'\n",
+        "  - id: a: b\n",
+        "  - id:\n",
+        "  - id: [a, [b]]\n",
+        "  - id: |\n      block\n",
+        "  - id: m1\n    id: m2\n",
+        "  - id: m1\n   members: [a]\n",
+        '  - id: "\\ud83d\\ude00"\n',
+        "  - id: m1\n\tmembers: [a]\n",
+        '  - id: "a\u2028b"\n',
+        "---\n",
+    ],
+)
+def test_a_round_file_written_otherwise_is_left_to_the_yaml_reader(edit: str) -> None:
+    """Anything but YAML as peerkit writes it: the YAML reader reads it (and says what is
+    wrong), not the line reader."""
+    text = "round: r1\nmatches:\n" + edit + "unmatched: []\n"
+    assert written_tree(text, "rounds/r1.yaml") is None
+
+
+LINES = (
+    "round: r1",
+    "matches:",
+    "  - id: match-01",
+    "    # Ana Lima (ana): Tue 10:00 EST",
+    "    members: [ana, ben]",
+    "    score: 4.5",
+    "    terms: {common_ground: 1.5, goals_offers: 3}",
+    '    time: "10:00"',
+    "    reasons:",
+    '      - "ben offers pricing to ana"',
+    "unmatched: []",
+)
+PIECES = ("", " ", "  ", "-", "- ", ":", ": ", "#", '"', "'", ",", "[", "]", "{", "}", "\\", "x1")
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(LINES) - 1), st.integers(0, 60), st.sampled_from(PIECES)),
+        max_size=4,
+    ),
+    st.lists(st.integers(0, len(LINES) - 1), max_size=2),
+)
+def test_an_edited_round_file_is_read_alike_or_left_to_the_yaml_reader(
+    edits: list[tuple[int, int, str]], dropped: list[int]
+) -> None:
+    """Whatever a hand edit does to a round file, the line reader reads it as the YAML
+    reader does, or leaves it to it: never another tree, never one the YAML reader would
+    find wrong."""
+    lines = [line for k, line in enumerate(LINES) if k not in dropped]
+    for k, at, piece in edits:
+        if lines:
+            line = lines[k % len(lines)]
+            lines[k % len(lines)] = line[:at] + piece + line[at + len(piece) // 2 :]
+    text = "\n".join(lines) + "\n"
+    fast = written_tree(text, "rounds/r1.yaml")
+    if fast is None:
+        return
+    problems: list[Problem] = []
+    slow = parse_yaml(text, "rounds/r1.yaml", problems)
+    assert slow is not None, text
+    assert problems == [], text
+    same_tree(fast, slow)

@@ -39,7 +39,7 @@ def _plain(node: Node | None) -> Any:
 
 def load_round(path: Path, rel: str, reader: Reader) -> Round | None:
     """A round file written by `peerkit match` (and perhaps edited by hand)."""
-    node = read_yaml(path, rel, reader.problems)
+    node = read_yaml(path, rel, reader.problems, written=True)
     if node is None:
         return None
     if node.value is None or (isinstance(node.value, dict) and "matches" not in node.value):

@@ -257,12 +257,20 @@ def _shared_tree(root: yaml.Node, rel: str, problems: list[Problem]) -> Node | N
         return None
 
 
-def read_yaml(path: Path, rel: str, problems: list[Problem]) -> Node | None:
-    """Read a YAML file into a Node tree, or None with the reason in `problems`."""
+def read_yaml(path: Path, rel: str, problems: list[Problem], written: bool = False) -> Node | None:
+    """Read a YAML file into a Node tree, or None with the reason in `problems`.
+    `written`: a file peerkit writes (a round file), read straight from its lines when
+    they are as written (`peerkit.source.written_yaml`)."""
     data = read_bytes(path, rel, problems, MAX_YAML_BYTES)
     if data is None:
         return None
     text = decode_text(data, rel, problems, legacy_ok=False)
     if text is None:
         return None
+    if written:
+        from peerkit.source.written_yaml import written_tree
+
+        tree = written_tree(text, rel)
+        if tree is not None:
+            return tree
     return parse_yaml(text, rel, problems)
