@@ -2,8 +2,9 @@
 
     python benchmarks/anchors/roster_load.py members.yaml   # yaml.load with CSafeLoader
     python benchmarks/anchors/roster_load.py members.csv    # csv.DictReader
+    python benchmarks/anchors/roster_load.py members.csv rounds/2027.yaml  # and a round
 
-Prints how many members it read.
+Prints how many members (and matches) it read.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ def main() -> None:
             members = list(csv.DictReader(file))
     else:
         members = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)["members"]
-    sys.stdout.write(f"{len(members)} members\n")
+    matches = [
+        match
+        for round_file in sys.argv[2:]
+        for match in yaml.load(
+            Path(round_file).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader
+        )["matches"]
+    ]
+    sys.stdout.write(f"{len(members)} members, {len(matches)} matches\n")
 
 
 if __name__ == "__main__":

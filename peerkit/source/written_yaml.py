@@ -7,7 +7,8 @@ scalar either plain (ids, numbers, dates) or in double quotes with JSON's escape
 `written_tree` reads exactly that and gives up (None) at anything else, such as a
 comment after a value, a key in quotes, a value spread over lines or a tab: the file
 is then read by the YAML reader, which says what is wrong with it. A round of 10,000
-members took 0.65 s to compose in PyYAML's C reader; read here, a sixth of that.
+members (6,666 matches, 107,000 lines) took 0.69 s to read with PyYAML's C reader, 0.34 s
+read here; `peerkit check` of that program went from 1.8 s to 1.2 s.
 """
 
 from __future__ import annotations
