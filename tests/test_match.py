@@ -926,3 +926,30 @@ def test_the_rules_screen_finds_the_matches_a_block_each_finds(data: st.DataObje
         if broken.any():
             expected.add(k)
     assert _breaking_rules(pool, groups) == expected
+
+
+@pytest.mark.parametrize(
+    ("optimal", "total", "bound", "gap", "fill", "said"),
+    [
+        (True, 40.0, 40.0, 0.0, False, "(proven optimal)"),
+        (False, 40.0, 40.0, 0.0, False, "(the best possible: it reaches its upper bound)"),
+        (False, 40.0, 40.0, 0.0, True, "(at its upper bound, with the kept matches as they are)"),
+        (False, 40.0, 40.0001, 0.0, False, "(less than 0.001% below the best possible)"),
+        (False, 38.0, 40.0, 5.0, False, "(at most 5.0% below the best possible)"),
+    ],
+)
+def test_the_summary_line_says_how_good_the_round_is(
+    optimal: bool, total: float, bound: float, gap: float, fill: bool, said: str
+) -> None:
+    """A gap that rounds to 0 is never printed as `at most 0.0% below`; a --fill round
+    that reaches its bound is the best only with its kept matches as they are."""
+    from peerkit.cli.match import summary_line
+    from peerkit.match.results import RoundResult
+    from peerkit.model import RoundChanges, RoundSummary
+
+    changes = RoundChanges("r0", kept=7) if fill else None
+    summary = RoundSummary(
+        total=total, bound=bound, gap_percent=gap, optimal=optimal, changes=changes
+    )
+    line = summary_line(RoundResult("r1", "groups", (), (), summary, "rounds/r1.yaml"))
+    assert f"total {total} {said};" in line

@@ -37,11 +37,18 @@ PROGRESS_FROM = 500  # members: below this a round takes about a second, no bar
 
 def summary_line(result: RoundResult) -> str:
     summary = result.summary
-    gap = (
-        "proven optimal"
-        if summary.optimal
-        else f"at most {summary.gap_percent}% below the best possible"
-    )
+    if summary.optimal:
+        gap = "proven optimal"
+    elif summary.total >= summary.bound:
+        gap = (
+            "at its upper bound, with the kept matches as they are"
+            if result.changes
+            else "the best possible: it reaches its upper bound"
+        )
+    elif summary.gap_percent == 0:  # (below 0.0005%, which would print as 0.0%)
+        gap = "less than 0.001% below the best possible"
+    else:
+        gap = f"at most {summary.gap_percent}% below the best possible"
     since = f" (from {result.start})" if result.start else ""
     return (
         f"round {result.name}{since}: {summary.matched} of {summary.active} active members "
