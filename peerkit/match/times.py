@@ -35,20 +35,22 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
     by_id = {m.id: m for m in pool.members}
     usual = program.meetings.time.strftime("%H:%M")
     several = Counter(m for r in results for m in r.members)
+    busy = {m for m, count in several.items() if count > 1}  # members with several matches
     out = list(results)
     counts = Counter[str]()
     notes = []
     # `Tue 10:00 EST` for each start and timezone: few of either, thousands of matches
     times: dict[tuple[dt.date, str, str], str] = {}
 
-    def when(on: dt.date, start: str, member_id: str) -> str:
-        timezone = by_id[member_id].timezone or program.timezone
+    def when(on: dt.date, start: str, timezone: str) -> str:
         found = times.get((on, start, timezone))
         if found is None:
             begin = dt.datetime.combine(on, dt.time.fromisoformat(start), tzinfo=tz)
             found = times[on, start, timezone] = local_day_time(begin, timezone)
         return found
 
+    # each member as the round file's comments name them, and their timezone
+    heads = {m.id: (m.label, m.timezone or program.timezone) for m in pool.members}
     for day in sorted({r.day for r in results}, key=lambda day: str(day or "")):
         ks = [k for k, r in enumerate(results) if r.day == day]
         days = meeting_days(program, start, day)
@@ -63,7 +65,7 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
         for k, slot in zip(ks, placed, strict=True):
             r = results[k]
             if not r.locked and slot.time != usual:
-                shared = any(several[m] > 1 for m in r.members)
+                shared = not busy.isdisjoint(r.members)
                 counts["staggered" if shared and slot.fits else "moved"] += 1
             if not slot.fits:
                 counts["no_common_slot"] += 1
@@ -86,10 +88,9 @@ def place_matches(pool: Pool, results: list[MatchResult], start: dt.date) -> Pla
                 )
             if not slot.free:
                 counts["same_time"] += 1
-            people = tuple(
-                [f"{by_id[m].label}: {when(on, slot.time, m)}" for m in r.members if m in by_id]
-            )
-            out[k] = r.placed(slot.time, people)
+            people = [heads[m] for m in r.members if m in heads]
+            lines = tuple([f"{label}: {when(on, slot.time, where)}" for label, where in people])
+            out[k] = r.placed(slot.time, lines)
     return Placed(out, dict(counts), notes)
 
 
