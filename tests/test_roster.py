@@ -752,3 +752,31 @@ def test_a_table_roster_reads_as_it_reads_cell_by_cell(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(roster._TableRows, "members", lambda self, rows, lines: [None] * len(rows))
         assert read() == fast
+
+
+def test_a_csv_rosters_wrong_cells_are_each_said_at_their_row_and_column(tmp_path: Path) -> None:
+    """Ids, names, texts and lists are read from a CSV's cells without the general reading;
+    a cell it would find wrong is still said at its row and column, and only that row is
+    read the general way."""
+    long = "x" * 5001
+    text = (
+        "id,name,department,goals\n"
+        "ana,Ana,Sales,pricing; export\n"
+        "e 1,Ben,Sales,pricing\n"
+        f"cat,{'C' * 201},Sales,pricing\n"
+        f"dan,Dan,{long},pricing\n"
+        f"eve,Eve,Sales,{long}\n"
+    )
+    root = write_folder(tmp_path, {"program.yaml": MINIMAL_PROGRAM, "members.csv": text})
+    loaded, problems = load_folder(root)
+    assert loaded is not None
+    found = sorted((p.code, p.source.line, p.source.col) for p in problems if p.source)
+    assert found == [
+        ("member-id", 3, 1),
+        ("too-long", 4, 2),
+        ("too-long", 5, 3),
+        ("too-long", 6, 4),
+    ]
+    ana = loaded.members_by_id["ana"]
+    assert (ana.name, ana.department, ana.goals) == ("Ana", "Sales", ("pricing", "export"))
+    assert ana.source_of("goals").col == 4

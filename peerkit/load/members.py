@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, cast
 
-from peerkit.load.reader import MAX_NAME, Reader, slugify
+from peerkit.load.reader import MAX_NAME, MAX_TEXT, Reader, cell_list, slugify
 from peerkit.model import (
     LEVELS,
     ROLES,
@@ -433,8 +433,11 @@ class _TableRows:
         for col, key, convert, known in self.columns:
             texts = [rows[k][col] for k in full]
             bad = set()
+            quick = _QUICK.get(key.partition(".")[0])
             for text in set(texts).difference(known):
-                value = known[text] = self._converted(convert, text.strip())
+                cell = text.strip()
+                value = quick(cell) if quick and cell else self._converted(convert, cell)
+                known[text] = value
                 if value is _WRONG:
                     bad.add(text)
             if bad:
@@ -513,6 +516,34 @@ def _conversions(program: Program | None) -> dict[str, Convert]:
         "left": dated,
         "pause": dated,
     }
+
+
+def _quick_text(cell: str) -> Any:
+    return cell if len(cell) <= MAX_TEXT else _WRONG
+
+
+def _quick_list(cell: str) -> Any:
+    return cell_list(cell) if len(cell) <= MAX_TEXT else _WRONG
+
+
+def _quick_id(cell: str) -> Any:
+    return cell if len(cell) <= MAX_NAME and MEMBER_ID_RE.match(cell) else _WRONG
+
+
+def _quick_name(cell: str) -> Any:
+    return cell if len(cell) <= MAX_NAME and len(cell.splitlines()) == 1 else _WRONG
+
+
+# What `_conversions` makes of a cell's text (stripped, not empty) where no more is asked
+# than its length and form, without a Node and a Reader for each of the thousands of
+# distinct ids, names and topic lists of a roster: the same value, or _WRONG where a
+# conversion would find a problem (the general reading then says which).
+_QUICK: dict[str, Callable[[str], Any]] = {
+    "id": _quick_id,
+    "name": _quick_name,
+    **dict.fromkeys(("organization", "department", "manager", "industry", "fields"), _quick_text),
+    **dict.fromkeys(("goals", "offers", "obstacles", "avoid"), _quick_list),
+}
 
 
 def _level(key: str) -> Convert:

@@ -31,6 +31,11 @@ TRUE_WORDS = frozenset({"true", "yes", "on", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "n", "0"})
 
 
+def cell_list(value: str) -> tuple[str, ...]:
+    """A text of several values, split on `;` (as roster CSV cells are)."""
+    return tuple([part for part in map(str.strip, value.split(";")) if part])
+
+
 @dataclass
 class Reader:
     """Collects problems while coercing Nodes of one file into typed values."""
@@ -260,7 +265,7 @@ class Reader:
             value = node.value
             if len(value) > MAX_TEXT:
                 value = self.too_long(node, key, value, MAX_TEXT)
-            return tuple([part for part in map(str.strip, value.split(";")) if part])
+            return cell_list(value)
         if isinstance(node.value, list):
             items = []
             for item in node.value:
