@@ -452,6 +452,94 @@ def test_prices_settled_again_prove_the_flow_without_solving_it_again(tmp_path: 
     assert sum(found.scores) == pytest.approx(ref_total, abs=1e-5 * len(found.pairs))
 
 
+def test_a_flow_solved_again_is_given_only_the_pairs_likely_to_take_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After pairs are added and the old prices no longer hold, the solver is given the
+    flow's pairs and those of small reduced cost, not the whole graph: still the best
+    there is, proven (any pair left out that the new prices do not hold is put back)."""
+    given: list[int] = []
+    solve = flow_module._min_cost_flow
+
+    def counted(rows: Any, *args: Any) -> Any:
+        given.append(len(rows))
+        return solve(rows, *args)
+
+    monkeypatch.setattr(flow_module, "_min_cost_flow", counted)
+    case = instance_of(random_mentoring(tmp_path, 400, seed=3))
+    found = flow_module.solve_flow(
+        case.pool,
+        case.mentees,
+        case.mentors,
+        case.capacity,
+        np.ones(len(case.mentees), dtype=np.int64),
+        np.zeros(len(case.mentors), dtype=np.int64),
+        spread=False,
+        progress=lambda _p, _d: None,
+        keep=1,
+    )
+    assert found.proven is True
+    assert found.rounds >= 2
+    assert len(given) == found.rounds
+    # (the whole graph at the last solve: every pair of the first and those added)
+    assert given[-1] <= 0.75 * (given[0] + found.added)
+    _, _, ref_total = dense_reference(case, False)
+    assert sum(found.scores) == pytest.approx(ref_total, abs=1e-5 * len(found.pairs))
+
+
+def test_the_left_out_pairs_flagged_are_those_a_look_at_every_pair_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proof looks at each suspect mentee's pairs with the mentors priced high enough
+    only: what it flags is what scoring every left-out pair flags, in the same order."""
+    monkeypatch.setattr(flow_module, "BLOCK_CELLS", 2_000)  # many blocks of few mentees
+    case = instance_of(random_mentoring(tmp_path, 400, seed=3))
+    graph, left_best, low, high = flow_module.candidate_graph(
+        case.pool, case.mentees, case.mentors, 1, lambda _p, _d: None
+    )
+    wanted = np.ones(len(case.mentees), dtype=np.int64)
+    count_e, count_r = len(case.mentees), len(case.mentors)
+    sink = count_e + count_r
+    costs = flow_module.costs_for(count_e, sink + 1, low, high, False)
+    fixed = flow_module._fixed_arcs(wanted, case.capacity, case.capacity, costs, sink)
+    pair_costs = costs.of(graph.scores)
+    flows, fixed_flows = flow_module._min_cost_flow(
+        graph.rows, graph.cols, pair_costs, fixed, wanted, sink
+    )
+    prices = flow_module._prices(
+        graph.rows, graph.cols, pair_costs, flows, fixed, fixed_flows, count_e, sink
+    )
+    assert prices is not None
+    found = flow_module._violators(
+        case.pool,
+        case.mentees,
+        case.mentors,
+        graph.rows,
+        graph.cols,
+        left_best,
+        prices,
+        costs,
+        count_e,
+        lambda _p, _d: None,
+    )
+    assert found is not None
+    # every pair scored, the graph's taken out, each mentee's most negative first
+    score = score_block(case.pool, case.mentees, case.mentors, directed=True)
+    reduced = costs.of(score) + prices[:count_e, None] - prices[None, count_e:sink]
+    bad = feasible_block(case.pool, case.mentees, case.mentors) & (reduced < -0.5)
+    bad[graph.rows, graph.cols] = False
+    flagged = sorted(
+        (int(r), int(reduced[r, c]), int(c)) for r, c in zip(*np.nonzero(bad), strict=True)
+    )
+    expected, per = [], dict[int, int]()
+    for r, _reduced, c in flagged:
+        per[r] = per.get(r, 0) + 1
+        if per[r] <= flow_module.ADDED_PER_MENTEE:
+            expected.append((r, c, float(score[r, c])))
+    rows, cols, scores = found
+    assert list(zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True)) == expected
+
+
 def test_no_proof_is_reported_as_not_optimal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
