@@ -57,6 +57,23 @@ def instance_of(folder: Folder) -> Instance:
     return Instance(pool, mentees.astype(np.int64), mentors.astype(np.int64), capacity)
 
 
+def one_mentor_each(
+    case: Instance, spread: bool, keep: int | None = None
+) -> flow_module.FlowSolution:
+    """The flow of `case` with one mentor per mentee and no mentee taken yet."""
+    return flow_module.solve_flow(
+        case.pool,
+        case.mentees,
+        case.mentors,
+        case.capacity,
+        np.ones(len(case.mentees), dtype=np.int64),
+        np.zeros(len(case.mentors), dtype=np.int64),
+        spread=spread,
+        progress=lambda _p, _d: None,
+        keep=keep,
+    )
+
+
 def dense_reference(case: Instance, spread: bool) -> tuple[int, int, float]:
     """(mentees matched, mentors with a mentee, total score) of the dense optimum."""
     from scipy.optimize import linear_sum_assignment
@@ -412,17 +429,7 @@ def test_proof_adds_left_out_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(flow_module, "CANDIDATES", 1)
     folder = random_mentoring(tmp_path, 400, seed=3)
     case = instance_of(folder)
-    capacity = case.capacity
-    found = flow_module.solve_flow(
-        case.pool,
-        case.mentees,
-        case.mentors,
-        capacity,
-        np.ones(len(case.mentees), dtype=np.int64),
-        np.zeros(len(case.mentors), dtype=np.int64),
-        spread=True,
-        progress=lambda _p, _d: None,
-    )
+    found = one_mentor_each(case, spread=True)
     assert found.proven is True
     assert found.added > 0  # one mentor each is not enough: the prices found better pairs
     assert found.rounds >= 2
@@ -434,17 +441,7 @@ def test_prices_settled_again_prove_the_flow_without_solving_it_again(tmp_path: 
     """Pairs the prices flag may leave the flow optimal all the same (other prices prove
     it): those prices are found from the old ones, and the flow is not solved again."""
     case = instance_of(random_mentoring(tmp_path, 60, seed=9))
-    found = flow_module.solve_flow(
-        case.pool,
-        case.mentees,
-        case.mentors,
-        case.capacity,
-        np.ones(len(case.mentees), dtype=np.int64),
-        np.zeros(len(case.mentors), dtype=np.int64),
-        spread=False,
-        progress=lambda _p, _d: None,
-        keep=3,
-    )
+    found = one_mentor_each(case, spread=False, keep=3)
     assert found.proven is True
     assert found.added > 0
     assert found.rounds == 1
@@ -467,17 +464,7 @@ def test_a_flow_solved_again_is_given_only_the_pairs_likely_to_take_part(
 
     monkeypatch.setattr(flow_module, "_min_cost_flow", counted)
     case = instance_of(random_mentoring(tmp_path, 400, seed=3))
-    found = flow_module.solve_flow(
-        case.pool,
-        case.mentees,
-        case.mentors,
-        case.capacity,
-        np.ones(len(case.mentees), dtype=np.int64),
-        np.zeros(len(case.mentors), dtype=np.int64),
-        spread=False,
-        progress=lambda _p, _d: None,
-        keep=1,
-    )
+    found = one_mentor_each(case, spread=False, keep=1)
     assert found.proven is True
     assert found.rounds >= 2
     assert len(given) == found.rounds
