@@ -780,3 +780,10 @@ def test_a_csv_rosters_wrong_cells_are_each_said_at_their_row_and_column(tmp_pat
     ana = loaded.members_by_id["ana"]
     assert (ana.name, ana.department, ana.goals) == ("Ana", "Sales", ("pricing", "export"))
     assert ana.source_of("goals").col == 4
+    # without an id column, the id comes from the name: a name that is wrong is said too
+    text = 'name,email\n"Ana\nLima",ana@example.org\nBen,ben@example.org\n'
+    root = write_folder(tmp_path / "named", {"program.yaml": MINIMAL_PROGRAM, "members.csv": text})
+    loaded, problems = load_folder(root)
+    assert loaded is not None
+    assert [m.id for m in loaded.members] == ["ana-lima", "ben"]
+    assert [(p.code, p.source.line) for p in problems if p.source] == [("name-line-break", 2)]

@@ -459,8 +459,10 @@ class _TableRows:
         rows_of = zip(full, converted, level_of, custom, strict=False)
         file, sources = self.file, self.sources
         for p, (k, found, given, own) in enumerate(rows_of):
+            if p in wrong:
+                continue
             member_id = ids[p] or slugify(names[p])
-            if not member_id or p in wrong:
+            if not member_id:
                 continue
             line = lines[k]
             fields = dict(zip(_AS_CONVERTED, found, strict=True))
