@@ -243,6 +243,10 @@ def solve_flow(
                     return FlowSolution(
                         pairs, scores[chosen].tolist(), True, solves, added, costs.scale, best_total
                     )
+                # `left_best` still bounds what is left out: adding pairs only removes
+                # some. The flow may be optimal with the pairs added all the same, under
+                # other prices: those are looked for from the ones found, in a few passes,
+                # before the flow is solved again.
                 new_r, new_c, new_s = extra
                 rows = np.concatenate([rows, new_r])
                 cols = np.concatenate([cols, new_c])
