@@ -1,9 +1,10 @@
 """`peerkit match` on a 10,000-member mentoring roster (members.csv) beside an OR-Tools anchor.
 
-    python benchmarks/match_mentoring.py [--members 10000] [--times 1] [--keep DIR]
+    python benchmarks/match_mentoring.py [--members 10000] [--times 1] [--capacity 3]
+                                         [--topics 12] [--keep DIR]
 
 Both read the same generated members.csv (a third mentors, capacity 2 or --capacity; 3 goals, 3
-offers and 2 obstacles of 40 topics, levels 1-5, six timezones, 20 departments with
+offers and 2 obstacles of 40 topics or --topics, levels 1-5, six timezones, 20 departments with
 `not_same: [department]`, diversity on industry). peerkit runs as a user runs it, in a
 subprocess, writing rounds/bench.yaml: with the defaults (`matching.spread`, the
 availability term) and, for the same objective as the anchor, with `spread: false` and
@@ -48,10 +49,13 @@ def write_folder(
     fmt: str = "mentoring",
     capacity: int = 2,
     availability: bool = True,
+    topics: int = len(TOPICS),
 ) -> Path:
     """A program of `count` members (a third mentors in mentoring) with members.csv;
-    `availability=False`: without the availability term (weight 0), as the anchor scores."""
+    `availability=False`: without the availability term (weight 0), as the anchor scores;
+    `topics`: how many distinct goals, offers and obstacles there are."""
     rng = random.Random(seed)
+    vocabulary = [f"topic {k}" for k in range(topics)]
     root.mkdir(parents=True, exist_ok=True)
 
     def role(k: int) -> str:
@@ -75,8 +79,8 @@ def write_folder(
         lines.append(
             f"m{k:05d},Member {k},{role(k)},"
             f"dept{rng.randrange(20)},{rng.choice(ZONES)},"
-            f"{';'.join(rng.sample(TOPICS, 3))},{';'.join(rng.sample(TOPICS, 3))},"
-            f"{';'.join(rng.sample(TOPICS, 2))},{rng.randint(1, 5)},{rng.randint(1, 5)},"
+            f"{';'.join(rng.sample(vocabulary, 3))},{';'.join(rng.sample(vocabulary, 3))},"
+            f"{';'.join(rng.sample(vocabulary, 2))},{rng.randint(1, 5)},{rng.randint(1, 5)},"
             f"{rng.randint(1, 5)},industry{rng.randrange(10)}"
         )
     (root / "members.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -116,6 +120,13 @@ def main() -> None:
         "--capacity", type=int, default=2, help="mentees per mentor (3: spread has work to do)"
     )
     parser.add_argument(
+        "--topics",
+        type=int,
+        default=len(TOPICS),
+        help="distinct topics (12: many ties, the proof adds pairs and solves again; 200: "
+        "sets past one word of bits)",
+    )
+    parser.add_argument(
         "--keep", type=Path, help="write the generated folders here and keep them (to profile)"
     )
     args = parser.parse_args()
@@ -123,10 +134,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if args.keep:
             tmp = str(args.keep)
-        spread = write_folder(Path(tmp) / "spread", args.members, True, capacity=args.capacity)
-        plain = write_folder(
-            Path(tmp) / "plain", args.members, False, capacity=args.capacity, availability=False
-        )
+        shape = {"capacity": args.capacity, "topics": args.topics}
+        spread = write_folder(Path(tmp) / "spread", args.members, True, **shape)
+        plain = write_folder(Path(tmp) / "plain", args.members, False, availability=False, **shape)
         argv = [PYTHON, str(ANCHOR), str(plain / "members.csv"), "--capacity", str(args.capacity)]
         out = Path(tmp) / "anchor.json"
         anchor_result = _anchor_output(argv, out)
