@@ -346,6 +346,38 @@ def test_eased_costs_are_taken_when_the_spread_is_best(
     assert total == pytest.approx(ref_total, abs=1e-5 * matched)
 
 
+def test_a_repair_that_spreads_through_the_network_stops_early(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Prices that settle within a few arcs' looking are found; a negative cycle (prices
+    that would never settle) stops once as many arcs as the network has were looked at,
+    not after every pass allowed."""
+    size = 2_000
+    ring = np.arange(size)
+    tail, head = ring, np.roll(ring, -1)
+    passes: list[int] = []
+    flatnonzero = np.flatnonzero
+
+    def counted(values: Any) -> Any:
+        passes.append(1)
+        return flatnonzero(values)
+
+    monkeypatch.setattr(np, "flatnonzero", counted)
+    start = np.zeros(size, dtype=np.int64)
+    cycle = np.full(size, -1, dtype=np.int64)  # a ring of negative arcs
+    assert flow_module._shortest_paths(tail, head, cycle, start, 500) is None
+    assert len(passes) == 500
+    passes.clear()
+    assert flow_module._shortest_paths(tail, head, cycle, start, 500, 1.0) is None
+    assert len(passes) <= 2
+    # one negative arc on a ring of positive ones: settled in six passes, within the budget
+    line = np.ones(size, dtype=np.int64)
+    line[0] = -5
+    settled = flow_module._shortest_paths(tail, head, line, start, 500, 1.0)
+    assert settled is not None
+    assert settled.tolist() == [0, -5, -4, -3, -2, -1, *[0] * (size - 6)]
+
+
 @pytest.mark.parametrize("size", [5_000, 70_000])  # 16-bit node numbers, and more
 def test_shortest_paths_from_a_node_equal_dijkstra(size: int) -> None:
     from scipy.sparse import csr_matrix
