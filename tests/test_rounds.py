@@ -275,6 +275,21 @@ def test_a_broken_round_file_blocks_no_other_round(tmp_path: Path) -> None:
     assert "match-rule" not in redo.stderr
 
 
+def test_the_default_round_being_replaced_is_not_checked_either(sample: Path) -> None:
+    """`peerkit match --force` without --round replaces the program's first round (its
+    start year): what is wrong in that file is not said, as with `--round 2027`."""
+    path = sample / "rounds" / "2027.yaml"
+    data = yaml.safe_load(path.read_text())
+    first, second = data["matches"][0]["members"][0], data["matches"][1]["members"][0]
+    path.write_text(path.read_text().replace(f"[{second},", f"[{first},", 1))
+    assert "matched-twice" in run("check", str(sample)).stderr
+    for argv in ([], ["--round", "2027"]):
+        redo = run("match", str(sample), *argv, "--force", "--dry-run")
+        assert redo.exit_code == 0, redo.stderr
+        assert "rounds/2027.yaml:" not in redo.stderr
+        assert "would write" in redo.stderr
+
+
 # --- 3, 4. explain: the folder alone, and what it says about two members --------------
 
 

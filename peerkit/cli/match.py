@@ -113,19 +113,26 @@ def print_round(result: RoundResult, limit: int, names: Mapping[str, str] | None
             out.print(f"... and {len(result.unmatched) - limit} more unmatched")
 
 
-def load_for_match(folder: Path, name: str | None) -> Folder:
-    """The checked folder, where problems in round files never block a new round."""
+def load_for_match(folder: Path, name: str | None) -> tuple[Folder, str]:
+    """The checked folder, where problems in round files never block a new round (and
+    the round being made is not checked at all), and the round's name: `name`, else the
+    program's start year."""
     from peerkit.check import check_folder, has_errors, problems_before_matching
     from peerkit.errors import DataError
-    from peerkit.match import round_path
+    from peerkit.load.program import load_program
+    from peerkit.load.reader import Reader
+    from peerkit.match import default_round_name, round_path
 
+    if name is None:  # (program.yaml read twice: what is wrong with it is said once)
+        program = load_program(folder, Reader())
+        name = default_round_name(program) if program else None
     replaced = round_path(name) if name else None
     found, problems = check_folder(folder, replacing=replaced)
     shown = problems_before_matching(problems, replaced)
     if found is None or has_errors(shown):
         raise DataError(shown)
     print_problems(folder, shown)
-    return found
+    return found, name or default_round_name(found.program)
 
 
 @handle_errors
@@ -178,7 +185,7 @@ def match_command(
 
     Example: peerkit match sample-program --round 2027-q2 --start 2027-04-01 --fill
     """
-    from peerkit.match import default_round_name, match_round
+    from peerkit.match import match_round
     from peerkit.write import write_files
 
     if old_limit is not None:  # `--limit` is send's "at most this many messages"
@@ -188,8 +195,7 @@ def match_command(
     if not dry_run:
         hold_lock(folder)
     with collector_paused():  # reading and matching 10,000 members: millions of objects
-        loaded = load_for_match(folder, round)
-        name = round or default_round_name(loaded)
+        loaded, name = load_for_match(folder, round)
         show = format is TextJson.text and len(loaded.members) >= PROGRESS_FROM and err.is_terminal
         with progress_bar(show, "matching") as report:
             result = match_round(

@@ -23,7 +23,7 @@ from typing import Any
 
 from peerkit.errors import PeerkitError, UsageError
 from peerkit.match.results import Progress, RoundResult
-from peerkit.model import Folder, Location, Match, Problem, Round
+from peerkit.model import Folder, Location, Match, Problem, Program, Round
 from peerkit.output import BuildOptions, Output
 
 ROUND_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -47,9 +47,9 @@ def round_path(name: str) -> str:
     return f"rounds/{name}.yaml"
 
 
-def default_round_name(folder: Folder) -> str:
+def default_round_name(program: Program) -> str:
     """The first round's name: the program's start year (`2027`)."""
-    return str(folder.program.start.year)
+    return str(program.start.year)
 
 
 def match_round(
@@ -230,7 +230,7 @@ def match_step(folder: Folder, options: BuildOptions) -> Output:
 
     if folder.rounds:
         return Output()
-    name = default_round_name(folder)
+    name = default_round_name(folder.program)
     try:
         result = match_round(folder, name)
     except PeerkitError as exc:
