@@ -216,6 +216,11 @@ def solve_flow(
     added = 0
     pair_costs = costs.of(scores)
     solved = np.ones(len(rows), dtype=bool)  # the pairs the solver is given
+
+    def reduced_costs(at: Array) -> Array:
+        """Each known pair's reduced cost under the prices `at`."""
+        return pair_costs + at[rows] - at[count_e + cols]
+
     for solves in range(1, PROOF_ROUNDS + 1):
         progress("assigning mentors", (solves - 1) / PROOF_ROUNDS)
         sub = np.flatnonzero(solved)
@@ -233,8 +238,7 @@ def solve_flow(
         proven = prices
         for _ in range(PROOF_ROUNDS):
             # the pairs known but not given to the solver (left out of a later solve)
-            reduced = pair_costs + prices[rows] - prices[count_e + cols]
-            unsolved = ~solved & (reduced < 0)
+            unsolved = ~solved & (reduced_costs(prices) < 0)
             if unsolved.any():
                 solved |= unsolved
             else:
@@ -278,7 +282,7 @@ def solve_flow(
         # reduced cost under the last prices that held is at most the largest shortfall of
         # a pair added since (a fifth of the pairs, or less). Any pair left out that the
         # new prices do not hold is given to the solver then, as a pair added is.
-        reduced = pair_costs + proven[rows] - proven[count_e + cols]
+        reduced = reduced_costs(proven)
         solved = (reduced <= max(1, -int(reduced.min()))) | (flows > 0)
     chosen = np.flatnonzero(flows > 0)
     pairs = list(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
