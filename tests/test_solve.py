@@ -27,7 +27,7 @@ from peerkit.load.folder import load_folder
 from peerkit.match import blocks as blocks_module
 from peerkit.match import flow as flow_module
 from peerkit.match import match_round
-from peerkit.match.pool import Pool, build_pool, sorted_distinct
+from peerkit.match.pool import Pool, build_pool, distinct_rows, sorted_distinct
 from peerkit.match.rules import feasible_block
 from peerkit.match.score import score_block
 from peerkit.match.solve import solve_mentoring
@@ -972,3 +972,23 @@ def test_sorted_distinct_is_np_unique(values: list[int]) -> None:
     found = sorted_distinct(array)
     assert found.dtype == np.int64
     assert found.tolist() == np.unique(array).tolist() == sorted(set(values))
+
+
+@given(
+    st.integers(1, 3).flatmap(
+        lambda width: st.lists(
+            st.lists(st.sampled_from([-1.0, 0.0, 1.0, 2.5, 5.0]), min_size=width, max_size=width),
+            max_size=40,
+        ).map(lambda rows: np.array(rows, dtype=float).reshape(-1, width))
+    )
+)
+def test_distinct_rows_is_np_unique(values: Any) -> None:
+    """Members' kinds (levels, zones, their combinations): the first row of each kind and
+    each row's kind, in sorted order, as np.unique of whole rows gives them."""
+    _, first, inverse = np.unique(values, axis=0, return_index=True, return_inverse=True)
+    found_first, found_inverse = distinct_rows(values)
+    assert found_first.tolist() == first.tolist()
+    assert found_inverse.tolist() == inverse.reshape(-1).tolist()
+    flat_first, flat_inverse = distinct_rows(values[:, 0])  # a 1-d array: its items
+    _, first, inverse = np.unique(values[:, 0], return_index=True, return_inverse=True)
+    assert (flat_first.tolist(), flat_inverse.tolist()) == (first.tolist(), inverse.tolist())

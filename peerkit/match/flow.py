@@ -35,7 +35,7 @@ from typing import Any
 from peerkit.match.blocks import map_blocks
 from peerkit.match.pool import Pool, sorted_distinct
 from peerkit.match.rules import feasible_block
-from peerkit.match.score import score_block
+from peerkit.match.score import folded_terms, score_block
 
 Array = Any
 Progress = Callable[[str, float], None]
@@ -115,6 +115,7 @@ def candidate_graph(
         # every mentee's best feasible mentor is among its candidates
         return r, c, kept, left, low, float(kept.max()) if len(kept) else -np.inf
 
+    folded_terms(pool, directed=True)  # the tables every block looks up, made before the threads
     found_r, found_c, found_s = [], [], []
     left_best = np.full(len(mentees), -np.inf)
     low, high = np.inf, -np.inf

@@ -200,10 +200,8 @@ class Pool:
 
             values = self.levels if name == "levels" else self.offsets
             # NaN (a level not given) is never equal to itself: key on a stand-in
-            _, first, inverse = np.unique(
-                np.nan_to_num(values, nan=-1.0), axis=0, return_index=True, return_inverse=True
-            )
-            found = self.distinct[name] = (values[first], inverse.reshape(-1))
+            first, inverse = distinct_rows(np.nan_to_num(values, nan=-1.0))
+            found = self.distinct[name] = (values[first], inverse)
         return found
 
     @property
@@ -365,6 +363,36 @@ def sorted_distinct(values: Any) -> np.ndarray[Any, Any]:
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     found: np.ndarray[Any, Any] = ordered[keep]
     return found
+
+
+def distinct_rows(values: Any) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Where each distinct row of a 2-d array first is, the distinct rows in sorted order,
+    and each row's place among them: `np.unique(values, axis=0, return_index=True,
+    return_inverse=True)` without its sort of whole rows (a tenth of the time); a 1-d
+    array's items are its rows. Each column is coded by its sorted distinct values, and
+    the codes make one integer per row."""
+    import numpy as np
+
+    values = np.asarray(values)
+    if values.ndim == 1:
+        values = values[:, None]
+    count = len(values)
+    key = np.zeros(count, dtype=np.int64)
+    span = 1
+    for column in values.T:
+        distinct, code = np.unique(column, return_inverse=True)
+        span *= max(len(distinct), 1)
+        if span >= 2**62:  # (never for the few kinds of member this is for)
+            _, first, inverse = np.unique(values, axis=0, return_index=True, return_inverse=True)
+            return first, inverse.reshape(-1)
+        key = key * len(distinct) + code.reshape(-1)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.ones(count, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    inverse = np.empty(count, dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return order[starts], inverse
 
 
 def _coded(values: list[Any], words: dict[str, int], normals: dict[str, str]) -> tuple[Any, Any]:

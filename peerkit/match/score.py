@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from peerkit.match.pool import Pool, look_up
+from peerkit.match.pool import Pool, distinct_rows, look_up
 from peerkit.model import DEFAULT_WEIGHTS
 
 if TYPE_CHECKING:
@@ -275,7 +275,8 @@ def folded_terms(pool: Pool, directed: bool) -> tuple[Array, Array, tuple[str, .
     found = None
     if len(parts) > 1:
         codes = np.stack([kind for _, _, kind in parts], axis=1)
-        distinct, kind = np.unique(codes, axis=0, return_inverse=True)
+        first, kind = distinct_rows(codes)
+        distinct = codes[first]
         if len(distinct) <= FOLDED_KINDS:
             table = np.zeros((len(distinct), len(distinct)))
             for column, (term, part, _) in enumerate(parts):
