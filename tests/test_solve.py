@@ -175,20 +175,22 @@ def with_roster(base: Folder, members: list[Member], spread: bool = True) -> Fol
     spread=st.booleans(),
     keep=st.integers(1, 4),
     eased=st.sampled_from([flow_module.EASED_PAIRS, 0]),
+    few=st.sampled_from([flow_module.FEW_MENTEES, 0]),
 )
 def test_flow_equals_the_dense_assignment(
-    base: Folder, members: list[Member], spread: bool, keep: int, eased: int
+    base: Folder, members: list[Member], spread: bool, keep: int, eased: int, few: int
 ) -> None:
-    # `keep` best mentors per mentee: the proof must add every pair that matters. With
-    # eased costs of 0 pairs (unmatched and spread cost 1), the first solve is mostly wrong
-    # on the levels and the solve with the true costs must take over.
+    # `keep` best mentors per mentee: the proof must add every pair that matters (all the
+    # more without a mentor's own best mentees, `few` 0). With eased costs of 0 pairs
+    # (unmatched and spread cost 1), the first solve is mostly wrong on the levels and
+    # the solve with the true costs must take over.
     case = instance_of(with_roster(base, members, spread))
-    original = flow_module.CANDIDATES, flow_module.EASED_PAIRS
-    flow_module.CANDIDATES, flow_module.EASED_PAIRS = keep, eased
+    original = flow_module.CANDIDATES, flow_module.EASED_PAIRS, flow_module.FEW_MENTEES
+    flow_module.CANDIDATES, flow_module.EASED_PAIRS, flow_module.FEW_MENTEES = keep, eased, few
     try:
         matched, used, total, solved = solved_figures(case, spread)
     finally:
-        flow_module.CANDIDATES, flow_module.EASED_PAIRS = original
+        flow_module.CANDIDATES, flow_module.EASED_PAIRS, flow_module.FEW_MENTEES = original
     check_solution(case, solved)
     ref_matched, ref_used, ref_total = dense_reference(case, spread)
     assert matched == ref_matched
@@ -280,6 +282,68 @@ def test_large_rosters_equal_the_dense_assignment(
     folder = random_mentoring(tmp_path, count, seed=count + keep, mentor_share=share)
     case = instance_of(folder)
     assert_equals_dense(case, spread)
+
+
+def test_mentors_on_few_lists_get_their_own_best_mentees(tmp_path: Path) -> None:
+    """Each mentee's 2 best mentors leave most of 100 on fewer than 10 lists: each of
+    those gets its 10 best feasible mentees (by score, as a dense block has them), the
+    graph keeps every pair it had, and no pair is there twice."""
+    case = instance_of(random_mentoring(tmp_path, 300, seed=11))
+    pool, mentees, mentors = case.pool, case.mentees, case.mentors
+    graph, *_ = flow_module.candidate_graph(pool, mentees, mentors, 2, lambda *_: None)
+    listed = np.bincount(graph.cols, minlength=len(mentors))
+    few = np.flatnonzero(listed < flow_module.FEW_MENTEES)
+    assert len(few) > len(mentors) // 2
+    grown = flow_module.with_listed_mentors(pool, mentees, mentors, graph)
+    assert grown.rows[: len(graph.rows)].tolist() == graph.rows.tolist()
+    assert grown.cols[: len(graph.cols)].tolist() == graph.cols.tolist()
+    pairs = list(zip(grown.rows.tolist(), grown.cols.tolist(), strict=True))
+    assert len(pairs) == len(set(pairs))
+    dense = np.where(
+        feasible_block(pool, mentees, mentors),
+        score_block(pool, mentees, mentors, directed=True),
+        -np.inf,
+    )
+    for c in few.tolist():
+        best = np.sort(dense[:, c])[::-1][: flow_module.FEW_MENTEES]
+        theirs = np.sort(grown.scores[grown.cols == c])[::-1][: flow_module.FEW_MENTEES]
+        assert theirs.tolist() == pytest.approx(best[np.isfinite(best)].tolist())
+    untouched = np.flatnonzero(listed >= flow_module.FEW_MENTEES)
+    assert np.isin(grown.cols[len(graph.cols) :], untouched).sum() == 0
+
+
+def test_mentors_nobody_lists_spare_the_proof(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mentors on nobody's list (every mentee's 2 best are among a few) leave mentees
+    without one in the first graph: the proof then adds pairs for nearly every mentee.
+    With each such mentor's own best mentees it adds few, to the same proven total."""
+    case = instance_of(random_mentoring(tmp_path, 600, seed=3, mentor_share=2))
+    wanted = np.ones(len(case.mentees), dtype=np.int64)
+    taken = np.zeros(len(case.mentors), dtype=np.int64)
+    monkeypatch.setattr(flow_module, "CANDIDATES", 2)
+
+    def solved(few: int) -> flow_module.FlowSolution:
+        monkeypatch.setattr(flow_module, "FEW_MENTEES", few)
+        return flow_module.solve_flow(
+            case.pool,
+            case.mentees,
+            case.mentors,
+            case.capacity,
+            wanted,
+            taken,
+            spread=True,
+            progress=lambda *_: None,
+        )
+
+    listed = solved(flow_module.FEW_MENTEES)
+    bare = solved(0)
+    assert bare.proven
+    assert listed.proven
+    assert sum(listed.scores) == pytest.approx(sum(bare.scores))
+    assert len(listed.pairs) == len(bare.pairs)
+    assert bare.added > len(case.mentees) // 2
+    assert listed.added < bare.added // 10
 
 
 def watch_spread(monkeypatch: pytest.MonkeyPatch) -> list[bool]:

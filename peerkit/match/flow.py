@@ -13,6 +13,9 @@ A large `spread` makes it slower, so each flow is first solved with a smaller on
 (`Costs.eased`) and kept when a reachability check shows the most mentors have a mentee
 (`_spread_best`).
 
+The candidate graph is each mentee's best mentors, and each mentor's own best mentees
+when few mentees have it among theirs (`with_listed_mentors`).
+
 The proof: shortest-path distances in the residual network of an optimal flow are node
 prices under which no residual arc has a negative reduced cost. A pair left out of the
 candidate graph whose reduced cost is not negative either cannot improve the flow; when
@@ -41,6 +44,7 @@ Array = Any
 Progress = Callable[[str, float], None]
 
 CANDIDATES = 50  # best mentors per mentee in the first graph
+FEW_MENTEES = 10  # ...and a mentor's own best mentees, when fewer list it among theirs
 PROOF_ROUNDS = 12  # times violators are added and the flow solved again
 ADDED_PER_MENTEE = 20  # most negative left-out pairs added per mentee and round
 REPAIR_PASSES = 40  # Bellman-Ford passes that may settle prices after pairs are added
@@ -142,6 +146,53 @@ def candidate_graph(
     return graph, left_best, low, high
 
 
+def with_listed_mentors(pool: Pool, mentees: Array, mentors: Array, graph: Graph) -> Graph:
+    """The candidate graph with, for each mentor fewer than `FEW_MENTEES` mentees have
+    among their best, that mentor's own best `FEW_MENTEES` feasible mentees.
+
+    Where every mentee likes the same mentors best (few topics, one level scale for all),
+    the others are on nobody's list: the flow cannot give them a mentee, its prices then
+    hold no left-out pair with them, and the proof added its most pairs for every mentee
+    (134,000 at 10,000 members, 8 topics) and solved the larger graph again. A pair added
+    here scores no more than what its mentee left out, so `left_best` still bounds it."""
+    import numpy as np
+
+    listed = np.bincount(graph.cols, minlength=len(mentors))
+    few = np.flatnonzero(listed < FEW_MENTEES)
+    if len(few) == 0 or len(mentees) == 0:
+        return graph
+    keep = min(FEW_MENTEES, len(mentees))
+    step = max(1, BLOCK_CELLS // len(mentees))
+
+    def best_of(start: int) -> tuple[Array, Array, Array]:
+        """A block of those mentors' best mentees: mentee positions, mentors, scores."""
+        block = few[start : start + step]
+        score = score_block(pool, mentees, mentors[block], directed=True)
+        ok = feasible_block(pool, mentees, mentors[block])
+        masked = np.where(ok, score, -np.inf)
+        if keep < len(mentees):
+            np.negative(masked, out=masked)
+            rows = np.argpartition(masked, keep - 1, axis=0)[:keep].ravel()
+        else:
+            rows = np.repeat(np.arange(len(mentees)), len(block))
+        cols = np.tile(np.arange(len(block)), keep)
+        good = ok[rows, cols]
+        return rows[good], block[cols[good]], score[rows[good], cols[good]]
+
+    made = list(map_blocks(best_of, range(0, len(few), step)))
+    rows, cols, scores = (np.concatenate(part) for part in zip(*made, strict=True))
+    width = len(mentors)
+    known = np.sort(graph.rows * width + graph.cols)
+    wanted = rows * width + cols
+    at = np.searchsorted(known, wanted).clip(0, max(len(known) - 1, 0))
+    fresh = known[at] != wanted if len(known) else np.ones(len(wanted), dtype=bool)
+    return Graph(
+        np.concatenate([graph.rows, rows[fresh]]).astype(np.int64),
+        np.concatenate([graph.cols, cols[fresh]]).astype(np.int64),
+        np.concatenate([graph.scores, scores[fresh]]),
+    )
+
+
 @dataclass(frozen=True)
 class Costs:
     """The integer costs of one instance (see the module docstring)."""
@@ -203,6 +254,7 @@ def solve_flow(
     keep = CANDIDATES if keep is None else keep
     graph, left_best, low, high = candidate_graph(pool, mentees, mentors, keep, progress)
     best_total = _best_total(graph, wanted)
+    graph = with_listed_mentors(pool, mentees, mentors, graph)
     units = int(wanted.sum())
     count_e, count_r = len(mentees), len(mentors)
     costs = costs_for(units, count_e + count_r + 1, low, high, spread)
