@@ -294,7 +294,20 @@ def test_mentors_on_few_lists_get_their_own_best_mentees(tmp_path: Path) -> None
     listed = np.bincount(graph.cols, minlength=len(mentors))
     few = np.flatnonzero(listed < flow_module.FEW_MENTEES)
     assert len(few) > len(mentors) // 2
-    grown = flow_module.with_listed_mentors(pool, mentees, mentors, graph)
+    units = len(mentees)
+    grown = flow_module.with_listed_mentors(
+        pool, mentees, mentors, graph, case.capacity, units, spread=True
+    )
+    assert (listed == 0).any()  # (with spread: a mentor without a mentee for sure)
+    reach = int(np.minimum(case.capacity, listed).sum())
+    roomy = flow_module.with_listed_mentors(  # room enough within reach: none is wanted
+        pool, mentees, mentors, graph, case.capacity, reach, spread=False
+    )
+    assert roomy is graph
+    tight = flow_module.with_listed_mentors(
+        pool, mentees, mentors, graph, case.capacity, reach + 1, spread=False
+    )
+    assert tight.rows.tolist() == grown.rows.tolist()
     assert grown.rows[: len(graph.rows)].tolist() == graph.rows.tolist()
     assert grown.cols[: len(graph.cols)].tolist() == graph.cols.tolist()
     pairs = list(zip(grown.rows.tolist(), grown.cols.tolist(), strict=True))

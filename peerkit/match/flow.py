@@ -146,9 +146,20 @@ def candidate_graph(
     return graph, left_best, low, high
 
 
-def with_listed_mentors(pool: Pool, mentees: Array, mentors: Array, graph: Graph) -> Graph:
+def with_listed_mentors(
+    pool: Pool,
+    mentees: Array,
+    mentors: Array,
+    graph: Graph,
+    capacity: Array,
+    units: int,
+    spread: bool,
+) -> Graph:
     """The candidate graph with, for each mentor fewer than `FEW_MENTEES` mentees have
-    among their best, that mentor's own best `FEW_MENTEES` feasible mentees.
+    among their best, that mentor's own best `FEW_MENTEES` feasible mentees, when the
+    graph leaves mentors out that may be wanted: with `spread` (every mentor is to have a
+    mentee) a mentor on no list; without, less room within reach of its pairs than the
+    `units` mentees want (else a mentor few list may well stay without a mentee).
 
     Where every mentee likes the same mentors best (few topics, one level scale for all),
     the others are on nobody's list: the flow cannot give them a mentee, its prices then
@@ -159,7 +170,8 @@ def with_listed_mentors(pool: Pool, mentees: Array, mentors: Array, graph: Graph
 
     listed = np.bincount(graph.cols, minlength=len(mentors))
     few = np.flatnonzero(listed < FEW_MENTEES)
-    if len(few) == 0 or len(mentees) == 0:
+    wanted = (listed == 0).any() if spread else np.minimum(capacity, listed).sum() < units
+    if len(few) == 0 or len(mentees) == 0 or not wanted:
         return graph
     keep = min(FEW_MENTEES, len(mentees))
     step = max(1, BLOCK_CELLS // len(mentees))
@@ -254,7 +266,7 @@ def solve_flow(
     keep = CANDIDATES if keep is None else keep
     graph, left_best, low, high = candidate_graph(pool, mentees, mentors, keep, progress)
     best_total = _best_total(graph, wanted)
-    graph = with_listed_mentors(pool, mentees, mentors, graph)
+    graph = with_listed_mentors(pool, mentees, mentors, graph, capacity, int(wanted.sum()), spread)
     units = int(wanted.sum())
     count_e, count_r = len(mentees), len(mentors)
     costs = costs_for(units, count_e + count_r + 1, low, high, spread)
