@@ -123,8 +123,9 @@ def main() -> None:
         "--topics",
         type=int,
         default=len(TOPICS),
-        help="distinct topics (12: many ties, the proof adds pairs and solves again; 200: "
-        "sets past one word of bits)",
+        help="distinct topics (12: many ties, the proof adds pairs and solves again; 8 with "
+        "--capacity 3: every mentee likes the same mentors, and with spread the others get "
+        "their own best mentees; 200: sets past one word of bits)",
     )
     parser.add_argument(
         "--keep", type=Path, help="write the generated folders here and keep them (to profile)"
