@@ -196,13 +196,24 @@ def with_listed_mentors(
     width = len(mentors)
     known = np.sort(graph.rows * width + graph.cols)
     wanted = rows * width + cols
-    at = np.searchsorted(known, wanted).clip(0, max(len(known) - 1, 0))
-    fresh = known[at] != wanted if len(known) else np.ones(len(wanted), dtype=bool)
+    fresh = _unknown(known, wanted)
     return Graph(
         np.concatenate([graph.rows, rows[fresh]]).astype(np.int64),
         np.concatenate([graph.cols, cols[fresh]]).astype(np.int64),
         np.concatenate([graph.scores, scores[fresh]]),
     )
+
+
+def _unknown(known: Array, keys: Array) -> Array:
+    """Which of the pair keys (mentee position x mentors + mentor) are not among `known`
+    (sorted)."""
+    import numpy as np
+
+    if len(known) == 0:
+        return np.ones(len(keys), dtype=bool)
+    at = np.searchsorted(known, keys).clip(0, len(known) - 1)
+    found: Array = known[at] != keys
+    return found
 
 
 @dataclass(frozen=True)
@@ -581,8 +592,7 @@ def _violators(
         bad = ok & (reduced < -0.5)
         r, c = np.nonzero(bad)
         flat = block[r] * width + priced[c]
-        at = np.searchsorted(keys, flat).clip(0, max(len(keys) - 1, 0))
-        fresh = keys[at] != flat if len(keys) else np.ones(len(flat), dtype=bool)
+        fresh = _unknown(keys, flat)
         r, c = r[fresh], c[fresh]
         order = np.lexsort((reduced[r, c], r))
         rank = np.arange(len(order)) - np.searchsorted(r[order], r[order], side="left")
