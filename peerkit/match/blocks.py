@@ -1,8 +1,8 @@
 """Blocks of score rows worked on by as many threads as the machine has cores.
 
-A block is some hundred thousand pairs scored with numpy, which lets go of the interpreter lock
-while it works on arrays that large: two blocks at once take the time of about one on a
-two-core machine. Results come back in the order of the blocks, so what is made of them
+A block is some hundred thousand pairs scored with numpy, which lets go of the
+interpreter lock while it works on arrays that large: two blocks at once take the time of
+about one on a two-core machine. Results come back in the order of the blocks, so what is made of them
 does not depend on which thread finished first.
 """
 

@@ -170,8 +170,8 @@ def with_listed_mentors(
 
     listed = np.bincount(graph.cols, minlength=len(mentors))
     few = np.flatnonzero(listed < FEW_MENTEES)
-    wanted = (listed == 0).any() if spread else np.minimum(capacity, listed).sum() < units
-    if len(few) == 0 or len(mentees) == 0 or not wanted:
+    needed = (listed == 0).any() if spread else np.minimum(capacity, listed).sum() < units
+    if len(few) == 0 or len(mentees) == 0 or not needed:
         return graph
     keep = min(FEW_MENTEES, len(mentees))
     step = max(1, BLOCK_CELLS // len(mentees))
@@ -194,9 +194,7 @@ def with_listed_mentors(
     made = list(map_blocks(best_of, range(0, len(few), step)))
     rows, cols, scores = (np.concatenate(part) for part in zip(*made, strict=True))
     width = len(mentors)
-    known = np.sort(graph.rows * width + graph.cols)
-    wanted = rows * width + cols
-    fresh = _unknown(known, wanted)
+    fresh = _unknown(np.sort(graph.rows * width + graph.cols), rows * width + cols)
     return Graph(
         np.concatenate([graph.rows, rows[fresh]]).astype(np.int64),
         np.concatenate([graph.cols, cols[fresh]]).astype(np.int64),
@@ -277,8 +275,8 @@ def solve_flow(
     keep = CANDIDATES if keep is None else keep
     graph, left_best, low, high = candidate_graph(pool, mentees, mentors, keep, progress)
     best_total = _best_total(graph, wanted)
-    graph = with_listed_mentors(pool, mentees, mentors, graph, capacity, int(wanted.sum()), spread)
     units = int(wanted.sum())
+    graph = with_listed_mentors(pool, mentees, mentors, graph, capacity, units, spread)
     count_e, count_r = len(mentees), len(mentors)
     costs = costs_for(units, count_e + count_r + 1, low, high, spread)
     sink = count_e + count_r
